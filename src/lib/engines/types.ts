@@ -1,0 +1,91 @@
+/**
+ * The contract every inference engine adapter fulfils. Adapters run inside the inference worker;
+ * the page never calls them directly.
+ */
+
+/** Where a model's weights come from. */
+export type ModelSource =
+	{ kind: 'url'; url: string; name?: string } | { kind: 'blob'; blob: Blob; name: string };
+
+export interface LoadProgress {
+	/** What is happening now, shown beside the progress bar. */
+	phase: 'download' | 'read' | 'initialize';
+	loadedBytes: number;
+	/** 0 when the total is not known yet. */
+	totalBytes: number;
+}
+
+export interface LoadOptions {
+	/** Context window in tokens; the model's own when omitted. */
+	contextLength?: number;
+	/**
+	 * CPU threads for engines that use them; the engine's choice when omitted. Engines that need
+	 * cross-origin isolation for threads fall back to one thread without it.
+	 */
+	threads?: number;
+	onProgress?: (progress: LoadProgress) => void;
+	signal?: AbortSignal;
+}
+
+/**
+ * What the next-token array returned by {@link Engine.evaluate} holds.
+ * - `logits`: raw logits, exactly as the model produced them.
+ * - `logprobs`: log-probabilities at temperature 1 (raw logits up to an additive constant), which
+ *   is exact for every sampler stage except the sign-dependent repetition penalty.
+ */
+export type DistributionKind = 'logits' | 'logprobs';
+
+export interface ModelInfo {
+	name: string;
+	vocabSize: number;
+	/** Context window the model was loaded with. */
+	contextLength: number;
+	/** The context window the model was trained with, when the file says. */
+	trainedContextLength: number | null;
+	bosId: number | null;
+	eosId: number | null;
+	/** Tokens that end generation (EOS, end-of-turn…). */
+	stopIds: number[];
+	/** Whether a BOS token is prepended to a completion prompt. */
+	addBos: boolean;
+	/** The model's chat template (Jinja source), when it has one. */
+	chatTemplate: string | null;
+	/** sha256 of the model file in hex, when known. */
+	sha256: string | null;
+	/** Size of the weights in bytes, when known. */
+	sizeBytes: number | null;
+	distribution: DistributionKind;
+	/** How the engine runs this model, for display (e.g. "wasm, 1 thread"). */
+	backend: string;
+}
+
+export interface ChatMessage {
+	role: 'system' | 'user' | 'assistant';
+	content: string;
+}
+
+export interface Engine {
+	readonly engineId: EngineId;
+	load(source: ModelSource, options?: LoadOptions): Promise<ModelInfo>;
+	unload(): Promise<void>;
+	/** Text → ids, never adding BOS/EOS. `special` parses control-token text such as `<|im_end|>`. */
+	tokenize(text: string, options?: { special?: boolean }): Promise<number[]>;
+	/** The raw bytes of the given tokens (concatenated), so callers can decode UTF-8 across tokens. */
+	tokenBytes(ids: readonly number[]): Promise<Uint8Array>;
+	/**
+	 * Renders a conversation with the model's chat template, ending with the assistant's turn
+	 * opened. Throws when the engine cannot apply the template.
+	 */
+	formatChat(messages: readonly ChatMessage[]): Promise<string>;
+	/**
+	 * Appends `ids` to the context, runs the model and returns the full next-token distribution
+	 * (vocabulary length) after the last of them.
+	 */
+	evaluate(ids: readonly number[]): Promise<Float32Array>;
+	/** Drops everything after the first `length` tokens of the context. */
+	rollback(length: number): Promise<void>;
+	/** Number of tokens in the context now. */
+	readonly contextUsed: number;
+}
+
+export type EngineId = 'wllama' | 'webllm';

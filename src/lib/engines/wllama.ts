@@ -1,0 +1,252 @@
+import { Wllama, type WllamaLogger } from '@wllama/wllama/esm/index.js';
+import { fetchModelBlob } from '$lib/models/fetch-model';
+import { sha256OfBlob } from './sha256';
+import type { ChatMessage, Engine, LoadOptions, ModelInfo, ModelSource } from './types';
+
+export interface WllamaEngineOptions {
+	/** Absolute URL of the folder holding `single-thread/wllama.wasm` and `multi-thread/wllama.wasm`. */
+	wasmBaseUrl: string;
+}
+
+/** Context window used when the caller does not choose one (wllama's own default is 1024). */
+export const DEFAULT_CONTEXT_LENGTH = 2048;
+
+export class EngineCrashedError extends Error {
+	override name = 'EngineCrashedError';
+}
+
+export class ContextFullError extends Error {
+	override name = 'ContextFullError';
+}
+
+export class ModelNotLoadedError extends Error {
+	override name = 'ModelNotLoadedError';
+	constructor() {
+		super('No model is loaded');
+	}
+}
+
+const quietLogger: WllamaLogger = {
+	debug: () => {},
+	log: () => {},
+	warn: (...args: unknown[]) => console.warn('[wllama]', ...args),
+	error: (...args: unknown[]) => console.error('[wllama]', ...args)
+};
+
+/** Threads to use: several only when the page is cross-origin isolated (SharedArrayBuffer). */
+export function chooseThreads(requested: number | undefined): number {
+	if (globalThis.crossOriginIsolated !== true) return 1;
+	if (requested !== undefined) return Math.max(1, Math.floor(requested));
+	const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+	return Math.max(1, Math.min(4, Math.floor(cores / 2)));
+}
+
+/**
+ * wllama 2.4.0 resolves its wasm URLs against `document.baseURI`, which does not exist inside a
+ * worker. Give it a stand-in for the duration of `fn` only.
+ */
+async function withDocumentBaseUri<T>(baseUri: string, fn: () => Promise<T>): Promise<T> {
+	const scope = globalThis as { document?: unknown };
+	if (scope.document !== undefined) return fn();
+	scope.document = { baseURI: baseUri };
+	try {
+		return await fn();
+	} finally {
+		delete scope.document;
+	}
+}
+
+/** The CPU engine: llama.cpp compiled to WebAssembly, through @wllama/wllama's low-level API. */
+export class WllamaEngine implements Engine {
+	readonly engineId = 'wllama' as const;
+	#options: WllamaEngineOptions;
+	#wllama: Wllama | null = null;
+	#info: ModelInfo | null = null;
+	#context: number[] = [];
+	#pieces = new Map<number, Uint8Array>();
+	#fatal: Error | null = null;
+	#rejectInFlight = new Set<(error: Error) => void>();
+
+	constructor(options: WllamaEngineOptions) {
+		this.#options = options;
+	}
+
+	get contextUsed(): number {
+		return this.#context.length;
+	}
+
+	get model(): ModelInfo | null {
+		return this.#info;
+	}
+
+	async load(source: ModelSource, options: LoadOptions = {}): Promise<ModelInfo> {
+		await this.unload();
+		const { onProgress, signal } = options;
+		const blob =
+			source.kind === 'url'
+				? await fetchModelBlob(source.url, { onProgress, signal })
+				: source.blob;
+		signal?.throwIfAborted();
+		onProgress?.({ phase: 'read', loadedBytes: 0, totalBytes: blob.size });
+		const sha256 = await sha256OfBlob(blob);
+		const threads = chooseThreads(options.threads);
+		const base = this.#options.wasmBaseUrl.endsWith('/')
+			? this.#options.wasmBaseUrl
+			: `${this.#options.wasmBaseUrl}/`;
+		const wllama = new Wllama(
+			{
+				'single-thread/wllama.wasm': `${base}single-thread/wllama.wasm`,
+				...(threads > 1 ? { 'multi-thread/wllama.wasm': `${base}multi-thread/wllama.wasm` } : {})
+			},
+			{ suppressNativeLog: true, logger: quietLogger }
+		);
+		const contextLength = options.contextLength ?? DEFAULT_CONTEXT_LENGTH;
+		onProgress?.({ phase: 'initialize', loadedBytes: 0, totalBytes: blob.size });
+		try {
+			await withDocumentBaseUri(base, () =>
+				wllama.loadModel([blob], { n_ctx: contextLength, n_threads: threads })
+			);
+		} catch (error) {
+			await wllama.exit().catch(() => {});
+			throw error;
+		}
+		onProgress?.({ phase: 'initialize', loadedBytes: blob.size, totalBytes: blob.size });
+		this.#wllama = wllama;
+		this.#fatal = null;
+		this.#watchNestedWorker(wllama);
+		const ctx = wllama.getLoadedContextInfo();
+		const stopIds = [...new Set([ctx.token_eos, ctx.token_eot, ...ctx.list_tokens_eog])].filter(
+			(id) => id >= 0
+		);
+		const usedThreads = wllama.getNumThreads();
+		const fileName =
+			source.kind === 'url'
+				? decodeURIComponent(source.url.split(/[?#]/)[0].split('/').pop() ?? '')
+				: '';
+		this.#info = {
+			name: source.name || fileName || ctx.metadata['general.name'] || 'model',
+			vocabSize: ctx.n_vocab,
+			contextLength: ctx.n_ctx,
+			trainedContextLength: ctx.n_ctx_train > 0 ? ctx.n_ctx_train : null,
+			bosId: ctx.token_bos >= 0 ? ctx.token_bos : null,
+			eosId: ctx.token_eos >= 0 ? ctx.token_eos : null,
+			stopIds,
+			addBos: ctx.add_bos_token,
+			chatTemplate: wllama.getChatTemplate(),
+			sha256,
+			sizeBytes: blob.size,
+			distribution: 'logprobs',
+			backend: `wasm (llama.cpp ${Wllama.getLibllamaVersion()}), ${usedThreads} thread${usedThreads === 1 ? '' : 's'}`
+		};
+		return this.#info;
+	}
+
+	async unload(): Promise<void> {
+		const wllama = this.#wllama;
+		this.#wllama = null;
+		this.#info = null;
+		this.#context = [];
+		this.#pieces.clear();
+		if (wllama && !this.#fatal) await wllama.exit().catch(() => {});
+	}
+
+	async tokenize(text: string, options: { special?: boolean } = {}): Promise<number[]> {
+		const wllama = this.#require();
+		return this.#guard(wllama.tokenize(text, options.special ?? true));
+	}
+
+	async tokenBytes(ids: readonly number[]): Promise<Uint8Array> {
+		const wllama = this.#require();
+		if (ids.length === 1) {
+			const cached = this.#pieces.get(ids[0]);
+			if (cached) return cached.slice();
+			const bytes = await this.#guard(wllama.detokenize([ids[0]]));
+			this.#pieces.set(ids[0], bytes.slice());
+			return bytes;
+		}
+		return this.#guard(wllama.detokenize([...ids]));
+	}
+
+	async formatChat(messages: readonly ChatMessage[]): Promise<string> {
+		const wllama = this.#require();
+		const text = await this.#guard(
+			wllama.formatChat(
+				messages.map((m) => ({ role: m.role, content: m.content })),
+				true
+			)
+		);
+		// wllama reports success with an empty string when llama.cpp rejects the template.
+		if (text === '' && messages.some((m) => m.content !== '')) {
+			throw new Error("The model's chat template could not be applied");
+		}
+		return text;
+	}
+
+	async evaluate(ids: readonly number[]): Promise<Float32Array> {
+		const wllama = this.#require();
+		const info = this.#info as ModelInfo;
+		if (ids.length === 0) throw new RangeError('evaluate() needs at least one token');
+		if (this.#context.length + ids.length > info.contextLength) {
+			throw new ContextFullError(
+				`The context holds ${info.contextLength} tokens; ${this.#context.length} are used and ${ids.length} more were given`
+			);
+		}
+		try {
+			await this.#guard(wllama.decode([...ids], {}));
+		} catch (error) {
+			// A failed decode leaves the KV cache in an unknown state: start the next call afresh.
+			this.#context = [];
+			await wllama.kvClear().catch(() => {});
+			throw error;
+		}
+		this.#context.push(...ids);
+		// getLogits(-1) returns softmax probabilities at T=1 for the whole vocabulary, sorted by
+		// descending logit; map them back to vocabulary order as ln p.
+		const entries = await this.#guard(wllama.getLogits(-1));
+		const out = new Float32Array(info.vocabSize).fill(-Infinity);
+		for (const { token, p } of entries) out[token] = Math.log(p);
+		return out;
+	}
+
+	async rollback(length: number): Promise<void> {
+		const wllama = this.#require();
+		if (!Number.isInteger(length) || length < 0) throw new RangeError(`Bad length ${length}`);
+		if (length >= this.#context.length) return;
+		// kvRemove(0, -1) reports failure in wllama 2.4.0 even though it clears; use kvClear.
+		if (length === 0) await this.#guard(wllama.kvClear());
+		else await this.#guard(wllama.kvRemove(length, -1));
+		this.#context = this.#context.slice(0, length);
+	}
+
+	#require(): Wllama {
+		if (this.#fatal) throw this.#fatal;
+		if (!this.#wllama || !this.#info) throw new ModelNotLoadedError();
+		return this.#wllama;
+	}
+
+	/** Rejects `promise` early if wllama's own worker dies while it is pending. */
+	#guard<T>(promise: Promise<T>): Promise<T> {
+		return new Promise<T>((resolve, reject) => {
+			this.#rejectInFlight.add(reject);
+			promise.then(resolve, reject).finally(() => this.#rejectInFlight.delete(reject));
+		});
+	}
+
+	/**
+	 * wllama runs llama.cpp in a worker of its own and only logs that worker's uncaught errors,
+	 * so a crash there (e.g. out of memory) would leave our calls pending forever. Its worker is
+	 * private; reach it defensively and fail every pending call instead.
+	 */
+	#watchNestedWorker(wllama: Wllama): void {
+		const nested = (wllama as unknown as { proxy?: { worker?: Worker } }).proxy?.worker;
+		nested?.addEventListener('error', (event) => {
+			const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : '';
+			this.#fatal = new EngineCrashedError(`The wllama engine crashed${detail}`);
+			for (const reject of this.#rejectInFlight) reject(this.#fatal);
+			this.#rejectInFlight.clear();
+			this.#wllama = null;
+			this.#info = null;
+			this.#context = [];
+		});
+	}
+}
