@@ -1,0 +1,110 @@
+import type { ChatMessage, Engine, ModelInfo } from '$lib/engines/types';
+
+/**
+ * A deterministic stand-in engine for tests: tokens 0–255 are single bytes, 256 is BOS and 257
+ * is EOS. `next(context)` decides which token the "model" prefers after a context; the
+ * distribution puts log-probability 0 there and -10 on every other token.
+ */
+export const FAKE_BOS = 256;
+export const FAKE_EOS = 257;
+export const FAKE_VOCAB = 258;
+
+export interface FakeEngineOptions {
+	next: (context: readonly number[]) => number;
+	contextLength?: number;
+	addBos?: boolean;
+	/** Runs inside every evaluate() call, before it returns (e.g. to abort mid-generation). */
+	onEvaluate?: (ids: readonly number[]) => void;
+}
+
+export class FakeEngine implements Engine {
+	readonly engineId = 'wllama' as const;
+	readonly calls: string[] = [];
+	readonly evaluated: number[][] = [];
+	context: number[] = [];
+	readonly model: ModelInfo;
+	#options: FakeEngineOptions;
+
+	constructor(options: FakeEngineOptions) {
+		this.#options = options;
+		this.model = {
+			name: 'fake',
+			vocabSize: FAKE_VOCAB,
+			contextLength: options.contextLength ?? 64,
+			trainedContextLength: null,
+			bosId: FAKE_BOS,
+			eosId: FAKE_EOS,
+			stopIds: [FAKE_EOS],
+			addBos: options.addBos ?? true,
+			chatTemplate: null,
+			sha256: null,
+			sizeBytes: null,
+			distribution: 'logprobs',
+			backend: 'fake'
+		};
+	}
+
+	get contextUsed(): number {
+		return this.context.length;
+	}
+
+	async load(): Promise<ModelInfo> {
+		this.calls.push('load');
+		return this.model;
+	}
+
+	async unload(): Promise<void> {
+		this.calls.push('unload');
+	}
+
+	async tokenize(text: string, options: { special?: boolean } = {}): Promise<number[]> {
+		this.calls.push('tokenize');
+		const ids: number[] = [];
+		let rest = text;
+		while (rest.length > 0) {
+			if (options.special && rest.startsWith('<s>')) {
+				ids.push(FAKE_BOS);
+				rest = rest.slice(3);
+				continue;
+			}
+			const char = String.fromCodePoint(rest.codePointAt(0) ?? 0);
+			ids.push(...new TextEncoder().encode(char));
+			rest = rest.slice(char.length);
+		}
+		return ids;
+	}
+
+	async tokenBytes(ids: readonly number[]): Promise<Uint8Array> {
+		this.calls.push('tokenBytes');
+		return new Uint8Array(ids.filter((id) => id < 256));
+	}
+
+	async formatChat(messages: readonly ChatMessage[]): Promise<string> {
+		this.calls.push('formatChat');
+		return messages.map((m) => `[${m.role}]${m.content}`).join('') + '[assistant]';
+	}
+
+	async evaluate(ids: readonly number[]): Promise<Float32Array> {
+		this.calls.push('evaluate');
+		if (this.context.length + ids.length > this.model.contextLength) {
+			throw new Error('context full');
+		}
+		this.evaluated.push([...ids]);
+		this.context.push(...ids);
+		this.#options.onEvaluate?.(ids);
+		const out = new Float32Array(FAKE_VOCAB).fill(-10);
+		out[this.#options.next(this.context)] = 0;
+		return out;
+	}
+
+	async rollback(length: number): Promise<void> {
+		this.calls.push('rollback');
+		this.context = this.context.slice(0, length);
+	}
+}
+
+/** Bytes of `text` as fake token ids, then EOS: a "model" that says exactly `text`. */
+export function scripted(promptLength: number, reply: Uint8Array | string) {
+	const bytes = typeof reply === 'string' ? new TextEncoder().encode(reply) : reply;
+	return (context: readonly number[]) => bytes[context.length - promptLength] ?? FAKE_EOS;
+}

@@ -1,0 +1,25 @@
+import type { ChatMessage, Engine, ModelInfo } from '$lib/engines/types';
+import type { PromptInput } from './types';
+
+/** The conversation handed to the chat template: the system prompt first, when there is one. */
+export function chatMessages(input: Extract<PromptInput, { mode: 'chat' }>): ChatMessage[] {
+	const system = input.systemPrompt?.trim()
+		? [{ role: 'system' as const, content: input.systemPrompt }]
+		: [];
+	return [...system, ...input.messages];
+}
+
+/**
+ * Token ids of the prompt as the model expects them: chat mode applies the model's template;
+ * both modes parse special-token text and prepend BOS when the model asks for it (once).
+ */
+export async function promptTokens(
+	engine: Engine,
+	model: ModelInfo,
+	input: PromptInput
+): Promise<number[]> {
+	const text = input.mode === 'chat' ? await engine.formatChat(chatMessages(input)) : input.prompt;
+	const ids = await engine.tokenize(text, { special: true });
+	if (model.addBos && model.bosId !== null && ids[0] !== model.bosId) ids.unshift(model.bosId);
+	return ids;
+}

@@ -1,0 +1,87 @@
+import type { ChatMessage } from '$lib/engines/types';
+import type { createSampler, SamplingParams, validateSamplingParams } from '$lib/sampling';
+
+export type Sampler = ReturnType<typeof createSampler>;
+/** One step's sampler trace, exactly as the sampler records it. */
+export type StepTrace = NonNullable<ReturnType<Sampler['sample']>['trace']>;
+
+/** The sampler functions the generation loop needs (injected so tests can use fakes). */
+export interface SamplingBackend {
+	createSampler: typeof createSampler;
+	validateSamplingParams: typeof validateSamplingParams;
+}
+
+export type PromptInput =
+	/** Raw continuation of `prompt`; BOS is prepended when the model asks for it. */
+	| { mode: 'completion'; prompt: string }
+	/** The model's chat template over `messages`, after `systemPrompt` when it is not empty. */
+	| { mode: 'chat'; systemPrompt?: string; messages: ChatMessage[] };
+
+export interface GenerateRequest {
+	input: PromptInput;
+	params: SamplingParams;
+	/** At least 1; generation also ends when the context is full. */
+	maxNewTokens: number;
+	/** Texts that end generation; the output never contains them. */
+	stopSequences?: string[];
+	/** Token ids that end generation, besides the model's own EOS / end-of-turn ids. */
+	stopIds?: number[];
+	/** Record a sampler trace for every step, keeping the top `topN` candidates. */
+	trace?: { topN: number } | null;
+}
+
+export type FinishReason =
+	/** The model produced an end-of-generation token (or one of `stopIds`). */
+	| 'eos'
+	| 'stop-sequence'
+	| 'max-tokens'
+	| 'context-full'
+	/** Stopped on request. */
+	| 'stopped';
+
+export interface GenerationStats {
+	promptTokens: number;
+	/** Sampled tokens, counting a final end-of-generation token. */
+	generatedTokens: number;
+	/** From the request to the first sampled token (tokenizing and prefill included). */
+	timeToFirstTokenMs: number | null;
+	prefillMs: number;
+	/** Sampled tokens per second after prefill. */
+	tokensPerSecond: number | null;
+	totalMs: number;
+}
+
+export type GenerationEvent =
+	| {
+			type: 'start';
+			/** The resolved seed (a random seed is chosen once and reported here). */
+			seed: number;
+			promptTokens: number[];
+	  }
+	| {
+			type: 'token';
+			/** 0-based position among the generated tokens. */
+			index: number;
+			tokenId: number;
+			/** This token's own text, decoded alone (may show U+FFFD for partial UTF-8). */
+			piece: string;
+			/**
+			 * Text that became visible with this token. Empty while a multi-byte character is
+			 * incomplete or while the text might still turn out to be a stop sequence.
+			 */
+			text: string;
+			/** True for the end-of-generation token that ended the run (it adds no text). */
+			isStop: boolean;
+			trace?: StepTrace;
+	  };
+
+export interface GenerationResult {
+	/** The whole generated text (all event texts plus anything held back until the end). */
+	text: string;
+	tokenIds: number[];
+	finishReason: FinishReason;
+	/** The stop sequence that ended generation, for `stop-sequence`. */
+	stopSequence: string | null;
+	seed: number;
+	stats: GenerationStats;
+}
