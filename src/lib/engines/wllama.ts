@@ -1,5 +1,5 @@
 import { Wllama, type WllamaLogger } from '@wllama/wllama/esm/index.js';
-import { fetchModelBlob } from '$lib/models/fetch-model';
+import { fetchModelBlob } from '#lib/models/fetch-model';
 import { sha256OfBlob } from './sha256';
 import type { ChatMessage, Engine, LoadOptions, ModelInfo, ModelSource } from './types';
 

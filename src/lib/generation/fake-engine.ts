@@ -1,4 +1,4 @@
-import type { ChatMessage, Engine, ModelInfo } from '$lib/engines/types';
+import type { ChatMessage, Engine, ModelInfo } from '#lib/engines/types';
 
 /**
  * A deterministic stand-in engine for tests: tokens 0–255 are single bytes, 256 is BOS and 257

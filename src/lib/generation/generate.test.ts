@@ -18,13 +18,15 @@ class ParamsError extends Error {
 function fakeSampling(record?: { histories: number[][] }): SamplingBackend {
 	const createSampler = () => ({
 		seed: 1234,
-		sample(distribution: Float32Array, history: readonly number[]) {
-			record?.histories.push([...history]);
-			return { id: greedy(distribution), trace: undefined };
+		lastTrace: null,
+		sample(distribution: Float32Array, history: ArrayLike<number>) {
+			record?.histories.push(Array.from(history));
+			return greedy(distribution);
 		}
 	});
 	const validateSamplingParams = (params: { temperature: number }) => {
 		if (!(params.temperature >= 0 && params.temperature <= 2)) throw new ParamsError('temperature');
+		return params;
 	};
 	// The fakes implement only what the loop uses of the sampler's API.
 	return { createSampler, validateSamplingParams } as unknown as SamplingBackend;

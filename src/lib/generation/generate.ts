@@ -1,4 +1,4 @@
-import type { Engine, ModelInfo } from '$lib/engines/types';
+import type { Engine, ModelInfo } from '#lib/engines/types';
 import { promptTokens } from './prompt';
 import { StopSequenceMatcher } from './stop-sequences';
 import type {
@@ -32,7 +32,7 @@ export async function generate(
 	const { engine, model, sampling, signal } = deps;
 	const now = deps.now ?? (() => performance.now());
 	const startedAt = now();
-	validateGenerateRequest(request, model, sampling);
+	const params = validateGenerateRequest(request, model, sampling);
 
 	const prompt = await promptTokens(engine, model, request.input);
 	if (prompt.length === 0) {
@@ -46,10 +46,10 @@ export async function generate(
 			`The prompt is ${prompt.length} tokens long; the context holds ${model.contextLength}, leaving no room to generate`
 		);
 	}
-	const sampler = sampling.createSampler(request.params, {
+	const sampler = sampling.createSampler(params, {
 		vocabSize: model.vocabSize,
 		distribution: model.distribution,
-		...(request.trace ? { trace: { topN: request.trace.topN } } : {})
+		trace: request.trace ? { topN: request.trace.topN } : false
 	});
 	onEvent({ type: 'start', seed: sampler.seed, promptTokens: [...prompt] });
 
@@ -80,7 +80,8 @@ export async function generate(
 			finishReason = 'stopped';
 			break;
 		}
-		const { id, trace } = sampler.sample(distribution, history);
+		const id = sampler.sample(distribution, history);
+		const trace = request.trace ? (sampler.lastTrace ?? undefined) : undefined;
 		firstTokenAt ??= now();
 		const index = tokenIds.length;
 		tokenIds.push(id);

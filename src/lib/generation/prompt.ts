@@ -1,4 +1,4 @@
-import type { ChatMessage, Engine, ModelInfo } from '$lib/engines/types';
+import type { ChatMessage, Engine, ModelInfo } from '#lib/engines/types';
 import type { PromptInput } from './types';
 
 /** The conversation handed to the chat template: the system prompt first, when there is one. */

@@ -1,9 +1,12 @@
-import type { ChatMessage } from '$lib/engines/types';
-import type { createSampler, SamplingParams, validateSamplingParams } from '$lib/sampling';
+import type { ChatMessage } from '#lib/engines/types';
+import type {
+	createSampler,
+	SamplingParams,
+	StepTrace,
+	validateSamplingParams
+} from '#lib/sampling';
 
-export type Sampler = ReturnType<typeof createSampler>;
-/** One step's sampler trace, exactly as the sampler records it. */
-export type StepTrace = NonNullable<ReturnType<Sampler['sample']>['trace']>;
+export type { StepTrace };
 
 /** The sampler functions the generation loop needs (injected so tests can use fakes). */
 export interface SamplingBackend {

@@ -1,4 +1,5 @@
-import type { ModelInfo } from '$lib/engines/types';
+import type { ModelInfo } from '#lib/engines/types';
+import type { SamplingParams } from '#lib/sampling';
 import type { GenerateRequest, SamplingBackend } from './types';
 
 /** A request field outside its allowed values; shaped like the sampler's validation error. */
@@ -33,12 +34,15 @@ function isIntegerIn(value: unknown, min: number, max: number): value is number 
 	return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-/** Throws a {@link GenerationRequestError} (or the sampler's validation error) for bad input. */
+/**
+ * Throws a {@link GenerationRequestError} (or the sampler's validation error) for bad input;
+ * returns the sampling parameters as the sampler normalized them.
+ */
 export function validateGenerateRequest(
 	request: GenerateRequest,
 	model: Pick<ModelInfo, 'vocabSize'>,
 	sampling: Pick<SamplingBackend, 'validateSamplingParams'>
-): void {
+): SamplingParams {
 	const { input } = request;
 	if (input?.mode === 'completion') {
 		if (typeof input.prompt !== 'string') {
@@ -101,5 +105,5 @@ export function validateGenerateRequest(
 			`an integer from 1 to ${model.vocabSize}`
 		);
 	}
-	sampling.validateSamplingParams(request.params, { vocabSize: model.vocabSize });
+	return sampling.validateSamplingParams(request.params, { vocabSize: model.vocabSize });
 }

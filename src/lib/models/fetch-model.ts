@@ -1,4 +1,4 @@
-import type { LoadProgress } from '$lib/engines/types';
+import type { LoadProgress } from '#lib/engines/types';
 
 export class ModelDownloadError extends Error {
 	override name = 'ModelDownloadError';
