@@ -1,9 +1,24 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import adapter from '@sveltejs/adapter-static';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
+import { crossOriginIsolation } from './tools/vite/cross-origin-isolation.ts';
+import { modelsFolder } from './tools/vite/models-folder.ts';
+
+// Local GGUF files served under /models/ in dev and preview; relative to the project root.
+const modelsDir = path.resolve(
+	fileURLToPath(new URL('.', import.meta.url)),
+	process.env.MODELS_DIR ?? '../shared/models'
+);
 
 export default defineConfig({
-	plugins: [sveltekit({ adapter: adapter({ fallback: 'index.html' }) })],
+	plugins: [
+		crossOriginIsolation(),
+		modelsFolder({ dir: modelsDir }),
+		sveltekit({ adapter: adapter({ fallback: 'index.html' }) })
+	],
+	worker: { format: 'es' },
 	test: {
 		include: ['src/**/*.test.ts'],
 		environment: 'node'

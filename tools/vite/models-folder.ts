@@ -1,0 +1,79 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import type { Connect, Plugin } from 'vite';
+import {
+	buildLocalIndex,
+	MODEL_FILE_PATTERN,
+	type DirectoryEntry
+} from '../../src/lib/models/local-models.ts';
+
+export const MODELS_URL_PATH = '/models';
+
+async function readEntries(dir: string): Promise<DirectoryEntry[]> {
+	let names: string[];
+	try {
+		names = await readdir(dir);
+	} catch {
+		return [];
+	}
+	const entries = await Promise.all(
+		names.map(async (name) => {
+			try {
+				const info = await stat(path.join(dir, name));
+				return { name, isFile: info.isFile(), sizeBytes: info.size, modifiedMs: info.mtimeMs };
+			} catch {
+				return null;
+			}
+		})
+	);
+	return entries.filter((e): e is DirectoryEntry => e !== null);
+}
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain') {
+	res.statusCode = status;
+	res.setHeader('Content-Type', `${type}; charset=utf-8`);
+	res.setHeader('Cache-Control', 'no-store');
+	res.end(body);
+}
+
+function handler(dir: string): Connect.NextHandleFunction {
+	return (req: IncomingMessage, res: ServerResponse, next: Connect.NextFunction) => {
+		void (async () => {
+			if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+			// Mounted under MODELS_URL_PATH, so req.url is the rest of the path.
+			const name = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
+			const index = buildLocalIndex(await readEntries(dir));
+			if (name === '' || name === 'index.json') {
+				return send(res, 200, JSON.stringify(index), 'application/json');
+			}
+			const file = index.models.find((m) => m.file === name);
+			if (!MODEL_FILE_PATTERN.test(name) || !file) return send(res, 404, 'No such model file');
+			res.statusCode = 200;
+			res.setHeader('Content-Type', 'application/octet-stream');
+			res.setHeader('Content-Length', String(file.sizeBytes));
+			res.setHeader('Cache-Control', 'no-cache');
+			if (req.method === 'HEAD') return res.end();
+			createReadStream(path.join(dir, file.file))
+				.on('error', () => res.destroy())
+				.pipe(res);
+		})().catch(next);
+	};
+}
+
+/**
+ * Serves the GGUF files of a local folder under `/models/` with a listing at
+ * `/models/index.json`, in `vite dev` and `vite preview` (a static build has no such folder).
+ */
+export function modelsFolder(options: { dir: string }): Plugin {
+	return {
+		name: 'sampling-playground:models-folder',
+		configureServer(server) {
+			server.middlewares.use(MODELS_URL_PATH, handler(options.dir));
+		},
+		configurePreviewServer(server) {
+			server.middlewares.use(MODELS_URL_PATH, handler(options.dir));
+		}
+	};
+}
