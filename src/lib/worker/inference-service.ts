@@ -1,0 +1,180 @@
+import type { Engine, LoadProgress, ModelInfo, ModelSource } from '#lib/engines/types';
+import { generate } from '#lib/generation/generate';
+import type {
+	GenerateRequest,
+	GenerationEvent,
+	GenerationResult,
+	SamplingBackend
+} from '#lib/generation/types';
+import type { InferenceApi, WorkerConfig, WorkerEnvironment, WorkerLoadOptions } from './protocol';
+
+export class NoModelError extends Error {
+	override name = 'NoModelError';
+	constructor() {
+		super('Load a model first');
+	}
+}
+
+export class NotConfiguredError extends Error {
+	override name = 'NotConfiguredError';
+	constructor() {
+		super('The inference worker was not configured');
+	}
+}
+
+export class BusyError extends Error {
+	override name = 'BusyError';
+	constructor() {
+		super('A generation is already running; stop it first');
+	}
+}
+
+/** Calls a callback that may live in another thread without letting its failure break us. */
+function notify<T>(callback: ((value: T) => unknown) | undefined, value: T): void {
+	if (!callback) return;
+	try {
+		const result = callback(value);
+		if (result instanceof Promise) result.catch(() => {});
+	} catch {
+		// The page may be gone; generation goes on regardless.
+	}
+}
+
+/**
+ * The inference worker's logic, free of comlink so it can be tested with a fake engine.
+ * Engine work is serialized; `stop` and `cancelLoad` act at once.
+ */
+export class InferenceService implements InferenceApi {
+	#createEngine: (config: WorkerConfig) => Engine;
+	#engineOrNull: Engine | null = null;
+	#sampling: SamplingBackend;
+	#model: ModelInfo | null = null;
+	#queue: Promise<unknown> = Promise.resolve();
+	#generation: AbortController | null = null;
+	#load: AbortController | null = null;
+
+	constructor(createEngine: (config: WorkerConfig) => Engine, sampling: SamplingBackend) {
+		this.#createEngine = createEngine;
+		this.#sampling = sampling;
+	}
+
+	configure(config: WorkerConfig): void {
+		if (this.#engineOrNull) throw new Error('The inference worker is already configured');
+		this.#engineOrNull = this.#createEngine(config);
+	}
+
+	get #engine(): Engine {
+		if (!this.#engineOrNull) throw new NotConfiguredError();
+		return this.#engineOrNull;
+	}
+
+	environment(): WorkerEnvironment {
+		return {
+			crossOriginIsolated: globalThis.crossOriginIsolated === true,
+			hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? 1,
+			webgpu: 'gpu' in (globalThis.navigator ?? {})
+		};
+	}
+
+	loadModel(
+		source: ModelSource,
+		options: WorkerLoadOptions = {},
+		onProgress?: (progress: LoadProgress) => void
+	): Promise<ModelInfo> {
+		this.#generation?.abort();
+		this.#load?.abort();
+		const load = new AbortController();
+		this.#load = load;
+		return this.#exclusive(async () => {
+			this.#model = null;
+			try {
+				this.#model = await this.#engine.load(source, {
+					...options,
+					signal: load.signal,
+					onProgress: (progress) => notify(onProgress, progress)
+				});
+				return this.#model;
+			} finally {
+				if (this.#load === load) this.#load = null;
+			}
+		});
+	}
+
+	cancelLoad(): void {
+		this.#load?.abort();
+	}
+
+	unloadModel(): Promise<void> {
+		this.#generation?.abort();
+		return this.#exclusive(async () => {
+			this.#model = null;
+			await this.#engine.unload();
+		});
+	}
+
+	tokenize(text: string, options: { special?: boolean; addBos?: boolean } = {}): Promise<number[]> {
+		return this.#exclusive(async () => {
+			const model = this.#requireModel();
+			const ids = await this.#engine.tokenize(text, { special: options.special ?? true });
+			if (options.addBos && model.addBos && model.bosId !== null && ids[0] !== model.bosId) {
+				ids.unshift(model.bosId);
+			}
+			return ids;
+		});
+	}
+
+	tokenPieces(ids: number[]): Promise<string[]> {
+		return this.#exclusive(async () => {
+			this.#requireModel();
+			const decoder = new TextDecoder();
+			const pieces: string[] = [];
+			for (const id of ids) pieces.push(decoder.decode(await this.#engine.tokenBytes([id])));
+			return pieces;
+		});
+	}
+
+	generate(
+		request: GenerateRequest,
+		onEvent?: (event: GenerationEvent) => void
+	): Promise<GenerationResult> {
+		if (this.#generation) return Promise.reject(new BusyError());
+		const controller = new AbortController();
+		this.#generation = controller;
+		return this.#exclusive(() =>
+			generate(
+				request,
+				{
+					engine: this.#engine,
+					model: this.#requireModel(),
+					sampling: this.#sampling,
+					signal: controller.signal
+				},
+				(event) => notify(onEvent, event)
+			)
+		).finally(() => {
+			if (this.#generation === controller) this.#generation = null;
+		});
+	}
+
+	stop(): void {
+		this.#generation?.abort();
+	}
+
+	simulateCrash(): void {
+		setTimeout(() => {
+			throw new Error('Simulated inference worker crash');
+		});
+	}
+
+	#requireModel(): ModelInfo {
+		if (!this.#model) throw new NoModelError();
+		return this.#model;
+	}
+
+	/** Runs `task` after every earlier engine task has settled. */
+	#exclusive<T>(task: () => Promise<T>): Promise<T> {
+		const run = this.#queue.then(task, task);
+		this.#queue = run.catch(() => {});
+		return run;
+	}
+}

@@ -1,0 +1,15 @@
+/// <reference lib="webworker" />
+import { expose } from 'comlink';
+import { WllamaEngine } from '#lib/engines/wllama';
+import { createSampler, validateSamplingParams } from '#lib/sampling';
+import { InferenceService } from './inference-service';
+import { installRemoteErrorHandler } from './remote-errors';
+
+installRemoteErrorHandler();
+
+expose(
+	new InferenceService((config) => new WllamaEngine({ wasmBaseUrl: config.wasmBaseUrl }), {
+		createSampler,
+		validateSamplingParams
+	})
+);

@@ -1,0 +1,47 @@
+import type { LoadProgress, ModelInfo, ModelSource } from '#lib/engines/types';
+import type { GenerateRequest, GenerationEvent, GenerationResult } from '#lib/generation/types';
+
+export interface WorkerEnvironment {
+	/** SharedArrayBuffer available, so the CPU engine may use several threads. */
+	crossOriginIsolated: boolean;
+	hardwareConcurrency: number;
+	/** `navigator.gpu` exists (an adapter may still be unavailable). */
+	webgpu: boolean;
+}
+
+export interface WorkerLoadOptions {
+	contextLength?: number;
+	threads?: number;
+}
+
+export interface WorkerConfig {
+	/** Absolute URL of the folder the CPU engine's wasm files are served from. */
+	wasmBaseUrl: string;
+}
+
+/** What the inference worker exposes through comlink. Callbacks arrive as comlink proxies. */
+export interface InferenceApi {
+	/** Must be the first call. */
+	configure(config: WorkerConfig): void;
+	environment(): WorkerEnvironment;
+	loadModel(
+		source: ModelSource,
+		options: WorkerLoadOptions,
+		onProgress?: (progress: LoadProgress) => void
+	): Promise<ModelInfo>;
+	/** Aborts a download in progress (the load then rejects with an AbortError). */
+	cancelLoad(): void;
+	unloadModel(): Promise<void>;
+	/** Text → ids; `addBos` prepends BOS when the model wants it, as a completion prompt does. */
+	tokenize(text: string, options?: { special?: boolean; addBos?: boolean }): Promise<number[]>;
+	/** Each token's own text, e.g. for a trace view. */
+	tokenPieces(ids: number[]): Promise<string[]>;
+	generate(
+		request: GenerateRequest,
+		onEvent?: (event: GenerationEvent) => void
+	): Promise<GenerationResult>;
+	/** Ends the running generation after the step in progress (finish reason `stopped`). */
+	stop(): void;
+	/** Throws an uncaught error inside the worker, to test crash recovery. */
+	simulateCrash(): void;
+}
