@@ -29,14 +29,20 @@ export class BusyError extends Error {
 	}
 }
 
-/** Calls a callback that may live in another thread without letting its failure break us. */
-function notify<T>(callback: ((value: T) => unknown) | undefined, value: T): void {
-	if (!callback) return;
+/**
+ * Calls a callback that may live in another thread without letting its failure break us.
+ * Returns when the call has been handled (at once for a local callback).
+ */
+function notify<T>(callback: ((value: T) => unknown) | undefined, value: T): Promise<void> {
+	if (!callback) return Promise.resolve();
 	try {
-		const result = callback(value);
-		if (result instanceof Promise) result.catch(() => {});
+		return Promise.resolve(callback(value)).then(
+			() => {},
+			() => {}
+		);
 	} catch {
 		// The page may be gone; generation goes on regardless.
+		return Promise.resolve();
 	}
 }
 
@@ -91,7 +97,7 @@ export class InferenceService implements InferenceApi {
 				this.#model = await this.#engine.load(source, {
 					...options,
 					signal: load.signal,
-					onProgress: (progress) => notify(onProgress, progress)
+					onProgress: (progress) => void notify(onProgress, progress)
 				});
 				return this.#model;
 			} finally {
@@ -140,8 +146,11 @@ export class InferenceService implements InferenceApi {
 		if (this.#generation) return Promise.reject(new BusyError());
 		const controller = new AbortController();
 		this.#generation = controller;
-		return this.#exclusive(() =>
-			generate(
+		// Events travel on the callback's own channel, not with the result: wait until the page has
+		// seen them all, so the result never overtakes the last tokens.
+		const delivered = new Set<Promise<void>>();
+		return this.#exclusive(async () => {
+			const result = await generate(
 				request,
 				{
 					engine: this.#engine,
@@ -149,9 +158,15 @@ export class InferenceService implements InferenceApi {
 					sampling: this.#sampling,
 					signal: controller.signal
 				},
-				(event) => notify(onEvent, event)
-			)
-		).finally(() => {
+				(event) => {
+					const delivery = notify(onEvent, event);
+					delivered.add(delivery);
+					void delivery.then(() => delivered.delete(delivery));
+				}
+			);
+			await Promise.all(delivered);
+			return result;
+		}).finally(() => {
 			if (this.#generation === controller) this.#generation = null;
 		});
 	}

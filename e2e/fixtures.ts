@@ -1,0 +1,42 @@
+import { expect, type Page } from '@playwright/test';
+
+/** Greedy continuation of `Once upon a time` for 40 tokens (see ../shared/models/README.md). */
+export const ORACLE_GREEDY_40 =
+	', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
+
+export async function openWithTestModel(page: Page, query = '') {
+	await page.goto(`/${query}`);
+	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
+		timeout: 30_000
+	});
+}
+
+export interface RunOptions {
+	prompt?: string;
+	temperature?: string;
+	seed?: string;
+	maxTokens?: string;
+	banEos?: boolean;
+}
+
+export async function fillForm(page: Page, options: RunOptions) {
+	await page.getByTestId('prompt').fill(options.prompt ?? 'Once upon a time');
+	await page.getByTestId('temperature').fill(options.temperature ?? '0');
+	await page.getByTestId('seed').fill(options.seed ?? '');
+	await page.getByTestId('max-tokens').fill(options.maxTokens ?? '40');
+	await page.getByTestId('ban-eos').setChecked(options.banEos ?? false);
+}
+
+/** Runs one generation to its end and returns the output text and finish reason. */
+export async function run(page: Page, options: RunOptions) {
+	await fillForm(page, options);
+	await page.getByTestId('generate').click();
+	await expect(page.getByTestId('finish-reason')).not.toBeEmpty({ timeout: 30_000 });
+	await expect(page.getByTestId('output')).toHaveAttribute('data-state', 'idle');
+	return {
+		text: (await page.getByTestId('output').textContent()) ?? '',
+		finishReason: await page.getByTestId('finish-reason').textContent(),
+		seed: await page.getByTestId('seed-used').textContent(),
+		tokens: Number(await page.getByTestId('token-count').textContent())
+	};
+}

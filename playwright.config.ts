@@ -1,0 +1,41 @@
+import { defineConfig, devices } from '@playwright/test';
+
+const port = Number(process.env.E2E_PORT ?? 4173);
+const baseURL = `http://127.0.0.1:${port}`;
+
+// Playwright cannot download its own browsers here; use the system Chromium.
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export default defineConfig({
+	testDir: 'e2e',
+	fullyParallel: false,
+	workers: process.env.CI ? 1 : 2,
+	forbidOnly: !!process.env.CI,
+	retries: 0,
+	timeout: 60_000,
+	reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
+	use: {
+		baseURL,
+		trace: 'retain-on-failure',
+		launchOptions: {
+			executablePath,
+			args: [
+				'--no-sandbox',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync',
+				'--no-first-run',
+				'--enable-unsafe-webgpu'
+			]
+		}
+	},
+	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+	webServer: {
+		command: `npm run build && npm run preview -- --host 127.0.0.1 --port ${port} --strictPort`,
+		url: baseURL,
+		reuseExistingServer: !process.env.CI,
+		timeout: 240_000,
+		stdout: 'ignore',
+		stderr: 'pipe'
+	}
+});
