@@ -1,0 +1,4 @@
+import { runSamplerBench } from './sampler.bench';
+
+const results = [runSamplerBench()];
+if (results.includes(false)) process.exitCode = 1;

@@ -1,0 +1,52 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Candidates } from './candidates';
+import { logitsArbitrary } from './testing/arbitraries';
+import { members, rankOrder } from './testing/stage-harness';
+
+function candidatesOf(logits: Float32Array): Candidates {
+	const c = new Candidates(logits.length);
+	c.reset(logits);
+	return c;
+}
+
+describe('Candidates', () => {
+	it('rank(m) lists the m best in rank order without changing the set', () => {
+		fc.assert(
+			fc.property(
+				fc.integer({ min: 1, max: 500 }).chain((v) => fc.tuple(logitsArbitrary(v), fc.nat(v + 5))),
+				([logits, m]) => {
+					const c = candidatesOf(logits);
+					const n = c.rank(m);
+					expect(Array.from(c.ranking.subarray(0, n))).toEqual(rankOrder(logits).slice(0, m));
+					expect(c.dense).toBe(true);
+					expect(c.count).toBe(logits.length);
+				}
+			)
+		);
+	});
+
+	it('sort() puts a compact unsorted set in rank order', () => {
+		const logits = Float32Array.from([0, 5, 1, 5, -Infinity, 3]);
+		const c = candidatesOf(logits);
+		c.retainLogRatioAtLeast(5, -Infinity);
+		c.sort();
+		expect(members(c)).toEqual([1, 3, 5, 2, 0, 4]);
+	});
+
+	it('keeps the best candidate and flags it when a filter would remove every one', () => {
+		const c = candidatesOf(Float32Array.from([1, 4, 2]));
+		c.retainLogRatioAtLeast(4, 1);
+		expect(members(c)).toEqual([1]);
+		expect(c.fallback).toBe(true);
+	});
+
+	it('sums integer weights exactly, whatever the member order', () => {
+		const logits = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 10);
+		const dense = candidatesOf(logits);
+		const shuffled = candidatesOf(logits);
+		shuffled.sort();
+		const max = dense.maxLogit();
+		expect(shuffled.totalWeight(max)).toBe(dense.totalWeight(max));
+	});
+});

@@ -1,0 +1,233 @@
+import { ranksBefore, weightOf } from './weights';
+
+/**
+ * The working set of next-token candidates that sampler stages narrow down and reshape.
+ *
+ * Logits live in one vocabulary-length buffer indexed by token id. The set is either `dense`
+ * (every token of the vocabulary, in id order, without listing them) or a compact list of member
+ * ids in `ids[0..count)`, which is in rank order (higher logit first, ties by lower id) when
+ * `sorted` is true. Buffers are allocated once per vocabulary size and reused for every step, so
+ * none of these methods allocates.
+ */
+export class Candidates {
+	readonly vocabSize: number;
+	/** Working logits in float64, so dividing by a temperature never merges two distinct values. */
+	readonly logits: Float64Array;
+	readonly ids: Int32Array;
+	/** Output of {@link rank}: the best members in rank order. */
+	readonly ranking: Int32Array;
+	count = 0;
+	dense = true;
+	sorted = false;
+	/** Set when a stage would have removed every candidate and the best one was kept instead. */
+	fallback = false;
+
+	constructor(vocabSize: number) {
+		this.vocabSize = vocabSize;
+		this.logits = new Float64Array(vocabSize);
+		this.ids = new Int32Array(vocabSize);
+		this.ranking = new Int32Array(vocabSize);
+	}
+
+	/**
+	 * Starts a step from the engine's next-token logits: every token is a candidate. Returns false
+	 * when a value is NaN or +Infinity, or none is finite; the caller then finds the culprit.
+	 */
+	reset(logits: Float32Array): boolean {
+		const { logits: work, vocabSize } = this;
+		work.set(logits);
+		this.count = vocabSize;
+		this.dense = true;
+		this.sorted = false;
+		this.fallback = false;
+		// x·0 is 0 for every finite x and NaN otherwise: a branch-free test of the whole array.
+		let nonFinite = 0;
+		for (let id = 0; id < vocabSize; id++) nonFinite += work[id] * 0;
+		return nonFinite === 0 || this.onlyBannedTokensAreNonFinite();
+	}
+
+	/** Slow path of {@link reset}: −Infinity (a banned token) is fine as long as one value is finite. */
+	private onlyBannedTokensAreNonFinite(): boolean {
+		let anyFinite = false;
+		for (let id = 0; id < this.vocabSize; id++) {
+			const value = this.logits[id];
+			if (!(value < Infinity)) return false;
+			if (value > -Infinity) anyFinite = true;
+		}
+		return anyFinite;
+	}
+
+	/** Token id of the member at position `i`. */
+	idAt(i: number): number {
+		return this.dense ? i : this.ids[i];
+	}
+
+	/** Highest logit among the members. */
+	maxLogit(): number {
+		if (this.sorted) return this.logits[this.ids[0]];
+		const { logits } = this;
+		let max = -Infinity;
+		for (let i = 0; i < this.count; i++) {
+			const logit = logits[this.idAt(i)];
+			if (logit > max) max = logit;
+		}
+		return max;
+	}
+
+	/** The member that ranks first (highest logit, lowest id on ties). */
+	bestId(): number {
+		if (this.sorted) return this.ids[0];
+		const { logits } = this;
+		let best = this.idAt(0);
+		for (let i = 1; i < this.count; i++) {
+			const id = this.idAt(i);
+			if (ranksBefore(logits, id, best)) best = id;
+		}
+		return best;
+	}
+
+	/** Sum of the members' integer weights relative to `maxLogit` (exact, order-independent). */
+	totalWeight(maxLogit: number): number {
+		const { logits } = this;
+		let total = 0;
+		for (let i = 0; i < this.count; i++) total += weightOf(logits[this.idAt(i)], maxLogit);
+		return total;
+	}
+
+	/**
+	 * Fills `ranking[0..n)` with the `n = min(m, count)` best members in rank order and returns n;
+	 * the set itself is unchanged. One pass over the members plus n·log(n), or a copy when sorted.
+	 */
+	rank(m: number): number {
+		const n = Math.min(m, this.count);
+		const { ranking, logits } = this;
+		if (this.sorted) {
+			for (let i = 0; i < n; i++) ranking[i] = this.ids[i];
+			return n;
+		}
+		if (this.dense) {
+			this.selectDense(n);
+		} else {
+			this.selectListed(n);
+		}
+		// Heapsort: moving the root (worst) to the end each time leaves the best first.
+		for (let end = n - 1; end > 0; end--) {
+			const worst = ranking[0];
+			ranking[0] = ranking[end];
+			ranking[end] = worst;
+			siftDown(ranking, logits, end);
+		}
+		return n;
+	}
+
+	/**
+	 * Selects the n best of a dense set into a min-heap on rank in `ranking` (root = worst kept).
+	 * Ids arrive in ascending order, so a newcomer that only ties the root ranks after it: one
+	 * comparison rejects almost every token.
+	 */
+	private selectDense(n: number): void {
+		const { ranking, logits } = this;
+		for (let id = 0; id < n; id++) {
+			ranking[id] = id;
+			siftUp(ranking, logits, id);
+		}
+		let worst = logits[ranking[0]];
+		for (let id = n; id < this.count; id++) {
+			if (logits[id] <= worst) continue;
+			ranking[0] = id;
+			siftDown(ranking, logits, n);
+			worst = logits[ranking[0]];
+		}
+	}
+
+	/** Like {@link selectDense} for a listed set, whose ids come in any order. */
+	private selectListed(n: number): void {
+		const { ranking, logits, ids } = this;
+		let size = 0;
+		for (let i = 0; i < this.count; i++) {
+			const id = ids[i];
+			if (size < n) {
+				ranking[size] = id;
+				siftUp(ranking, logits, size);
+				size++;
+			} else if (ranksBefore(logits, id, ranking[0])) {
+				ranking[0] = id;
+				siftDown(ranking, logits, size);
+			}
+		}
+	}
+
+	/** Makes the first `n` ids of `ranking` the members (at least one is always kept). */
+	keepRanking(n: number): void {
+		if (n < 1) {
+			this.fallback = true;
+			n = 1;
+		}
+		const { ids, ranking } = this;
+		for (let i = 0; i < n; i++) ids[i] = ranking[i];
+		this.count = n;
+		this.dense = false;
+		this.sorted = true;
+	}
+
+	/** Keeps only the single member `id`. */
+	keepOnly(id: number): void {
+		this.ids[0] = id;
+		this.count = 1;
+		this.dense = false;
+		this.sorted = true;
+	}
+
+	/** Puts every member into rank order. */
+	sort(): void {
+		if (this.sorted) return;
+		this.keepRanking(this.rank(this.count));
+	}
+
+	/** Keeps the members whose `logit − maxLogit ≥ minLogRatio`, in their current order. */
+	retainLogRatioAtLeast(maxLogit: number, minLogRatio: number): void {
+		const { logits, ids } = this;
+		let kept = 0;
+		for (let i = 0; i < this.count; i++) {
+			const id = this.idAt(i);
+			if (logits[id] - maxLogit >= minLogRatio) ids[kept++] = id;
+		}
+		if (kept === 0) {
+			this.keepOnly(this.bestId());
+			this.fallback = true;
+			return;
+		}
+		this.count = kept;
+		this.dense = false;
+	}
+
+	/** Records that member logits changed, so a sorted list may no longer be in rank order. */
+	logitsChanged(): void {
+		this.sorted = false;
+	}
+}
+
+function siftUp(heap: Int32Array, logits: Float64Array, index: number): void {
+	const id = heap[index];
+	while (index > 0) {
+		const parent = (index - 1) >> 1;
+		if (!ranksBefore(logits, heap[parent], id)) break;
+		heap[index] = heap[parent];
+		index = parent;
+	}
+	heap[index] = id;
+}
+
+function siftDown(heap: Int32Array, logits: Float64Array, size: number): void {
+	const id = heap[0];
+	let index = 0;
+	for (;;) {
+		let child = 2 * index + 1;
+		if (child >= size) break;
+		if (child + 1 < size && ranksBefore(logits, heap[child], heap[child + 1])) child++;
+		if (!ranksBefore(logits, id, heap[child])) break;
+		heap[index] = heap[child];
+		index = child;
+	}
+	heap[index] = id;
+}

@@ -1,0 +1,134 @@
+import { validateSamplingParams, type SamplingParams } from './params';
+import { Xoshiro128StarStar, randomSeed } from './rng';
+import { penalizeFrequencyPresence } from './stages/frequency-presence';
+import { penalizeRepetition } from './stages/repetition-penalty';
+import { weightOf } from './weights';
+
+interface Candidate {
+	id: number;
+	logit: number;
+}
+
+/**
+ * A straightforward implementation of the same chain: an object per token, a full sort wherever
+ * order matters. It is the baseline the fast {@link Sampler} is checked against (same tokens for
+ * the same inputs) and timed against in `npm run bench`. Not used by the app.
+ */
+export class ReferenceSampler {
+	readonly seed: number;
+	private readonly rng: Xoshiro128StarStar;
+
+	constructor(
+		private readonly params: SamplingParams,
+		private readonly vocabSize: number
+	) {
+		validateSamplingParams(params, { vocabSize });
+		this.seed = params.seed ?? randomSeed();
+		this.rng = Xoshiro128StarStar.fromSeed(this.seed);
+	}
+
+	sample(distribution: Float32Array, history: ArrayLike<number>): number {
+		const p = this.params;
+		let candidates: Candidate[] = Array.from(distribution, (logit, id) => ({ id, logit }));
+		let greedy = false;
+		for (const stage of p.order) {
+			switch (stage) {
+				case 'logit-bias':
+					for (const c of candidates) {
+						const bias = p.logitBias[c.id];
+						if (bias !== undefined) c.logit += bias;
+					}
+					break;
+				case 'repetition-penalty': {
+					const counts = windowCounts(history, p.repeatLastN);
+					for (const c of candidates) {
+						if (counts.has(c.id)) {
+							c.logit = penalizeRepetition(c.logit, p.repeatPenalty);
+						}
+					}
+					break;
+				}
+				case 'frequency-presence': {
+					const counts = windowCounts(history, p.repeatLastN);
+					for (const c of candidates) {
+						const count = counts.get(c.id);
+						if (count !== undefined) {
+							c.logit = penalizeFrequencyPresence(
+								c.logit,
+								count,
+								p.frequencyPenalty,
+								p.presencePenalty
+							);
+						}
+					}
+					break;
+				}
+				case 'temperature':
+					if (p.temperature === 0) {
+						candidates = [sortByRank(candidates)[0]];
+						greedy = true;
+					} else {
+						const scale = 1 / p.temperature;
+						for (const c of candidates) c.logit *= scale;
+					}
+					break;
+				case 'top-k':
+					if (p.topK > 0) candidates = sortByRank(candidates).slice(0, p.topK);
+					break;
+				case 'top-p':
+					if (p.topP < 1) candidates = nucleus(sortByRank(candidates), p.topP);
+					break;
+				case 'min-p':
+					if (p.minP > 0) {
+						const max = candidates.reduce((m, c) => Math.max(m, c.logit), -Infinity);
+						const minLogRatio = Math.log(p.minP);
+						candidates = candidates.filter((c) => c.logit - max >= minLogRatio);
+					}
+					break;
+			}
+		}
+		if (greedy) return candidates[0].id;
+		return draw(sortByRank(candidates), this.rng.nextFloat());
+	}
+}
+
+function windowCounts(history: ArrayLike<number>, repeatLastN: number): Map<number, number> {
+	const ids = Array.from(history);
+	const window = repeatLastN < 0 ? ids : repeatLastN === 0 ? [] : ids.slice(-repeatLastN);
+	const counts = new Map<number, number>();
+	for (const id of window) counts.set(id, (counts.get(id) ?? 0) + 1);
+	return counts;
+}
+
+function sortByRank(candidates: Candidate[]): Candidate[] {
+	return [...candidates].sort((a, b) => {
+		if (a.logit !== b.logit) return a.logit > b.logit ? -1 : 1;
+		return a.id - b.id;
+	});
+}
+
+function weights(sorted: Candidate[]): number[] {
+	return sorted.map((c) => weightOf(c.logit, sorted[0].logit));
+}
+
+function nucleus(sorted: Candidate[], topP: number): Candidate[] {
+	const w = weights(sorted);
+	const target = topP * w.reduce((sum, x) => sum + x, 0);
+	let mass = 0;
+	for (let i = 0; i < sorted.length; i++) {
+		mass += w[i];
+		if (mass >= target) return sorted.slice(0, i + 1);
+	}
+	return sorted;
+}
+
+function draw(sorted: Candidate[], u: number): number {
+	const w = weights(sorted);
+	const threshold = u * w.reduce((sum, x) => sum + x, 0);
+	let cumulative = 0;
+	for (let i = 0; i < sorted.length; i++) {
+		cumulative += w[i];
+		if (cumulative > threshold) return sorted[i].id;
+	}
+	return sorted[0].id;
+}

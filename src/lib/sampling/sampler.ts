@@ -1,0 +1,195 @@
+import { Candidates } from './candidates';
+import { stageValues, validateSamplingParams, type SamplingParams } from './params';
+import { Xoshiro128StarStar, randomSeed } from './rng';
+import type { SamplerStage, StepContext } from './stage';
+import { stageDefinition, type StageName } from './stages/registry';
+import {
+	DEFAULT_TRACE_TOP_N,
+	TraceRecorder,
+	topIds,
+	type DistributionKind,
+	type StepTrace
+} from './trace';
+import { MAX_VOCAB_SIZE, weightOf } from './weights';
+import { PenaltyWindow } from './window';
+
+export interface SamplerOptions {
+	vocabSize: number;
+	/** What the engine hands over (default `logits`); recorded in traces. */
+	distribution?: DistributionKind;
+	/** Record a {@link StepTrace} per step, following the `topN` best candidates (default 20). */
+	trace?: boolean | { topN?: number };
+}
+
+/** The engine handed over a distribution the sampler cannot use. */
+export class DistributionError extends Error {
+	override readonly name = 'DistributionError';
+
+	constructor(
+		message: string,
+		readonly step: number,
+		readonly index: number | null
+	) {
+		super(message);
+	}
+}
+
+/** Candidates ranked per pass when walking the draw's cumulative distribution; grows ×8. */
+const FIRST_DRAW_PASS = 64;
+
+interface ChainLink {
+	name: StageName;
+	/** `null` when the parameters leave the stage neutral, so it is skipped. */
+	stage: SamplerStage | null;
+}
+
+/**
+ * Picks next tokens from full next-token distributions: runs the user's chain of stages, then
+ * one seeded draw. Same distributions, history, parameters and seed give the same tokens.
+ */
+export class Sampler {
+	/** The seed in use (drawn once when the parameters asked for a random one). */
+	readonly seed: number;
+	readonly params: Readonly<SamplingParams>;
+	readonly vocabSize: number;
+	/** Trace of the latest step when tracing is on, else `null`. */
+	lastTrace: StepTrace | null = null;
+	/** Number of tokens sampled so far. */
+	steps = 0;
+
+	private readonly chain: ChainLink[];
+	private readonly greedy: boolean;
+	private readonly candidates: Candidates;
+	private readonly window: PenaltyWindow;
+	private readonly recorder: TraceRecorder | null;
+	private rng: Xoshiro128StarStar;
+
+	constructor(params: SamplingParams, options: SamplerOptions) {
+		const { vocabSize } = options;
+		if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > MAX_VOCAB_SIZE) {
+			throw new RangeError(
+				`vocabSize must be an integer in [1, ${MAX_VOCAB_SIZE}]; got ${vocabSize}`
+			);
+		}
+		this.params = validateSamplingParams(params, { vocabSize });
+		this.vocabSize = vocabSize;
+		this.seed = params.seed ?? randomSeed();
+		this.rng = Xoshiro128StarStar.fromSeed(this.seed);
+		const values = stageValues(params);
+		const shared = { logitBias: params.logitBias };
+		this.chain = params.order.map((name) => {
+			const definition = stageDefinition(name);
+			const neutral = definition.isNeutral(values, shared);
+			return { name, stage: neutral ? null : definition.create(values, shared) };
+		});
+		this.greedy = this.chain.some((link) => link.stage?.greedy === true);
+		this.candidates = new Candidates(vocabSize);
+		this.window = new PenaltyWindow(vocabSize);
+		const trace = options.trace;
+		const topN =
+			typeof trace === 'object' ? (trace.topN ?? DEFAULT_TRACE_TOP_N) : DEFAULT_TRACE_TOP_N;
+		this.recorder = trace
+			? new TraceRecorder(vocabSize, topN, options.distribution ?? 'logits')
+			: null;
+	}
+
+	/**
+	 * Picks the next token from `distribution` (vocabulary-length logits or log-probabilities),
+	 * given every token id in the context so far (`history`, prompt included).
+	 */
+	sample(distribution: Float32Array, history: ArrayLike<number>): number {
+		const { candidates, recorder } = this;
+		if (distribution.length !== this.vocabSize || !candidates.reset(distribution)) {
+			throw this.distributionError(distribution);
+		}
+		const context: StepContext = { history, window: this.window };
+		this.window.invalidate();
+		let tracked: number[] = [];
+		if (recorder) {
+			tracked = topIds(distribution, recorder.topN);
+			recorder.begin(candidates, distribution, tracked);
+		}
+		this.runChain(context);
+		const u = this.greedy ? null : this.rng.nextFloat();
+		const id = u === null ? candidates.bestId() : this.draw(u);
+		if (recorder) {
+			if (!recorder.isTracked(id)) {
+				// The chain is deterministic: replay it once more, following the chosen token too.
+				this.window.invalidate();
+				candidates.reset(distribution);
+				recorder.begin(candidates, distribution, [...tracked, id]);
+				this.runChain(context);
+			}
+			this.lastTrace = recorder.finish(this.steps, candidates, id, u);
+		}
+		this.steps++;
+		return id;
+	}
+
+	/** Starts the random stream again from the seed, as for a fresh run. */
+	restart(): void {
+		this.rng = Xoshiro128StarStar.fromSeed(this.seed);
+		this.steps = 0;
+		this.lastTrace = null;
+	}
+
+	private runChain(context: StepContext): void {
+		const { candidates, recorder } = this;
+		for (const { name, stage } of this.chain) {
+			if (!stage) {
+				recorder?.skipped(name, candidates);
+				continue;
+			}
+			const before = candidates.count;
+			stage.apply(candidates, context);
+			recorder?.applied(name, candidates, before);
+		}
+	}
+
+	/** Walks the renormalised distribution in rank order until the cumulative weight passes u. */
+	private draw(u: number): number {
+		const { candidates } = this;
+		const maxLogit = candidates.maxLogit();
+		const threshold = u * candidates.totalWeight(maxLogit);
+		const { logits, ranking } = candidates;
+		for (let wanted = FIRST_DRAW_PASS; ; wanted *= 8) {
+			const ranked = candidates.rank(wanted);
+			let cumulative = 0;
+			for (let i = 0; i < ranked; i++) {
+				cumulative += weightOf(logits[ranking[i]], maxLogit);
+				if (cumulative > threshold) return ranking[i];
+			}
+			// Unreachable: u < 1 keeps the threshold below the total weight.
+			if (ranked === candidates.count) return ranking[0];
+		}
+	}
+
+	/** Explains why `distribution` cannot be sampled from. */
+	private distributionError(distribution: Float32Array): DistributionError {
+		if (distribution.length !== this.vocabSize) {
+			return new DistributionError(
+				`Step ${this.steps}: the engine returned ${distribution.length} values for a vocabulary of ${this.vocabSize}`,
+				this.steps,
+				null
+			);
+		}
+		const bad = distribution.findIndex((value) => !(value < Infinity));
+		if (bad !== -1) {
+			return new DistributionError(
+				`Step ${this.steps}: the engine returned ${distribution[bad]} for token ${bad}`,
+				this.steps,
+				bad
+			);
+		}
+		return new DistributionError(
+			`Step ${this.steps}: the engine ruled out every token (all values are -Infinity)`,
+			this.steps,
+			null
+		);
+	}
+}
+
+/** Validates `params` and builds a sampler for a model with the given vocabulary. */
+export function createSampler(params: SamplingParams, options: SamplerOptions): Sampler {
+	return new Sampler(params, options);
+}

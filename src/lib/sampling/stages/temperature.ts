@@ -1,0 +1,38 @@
+import type { StageDefinition } from '../stage';
+
+/**
+ * `logit /= T`, computed as `logit · (1/T)` (a multiply is a third of the cost of a divide; the
+ * reference uses the same arithmetic). T = 0 picks the best candidate outright (greedy, no draw).
+ */
+export const temperature: StageDefinition<'temperature', 'temperature'> = {
+	name: 'temperature',
+	label: 'Temperature',
+	summary:
+		'Divides every logit by T: below 1 sharpens the distribution, above 1 flattens it, 0 always picks the most likely token.',
+	params: [{ key: 'temperature', label: 'Temperature', min: 0, max: 2, default: 0.8 }],
+	isNeutral: ({ temperature }) => temperature === 1,
+	create({ temperature: t }) {
+		if (t === 0) {
+			return {
+				greedy: true,
+				apply(candidates) {
+					candidates.keepOnly(candidates.bestId());
+				}
+			};
+		}
+		const scale = 1 / t;
+		return {
+			apply(candidates) {
+				const { logits } = candidates;
+				if (candidates.dense) {
+					for (let id = 0; id < candidates.count; id++) logits[id] = logits[id] * scale;
+				} else {
+					const { ids } = candidates;
+					for (let i = 0; i < candidates.count; i++) logits[ids[i]] = logits[ids[i]] * scale;
+				}
+				// Rounding can turn two nearly equal logits into a tie and reorder them.
+				candidates.logitsChanged();
+			}
+		};
+	}
+};

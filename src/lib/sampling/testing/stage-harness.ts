@@ -1,0 +1,41 @@
+import { Candidates } from '../candidates';
+import { DEFAULT_SAMPLING_PARAMS, stageValues, type SamplingParams } from '../params';
+import { stageDefinition, type StageName } from '../stages/registry';
+import { PenaltyWindow } from '../window';
+
+/** Runs one stage alone on `logits` and returns the resulting candidate set. */
+export function runStage(
+	name: StageName,
+	logits: ArrayLike<number>,
+	overrides: Partial<SamplingParams> = {},
+	history: number[] = []
+): Candidates {
+	const params = { ...DEFAULT_SAMPLING_PARAMS, ...overrides };
+	const candidates = new Candidates(logits.length);
+	candidates.reset(Float32Array.from(logits));
+	const stage = stageDefinition(name).create(stageValues(params), { logitBias: params.logitBias });
+	stage.apply(candidates, { history, window: new PenaltyWindow(logits.length) });
+	return candidates;
+}
+
+/** Member ids of a candidate set, in their listed order. */
+export function members(candidates: Candidates): number[] {
+	return Array.from({ length: candidates.count }, (_, i) => candidates.idAt(i));
+}
+
+/** Float64 softmax of `logits` restricted to `ids` (every token when omitted). */
+export function softmax(logits: ArrayLike<number>, ids?: number[]): Map<number, number> {
+	const chosen = ids ?? Array.from({ length: logits.length }, (_, i) => i);
+	const max = Math.max(...chosen.map((id) => logits[id]));
+	const exps = chosen.map((id) => Math.exp(logits[id] - max));
+	const total = exps.reduce((a, b) => a + b, 0);
+	return new Map(chosen.map((id, i) => [id, exps[i] / total]));
+}
+
+/** Token ids sorted by rank: higher logit first, ties by lower id. */
+export function rankOrder(logits: ArrayLike<number>, ids?: number[]): number[] {
+	const chosen = ids ?? Array.from({ length: logits.length }, (_, i) => i);
+	return [...chosen].sort((a, b) =>
+		logits[a] !== logits[b] ? (logits[a] > logits[b] ? -1 : 1) : a - b
+	);
+}

@@ -1,0 +1,202 @@
+import type { Candidates } from './candidates';
+import type { StageName } from './stages/registry';
+import { ranksBefore } from './weights';
+
+/** What an engine hands the sampler; decides how faithful the repetition penalty can be. */
+export type DistributionKind = 'logits' | 'logprobs';
+
+export const DEFAULT_TRACE_TOP_N = 20;
+
+/** One candidate's path through the chain. */
+export interface CandidateTrace {
+	id: number;
+	/** The value the engine produced (a logit, or a log-probability for `logprobs` engines). */
+	logit: number;
+	/** Probability before any stage, at temperature 1. */
+	rawProbability: number;
+	/** Probability after each stage of {@link StepTrace.stages}, `null` once removed. */
+	probabilities: (number | null)[];
+	/** The stage that removed it, or `null` if it reached the draw. */
+	removedBy: StageName | null;
+}
+
+export interface StageTrace {
+	name: StageName;
+	/** True when the stage's parameters leave everything unchanged, so it was skipped. */
+	skipped: boolean;
+	/** Candidates left after the stage. */
+	survivors: number;
+	/** Probability mass (before the stage) of the candidates it removed. */
+	massRemoved: number;
+	/** Entropy in nats of the distribution after the stage. */
+	entropy: number;
+	/** The stage would have removed every candidate; the best one was kept instead. */
+	keptBestOnly: boolean;
+}
+
+export interface StepTrace {
+	/** 0 for the first sampled token of a run. */
+	step: number;
+	distribution: DistributionKind;
+	/** The `topN` best candidates by raw value, plus the chosen token if it ranked lower. */
+	candidates: CandidateTrace[];
+	stages: StageTrace[];
+	/** The uniform draw in [0, 1), or `null` when greedy decoding took no draw. */
+	u: number | null;
+	chosenId: number;
+	/** Probability of the chosen token in the final distribution the draw used. */
+	chosenProbability: number;
+	entropyBefore: number;
+	entropyAfter: number;
+}
+
+interface Distribution {
+	maxLogit: number;
+	/** Σ exp(logit − maxLogit) over the members. */
+	normalizer: number;
+	entropy: number;
+}
+
+/**
+ * Records a step's trace as the chain runs. Only used when tracing is on, so it may allocate; it
+ * works in float64 for display and never influences which token is picked.
+ */
+export class TraceRecorder {
+	private readonly membership: Uint8Array;
+	private tracked: readonly number[] = [];
+	private current: (number | null)[] = [];
+	private columns: (number | null)[][] = [];
+	private removedBy: (StageName | null)[] = [];
+	private stages: StageTrace[] = [];
+	private raw: Distribution = { maxLogit: 0, normalizer: 1, entropy: 0 };
+	private previous: Distribution = this.raw;
+	private rawLogits: Float32Array = new Float32Array(0);
+
+	constructor(
+		vocabSize: number,
+		readonly topN: number,
+		private readonly distribution: DistributionKind
+	) {
+		this.membership = new Uint8Array(vocabSize);
+	}
+
+	/** Starts a step whose chain is about to run on `candidates`, following the `tracked` ids. */
+	begin(candidates: Candidates, rawLogits: Float32Array, tracked: readonly number[]): void {
+		this.rawLogits = rawLogits;
+		this.tracked = tracked;
+		this.raw = distributionOf(candidates);
+		this.previous = this.raw;
+		this.current = tracked.map((id) => probabilityOf(rawLogits[id], this.raw));
+		this.columns = tracked.map(() => []);
+		this.removedBy = tracked.map(() => null);
+		this.stages = [];
+	}
+
+	isTracked(id: number): boolean {
+		return this.tracked.includes(id);
+	}
+
+	skipped(name: StageName, candidates: Candidates): void {
+		this.stages.push({
+			name,
+			skipped: true,
+			survivors: candidates.count,
+			massRemoved: 0,
+			entropy: this.previous.entropy,
+			keptBestOnly: false
+		});
+		this.current.forEach((probability, i) => this.columns[i].push(probability));
+	}
+
+	applied(name: StageName, candidates: Candidates, countBefore: number): void {
+		const after = distributionOf(candidates);
+		this.stages.push({
+			name,
+			skipped: false,
+			survivors: candidates.count,
+			massRemoved: candidates.count < countBefore ? 1 - this.keptMass(candidates) : 0,
+			entropy: after.entropy,
+			keptBestOnly: candidates.fallback
+		});
+		candidates.fallback = false;
+		this.setMembership(candidates, 1);
+		this.tracked.forEach((id, i) => {
+			const present = this.membership[id] === 1;
+			this.current[i] = present ? probabilityOf(candidates.logits[id], after) : null;
+			if (!present) this.removedBy[i] ??= name;
+			this.columns[i].push(this.current[i]);
+		});
+		this.setMembership(candidates, 0);
+		this.previous = after;
+	}
+
+	finish(step: number, candidates: Candidates, chosenId: number, u: number | null): StepTrace {
+		const final = distributionOf(candidates);
+		return {
+			step,
+			distribution: this.distribution,
+			candidates: this.tracked.map((id, i) => ({
+				id,
+				logit: this.rawLogits[id],
+				rawProbability: probabilityOf(this.rawLogits[id], this.raw),
+				probabilities: this.columns[i],
+				removedBy: this.removedBy[i]
+			})),
+			stages: this.stages,
+			u,
+			chosenId,
+			chosenProbability: probabilityOf(candidates.logits[chosenId], final),
+			entropyBefore: this.raw.entropy,
+			entropyAfter: final.entropy
+		};
+	}
+
+	/** Mass, under the distribution before this stage, of the candidates still present. */
+	private keptMass(candidates: Candidates): number {
+		const { maxLogit, normalizer } = this.previous;
+		let kept = 0;
+		for (let i = 0; i < candidates.count; i++) {
+			kept += Math.exp(candidates.logits[candidates.idAt(i)] - maxLogit);
+		}
+		return kept / normalizer;
+	}
+
+	private setMembership(candidates: Candidates, value: 0 | 1): void {
+		for (let i = 0; i < candidates.count; i++) this.membership[candidates.idAt(i)] = value;
+	}
+}
+
+function probabilityOf(logit: number, distribution: Distribution): number {
+	return Math.exp(logit - distribution.maxLogit) / distribution.normalizer;
+}
+
+function distributionOf(candidates: Candidates): Distribution {
+	const maxLogit = candidates.maxLogit();
+	let normalizer = 0;
+	let weightedLogRatio = 0;
+	for (let i = 0; i < candidates.count; i++) {
+		const logRatio = candidates.logits[candidates.idAt(i)] - maxLogit;
+		const weight = Math.exp(logRatio);
+		if (weight > 0) {
+			normalizer += weight;
+			weightedLogRatio += weight * logRatio;
+		}
+	}
+	// H = −Σ p·ln p with p = w/Z and ln p = logRatio − ln Z.
+	const entropy = Math.log(normalizer) - weightedLogRatio / normalizer;
+	return { maxLogit, normalizer, entropy: Math.max(0, entropy) };
+}
+
+/** The `n` best token ids by value, in rank order. */
+export function topIds(logits: Float32Array, n: number): number[] {
+	const best: number[] = [];
+	for (let id = 0; id < logits.length; id++) {
+		if (best.length < n || ranksBefore(logits, id, best[best.length - 1])) {
+			let at = best.length;
+			while (at > 0 && ranksBefore(logits, id, best[at - 1])) at--;
+			best.splice(at, 0, id);
+			if (best.length > n) best.pop();
+		}
+	}
+	return best;
+}
