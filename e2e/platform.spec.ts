@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+import { ORACLE_GREEDY_40, fillForm, openWithTestModel, run } from './fixtures';
+
+test('the page makes no request to any other origin', async ({ page, context, baseURL }) => {
+	const origin = new URL(baseURL ?? '').origin;
+	const foreign: string[] = [];
+	const seen: string[] = [];
+	context.on('request', (request) => {
+		const url = new URL(request.url());
+		seen.push(url.pathname);
+		if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== origin) {
+			foreign.push(request.url());
+		}
+	});
+	// Anything foreign would also be blocked, so a leak cannot reach the network.
+	await context.route(
+		(url) => url.origin !== origin && url.protocol.startsWith('http'),
+		(route) => route.abort()
+	);
+	await openWithTestModel(page);
+	await run(page, { temperature: '1', seed: '3', maxTokens: '20' });
+	expect(foreign).toEqual([]);
+	// The observer does see the workers' own requests (model file and wasm).
+	expect(seen).toContain('/models/stories260K.gguf');
+	expect(seen).toContain('/wllama/single-thread/wllama.wasm');
+});
+
+test('the app is cross-origin isolated and serves the model folder listing', async ({ page }) => {
+	await page.goto('/');
+	expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+	const listing = await page.evaluate(async () => (await fetch('models/index.json')).json());
+	expect(listing.models).toContainEqual(
+		expect.objectContaining({ file: 'stories260K.gguf', sizeBytes: 1_185_376 })
+	);
+	const missing = await page.evaluate(async () => (await fetch('models/nope.gguf')).status);
+	expect(missing).toBe(404);
+});
+
+test('multi-threaded wasm gives the same greedy text', async ({ page }) => {
+	await openWithTestModel(page, '?threads=2');
+	await expect(page.getByTestId('model-status')).toContainText('2 threads');
+	const result = await run(page, { temperature: '0', maxTokens: '40' });
+	expect(result.text).toBe(ORACLE_GREEDY_40);
+});
+
+test('a crashed worker is restarted, the page says so, and generation works again', async ({
+	page
+}) => {
+	await openWithTestModel(page, '?testHooks');
+	await page.getByTestId('crash').click();
+	await expect(page.getByTestId('worker-notice')).toContainText('restarted');
+	const result = await run(page, { temperature: '0', maxTokens: '40' });
+	expect(result.text).toBe(ORACLE_GREEDY_40);
+});
+
+test('the main thread stays responsive while generating (no long task over 200 ms)', async ({
+	page
+}) => {
+	await openWithTestModel(page);
+	await page.evaluate(() => {
+		const w = window as unknown as { longTasks: number[] };
+		w.longTasks = [];
+		new PerformanceObserver((list) => {
+			for (const entry of list.getEntries()) w.longTasks.push(entry.duration);
+		}).observe({ type: 'longtask' });
+	});
+	await fillForm(page, { temperature: '1', seed: '5', maxTokens: '400', banEos: true });
+	await page.getByTestId('generate').click();
+	await expect(page.getByTestId('finish-reason')).not.toBeEmpty({ timeout: 30_000 });
+	const longTasks = await page.evaluate(
+		() => (window as unknown as { longTasks: number[] }).longTasks
+	);
+	expect(longTasks.filter((d) => d > 200)).toEqual([]);
+});
