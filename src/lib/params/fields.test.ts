@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { PARAM_SPECS } from '#lib/sampling';
+import { SAMPLING_FIELDS, SEED_SPEC, parseNumberInput } from './fields';
+import { PARAM_HELP } from './help';
+
+const temperature = PARAM_SPECS.find((s) => s.key === 'temperature')!;
+const topK = PARAM_SPECS.find((s) => s.key === 'topK')!;
+const window = PARAM_SPECS.find((s) => s.key === 'repeatLastN')!;
+
+describe('parseNumberInput', () => {
+	it('accepts plain decimals inside the range', () => {
+		expect(parseNumberInput(' 0.7 ', temperature)).toEqual({ ok: true, value: 0.7 });
+		expect(parseNumberInput('2', temperature)).toEqual({ ok: true, value: 2 });
+		expect(parseNumberInput('.5', temperature)).toEqual({ ok: true, value: 0.5 });
+	});
+
+	it('names the setting, the text and the range for letters or an empty field', () => {
+		expect(parseNumberInput('abc', temperature)).toEqual({
+			ok: false,
+			message: 'Temperature: “abc” is not a number; enter a number in [0, 2].'
+		});
+		expect(parseNumberInput('0x10', temperature).ok).toBe(false);
+		expect(parseNumberInput('NaN', temperature).ok).toBe(false);
+		expect(parseNumberInput('Infinity', temperature).ok).toBe(false);
+		expect(parseNumberInput('', temperature)).toEqual({
+			ok: false,
+			message: 'Temperature is empty: enter a number in [0, 2].'
+		});
+	});
+
+	it('rejects values outside the range or fractions of integer settings', () => {
+		expect(parseNumberInput('2.5', temperature)).toEqual({
+			ok: false,
+			message: 'Temperature must be a number in [0, 2]; got 2.5.'
+		});
+		expect(parseNumberInput('600', topK, 512)).toEqual({
+			ok: false,
+			message: 'Top-k must be an integer in [0, 512]; got 600.'
+		});
+		expect(parseNumberInput('4.5', topK, 512).ok).toBe(false);
+		expect(parseNumberInput('4294967296', SEED_SPEC).ok).toBe(false);
+	});
+
+	it('accepts special values such as −1 for the whole context', () => {
+		expect(parseNumberInput('-1', window)).toEqual({ ok: true, value: -1 });
+		expect(parseNumberInput('-2', window).ok).toBe(false);
+	});
+});
+
+describe('parameter panel fields', () => {
+	it('cover every sampling parameter once, each with help text', () => {
+		expect(SAMPLING_FIELDS.map((f) => f.key).sort()).toEqual(PARAM_SPECS.map((s) => s.key).sort());
+		for (const field of SAMPLING_FIELDS) {
+			expect(PARAM_HELP[field.key].what.length).toBeGreaterThan(10);
+			// Both ends of every slider must be values the number field accepts.
+			for (const end of [field.sliderMin, field.sliderMax]) {
+				expect(parseNumberInput(String(end), field.spec, 512)).toEqual({ ok: true, value: end });
+			}
+		}
+	});
+});

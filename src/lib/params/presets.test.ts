@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SAMPLING_PARAMS, validateSamplingParams } from '#lib/sampling';
+import { PRESETS, applyPreset, matchingPreset } from './presets';
+
+describe('presets', () => {
+	it('are all valid parameter sets for a small vocabulary', () => {
+		for (const preset of PRESETS) {
+			expect(() =>
+				validateSamplingParams(applyPreset(preset, { ...DEFAULT_SAMPLING_PARAMS, seed: 5 }), {
+					vocabSize: 512
+				})
+			).not.toThrow();
+		}
+	});
+
+	it('reset everything else to the defaults but keep the seed', () => {
+		const current = { ...DEFAULT_SAMPLING_PARAMS, minP: 0.3, seed: 99 };
+		const precise = applyPreset(PRESETS[0], current);
+		expect(precise).toMatchObject({ temperature: 0.2, topP: 0.5, minP: 0.05, seed: 99 });
+	});
+
+	it('are recognised again from their values, and edits make them custom', () => {
+		const balanced = applyPreset(PRESETS[1], { ...DEFAULT_SAMPLING_PARAMS });
+		expect(matchingPreset(balanced)?.id).toBe('balanced');
+		expect(matchingPreset({ ...balanced, temperature: 0.55 })).toBeNull();
+	});
+});
