@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ORACLE_GREEDY_40, fillForm, openWithTestModel, run } from './fixtures';
 
@@ -71,4 +72,14 @@ test('the main thread stays responsive while generating (no long task over 200 m
 		() => (window as unknown as { longTasks: number[] }).longTasks
 	);
 	expect(longTasks.filter((d) => d > 200)).toEqual([]);
+});
+
+test('a .gguf file opened from disk loads and generates the same text', async ({ page }) => {
+	await openWithTestModel(page);
+	const modelsDir = path.resolve(process.env.MODELS_DIR ?? '../shared/models');
+	await page.getByTestId('model-file').setInputFiles(path.join(modelsDir, 'stories260K.gguf'));
+	await expect(page.getByTestId('model-status')).toContainText('stories260K.gguf');
+	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded');
+	const result = await run(page, { temperature: '0', maxTokens: '40' });
+	expect(result.text).toBe(ORACLE_GREEDY_40);
 });
