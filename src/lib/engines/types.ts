@@ -16,7 +16,7 @@ export interface LoadProgress {
 }
 
 export interface LoadOptions {
-	/** Context window in tokens; the model's own when omitted. */
+	/** Context window in tokens; the engine's default when omitted (wllama: 2048). */
 	contextLength?: number;
 	/**
 	 * CPU threads for engines that use them; the engine's choice when omitted. Engines that need
