@@ -1,9 +1,15 @@
-import { MAX_SEED, PARAM_SPECS, describeRange, type ParamSpec } from '#lib/sampling';
+import {
+	MAX_SEED,
+	PARAM_SPECS,
+	describeRange,
+	type ParamSpec,
+	type StageParamKey
+} from '#lib/sampling';
 import type { SettingKey } from './help';
 
 /** A numeric setting as the parameter panel shows it: a slider beside a number field. */
-export interface NumberField {
-	key: SettingKey;
+export interface NumberField<Key extends SettingKey = SettingKey> {
+	key: Key;
 	spec: ParamSpec;
 	/** Slider bounds; the number field accepts the whole range of `spec`. */
 	sliderMin: number;
@@ -47,7 +53,7 @@ export const SEED_SPEC: ParamSpec = {
 };
 
 /** The sampling fields of the panel, in the default chain order. */
-export const SAMPLING_FIELDS: readonly NumberField[] = [
+export const SAMPLING_FIELDS: readonly NumberField<StageParamKey>[] = [
 	{
 		key: 'temperature',
 		spec: spec('temperature'),

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { SamplingValidationError } from '#lib/sampling';
+import { describeError } from './errors';
+
+describe('describeError', () => {
+	it('shows validation errors as they are, ending in one full stop', () => {
+		const error = new SamplingValidationError('topP', 2, 'a number in (0, 1]');
+		expect(describeError(error)).toBe('topP must be a number in (0, 1]; got 2.');
+	});
+
+	it('explains network failures with a next step', () => {
+		expect(describeError(new TypeError('Failed to fetch'))).toMatch(/open the file from disk/);
+	});
+
+	it('names cancelled loads and non-Error values', () => {
+		expect(describeError(new DOMException('x', 'AbortError'))).toBe('Loading was cancelled.');
+		expect(describeError('boom')).toBe('boom');
+	});
+});

@@ -1,0 +1,21 @@
+/** Turns anything thrown by the client, the worker or an engine into one plain sentence. */
+export function describeError(error: unknown): string {
+	if (!(error instanceof Error)) return String(error);
+	switch (error.name) {
+		case 'AbortError':
+			return 'Loading was cancelled.';
+		case 'WorkerCrashedError':
+			return `${error.message}. Load the model again to continue.`;
+		case 'SamplingValidationError':
+		case 'GenerationRequestError':
+		case 'DistributionError':
+			return `${error.message}.`.replace(/\.\.$/, '.');
+		case 'TypeError':
+			if (/fetch|network/i.test(error.message)) {
+				return `The model could not be downloaded (${error.message}). Check the connection, or open the file from disk.`;
+			}
+			return error.message;
+		default:
+			return error.message || error.name;
+	}
+}

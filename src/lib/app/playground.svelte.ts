@@ -1,0 +1,256 @@
+import type { ChatMessage, LoadProgress, ModelInfo, ModelSource } from '#lib/engines/types';
+import type { GenerationResult, PromptInput } from '#lib/generation/types';
+import { CATALOGUE, TEST_MODEL_ID } from '#lib/models/catalogue';
+import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/local-models';
+import { MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
+import { applyPreset, type Preset } from '#lib/params/presets';
+import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
+import { InferenceClient } from '#lib/worker/client';
+import { describeError } from './errors';
+
+export type PromptMode = 'completion' | 'chat';
+
+function defaultParams(): SamplingParams {
+	return { ...DEFAULT_SAMPLING_PARAMS, order: [...DEFAULT_SAMPLING_PARAMS.order], logitBias: {} };
+}
+
+/** Live figures of the run in progress (final ones come from the result). */
+export interface LiveStats {
+	tokens: number;
+	timeToFirstTokenMs: number | null;
+	tokensPerSecond: number | null;
+}
+
+/**
+ * Everything the playground page shows and does, independent of layout: the model, the prompt,
+ * the parameters, and the run. Components read and bind to its fields; only this class talks
+ * to the inference worker.
+ */
+export class Playground {
+	readonly client: InferenceClient;
+
+	choices = $state<ModelChoice[]>([]);
+	modelId = $state(TEST_MODEL_ID);
+	model = $state<ModelInfo | null>(null);
+	loading = $state(false);
+	progress = $state<LoadProgress | null>(null);
+	loadStartedAt = $state(0);
+
+	mode = $state<PromptMode>('completion');
+	prompt = $state('Once upon a time');
+	systemPrompt = $state('You are a helpful assistant.');
+	conversation = $state<ChatMessage[]>([]);
+
+	params = $state<SamplingParams>(defaultParams());
+	maxNewTokens = $state(MAX_NEW_TOKENS_SPEC.default);
+	/** Context window to load models with; `null` uses the catalogue's or the model's own. */
+	contextLength = $state<number | null>(null);
+	stopSequences = $state('');
+	banEndOfText = $state(false);
+	/** Messages of inputs that do not hold a valid value now, by field. */
+	invalidFields = $state<Record<string, string>>({});
+
+	running = $state(false);
+	output = $state('');
+	live = $state<LiveStats>({ tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null });
+	result = $state<GenerationResult | null>(null);
+	seedUsed = $state<number | null>(null);
+
+	/** The prompt's tokens as the model sees them, after "Show tokens". */
+	promptTokens = $state<{ id: number; piece: string }[] | null>(null);
+
+	error = $state('');
+	notice = $state('');
+
+	constructor(wasmBaseUrl: string) {
+		this.client = new InferenceClient({ wasmBaseUrl });
+		this.client.onStatus((event) => {
+			this.model = null;
+			this.running = false;
+			this.notice = `The inference worker stopped unexpectedly (${event.reason}) and was restarted.${
+				event.lostModel ? ` Load ${event.lostModel.name} again to continue.` : ''
+			}`;
+		});
+	}
+
+	get selectedChoice(): ModelChoice | undefined {
+		return this.choices.find((choice) => choice.id === this.modelId);
+	}
+
+	/** Lists the catalogue and the local models folder; loads the default model if it is local. */
+	async discoverModels(modelsUrl: string): Promise<void> {
+		const local = await fetchLocalModels(new URL('index.json', modelsUrl).href);
+		this.choices = modelChoices(CATALOGUE, local, modelsUrl);
+		if (this.selectedChoice?.isLocal) await this.loadSelected();
+	}
+
+	async loadSelected(): Promise<void> {
+		const choice = this.selectedChoice;
+		if (!choice?.url) {
+			this.error = `${choice?.name ?? 'This model'} has no download location; open the file from disk instead.`;
+			return;
+		}
+		await this.load(
+			{ kind: 'url', url: choice.url, name: choice.name },
+			this.contextLength ?? choice.contextLength
+		);
+	}
+
+	async loadFile(file: File): Promise<void> {
+		if (!/\.gguf$/i.test(file.name)) {
+			this.error = `“${file.name}” is not a GGUF model file (the name must end in .gguf).`;
+			return;
+		}
+		await this.load({ kind: 'blob', blob: file, name: file.name }, this.contextLength ?? undefined);
+	}
+
+	cancelLoad(): void {
+		void this.client.cancelLoad();
+	}
+
+	private async load(source: ModelSource, contextLength: number | undefined): Promise<void> {
+		if (this.running) await this.stop();
+		this.loading = true;
+		this.progress = null;
+		this.loadStartedAt = performance.now();
+		this.error = '';
+		this.model = null;
+		try {
+			this.model = await this.client.loadModel(source, {
+				contextLength,
+				onProgress: (progress) => (this.progress = progress)
+			});
+		} catch (error) {
+			this.error = describeError(error);
+		} finally {
+			this.loading = false;
+		}
+	}
+
+	applyPreset(preset: Preset): void {
+		this.params = applyPreset(preset, this.params);
+		this.invalidFields = {};
+	}
+
+	resetParams(): void {
+		this.params = { ...defaultParams(), seed: this.params.seed };
+		this.maxNewTokens = MAX_NEW_TOKENS_SPEC.default;
+		this.stopSequences = '';
+		this.banEndOfText = false;
+		this.invalidFields = {};
+	}
+
+	/** Re-uses the seed of the last run, so the next run repeats it. */
+	reuseSeed(): void {
+		if (this.seedUsed !== null) this.params.seed = this.seedUsed;
+	}
+
+	setFieldValidity(field: string, message: string | null): void {
+		const { [field]: _previous, ...rest } = this.invalidFields;
+		this.invalidFields = message ? { ...rest, [field]: message } : rest;
+	}
+
+	private promptInput(): PromptInput {
+		if (this.mode === 'completion') return { mode: 'completion', prompt: this.prompt };
+		return {
+			mode: 'chat',
+			systemPrompt: this.systemPrompt,
+			messages: [...this.conversation, { role: 'user', content: this.prompt }]
+		};
+	}
+
+	private requestParams(model: ModelInfo): SamplingParams {
+		const params = $state.snapshot(this.params);
+		if (!this.banEndOfText) return params;
+		const banned = Object.fromEntries(model.stopIds.map((id) => [id, -100]));
+		return { ...params, logitBias: { ...params.logitBias, ...banned } };
+	}
+
+	async run(): Promise<void> {
+		if (this.running || this.loading) return;
+		const invalid = Object.values(this.invalidFields);
+		if (invalid.length > 0) {
+			this.error = invalid.join(' ');
+			return;
+		}
+		const model = this.model;
+		if (!model) {
+			this.error = 'Load a model first.';
+			return;
+		}
+		this.error = '';
+		this.notice = '';
+		this.output = '';
+		this.result = null;
+		this.seedUsed = null;
+		this.live = { tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null };
+		const input = this.promptInput();
+		const started = performance.now();
+		let firstTokenAt: number | null = null;
+		this.running = true;
+		try {
+			const result = await this.client.generate(
+				{
+					input,
+					params: this.requestParams(model),
+					maxNewTokens: this.maxNewTokens,
+					stopSequences: this.stopSequences.split('\n').filter((line) => line.length > 0)
+				},
+				(event) => {
+					if (event.type === 'start') {
+						this.seedUsed = event.seed;
+						return;
+					}
+					const now = performance.now();
+					firstTokenAt ??= now;
+					this.output += event.text;
+					const tokens = event.index + 1;
+					const seconds = (now - firstTokenAt) / 1000;
+					this.live = {
+						tokens,
+						timeToFirstTokenMs: firstTokenAt - started,
+						tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null
+					};
+				}
+			);
+			this.result = result;
+			this.output = result.text;
+			this.seedUsed = result.seed;
+			if (input.mode === 'chat') {
+				this.conversation = [...input.messages, { role: 'assistant', content: result.text }];
+				this.prompt = '';
+			}
+		} catch (error) {
+			this.error = describeError(error);
+		} finally {
+			this.running = false;
+		}
+	}
+
+	async stop(): Promise<void> {
+		if (this.running) await this.client.stop();
+	}
+
+	/** Splits the completion prompt into the model's tokens (without BOS), for display. */
+	async tokenizePrompt(): Promise<void> {
+		if (!this.model) {
+			this.error = 'Load a model first.';
+			return;
+		}
+		try {
+			const ids = await this.client.tokenize(this.prompt);
+			const pieces = await this.client.tokenPieces(ids);
+			this.promptTokens = ids.map((id, i) => ({ id, piece: pieces[i] }));
+		} catch (error) {
+			this.error = describeError(error);
+		}
+	}
+
+	clearConversation(): void {
+		this.conversation = [];
+	}
+
+	dispose(): void {
+		this.client.dispose();
+	}
+}
