@@ -79,7 +79,7 @@ export class Playground {
 
 	/** Lists the catalogue and the local models folder; loads the default model if it is local. */
 	async discoverModels(modelsUrl: string): Promise<void> {
-		const local = await fetchLocalModels(new URL('index.json', modelsUrl).href);
+		const local = await fetchLocalModels(`${modelsUrl}index.json`);
 		this.choices = modelChoices(CATALOGUE, local, modelsUrl);
 		if (this.selectedChoice?.isLocal) await this.loadSelected();
 	}
@@ -146,8 +146,10 @@ export class Playground {
 	}
 
 	setFieldValidity(field: string, message: string | null): void {
-		const { [field]: _previous, ...rest } = this.invalidFields;
-		this.invalidFields = message ? { ...rest, [field]: message } : rest;
+		const next = { ...this.invalidFields };
+		if (message) next[field] = message;
+		else delete next[field];
+		this.invalidFields = next;
 	}
 
 	private promptInput(): PromptInput {
