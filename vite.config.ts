@@ -16,7 +16,7 @@ export default defineConfig({
 	plugins: [
 		crossOriginIsolation(),
 		modelsFolder({ dir: modelsDir }),
-		sveltekit({ adapter: adapter({ fallback: 'index.html' }) })
+		sveltekit({ adapter: adapter() })
 	],
 	worker: { format: 'es' },
 	test: {

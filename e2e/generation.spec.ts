@@ -58,14 +58,27 @@ test.describe('generation with stories260K in the worker', () => {
 	}) => {
 		await openWithTestModel(page);
 		await fillForm(page, { temperature: 'abc' });
+		await expect(page.getByTestId('temperature-error')).toHaveText(
+			'Temperature: “abc” is not a number; enter a number in [0, 2].'
+		);
 		await page.getByTestId('generate').click();
-		await expect(page.getByTestId('error')).toContainText('temperature');
+		await expect(page.getByTestId('error')).toContainText('Temperature: “abc” is not a number');
 		await expect(page.getByTestId('output')).toBeEmpty();
 		await expect(page.getByTestId('finish-reason')).toBeEmpty();
 
 		await fillForm(page, { temperature: '5' });
 		await page.getByTestId('generate').click();
-		await expect(page.getByTestId('error')).toContainText('temperature');
+		await expect(page.getByTestId('error')).toContainText(
+			'Temperature must be a number in [0, 2]; got 5.'
+		);
+		await expect(page.getByTestId('finish-reason')).toBeEmpty();
+
+		await page.getByTestId('topK').fill('600');
+		await expect(page.getByTestId('topK-error')).toHaveText(
+			'Top-k must be an integer in [0, 512]; got 600.'
+		);
+		await page.getByTestId('seed').fill('-3');
+		await expect(page.getByTestId('seed-error')).toContainText('Seed must be an integer');
 		await expect(page.getByTestId('finish-reason')).toBeEmpty();
 	});
 });

@@ -12,6 +12,14 @@ describe('describeError', () => {
 		expect(describeError(new TypeError('Failed to fetch'))).toMatch(/open the file from disk/);
 	});
 
+	it('adds a next step to failed downloads', () => {
+		const error = new Error('Could not reach https://example.test/m.gguf: Failed to fetch');
+		error.name = 'ModelDownloadError';
+		expect(describeError(error)).toBe(
+			'The model could not be downloaded. Could not reach https://example.test/m.gguf: Failed to fetch. Check the connection, or open the file from disk.'
+		);
+	});
+
 	it('names cancelled loads and non-Error values', () => {
 		expect(describeError(new DOMException('x', 'AbortError'))).toBe('Loading was cancelled.');
 		expect(describeError('boom')).toBe('boom');

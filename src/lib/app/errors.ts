@@ -10,6 +10,8 @@ export function describeError(error: unknown): string {
 		case 'GenerationRequestError':
 		case 'DistributionError':
 			return `${error.message}.`.replace(/\.\.$/, '.');
+		case 'ModelDownloadError':
+			return `The model could not be downloaded. ${error.message}. Check the connection, or open the file from disk.`;
 		case 'TypeError':
 			if (/fetch|network/i.test(error.message)) {
 				return `The model could not be downloaded (${error.message}). Check the connection, or open the file from disk.`;

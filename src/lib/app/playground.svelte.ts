@@ -2,7 +2,7 @@ import type { ChatMessage, LoadProgress, ModelInfo, ModelSource } from '#lib/eng
 import type { GenerationResult, PromptInput } from '#lib/generation/types';
 import { CATALOGUE, TEST_MODEL_ID } from '#lib/models/catalogue';
 import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/local-models';
-import { MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
+import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import { applyPreset, type Preset } from '#lib/params/presets';
 import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
 import { InferenceClient } from '#lib/worker/client';
@@ -43,8 +43,8 @@ export class Playground {
 
 	params = $state<SamplingParams>(defaultParams());
 	maxNewTokens = $state(MAX_NEW_TOKENS_SPEC.default);
-	/** Context window to load models with; `null` uses the catalogue's or the model's own. */
-	contextLength = $state<number | null>(null);
+	/** Context window (tokens) to load the next model with; follows the selected model's default. */
+	contextLength = $state(CONTEXT_LENGTH_SPEC.default);
 	stopSequences = $state('');
 	banEndOfText = $state(false);
 	/** Messages of inputs that do not hold a valid value now, by field. */
@@ -62,14 +62,22 @@ export class Playground {
 	error = $state('');
 	notice = $state('');
 
-	constructor(wasmBaseUrl: string) {
-		this.client = new InferenceClient({ wasmBaseUrl });
+	/** Threads for the CPU engine; the engine's own choice when undefined. */
+	private readonly threads: number | undefined;
+	/** What the current model was loaded from, to load it again after a worker restart. */
+	private loaded: { source: ModelSource; contextLength: number | undefined } | null = null;
+
+	constructor(options: { wasmBaseUrl: string; threads?: number }) {
+		this.client = new InferenceClient({ wasmBaseUrl: options.wasmBaseUrl });
+		this.threads = options.threads;
 		this.client.onStatus((event) => {
 			this.model = null;
 			this.running = false;
+			const lost = this.loaded;
 			this.notice = `The inference worker stopped unexpectedly (${event.reason}) and was restarted.${
-				event.lostModel ? ` Load ${event.lostModel.name} again to continue.` : ''
+				event.lostModel && lost ? ` Loading ${event.lostModel.name} again.` : ''
 			}`;
+			if (event.lostModel && lost) void this.load(lost.source, lost.contextLength);
 		});
 	}
 
@@ -77,10 +85,18 @@ export class Playground {
 		return this.choices.find((choice) => choice.id === this.modelId);
 	}
 
+	/** Picks a model to load next, with its usual context window. */
+	selectModel(id: string): void {
+		this.modelId = id;
+		const choice = this.selectedChoice;
+		if (choice) this.contextLength = choice.contextLength;
+	}
+
 	/** Lists the catalogue and the local models folder; loads the default model if it is local. */
 	async discoverModels(modelsUrl: string): Promise<void> {
 		const local = await fetchLocalModels(`${modelsUrl}index.json`);
 		this.choices = modelChoices(CATALOGUE, local, modelsUrl);
+		this.selectModel(this.modelId);
 		if (this.selectedChoice?.isLocal) await this.loadSelected();
 	}
 
@@ -90,10 +106,7 @@ export class Playground {
 			this.error = `${choice?.name ?? 'This model'} has no download location; open the file from disk instead.`;
 			return;
 		}
-		await this.load(
-			{ kind: 'url', url: choice.url, name: choice.name },
-			this.contextLength ?? choice.contextLength
-		);
+		await this.load({ kind: 'url', url: choice.url, name: choice.name }, this.contextLength);
 	}
 
 	async loadFile(file: File): Promise<void> {
@@ -101,7 +114,7 @@ export class Playground {
 			this.error = `“${file.name}” is not a GGUF model file (the name must end in .gguf).`;
 			return;
 		}
-		await this.load({ kind: 'blob', blob: file, name: file.name }, this.contextLength ?? undefined);
+		await this.load({ kind: 'blob', blob: file, name: file.name }, this.contextLength);
 	}
 
 	cancelLoad(): void {
@@ -109,17 +122,26 @@ export class Playground {
 	}
 
 	private async load(source: ModelSource, contextLength: number | undefined): Promise<void> {
+		const invalidContext = this.invalidFields.contextLength;
+		if (invalidContext) {
+			this.error = invalidContext;
+			return;
+		}
 		if (this.running) await this.stop();
 		this.loading = true;
 		this.progress = null;
 		this.loadStartedAt = performance.now();
 		this.error = '';
 		this.model = null;
+		this.loaded = null;
+		this.promptTokens = null;
 		try {
 			this.model = await this.client.loadModel(source, {
 				contextLength,
+				threads: this.threads,
 				onProgress: (progress) => (this.progress = progress)
 			});
+			this.loaded = { source, contextLength };
 		} catch (error) {
 			this.error = describeError(error);
 		} finally {

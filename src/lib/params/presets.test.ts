@@ -15,13 +15,22 @@ describe('presets', () => {
 
 	it('reset everything else to the defaults but keep the seed', () => {
 		const current = { ...DEFAULT_SAMPLING_PARAMS, minP: 0.3, seed: 99 };
-		const precise = applyPreset(PRESETS[0], current);
+		const precise = applyPreset(
+			PRESETS.find((x) => x.id === 'precise')!,
+			current
+		);
 		expect(precise).toMatchObject({ temperature: 0.2, topP: 0.5, minP: 0.05, seed: 99 });
 	});
 
 	it('are recognised again from their values, and edits make them custom', () => {
-		const balanced = applyPreset(PRESETS[1], { ...DEFAULT_SAMPLING_PARAMS });
+		const balanced = applyPreset(
+			PRESETS.find((x) => x.id === 'balanced')!,
+			{
+				...DEFAULT_SAMPLING_PARAMS
+			}
+		);
 		expect(matchingPreset(balanced)?.id).toBe('balanced');
 		expect(matchingPreset({ ...balanced, temperature: 0.55 })).toBeNull();
+		expect(matchingPreset({ ...DEFAULT_SAMPLING_PARAMS, seed: 3 })?.id).toBe('defaults');
 	});
 });

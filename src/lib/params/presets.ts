@@ -11,6 +11,12 @@ export interface Preset {
 /** Presets from common assistants' parameter guides; where a guide gives a range, its middle. */
 export const PRESETS: readonly Preset[] = [
 	{
+		id: 'defaults',
+		label: 'Playground defaults',
+		description: 'Temperature 0.8, top-k 40, top-p 0.95, min-p 0.05, no penalties.',
+		values: {}
+	},
+	{
 		id: 'precise',
 		label: 'Precise',
 		description: 'Low temperature and a narrow nucleus: focused, repeatable answers.',
