@@ -58,6 +58,30 @@ function measure(vocabSize: number): Row {
 	};
 }
 
+/**
+ * Heap bytes left behind per step over many steps of a small vocabulary, with and without
+ * tracing. Needs `--expose-gc` (the bench script passes it); otherwise null.
+ */
+function heapGrowthPerStep(trace: boolean): number | null {
+	const collect = (globalThis as { gc?: () => void }).gc;
+	if (!collect) return null;
+	const vocabSize = 512;
+	const steps = 20_000;
+	const logits = syntheticLogits(vocabSize, 99);
+	const history = Array.from({ length: 64 }, (_, i) => i);
+	const sampler = createSampler(params, { vocabSize, trace });
+	const traces: unknown[] = [];
+	for (let i = 0; i < 1000; i++) sampler.sample(logits, history);
+	collect();
+	const before = process.memoryUsage().heapUsed;
+	for (let i = 0; i < steps; i++) {
+		sampler.sample(logits, history);
+		// Keep traces alive, as a caller that shows them does.
+		if (trace) traces.push(sampler.lastTrace);
+	}
+	return (process.memoryUsage().heapUsed - before) / steps;
+}
+
 /** Prints the sampler table and returns whether the target at 151,936 tokens was met. */
 export function runSamplerBench(): boolean {
 	console.log(
@@ -76,6 +100,15 @@ export function runSamplerBench(): boolean {
 			`${formatNumber(r.fullSortUs / r.fastUs)}×`
 		])
 	);
+	const untraced = heapGrowthPerStep(false);
+	const traced = heapGrowthPerStep(true);
+	if (untraced !== null && traced !== null) {
+		console.log(
+			`\nHeap growth per step at vocabulary 512 (20,000 steps): ${formatNumber(untraced, 0)} bytes ` +
+				`with tracing off (V8's boxed numbers; no buffer or object per step), ` +
+				`${formatNumber(traced, 0)} bytes with tracing on.`
+		);
+	}
 	const target = rows.find((r) => r.vocabSize === TARGET_VOCAB)!;
 	const speedup = target.fullSortUs / target.fastUs;
 	const met = target.fastUs <= TARGET_MAX_US && speedup >= TARGET_MIN_SPEEDUP;

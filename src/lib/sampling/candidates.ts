@@ -34,16 +34,11 @@ export class Candidates {
 	 * when a value is NaN or +Infinity, or none is finite; the caller then finds the culprit.
 	 */
 	reset(logits: Float32Array): boolean {
-		const { logits: work, vocabSize } = this;
-		work.set(logits);
-		this.count = vocabSize;
+		this.count = this.vocabSize;
 		this.dense = true;
 		this.sorted = false;
 		this.fallback = false;
-		// x·0 is 0 for every finite x and NaN otherwise: a branch-free test of the whole array.
-		let nonFinite = 0;
-		for (let id = 0; id < vocabSize; id++) nonFinite += work[id] * 0;
-		return nonFinite === 0 || this.onlyBannedTokensAreNonFinite();
+		return copyAllFinite(logits, this.logits) || this.onlyBannedTokensAreNonFinite();
 	}
 
 	/** Slow path of {@link reset}: −Infinity (a banned token) is fine as long as one value is finite. */
@@ -126,18 +121,7 @@ export class Candidates {
 	 * comparison rejects almost every token.
 	 */
 	private selectDense(n: number): void {
-		const { ranking, logits } = this;
-		for (let id = 0; id < n; id++) {
-			ranking[id] = id;
-			siftUp(ranking, logits, id);
-		}
-		let worst = logits[ranking[0]];
-		for (let id = n; id < this.count; id++) {
-			if (logits[id] <= worst) continue;
-			ranking[0] = id;
-			siftDown(ranking, logits, n);
-			worst = logits[ranking[0]];
-		}
+		selectBestOfAll(this.logits, this.count, n, this.ranking);
 	}
 
 	/** Like {@link selectDense} for a listed set, whose ids come in any order. */
@@ -205,6 +189,48 @@ export class Candidates {
 	logitsChanged(): void {
 		this.sorted = false;
 	}
+}
+
+/**
+ * Copies `source` into `target` and tells whether every value is finite. x·0 is 0 for finite x
+ * and NaN otherwise, so the test needs no branch. Hot loops live in small functions over typed
+ * arrays, which V8 keeps optimised.
+ */
+function copyAllFinite(source: Float32Array, target: Float64Array): boolean {
+	const length = target.length;
+	let nonFinite = 0;
+	for (let id = 0; id < length; id++) {
+		const value = source[id];
+		target[id] = value;
+		nonFinite += value * 0;
+	}
+	return nonFinite === 0;
+}
+
+/**
+ * Min-heap selection of the n best ids among 0..count-1 into `heap` (root = worst kept). Ids
+ * arrive in ascending order, so a newcomer that only ties the root ranks after it: one
+ * comparison rejects almost every token.
+ */
+function selectBestOfAll(logits: Float64Array, count: number, n: number, heap: Int32Array): void {
+	for (let id = 0; id < n; id++) {
+		heap[id] = id;
+		siftUp(heap, logits, id);
+	}
+	let worst = logits[heap[0]];
+	for (let id = nextAbove(logits, n, count, worst); id < count;) {
+		heap[0] = id;
+		siftDown(heap, logits, n);
+		worst = logits[heap[0]];
+		id = nextAbove(logits, id + 1, count, worst);
+	}
+}
+
+/** The first id from `from` on whose logit exceeds `threshold`, or `count`: a tight scan. */
+function nextAbove(logits: Float64Array, from: number, count: number, threshold: number): number {
+	let id = from;
+	while (id < count && logits[id] <= threshold) id++;
+	return id;
 }
 
 function siftUp(heap: Int32Array, logits: Float64Array, index: number): void {

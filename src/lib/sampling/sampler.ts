@@ -63,6 +63,8 @@ export class Sampler {
 	private readonly window: PenaltyWindow;
 	private readonly recorder: TraceRecorder | null;
 	private rng: Xoshiro128StarStar;
+	/** Reused every step, so sampling with tracing off allocates nothing. */
+	private readonly context: { history: ArrayLike<number>; window: PenaltyWindow };
 
 	constructor(params: SamplingParams, options: SamplerOptions) {
 		const { vocabSize } = options;
@@ -85,6 +87,7 @@ export class Sampler {
 		this.greedy = this.chain.some((link) => link.stage?.greedy === true);
 		this.candidates = new Candidates(vocabSize);
 		this.window = new PenaltyWindow(vocabSize);
+		this.context = { history: [], window: this.window };
 		const trace = options.trace;
 		const topN =
 			typeof trace === 'object' ? (trace.topN ?? DEFAULT_TRACE_TOP_N) : DEFAULT_TRACE_TOP_N;
@@ -102,7 +105,8 @@ export class Sampler {
 		if (distribution.length !== this.vocabSize || !candidates.reset(distribution)) {
 			throw this.distributionError(distribution);
 		}
-		const context: StepContext = { history, window: this.window };
+		const context = this.context;
+		context.history = history;
 		this.window.invalidate();
 		let tracked: number[] = [];
 		if (recorder) {
@@ -134,8 +138,9 @@ export class Sampler {
 	}
 
 	private runChain(context: StepContext): void {
-		const { candidates, recorder } = this;
-		for (const { name, stage } of this.chain) {
+		const { candidates, recorder, chain } = this;
+		for (let i = 0; i < chain.length; i++) {
+			const { name, stage } = chain[i];
 			if (!stage) {
 				recorder?.skipped(name, candidates);
 				continue;

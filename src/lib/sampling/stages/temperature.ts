@@ -23,12 +23,10 @@ export const temperature: StageDefinition<'temperature', 'temperature'> = {
 		const scale = 1 / t;
 		return {
 			apply(candidates) {
-				const { logits } = candidates;
 				if (candidates.dense) {
-					for (let id = 0; id < candidates.count; id++) logits[id] = logits[id] * scale;
+					scaleAll(candidates.logits, candidates.count, scale);
 				} else {
-					const { ids } = candidates;
-					for (let i = 0; i < candidates.count; i++) logits[ids[i]] = logits[ids[i]] * scale;
+					scaleListed(candidates.logits, candidates.ids, candidates.count, scale);
 				}
 				// Rounding can turn two nearly equal logits into a tie and reorder them.
 				candidates.logitsChanged();
@@ -36,3 +34,11 @@ export const temperature: StageDefinition<'temperature', 'temperature'> = {
 		};
 	}
 };
+
+function scaleAll(logits: Float64Array, count: number, scale: number): void {
+	for (let id = 0; id < count; id++) logits[id] *= scale;
+}
+
+function scaleListed(logits: Float64Array, ids: Int32Array, count: number, scale: number): void {
+	for (let i = 0; i < count; i++) logits[ids[i]] *= scale;
+}
