@@ -3,9 +3,27 @@
  * the page never calls them directly.
  */
 
-/** Where a model's weights come from. */
+/** Where a model's weights come from. `url` and `blob` are GGUF files for the CPU engine. */
 export type ModelSource =
-	{ kind: 'url'; url: string; name?: string } | { kind: 'blob'; blob: Blob; name: string };
+	| { kind: 'url'; url: string; name?: string }
+	| { kind: 'blob'; blob: Blob; name: string }
+	| { kind: 'webllm'; model: WebLlmModel };
+
+/** A model compiled for WebLLM (MLC): weights folder plus the compiled model library. */
+export interface WebLlmModel {
+	/** WebLLM's model id, e.g. `SmolLM2-360M-Instruct-q4f32_1-MLC`. */
+	id: string;
+	name: string;
+	/** Absolute URL of the weights (a Hugging Face repository or a folder with the same files). */
+	modelUrl: string;
+	/** URL of the compiled model library (.wasm). */
+	modelLibUrl: string;
+	/** WebGPU features the model needs, e.g. `shader-f16` for q*f16 quantizations. */
+	requiredFeatures: string[];
+	/** GPU memory needed, in MB, when known. */
+	vramRequiredMB: number | null;
+	contextWindow?: number;
+}
 
 export interface LoadProgress {
 	/** What is happening now, shown beside the progress bar. */

@@ -31,7 +31,15 @@ export interface GenerateRequest {
 	stopIds?: number[];
 	/** Record a sampler trace for every step, keeping the top `topN` candidates. */
 	trace?: { topN: number } | null;
+	/**
+	 * `exact` (default): our sampler picks every token from the engine's full distribution.
+	 * `native`: the engine's own sampler (WebLLM on the GPU), faster but without top-k, min-p,
+	 * stage order, traces or seeds that match other engines. Engines without one refuse it.
+	 */
+	sampling?: SamplingMode;
 }
+
+export type SamplingMode = 'exact' | 'native';
 
 export type FinishReason =
 	/** The model produced an end-of-generation token (or one of `stopIds`). */
