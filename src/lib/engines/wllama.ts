@@ -1,5 +1,11 @@
 import { Wllama, type WllamaLogger } from '@wllama/wllama/esm/index.js';
 import { fetchModelBlob } from '#lib/models/fetch-model';
+import {
+	ContextFullError,
+	EngineCrashedError,
+	ModelNotLoadedError,
+	UnsupportedSourceError
+} from './errors';
 import { sha256OfBlob } from './sha256';
 import type { ChatMessage, Engine, LoadOptions, ModelInfo, ModelSource } from './types';
 
@@ -11,20 +17,7 @@ export interface WllamaEngineOptions {
 /** Context window used when the caller does not choose one (wllama's own default is 1024). */
 export const DEFAULT_CONTEXT_LENGTH = 2048;
 
-export class EngineCrashedError extends Error {
-	override name = 'EngineCrashedError';
-}
-
-export class ContextFullError extends Error {
-	override name = 'ContextFullError';
-}
-
-export class ModelNotLoadedError extends Error {
-	override name = 'ModelNotLoadedError';
-	constructor() {
-		super('No model is loaded');
-	}
-}
+export { ContextFullError, EngineCrashedError, ModelNotLoadedError };
 
 const quietLogger: WllamaLogger = {
 	debug: () => {},
@@ -80,6 +73,11 @@ export class WllamaEngine implements Engine {
 	}
 
 	async load(source: ModelSource, options: LoadOptions = {}): Promise<ModelInfo> {
+		if (source.kind === 'webllm') {
+			throw new UnsupportedSourceError(
+				`The CPU engine runs GGUF files; "${source.model.name}" is a WebLLM model and needs the WebGPU engine`
+			);
+		}
 		await this.unload();
 		const { onProgress, signal } = options;
 		const blob =
