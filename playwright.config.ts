@@ -1,10 +1,8 @@
 import { defineConfig, devices } from '@playwright/test';
+import { chromiumPath, offlineRootArgs, webGpuArgs } from './e2e/browser';
 
 const port = Number(process.env.E2E_PORT ?? 4173);
 const baseURL = `http://127.0.0.1:${port}`;
-
-// Playwright cannot download its own browsers here; use the system Chromium.
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
 	testDir: 'e2e',
@@ -19,17 +17,7 @@ export default defineConfig({
 	use: {
 		baseURL,
 		trace: 'retain-on-failure',
-		launchOptions: {
-			executablePath,
-			args: [
-				'--no-sandbox',
-				'--disable-background-networking',
-				'--disable-component-update',
-				'--disable-sync',
-				'--no-first-run',
-				'--enable-unsafe-webgpu'
-			]
-		}
+		launchOptions: { executablePath: chromiumPath, args: [...offlineRootArgs, ...webGpuArgs] }
 	},
 	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
 	webServer: {

@@ -40,3 +40,14 @@ export async function run(page: Page, options: RunOptions) {
 		tokens: Number(await page.getByTestId('token-count').textContent())
 	};
 }
+
+/** Every WebLLM option of the model picker: id, whether it can be picked, and its text. */
+export async function webLlmOptions(page: Page) {
+	return page
+		.getByTestId('model-select')
+		.evaluate((select: HTMLSelectElement) =>
+			[...select.options]
+				.filter((o) => o.value.startsWith('webllm:'))
+				.map((o) => ({ id: o.value.slice('webllm:'.length), disabled: o.disabled, text: o.text }))
+		);
+}

@@ -1,5 +1,18 @@
-import type { ChatMessage, LoadProgress, ModelInfo, ModelSource } from '#lib/engines/types';
-import type { GenerationResult, PromptInput } from '#lib/generation/types';
+import type {
+	ChatMessage,
+	LoadProgress,
+	ModelInfo,
+	ModelSource,
+	WebLlmModel
+} from '#lib/engines/types';
+import type { GenerationResult, PromptInput, SamplingMode } from '#lib/generation/types';
+import {
+	parseCustomModel,
+	readStoredCustomModels,
+	type CustomModelInput
+} from '#lib/models/custom-webllm';
+import { WEBLLM_CATALOGUE } from '#lib/models/webllm-catalogue';
+import { fitsDevice, probeWebGpu, type WebGpuCapabilities } from '#lib/platform/webgpu';
 import { CATALOGUE, TEST_MODEL_ID } from '#lib/models/catalogue';
 import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/local-models';
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
@@ -9,6 +22,20 @@ import { InferenceClient } from '#lib/worker/client';
 import { describeError } from './errors';
 
 export type PromptMode = 'completion' | 'chat';
+
+/** Picker ids of WebLLM models carry this prefix, so they never clash with GGUF models. */
+export const WEBLLM_PREFIX = 'webllm:';
+
+const CUSTOM_MODELS_KEY = 'sampling-playground.custom-webllm-models';
+
+/** Parameters WebLLM's own GPU sampler cannot honour (native mode). */
+export const NATIVE_UNSUPPORTED = [
+	'top-k',
+	'min-p',
+	'stage order',
+	'traces',
+	'seeds that match other engines'
+];
 
 function defaultParams(): SamplingParams {
 	return { ...DEFAULT_SAMPLING_PARAMS, order: [...DEFAULT_SAMPLING_PARAMS.order], logitBias: {} };
@@ -30,6 +57,12 @@ export class Playground {
 	readonly client: InferenceClient;
 
 	choices = $state<ModelChoice[]>([]);
+	/** WebGPU as probed at start; null until the probe has answered. */
+	webgpu = $state<WebGpuCapabilities | null>(null);
+	customModels = $state<WebLlmModel[]>([]);
+	/** Engine of the loaded model. */
+	loadedEngine = $state<'wllama' | 'webllm' | null>(null);
+	samplingMode = $state<SamplingMode>('exact');
 	modelId = $state(TEST_MODEL_ID);
 	model = $state<ModelInfo | null>(null);
 	loading = $state(false);
@@ -88,12 +121,56 @@ export class Playground {
 	/** Picks a model to load next, with its usual context window. */
 	selectModel(id: string): void {
 		this.modelId = id;
-		const choice = this.selectedChoice;
-		if (choice) this.contextLength = choice.contextLength;
+		const window = this.selectedChoice?.contextLength ?? this.selectedWebLlm?.contextWindow;
+		if (window) this.contextLength = window;
+	}
+
+	/** Every WebLLM model the picker offers: the catalogue, then the user's own. */
+	get webLlmModels(): WebLlmModel[] {
+		return [...WEBLLM_CATALOGUE, ...this.customModels];
+	}
+
+	get selectedWebLlm(): WebLlmModel | undefined {
+		if (!this.modelId.startsWith(WEBLLM_PREFIX)) return undefined;
+		const id = this.modelId.slice(WEBLLM_PREFIX.length);
+		return this.webLlmModels.find((model) => model.id === id);
+	}
+
+	/** Probes WebGPU; until it answers, WebLLM models count as not runnable. */
+	async probeDevice(): Promise<void> {
+		this.webgpu = await probeWebGpu();
+	}
+
+	/** Adds a user's WebLLM model after checking it; returns the problems by field, if any. */
+	addCustomModel(input: CustomModelInput): Partial<Record<keyof CustomModelInput, string>> {
+		const result = parseCustomModel(
+			input,
+			this.webLlmModels.map((m) => m.id)
+		);
+		if (!result.ok) return result.errors;
+		this.customModels = [...this.customModels, result.model];
+		this.saveCustomModels();
+		this.selectModel(WEBLLM_PREFIX + result.model.id);
+		return {};
+	}
+
+	removeCustomModel(id: string): void {
+		this.customModels = this.customModels.filter((m) => m.id !== id);
+		this.saveCustomModels();
+		if (this.modelId === WEBLLM_PREFIX + id) this.selectModel(TEST_MODEL_ID);
+	}
+
+	private saveCustomModels(): void {
+		try {
+			localStorage.setItem(CUSTOM_MODELS_KEY, JSON.stringify(this.customModels));
+		} catch (error) {
+			this.error = `Your models could not be saved for the next visit: ${describeError(error)}`;
+		}
 	}
 
 	/** Lists the catalogue and the local models folder; loads the default model if it is local. */
 	async discoverModels(modelsUrl: string): Promise<void> {
+		this.customModels = readStoredCustomModels(localStorage.getItem(CUSTOM_MODELS_KEY));
 		const local = await fetchLocalModels(`${modelsUrl}index.json`);
 		this.choices = modelChoices(CATALOGUE, local, modelsUrl);
 		this.selectModel(this.modelId);
@@ -101,6 +178,18 @@ export class Playground {
 	}
 
 	async loadSelected(): Promise<void> {
+		const webLlm = this.selectedWebLlm;
+		if (webLlm) {
+			const fit = this.webgpu ? fitsDevice(webLlm, this.webgpu) : null;
+			if (!fit?.runnable) {
+				this.error = `${webLlm.name} cannot run here: ${fit?.reason ?? 'WebGPU has not been checked yet'}. ${
+					this.webgpu?.reason ?? 'Pick a CPU (GGUF) model or one this GPU supports.'
+				}`;
+				return;
+			}
+			await this.load({ kind: 'webllm', model: $state.snapshot(webLlm) }, this.contextLength);
+			return;
+		}
 		const choice = this.selectedChoice;
 		if (!choice?.url) {
 			this.error = `${choice?.name ?? 'This model'} has no download location; open the file from disk instead.`;
@@ -134,6 +223,7 @@ export class Playground {
 		this.error = '';
 		this.model = null;
 		this.loaded = null;
+		this.loadedEngine = null;
 		this.promptTokens = null;
 		try {
 			this.model = await this.client.loadModel(source, {
@@ -142,6 +232,8 @@ export class Playground {
 				onProgress: (progress) => (this.progress = progress)
 			});
 			this.loaded = { source, contextLength };
+			this.loadedEngine = source.kind === 'webllm' ? 'webllm' : 'wllama';
+			if (this.loadedEngine !== 'webllm') this.samplingMode = 'exact';
 		} catch (error) {
 			this.error = describeError(error);
 		} finally {
@@ -218,6 +310,7 @@ export class Playground {
 					input,
 					params: this.requestParams(model),
 					maxNewTokens: this.maxNewTokens,
+					sampling: this.samplingMode,
 					stopSequences: this.stopSequences.split('\n').filter((line) => line.length > 0)
 				},
 				(event) => {
