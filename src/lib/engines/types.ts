@@ -31,6 +31,10 @@ export interface LoadProgress {
 	loadedBytes: number;
 	/** 0 when the total is not known yet. */
 	totalBytes: number;
+	/** Progress of the phase in [0, 1], for phases not counted in bytes (e.g. shader compiling). */
+	fraction?: number;
+	/** The engine's own words for what it is doing, when it says. */
+	detail?: string;
 }
 
 export interface LoadOptions {
@@ -82,6 +86,16 @@ export interface ChatMessage {
 	content: string;
 }
 
+export interface EvaluateOptions {
+	/**
+	 * Chooses the next token from the distribution. An engine whose step always ends in its own
+	 * sampler (WebLLM) calls it once, synchronously, inside that step and forces the answer, so
+	 * its sampler can only agree with ours. Other engines ignore it and the caller picks after
+	 * `evaluate` returns.
+	 */
+	pick?: (distribution: Float32Array) => number;
+}
+
 export interface Engine {
 	readonly engineId: EngineId;
 	load(source: ModelSource, options?: LoadOptions): Promise<ModelInfo>;
@@ -99,7 +113,7 @@ export interface Engine {
 	 * Appends `ids` to the context, runs the model and returns the full next-token distribution
 	 * (vocabulary length) after the last of them.
 	 */
-	evaluate(ids: readonly number[]): Promise<Float32Array>;
+	evaluate(ids: readonly number[], options?: EvaluateOptions): Promise<Float32Array>;
 	/** Drops everything after the first `length` tokens of the context. */
 	rollback(length: number): Promise<void>;
 	/** Number of tokens in the context now. */

@@ -64,6 +64,16 @@ export async function generate(
 	let finishReason: FinishReason | null = null;
 	let stopSequence: string | null = null;
 
+	// An engine that samples on its own (WebLLM) lets our sampler pick inside its step and forces
+	// that pick; for the others `picked` stays null and the sampler runs after evaluate().
+	let picked: number | null = null;
+	const pick = (distribution: Float32Array) => (picked = sampler.sample(distribution, history));
+	const evaluate = (ids: readonly number[]) => {
+		picked = null;
+		return engine.evaluate(ids, { pick });
+	};
+	const takePicked = (): number | null => picked;
+
 	// Every run prefills from an empty context: re-using a cached prefix would change the batch
 	// shapes llama.cpp computes with, and with them the last bits of the distribution.
 	const prefillStartedAt = now();
@@ -71,7 +81,7 @@ export async function generate(
 	if (signal?.aborted) finishReason = 'stopped';
 	else {
 		await engine.rollback(0);
-		distribution = await engine.evaluate(prompt);
+		distribution = await evaluate(prompt);
 	}
 	const prefillEndedAt = now();
 
@@ -80,7 +90,7 @@ export async function generate(
 			finishReason = 'stopped';
 			break;
 		}
-		const id = sampler.sample(distribution, history);
+		const id = takePicked() ?? sampler.sample(distribution, history);
 		const trace = request.trace ? (sampler.lastTrace ?? undefined) : undefined;
 		firstTokenAt ??= now();
 		const index = tokenIds.length;
@@ -121,7 +131,7 @@ export async function generate(
 		} else if (signal?.aborted) {
 			finishReason = 'stopped';
 		} else {
-			distribution = await engine.evaluate([id]);
+			distribution = await evaluate([id]);
 		}
 	}
 	if (finishReason !== 'stop-sequence') {

@@ -41,6 +41,14 @@ export interface GenerateRequest {
 
 export type SamplingMode = 'exact' | 'native';
 
+/** A parameter a native-mode run did not apply the way our sampler would. */
+export interface IgnoredParam {
+	/** The parameter, as named in `SamplingParams` (e.g. `topK`, `order`, `seed`). */
+	field: string;
+	/** What the engine's own sampler does instead, in one sentence. */
+	reason: string;
+}
+
 export type FinishReason =
 	/** The model produced an end-of-generation token (or one of `stopIds`). */
 	| 'eos'
@@ -68,6 +76,8 @@ export type GenerationEvent =
 			/** The resolved seed (a random seed is chosen once and reported here). */
 			seed: number;
 			promptTokens: number[];
+			/** Native mode only: what the engine's own sampler does not honour in this run. */
+			ignoredParams?: IgnoredParam[];
 	  }
 	| {
 			type: 'token';
@@ -95,4 +105,6 @@ export interface GenerationResult {
 	stopSequence: string | null;
 	seed: number;
 	stats: GenerationStats;
+	/** Native mode only: what the engine's own sampler did not honour in this run. */
+	ignoredParams?: IgnoredParam[];
 }
