@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FAKE_BOS, FakeEngine } from '#lib/generation/fake-engine';
 import type { GenerateRequest, GenerationEvent } from '#lib/generation/types';
 import { createSampler, DEFAULT_SAMPLING_PARAMS, validateSamplingParams } from '#lib/sampling';
+import type { FakeMlcScript } from '#lib/engines/testing/fake-mlc-engine';
+import { createTestEngine, MODEL, scriptedLogits } from '#lib/engines/testing/webllm-fixture';
 import { InferenceService } from './inference-service';
 
 function setup(next: (context: readonly number[]) => number = () => 97) {
@@ -85,5 +87,84 @@ describe('InferenceService', () => {
 			field: 'topP'
 		});
 		expect(engine.evaluated).toEqual([]);
+	});
+});
+
+describe('InferenceService with two engines', () => {
+	function twoEngines(script: Partial<FakeMlcScript> = {}) {
+		const cpu = new FakeEngine({ next: () => 97 });
+		const { engine: gpu, fakes } = createTestEngine({
+			logits: scriptedLogits,
+			stopIds: [],
+			...script
+		});
+		const created: string[] = [];
+		const service = new InferenceService(
+			(_config, engineId) => {
+				created.push(engineId);
+				return engineId === 'webllm' ? gpu : cpu;
+			},
+			{ createSampler, validateSamplingParams }
+		);
+		service.configure({ wasmBaseUrl: 'http://localhost/wllama/' });
+		return { service, cpu, gpu, fakes, created };
+	}
+	const webllm = { kind: 'webllm' as const, model: MODEL };
+	const gguf = { kind: 'url' as const, url: 'http://localhost/m.gguf' };
+
+	it('picks the engine by source kind and unloads the other one', async () => {
+		const { service, cpu, fakes, created } = twoEngines();
+		expect((await service.loadModel(webllm)).backend).toContain('WebLLM');
+		expect((await service.generate(request({ maxNewTokens: 3 }))).tokenIds).toHaveLength(3);
+		await service.loadModel(gguf);
+		expect(fakes[0].calls).toContain('unload');
+		expect((await service.generate(request())).text).toBe('aaaaa');
+		await service.loadModel(webllm);
+		expect(cpu.calls.filter((c) => c === 'unload')).toHaveLength(1);
+		expect(created).toEqual(['webllm', 'wllama']);
+	});
+
+	it('still loads and runs the CPU engine after a WebLLM failure', async () => {
+		const { service } = twoEngines({ reloadError: { name: 'DeviceLostError', message: 'lost' } });
+		await expect(service.loadModel(webllm)).rejects.toMatchObject({
+			name: 'EngineLoadError',
+			code: 'device-lost'
+		});
+		await expect(service.generate(request())).rejects.toMatchObject({ name: 'NoModelError' });
+		await service.loadModel(gguf);
+		expect((await service.generate(request())).text).toBe('aaaaa');
+	});
+
+	it('routes native requests, refuses them with a trace or on the CPU engine', async () => {
+		const { service, fakes } = twoEngines();
+		await service.loadModel(webllm);
+		const native = await service.generate(request({ sampling: 'native', maxNewTokens: 4 }));
+		expect(fakes[0].calls).toContain('completion');
+		expect(native.ignoredParams?.map((i) => i.field)).toContain('seed');
+		await expect(
+			service.generate(request({ sampling: 'native', trace: { topN: 5 } }))
+		).rejects.toMatchObject({ field: 'trace' });
+		await service.loadModel(gguf);
+		await expect(service.generate(request({ sampling: 'native' }))).rejects.toMatchObject({
+			field: 'sampling'
+		});
+	});
+
+	it('Stop ends a native run, releases WebLLM and the next request runs', async () => {
+		const { service, fakes } = twoEngines();
+		await service.loadModel(webllm);
+		const result = await service.generate(
+			request({ sampling: 'native', maxNewTokens: 1000 }),
+			(event) => {
+				if (event.type === 'token' && event.index === 2) service.stop();
+			}
+		);
+		expect(result.finishReason).toBe('stopped');
+		expect(fakes[0].calls).toContain('interruptGenerate');
+		expect(fakes[0].lockHeld).toBe(false);
+		const next = await service.generate(request({ sampling: 'native', maxNewTokens: 2 }));
+		expect(next.finishReason).toBe('max-tokens');
+		const exact = await service.generate(request({ maxNewTokens: 2 }));
+		expect(exact.tokenIds).toHaveLength(2);
 	});
 });

@@ -1,5 +1,6 @@
-import type { Engine, LoadProgress, ModelInfo, ModelSource } from '#lib/engines/types';
+import type { Engine, EngineId, LoadProgress, ModelInfo, ModelSource } from '#lib/engines/types';
 import { generate } from '#lib/generation/generate';
+import { checkNativeRequest } from '#lib/generation/native';
 import type {
 	GenerateRequest,
 	GenerationEvent,
@@ -50,28 +51,52 @@ function notify<T>(callback: ((value: T) => unknown) | undefined, value: T): Pro
  * The inference worker's logic, free of comlink so it can be tested with a fake engine.
  * Engine work is serialized; `stop` and `cancelLoad` act at once.
  */
+/** The engine that runs models of this source kind: GGUF files on the CPU, WebLLM models on WebGPU. */
+export function engineIdFor(source: ModelSource): EngineId {
+	return source.kind === 'webllm' ? 'webllm' : 'wllama';
+}
+
 export class InferenceService implements InferenceApi {
-	#createEngine: (config: WorkerConfig) => Engine;
-	#engineOrNull: Engine | null = null;
+	#createEngine: (config: WorkerConfig, engineId: EngineId) => Engine;
+	#config: WorkerConfig | null = null;
+	/** Engines created so far, one per kind; each is reused for later loads of its kind. */
+	#engines = new Map<EngineId, Engine>();
+	/** The engine the current (or last attempted) model belongs to. */
+	#active: Engine | null = null;
 	#sampling: SamplingBackend;
 	#model: ModelInfo | null = null;
 	#queue: Promise<unknown> = Promise.resolve();
 	#generation: AbortController | null = null;
 	#load: AbortController | null = null;
 
-	constructor(createEngine: (config: WorkerConfig) => Engine, sampling: SamplingBackend) {
+	/** `createEngine` is called at most once per engine id, when a model of that kind first loads. */
+	constructor(
+		createEngine: (config: WorkerConfig, engineId: EngineId) => Engine,
+		sampling: SamplingBackend
+	) {
 		this.#createEngine = createEngine;
 		this.#sampling = sampling;
 	}
 
 	configure(config: WorkerConfig): void {
-		if (this.#engineOrNull) throw new Error('The inference worker is already configured');
-		this.#engineOrNull = this.#createEngine(config);
+		if (this.#config) throw new Error('The inference worker is already configured');
+		this.#config = config;
+	}
+
+	#engineFor(engineId: EngineId): Engine {
+		if (!this.#config) throw new NotConfiguredError();
+		let engine = this.#engines.get(engineId);
+		if (!engine) {
+			engine = this.#createEngine(this.#config, engineId);
+			this.#engines.set(engineId, engine);
+		}
+		return engine;
 	}
 
 	get #engine(): Engine {
-		if (!this.#engineOrNull) throw new NotConfiguredError();
-		return this.#engineOrNull;
+		if (!this.#config) throw new NotConfiguredError();
+		if (!this.#active) throw new NoModelError();
+		return this.#active;
 	}
 
 	environment(): WorkerEnvironment {
@@ -93,8 +118,13 @@ export class InferenceService implements InferenceApi {
 		this.#load = load;
 		return this.#exclusive(async () => {
 			this.#model = null;
+			const engine = this.#engineFor(engineIdFor(source));
+			const previous = this.#active;
+			this.#active = engine;
+			// One model at a time: free the other engine's model (and its memory) first.
+			if (previous && previous !== engine) await previous.unload().catch(() => {});
 			try {
-				this.#model = await this.#engine.load(source, {
+				this.#model = await engine.load(source, {
 					...options,
 					signal: load.signal,
 					onProgress: (progress) => void notify(onProgress, progress)
@@ -114,7 +144,7 @@ export class InferenceService implements InferenceApi {
 		this.#generation?.abort();
 		return this.#exclusive(async () => {
 			this.#model = null;
-			await this.#engine.unload();
+			await this.#active?.unload();
 		});
 	}
 
@@ -149,21 +179,29 @@ export class InferenceService implements InferenceApi {
 		// Events travel on the callback's own channel, not with the result: wait until the page has
 		// seen them all, so the result never overtakes the last tokens.
 		const delivered = new Set<Promise<void>>();
+		const deliver = (event: GenerationEvent) => {
+			const delivery = notify(onEvent, event);
+			delivered.add(delivery);
+			void delivery.then(() => delivered.delete(delivery));
+		};
 		return this.#exclusive(async () => {
-			const result = await generate(
-				request,
-				{
-					engine: this.#engine,
-					model: this.#requireModel(),
-					sampling: this.#sampling,
-					signal: controller.signal
-				},
-				(event) => {
-					const delivery = notify(onEvent, event);
-					delivered.add(delivery);
-					void delivery.then(() => delivered.delete(delivery));
-				}
-			);
+			const model = this.#requireModel();
+			const engine = this.#engine;
+			let result: GenerationResult;
+			if (request.sampling === 'native') {
+				checkNativeRequest(request, engine);
+				result = await engine.generateNative(
+					request,
+					{ sampling: this.#sampling, signal: controller.signal },
+					deliver
+				);
+			} else {
+				result = await generate(
+					request,
+					{ engine, model, sampling: this.#sampling, signal: controller.signal },
+					deliver
+				);
+			}
 			await Promise.all(delivered);
 			return result;
 		}).finally(() => {

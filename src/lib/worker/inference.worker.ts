@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
+import { WebLlmEngine } from '#lib/engines/webllm';
 import { WllamaEngine } from '#lib/engines/wllama';
 import { createSampler, validateSamplingParams } from '#lib/sampling';
 import { InferenceService } from './inference-service';
@@ -8,8 +9,11 @@ import { installRemoteErrorHandler } from './remote-errors';
 installRemoteErrorHandler();
 
 expose(
-	new InferenceService((config) => new WllamaEngine({ wasmBaseUrl: config.wasmBaseUrl }), {
-		createSampler,
-		validateSamplingParams
-	})
+	new InferenceService(
+		(config, engineId) =>
+			engineId === 'webllm'
+				? new WebLlmEngine()
+				: new WllamaEngine({ wasmBaseUrl: config.wasmBaseUrl }),
+		{ createSampler, validateSamplingParams }
+	)
 );

@@ -1,7 +1,7 @@
 import { transferHandlers, type TransferHandler } from 'comlink';
 
 /** Error properties, besides message/name/stack, that survive the trip to the page. */
-const EXTRA_FIELDS = ['field', 'value', 'allowed', 'status', 'url', 'type'] as const;
+const EXTRA_FIELDS = ['field', 'value', 'allowed', 'status', 'url', 'type', 'code'] as const;
 
 interface ThrownValue {
 	value: unknown;
