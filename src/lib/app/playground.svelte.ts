@@ -12,6 +12,8 @@ import {
 	type CustomModelInput
 } from '#lib/models/custom-webllm';
 import { WEBLLM_CATALOGUE } from '#lib/models/webllm-catalogue';
+import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
+import { requestPersistentStorage, storageStatus, type StorageStatus } from '#lib/platform/storage';
 import { fitsDevice, probeWebGpu, type WebGpuCapabilities } from '#lib/platform/webgpu';
 import { CATALOGUE, TEST_MODEL_ID } from '#lib/models/catalogue';
 import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/local-models';
@@ -63,6 +65,9 @@ export class Playground {
 	/** Engine of the loaded model. */
 	loadedEngine = $state<'wllama' | 'webllm' | null>(null);
 	samplingMode = $state<SamplingMode>('exact');
+	/** WebLLM models in the browser's storage, after the model manager looked. */
+	storedModels = $state<StoredWebLlmModel[] | null>(null);
+	storage = $state<StorageStatus | null>(null);
 	modelId = $state(TEST_MODEL_ID);
 	model = $state<ModelInfo | null>(null);
 	loading = $state(false);
@@ -166,6 +171,42 @@ export class Playground {
 		} catch (error) {
 			this.error = `Your models could not be saved for the next visit: ${describeError(error)}`;
 		}
+	}
+
+	/** Looks up stored WebLLM models and the browser's storage figures. */
+	async refreshStorage(): Promise<void> {
+		try {
+			const [stored, storage] = await Promise.all([
+				this.client.storedWebLlmModels($state.snapshot(this.webLlmModels)),
+				storageStatus()
+			]);
+			this.storedModels = stored;
+			this.storage = storage;
+		} catch (error) {
+			this.error = `Stored models could not be listed: ${describeError(error)}`;
+		}
+	}
+
+	/** Deletes stored WebLLM models (all when `ids` is omitted) and refreshes the list. */
+	async deleteStored(ids?: string[]): Promise<void> {
+		const doomed = this.webLlmModels.filter((m) =>
+			(ids ?? this.storedModels?.map((s) => s.id) ?? []).includes(m.id)
+		);
+		try {
+			for (const model of doomed) await this.client.deleteStoredWebLlmModel($state.snapshot(model));
+		} catch (error) {
+			this.error = `Deleting stored models failed: ${describeError(error)}`;
+		}
+		await this.refreshStorage();
+	}
+
+	async requestPersistence(): Promise<void> {
+		const granted = await requestPersistentStorage();
+		if (!granted) {
+			this.notice =
+				'The browser did not agree to keep stored models for good; it may remove them when space runs low.';
+		}
+		await this.refreshStorage();
 	}
 
 	/** Lists the catalogue and the local models folder; loads the default model if it is local. */

@@ -16,7 +16,20 @@ export type FileReader = (
 	signal?: AbortSignal
 ) => Promise<ArrayBuffer>;
 
-function readFromWebLlmCache(url: string, scope: CacheScope): Promise<ArrayBuffer | null> {
+/** The bytes WebLLM stored for `url`, or null (not stored, or stored in another form). */
+export async function readFromWebLlmCache(
+	url: string,
+	scope: CacheScope
+): Promise<ArrayBuffer | null> {
+	const data = await readWebLlmCacheEntry(url, scope);
+	return data instanceof ArrayBuffer ? data : null;
+}
+
+/**
+ * What WebLLM stored for `url` as it stored it: bytes for files it fetched as `arraybuffer`,
+ * a parsed object for those it fetched as `json` (such as `tensor-cache.json`); null if absent.
+ */
+export function readWebLlmCacheEntry(url: string, scope: CacheScope): Promise<unknown> {
 	const factory = globalThis.indexedDB;
 	if (!factory) return Promise.resolve(null);
 	return new Promise((resolve) => {
@@ -45,8 +58,7 @@ function readFromWebLlmCache(url: string, scope: CacheScope): Promise<ArrayBuffe
 				const get = db.transaction('urls', 'readonly').objectStore('urls').get(url);
 				get.onsuccess = () => {
 					db.close();
-					const data = (get.result as { data?: unknown } | undefined)?.data;
-					resolve(data instanceof ArrayBuffer ? data : null);
+					resolve((get.result as { data?: unknown } | undefined)?.data ?? null);
 				};
 				get.onerror = () => {
 					db.close();
@@ -56,6 +68,38 @@ function readFromWebLlmCache(url: string, scope: CacheScope): Promise<ArrayBuffe
 				db.close();
 				resolve(null);
 			}
+		};
+	});
+}
+
+/**
+ * Deletes what WebLLM stored for `url`, if anything (WebLLM 0.2.86 leaves a deleted model's
+ * `tensor-cache.json` behind). Like the read, it never creates the database.
+ */
+export function deleteWebLlmCacheEntry(url: string, scope: CacheScope): Promise<void> {
+	const factory = globalThis.indexedDB;
+	if (!factory) return Promise.resolve();
+	return new Promise((resolve) => {
+		const request = factory.open(scope);
+		request.onupgradeneeded = () => request.transaction?.abort();
+		request.onerror = () => resolve();
+		request.onblocked = () => resolve();
+		request.onsuccess = () => {
+			const db = request.result;
+			if (!db.objectStoreNames.contains('urls')) {
+				db.close();
+				resolve();
+				return;
+			}
+			const transaction = db.transaction('urls', 'readwrite');
+			transaction.objectStore('urls').delete(url);
+			transaction.oncomplete =
+				transaction.onerror =
+				transaction.onabort =
+					() => {
+						db.close();
+						resolve();
+					};
 		};
 	});
 }

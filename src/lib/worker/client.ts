@@ -1,5 +1,6 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import type { LoadProgress, ModelInfo, ModelSource } from '#lib/engines/types';
+import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/engines/types';
+import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
 import type { GenerateRequest, GenerationEvent, GenerationResult } from '#lib/generation/types';
 import { validateGenerateRequest } from '#lib/generation/validate';
 import { validateSamplingParams } from '#lib/sampling';
@@ -123,6 +124,14 @@ export class InferenceClient {
 	/** For tests: makes the worker crash, which restarts it. */
 	simulateCrash(): Promise<void> {
 		return this.#call((remote) => remote.simulateCrash());
+	}
+
+	storedWebLlmModels(models: WebLlmModel[]): Promise<StoredWebLlmModel[]> {
+		return this.#call((remote) => remote.storedWebLlmModels(models));
+	}
+
+	deleteStoredWebLlmModel(model: WebLlmModel): Promise<void> {
+		return this.#call((remote) => remote.deleteStoredWebLlmModel(model));
 	}
 
 	dispose(): void {

@@ -1,4 +1,12 @@
-import type { Engine, EngineId, LoadProgress, ModelInfo, ModelSource } from '#lib/engines/types';
+import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
+import type {
+	Engine,
+	EngineId,
+	LoadProgress,
+	ModelInfo,
+	ModelSource,
+	WebLlmModel
+} from '#lib/engines/types';
 import { generate } from '#lib/generation/generate';
 import { checkNativeRequest } from '#lib/generation/native';
 import type {
@@ -211,6 +219,22 @@ export class InferenceService implements InferenceApi {
 
 	stop(): void {
 		this.#generation?.abort();
+	}
+
+	/** Which of `models` WebLLM keeps in its IndexedDB cache, with their sizes. */
+	storedWebLlmModels(models: WebLlmModel[]): Promise<StoredWebLlmModel[]> {
+		return this.#exclusive(async () => {
+			const { listStoredWebLlmModels } = await import('#lib/engines/webllm-storage');
+			return listStoredWebLlmModels(models);
+		});
+	}
+
+	/** Removes a WebLLM model's files from its cache (a loaded copy keeps running). */
+	deleteStoredWebLlmModel(model: WebLlmModel): Promise<void> {
+		return this.#exclusive(async () => {
+			const { deleteStoredWebLlmModel } = await import('#lib/engines/webllm-storage');
+			await deleteStoredWebLlmModel(model);
+		});
 	}
 
 	simulateCrash(): void {

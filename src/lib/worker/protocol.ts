@@ -1,4 +1,5 @@
-import type { LoadProgress, ModelInfo, ModelSource } from '#lib/engines/types';
+import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
+import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/engines/types';
 import type { GenerateRequest, GenerationEvent, GenerationResult } from '#lib/generation/types';
 
 export interface WorkerEnvironment {
@@ -44,4 +45,7 @@ export interface InferenceApi {
 	stop(): void;
 	/** Throws an uncaught error inside the worker, to test crash recovery. */
 	simulateCrash(): void;
+	/** Which of `models` WebLLM keeps in its IndexedDB cache, with their sizes. */
+	storedWebLlmModels(models: WebLlmModel[]): Promise<StoredWebLlmModel[]>;
+	deleteStoredWebLlmModel(model: WebLlmModel): Promise<void>;
 }
