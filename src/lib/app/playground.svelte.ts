@@ -99,6 +99,8 @@ export class Playground {
 
 	error = $state('');
 	notice = $state('');
+	/** The GPU device was lost: only a page reload gets a fresh one. */
+	offerReload = $state(false);
 
 	/** Threads for the CPU engine; the engine's own choice when undefined. */
 	private readonly threads: number | undefined;
@@ -276,7 +278,7 @@ export class Playground {
 			this.loadedEngine = source.kind === 'webllm' ? 'webllm' : 'wllama';
 			if (this.loadedEngine !== 'webllm') this.samplingMode = 'exact';
 		} catch (error) {
-			this.error = describeError(error);
+			this.showEngineError(error);
 		} finally {
 			this.loading = false;
 		}
@@ -379,10 +381,15 @@ export class Playground {
 				this.prompt = '';
 			}
 		} catch (error) {
-			this.error = describeError(error);
+			this.showEngineError(error);
 		} finally {
 			this.running = false;
 		}
+	}
+
+	private showEngineError(error: unknown): void {
+		this.error = describeError(error);
+		this.offerReload = (error as { code?: unknown } | null)?.code === 'device-lost';
 	}
 
 	async stop(): Promise<void> {
