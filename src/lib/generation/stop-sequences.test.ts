@@ -22,15 +22,20 @@ describe('StopSequenceMatcher', () => {
 		expect(matcher.push('a')).toEqual({ release: '\n\nUsa', matched: null });
 	});
 
-	it('picks the earliest of several stop sequences', () => {
+	it('stops at the stop sequence that is complete first, whatever the split', () => {
 		expect(stream(['cd', 'b'], ['abcd'])).toEqual({ shown: 'a', matched: 'b' });
+		// "b" is complete before "abc", even when both arrive in one piece.
+		expect(stream(['abc', 'b'], ['abc'])).toEqual({ shown: 'a', matched: 'b' });
+		expect(stream(['abc', 'b'], ['a', 'b', 'c'])).toEqual({ shown: 'a', matched: 'b' });
+		// Complete at the same character: the one that starts earlier.
+		expect(stream(['bc', 'abc'], ['abc'])).toEqual({ shown: '', matched: 'abc' });
 	});
 
 	it('ignores empty stop sequences', () => {
 		expect(stream([''], ['abc'])).toEqual({ shown: 'abc', matched: null });
 	});
 
-	it('shows exactly the text before the first stop sequence, however the text is split', () => {
+	it('shows exactly the text before the first complete stop sequence, however the text is split', () => {
 		const alphabet = fc.constantFrom('a', 'b', 'c', '\n');
 		const word = fc.array(alphabet, { minLength: 1, maxLength: 4 }).map((a) => a.join(''));
 		fc.assert(
@@ -42,10 +47,12 @@ describe('StopSequenceMatcher', () => {
 				),
 				(stops, chunks) => {
 					const text = chunks.join('');
-					const firstAt = Math.min(
-						...stops.map((s) => text.indexOf(s)).filter((i) => i >= 0),
-						Infinity
-					);
+					// The first stop complete when reading one character at a time; ties: earlier start.
+					const found = stops
+						.map((s) => ({ at: text.indexOf(s), end: text.indexOf(s) + s.length }))
+						.filter((m) => m.at >= 0)
+						.sort((a, b) => a.end - b.end || a.at - b.at);
+					const firstAt = found.length > 0 ? found[0].at : Infinity;
 					const { shown, matched } = stream(stops, chunks);
 					if (firstAt === Infinity) {
 						expect(matched).toBeNull();

@@ -8,6 +8,10 @@ export interface StopPush {
 /**
  * Watches streamed text for stop sequences. Text that could be the start of a stop sequence is
  * held back until the next pieces prove it is not, so the shown text never contains one.
+ *
+ * Generation stops at the stop sequence that is complete first, as if the text arrived one
+ * character at a time (ties: the one that starts earlier), so the result does not depend on how
+ * the text is split into tokens.
  */
 export class StopSequenceMatcher {
 	#stops: string[];
@@ -22,11 +26,15 @@ export class StopSequenceMatcher {
 		if (this.#done) throw new Error('A stop sequence was already found');
 		const buffer = this.#pending + text;
 		let matchAt = -1;
+		let matchEnd = Infinity;
 		let matched: string | null = null;
 		for (const stop of this.#stops) {
 			const at = buffer.indexOf(stop);
-			if (at !== -1 && (matchAt === -1 || at < matchAt)) {
+			if (at === -1) continue;
+			const end = at + stop.length;
+			if (end < matchEnd || (end === matchEnd && at < matchAt)) {
 				matchAt = at;
+				matchEnd = end;
 				matched = stop;
 			}
 		}
