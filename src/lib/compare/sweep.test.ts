@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
+import { MAX_LANES, buildGrid, laneLabel, parseAxisValues, seedsAxis } from './sweep';
+
+const base: SamplingParams = {
+	...DEFAULT_SAMPLING_PARAMS,
+	order: [...DEFAULT_SAMPLING_PARAMS.order],
+	seed: 5
+};
+
+describe('parseAxisValues', () => {
+	it('reads lists and ranges with a step, without float noise', () => {
+		expect(parseAxisValues('seed', '1, 2, 3')).toEqual({ ok: true, value: [1, 2, 3] });
+		expect(parseAxisValues('temperature', '0.2 to 1 step 0.2')).toEqual({
+			ok: true,
+			value: [0.2, 0.4, 0.6, 0.8, 1]
+		});
+		expect(parseAxisValues('topK', '10..40 step 10')).toEqual({
+			ok: true,
+			value: [10, 20, 30, 40]
+		});
+	});
+
+	it('names the parameter, the bad value and the allowed range', () => {
+		expect(parseAxisValues('temperature', '0.5, 2.5')).toEqual({
+			ok: false,
+			message: 'Temperature: 2.5 is not allowed; it must be a number in [0, 2].'
+		});
+		expect(parseAxisValues('seed', '1, x')).toMatchObject({
+			ok: false,
+			message: expect.stringContaining('“x” is not a number')
+		});
+		expect(parseAxisValues('seed', '1.5')).toMatchObject({
+			ok: false,
+			message: expect.stringContaining('integer')
+		});
+		expect(parseAxisValues('topP', '')).toMatchObject({
+			ok: false,
+			message: 'Top-p: enter values, e.g. 1, 2, 3.'
+		});
+		expect(parseAxisValues('temperature', '0 to 2 step 0.1')).toMatchObject({
+			ok: false,
+			message: expect.stringContaining('21 values')
+		});
+		expect(parseAxisValues('minP', '0.5 to 0.1 step 0.1')).toMatchObject({ ok: false });
+	});
+
+	it('checks model ids against the list', () => {
+		expect(parseAxisValues('model', 'a, b', ['a', 'b'])).toEqual({ ok: true, value: ['a', 'b'] });
+		expect(parseAxisValues('model', 'a, c', ['a', 'b'])).toEqual({
+			ok: false,
+			message: 'Model: “c” is not a model in the list.'
+		});
+	});
+});
+
+describe('buildGrid', () => {
+	it('builds the cartesian product of two axes with labels', () => {
+		const grid = buildGrid(base, 'm', [
+			{ param: 'seed', values: [7, 8] },
+			{ param: 'temperature', values: [0.5, 1.2] }
+		]);
+		expect(grid.ok).toBe(true);
+		if (!grid.ok) return;
+		expect(grid.value.map((l) => l.label)).toEqual([
+			'seed 7 · T 0.5',
+			'seed 7 · T 1.2',
+			'seed 8 · T 0.5',
+			'seed 8 · T 1.2'
+		]);
+		expect(grid.value[3].params).toMatchObject({ seed: 8, temperature: 1.2, topK: base.topK });
+		expect(grid.value.map((l) => l.id)).toEqual(['lane-1', 'lane-2', 'lane-3', 'lane-4']);
+	});
+
+	it('varies the model per lane', () => {
+		const grid = buildGrid(base, 'm', [{ param: 'model', values: ['a', 'b'] }], (id) =>
+			id.toUpperCase()
+		);
+		expect(grid.ok && grid.value.map((l) => [l.modelId, l.label])).toEqual([
+			['a', 'A'],
+			['b', 'B']
+		]);
+	});
+
+	it('refuses grids over 16 lanes, under 2, and the same parameter twice', () => {
+		const big = buildGrid(base, 'm', [
+			seedsAxis(5),
+			{ param: 'temperature', values: [0.1, 0.5, 0.9, 1.3] }
+		]);
+		expect(big).toEqual({
+			ok: false,
+			message: `This sweep makes 20 lanes (5 × 4); at most ${MAX_LANES} fit side by side.`
+		});
+		expect(buildGrid(base, 'm', [seedsAxis(1)])).toMatchObject({ ok: false });
+		expect(buildGrid(base, 'm', [seedsAxis(2), seedsAxis(2)])).toMatchObject({ ok: false });
+		expect(buildGrid(base, 'm', [])).toMatchObject({ ok: false });
+	});
+
+	it('N seeds is one axis of seeds 1 to N', () => {
+		expect(seedsAxis(4)).toEqual({ param: 'seed', values: [1, 2, 3, 4] });
+		expect(laneLabel([{ param: 'seed', value: 3 }])).toBe('seed 3');
+	});
+});
