@@ -252,7 +252,10 @@ export async function runNative(
 			prefillMs: prefillEndedAt - startedAt,
 			tokensPerSecond:
 				tokenIds.length > 0 && decodeSeconds > 0 ? tokenIds.length / decodeSeconds : null,
-			totalMs: endedAt - startedAt
+			totalMs: endedAt - startedAt,
+			// WebLLM's sampler draws on the GPU; its distributions are not kept for native runs.
+			meanEntropy: null,
+			perplexity: null
 		}
 	};
 }

@@ -168,6 +168,16 @@ describe('generate', () => {
 		expect(result.tokenIds).toHaveLength(2);
 	});
 
+	it('reports the mean entropy and the perplexity of its own tokens', async () => {
+		// The fake puts log-probability 0 on its preferred token and −10 on the 257 others:
+		// S = 1 + 257·e⁻¹⁰, p(preferred) = 1/S, H = ln S + 2570·e⁻¹⁰/S.
+		const engine = new FakeEngine({ next: () => 97 });
+		const { result } = await run(engine, request('x', { maxNewTokens: 6 }));
+		const S = 1 + 257 * Math.exp(-10);
+		expect(result.stats.meanEntropy).toBeCloseTo(Math.log(S) + (2570 * Math.exp(-10)) / S, 9);
+		expect(result.stats.perplexity).toBeCloseTo(S, 9);
+	});
+
 	it('does nothing when stopped before it starts', async () => {
 		const controller = new AbortController();
 		controller.abort();
@@ -176,6 +186,7 @@ describe('generate', () => {
 		expect(result.finishReason).toBe('stopped');
 		expect(result.tokenIds).toEqual([]);
 		expect(engine.evaluated).toEqual([]);
+		expect(result.stats).toMatchObject({ meanEntropy: null, perplexity: null });
 	});
 
 	it('applies the chat template with the system prompt first', async () => {

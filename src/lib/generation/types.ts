@@ -68,6 +68,16 @@ export interface GenerationStats {
 	/** Sampled tokens per second after prefill. */
 	tokensPerSecond: number | null;
 	totalMs: number;
+	/**
+	 * Mean entropy, in nats, of the model's own next-token distribution (temperature 1) over the
+	 * run's steps; null when no token was sampled.
+	 */
+	meanEntropy: number | null;
+	/**
+	 * Perplexity of the run's own tokens under that distribution, `exp(mean(−ln p(token)))`
+	 * (Infinity if a token had probability 0); null when no token was sampled.
+	 */
+	perplexity: number | null;
 }
 
 export type GenerationEvent =

@@ -1,0 +1,187 @@
+import type { Engine, ModelInfo } from '#lib/engines/types';
+import type { SamplingParams } from '#lib/sampling';
+import { RunStatistics } from './run-statistics';
+import { StopSequenceMatcher } from './stop-sequences';
+import type {
+	FinishReason,
+	GenerateRequest,
+	GenerationEvent,
+	GenerationResult,
+	SamplingBackend
+} from './types';
+import { Utf8Stream } from './utf8-stream';
+
+/** What one run (a single generation or one lane) needs besides the prompt. */
+export type RunSettings = Pick<
+	GenerateRequest,
+	'maxNewTokens' | 'stopSequences' | 'stopIds' | 'trace'
+>;
+
+/** One run's sampler and the context it samples against (prompt, then its own tokens). */
+export class SamplingRun {
+	readonly sampler: ReturnType<SamplingBackend['createSampler']>;
+	readonly history: number[];
+	#picked: number | null = null;
+
+	constructor(
+		readonly settings: RunSettings,
+		params: SamplingParams,
+		readonly prompt: readonly number[],
+		model: ModelInfo,
+		sampling: SamplingBackend
+	) {
+		this.sampler = sampling.createSampler(params, {
+			vocabSize: model.vocabSize,
+			distribution: model.distribution,
+			trace: settings.trace ? { topN: settings.trace.topN } : false
+		});
+		this.history = [...prompt];
+	}
+
+	get seed(): number {
+		return this.sampler.seed;
+	}
+
+	/**
+	 * Evaluates `ids` with this run's sampler as the engine's `pick`. An engine that samples on
+	 * its own (WebLLM) lets our sampler pick inside its step and forces that pick; for the others
+	 * nothing is picked here and the sampler runs after evaluate().
+	 */
+	readonly evaluate = (engine: Engine, ids: readonly number[]): Promise<Float32Array> => {
+		this.#picked = null;
+		return engine.evaluate(ids, { pick: this.#pick });
+	};
+
+	#pick = (distribution: Float32Array): number =>
+		(this.#picked = this.sampler.sample(distribution, this.history));
+
+	/** The next token: the one picked inside the last evaluate(), or sampled now. */
+	next(distribution: Float32Array): number {
+		const picked = this.#picked;
+		this.#picked = null;
+		return picked ?? this.sampler.sample(distribution, this.history);
+	}
+}
+
+export interface DecodeDeps {
+	engine: Engine;
+	model: ModelInfo;
+	signal?: AbortSignal;
+	now: () => number;
+}
+
+/** Moments the run's stats are measured from. */
+export interface DecodeTimes {
+	/** The request (single run) or the lane's start. */
+	startedAt: number;
+	prefillStartedAt: number;
+	prefillEndedAt: number;
+}
+
+/**
+ * Generates from the state the prompt left: `first` is the distribution after the prompt (null
+ * when the run was stopped before it), and the engine's context holds exactly the prompt. Per
+ * step: pick, stream the token, feed it back; ends on a stop id or sequence, the token budget,
+ * a full context or Stop (checked before every step, so Stop acts within one token).
+ */
+export async function decode(
+	run: SamplingRun,
+	first: Float32Array | null,
+	deps: DecodeDeps,
+	times: DecodeTimes,
+	onEvent: (event: GenerationEvent) => void
+): Promise<GenerationResult> {
+	const { engine, model, signal, now } = deps;
+	const { settings, sampler, history } = run;
+	const stopIds = new Set([...model.stopIds, ...(settings.stopIds ?? [])]);
+	const utf8 = new Utf8Stream();
+	const pieceDecoder = new TextDecoder();
+	const stops = new StopSequenceMatcher(settings.stopSequences ?? []);
+	const statistics = new RunStatistics();
+	const tokenIds: number[] = [];
+	let text = '';
+	let firstTokenAt: number | null = null;
+	let finishReason: FinishReason | null = first === null ? 'stopped' : null;
+	let stopSequence: string | null = null;
+	let distribution = first;
+
+	while (finishReason === null && distribution !== null) {
+		if (signal?.aborted) {
+			finishReason = 'stopped';
+			break;
+		}
+		const id = run.next(distribution);
+		statistics.add(distribution, id);
+		const trace = settings.trace ? (sampler.lastTrace ?? undefined) : undefined;
+		firstTokenAt ??= now();
+		const index = tokenIds.length;
+		tokenIds.push(id);
+		history.push(id);
+		if (stopIds.has(id)) {
+			onEvent({
+				type: 'token',
+				index,
+				tokenId: id,
+				piece: '',
+				text: '',
+				isStop: true,
+				...(trace ? { trace } : {})
+			});
+			finishReason = 'eos';
+			break;
+		}
+		const bytes = await engine.tokenBytes([id]);
+		const { release, matched } = stops.push(utf8.push(bytes));
+		text += release;
+		onEvent({
+			type: 'token',
+			index,
+			tokenId: id,
+			piece: pieceDecoder.decode(bytes),
+			text: release,
+			isStop: false,
+			...(trace ? { trace } : {})
+		});
+		if (matched !== null) {
+			finishReason = 'stop-sequence';
+			stopSequence = matched;
+		} else if (tokenIds.length >= settings.maxNewTokens) {
+			finishReason = 'max-tokens';
+		} else if (engine.contextUsed >= model.contextLength) {
+			finishReason = 'context-full';
+		} else if (signal?.aborted) {
+			finishReason = 'stopped';
+		} else {
+			distribution = await run.evaluate(engine, [id]);
+		}
+	}
+	if (finishReason !== 'stop-sequence') {
+		const tail = stops.push(utf8.flush());
+		text += tail.release + (tail.matched === null ? stops.flush() : '');
+		if (tail.matched !== null) {
+			finishReason = 'stop-sequence';
+			stopSequence = tail.matched;
+		}
+	}
+
+	const endedAt = now();
+	const decodeSeconds = (endedAt - times.prefillEndedAt) / 1000;
+	return {
+		text,
+		tokenIds,
+		finishReason: finishReason ?? 'stopped',
+		stopSequence,
+		seed: run.seed,
+		stats: {
+			promptTokens: run.prompt.length,
+			generatedTokens: tokenIds.length,
+			timeToFirstTokenMs: firstTokenAt === null ? null : firstTokenAt - times.startedAt,
+			prefillMs: times.prefillEndedAt - times.prefillStartedAt,
+			tokensPerSecond:
+				tokenIds.length > 0 && decodeSeconds > 0 ? tokenIds.length / decodeSeconds : null,
+			totalMs: endedAt - times.startedAt,
+			meanEntropy: statistics.meanEntropy,
+			perplexity: statistics.perplexity
+		}
+	};
+}

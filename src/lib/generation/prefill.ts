@@ -1,0 +1,42 @@
+import type { Engine, ModelInfo } from '#lib/engines/types';
+import { promptTokens } from './prompt';
+import type { PromptInput } from './types';
+import { GenerationRequestError } from './validate';
+
+/** The prompt's token ids, refused when empty or when it leaves no room in the context. */
+export async function preparePrompt(
+	engine: Engine,
+	model: ModelInfo,
+	input: PromptInput
+): Promise<number[]> {
+	const prompt = await promptTokens(engine, model, input);
+	if (prompt.length === 0) {
+		throw new GenerationRequestError('prompt', '', 'a prompt of at least one token');
+	}
+	if (prompt.length >= model.contextLength) {
+		throw new GenerationRequestError(
+			'prompt',
+			`${prompt.length} tokens`,
+			`fewer than ${model.contextLength} tokens (the context window)`,
+			`The prompt is ${prompt.length} tokens long; the context holds ${model.contextLength}, leaving no room to generate`
+		);
+	}
+	return prompt;
+}
+
+/**
+ * Runs the prompt through the model from an empty context and returns the distribution of the
+ * first new token. `evaluate` lets a single run hand its sampler's pick to the engine.
+ *
+ * Always from an empty context: re-using a cached prefix would change the batch shapes
+ * llama.cpp computes with, and with them the last bits of the distribution. Lanes get the same
+ * batch, then roll back to its end (see lanes.ts).
+ */
+export async function prefill(
+	engine: Engine,
+	prompt: readonly number[],
+	evaluate: (ids: readonly number[]) => Promise<Float32Array> = (ids) => engine.evaluate(ids)
+): Promise<Float32Array> {
+	await engine.rollback(0);
+	return evaluate(prompt);
+}
