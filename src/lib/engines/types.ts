@@ -116,6 +116,11 @@ export interface Engine {
 	evaluate(ids: readonly number[], options?: EvaluateOptions): Promise<Float32Array>;
 	/** Drops everything after the first `length` tokens of the context. */
 	rollback(length: number): Promise<void>;
+	/**
+	 * True when `rollback` to a length above 0 runs the kept tokens through the model again
+	 * (no way to drop KV-cache entries), so it costs a prefill of that length.
+	 */
+	readonly rollbackReplays: boolean;
 	/** Number of tokens in the context now. */
 	readonly contextUsed: number;
 }

@@ -141,6 +141,7 @@ function streamChunks<T>(
  */
 export class WebLlmEngine implements Engine {
 	readonly engineId = 'webllm' as const;
+	readonly rollbackReplays = true;
 	#createMlc: MlcEngineFactory;
 	#readFile: FileReader;
 	#loadTokenizer: (json: ArrayBuffer) => Promise<TokenizerLike>;

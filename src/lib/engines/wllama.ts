@@ -52,6 +52,7 @@ async function withDocumentBaseUri<T>(baseUri: string, fn: () => Promise<T>): Pr
 /** The CPU engine: llama.cpp compiled to WebAssembly, through @wllama/wllama's low-level API. */
 export class WllamaEngine implements Engine {
 	readonly engineId = 'wllama' as const;
+	readonly rollbackReplays = false;
 	#options: WllamaEngineOptions;
 	#wllama: Wllama | null = null;
 	#info: ModelInfo | null = null;

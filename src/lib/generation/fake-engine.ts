@@ -15,10 +15,15 @@ export interface FakeEngineOptions {
 	addBos?: boolean;
 	/** Runs inside every evaluate() call, before it returns (e.g. to abort mid-generation). */
 	onEvaluate?: (ids: readonly number[]) => void;
+	/** Rollback re-evaluates the kept tokens, as WebLLM's does (recorded in `evaluated`). */
+	rollbackReplays?: boolean;
+	/** Replaces the distribution evaluate() returns (after the preferred token is set). */
+	shape?: (distribution: Float32Array, context: readonly number[]) => void;
 }
 
 export class FakeEngine implements Engine {
 	readonly engineId = 'wllama' as const;
+	readonly rollbackReplays: boolean;
 	readonly calls: string[] = [];
 	readonly evaluated: number[][] = [];
 	context: number[] = [];
@@ -27,6 +32,7 @@ export class FakeEngine implements Engine {
 
 	constructor(options: FakeEngineOptions) {
 		this.#options = options;
+		this.rollbackReplays = options.rollbackReplays ?? false;
 		this.model = {
 			name: 'fake',
 			vocabSize: FAKE_VOCAB,
@@ -94,12 +100,16 @@ export class FakeEngine implements Engine {
 		this.#options.onEvaluate?.(ids);
 		const out = new Float32Array(FAKE_VOCAB).fill(-10);
 		out[this.#options.next(this.context)] = 0;
+		this.#options.shape?.(out, this.context);
 		return out;
 	}
 
 	async rollback(length: number): Promise<void> {
 		this.calls.push('rollback');
-		this.context = this.context.slice(0, length);
+		if (length >= this.context.length) return;
+		const keep = this.context.slice(0, length);
+		this.context = keep;
+		if (this.rollbackReplays && keep.length > 0) this.evaluated.push([...keep]);
 	}
 }
 

@@ -118,3 +118,57 @@ export interface GenerationResult {
 	/** Native mode only: what the engine's own sampler did not honour in this run. */
 	ignoredParams?: IgnoredParam[];
 }
+
+/** Most lanes one request may run. */
+export const MAX_LANES = 16;
+
+/** One lane: the shared prompt continued with its own parameters and seed. */
+export interface LaneSpec {
+	/** Unique within the request; events and outcomes carry it. */
+	id: string;
+	params: SamplingParams;
+	sampling?: SamplingMode;
+	trace?: { topN: number } | null;
+}
+
+/** One prompt, evaluated once, continued by 1–{@link MAX_LANES} lanes one after another. */
+export interface LanesRequest {
+	input: PromptInput;
+	maxNewTokens: number;
+	stopSequences?: string[];
+	stopIds?: number[];
+	lanes: LaneSpec[];
+}
+
+/** An error as it travels to the page: its name, message and, for bad input, the field. */
+export interface LaneError {
+	name: string;
+	message: string;
+	field?: string;
+}
+
+/**
+ * How a lane ended. A lane that never started because of Stop is `ok` with a result that has no
+ * tokens and finish reason `stopped`.
+ */
+export type LaneOutcome = { ok: true; result: GenerationResult } | { ok: false; error: LaneError };
+
+export type LaneEvent =
+	/** The shared prompt was evaluated (sent once, before the first exact lane starts). */
+	| { type: 'prefill'; promptTokens: number[]; prefillMs: number }
+	| { type: 'lane'; laneId: string; event: GenerationEvent }
+	| { type: 'lane-end'; laneId: string; outcome: LaneOutcome };
+
+export interface LanesResult {
+	promptTokens: number[];
+	/** Time of the shared prefill (0 when no lane needed it). */
+	prefillMs: number;
+	/**
+	 * How many times the prompt went through the model: 1 for any number of exact lanes on an
+	 * engine that can drop KV-cache entries; more when the engine has to replay it (WebLLM's
+	 * rollback), when a failed lane lost the cache, or per native lane.
+	 */
+	promptEvaluations: number;
+	/** In request order. */
+	lanes: { laneId: string; outcome: LaneOutcome }[];
+}

@@ -1,6 +1,13 @@
 import type { ModelInfo } from '#lib/engines/types';
 import type { SamplingParams } from '#lib/sampling';
-import type { GenerateRequest, SamplingBackend } from './types';
+import {
+	MAX_LANES,
+	type GenerateRequest,
+	type LaneSpec,
+	type LanesRequest,
+	type PromptInput,
+	type SamplingBackend
+} from './types';
 
 /** A request field outside its allowed values; shaped like the sampler's validation error. */
 export class GenerationRequestError extends Error {
@@ -34,16 +41,8 @@ function isIntegerIn(value: unknown, min: number, max: number): value is number 
 	return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-/**
- * Throws a {@link GenerationRequestError} (or the sampler's validation error) for bad input;
- * returns the sampling parameters as the sampler normalized them.
- */
-export function validateGenerateRequest(
-	request: GenerateRequest,
-	model: Pick<ModelInfo, 'vocabSize'>,
-	sampling: Pick<SamplingBackend, 'validateSamplingParams'>
-): SamplingParams {
-	const { input } = request;
+/** The prompt input's shape: completion text, or chat messages with valid roles. */
+export function validatePromptInput(input: PromptInput): void {
 	if (input?.mode === 'completion') {
 		if (typeof input.prompt !== 'string') {
 			throw new GenerationRequestError('prompt', input.prompt, 'a string');
@@ -71,6 +70,13 @@ export function validateGenerateRequest(
 			'"completion" or "chat"'
 		);
 	}
+}
+
+/** The fields that end a run: the token budget, stop sequences and stop ids. */
+export function validateRunLimits(
+	request: Pick<GenerateRequest, 'maxNewTokens' | 'stopSequences' | 'stopIds'>,
+	model: Pick<ModelInfo, 'vocabSize'>
+): void {
 	if (!isIntegerIn(request.maxNewTokens, 1, MAX_NEW_TOKENS_LIMIT)) {
 		throw new GenerationRequestError(
 			'maxNewTokens',
@@ -98,12 +104,77 @@ export function validateGenerateRequest(
 			`token ids from 0 to ${model.vocabSize - 1}`
 		);
 	}
-	if (request.trace != null && !isIntegerIn(request.trace.topN, 1, model.vocabSize)) {
+}
+
+/** One run's sampler settings: the trace size, then the sampling parameters (normalized). */
+export function validateRunSampling(
+	run: Pick<GenerateRequest, 'params' | 'trace'>,
+	model: Pick<ModelInfo, 'vocabSize'>,
+	sampling: Pick<SamplingBackend, 'validateSamplingParams'>
+): SamplingParams {
+	if (run.trace != null && !isIntegerIn(run.trace.topN, 1, model.vocabSize)) {
 		throw new GenerationRequestError(
 			'trace.topN',
-			request.trace.topN,
+			run.trace.topN,
 			`an integer from 1 to ${model.vocabSize}`
 		);
 	}
-	return sampling.validateSamplingParams(request.params, { vocabSize: model.vocabSize });
+	return sampling.validateSamplingParams(run.params, { vocabSize: model.vocabSize });
+}
+
+/**
+ * Throws a {@link GenerationRequestError} (or the sampler's validation error) for bad input;
+ * returns the sampling parameters as the sampler normalized them.
+ */
+export function validateGenerateRequest(
+	request: GenerateRequest,
+	model: Pick<ModelInfo, 'vocabSize'>,
+	sampling: Pick<SamplingBackend, 'validateSamplingParams'>
+): SamplingParams {
+	validatePromptInput(request.input);
+	validateRunLimits(request, model);
+	return validateRunSampling(request, model, sampling);
+}
+
+/**
+ * The fields all lanes share, and the list of lanes itself (1 to {@link MAX_LANES}, unique
+ * non-empty ids). Each lane's own settings are checked by {@link validateLane}, so one bad lane
+ * does not stop the others.
+ */
+export function validateLanesRequest(
+	request: LanesRequest,
+	model: Pick<ModelInfo, 'vocabSize'>
+): void {
+	validatePromptInput(request.input);
+	validateRunLimits(request, model);
+	const lanes: unknown = request.lanes;
+	if (!Array.isArray(lanes) || lanes.length < 1 || lanes.length > MAX_LANES) {
+		throw new GenerationRequestError(
+			'lanes',
+			Array.isArray(lanes) ? `${lanes.length} lanes` : lanes,
+			`1 to ${MAX_LANES} lanes`
+		);
+	}
+	const ids = new Set<string>();
+	lanes.forEach((lane: Partial<LaneSpec> | null, i) => {
+		const id = lane?.id;
+		if (typeof id !== 'string' || id === '' || ids.has(id)) {
+			throw new GenerationRequestError(`lanes[${i}].id`, id, 'a non-empty id, unique per request');
+		}
+		ids.add(id);
+	});
+}
+
+const SAMPLING_MODES = new Set<unknown>([undefined, 'exact', 'native']);
+
+/** One lane's own settings; returns its sampling parameters as the sampler normalized them. */
+export function validateLane(
+	lane: LaneSpec,
+	model: Pick<ModelInfo, 'vocabSize'>,
+	sampling: Pick<SamplingBackend, 'validateSamplingParams'>
+): SamplingParams {
+	if (!SAMPLING_MODES.has(lane.sampling)) {
+		throw new GenerationRequestError('sampling', lane.sampling, '"exact" or "native"');
+	}
+	return validateRunSampling(lane, model, sampling);
 }

@@ -1,8 +1,15 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/engines/types';
 import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
-import type { GenerateRequest, GenerationEvent, GenerationResult } from '#lib/generation/types';
-import { validateGenerateRequest } from '#lib/generation/validate';
+import type {
+	GenerateRequest,
+	GenerationEvent,
+	GenerationResult,
+	LaneEvent,
+	LanesRequest,
+	LanesResult
+} from '#lib/generation/types';
+import { validateGenerateRequest, validateLanesRequest } from '#lib/generation/validate';
 import { validateSamplingParams } from '#lib/sampling';
 import type { InferenceApi, WorkerEnvironment, WorkerLoadOptions } from './protocol';
 
@@ -116,7 +123,22 @@ export class InferenceClient {
 		return this.#call((remote) => remote.generate(request, onEvent ? proxy(onEvent) : undefined));
 	}
 
-	/** Ends the running generation after the current token. */
+	/**
+	 * Runs lanes on the loaded model with the prompt evaluated once (see
+	 * {@link InferenceApi.generateLanes}). A request whose shared fields are invalid is rejected
+	 * here; each lane's own settings are checked in the worker and reported in its outcome.
+	 */
+	async generateLanes(
+		request: LanesRequest,
+		onEvent?: (event: LaneEvent) => void
+	): Promise<LanesResult> {
+		if (this.#model) validateLanesRequest(request, this.#model);
+		return this.#call((remote) =>
+			remote.generateLanes(request, onEvent ? proxy(onEvent) : undefined)
+		);
+	}
+
+	/** Ends the running generation after the current token (for lanes: every lane). */
 	stop(): Promise<void> {
 		return this.#call((remote) => remote.stop());
 	}

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { FAKE_BOS, FakeEngine } from '#lib/generation/fake-engine';
-import type { GenerateRequest, GenerationEvent } from '#lib/generation/types';
+import type {
+	GenerateRequest,
+	GenerationEvent,
+	LaneEvent,
+	LanesRequest
+} from '#lib/generation/types';
 import { createSampler, DEFAULT_SAMPLING_PARAMS, validateSamplingParams } from '#lib/sampling';
 import type { FakeMlcScript } from '#lib/engines/testing/fake-mlc-engine';
 import { createTestEngine, MODEL, scriptedLogits } from '#lib/engines/testing/webllm-fixture';
@@ -90,6 +95,66 @@ describe('InferenceService', () => {
 	});
 });
 
+describe('InferenceService lanes', () => {
+	const lanes = (seeds: number[], extra: Partial<LanesRequest> = {}): LanesRequest => ({
+		input: { mode: 'completion', prompt: 'ab' },
+		maxNewTokens: 5,
+		lanes: seeds.map((seed) => ({ id: `s${seed}`, params: { ...DEFAULT_SAMPLING_PARAMS, seed } })),
+		...extra
+	});
+
+	it('runs lanes with one prompt evaluation and delivers every event before the result', async () => {
+		const { service, engine } = setup();
+		await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });
+		const seen: LaneEvent[] = [];
+		const slowPage = (event: LaneEvent) =>
+			new Promise<void>((resolve) =>
+				setTimeout(() => {
+					seen.push(event);
+					resolve();
+				}, 1)
+			);
+		const result = await service.generateLanes(lanes([1, 2, 3]), slowPage);
+		expect(result.promptEvaluations).toBe(1);
+		expect(engine.evaluated.filter((ids) => ids.length > 1)).toHaveLength(1);
+		expect(result.lanes.map((l) => l.outcome.ok && l.outcome.result.text)).toEqual([
+			'aaaaa',
+			'aaaaa',
+			'aaaaa'
+		]);
+		// prefill + per lane: start, 5 tokens, lane-end
+		expect(seen).toHaveLength(1 + 3 * 7);
+		expect(seen.at(-1)).toMatchObject({ type: 'lane-end', laneId: 's3' });
+	});
+
+	it('refuses a single run while lanes run, and stop() ends every lane', async () => {
+		const { service } = setup();
+		await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });
+		const running = service.generateLanes(lanes([1, 2, 3], { maxNewTokens: 1000 }), (event) => {
+			if (event.type === 'lane' && event.laneId === 's1' && event.event.type === 'token') {
+				if (event.event.index === 1) service.stop();
+			}
+		});
+		await expect(service.generate(request())).rejects.toMatchObject({ name: 'BusyError' });
+		const result = await running;
+		expect(
+			result.lanes.map(
+				(l) => l.outcome.ok && [l.outcome.result.finishReason, l.outcome.result.tokenIds.length]
+			)
+		).toEqual([
+			['stopped', 2],
+			['stopped', 0],
+			['stopped', 0]
+		]);
+		expect((await service.generateLanes(lanes([1]))).lanes[0].outcome.ok).toBe(true);
+	});
+
+	it('needs a model', async () => {
+		const { service } = setup();
+		await expect(service.generateLanes(lanes([1]))).rejects.toMatchObject({ name: 'NoModelError' });
+	});
+});
+
 describe('InferenceService with two engines', () => {
 	function twoEngines(script: Partial<FakeMlcScript> = {}) {
 		const cpu = new FakeEngine({ next: () => 97 });
@@ -148,6 +213,45 @@ describe('InferenceService with two engines', () => {
 		await expect(service.generate(request({ sampling: 'native' }))).rejects.toMatchObject({
 			field: 'sampling'
 		});
+	});
+
+	it('runs WebLLM lanes like standalone runs, counting each replayed or native prompt', async () => {
+		const { service, fakes } = twoEngines();
+		await service.loadModel(webllm);
+		const params = (seed: number) => ({ ...DEFAULT_SAMPLING_PARAMS, temperature: 1, seed });
+		const result = await service.generateLanes({
+			input: { mode: 'completion', prompt: 'Once upon' },
+			maxNewTokens: 8,
+			lanes: [
+				{ id: 'a', params: params(1) },
+				{ id: 'b', params: params(2) },
+				{ id: 'native', params: params(3), sampling: 'native' },
+				{ id: 'c', params: params(4) }
+			]
+		});
+		// The prefill, b's replayed rollback, the native request, and c's prefill after it.
+		expect(result.promptEvaluations).toBe(4);
+		const prefills = fakes[0].forwarded.filter((f) => f.isPrefill);
+		expect(prefills).toHaveLength(3);
+		expect(fakes[0].calls.filter((c) => c === 'completion')).toHaveLength(1);
+		for (const [id, seed] of [
+			['a', 1],
+			['b', 2],
+			['c', 4]
+		] as const) {
+			const lane = result.lanes.find((l) => l.laneId === id)?.outcome;
+			const alone = await service.generate(
+				request({
+					params: params(seed),
+					maxNewTokens: 8,
+					input: { mode: 'completion', prompt: 'Once upon' }
+				})
+			);
+			expect(lane?.ok && lane.result.tokenIds, id).toEqual(alone.tokenIds);
+			expect(alone.tokenIds.length).toBeGreaterThan(2);
+		}
+		const native = result.lanes[2].outcome;
+		expect(native.ok && native.result.ignoredParams?.length).toBeGreaterThan(0);
 	});
 
 	it('Stop ends a native run, releases WebLLM and the next request runs', async () => {

@@ -8,11 +8,15 @@ import type {
 	WebLlmModel
 } from '#lib/engines/types';
 import { generate } from '#lib/generation/generate';
+import { generateLanes } from '#lib/generation/lanes';
 import { checkNativeRequest } from '#lib/generation/native';
 import type {
 	GenerateRequest,
 	GenerationEvent,
 	GenerationResult,
+	LaneEvent,
+	LanesRequest,
+	LanesResult,
 	SamplingBackend
 } from '#lib/generation/types';
 import type { InferenceApi, WorkerConfig, WorkerEnvironment, WorkerLoadOptions } from './protocol';
@@ -181,35 +185,49 @@ export class InferenceService implements InferenceApi {
 		request: GenerateRequest,
 		onEvent?: (event: GenerationEvent) => void
 	): Promise<GenerationResult> {
+		return this.#generating(onEvent, async (signal, deliver) => {
+			const model = this.#requireModel();
+			const engine = this.#engine;
+			if (request.sampling === 'native') {
+				checkNativeRequest(request, engine);
+				return engine.generateNative(request, { sampling: this.#sampling, signal }, deliver);
+			}
+			return generate(request, { engine, model, sampling: this.#sampling, signal }, deliver);
+		});
+	}
+
+	generateLanes(request: LanesRequest, onEvent?: (event: LaneEvent) => void): Promise<LanesResult> {
+		return this.#generating(onEvent, async (signal, deliver) => {
+			const model = this.#requireModel();
+			return generateLanes(
+				request,
+				{ engine: this.#engine, model, sampling: this.#sampling, signal },
+				deliver
+			);
+		});
+	}
+
+	/**
+	 * Runs one generation task (a run or a set of lanes) that `stop()` can abort; refuses a second
+	 * one while it runs.
+	 */
+	#generating<E, R>(
+		onEvent: ((event: E) => void) | undefined,
+		task: (signal: AbortSignal, deliver: (event: E) => void) => Promise<R>
+	): Promise<R> {
 		if (this.#generation) return Promise.reject(new BusyError());
 		const controller = new AbortController();
 		this.#generation = controller;
 		// Events travel on the callback's own channel, not with the result: wait until the page has
 		// seen them all, so the result never overtakes the last tokens.
 		const delivered = new Set<Promise<void>>();
-		const deliver = (event: GenerationEvent) => {
+		const deliver = (event: E) => {
 			const delivery = notify(onEvent, event);
 			delivered.add(delivery);
 			void delivery.then(() => delivered.delete(delivery));
 		};
 		return this.#exclusive(async () => {
-			const model = this.#requireModel();
-			const engine = this.#engine;
-			let result: GenerationResult;
-			if (request.sampling === 'native') {
-				checkNativeRequest(request, engine);
-				result = await engine.generateNative(
-					request,
-					{ sampling: this.#sampling, signal: controller.signal },
-					deliver
-				);
-			} else {
-				result = await generate(
-					request,
-					{ engine, model, sampling: this.#sampling, signal: controller.signal },
-					deliver
-				);
-			}
+			const result = await task(controller.signal, deliver);
 			await Promise.all(delivered);
 			return result;
 		}).finally(() => {

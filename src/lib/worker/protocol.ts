@@ -1,6 +1,13 @@
 import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
 import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/engines/types';
-import type { GenerateRequest, GenerationEvent, GenerationResult } from '#lib/generation/types';
+import type {
+	GenerateRequest,
+	GenerationEvent,
+	GenerationResult,
+	LaneEvent,
+	LanesRequest,
+	LanesResult
+} from '#lib/generation/types';
 
 export interface WorkerEnvironment {
 	/** SharedArrayBuffer available, so the CPU engine may use several threads. */
@@ -41,7 +48,16 @@ export interface InferenceApi {
 		request: GenerateRequest,
 		onEvent?: (event: GenerationEvent) => void
 	): Promise<GenerationResult>;
-	/** Ends the running generation after the step in progress (finish reason `stopped`). */
+	/**
+	 * Runs 1–16 lanes on the loaded model, one after another: the prompt is evaluated once and
+	 * every exact lane continues from it. Each lane's events arrive wrapped with its id, then its
+	 * outcome; a lane that is invalid or fails reports its error and the others go on.
+	 */
+	generateLanes(request: LanesRequest, onEvent?: (event: LaneEvent) => void): Promise<LanesResult>;
+	/**
+	 * Ends the running generation after the step in progress (finish reason `stopped`); for
+	 * lanes, the lane in progress and every lane not started yet.
+	 */
 	stop(): void;
 	/** Throws an uncaught error inside the worker, to test crash recovery. */
 	simulateCrash(): void;

@@ -1,0 +1,160 @@
+import { decode, SamplingRun } from './decode';
+import type { GenerateDeps } from './generate';
+import { checkNativeRequest } from './native';
+import { preparePrompt, prefill } from './prefill';
+import type {
+	GenerateRequest,
+	GenerationEvent,
+	GenerationResult,
+	LaneError,
+	LaneEvent,
+	LaneOutcome,
+	LaneSpec,
+	LanesRequest,
+	LanesResult
+} from './types';
+import { validateLane, validateLanesRequest } from './validate';
+
+export type { LaneError, LaneEvent, LaneOutcome, LaneSpec, LanesRequest, LanesResult };
+
+/** Errors after which no lane can run; they end the whole request (the worker is restarted). */
+const FATAL_ERRORS = new Set(['EngineCrashedError']);
+
+/** A thrown value as a lane reports it: name, message, and the field for bad input. */
+export function laneError(error: unknown): LaneError {
+	if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+	const field = (error as { field?: unknown }).field;
+	return {
+		name: error.name,
+		message: error.message,
+		...(typeof field === 'string' ? { field } : {})
+	};
+}
+
+/** The single-run request a lane amounts to (what a standalone generate() would be given). */
+export function laneRequest(request: LanesRequest, lane: LaneSpec): GenerateRequest {
+	return {
+		input: request.input,
+		params: lane.params,
+		maxNewTokens: request.maxNewTokens,
+		stopSequences: request.stopSequences,
+		stopIds: request.stopIds,
+		trace: lane.trace ?? null,
+		sampling: lane.sampling ?? 'exact'
+	};
+}
+
+type CheckedLane =
+	| { lane: LaneSpec; request: GenerateRequest; error: null }
+	| { lane: LaneSpec; request: null; error: LaneError };
+
+/**
+ * One prompt, many lanes, one after another on the engine's single context.
+ *
+ * Prefix reuse: the prompt is prefilled once, exactly as a single run prefills it (from an
+ * empty context, in one call), and its next-token distribution is kept. Every exact lane then
+ * rolls the context back to the prompt's length and starts from that distribution, so its
+ * sampler sees what a standalone run's sampler would see, token for token:
+ * - wllama drops the lane's KV-cache entries (llama.cpp's seq_rm), which leaves the prompt's
+ *   entries as the prefill wrote them; llama.cpp puts the next token in the first free cell,
+ *   the one a standalone run would use, so every decode step computes on the same data.
+ * - WebLLM cannot drop entries: its rollback resets the cache and prefills the prompt again in
+ *   one call, the same computation as a standalone prefill (counted in `promptEvaluations`).
+ *
+ * Native lanes (WebLLM's own sampler) run whole requests of WebLLM's, which bring their own
+ * conversation state and always prefill the prompt themselves: they cannot reuse it, and each
+ * counts as one prompt evaluation. A lane whose settings are invalid or that fails reports its
+ * error; the others go on. After Stop, the lane in progress ends within one token and the lanes
+ * not started end at once as `stopped`, with no tokens.
+ */
+export async function generateLanes(
+	request: LanesRequest,
+	deps: GenerateDeps,
+	onEvent: (event: LaneEvent) => void = () => {}
+): Promise<LanesResult> {
+	const { engine, model, sampling, signal } = deps;
+	const now = deps.now ?? (() => performance.now());
+	validateLanesRequest(request, model);
+	const checked = request.lanes.map((lane): CheckedLane => {
+		try {
+			const single = laneRequest(request, lane);
+			single.params = validateLane(lane, model, sampling);
+			if (single.sampling === 'native') checkNativeRequest(single, engine);
+			return { lane, request: single, error: null };
+		} catch (error) {
+			return { lane, request: null, error: laneError(error) };
+		}
+	});
+	const prompt = await preparePrompt(engine, model, request.input);
+
+	let promptEvaluations = 0;
+	let prefillMs = 0;
+	let first: Float32Array | null = null;
+	const prefillPrompt = async (): Promise<Float32Array> => {
+		promptEvaluations++;
+		return prefill(engine, prompt);
+	};
+	if (!signal?.aborted && checked.some((c) => c.request?.sampling === 'exact')) {
+		const startedAt = now();
+		first = await prefillPrompt();
+		prefillMs = now() - startedAt;
+		onEvent({ type: 'prefill', promptTokens: [...prompt], prefillMs });
+	}
+	/** Brings the context back to exactly the prompt; returns the distribution after it. */
+	const restorePrompt = async (): Promise<Float32Array> => {
+		// A failed lane or a native one may have left the cache without the prompt.
+		if (first === null || engine.contextUsed < prompt.length) {
+			first = await prefillPrompt();
+		} else if (engine.contextUsed > prompt.length) {
+			await engine.rollback(prompt.length);
+			if (engine.rollbackReplays) promptEvaluations++;
+		}
+		return first;
+	};
+
+	const runExact = async (
+		single: GenerateRequest,
+		emit: (event: GenerationEvent) => void
+	): Promise<GenerationResult> => {
+		const startedAt = now();
+		const run = new SamplingRun(single, single.params, prompt, model, sampling);
+		emit({ type: 'start', seed: run.seed, promptTokens: [...prompt] });
+		const prefillStartedAt = now();
+		const distribution = signal?.aborted ? null : await restorePrompt();
+		const prefillEndedAt = now();
+		return decode(
+			run,
+			distribution,
+			{ engine, model, signal, now },
+			{ startedAt, prefillStartedAt, prefillEndedAt },
+			emit
+		);
+	};
+
+	const outcomes: LanesResult['lanes'] = [];
+	for (const { lane, request: single, error } of checked) {
+		const laneId = lane.id;
+		const emit = (event: GenerationEvent) => onEvent({ type: 'lane', laneId, event });
+		let outcome: LaneOutcome;
+		if (single === null) outcome = { ok: false, error };
+		else {
+			try {
+				let result: GenerationResult;
+				if (single.sampling === 'native') {
+					checkNativeRequest(single, engine);
+					if (!signal?.aborted) promptEvaluations++;
+					result = await engine.generateNative(single, { sampling, signal }, emit);
+				} else {
+					result = await runExact(single, emit);
+				}
+				outcome = { ok: true, result };
+			} catch (thrown) {
+				if (thrown instanceof Error && FATAL_ERRORS.has(thrown.name)) throw thrown;
+				outcome = { ok: false, error: laneError(thrown) };
+			}
+		}
+		onEvent({ type: 'lane-end', laneId, outcome });
+		outcomes.push({ laneId, outcome });
+	}
+	return { promptTokens: prompt, prefillMs, promptEvaluations, lanes: outcomes };
+}
