@@ -309,7 +309,8 @@ export class Playground {
 		this.invalidFields = next;
 	}
 
-	private promptInput(): PromptInput {
+	/** The prompt as the worker takes it, for single runs and lanes alike. */
+	promptInput(): PromptInput {
 		if (this.mode === 'completion') return { mode: 'completion', prompt: this.prompt };
 		return {
 			mode: 'chat',
@@ -318,8 +319,22 @@ export class Playground {
 		};
 	}
 
-	private requestParams(model: ModelInfo): SamplingParams {
-		const params = $state.snapshot(this.params);
+	/** The stop sequences field, one per line. */
+	stopList(): string[] {
+		return this.stopSequences.split('\n').filter((line) => line.length > 0);
+	}
+
+	/** Messages of fields that hold invalid text now, or null when all are valid. */
+	invalidMessage(): string | null {
+		const invalid = Object.values(this.invalidFields);
+		return invalid.length > 0 ? invalid.join(' ') : null;
+	}
+
+	/** `params` (the panel's by default) as sent to the worker, with the end-of-text ban applied. */
+	requestParams(
+		model: ModelInfo,
+		params: SamplingParams = $state.snapshot(this.params)
+	): SamplingParams {
 		if (!this.banEndOfText) return params;
 		const banned = Object.fromEntries(model.stopIds.map((id) => [id, -100]));
 		return { ...params, logitBias: { ...params.logitBias, ...banned } };
@@ -327,9 +342,9 @@ export class Playground {
 
 	async run(): Promise<void> {
 		if (this.running || this.loading) return;
-		const invalid = Object.values(this.invalidFields);
-		if (invalid.length > 0) {
-			this.error = invalid.join(' ');
+		const invalid = this.invalidMessage();
+		if (invalid) {
+			this.error = invalid;
 			return;
 		}
 		const model = this.model;
@@ -354,7 +369,7 @@ export class Playground {
 					params: this.requestParams(model),
 					maxNewTokens: this.maxNewTokens,
 					sampling: this.samplingMode,
-					stopSequences: this.stopSequences.split('\n').filter((line) => line.length > 0)
+					stopSequences: this.stopList()
 				},
 				(event) => {
 					if (event.type === 'start') {

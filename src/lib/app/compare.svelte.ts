@@ -1,0 +1,225 @@
+import {
+	buildGrid,
+	parseAxisValues,
+	type LaneSpec,
+	type Parsed,
+	type SweepAxis,
+	type SweepParam
+} from '#lib/compare/sweep';
+import type { GenerationResult } from '#lib/generation/types';
+import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
+import { describeError } from './errors';
+import type { Playground } from './playground.svelte';
+
+export type LaneStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped';
+
+/** One lane as the compare view shows it, updated while it streams. */
+export interface LaneView {
+	spec: LaneSpec;
+	status: LaneStatus;
+	tokens: number[];
+	/** Each token's own text, for token-level views. */
+	pieces: string[];
+	/** The visible text so far. */
+	text: string;
+	result: GenerationResult | null;
+	error: string | null;
+	/** Which model and engine ran it, e.g. "TinyStories 260K · wasm, 1 thread". */
+	ranOn: string;
+}
+
+/**
+ * The compare view's state: the sweep being built, and the lanes of the last run. Lanes run in
+ * the worker one model at a time; the prompt is evaluated once per model.
+ */
+export class CompareState {
+	axisParam = $state<SweepParam>('seed');
+	axisText = $state('1, 2, 3, 4');
+	secondAxis = $state(false);
+	secondParam = $state<SweepParam>('temperature');
+	secondText = $state('0.5, 1.2');
+	seedCount = $state(8);
+
+	lanes = $state<LaneView[]>([]);
+	running = $state(false);
+	stopping = $state(false);
+	error = $state('');
+	referenceLaneId = $state<string | null>(null);
+	/** Prompt evaluations and their time in the last run, summed over models. */
+	promptEvaluations = $state(0);
+	prefillMs = $state(0);
+
+	constructor(private readonly playground: Playground) {}
+
+	/** The lanes the sweep inputs describe now, or why they cannot be built. */
+	get grid(): Parsed<LaneSpec[]> {
+		const p = this.playground;
+		const modelIds = [
+			...p.choices.map((c) => c.id),
+			...p.webLlmModels.map((m) => `webllm:${m.id}`)
+		];
+		const axes: SweepAxis[] = [];
+		for (const [param, text] of this.axisInputs()) {
+			const values = parseAxisValues(param, text, modelIds);
+			if (!values.ok) return values;
+			axes.push({ param, values: values.value });
+		}
+		return buildGrid($state.snapshot(p.params), p.modelId, axes, (id) => this.modelName(id));
+	}
+
+	private axisInputs(): [SweepParam, string][] {
+		const inputs: [SweepParam, string][] = [[this.axisParam, this.axisText]];
+		if (this.secondAxis) inputs.push([this.secondParam, this.secondText]);
+		return inputs;
+	}
+
+	modelName(id: string): string {
+		const p = this.playground;
+		return (
+			p.choices.find((c) => c.id === id)?.name ??
+			p.webLlmModels.find((m) => `webllm:${m.id}` === id)?.name ??
+			id
+		);
+	}
+
+	/** "N seeds" in one click: one axis of seeds 1 to N. */
+	useSeeds(count: number): void {
+		this.axisParam = 'seed';
+		this.axisText = Array.from({ length: count }, (_, i) => i + 1).join(', ');
+		this.secondAxis = false;
+	}
+
+	async run(): Promise<void> {
+		const p = this.playground;
+		if (this.running || p.running || p.loading) return;
+		const invalid = p.invalidMessage();
+		const grid = this.grid;
+		if (invalid || !grid.ok) {
+			this.error = invalid ?? (grid.ok ? '' : grid.message);
+			return;
+		}
+		this.error = '';
+		this.lanes = grid.value.map((spec) => ({
+			spec,
+			status: 'waiting',
+			tokens: [],
+			pieces: [],
+			text: '',
+			result: null,
+			error: null,
+			ranOn: ''
+		}));
+		this.referenceLaneId ??= grid.value[0].id;
+		if (!grid.value.some((l) => l.id === this.referenceLaneId))
+			this.referenceLaneId = grid.value[0].id;
+		this.promptEvaluations = 0;
+		this.prefillMs = 0;
+		this.running = true;
+		this.stopping = false;
+		const originalModel = p.model ? p.modelId : null;
+		try {
+			for (const [modelId, specs] of this.byModel(grid.value, p.modelId)) {
+				if (this.stopping) break;
+				await this.runOnModel(modelId, specs);
+			}
+		} catch (error) {
+			this.error = describeError(error);
+		} finally {
+			for (const lane of this.lanes) {
+				if (lane.status === 'waiting' || lane.status === 'running') lane.status = 'stopped';
+			}
+			// Lanes on other models leave the worker with another model: load the user's back.
+			if (originalModel && (p.modelId !== originalModel || !p.model)) {
+				p.selectModel(originalModel);
+				await p.loadSelected();
+			}
+			this.running = false;
+		}
+	}
+
+	/** Lanes grouped by model, the loaded model first, each group in sweep order. */
+	private byModel(lanes: LaneSpec[], loaded: string): [string, LaneSpec[]][] {
+		const models = [loaded, ...lanes.map((l) => l.modelId)].filter(
+			(id, i, all) => all.indexOf(id) === i
+		);
+		return models
+			.map((id): [string, LaneSpec[]] => [id, lanes.filter((l) => l.modelId === id)])
+			.filter(([, specs]) => specs.length > 0);
+	}
+
+	private async runOnModel(modelId: string, specs: LaneSpec[]): Promise<void> {
+		const p = this.playground;
+		if (p.modelId !== modelId || !p.model) {
+			p.selectModel(modelId);
+			await p.loadSelected();
+		}
+		const model = p.model;
+		if (!model) {
+			for (const spec of specs) this.fail(spec.id, p.error || 'The model could not be loaded.');
+			p.error = '';
+			return;
+		}
+		const ranOn = `${model.name} · ${model.backend}`;
+		for (const spec of specs) this.lane(spec.id).ranOn = ranOn;
+		const result = await p.client.generateLanes(
+			{
+				input: p.promptInput(),
+				maxNewTokens: p.maxNewTokens,
+				stopSequences: p.stopList(),
+				lanes: specs.map((spec) => ({
+					id: spec.id,
+					params: p.requestParams(model, spec.params),
+					sampling: p.samplingMode
+				}))
+			},
+			(event) => this.onEvent(event)
+		);
+		this.promptEvaluations += result.promptEvaluations;
+		this.prefillMs += result.prefillMs;
+		for (const { laneId, outcome } of result.lanes) this.settle(laneId, outcome);
+	}
+
+	private onEvent(event: LaneEvent): void {
+		if (event.type === 'prefill') return;
+		if (event.type === 'lane-end') {
+			this.settle(event.laneId, event.outcome);
+			return;
+		}
+		const lane = this.lane(event.laneId);
+		lane.status = 'running';
+		const inner = event.event;
+		if (inner.type !== 'token') return;
+		lane.tokens.push(inner.tokenId);
+		lane.pieces.push(inner.piece);
+		lane.text += inner.text;
+	}
+
+	private settle(laneId: string, outcome: LaneOutcome): void {
+		const lane = this.lane(laneId);
+		if (outcome.ok) {
+			lane.result = outcome.result;
+			lane.text = outcome.result.text;
+			lane.status = outcome.result.finishReason === 'stopped' ? 'stopped' : 'done';
+		} else {
+			this.fail(laneId, outcome.error.message);
+		}
+	}
+
+	private fail(laneId: string, message: string): void {
+		const lane = this.lane(laneId);
+		lane.status = 'failed';
+		lane.error = message;
+	}
+
+	private lane(id: string): LaneView {
+		const lane = this.lanes.find((l) => l.spec.id === id);
+		if (!lane) throw new Error(`No lane ${id}`);
+		return lane;
+	}
+
+	async stop(): Promise<void> {
+		if (!this.running) return;
+		this.stopping = true;
+		await this.playground.client.stop();
+	}
+}
