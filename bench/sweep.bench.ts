@@ -19,7 +19,8 @@ function startPreview(): Promise<ChildProcess> {
 		const server = spawn(
 			'npx',
 			['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'],
-			{ stdio: ['ignore', 'pipe', 'pipe'] }
+			// Its own process group, so stopping it also stops the vite process npx starts.
+			{ stdio: ['ignore', 'pipe', 'pipe'], detached: true }
 		);
 		const timer = setTimeout(() => reject(new Error('vite preview did not start')), 30_000);
 		server.stdout?.on('data', (chunk: Buffer) => {
@@ -95,6 +96,8 @@ export async function runSweepBench(): Promise<boolean> {
 	const browser = await chromium.launch({ executablePath: chromiumPath, args: offlineRootArgs });
 	try {
 		const page = await browser.newPage();
+		// tsx compiles named functions with a `__name` helper that a serialized function lacks.
+		await page.addInitScript('window.__name = (f) => f;');
 		await page.goto(`http://127.0.0.1:${PORT}/?testHooks`);
 		await page.getByTestId('model-status').and(page.locator('[data-state=loaded]')).waitFor();
 		const rounds: SweepFigures[] = [];
@@ -134,6 +137,6 @@ export async function runSweepBench(): Promise<boolean> {
 		return identical && lanesEvaluations === 1 && lanesMs < independentMs;
 	} finally {
 		await browser.close();
-		server.kill();
+		if (server.pid) process.kill(-server.pid);
 	}
 }
