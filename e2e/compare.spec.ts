@@ -113,3 +113,51 @@ test('Stop ends every lane', async ({ page }) => {
 	await page.getByTestId('tab-single').click();
 	expect((await run(page, { temperature: '0', maxTokens: '40' })).text).toBe(ORACLE_GREEDY_40);
 });
+
+test('a lane that fails shows its error and the other lanes go on', async ({ page }) => {
+	await openWithTestModel(page);
+	await fillForm(page, { temperature: '1', seed: '4', maxTokens: '20' });
+	await page.getByTestId('tab-compare').click();
+	await page.getByTestId('sweep-param').selectOption('topK');
+	// Top-k 600 is more than this model's 512 tokens: only that lane can fail.
+	await page.getByTestId('sweep-values').fill('10, 600, 20');
+	await page.getByTestId('run-lanes').click();
+	await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: 60_000 });
+	const statuses = await page
+		.getByTestId('lane')
+		.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-status')));
+	expect(statuses).toEqual(['done', 'failed', 'done']);
+	await expect(page.getByTestId('lane-error')).toHaveText(
+		/topK must be an integer in \[0, 512\]; got 600/
+	);
+});
+
+test('lanes can run on different models, each saying where it ran', async ({
+	page,
+	context,
+	baseURL
+}) => {
+	const origin = new URL(baseURL ?? '').origin;
+	// Nothing may be downloaded from elsewhere: the second model's download must fail.
+	await context.route(
+		(url) => url.origin !== origin && url.protocol.startsWith('http'),
+		(route) => route.abort('internetdisconnected')
+	);
+	await openWithTestModel(page);
+	await fillForm(page, { temperature: '0', maxTokens: '40' });
+	await page.getByTestId('tab-compare').click();
+	await page.getByTestId('sweep-param').selectOption('model');
+	await expect(page.getByTestId('model-ids')).toContainText('stories260k');
+	await page.getByTestId('sweep-values').fill('stories260k, smollm2-135m-instruct-q8');
+	await page.getByTestId('run-lanes').click();
+	await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: 60_000 });
+	const lanes = page.getByTestId('lane');
+	await expect(lanes.nth(0)).toHaveAttribute('data-status', 'done');
+	await expect(lanes.nth(0)).toContainText('TinyStories 260K · wasm');
+	await expect(lanes.nth(0)).toHaveAttribute('data-text', ORACLE_GREEDY_40);
+	// Its download fails, so the other model's lane fails and says why.
+	await expect(lanes.nth(1)).toHaveAttribute('data-status', 'failed');
+	await expect(lanes.nth(1).getByTestId('lane-error')).toContainText('could not be downloaded');
+	// The user's model is loaded again afterwards.
+	await expect(page.getByTestId('model-status')).toContainText('TinyStories 260K');
+});

@@ -9,7 +9,7 @@ import {
 import type { GenerationResult } from '#lib/generation/types';
 import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
 import { describeError } from './errors';
-import type { Playground } from './playground.svelte';
+import { WEBLLM_PREFIX, type Playground } from './playground.svelte';
 
 export type LaneStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped';
 
@@ -67,6 +67,12 @@ export class CompareState {
 		return buildGrid($state.snapshot(p.params), p.modelId, axes, (id) => this.modelName(id));
 	}
 
+	/** Ids a model axis accepts: every model of the picker. */
+	modelIds(): string[] {
+		const p = this.playground;
+		return [...p.choices.map((c) => c.id), ...p.webLlmModels.map((m) => WEBLLM_PREFIX + m.id)];
+	}
+
 	private axisInputs(): [SweepParam, string][] {
 		const inputs: [SweepParam, string][] = [[this.axisParam, this.axisText]];
 		if (this.secondAxis) inputs.push([this.secondParam, this.secondText]);
@@ -77,7 +83,7 @@ export class CompareState {
 		const p = this.playground;
 		return (
 			p.choices.find((c) => c.id === id)?.name ??
-			p.webLlmModels.find((m) => `webllm:${m.id}` === id)?.name ??
+			p.webLlmModels.find((m) => WEBLLM_PREFIX + m.id === id)?.name ??
 			id
 		);
 	}
