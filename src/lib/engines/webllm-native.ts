@@ -1,6 +1,6 @@
 import { randomSeed, stageDefinition, type SamplingParams, type StageName } from '#lib/sampling';
 import { stageValues } from '#lib/sampling/params';
-import { StopSequenceMatcher } from '#lib/generation/stop-sequences';
+import { VisibleText } from '#lib/generation/visible-text';
 import type {
 	FinishReason,
 	GenerateRequest,
@@ -8,7 +8,6 @@ import type {
 	GenerationResult,
 	IgnoredParam
 } from '#lib/generation/types';
-import { Utf8Stream } from '#lib/generation/utf8-stream';
 import type { ModelInfo } from './types';
 
 /** WebLLM's sampling fields, as its OpenAI-style requests spell them. */
@@ -143,9 +142,8 @@ export async function runNative(
 	onEvent({ type: 'start', seed, promptTokens: [...prompt], ignoredParams });
 
 	const stopIds = new Set([...model.stopIds, ...(request.stopIds ?? [])]);
-	const utf8 = new Utf8Stream();
 	const pieceDecoder = new TextDecoder();
-	const stops = new StopSequenceMatcher(request.stopSequences ?? []);
+	const visible = new VisibleText(request.stopSequences ?? []);
 	const tokenIds: number[] = [];
 	let text = '';
 	let firstTokenAt: number | null = null;
@@ -164,7 +162,7 @@ export async function runNative(
 			return;
 		}
 		const bytes = deps.tokenBytes(id);
-		const { release, matched } = stops.push(utf8.push(bytes));
+		const { release, matched } = visible.push(bytes);
 		text += release;
 		onEvent({
 			type: 'token',
@@ -228,8 +226,8 @@ export async function runNative(
 		else finishReason = signal?.aborted ? 'stopped' : 'eos';
 	}
 	if (finishReason !== 'stop-sequence') {
-		const tail = stops.push(utf8.flush());
-		text += tail.release + (tail.matched === null ? stops.flush() : '');
+		const tail = visible.finish();
+		text += tail.release;
 		if (tail.matched !== null) {
 			finishReason = 'stop-sequence';
 			stopSequence = tail.matched;

@@ -1,7 +1,7 @@
 import type { Engine, ModelInfo } from '#lib/engines/types';
 import type { SamplingParams } from '#lib/sampling';
 import { RunStatistics } from './run-statistics';
-import { StopSequenceMatcher } from './stop-sequences';
+import { VisibleText } from './visible-text';
 import type {
 	FinishReason,
 	GenerateRequest,
@@ -9,7 +9,6 @@ import type {
 	GenerationResult,
 	SamplingBackend
 } from './types';
-import { Utf8Stream } from './utf8-stream';
 
 /** What one run (a single generation or one lane) needs besides the prompt. */
 export type RunSettings = Pick<
@@ -94,9 +93,8 @@ export async function decode(
 	const { engine, model, signal, now } = deps;
 	const { settings, sampler, history } = run;
 	const stopIds = new Set([...model.stopIds, ...(settings.stopIds ?? [])]);
-	const utf8 = new Utf8Stream();
 	const pieceDecoder = new TextDecoder();
-	const stops = new StopSequenceMatcher(settings.stopSequences ?? []);
+	const visible = new VisibleText(settings.stopSequences ?? []);
 	const statistics = new RunStatistics();
 	const tokenIds: number[] = [];
 	let text = '';
@@ -131,7 +129,7 @@ export async function decode(
 			break;
 		}
 		const bytes = await engine.tokenBytes([id]);
-		const { release, matched } = stops.push(utf8.push(bytes));
+		const { release, matched } = visible.push(bytes);
 		text += release;
 		onEvent({
 			type: 'token',
@@ -156,8 +154,8 @@ export async function decode(
 		}
 	}
 	if (finishReason !== 'stop-sequence') {
-		const tail = stops.push(utf8.flush());
-		text += tail.release + (tail.matched === null ? stops.flush() : '');
+		const tail = visible.finish();
+		text += tail.release;
 		if (tail.matched !== null) {
 			finishReason = 'stop-sequence';
 			stopSequence = tail.matched;
