@@ -1,5 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
-import { ORACLE_GREEDY_40, fillForm, openWithTestModel, run } from './fixtures';
+import {
+	ORACLE_GREEDY_40,
+	blockForeignRequests,
+	fillForm,
+	openWithTestModel,
+	run
+} from './fixtures';
 
 async function runLanes(page: Page, values: string) {
 	await page.getByTestId('tab-compare').click();
@@ -137,12 +143,8 @@ test('lanes can run on different models, each saying where it ran', async ({
 	context,
 	baseURL
 }) => {
-	const origin = new URL(baseURL ?? '').origin;
 	// Nothing may be downloaded from elsewhere: the second model's download must fail.
-	await context.route(
-		(url) => url.origin !== origin && url.protocol.startsWith('http'),
-		(route) => route.abort('internetdisconnected')
-	);
+	await blockForeignRequests(context, baseURL);
 	await openWithTestModel(page);
 	await fillForm(page, { temperature: '0', maxTokens: '40' });
 	await page.getByTestId('tab-compare').click();

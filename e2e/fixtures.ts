@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type BrowserContext, type Page } from '@playwright/test';
 
 /** Greedy continuation of `Once upon a time` for 40 tokens (see ../shared/models/README.md). */
 export const ORACLE_GREEDY_40 =
@@ -50,4 +50,13 @@ export async function webLlmOptions(page: Page) {
 				.filter((o) => o.value.startsWith('webllm:'))
 				.map((o) => ({ id: o.value.slice('webllm:'.length), disabled: o.disabled, text: o.text }))
 		);
+}
+
+/** Makes every request to another origin fail as it would offline (nothing leaves the machine). */
+export async function blockForeignRequests(context: BrowserContext, baseURL: string | undefined) {
+	const origin = new URL(baseURL ?? '').origin;
+	await context.route(
+		(url) => url.origin !== origin && url.protocol.startsWith('http'),
+		(route) => route.abort('internetdisconnected')
+	);
 }

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { ORACLE_GREEDY_40, fillForm, openWithTestModel, run } from './fixtures';
+import {
+	ORACLE_GREEDY_40,
+	blockForeignRequests,
+	fillForm,
+	openWithTestModel,
+	run
+} from './fixtures';
 
 test('the page makes no request to any other origin', async ({ page, context, baseURL }) => {
 	const origin = new URL(baseURL ?? '').origin;
@@ -14,10 +20,7 @@ test('the page makes no request to any other origin', async ({ page, context, ba
 		}
 	});
 	// Anything foreign would also be blocked, so a leak cannot reach the network.
-	await context.route(
-		(url) => url.origin !== origin && url.protocol.startsWith('http'),
-		(route) => route.abort()
-	);
+	await blockForeignRequests(context, baseURL);
 	await openWithTestModel(page);
 	await run(page, { temperature: '1', seed: '3', maxTokens: '20' });
 	expect(foreign).toEqual([]);

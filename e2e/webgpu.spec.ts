@@ -1,5 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { ORACLE_GREEDY_40, openWithTestModel, run, webLlmOptions } from './fixtures';
+import {
+	ORACLE_GREEDY_40,
+	blockForeignRequests,
+	openWithTestModel,
+	run,
+	webLlmOptions
+} from './fixtures';
 
 test.describe('with a software WebGPU adapter', () => {
 	test('capabilities are detected and shown; f16 models are marked unavailable', async ({
@@ -30,12 +36,7 @@ test.describe('with a software WebGPU adapter', () => {
 		context,
 		baseURL
 	}) => {
-		const origin = new URL(baseURL ?? '').origin;
-		// No network beyond this machine: every foreign request fails as it would offline.
-		await context.route(
-			(url) => url.origin !== origin && url.protocol.startsWith('http'),
-			(route) => route.abort('internetdisconnected')
-		);
+		await blockForeignRequests(context, baseURL);
 		await openWithTestModel(page);
 		await page.getByTestId('model-select').selectOption('webllm:SmolLM2-135M-Instruct-q0f32-MLC');
 		await page.getByTestId('load').click();
