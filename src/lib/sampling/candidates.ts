@@ -1,5 +1,8 @@
 import { ranksBefore, weightOf } from './weights';
 
+/** Candidates ranked in the first pass of {@link Candidates.smallestPrefixReaching}. */
+const FIRST_RANKING_PASS = 64;
+
 /**
  * The working set of next-token candidates that sampler stages narrow down and reshape.
  *
@@ -138,6 +141,26 @@ export class Candidates {
 				ranking[0] = id;
 				siftDown(ranking, logits, size);
 			}
+		}
+	}
+
+	/**
+	 * How many of the best members, in rank order, it takes for their weights (relative to
+	 * `maxLogit`) to reach `target`: at least it when `inclusive`, more than it otherwise. They
+	 * are then listed first in `ranking`. Most of the mass sits in few tokens, so this ranks a few
+	 * first and looks further (×8) only when needed.
+	 */
+	smallestPrefixReaching(maxLogit: number, target: number, inclusive: boolean): number {
+		const { logits, ranking } = this;
+		for (let wanted = FIRST_RANKING_PASS; ; wanted *= 8) {
+			const ranked = this.rank(wanted);
+			let total = 0;
+			for (let i = 0; i < ranked; i++) {
+				total += weightOf(logits[ranking[i]], maxLogit);
+				if (inclusive ? total >= target : total > target) return i + 1;
+			}
+			// Only reachable when rounding put the target above the total: keep everything.
+			if (ranked === this.count) return ranked;
 		}
 	}
 

@@ -10,7 +10,7 @@ import {
 	type DistributionKind,
 	type StepTrace
 } from './trace';
-import { MAX_VOCAB_SIZE, weightOf } from './weights';
+import { MAX_VOCAB_SIZE } from './weights';
 import { PenaltyWindow } from './window';
 
 export interface SamplerOptions {
@@ -33,9 +33,6 @@ export class DistributionError extends Error {
 		super(message);
 	}
 }
-
-/** Candidates ranked per pass when walking the draw's cumulative distribution; grows ×8. */
-const FIRST_DRAW_PASS = 64;
 
 interface ChainLink {
 	name: StageName;
@@ -156,17 +153,7 @@ export class Sampler {
 		const { candidates } = this;
 		const maxLogit = candidates.maxLogit();
 		const threshold = u * candidates.totalWeight(maxLogit);
-		const { logits, ranking } = candidates;
-		for (let wanted = FIRST_DRAW_PASS; ; wanted *= 8) {
-			const ranked = candidates.rank(wanted);
-			let cumulative = 0;
-			for (let i = 0; i < ranked; i++) {
-				cumulative += weightOf(logits[ranking[i]], maxLogit);
-				if (cumulative > threshold) return ranking[i];
-			}
-			// Unreachable: u < 1 keeps the threshold below the total weight.
-			if (ranked === candidates.count) return ranking[0];
-		}
+		return candidates.ranking[candidates.smallestPrefixReaching(maxLogit, threshold, false) - 1];
 	}
 
 	/** Explains why `distribution` cannot be sampled from. */
