@@ -1,6 +1,7 @@
 import {
 	buildGrid,
 	parseAxisValues,
+	seedsAxis,
 	type LaneSpec,
 	type Parsed,
 	type SweepAxis,
@@ -90,8 +91,9 @@ export class CompareState {
 
 	/** "N seeds" in one click: one axis of seeds 1 to N. */
 	useSeeds(count: number): void {
-		this.axisParam = 'seed';
-		this.axisText = Array.from({ length: count }, (_, i) => i + 1).join(', ');
+		const axis = seedsAxis(count);
+		this.axisParam = axis.param;
+		this.axisText = axis.values.join(', ');
 		this.secondAxis = false;
 	}
 
@@ -115,7 +117,6 @@ export class CompareState {
 			error: null,
 			ranOn: ''
 		}));
-		this.referenceLaneId ??= grid.value[0].id;
 		if (!grid.value.some((l) => l.id === this.referenceLaneId))
 			this.referenceLaneId = grid.value[0].id;
 		this.promptEvaluations = 0;

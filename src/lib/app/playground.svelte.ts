@@ -62,8 +62,6 @@ export class Playground {
 	/** WebGPU as probed at start; null until the probe has answered. */
 	webgpu = $state<WebGpuCapabilities | null>(null);
 	customModels = $state<WebLlmModel[]>([]);
-	/** Engine of the loaded model. */
-	loadedEngine = $state<'wllama' | 'webllm' | null>(null);
 	samplingMode = $state<SamplingMode>('exact');
 	/** WebLLM models in the browser's storage, after the model manager looked. */
 	storedModels = $state<StoredWebLlmModel[] | null>(null);
@@ -104,8 +102,19 @@ export class Playground {
 
 	/** Threads for the CPU engine; the engine's own choice when undefined. */
 	private readonly threads: number | undefined;
-	/** What the current model was loaded from, to load it again after a worker restart. */
-	private loaded: { source: ModelSource; contextLength: number | undefined } | null = null;
+	/**
+	 * What the current model was loaded from, to load it again after a worker restart. Raw, not
+	 * proxied: it is sent to the worker as it is.
+	 */
+	private loaded = $state.raw<{ source: ModelSource; contextLength: number | undefined } | null>(
+		null
+	);
+
+	/** Engine of the loaded model. */
+	get loadedEngine(): 'wllama' | 'webllm' | null {
+		if (!this.loaded) return null;
+		return this.loaded.source.kind === 'webllm' ? 'webllm' : 'wllama';
+	}
 
 	constructor(options: { wasmBaseUrl: string; threads?: number }) {
 		this.client = new InferenceClient({ wasmBaseUrl: options.wasmBaseUrl });
@@ -266,7 +275,6 @@ export class Playground {
 		this.error = '';
 		this.model = null;
 		this.loaded = null;
-		this.loadedEngine = null;
 		this.promptTokens = null;
 		try {
 			this.model = await this.client.loadModel(source, {
@@ -275,7 +283,6 @@ export class Playground {
 				onProgress: (progress) => (this.progress = progress)
 			});
 			this.loaded = { source, contextLength };
-			this.loadedEngine = source.kind === 'webllm' ? 'webllm' : 'wllama';
 			if (this.loadedEngine !== 'webllm') this.samplingMode = 'exact';
 		} catch (error) {
 			this.showEngineError(error);
@@ -295,11 +302,6 @@ export class Playground {
 		this.stopSequences = '';
 		this.banEndOfText = false;
 		this.invalidFields = {};
-	}
-
-	/** Re-uses the seed of the last run, so the next run repeats it. */
-	reuseSeed(): void {
-		if (this.seedUsed !== null) this.params.seed = this.seedUsed;
 	}
 
 	setFieldValidity(field: string, message: string | null): void {

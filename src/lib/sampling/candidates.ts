@@ -185,12 +185,6 @@ export class Candidates {
 		this.sorted = true;
 	}
 
-	/** Puts every member into rank order. */
-	sort(): void {
-		if (this.sorted) return;
-		this.keepRanking(this.rank(this.count));
-	}
-
 	/** Keeps the members whose `logit − maxLogit ≥ minLogRatio`, in their current order. */
 	retainLogRatioAtLeast(maxLogit: number, minLogRatio: number): void {
 		const { logits, ids } = this;
