@@ -1,3 +1,5 @@
+import type { DistributionKind } from '#lib/sampling';
+
 /**
  * The contract every inference engine adapter fulfils. Adapters run inside the inference worker;
  * the page never calls them directly.
@@ -48,14 +50,6 @@ export interface LoadOptions {
 	onProgress?: (progress: LoadProgress) => void;
 	signal?: AbortSignal;
 }
-
-/**
- * What the next-token array returned by {@link Engine.evaluate} holds.
- * - `logits`: raw logits, exactly as the model produced them.
- * - `logprobs`: log-probabilities at temperature 1 (raw logits up to an additive constant), which
- *   is exact for every sampler stage except the sign-dependent repetition penalty.
- */
-export type DistributionKind = 'logits' | 'logprobs';
 
 export interface ModelInfo {
 	name: string;
@@ -124,5 +118,8 @@ export interface Engine {
 	/** Number of tokens in the context now. */
 	readonly contextUsed: number;
 }
+
+/** What the next-token array returned by {@link Engine.evaluate} holds (the sampler's type). */
+export type { DistributionKind };
 
 export type EngineId = 'wllama' | 'webllm';

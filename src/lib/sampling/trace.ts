@@ -2,7 +2,12 @@ import type { Candidates } from './candidates';
 import type { StageName } from './stages/registry';
 import { ranksBefore } from './weights';
 
-/** What an engine hands the sampler; decides how faithful the repetition penalty can be. */
+/**
+ * What an engine hands the sampler.
+ * - `logits`: raw logits, exactly as the model produced them.
+ * - `logprobs`: log-probabilities at temperature 1 (raw logits up to an additive constant), which
+ *   is exact for every sampler stage except the sign-dependent repetition penalty.
+ */
 export type DistributionKind = 'logits' | 'logprobs';
 
 export const DEFAULT_TRACE_TOP_N = 20;
