@@ -1,0 +1,62 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { DB_VERSION, MIGRATIONS, openPlaygroundDb, type ModelFileRecord } from './db';
+
+let counter = 0;
+const freshName = () => `db-test-${++counter}`;
+
+const file: ModelFileRecord = {
+	url: 'http://localhost/models/a.gguf',
+	name: 'a.gguf',
+	sizeBytes: 3,
+	sha256: 'ab',
+	chunkCount: 1,
+	chunkBytes: 3,
+	storedAt: 1,
+	lastUsedAt: 1
+};
+
+describe('playground database', () => {
+	it('creates every store of the latest version on a first visit', async () => {
+		const db = await openPlaygroundDb({ name: freshName() });
+		expect(db.version).toBe(DB_VERSION);
+		expect([...db.objectStoreNames].sort()).toEqual([
+			'modelChunks',
+			'modelFiles',
+			'sessions',
+			'settings'
+		]);
+		expect([...db.transaction('sessions').store.indexNames]).toEqual(['byUpdated']);
+		expect([...db.transaction('modelChunks').store.indexNames]).toEqual(['byUrl']);
+		db.close();
+	});
+
+	it.each(Array.from({ length: MIGRATIONS.length - 1 }, (_, i) => i + 1))(
+		'upgrades a version-%i database to the latest and keeps its records',
+		async (oldVersion) => {
+			const name = freshName();
+			const old = await openPlaygroundDb({ name, version: oldVersion });
+			await old.put('modelFiles', file);
+			await old.put('modelChunks', {
+				url: file.url,
+				index: 0,
+				bytes: new Uint8Array([1, 2, 3]).buffer
+			});
+			old.close();
+
+			const db = await openPlaygroundDb({ name });
+			expect(db.version).toBe(DB_VERSION);
+			expect(await db.get('modelFiles', file.url)).toEqual(file);
+			const chunk = await db.get('modelChunks', [file.url, 0]);
+			expect(new Uint8Array(chunk!.bytes)).toEqual(new Uint8Array([1, 2, 3]));
+			await db.put('settings', { key: 'k', value: 1 });
+			expect(await db.count('sessions')).toBe(0);
+			db.close();
+		}
+	);
+
+	it('never uses a database name of WebLLM', async () => {
+		const { DB_NAME } = await import('./db');
+		expect(DB_NAME.startsWith('webllm')).toBe(false);
+	});
+});

@@ -1,0 +1,77 @@
+import type { PromptInput, SamplingMode } from '#lib/generation/types';
+import type { FinishReason, GenerationStats, StepTrace } from '#lib/generation/types';
+import type { SamplingParams } from '#lib/sampling';
+
+/**
+ * What is stored of runs and compares. The same shapes are the export format (see
+ * `session-format.ts`), so a change here is a new format version.
+ */
+
+/** The model an experiment ran on. */
+export interface ExperimentModel {
+	/** The picker's id (GGUF catalogue or local id, or `webllm:<id>`). */
+	id: string;
+	name: string;
+	engine: 'wllama' | 'webllm';
+	/** Hex sha256 of the model file, when the engine knows it. */
+	sha256: string | null;
+}
+
+/** Everything needed to run an experiment again: model, prompt, settings and lanes. */
+export interface Experiment {
+	model: ExperimentModel;
+	input: PromptInput;
+	/** The panel's parameters (the base of every lane); `seed: null` means random. */
+	params: SamplingParams;
+	maxNewTokens: number;
+	contextLength: number;
+	stopSequences: string[];
+	banEndOfText: boolean;
+	sampling: SamplingMode;
+	/** Compare only: the sweep's axes as typed, e.g. `{ param: 'seed', text: '1, 2, 3' }`. */
+	sweep?: { param: string; text: string }[];
+}
+
+/** One generated token as the run saw it. */
+export interface TokenRecord {
+	id: number;
+	/** The token's own text. */
+	piece: string;
+	/** The sampler's trace of this step, when the run recorded traces. */
+	trace?: StepTrace;
+}
+
+export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'interrupted';
+
+/** One output: the single run, or one lane of a compare. */
+export interface RunRecord {
+	/** Lane id for compares, `run` for a single run. */
+	id: string;
+	/** The lane's overrides in words (e.g. "seed 7 · T 1.2"); empty for a single run. */
+	label: string;
+	/** Picker id of the model this output ran on (lanes may differ from the experiment's). */
+	modelId: string;
+	/** The parameters this output ran with. */
+	params: SamplingParams;
+	/** The seed actually used (a random seed is resolved when the run starts). */
+	seed: number | null;
+	text: string;
+	tokens: TokenRecord[];
+	/** `running` while it streams; a stored `running` found after a reload reads as interrupted. */
+	status: RunStatus;
+	finishReason: FinishReason | null;
+	stats: GenerationStats | null;
+	error: string | null;
+}
+
+export interface SessionRecord {
+	/** Random, unique id. */
+	id: string;
+	name: string;
+	kind: 'single' | 'compare';
+	/** ms since the epoch. */
+	createdAt: number;
+	updatedAt: number;
+	experiment: Experiment;
+	runs: RunRecord[];
+}
