@@ -74,6 +74,24 @@ export class CompareState {
 		return [...p.choices.map((c) => c.id), ...p.webLlmModels.map((m) => WEBLLM_PREFIX + m.id)];
 	}
 
+	/** The sweep's axes as typed, for storing and sharing. */
+	sweepInputs(): { param: SweepParam; text: string }[] {
+		return this.axisInputs().map(([param, text]) => ({ param, text }));
+	}
+
+	/** Restores axes saved by {@link sweepInputs} (one or two). */
+	applySweep(axes: { param: SweepParam; text: string }[]): void {
+		const [first, second] = axes;
+		if (!first) return;
+		this.axisParam = first.param;
+		this.axisText = first.text;
+		this.secondAxis = second !== undefined;
+		if (second) {
+			this.secondParam = second.param;
+			this.secondText = second.text;
+		}
+	}
+
 	private axisInputs(): [SweepParam, string][] {
 		const inputs: [SweepParam, string][] = [[this.axisParam, this.axisText]];
 		if (this.secondAxis) inputs.push([this.secondParam, this.secondText]);

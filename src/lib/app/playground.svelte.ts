@@ -20,6 +20,7 @@ import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/lo
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import { applyPreset, type Preset } from '#lib/params/presets';
 import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
+import type { Experiment } from '#lib/storage/session-types';
 import { InferenceClient } from '#lib/worker/client';
 import { describeError } from './errors';
 
@@ -319,6 +320,64 @@ export class Playground {
 			systemPrompt: this.systemPrompt,
 			messages: [...this.conversation, { role: 'user', content: this.prompt }]
 		};
+	}
+
+	/** The model, prompt and settings on the page now, as stored and shared. */
+	experiment(): Experiment {
+		const snapshotOf = <T>(value: T): T => $state.snapshot(value) as T;
+		return {
+			model: {
+				id: this.modelId,
+				name: this.selectedChoice?.name ?? this.selectedWebLlm?.name ?? this.modelId,
+				engine: this.modelId.startsWith(WEBLLM_PREFIX) ? 'webllm' : 'wllama',
+				sha256: this.model?.sha256 ?? this.selectedChoice?.sha256 ?? null
+			},
+			input: snapshotOf(this.promptInput()),
+			params: snapshotOf(this.params),
+			maxNewTokens: this.maxNewTokens,
+			contextLength: this.contextLength,
+			stopSequences: this.stopList(),
+			banEndOfText: this.banEndOfText,
+			sampling: this.samplingMode
+		};
+	}
+
+	/**
+	 * Puts an experiment on the page, ready to run: prompt, settings and the model to load.
+	 * Returns why its model cannot be picked here, or null. The model is selected, not loaded.
+	 */
+	applyExperiment(experiment: Experiment): string | null {
+		const { input } = experiment;
+		this.mode = input.mode;
+		if (input.mode === 'completion') {
+			this.prompt = input.prompt;
+		} else {
+			const messages = [...input.messages];
+			const last = messages.at(-1);
+			this.prompt = last?.role === 'user' ? (messages.pop()?.content ?? '') : '';
+			this.conversation = messages;
+			this.systemPrompt = input.systemPrompt ?? '';
+		}
+		this.params = {
+			...experiment.params,
+			order: [...experiment.params.order],
+			logitBias: { ...experiment.params.logitBias }
+		};
+		this.maxNewTokens = experiment.maxNewTokens;
+		this.stopSequences = experiment.stopSequences.join('\n');
+		this.banEndOfText = experiment.banEndOfText;
+		this.samplingMode = experiment.sampling;
+		this.invalidFields = {};
+		const known =
+			this.choices.some((c) => c.id === experiment.model.id) ||
+			(experiment.model.id.startsWith(WEBLLM_PREFIX) &&
+				this.webLlmModels.some((m) => WEBLLM_PREFIX + m.id === experiment.model.id));
+		if (!known) {
+			return `The model “${experiment.model.name}” (${experiment.model.id}) is not available here; pick a model and run again.`;
+		}
+		this.selectModel(experiment.model.id);
+		this.contextLength = experiment.contextLength;
+		return null;
 	}
 
 	/** The stop sequences field, one per line. */

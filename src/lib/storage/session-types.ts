@@ -1,5 +1,6 @@
 import type { PromptInput, SamplingMode } from '#lib/generation/types';
 import type { FinishReason, GenerationStats, StepTrace } from '#lib/generation/types';
+import type { SweepParam } from '#lib/compare/sweep';
 import type { SamplingParams } from '#lib/sampling';
 
 /**
@@ -29,7 +30,7 @@ export interface Experiment {
 	banEndOfText: boolean;
 	sampling: SamplingMode;
 	/** Compare only: the sweep's axes as typed, e.g. `{ param: 'seed', text: '1, 2, 3' }`. */
-	sweep?: { param: string; text: string }[];
+	sweep?: { param: SweepParam; text: string }[];
 }
 
 /** One generated token as the run saw it. */
