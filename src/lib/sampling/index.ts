@@ -8,7 +8,13 @@ export {
 	type ValidationContext
 } from './params';
 export { MAX_SEED, Xoshiro128StarStar, randomSeed } from './rng';
-export { DistributionError, Sampler, createSampler, type SamplerOptions } from './sampler';
+export {
+	DistributionError,
+	Sampler,
+	createSampler,
+	type SamplerCheckpoint,
+	type SamplerOptions
+} from './sampler';
 export type { ParamSpec, StageDefinition } from './stage';
 export {
 	DEFAULT_ORDER,

@@ -127,6 +127,20 @@ describe('Sampler', () => {
 		expect(run((l, h) => sampler.sample(l, h), [logits, logits, logits], [])).toEqual(first);
 	});
 
+	it('resume() from a checkpoint continues exactly as the uninterrupted run', () => {
+		const logits = Float32Array.from({ length: 50 }, (_, i) => Math.sin(i));
+		const whole = createSampler(params({ seed: 11, topK: 0 }), { vocabSize: 50 });
+		const expected = run((l, h) => whole.sample(l, h), [logits, logits, logits, logits], []);
+
+		const first = createSampler(params({ seed: 11, topK: 0 }), { vocabSize: 50 });
+		const head = run((l, h) => first.sample(l, h), [logits, logits], []);
+		const resumed = createSampler(params({ seed: 11, topK: 0 }), { vocabSize: 50 });
+		resumed.resume(first.checkpoint());
+		const tail = run((l, h) => resumed.sample(l, h), [logits, logits], head);
+		expect([...head, ...tail]).toEqual(expected);
+		expect(resumed.steps).toBe(4);
+	});
+
 	it('changes results when the order of non-commuting stages changes', () => {
 		// min-p after temperature 2 sees a flatter distribution and keeps more tokens.
 		const logits = Float32Array.from([0, -1, -2, -3, -4]);

@@ -21,6 +21,12 @@ export interface SamplerOptions {
 	trace?: boolean | { topN?: number };
 }
 
+/** A sampler's position in its random stream (see {@link Sampler.checkpoint}). */
+export interface SamplerCheckpoint {
+	rng: [number, number, number, number];
+	steps: number;
+}
+
 /** The engine handed over a distribution the sampler cannot use. */
 export class DistributionError extends Error {
 	override readonly name = 'DistributionError';
@@ -125,6 +131,21 @@ export class Sampler {
 		}
 		this.steps++;
 		return id;
+	}
+
+	/** Where the sampler is in its random stream, to continue from there later. */
+	checkpoint(): SamplerCheckpoint {
+		return { rng: this.rng.state(), steps: this.steps };
+	}
+
+	/**
+	 * Continues from a checkpoint of a sampler with the same seed, as if the steps before it had
+	 * just been taken (step mode resumes a branch this way).
+	 */
+	resume(checkpoint: SamplerCheckpoint): void {
+		this.rng = new Xoshiro128StarStar(checkpoint.rng);
+		this.steps = checkpoint.steps;
+		this.lastTrace = null;
 	}
 
 	/** Starts the random stream again from the seed, as for a fresh run. */

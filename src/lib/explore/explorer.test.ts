@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import {
+	createSampler,
+	DEFAULT_SAMPLING_PARAMS,
+	validateSamplingParams,
+	type SamplingParams
+} from '#lib/sampling';
+import { Explorer, ExploreError } from './explorer';
+import { ExplorationTree } from './tree';
+
+const VOCAB = 12;
+const STOP = 11;
+const PROMPT = [1, 2, 3];
+
+/** A deterministic stand-in for a model: logits depend on the whole context. */
+function fakeLogits(history: readonly number[]): Float32Array {
+	const sum = history.reduce((a, b, i) => a + b * (i + 1), 0);
+	return Float32Array.from({ length: VOCAB }, (_, i) =>
+		i === STOP ? -4 : Math.sin(i * 1.3 + sum * 0.7) * 2
+	);
+}
+
+function params(overrides: Partial<SamplingParams> = {}): SamplingParams {
+	return { ...DEFAULT_SAMPLING_PARAMS, topK: 0, minP: 0, topP: 1, seed: 5, ...overrides };
+}
+
+function explorer() {
+	const calls: number[][] = [];
+	const tree = new ExplorationTree(PROMPT);
+	const e = new Explorer(tree, {
+		createSampler,
+		vocabSize: VOCAB,
+		distribution: 'logits',
+		stopIds: [STOP],
+		traceTopN: 5,
+		evaluate: async (history) => {
+			calls.push([...history]);
+			return fakeLogits(history);
+		}
+	});
+	return { e, tree, calls };
+}
+
+/** What an ordinary run gives: one sampler, one distribution per step, no tree. */
+function straightRun(p: SamplingParams, steps: number): number[] {
+	const sampler = createSampler(p, { vocabSize: VOCAB });
+	const history = [...PROMPT];
+	const out: number[] = [];
+	for (let i = 0; i < steps; i++) {
+		const id = sampler.sample(fakeLogits(history), history);
+		out.push(id);
+		history.push(id);
+		if (id === STOP) break;
+	}
+	return out;
+}
+
+const tokens = (steps: { node: { tokenId: number | null } }[]) => steps.map((s) => s.node.tokenId);
+
+describe('Explorer', () => {
+	it('re-samples exactly what an ordinary run with the same parameters and seed gives', async () => {
+		const { e } = explorer();
+		const p = params({ temperature: 1.1 });
+		expect(tokens(await e.resample(p, 10))).toEqual(straightRun(p, 10));
+	});
+
+	it('step mode, one token at a time, draws the same tokens as an uninterrupted run', async () => {
+		const { e, tree } = explorer();
+		const p = params({ temperature: 0.9 });
+		let node = tree.root.id;
+		const stepped: number[] = [];
+		for (let i = 0; i < 8; i++) {
+			const step = await e.step(node, p);
+			stepped.push(step.node.tokenId!);
+			node = step.node.id;
+			if (step.node.isStop) break;
+		}
+		expect(stepped).toEqual(straightRun(p, 8));
+	});
+
+	it('a what-if inside explored steps uses the stored distributions, then the model continues', async () => {
+		const { e, calls } = explorer();
+		const original = await e.resample(params({ temperature: 0.7 }), 10);
+		expect(calls).toHaveLength(original.length);
+		calls.length = 0;
+
+		const same = await e.resample(params({ temperature: 0.7 }), 10);
+		expect(tokens(same)).toEqual(tokens(original));
+		expect(same.every((s) => s.source === 'stored')).toBe(true);
+		expect(calls).toHaveLength(0);
+
+		const hot = await e.resample(params({ temperature: 2, seed: 9 }), 10);
+		const firstNew = tokens(hot).findIndex((t, i) => t !== tokens(original)[i]);
+		expect(firstNew).toBeGreaterThanOrEqual(0);
+		// Up to the first changed token the path is the explored one: no model call.
+		expect(hot.slice(0, firstNew + 1).every((s) => s.source === 'stored')).toBe(true);
+		if (hot.length > firstNew + 1) expect(hot[firstNew + 1].source).toBe('model');
+		expect(tokens(hot)).toEqual(straightRun(params({ temperature: 2, seed: 9 }), 10));
+	});
+
+	it('picking another candidate branches, and the branch continues from the picked token', async () => {
+		const { e, tree } = explorer();
+		const p = params({ temperature: 0.5 });
+		const run = await e.resample(p, 4);
+		const parent = run[0].node.id;
+		const sampledNext = run[1].node.tokenId!;
+		const other = (sampledNext + 1) % STOP;
+
+		const branch = await e.step(parent, p, other);
+		expect(branch.node.pickedBy).toBe('user');
+		expect(branch.node.trace?.chosenId).toBe(sampledNext);
+		expect(tree.view(parent).children).toEqual([run[1].node.id, branch.node.id]);
+
+		const after = await e.step(branch.node.id, p);
+		expect(tree.path(after.node.id)).toEqual([run[0].node.tokenId, other, after.node.tokenId]);
+		expect(after.source).toBe('model');
+	});
+
+	it('says why a step cannot be taken', async () => {
+		const { e, tree } = explorer();
+		await expect(e.step(tree.root.id, params(), VOCAB)).rejects.toThrow(ExploreError);
+		await expect(e.step(tree.root.id, params({ seed: null }))).rejects.toThrow(/fixed seed/);
+		const stop = await e.step(tree.root.id, params(), STOP);
+		expect(stop.node.isStop).toBe(true);
+		await expect(e.step(stop.node.id, params())).rejects.toThrow(/ended/);
+	});
+
+	it('records a trace for every step it takes', async () => {
+		const { e } = explorer();
+		const steps = await e.resample(validateSamplingParams(params({ topK: 1 })), 3);
+		for (const step of steps) {
+			expect(step.node.trace?.chosenId).toBe(step.node.tokenId);
+			expect(step.node.trace?.stages.find((s) => s.name === 'top-k')?.survivors).toBe(1);
+		}
+	});
+});
