@@ -62,11 +62,21 @@ export class SamplingRun {
 	}
 }
 
+/** One sampled step as the run saw it, for callers that keep the distributions. */
+export interface DecodedStep {
+	/** The context the token was sampled for (prompt and earlier tokens), before the token. */
+	history: readonly number[];
+	distribution: Float32Array;
+	tokenId: number;
+	sampler: SamplingRun['sampler'];
+}
+
 export interface DecodeDeps {
 	engine: Engine;
 	model: ModelInfo;
 	signal?: AbortSignal;
 	now: () => number;
+	onStep?: (step: DecodedStep) => void;
 }
 
 /** Moments the run's stats are measured from. */
@@ -90,7 +100,7 @@ export async function decode(
 	times: DecodeTimes,
 	onEvent: (event: GenerationEvent) => void
 ): Promise<GenerationResult> {
-	const { engine, model, signal, now } = deps;
+	const { engine, model, signal, now, onStep } = deps;
 	const { settings, sampler, history } = run;
 	const stopIds = new Set([...model.stopIds, ...(settings.stopIds ?? [])]);
 	const pieceDecoder = new TextDecoder();
@@ -109,6 +119,7 @@ export async function decode(
 			break;
 		}
 		const id = run.next(distribution);
+		onStep?.({ history, distribution, tokenId: id, sampler });
 		statistics.add(distribution, id);
 		const trace = settings.trace ? (sampler.lastTrace ?? undefined) : undefined;
 		firstTokenAt ??= now();

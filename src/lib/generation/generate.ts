@@ -1,5 +1,5 @@
 import type { Engine, ModelInfo } from '#lib/engines/types';
-import { decode, SamplingRun } from './decode';
+import { decode, SamplingRun, type DecodedStep } from './decode';
 import { preparePrompt, prefill } from './prefill';
 import type { GenerateRequest, GenerationEvent, GenerationResult, SamplingBackend } from './types';
 import { validateGenerateRequest } from './validate';
@@ -11,6 +11,8 @@ export interface GenerateDeps {
 	/** Aborting ends the run after the step in progress, with finish reason `stopped`. */
 	signal?: AbortSignal;
 	now?: () => number;
+	/** Called for every sampled step, before its token joins the history. */
+	onStep?: (step: DecodedStep) => void;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function generate(
 	return decode(
 		run,
 		first,
-		{ engine, model, signal, now },
+		{ engine, model, signal, now, onStep: deps.onStep },
 		{ startedAt, prefillStartedAt, prefillEndedAt },
 		onEvent
 	);

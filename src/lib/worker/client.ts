@@ -7,10 +7,13 @@ import type {
 	GenerationResult,
 	LaneEvent,
 	LanesRequest,
-	LanesResult
+	LanesResult,
+	PromptInput
 } from '#lib/generation/types';
 import { validateGenerateRequest, validateLanesRequest } from '#lib/generation/validate';
-import { validateSamplingParams } from '#lib/sampling';
+import { validateSamplingParams, type SamplingParams } from '#lib/sampling';
+import type { ExploredStep } from '#lib/explore/explorer';
+import type { NodeView } from '#lib/explore/tree';
 import type { InferenceApi, WorkerEnvironment, WorkerLoadOptions } from './protocol';
 
 /** The worker died (or its engine did) while a call was pending; a fresh worker has started. */
@@ -135,6 +138,28 @@ export class InferenceClient {
 		if (this.#model) validateLanesRequest(request, this.#model);
 		return this.#call((remote) =>
 			remote.generateLanes(request, onEvent ? proxy(onEvent) : undefined)
+		);
+	}
+
+	exploreStart(input: PromptInput): Promise<NodeView[]> {
+		return this.#call((remote) => remote.exploreStart(input));
+	}
+
+	exploreNodes(): Promise<NodeView[]> {
+		return this.#call((remote) => remote.exploreNodes());
+	}
+
+	exploreStep(nodeId: number, params: SamplingParams, pick?: number): Promise<ExploredStep> {
+		return this.#call((remote) => remote.exploreStep(nodeId, params, pick));
+	}
+
+	exploreResample(
+		params: SamplingParams,
+		maxSteps: number,
+		onStep?: (step: ExploredStep) => void
+	): Promise<ExploredStep[]> {
+		return this.#call((remote) =>
+			remote.exploreResample(params, maxSteps, onStep ? proxy(onStep) : undefined)
 		);
 	}
 

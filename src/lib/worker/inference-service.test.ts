@@ -51,6 +51,28 @@ describe('InferenceService', () => {
 		expect(result.finishReason).toBe('max-tokens');
 	});
 
+	it('keeps the last run for what-ifs and step mode, and stop() ends a what-if', async () => {
+		const { service, engine } = setup((context) => 97 + (context.length % 3));
+		await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });
+		const params = { ...DEFAULT_SAMPLING_PARAMS, temperature: 0, seed: 1 };
+		const result = await service.generate(request({ params }));
+		const nodes = await service.exploreNodes();
+		expect(nodes.slice(1).map((n) => n.tokenId)).toEqual(result.tokenIds);
+
+		const evaluations = engine.evaluated.length;
+		const again = await service.exploreResample(params, 5);
+		expect(again.map((s) => s.node.tokenId)).toEqual(result.tokenIds);
+		expect(engine.evaluated.length).toBe(evaluations);
+
+		const branch = await service.exploreStep(nodes[1].id, params, 120);
+		expect(branch.node.pickedBy).toBe('user');
+		const started = await service.exploreStart({ mode: 'completion', prompt: 'xy' });
+		expect(started).toHaveLength(1);
+
+		const stopped = service.exploreResample(params, 50, () => service.stop());
+		expect((await stopped).length).toBe(1);
+	});
+
 	it('delivers every event before the result, even when the page is slow', async () => {
 		const { service } = setup();
 		await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });

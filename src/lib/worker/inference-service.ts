@@ -7,7 +7,11 @@ import type {
 	ModelSource,
 	WebLlmModel
 } from '#lib/engines/types';
+import { ExploreSession } from '#lib/explore/explore-session';
+import type { ExploredStep } from '#lib/explore/explorer';
+import type { NodeView } from '#lib/explore/tree';
 import { generate } from '#lib/generation/generate';
+import { preparePrompt } from '#lib/generation/prefill';
 import { generateLanes } from '#lib/generation/lanes';
 import { checkNativeRequest } from '#lib/generation/native';
 import type {
@@ -17,8 +21,10 @@ import type {
 	LaneEvent,
 	LanesRequest,
 	LanesResult,
+	PromptInput,
 	SamplingBackend
 } from '#lib/generation/types';
+import type { SamplingParams } from '#lib/sampling';
 import type { InferenceApi, WorkerConfig, WorkerEnvironment, WorkerLoadOptions } from './protocol';
 
 export class NoModelError extends Error {
@@ -80,6 +86,8 @@ export class InferenceService implements InferenceApi {
 	#queue: Promise<unknown> = Promise.resolve();
 	#generation: AbortController | null = null;
 	#load: AbortController | null = null;
+	/** Step mode and what-ifs on the loaded model. */
+	#explore: ExploreSession | null = null;
 
 	/** `createEngine` is called at most once per engine id, when a model of that kind first loads. */
 	constructor(
@@ -130,6 +138,7 @@ export class InferenceService implements InferenceApi {
 		this.#load = load;
 		return this.#exclusive(async () => {
 			this.#model = null;
+			this.#explore = null;
 			const engine = this.#engineFor(engineIdFor(source));
 			const previous = this.#active;
 			this.#active = engine;
@@ -141,6 +150,7 @@ export class InferenceService implements InferenceApi {
 					signal: load.signal,
 					onProgress: (progress) => void notify(onProgress, progress)
 				});
+				this.#explore = new ExploreSession(engine, this.#model, this.#sampling);
 				return this.#model;
 			} finally {
 				if (this.#load === load) this.#load = null;
@@ -192,19 +202,63 @@ export class InferenceService implements InferenceApi {
 				checkNativeRequest(request, engine);
 				return engine.generateNative(request, { sampling: this.#sampling, signal }, deliver);
 			}
-			return generate(request, { engine, model, sampling: this.#sampling, signal }, deliver);
+			const recorder = this.#explore?.recordRun();
+			try {
+				return await generate(
+					request,
+					{ engine, model, sampling: this.#sampling, signal, onStep: recorder?.onStep },
+					deliver
+				);
+			} finally {
+				recorder?.finish();
+			}
 		});
 	}
 
 	generateLanes(request: LanesRequest, onEvent?: (event: LaneEvent) => void): Promise<LanesResult> {
 		return this.#generating(onEvent, async (signal, deliver) => {
 			const model = this.#requireModel();
+			this.#explore?.forgetContext();
 			return generateLanes(
 				request,
 				{ engine: this.#engine, model, sampling: this.#sampling, signal },
 				deliver
 			);
 		});
+	}
+
+	/** Starts step mode on a new tree for `input` (the prompt as a run would see it). */
+	exploreStart(input: PromptInput): Promise<NodeView[]> {
+		return this.#exclusive(async () => {
+			const model = this.#requireModel();
+			const explore = this.#requireExplore();
+			return explore.start(await preparePrompt(this.#engine, model, input));
+		});
+	}
+
+	/** The tree of the last single run or step-mode session, root first. */
+	exploreNodes(): NodeView[] {
+		return this.#explore?.nodes() ?? [];
+	}
+
+	exploreStep(nodeId: number, params: SamplingParams, pick?: number): Promise<ExploredStep> {
+		return this.#exclusive(() => this.#requireExplore().step(nodeId, params, pick));
+	}
+
+	exploreResample(
+		params: SamplingParams,
+		maxSteps: number,
+		onStep?: (step: ExploredStep) => void
+	): Promise<ExploredStep[]> {
+		return this.#generating(onStep, (signal, deliver) =>
+			this.#requireExplore().resample(params, maxSteps, deliver, () => signal.aborted)
+		);
+	}
+
+	#requireExplore(): ExploreSession {
+		this.#requireModel();
+		if (!this.#explore) throw new NoModelError();
+		return this.#explore;
 	}
 
 	/**

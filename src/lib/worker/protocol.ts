@@ -6,8 +6,12 @@ import type {
 	GenerationResult,
 	LaneEvent,
 	LanesRequest,
-	LanesResult
+	LanesResult,
+	PromptInput
 } from '#lib/generation/types';
+import type { ExploredStep } from '#lib/explore/explorer';
+import type { NodeView } from '#lib/explore/tree';
+import type { SamplingParams } from '#lib/sampling';
 
 export interface WorkerEnvironment {
 	/** SharedArrayBuffer available, so the CPU engine may use several threads. */
@@ -59,6 +63,24 @@ export interface InferenceApi {
 	 * lanes, the lane in progress and every lane not started yet.
 	 */
 	stop(): void;
+	/** Starts step mode: a new exploration tree for the prompt `input` gives. */
+	exploreStart(input: PromptInput): Promise<NodeView[]>;
+	/** The tree of the last exact single run (or step-mode session), root first. */
+	exploreNodes(): NodeView[];
+	/**
+	 * One token after node `nodeId`, drawn with `params` (seed fixed) or, with `pick`, that token
+	 * instead of the draw (a branch).
+	 */
+	exploreStep(nodeId: number, params: SamplingParams, pick?: number): Promise<ExploredStep>;
+	/**
+	 * Samples again from the prompt with `params`: steps the tree holds need no model call, then
+	 * the model continues. `stop()` ends it.
+	 */
+	exploreResample(
+		params: SamplingParams,
+		maxSteps: number,
+		onStep?: (step: ExploredStep) => void
+	): Promise<ExploredStep[]>;
 	/** Throws an uncaught error inside the worker, to test crash recovery. */
 	simulateCrash(): void;
 	/** Which of `models` WebLLM keeps in its IndexedDB cache, with their sizes. */
