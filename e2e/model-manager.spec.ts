@@ -60,6 +60,20 @@ test('the model manager lists stored WebLLM models with sizes, deletes them, and
 	expect(await storedUrls(page)).toEqual([]);
 });
 
+test('Delete all removes the stored models of both engines', async ({ page }) => {
+	await openWithTestModel(page);
+	await seedWebLlmCache(page, [600_000]);
+	await page.getByText('Stored models', { exact: true }).click();
+	await expect(page.getByTestId('stored-gguf-list')).toContainText('TinyStories 260K');
+	await expect(page.getByTestId('stored-list')).toContainText('SmolLM2 135M Instruct (f32)');
+
+	await page.getByTestId('delete-all').click();
+	await expect(page.getByTestId('stored-gguf-none')).toBeVisible();
+	await expect(page.getByTestId('stored-none')).toBeVisible();
+	await expect(page.getByTestId('delete-all')).toBeHidden();
+	expect(await storedUrls(page)).toEqual([]);
+});
+
 test('asking for persistent storage reports the browser’s answer', async ({ page }) => {
 	await openWithTestModel(page);
 	await page.getByText('Stored models', { exact: true }).click();

@@ -14,6 +14,8 @@ import {
 import { WEBLLM_CATALOGUE } from '#lib/models/webllm-catalogue';
 import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
 import { requestPersistentStorage, storageStatus, type StorageStatus } from '#lib/platform/storage';
+import { playgroundDb, type ModelFileRecord } from '#lib/storage/db';
+import { deleteAllModelFiles, deleteModelFile, listModelFiles } from '#lib/storage/model-files';
 import { fitsDevice, probeWebGpu, type WebGpuCapabilities } from '#lib/platform/webgpu';
 import { CATALOGUE, TEST_MODEL_ID } from '#lib/models/catalogue';
 import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/local-models';
@@ -66,6 +68,8 @@ export class Playground {
 	samplingMode = $state<SamplingMode>('exact');
 	/** WebLLM models in the browser's storage, after the model manager looked. */
 	storedModels = $state<StoredWebLlmModel[] | null>(null);
+	/** GGUF files the CPU engine keeps in the browser's storage, after the model manager looked. */
+	storedFiles = $state<ModelFileRecord[] | null>(null);
 	storage = $state<StorageStatus | null>(null);
 	modelId = $state(TEST_MODEL_ID);
 	model = $state<ModelInfo | null>(null);
@@ -185,29 +189,45 @@ export class Playground {
 		}
 	}
 
-	/** Looks up stored WebLLM models and the browser's storage figures. */
+	/** Looks up stored WebLLM models, stored GGUF files and the browser's storage figures. */
 	async refreshStorage(): Promise<void> {
 		try {
-			const [stored, storage] = await Promise.all([
+			const [stored, files, storage] = await Promise.all([
 				this.client.storedWebLlmModels($state.snapshot(this.webLlmModels)),
+				playgroundDb().then(listModelFiles),
 				storageStatus()
 			]);
 			this.storedModels = stored;
+			this.storedFiles = files;
 			this.storage = storage;
 		} catch (error) {
 			this.error = `Stored models could not be listed: ${describeError(error)}`;
 		}
 	}
 
-	/** Deletes stored WebLLM models (all when `ids` is omitted) and refreshes the list. */
+	/**
+	 * Deletes stored WebLLM models by id; when `ids` is omitted, every stored model of both
+	 * engines (WebLLM's and the GGUF files). Then refreshes the lists.
+	 */
 	async deleteStored(ids?: string[]): Promise<void> {
 		const doomed = this.webLlmModels.filter((m) =>
 			(ids ?? this.storedModels?.map((s) => s.id) ?? []).includes(m.id)
 		);
 		try {
 			for (const model of doomed) await this.client.deleteStoredWebLlmModel($state.snapshot(model));
+			if (!ids) await deleteAllModelFiles(await playgroundDb());
 		} catch (error) {
 			this.error = `Deleting stored models failed: ${describeError(error)}`;
+		}
+		await this.refreshStorage();
+	}
+
+	/** Deletes one stored GGUF file (a loaded copy keeps running) and refreshes the lists. */
+	async deleteStoredFile(url: string): Promise<void> {
+		try {
+			await deleteModelFile(await playgroundDb(), url);
+		} catch (error) {
+			this.error = `Deleting the stored file failed: ${describeError(error)}`;
 		}
 		await this.refreshStorage();
 	}
@@ -248,7 +268,10 @@ export class Playground {
 			this.error = `${choice?.name ?? 'This model'} has no download location; open the file from disk instead.`;
 			return;
 		}
-		await this.load({ kind: 'url', url: choice.url, name: choice.name }, this.contextLength);
+		await this.load(
+			{ kind: 'url', url: choice.url, name: choice.name, sha256: choice.sha256 ?? undefined },
+			this.contextLength
+		);
 	}
 
 	async loadFile(file: File): Promise<void> {
@@ -284,6 +307,8 @@ export class Playground {
 				onProgress: (progress) => (this.progress = progress)
 			});
 			this.loaded = { source, contextLength };
+			// A damaged stored copy that was downloaded again, or a download the disk had no room for.
+			if (this.model.storage?.notice) this.notice = this.model.storage.notice;
 			if (this.loadedEngine !== 'webllm') this.samplingMode = 'exact';
 		} catch (error) {
 			this.showEngineError(error);

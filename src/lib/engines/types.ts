@@ -7,7 +7,13 @@ import type { DistributionKind } from '#lib/sampling';
 
 /** Where a model's weights come from. `url` and `blob` are GGUF files for the CPU engine. */
 export type ModelSource =
-	| { kind: 'url'; url: string; name?: string }
+	| {
+			kind: 'url';
+			url: string;
+			name?: string;
+			/** Hex sha256 the file must have, when known (a download that differs is refused). */
+			sha256?: string;
+	  }
 	| { kind: 'blob'; blob: Blob; name: string }
 	| { kind: 'webllm'; model: WebLlmModel };
 
@@ -28,8 +34,11 @@ export interface WebLlmModel {
 }
 
 export interface LoadProgress {
-	/** What is happening now, shown beside the progress bar. */
-	phase: 'download' | 'read' | 'initialize';
+	/**
+	 * What is happening now, shown beside the progress bar: downloading, reading the browser's
+	 * stored copy, checking a file's sha256, storing a download, starting the engine.
+	 */
+	phase: 'download' | 'read' | 'verify' | 'store' | 'initialize';
 	loadedBytes: number;
 	/** 0 when the total is not known yet. */
 	totalBytes: number;
@@ -70,9 +79,26 @@ export interface ModelInfo {
 	sha256: string | null;
 	/** Size of the weights in bytes, when known. */
 	sizeBytes: number | null;
+	/**
+	 * Where a downloaded GGUF file came from this time, or null when the app does not store the
+	 * model itself (a file opened from disk; WebLLM keeps its own cache).
+	 */
+	storage: ModelFileStorage | null;
 	distribution: DistributionKind;
 	/** How the engine runs this model, for display (e.g. "wasm, 1 thread"). */
 	backend: string;
+}
+
+/** How a downloaded model file was obtained, and what the page should be told about it. */
+export interface ModelFileStorage {
+	/**
+	 * `cached`: read from the browser's storage, no download. `downloaded`: fetched and stored.
+	 * `redownloaded`: the stored copy was damaged, so it was fetched and stored again.
+	 * `not-stored`: fetched, but it could not be stored (e.g. the disk is full).
+	 */
+	status: 'cached' | 'downloaded' | 'redownloaded' | 'not-stored';
+	/** A sentence for the page when something went wrong (damaged copy, full disk). */
+	notice: string | null;
 }
 
 export interface ChatMessage {

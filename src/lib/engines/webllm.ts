@@ -280,6 +280,7 @@ export class WebLlmEngine implements Engine {
 			chatTemplate: null,
 			sha256: null,
 			sizeBytes: null,
+			storage: null,
 			distribution: 'logits',
 			backend: `WebGPU (WebLLM ${WEBLLM_VERSION})${gpu ? `, ${gpu.replace(/^WebGPU - /, '')}` : ''}`
 		};

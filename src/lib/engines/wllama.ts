@@ -1,13 +1,20 @@
 import { Wllama, type WllamaLogger } from '@wllama/wllama/esm/index.js';
-import { fetchModelBlob } from '#lib/models/fetch-model';
+import { loadCachedModel } from '#lib/models/cached-model';
+import { sha256OfBlob } from '#lib/storage/sha256';
 import {
 	ContextFullError,
 	EngineCrashedError,
 	ModelNotLoadedError,
 	UnsupportedSourceError
 } from './errors';
-import { sha256OfBlob } from './sha256';
-import type { ChatMessage, Engine, LoadOptions, ModelInfo, ModelSource } from './types';
+import type {
+	ChatMessage,
+	Engine,
+	LoadOptions,
+	ModelFileStorage,
+	ModelInfo,
+	ModelSource
+} from './types';
 
 export interface WllamaEngineOptions {
 	/** Absolute URL of the folder holding `single-thread/wllama.wasm` and `multi-thread/wllama.wasm`. */
@@ -81,13 +88,28 @@ export class WllamaEngine implements Engine {
 		}
 		await this.unload();
 		const { onProgress, signal } = options;
-		const blob =
+		const fileName =
 			source.kind === 'url'
-				? await fetchModelBlob(source.url, { onProgress, signal })
-				: source.blob;
+				? decodeURIComponent(source.url.split(/[?#]/)[0].split('/').pop() ?? '')
+				: '';
+		let blob: Blob;
+		let sha256: string;
+		let storage: ModelFileStorage | null = null;
+		if (source.kind === 'url') {
+			({ blob, sha256, storage } = await loadCachedModel(
+				{ url: source.url, name: source.name || fileName, sha256: source.sha256 },
+				{ onProgress, signal }
+			));
+		} else {
+			blob = source.blob;
+			onProgress?.({ phase: 'verify', loadedBytes: 0, totalBytes: blob.size });
+			sha256 = await sha256OfBlob(blob, {
+				signal,
+				onProgress: (loadedBytes) =>
+					onProgress?.({ phase: 'verify', loadedBytes, totalBytes: blob.size })
+			});
+		}
 		signal?.throwIfAborted();
-		onProgress?.({ phase: 'read', loadedBytes: 0, totalBytes: blob.size });
-		const sha256 = await sha256OfBlob(blob);
 		const threads = chooseThreads(options.threads);
 		const base = this.#options.wasmBaseUrl.endsWith('/')
 			? this.#options.wasmBaseUrl
@@ -118,10 +140,6 @@ export class WllamaEngine implements Engine {
 			(id) => id >= 0
 		);
 		const usedThreads = wllama.getNumThreads();
-		const fileName =
-			source.kind === 'url'
-				? decodeURIComponent(source.url.split(/[?#]/)[0].split('/').pop() ?? '')
-				: '';
 		this.#info = {
 			name: source.name || fileName || ctx.metadata['general.name'] || 'model',
 			vocabSize: ctx.n_vocab,
@@ -134,6 +152,7 @@ export class WllamaEngine implements Engine {
 			chatTemplate: wllama.getChatTemplate(),
 			sha256,
 			sizeBytes: blob.size,
+			storage,
 			distribution: 'logprobs',
 			backend: `wasm (llama.cpp ${Wllama.getLibllamaVersion()}), ${usedThreads} thread${usedThreads === 1 ? '' : 's'}`
 		};

@@ -45,6 +45,7 @@ export class FakeEngine implements Engine {
 			chatTemplate: null,
 			sha256: null,
 			sizeBytes: null,
+			storage: null,
 			distribution: 'logprobs',
 			backend: 'fake'
 		};

@@ -17,11 +17,14 @@ describe('fetchModelBlob', () => {
 		const fetchImpl = (async () =>
 			new Response(streamOf(chunks), { headers: { 'content-length': '3' } })) as typeof fetch;
 		const progress: LoadProgress[] = [];
+		const pieces: number[][] = [];
 		const blob = await fetchModelBlob('http://x/m.gguf', {
 			fetchImpl,
-			onProgress: (p) => progress.push(p)
+			onProgress: (p) => progress.push(p),
+			onBytes: (bytes) => pieces.push([...bytes])
 		});
 		expect([...new Uint8Array(await blob.arrayBuffer())]).toEqual([1, 2, 3]);
+		expect(pieces).toEqual([[1, 2], [3]]);
 		expect(progress[0]).toEqual({ phase: 'download', loadedBytes: 0, totalBytes: 3 });
 		expect(progress.at(-1)).toEqual({ phase: 'download', loadedBytes: 3, totalBytes: 3 });
 	});

@@ -15,6 +15,8 @@ export interface FetchModelOptions {
 	onProgress?: (progress: LoadProgress) => void;
 	signal?: AbortSignal;
 	fetchImpl?: typeof fetch;
+	/** Receives every piece of the body as it arrives, e.g. to hash it on the way. */
+	onBytes?: (bytes: Uint8Array) => void;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function fetchModelBlob(url: string, options: FetchModelOptions = {
 	const totalBytes = Number(response.headers.get('content-length') ?? 0) || 0;
 	if (!response.body) {
 		const blob = await response.blob();
+		options.onBytes?.(new Uint8Array(await blob.arrayBuffer()));
 		onProgress?.({ phase: 'download', loadedBytes: blob.size, totalBytes: blob.size });
 		return blob;
 	}
@@ -58,6 +61,7 @@ export async function fetchModelBlob(url: string, options: FetchModelOptions = {
 		const { done, value } = await reader.read();
 		if (done) break;
 		chunks.push(value);
+		options.onBytes?.(value);
 		loadedBytes += value.byteLength;
 		if (loadedBytes - reportedBytes >= step) {
 			reportedBytes = loadedBytes;
