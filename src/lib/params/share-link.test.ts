@@ -1,0 +1,265 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, type SamplingParams } from '#lib/sampling';
+import { paramsArbitrary } from '#lib/sampling/testing/arbitraries';
+import type { Experiment } from '#lib/storage/session-types';
+import { deflate, toBase64Url } from './share-link-bytes';
+import {
+	decodeShareFragment,
+	encodeShareFragment,
+	MAX_SHARE_DATA_CHARS,
+	type SharedExperiment
+} from './share-link';
+
+const TEST_SHA = '270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d';
+
+function defaultExperiment(overrides: Partial<Experiment> = {}): Experiment {
+	return {
+		model: { id: 'stories260k', name: 'TinyStories 260K', engine: 'wllama', sha256: TEST_SHA },
+		input: { mode: 'completion', prompt: 'Once upon a time' },
+		params: {
+			...DEFAULT_SAMPLING_PARAMS,
+			order: [...DEFAULT_SAMPLING_PARAMS.order],
+			logitBias: {}
+		},
+		maxNewTokens: 256,
+		contextLength: 2048,
+		stopSequences: [],
+		banEndOfText: false,
+		sampling: 'exact',
+		...overrides
+	};
+}
+
+async function encode(shared: SharedExperiment): Promise<string> {
+	const result = await encodeShareFragment(shared);
+	if (!result.ok) throw new Error(result.message);
+	return result.value;
+}
+
+/** A fragment carrying `data` as the link's JSON, to test what decoding does with it. */
+async function fragmentOf(data: unknown): Promise<string> {
+	return '#x=' + toBase64Url(await deflate(new TextEncoder().encode(JSON.stringify(data))));
+}
+
+async function problem(hash: string): Promise<string> {
+	const result = await decodeShareFragment(hash);
+	if (result.ok) throw new Error('decoded a bad link');
+	return result.message;
+}
+
+// JSON has no −0; the sampler treats it as 0 anyway.
+const positiveZero = (value: number): number => (Object.is(value, -0) ? 0 : value);
+const noNegativeZero = (params: SamplingParams): SamplingParams => {
+	const out = { ...params, logitBias: { ...params.logitBias } };
+	for (const spec of PARAM_SPECS) out[spec.key] = positiveZero(out[spec.key]);
+	for (const id of Object.keys(out.logitBias)) {
+		out.logitBias[Number(id)] = positiveZero(out.logitBias[Number(id)]);
+	}
+	return out;
+};
+
+const text = fc.string({ unit: 'grapheme', maxLength: 60 });
+const experimentArbitrary: fc.Arbitrary<SharedExperiment> = fc
+	.record({
+		model: fc.record({
+			id: fc.oneof(fc.constant('stories260k'), fc.string({ minLength: 1, maxLength: 40 })),
+			name: text,
+			engine: fc.constantFrom('wllama' as const, 'webllm' as const),
+			sha256: fc.option(fc.stringMatching(/^[0-9a-f]{64}$/), { nil: null })
+		}),
+		input: fc.oneof(
+			fc.record({ mode: fc.constant('completion' as const), prompt: text }),
+			fc.record(
+				{
+					mode: fc.constant('chat' as const),
+					systemPrompt: text,
+					messages: fc.array(
+						fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: text }),
+						{ maxLength: 4 }
+					)
+				},
+				{ requiredKeys: ['mode', 'messages'] }
+			)
+		),
+		params: paramsArbitrary(512).map(noNegativeZero),
+		seedIsRandom: fc.boolean(),
+		maxNewTokens: fc.integer({ min: 1, max: 32_768 }),
+		contextLength: fc.integer({ min: 16, max: 131_072 }),
+		stopSequences: fc.array(
+			fc.string({ minLength: 1, maxLength: 8 }).filter((s) => !s.includes('\n')),
+			{
+				maxLength: 3
+			}
+		),
+		banEndOfText: fc.boolean(),
+		sampling: fc.constantFrom('exact' as const, 'native' as const),
+		sweep: fc.option(
+			fc.array(
+				fc.oneof(
+					fc.record({
+						param: fc.constant('seed' as const),
+						text: fc.constantFrom('1, 2, 3', '0 to 6 step 2')
+					}),
+					fc.record({ param: fc.constant('temperature' as const), text: fc.constant('0.5, 1.2') }),
+					fc.record({
+						param: fc.constant('model' as const),
+						text: fc.constant('stories260k, webllm:x')
+					})
+				),
+				{ minLength: 1, maxLength: 2 }
+			),
+			{ nil: undefined }
+		)
+	})
+	.map(({ seedIsRandom, sweep, params, ...rest }) => {
+		const experiment: Experiment = {
+			...rest,
+			params: { ...params, seed: seedIsRandom ? null : params.seed }
+		};
+		if (sweep) experiment.sweep = sweep;
+		return { experiment, view: sweep ? 'compare' : 'single' };
+	});
+
+describe('share links', () => {
+	it('give back every experiment they were made from, in its view', async () => {
+		await fc.assert(
+			fc.asyncProperty(experimentArbitrary, async (shared) => {
+				const decoded = await decodeShareFragment(await encode(shared));
+				expect(decoded).toEqual({ ok: true, value: shared });
+			}),
+			{ numRuns: 400 }
+		);
+	});
+
+	it('are short for a typical experiment: defaults are left out', async () => {
+		const fragment = await encode({ experiment: defaultExperiment(), view: 'single' });
+		expect(fragment.length).toBeLessThan(180);
+		const tuned = defaultExperiment({
+			params: {
+				...defaultExperiment().params,
+				temperature: 1,
+				topK: 5,
+				seed: 1234,
+				order: [
+					'logit-bias',
+					'top-k',
+					'repetition-penalty',
+					'frequency-presence',
+					'temperature',
+					'top-p',
+					'min-p'
+				]
+			},
+			stopSequences: ['.'],
+			maxNewTokens: 60
+		});
+		expect((await encode({ experiment: tuned, view: 'single' })).length).toBeLessThan(250);
+		const withoutSha = defaultExperiment({
+			model: { id: 'stories260k', name: 'TinyStories 260K', engine: 'wllama', sha256: null }
+		});
+		expect((await encode({ experiment: withoutSha, view: 'single' })).length).toBeLessThan(110);
+	});
+
+	it('keep a sweep only for the compare view', async () => {
+		const experiment = defaultExperiment({ sweep: [{ param: 'seed', text: '1, 2, 3' }] });
+		const single = await decodeShareFragment(await encode({ experiment, view: 'single' }));
+		expect(single.ok && single.value.view).toBe('single');
+		expect(single.ok && single.value.experiment.sweep).toBeUndefined();
+		const compare = await decodeShareFragment(await encode({ experiment, view: 'compare' }));
+		expect(compare.ok && compare.value).toEqual({ experiment, view: 'compare' });
+	});
+
+	it('refuse an experiment too big for a link', async () => {
+		let state = 1;
+		const random = Array.from({ length: 40_000 }, () => {
+			state = (state * 48271) % 0x7fffffff;
+			return String.fromCharCode(0x4e00 + (state % 2000));
+		}).join('');
+		const result = await encodeShareFragment({
+			experiment: defaultExperiment({ input: { mode: 'completion', prompt: random } }),
+			view: 'single'
+		});
+		expect(result.ok).toBe(false);
+		expect(!result.ok && result.message).toMatch(/too big for a link .*Shorten the prompt/);
+	});
+});
+
+describe('bad share links say what is wrong', () => {
+	const base = { v: 1, m: 'stories260k', p: 'Hi' };
+
+	it('when the data is not base64url, missing, cut short or damaged', async () => {
+		const good = await encode({ experiment: defaultExperiment(), view: 'single' });
+		expect(await problem('#x=')).toMatch(/no data after #x=/);
+		expect(await problem('#x=abc$def')).toMatch(/damaged \(its data may only hold letters/);
+		expect(await problem('#x=abcde')).toMatch(/damaged \(its data may only hold letters/);
+		const data = good.slice('#x='.length);
+		const cut = '#x=' + data.slice(0, Math.floor(data.length / 8) * 4);
+		expect(await problem(cut)).toMatch(/damaged or cut short .*copy the whole link again/);
+		expect(await problem('#x=' + 'A'.repeat(MAX_SHARE_DATA_CHARS + 4))).toMatch(/longer than/);
+		const notJson = '#x=' + toBase64Url(await deflate(new TextEncoder().encode('{"v":1,')));
+		expect(await problem(notJson)).toMatch(/not valid JSON/);
+		const bomb = '#x=' + toBase64Url(await deflate(new Uint8Array(3 << 20)));
+		expect(await problem(bomb)).toMatch(/expands to more than 1 MiB/);
+	});
+
+	it('with every message starting the same way and the page left alone', async () => {
+		expect(await problem('#x=')).toMatch(
+			/^This share link cannot be opened: .*\. Nothing on the page was changed\.$/
+		);
+	});
+
+	it('when the format version is another', async () => {
+		expect(await problem(await fragmentOf({ ...base, v: 2 }))).toMatch(
+			/link format 2; this version of the app reads format 1/
+		);
+		expect(await problem(await fragmentOf([1, 2]))).toMatch(/not an experiment/);
+	});
+
+	it('naming each bad field', async () => {
+		const cases: [Record<string, unknown>, RegExp][] = [
+			[{ zz: 1 }, /unknown field “zz”/],
+			[{ m: '' }, /model id must be text/],
+			[{ n: 3 }, /model name must be text/],
+			[{ e: 'cuda' }, /model engine must be wllama or webllm; got "cuda"/],
+			[{ h: 'ABC' }, /model sha256 must be 64 lowercase hex digits/],
+			[{ p: 5 }, /prompt must be text/],
+			[{ c: { m: [] } }, /both a completion prompt and a chat/],
+			[{ p: undefined, c: { m: 'hi' } }, /chat must hold a list of messages/],
+			[{ p: undefined, c: { s: 1, m: [] } }, /system prompt must be text/],
+			[{ p: undefined, c: { m: [['robot', 'hi']] } }, /chat message 1 must be a role/],
+			[{ s: { temperature: 5 } }, /parameter temperature must be a number in \[0, 2\]; got 5/],
+			[{ s: { topK: 1.5 } }, /parameter topK must be an integer/],
+			[{ s: { seed: -1 } }, /parameter seed must be an integer in \[0, 4294967295\]/],
+			[{ s: { warmth: 1 } }, /parameter warmth must be absent \(unknown parameter\)/],
+			[{ s: [1] }, /parameters must be a map/],
+			[{ o: '0z' }, /unknown stage code “z”/],
+			[{ o: '00' }, /parameter order must be listed once/],
+			[{ o: 5 }, /order must be a list of stage codes/],
+			[{ l: { abc: 1 } }, /parameter logitBias must be keyed by token ids/],
+			[{ l: { 3: 500 } }, /parameter logitBias\[3\] must be a number in \[-100, 100\]/],
+			[{ t: 0 }, /Max new tokens must be an integer in \[1, 32768\]; got 0/],
+			[{ x: 1e9 }, /Context window must be an integer in \[16, 131072\]; got 1000000000/],
+			[{ q: 'stop' }, /stop sequences must be a list/],
+			[{ q: ['ok', ''] }, /stop sequence 2 must be a non-empty text on one line/],
+			[{ q: ['a\nb'] }, /stop sequence 1 must be a non-empty text on one line/],
+			[{ b: true }, /ban end-of-text must be on or absent/],
+			[{ a: 'gpu' }, /sampling mode must be exact or native; got "gpu"/],
+			[{ w: [] }, /the sweep must have one or two parameters/],
+			[{ w: [['colour', '1, 2']] }, /sweep parameter 1 must be one of seed, temperature/],
+			[{ w: [['seed', 'one, two']] }, /sweep Seed: “one” is not a number/],
+			[{ w: [['temperature', '1, 9']] }, /sweep Temperature: 9 is not allowed/]
+		];
+		for (const [change, expected] of cases) {
+			expect(
+				await problem(await fragmentOf({ ...base, ...change })),
+				JSON.stringify(change)
+			).toMatch(expected);
+		}
+	});
+
+	it('listing every problem at once', async () => {
+		const message = await problem(await fragmentOf({ ...base, t: -1, a: 'gpu' }));
+		expect(message).toMatch(/Max new tokens .*; sampling mode must be exact or native/);
+	});
+});

@@ -1,0 +1,78 @@
+import { deflate, fromBase64Url, inflate, toBase64Url } from './share-link-bytes';
+import { fromCompact, toCompact, type SharedExperiment } from './share-link-format';
+
+export { SHARE_FORMAT_VERSION, type SharedExperiment, type ShareView } from './share-link-format';
+
+/**
+ * Share links: a whole experiment in the URL's fragment, `#x=` + base64url(deflate-raw(JSON)).
+ * The fragment never reaches a server. See `share-link-format.ts` for the JSON.
+ */
+
+export const SHARE_FRAGMENT_PREFIX = '#x=';
+/** Longest data a link may carry (characters after `#x=`); chat apps cut longer URLs. */
+export const MAX_SHARE_DATA_CHARS = 32_768;
+/** Largest JSON a link may inflate to. */
+const MAX_JSON_BYTES = 1 << 20;
+
+export type ShareLinkResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** The fragment (`#x=…`) for an experiment, or why it is too big to share. */
+export async function encodeShareFragment(
+	shared: SharedExperiment
+): Promise<ShareLinkResult<string>> {
+	const json = new TextEncoder().encode(JSON.stringify(toCompact(shared)));
+	const data = toBase64Url(await deflate(json));
+	if (data.length > MAX_SHARE_DATA_CHARS) {
+		return {
+			ok: false,
+			message: `This experiment is too big for a link (${data.length.toLocaleString('en-US')} characters of data; at most ${MAX_SHARE_DATA_CHARS.toLocaleString('en-US')}). Shorten the prompt or the conversation.`
+		};
+	}
+	return { ok: true, value: SHARE_FRAGMENT_PREFIX + data };
+}
+
+/** Whether a URL fragment (`location.hash`) carries a share link. */
+export function isShareFragment(hash: string): boolean {
+	return hash.startsWith(SHARE_FRAGMENT_PREFIX);
+}
+
+const cannotOpen = (why: string): ShareLinkResult<never> => ({
+	ok: false,
+	message: `This share link cannot be opened: ${why}. Nothing on the page was changed.`
+});
+
+/** Reads a share-link fragment; every failure says what is wrong with the link. */
+export async function decodeShareFragment(
+	hash: string
+): Promise<ShareLinkResult<SharedExperiment>> {
+	if (!isShareFragment(hash)) return cannotOpen('it does not start with #x=');
+	// Mail and chat apps sometimes percent-encode or wrap a long fragment; neither belongs in it.
+	const data = hash.slice(SHARE_FRAGMENT_PREFIX.length).replace(/%0[AD]|\s/gi, '');
+	if (data === '') return cannotOpen('it carries no data after #x=');
+	if (data.length > MAX_SHARE_DATA_CHARS) {
+		return cannotOpen(`it is longer than a share link can be (${data.length} characters)`);
+	}
+	const bytes = fromBase64Url(data);
+	if (!bytes) {
+		return cannotOpen(
+			'it is damaged (its data may only hold letters, digits, - and _, and not end after 4n + 1 characters)'
+		);
+	}
+	const inflated = await inflate(bytes, MAX_JSON_BYTES);
+	if (!inflated.ok) {
+		return cannotOpen(
+			inflated.reason === 'too-large'
+				? 'its data expands to more than 1 MiB'
+				: 'it is damaged or cut short (its data does not decompress); copy the whole link again'
+		);
+	}
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(inflated.bytes));
+	} catch {
+		return cannotOpen('it is damaged (its data is not valid JSON text)');
+	}
+	const result = fromCompact(parsed);
+	if (!result.ok) return cannotOpen(result.problems.map((p) => p.replace(/\.$/, '')).join('; '));
+	return result;
+}
