@@ -9,10 +9,13 @@ import {
 } from '#lib/compare/sweep';
 import type { GenerationResult } from '#lib/generation/types';
 import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
+import type { SessionRecord } from '#lib/storage/session-types';
+import { newRun, storedResult, type SessionRecording } from '#lib/storage/sessions-recording';
 import { describeError } from './errors';
 import { WEBLLM_PREFIX, type Playground } from './playground.svelte';
 
-export type LaneStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped';
+/** `interrupted`: a stored lane whose page closed while it ran. */
+export type LaneStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped' | 'interrupted';
 
 /** One lane as the compare view shows it, updated while it streams. */
 export interface LaneView {
@@ -49,6 +52,8 @@ export class CompareState {
 	/** Prompt evaluations and their time in the last run, summed over models. */
 	promptEvaluations = $state(0);
 	prefillMs = $state(0);
+	/** The run being saved to the history, while lanes stream. */
+	private recording: SessionRecording | undefined;
 
 	constructor(private readonly playground: Playground) {}
 
@@ -141,6 +146,11 @@ export class CompareState {
 		this.prefillMs = 0;
 		this.running = true;
 		this.stopping = false;
+		this.recording = p.recorder?.begin(
+			'compare',
+			{ ...p.experiment(), sweep: this.sweepInputs() },
+			grid.value.map((spec) => newRun(spec))
+		);
 		const originalModel = p.model ? p.modelId : null;
 		try {
 			for (const [modelId, specs] of this.byModel(grid.value, p.modelId)) {
@@ -153,6 +163,9 @@ export class CompareState {
 			for (const lane of this.lanes) {
 				if (lane.status === 'waiting' || lane.status === 'running') lane.status = 'stopped';
 			}
+			this.recording?.setPrefill(this.promptEvaluations, this.prefillMs);
+			void this.recording?.end();
+			this.recording = undefined;
 			// Lanes on other models leave the worker with another model: load the user's back.
 			if (originalModel && (p.modelId !== originalModel || !p.model)) {
 				p.selectModel(originalModel);
@@ -185,7 +198,10 @@ export class CompareState {
 			return;
 		}
 		const ranOn = `${model.name} · ${model.backend}`;
-		for (const spec of specs) this.lane(spec.id).ranOn = ranOn;
+		for (const spec of specs) {
+			this.lane(spec.id).ranOn = ranOn;
+			this.recording?.ranOn(spec.id, ranOn);
+		}
 		const result = await p.client.generateLanes(
 			{
 				input: p.promptInput(),
@@ -213,7 +229,13 @@ export class CompareState {
 		const lane = this.lane(event.laneId);
 		lane.status = 'running';
 		const inner = event.event;
+		if (inner.type === 'start') this.recording?.started(event.laneId, inner.seed);
 		if (inner.type !== 'token') return;
+		this.recording?.token(
+			event.laneId,
+			{ id: inner.tokenId, piece: inner.piece, trace: inner.trace },
+			inner.text
+		);
 		lane.tokens.push(inner.tokenId);
 		lane.pieces.push(inner.piece);
 		lane.text += inner.text;
@@ -222,6 +244,7 @@ export class CompareState {
 	private settle(laneId: string, outcome: LaneOutcome): void {
 		const lane = this.lane(laneId);
 		if (outcome.ok) {
+			this.recording?.finished(laneId, outcome.result);
 			lane.result = outcome.result;
 			lane.text = outcome.result.text;
 			lane.status = outcome.result.finishReason === 'stopped' ? 'stopped' : 'done';
@@ -234,6 +257,25 @@ export class CompareState {
 		const lane = this.lane(laneId);
 		lane.status = 'failed';
 		lane.error = message;
+		this.recording?.failed(laneId, message);
+	}
+
+	/** Shows a stored compare's lanes as they were, without running anything. */
+	showStored(record: SessionRecord): void {
+		this.lanes = record.runs.map((run) => ({
+			spec: { id: run.id, label: run.label, modelId: run.modelId, params: run.params },
+			status: run.status,
+			tokens: run.tokens.map((t) => t.id),
+			pieces: run.tokens.map((t) => t.piece),
+			text: run.text,
+			result: storedResult(run),
+			error: run.error,
+			ranOn: run.ranOn
+		}));
+		this.referenceLaneId = record.runs[0]?.id ?? null;
+		this.promptEvaluations = record.prefill?.evaluations ?? 0;
+		this.prefillMs = record.prefill?.ms ?? 0;
+		this.error = '';
 	}
 
 	private lane(id: string): LaneView {

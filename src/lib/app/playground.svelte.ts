@@ -22,7 +22,8 @@ import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/lo
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import { applyPreset, type Preset } from '#lib/params/presets';
 import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
-import type { Experiment } from '#lib/storage/session-types';
+import type { Experiment, RunRecord, RunStatus } from '#lib/storage/session-types';
+import { newRun, storedResult, type SessionRecorder } from '#lib/storage/sessions-recording';
 import { InferenceClient } from '#lib/worker/client';
 import { describeError } from './errors';
 
@@ -96,6 +97,10 @@ export class Playground {
 	live = $state<LiveStats>({ tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null });
 	result = $state<GenerationResult | null>(null);
 	seedUsed = $state<number | null>(null);
+	/** Set while the output shows a run reopened from the history rather than one run here. */
+	storedRun = $state<{ status: RunStatus; error: string | null } | null>(null);
+	/** Saves every run to the history as it streams; none when unset. */
+	recorder: SessionRecorder | null = null;
 
 	/** The prompt's tokens as the model sees them, after "Show tokens". */
 	promptTokens = $state<{ id: number; piece: string }[] | null>(null);
@@ -443,8 +448,13 @@ export class Playground {
 		this.output = '';
 		this.result = null;
 		this.seedUsed = null;
+		this.storedRun = null;
 		this.live = { tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null };
 		const input = this.promptInput();
+		const recording = this.recorder?.begin('single', this.experiment(), [
+			newRun({ id: 'run', label: '', modelId: this.modelId, params: $state.snapshot(this.params) })
+		]);
+		recording?.ranOn('run', `${model.name} · ${model.backend}`);
 		const started = performance.now();
 		let firstTokenAt: number | null = null;
 		this.running = true;
@@ -460,8 +470,14 @@ export class Playground {
 				(event) => {
 					if (event.type === 'start') {
 						this.seedUsed = event.seed;
+						recording?.started('run', event.seed);
 						return;
 					}
+					recording?.token(
+						'run',
+						{ id: event.tokenId, piece: event.piece, trace: event.trace },
+						event.text
+					);
 					const now = performance.now();
 					firstTokenAt ??= now;
 					this.output += event.text;
@@ -477,15 +493,27 @@ export class Playground {
 			this.result = result;
 			this.output = result.text;
 			this.seedUsed = result.seed;
+			recording?.finished('run', result);
 			if (input.mode === 'chat') {
 				this.conversation = [...input.messages, { role: 'assistant', content: result.text }];
 				this.prompt = '';
 			}
 		} catch (error) {
 			this.showEngineError(error);
+			recording?.failed('run', this.error);
 		} finally {
 			this.running = false;
+			void recording?.end();
 		}
+	}
+
+	/** Shows a stored run's output, seed and stats as they were, without running anything. */
+	showStoredRun(run: RunRecord): void {
+		this.output = run.text;
+		this.result = storedResult(run);
+		this.seedUsed = run.seed;
+		this.live = { tokens: run.tokens.length, timeToFirstTokenMs: null, tokensPerSecond: null };
+		this.storedRun = { status: run.status, error: run.error };
 	}
 
 	private showEngineError(error: unknown): void {

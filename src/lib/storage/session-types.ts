@@ -1,5 +1,5 @@
 import type { PromptInput, SamplingMode } from '#lib/generation/types';
-import type { FinishReason, GenerationStats, StepTrace } from '#lib/generation/types';
+import type { FinishReason, GenerationStats, IgnoredParam, StepTrace } from '#lib/generation/types';
 import type { SweepParam } from '#lib/compare/sweep';
 import type { SamplingParams } from '#lib/sampling';
 
@@ -61,8 +61,20 @@ export interface RunRecord {
 	/** `running` while it streams; a stored `running` found after a reload reads as interrupted. */
 	status: RunStatus;
 	finishReason: FinishReason | null;
+	/** The stop sequence that ended the run, for finish reason `stop-sequence`. */
+	stopSequence: string | null;
 	stats: GenerationStats | null;
+	/** Native mode only: what WebLLM's own sampler did not honour (empty otherwise). */
+	ignoredParams: IgnoredParam[];
+	/** Which model and engine ran it, e.g. "TinyStories 260K · wasm, 1 thread"; empty if unknown. */
+	ranOn: string;
 	error: string | null;
+}
+
+/** A compare's shared prompt evaluations, summed over its models. */
+export interface PrefillRecord {
+	evaluations: number;
+	ms: number;
 }
 
 export interface SessionRecord {
@@ -75,4 +87,6 @@ export interface SessionRecord {
 	updatedAt: number;
 	experiment: Experiment;
 	runs: RunRecord[];
+	/** Compare only (null for single runs): how often the prompt was evaluated for its lanes. */
+	prefill: PrefillRecord | null;
 }

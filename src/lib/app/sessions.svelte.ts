@@ -1,0 +1,249 @@
+import { SvelteMap } from 'svelte/reactivity';
+import { exportFileName, exportSessions, parseSessionsFile } from '#lib/storage/session-format';
+import type { Experiment, RunRecord, SessionRecord } from '#lib/storage/session-types';
+import { matchesQuery, SessionStore, summarize, type SessionSummary } from '#lib/storage/sessions';
+import {
+	newSession,
+	SessionRecording,
+	type SessionRecorder
+} from '#lib/storage/sessions-recording';
+import type { CompareState } from './compare.svelte';
+import { describeError } from './errors';
+import type { Playground } from './playground.svelte';
+
+/** A file to download: its name and JSON text. */
+export interface ExportedFile {
+	fileName: string;
+	text: string;
+}
+
+/**
+ * The history: every run and compare, saved as it streams, listed newest first. It records the
+ * page's runs (as the playground's {@link SessionRecorder}), reopens, renames, deletes, exports
+ * and imports sessions.
+ */
+export class History implements SessionRecorder {
+	/** Every stored session, most recently updated first. */
+	items = $state<SessionSummary[]>([]);
+	query = $state('');
+	/** The session whose outputs the page shows (the last run, or one reopened). */
+	openId = $state<string | null>(null);
+	/** The last session deleted, until it is restored or another is deleted. */
+	deleted = $state.raw<SessionRecord | null>(null);
+	/** What the last import did, in one sentence. */
+	importMessage = $state('');
+	/** Every problem of the last file that could not be imported. */
+	importProblems = $state<string[]>([]);
+	/** Why the history cannot be read or changed right now, if it cannot. */
+	error = $state('');
+
+	private readonly recordings = new SvelteMap<string, SessionRecording>();
+	readonly store: SessionStore;
+
+	constructor(
+		private readonly playground: Playground,
+		private readonly compare: CompareState,
+		store?: SessionStore
+	) {
+		this.store = store ?? new SessionStore(undefined, (id) => this.recordings.has(id));
+	}
+
+	/** Sessions matching the search box. */
+	get visible(): SessionSummary[] {
+		return this.items.filter((item) => matchesQuery(item, this.query));
+	}
+
+	/** A run or compare is streaming: sessions cannot be reopened until it ends. */
+	get busy(): boolean {
+		return this.playground.running || this.compare.running;
+	}
+
+	isRecording(id: string): boolean {
+		return this.recordings.has(id);
+	}
+
+	/** Lists the history, then reopens the session that was open when the page was last left. */
+	async start(ready: Promise<unknown>): Promise<SessionRecord['kind'] | null> {
+		await this.refresh();
+		const id = await this.store.current().catch(() => null);
+		// Reopening needs the model list (to select the session's model).
+		await ready.catch(() => undefined);
+		if (!id || this.busy || this.openId !== null) return null;
+		return this.open(id, { quiet: true });
+	}
+
+	async refresh(): Promise<void> {
+		try {
+			this.items = await this.store.summaries();
+			this.error = '';
+		} catch (error) {
+			this.error = `The history could not be read: ${describeError(error)}`;
+		}
+	}
+
+	begin(kind: SessionRecord['kind'], experiment: Experiment, runs: RunRecord[]): SessionRecording {
+		const record = newSession(kind, experiment, runs, crypto.randomUUID(), Date.now());
+		const recording = new SessionRecording(record, {
+			save: (r) => this.store.put(r),
+			onSaved: (r) => this.upsert(summarize(r)),
+			onError: (error) => {
+				this.playground.notice = `This run could not be saved to the history (${describeError(
+					error
+				)}). It goes on, but will not be there after a reload; export it or copy its output.`;
+			},
+			onEnd: () => {
+				this.recordings.delete(record.id);
+				this.upsert(summarize(record));
+			}
+		});
+		this.recordings.set(record.id, recording);
+		this.openId = record.id;
+		this.upsert(summarize(record));
+		void recording.flush();
+		void this.store.setCurrent(record.id).catch(() => undefined);
+		return recording;
+	}
+
+	/** Writes every run in progress now (the page is being left). */
+	flushAll(): void {
+		for (const recording of this.recordings.values()) void recording.flush();
+	}
+
+	/**
+	 * Puts a stored session back on the page: its model, prompt and settings, and its outputs
+	 * exactly as stored. Returns the session's kind, or null when it could not be opened.
+	 */
+	async open(id: string, options: { quiet?: boolean } = {}): Promise<SessionRecord['kind'] | null> {
+		const p = this.playground;
+		if (this.busy) {
+			p.notice = 'Stop the run before opening another session.';
+			return null;
+		}
+		let record: SessionRecord | undefined;
+		try {
+			record = await this.store.get(id);
+		} catch (error) {
+			this.error = `The session could not be read: ${describeError(error)}`;
+			return null;
+		}
+		if (!record) {
+			if (!options.quiet) p.notice = 'That session is no longer in the history.';
+			await this.refresh();
+			return null;
+		}
+		const problem = p.applyExperiment(record.experiment);
+		if (record.kind === 'compare') {
+			this.compare.applySweep(record.experiment.sweep ?? []);
+			this.compare.showStored(record);
+		} else {
+			p.showStoredRun(record.runs[0]);
+		}
+		p.error = '';
+		p.notice = problem ?? '';
+		this.openId = id;
+		void this.store.setCurrent(id).catch(() => undefined);
+		return record.kind;
+	}
+
+	/** Renames a session; an empty name is refused. Returns whether it was renamed. */
+	async rename(id: string, name: string): Promise<boolean> {
+		const trimmed = name.trim();
+		if (!trimmed) {
+			this.error = 'A session needs a name; the old one was kept.';
+			return false;
+		}
+		try {
+			const record = await this.store.rename(id, trimmed);
+			this.recordings.get(id)?.rename(trimmed);
+			this.upsert(summarize(record));
+			this.error = '';
+			return true;
+		} catch (error) {
+			this.error = `The session could not be renamed: ${describeError(error)}`;
+			return false;
+		}
+	}
+
+	/** Deletes a session; {@link undoDelete} puts it back. A session still running is kept. */
+	async remove(id: string): Promise<void> {
+		if (this.recordings.has(id)) {
+			this.error = 'This session is still running; stop it before deleting it.';
+			return;
+		}
+		try {
+			const record = await this.store.get(id);
+			await this.store.delete(id);
+			this.deleted = record ?? null;
+			this.items = this.items.filter((item) => item.id !== id);
+			if (this.openId === id) this.openId = null;
+			this.error = '';
+		} catch (error) {
+			this.error = `The session could not be deleted: ${describeError(error)}`;
+		}
+	}
+
+	async undoDelete(): Promise<void> {
+		const record = this.deleted;
+		if (!record) return;
+		try {
+			await this.store.put(record);
+			this.deleted = null;
+			await this.refresh();
+		} catch (error) {
+			this.error = `The session could not be restored: ${describeError(error)}`;
+		}
+	}
+
+	/** One session (by id) or all of them, as an export file. */
+	async exportFile(id?: string): Promise<ExportedFile | null> {
+		try {
+			if (id === undefined) {
+				const sessions = await this.store.list();
+				return { fileName: exportFileName(null), text: exportSessions(sessions) };
+			}
+			const record = await this.store.get(id);
+			if (!record) throw new Error('it is no longer in the history');
+			return { fileName: exportFileName(record), text: exportSessions([record]) };
+		} catch (error) {
+			this.error = `Export failed: ${describeError(error)}`;
+			return null;
+		}
+	}
+
+	/**
+	 * Imports an export file. The whole file is checked first; with any problem nothing is
+	 * written and every problem is listed. Stored sessions are never overwritten.
+	 */
+	async importText(text: string, fileName: string): Promise<void> {
+		this.importProblems = [];
+		const parsed = parseSessionsFile(text);
+		if (!parsed.ok) {
+			const n = parsed.problems.length;
+			this.importMessage = `Nothing was imported from “${fileName}”: ${n} ${n === 1 ? 'problem' : 'problems'} found.`;
+			this.importProblems = parsed.problems;
+			return;
+		}
+		try {
+			const report = await this.store.importSessions(parsed.sessions);
+			const parts = [
+				`Imported ${report.imported} ${report.imported === 1 ? 'session' : 'sessions'}`
+			];
+			if (report.renamed > 0) {
+				parts.push(`${report.renamed} under a new id, as a different session had the same id`);
+			}
+			if (report.skipped > 0) parts.push(`skipped ${report.skipped} already in the history`);
+			this.importMessage = `${parts.join('; ')} from “${fileName}”.`;
+			await this.refresh();
+		} catch (error) {
+			this.importMessage = `Nothing was imported from “${fileName}”: the browser's storage refused it (${describeError(error)}).`;
+		}
+	}
+
+	/** Puts a session's summary in the list, keeping it newest first. */
+	private upsert(summary: SessionSummary): void {
+		const others = this.items.filter((item) => item.id !== summary.id);
+		const at = others.findIndex((item) => item.updatedAt < summary.updatedAt);
+		this.items =
+			at < 0 ? [...others, summary] : [...others.slice(0, at), summary, ...others.slice(at)];
+	}
+}

@@ -1,0 +1,201 @@
+import type { GenerationResult } from '#lib/generation/types';
+import type { SamplingParams } from '#lib/sampling';
+import { promptText } from './sessions';
+import type { Experiment, RunRecord, SessionRecord, TokenRecord } from './session-types';
+
+/** How long streamed tokens may wait before they are written: a reload loses at most this much. */
+export const SAVE_INTERVAL_MS = 400;
+
+/**
+ * Tokens of a run that keep their sampler trace in the history. A trace is about 3 kB, and the
+ * whole session is copied at every write, so a long traced run would stall the page.
+ */
+export const MAX_TRACED_TOKENS = 128;
+
+/** What a page calls to record its runs; the history implements it. */
+export interface SessionRecorder {
+	begin(kind: SessionRecord['kind'], experiment: Experiment, runs: RunRecord[]): SessionRecording;
+}
+
+/** Parameters as stored: a plain copy, so later edits on the page never change a record. */
+function storedParams(params: SamplingParams): SamplingParams {
+	return { ...params, order: [...params.order], logitBias: { ...params.logitBias } };
+}
+
+/** A run or lane as it starts: nothing generated yet. */
+export function newRun(run: Pick<RunRecord, 'id' | 'label' | 'modelId' | 'params'>): RunRecord {
+	return {
+		...run,
+		params: storedParams(run.params),
+		seed: run.params.seed,
+		text: '',
+		tokens: [],
+		status: 'running',
+		finishReason: null,
+		stopSequence: null,
+		stats: null,
+		ignoredParams: [],
+		ranOn: '',
+		error: null
+	};
+}
+
+/** "Once upon a time · 14:05": the prompt's first words and the time, to tell runs apart. */
+export function defaultSessionName(experiment: Experiment, at: Date): string {
+	const words = promptText(experiment.input).trim().split(/\s+/).filter(Boolean);
+	const start = words.slice(0, 6).join(' ');
+	const head = start.length > 40 ? `${start.slice(0, 39)}…` : start;
+	const clock = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+	return `${head || 'Empty prompt'}${words.length > 6 ? '…' : ''} · ${clock}`;
+}
+
+export function newSession(
+	kind: SessionRecord['kind'],
+	experiment: Experiment,
+	runs: RunRecord[],
+	id: string,
+	now: number
+): SessionRecord {
+	return {
+		id,
+		name: defaultSessionName(experiment, new Date(now)),
+		kind,
+		createdAt: now,
+		updatedAt: now,
+		experiment,
+		runs,
+		prefill: null
+	};
+}
+
+/** The result a stored run showed when it ended, or null if it never ended. */
+export function storedResult(run: RunRecord): GenerationResult | null {
+	if (!run.stats || !run.finishReason || run.seed === null) return null;
+	return {
+		text: run.text,
+		tokenIds: run.tokens.map((t) => t.id),
+		finishReason: run.finishReason,
+		stopSequence: run.stopSequence,
+		seed: run.seed,
+		stats: run.stats,
+		...(run.ignoredParams.length > 0 ? { ignoredParams: run.ignoredParams } : {})
+	};
+}
+
+export interface RecordingOptions {
+	/** Writes the session (the same object each time; it is copied as it is written). */
+	save: (record: SessionRecord) => Promise<void>;
+	onSaved?: (record: SessionRecord) => void;
+	/** Called once per recording, on its first failed write; later writes are still tried. */
+	onError?: (error: unknown) => void;
+	/** Called after the last write, whether it worked or not. */
+	onEnd?: () => void;
+	intervalMs?: number;
+}
+
+/**
+ * One session being recorded while it streams. Changes are written at most every
+ * {@link SAVE_INTERVAL_MS}, one write after another so an older copy never lands last, and at
+ * once when the session ends. A failed write is reported and never stops the run.
+ */
+export class SessionRecording {
+	private timer: ReturnType<typeof setTimeout> | null = null;
+	private writes: Promise<void> = Promise.resolve();
+	private reportedError = false;
+	private ended = false;
+
+	constructor(
+		readonly record: SessionRecord,
+		private readonly options: RecordingOptions
+	) {}
+
+	get id(): string {
+		return this.record.id;
+	}
+
+	get active(): boolean {
+		return !this.ended;
+	}
+
+	private run(id: string): RunRecord {
+		const run = this.record.runs.find((r) => r.id === id);
+		if (!run) throw new Error(`No run ${id} in session ${this.record.id}`);
+		return run;
+	}
+
+	started(runId: string, seed: number): void {
+		this.run(runId).seed = seed;
+		this.changed();
+	}
+
+	ranOn(runId: string, ranOn: string): void {
+		this.run(runId).ranOn = ranOn;
+		this.changed();
+	}
+
+	token(runId: string, token: TokenRecord, text: string): void {
+		const run = this.run(runId);
+		const keepTrace = token.trace && run.tokens.length < MAX_TRACED_TOKENS;
+		run.tokens.push(keepTrace ? token : { id: token.id, piece: token.piece });
+		run.text += text;
+		this.changed();
+	}
+
+	finished(runId: string, result: GenerationResult): void {
+		const run = this.run(runId);
+		run.text = result.text;
+		run.seed = result.seed;
+		run.finishReason = result.finishReason;
+		run.stopSequence = result.stopSequence;
+		run.stats = result.stats;
+		run.ignoredParams = result.ignoredParams ?? [];
+		run.status = result.finishReason === 'stopped' ? 'stopped' : 'done';
+		this.changed();
+	}
+
+	failed(runId: string, message: string): void {
+		const run = this.run(runId);
+		run.status = 'failed';
+		run.error = message;
+		this.changed();
+	}
+
+	setPrefill(evaluations: number, ms: number): void {
+		this.record.prefill = { evaluations, ms };
+		this.changed();
+	}
+
+	rename(name: string): void {
+		this.record.name = name;
+		this.changed();
+	}
+
+	/** Writes now (and then no more than every interval while changes keep coming). */
+	flush(): Promise<void> {
+		if (this.timer !== null) clearTimeout(this.timer);
+		this.timer = null;
+		this.record.updatedAt = Math.max(Date.now(), this.record.updatedAt);
+		this.writes = this.writes.then(() =>
+			this.options.save(this.record).then(
+				() => this.options.onSaved?.(this.record),
+				(error: unknown) => {
+					if (!this.reportedError) this.options.onError?.(error);
+					this.reportedError = true;
+				}
+			)
+		);
+		return this.writes;
+	}
+
+	/** The run is over: runs that never ended count as stopped, and the session is written. */
+	end(): Promise<void> {
+		for (const run of this.record.runs) if (run.status === 'running') run.status = 'stopped';
+		this.ended = true;
+		return this.flush().then(() => this.options.onEnd?.());
+	}
+
+	private changed(): void {
+		if (this.ended) return;
+		this.timer ??= setTimeout(() => void this.flush(), this.options.intervalMs ?? SAVE_INTERVAL_MS);
+	}
+}
