@@ -62,14 +62,22 @@ export class History implements SessionRecorder {
 		return this.recordings.has(id);
 	}
 
-	/** Lists the history, then reopens the session that was open when the page was last left. */
-	async start(ready: Promise<unknown>): Promise<SessionRecord['kind'] | null> {
+	/**
+	 * Lists the history, then (with `reopen`) puts back the session that was open when the page
+	 * was last left, once `ready` (the model list, needed to select its model) has settled.
+	 */
+	async start(ready: Promise<unknown>, options: { reopen: boolean }): Promise<void> {
 		await this.refresh();
+		if (!options.reopen) return;
 		const id = await this.store.current().catch(() => null);
-		// Reopening needs the model list (to select the session's model).
 		await ready.catch(() => undefined);
-		if (!id || this.busy || this.openId !== null) return null;
-		return this.open(id, { quiet: true });
+		if (!id || this.busy || this.openId !== null) return;
+		await this.open(id, { quiet: true });
+	}
+
+	/** Waits for the history writes already asked for (a run that just ended included). */
+	private async settled(): Promise<void> {
+		await Promise.all([...this.recordings.values()].map((r) => r.idle()));
 	}
 
 	async refresh(): Promise<void> {
@@ -121,6 +129,7 @@ export class History implements SessionRecorder {
 		}
 		let record: SessionRecord | undefined;
 		try {
+			await this.settled();
 			record = await this.store.get(id);
 		} catch (error) {
 			this.error = `The session could not be read: ${describeError(error)}`;
@@ -197,6 +206,7 @@ export class History implements SessionRecorder {
 	/** One session (by id) or all of them, as an export file. */
 	async exportFile(id?: string): Promise<ExportedFile | null> {
 		try {
+			await this.settled();
 			if (id === undefined) {
 				const sessions = await this.store.list();
 				return { fileName: exportFileName(null), text: exportSessions(sessions) };

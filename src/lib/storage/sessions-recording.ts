@@ -170,6 +170,11 @@ export class SessionRecording {
 		this.changed();
 	}
 
+	/** Resolves once the writes asked for so far are done. */
+	idle(): Promise<void> {
+		return this.writes;
+	}
+
 	/** Writes now (and then no more than every interval while changes keep coming). */
 	flush(): Promise<void> {
 		if (this.timer !== null) clearTimeout(this.timer);
