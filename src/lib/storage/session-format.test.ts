@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { StepTrace } from '#lib/sampling';
 import { openPlaygroundDb } from './db';
@@ -99,6 +100,13 @@ describe('export file', () => {
 			exportedAt: '2025-01-31T00:00:00.000Z'
 		});
 		expect(parseSessionsFile(text)).toEqual({ ok: true, sessions });
+	});
+
+	it('reads the example of the format documentation', async () => {
+		const doc = await readFile(new URL('../../../docs/session-format.md', import.meta.url), 'utf8');
+		const example = doc.split('## Example')[1].match(/```json\n([\s\S]*?)```/)?.[1];
+		const parsed = parseSessionsFile(example ?? '');
+		expect(parsed.ok && parsed.sessions.map((s) => s.runs[0].text)).toEqual([', there was']);
 	});
 
 	it('names files after the session or the day', () => {
