@@ -1,0 +1,258 @@
+import type { ExploredStep, StepSource } from '#lib/explore/explorer';
+import type { TokenMetric } from '#lib/explore/token-metrics';
+import type { NodeView, PickedBy } from '#lib/explore/tree';
+import { randomSeed, type SamplingParams, type StepTrace } from '#lib/sampling';
+import { describeError } from './errors';
+import type { Playground } from './playground.svelte';
+
+/** One token of the output on view, with what the sampler saw when it was chosen. */
+export interface TokenItem {
+	/** Position among the generated tokens. */
+	index: number;
+	/** The tree node, for live outputs; `null` for a stored session's tokens. */
+	nodeId: number | null;
+	tokenId: number;
+	trace: StepTrace | null;
+	pickedBy: PickedBy | null;
+	/** Where a what-if took this step's distribution from, when a what-if produced it. */
+	source: StepSource | null;
+	isStop: boolean;
+}
+
+/**
+ * The token view's state: the tree of the last run (kept in the worker), the branch on view,
+ * the token being explained, step mode and what-ifs. Only this class asks the worker for steps.
+ */
+export class ExploreState {
+	/** Nodes by id (ids are dense, root 0). */
+	nodes = $state<NodeView[]>([]);
+	/** Token id → its text, filled as tokens come into view. */
+	pieces = $state<Record<number, string>>({});
+	/** The last node of the branch on view. */
+	leaf = $state<number | null>(null);
+	/** Index (in the branch on view) of the token being explained. */
+	selected = $state<number | null>(null);
+	metric = $state<TokenMetric>('probability');
+	/** Show the model's own probabilities instead of the final ones. */
+	showRaw = $state(false);
+	/** Re-sample whenever the sampling parameters change. */
+	whatIf = $state(false);
+	sources = $state<Record<number, StepSource>>({});
+	/** How the last what-if got its distributions. */
+	lastWhatIf = $state<{ stored: number; model: number } | null>(null);
+	busy = $state(false);
+	error = $state('');
+	/** A stored session's tokens, shown without a tree (nothing can be re-sampled from them). */
+	storedTokens = $state<TokenItem[] | null>(null);
+
+	#pendingWhatIf = false;
+
+	constructor(private readonly playground: Playground) {}
+
+	/** The branch on view, first generated token first. */
+	get path(): TokenItem[] {
+		if (this.storedTokens) return this.storedTokens;
+		const items: TokenItem[] = [];
+		for (let id = this.leaf; id !== null && id > 0; id = this.nodes[id]?.parent ?? null) {
+			const node = this.nodes[id];
+			if (!node || node.tokenId === null) break;
+			items.push({
+				index: node.depth - 1,
+				nodeId: node.id,
+				tokenId: node.tokenId,
+				trace: node.trace,
+				pickedBy: node.pickedBy,
+				source: this.sources[node.id] ?? null,
+				isStop: node.isStop
+			});
+		}
+		return items.reverse();
+	}
+
+	get live(): boolean {
+		return this.storedTokens === null && this.nodes.length > 0;
+	}
+
+	/** Nodes with more than one child: where the branches part. */
+	get branchPoints(): NodeView[] {
+		return this.nodes.filter((node) => node.children.length > 1);
+	}
+
+	/** The leaves of the tree: one per branch. */
+	get leaves(): NodeView[] {
+		return this.nodes.filter((node) => node.children.length === 0 && node.parent !== null);
+	}
+
+	/** Takes the tree of the run that just ended from the worker and shows its output. */
+	async showLastRun(): Promise<void> {
+		await this.#guard(async () => {
+			this.storedTokens = null;
+			this.sources = {};
+			this.lastWhatIf = null;
+			this.nodes = await this.playground.client.exploreNodes();
+			this.leaf = this.nodes.length > 1 ? this.#deepestFirstBranch() : null;
+			this.selected = null;
+			await this.loadPieces(this.path.map((t) => t.tokenId));
+		});
+	}
+
+	/** Shows stored tokens (a reopened session): explained, but not re-sampled. */
+	showStored(tokens: TokenItem[]): void {
+		this.storedTokens = tokens;
+		this.selected = null;
+		void this.loadPieces(tokens.map((t) => t.tokenId));
+	}
+
+	/** Starts step mode on the prompt in the editor: an empty tree, one token per Step. */
+	async startStepMode(): Promise<void> {
+		await this.#guard(async () => {
+			this.storedTokens = null;
+			this.sources = {};
+			this.nodes = await this.playground.client.exploreStart(this.playground.promptInput());
+			this.leaf = 0;
+			this.selected = null;
+		});
+	}
+
+	/** One token after the branch on view, drawn by the sampler. */
+	async step(): Promise<void> {
+		const from = this.leaf ?? 0;
+		if (this.nodes.length === 0) await this.startStepMode();
+		await this.#guard(async () => {
+			const step = await this.playground.client.exploreStep(from, this.samplingParams());
+			this.#merge(step);
+			this.leaf = step.node.id;
+			this.selected = step.node.depth - 1;
+			await this.loadPieces([step.node.tokenId!]);
+		});
+	}
+
+	/** Replaces the token at `index` of the branch on view by `tokenId`: a new branch. */
+	async pick(index: number, tokenId: number): Promise<void> {
+		const item = this.path[index];
+		if (!item || item.nodeId === null) return;
+		const parent = this.nodes[item.nodeId].parent;
+		if (parent === null) return;
+		await this.#guard(async () => {
+			const step = await this.playground.client.exploreStep(parent, this.samplingParams(), tokenId);
+			this.#merge(step);
+			this.leaf = step.node.id;
+			this.selected = index;
+			await this.loadPieces([tokenId]);
+		});
+	}
+
+	/** Walks the branch on view back one token. */
+	back(): void {
+		if (this.leaf === null || this.leaf === 0) return;
+		this.leaf = this.nodes[this.leaf].parent;
+		if (this.selected !== null && this.leaf !== null) {
+			this.selected = Math.min(this.selected, this.nodes[this.leaf].depth - 1);
+		}
+	}
+
+	/** Walks forward along the most recent child, if the tree goes on. */
+	forward(): void {
+		const node = this.leaf === null ? this.nodes[0] : this.nodes[this.leaf];
+		const next = node?.children.at(-1);
+		if (next !== undefined) this.leaf = next;
+	}
+
+	/** Shows the branch ending at `nodeId`. */
+	showBranch(nodeId: number): void {
+		this.leaf = nodeId;
+		this.selected = null;
+	}
+
+	/** Re-samples the whole output with the panel's parameters, from stored steps where it can. */
+	async resample(): Promise<void> {
+		if (!this.live) return;
+		if (this.busy) {
+			this.#pendingWhatIf = true;
+			return;
+		}
+		await this.#guard(async () => {
+			const sources: Record<number, StepSource> = {};
+			const steps = await this.playground.client.exploreResample(
+				this.samplingParams(),
+				this.playground.maxNewTokens
+			);
+			for (const step of steps) {
+				this.#merge(step);
+				sources[step.node.id] = step.source;
+			}
+			this.sources = sources;
+			this.lastWhatIf = {
+				stored: steps.filter((s) => s.source === 'stored').length,
+				model: steps.filter((s) => s.source === 'model').length
+			};
+			this.leaf = steps.at(-1)?.node.id ?? this.leaf;
+			await this.loadPieces(steps.map((s) => s.node.tokenId!));
+		});
+		if (this.#pendingWhatIf) {
+			this.#pendingWhatIf = false;
+			await this.resample();
+		}
+	}
+
+	/** Fetches the text of tokens not seen yet. */
+	async loadPieces(ids: number[]): Promise<void> {
+		const missing = ids.filter((id, i) => !(id in this.pieces) && ids.indexOf(id) === i);
+		if (missing.length === 0 || !this.playground.model) return;
+		try {
+			const pieces = await this.playground.client.tokenPieces(missing);
+			this.pieces = {
+				...this.pieces,
+				...Object.fromEntries(missing.map((id, i) => [id, pieces[i]]))
+			};
+		} catch {
+			// Pieces are cosmetic: ids stay on show.
+		}
+	}
+
+	/** The panel's parameters with a fixed seed: the run's own when the panel says random. */
+	samplingParams(): SamplingParams {
+		const p = this.playground;
+		const model = p.model;
+		const params = model ? p.requestParams(model) : $state.snapshot(p.params);
+		return { ...params, seed: params.seed ?? p.seedUsed ?? randomSeed() };
+	}
+
+	reset(): void {
+		this.nodes = [];
+		this.leaf = null;
+		this.selected = null;
+		this.sources = {};
+		this.lastWhatIf = null;
+		this.storedTokens = null;
+	}
+
+	#deepestFirstBranch(): number {
+		let id = 0;
+		while (this.nodes[id].children.length > 0) id = this.nodes[id].children[0];
+		return id;
+	}
+
+	#merge(step: ExploredStep): void {
+		const { node } = step;
+		const nodes = [...this.nodes];
+		nodes[node.id] = node;
+		const parent = node.parent === null ? undefined : nodes[node.parent];
+		if (parent && !parent.children.includes(node.id)) {
+			nodes[parent.id] = { ...parent, children: [...parent.children, node.id] };
+		}
+		this.nodes = nodes;
+	}
+
+	async #guard(task: () => Promise<void>): Promise<void> {
+		this.busy = true;
+		this.error = '';
+		try {
+			await task();
+		} catch (error) {
+			this.error = describeError(error);
+		} finally {
+			this.busy = false;
+		}
+	}
+}

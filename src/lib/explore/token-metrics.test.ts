@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { createSampler, DEFAULT_SAMPLING_PARAMS } from '#lib/sampling';
+import {
+	confidence,
+	confidenceColour,
+	describeMetric,
+	rank,
+	rawProbability,
+	surprisal,
+	survivors
+} from './token-metrics';
+
+function traced(logits: number[], overrides = {}) {
+	const sampler = createSampler(
+		{ ...DEFAULT_SAMPLING_PARAMS, topK: 0, topP: 1, minP: 0, seed: 1, ...overrides },
+		{ vocabSize: logits.length, trace: { topN: 3 } }
+	);
+	sampler.sample(Float32Array.from(logits), []);
+	return sampler.lastTrace!;
+}
+
+describe('token metrics', () => {
+	it('read the chosen token’s probability, surprisal and rank from a greedy trace', () => {
+		const trace = traced([Math.log(0.7), Math.log(0.2), Math.log(0.1)], { temperature: 0 });
+		expect(trace.chosenId).toBe(0);
+		expect(rawProbability(trace)).toBeCloseTo(0.7, 6);
+		expect(surprisal(trace)).toBeCloseTo(-Math.log(0.7), 6);
+		expect(rank(trace)).toBe(1);
+		expect(describeMetric(trace, 'probability')).toBe('p 0.700');
+		expect(confidence(trace, 'rank', 1)).toBe(1);
+	});
+
+	it('rank counts the candidates the model preferred; top-k 1 leaves one survivor', () => {
+		const forced = traced([0, 1, 2, 3], { topK: 1 });
+		expect(survivors(forced)).toBe(1);
+		expect(rank(forced)).toBe(1);
+		const biased = traced([0, 1, 2, 3], { logitBias: { 0: 100 } });
+		expect(biased.chosenId).toBe(0);
+		expect(rank(biased)).toBe(4);
+	});
+
+	it('colours from red (unsure) to green (confident)', () => {
+		expect(confidenceColour(0)).toBe('hsl(0 75% 85%)');
+		expect(confidenceColour(1)).toBe('hsl(120 75% 85%)');
+		expect(confidenceColour(2)).toBe('hsl(120 75% 85%)');
+	});
+});

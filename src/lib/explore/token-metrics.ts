@@ -1,0 +1,75 @@
+import type { CandidateTrace, StepTrace } from '#lib/sampling';
+
+/** What the token view colours tokens by. */
+export type TokenMetric = 'probability' | 'entropy' | 'rank';
+
+export const TOKEN_METRICS: readonly { metric: TokenMetric; label: string }[] = [
+	{ metric: 'probability', label: 'Probability' },
+	{ metric: 'entropy', label: 'Entropy' },
+	{ metric: 'rank', label: 'Rank' }
+];
+
+/** The chosen token's line of a trace (traces always include it). */
+export function chosenCandidate(trace: StepTrace): CandidateTrace | undefined {
+	return trace.candidates.find((c) => c.id === trace.chosenId);
+}
+
+/** The chosen token's probability under the model itself (temperature 1, no cut-offs). */
+export function rawProbability(trace: StepTrace): number {
+	return chosenCandidate(trace)?.rawProbability ?? 0;
+}
+
+/** −ln p of the chosen token under the model, in nats: how surprising the model found it. */
+export function surprisal(trace: StepTrace): number {
+	const p = rawProbability(trace);
+	return p > 0 ? -Math.log(p) : Infinity;
+}
+
+/**
+ * 1-based rank of the chosen token by the model's own values, best first. Traces keep the top N
+ * candidates plus the chosen one, so a token from beyond the top N reads as rank N + 1.
+ */
+export function rank(trace: StepTrace): number {
+	const chosen = chosenCandidate(trace);
+	if (!chosen) return trace.candidates.length + 1;
+	return trace.candidates.filter((c) => c.logit > chosen.logit).length + 1;
+}
+
+/** Candidates left for the draw after the whole chain. */
+export function survivors(trace: StepTrace): number {
+	const last = trace.stages.at(-1);
+	return last ? last.survivors : trace.candidates.length;
+}
+
+/**
+ * A token's metric as a score in [0, 1], 1 meaning confident (likely, low entropy, top rank),
+ * for colouring. Entropy is scaled by `maxEntropy`, the largest in view.
+ */
+export function confidence(trace: StepTrace, metric: TokenMetric, maxEntropy: number): number {
+	switch (metric) {
+		case 'probability':
+			return rawProbability(trace);
+		case 'entropy':
+			return maxEntropy > 0 ? 1 - Math.min(1, trace.entropyBefore / maxEntropy) : 1;
+		case 'rank':
+			return 1 / rank(trace);
+	}
+}
+
+/** A light background from red (0) through amber to green (1); dark text stays readable on it. */
+export function confidenceColour(score: number): string {
+	const hue = Math.round(Math.max(0, Math.min(1, score)) * 120);
+	return `hsl(${hue} 75% 85%)`;
+}
+
+/** How a token's metric reads in words, e.g. "p 0.969" or "rank 3". */
+export function describeMetric(trace: StepTrace, metric: TokenMetric): string {
+	switch (metric) {
+		case 'probability':
+			return `p ${rawProbability(trace).toFixed(3)}`;
+		case 'entropy':
+			return `entropy ${trace.entropyBefore.toFixed(2)} nats`;
+		case 'rank':
+			return `rank ${rank(trace)}`;
+	}
+}
