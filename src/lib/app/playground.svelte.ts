@@ -21,7 +21,7 @@ import { CATALOGUE, TEST_MODEL_ID } from '#lib/models/catalogue';
 import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/local-models';
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import { applyPreset, type Preset } from '#lib/params/presets';
-import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
+import { DEFAULT_SAMPLING_PARAMS, DEFAULT_TRACE_TOP_N, type SamplingParams } from '#lib/sampling';
 import type { Experiment, RunRecord, RunStatus } from '#lib/storage/session-types';
 import { newRun, storedResult, type SessionRecorder } from '#lib/storage/sessions-recording';
 import { InferenceClient } from '#lib/worker/client';
@@ -96,6 +96,8 @@ export class Playground {
 	output = $state('');
 	live = $state<LiveStats>({ tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null });
 	result = $state<GenerationResult | null>(null);
+	/** Counts runs that ended with a result, so views can follow each new one. */
+	completedRuns = $state(0);
 	seedUsed = $state<number | null>(null);
 	/** Set while the output shows a run reopened from the history rather than one run here. */
 	storedRun = $state<{ status: RunStatus; error: string | null } | null>(null);
@@ -465,7 +467,9 @@ export class Playground {
 					params: this.requestParams(model),
 					maxNewTokens: this.maxNewTokens,
 					sampling: this.samplingMode,
-					stopSequences: this.stopList()
+					stopSequences: this.stopList(),
+					// Exact runs explain every token (native runs cannot trace).
+					trace: this.samplingMode === 'exact' ? { topN: DEFAULT_TRACE_TOP_N } : null
 				},
 				(event) => {
 					if (event.type === 'start') {
@@ -491,6 +495,7 @@ export class Playground {
 				}
 			);
 			this.result = result;
+			this.completedRuns++;
 			this.output = result.text;
 			this.seedUsed = result.seed;
 			recording?.finished('run', result);
