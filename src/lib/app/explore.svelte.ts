@@ -97,10 +97,10 @@ export class ExploreState {
 	}
 
 	/** Shows stored tokens (a reopened session): explained, but not re-sampled. */
-	showStored(tokens: TokenItem[]): void {
+	showStored(tokens: TokenItem[], pieces: Record<number, string>): void {
 		this.storedTokens = tokens;
 		this.selected = null;
-		void this.loadPieces(tokens.map((t) => t.tokenId));
+		this.pieces = { ...this.pieces, ...pieces };
 	}
 
 	/** Starts step mode on the prompt in the editor: an empty tree, one token per Step. */

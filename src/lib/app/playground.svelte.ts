@@ -22,7 +22,7 @@ import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/lo
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import { applyPreset, type Preset } from '#lib/params/presets';
 import { DEFAULT_SAMPLING_PARAMS, DEFAULT_TRACE_TOP_N, type SamplingParams } from '#lib/sampling';
-import type { Experiment, RunRecord, RunStatus } from '#lib/storage/session-types';
+import type { Experiment, RunRecord, RunStatus, TokenRecord } from '#lib/storage/session-types';
 import { newRun, storedResult, type SessionRecorder } from '#lib/storage/sessions-recording';
 import { InferenceClient } from '#lib/worker/client';
 import { describeError } from './errors';
@@ -100,7 +100,9 @@ export class Playground {
 	completedRuns = $state(0);
 	seedUsed = $state<number | null>(null);
 	/** Set while the output shows a run reopened from the history rather than one run here. */
-	storedRun = $state<{ status: RunStatus; error: string | null } | null>(null);
+	storedRun = $state<{ status: RunStatus; error: string | null; tokens: TokenRecord[] } | null>(
+		null
+	);
 	/** Saves every run to the history as it streams; none when unset. */
 	recorder: SessionRecorder | null = null;
 
@@ -518,7 +520,7 @@ export class Playground {
 		this.result = storedResult(run);
 		this.seedUsed = run.seed;
 		this.live = { tokens: run.tokens.length, timeToFirstTokenMs: null, tokensPerSecond: null };
-		this.storedRun = { status: run.status, error: run.error };
+		this.storedRun = { status: run.status, error: run.error, tokens: run.tokens };
 	}
 
 	private showEngineError(error: unknown): void {
