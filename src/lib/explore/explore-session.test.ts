@@ -95,9 +95,11 @@ describe('ExploreSession', () => {
 		expect(session.nodes()[2].children).toHaveLength(2);
 	});
 
-	it('refuses step mode on an engine that cannot rewind its context', async () => {
+	it('shows runs on an engine that cannot rewind its context, but refuses to step there', async () => {
 		const fake = engine({ rollbackReplays: true });
-		const session = new ExploreSession(fake, fake.model, sampling);
+		const { session, result } = await recordedRun(fake, params());
+		expect(session.nodes()).toHaveLength(result.tokenIds.length + 1);
 		expect(() => session.start([256, 1])).toThrow(/rewind/);
+		expect(() => session.step(0, params())).toThrow(/rewind/);
 	});
 });

@@ -30,10 +30,6 @@ export class ExploreSession {
 
 	/** Follows a single run step by step, so its distributions feed later what-ifs. */
 	recordRun(): { onStep: (step: DecodedStep) => void; finish: () => void } {
-		if (this.engine.rollbackReplays) {
-			this.#explorer = null;
-			return { onStep: () => {}, finish: () => (this.#context = null) };
-		}
 		let node = -1;
 		let tree: ExplorationTree | null = null;
 		return {
