@@ -36,6 +36,21 @@ test('loading shows a progress bar and can be cancelled; loading again works', a
 	context
 }) => {
 	await openWithTestModel(page);
+	// The first load stored the model in IndexedDB; forget it so the next load downloads again.
+	await page.evaluate(
+		() =>
+			new Promise((resolve, reject) => {
+				const open = indexedDB.open('sampling-playground');
+				open.onsuccess = () => {
+					const tx = open.result.transaction(['modelFiles', 'modelChunks'], 'readwrite');
+					tx.objectStore('modelFiles').clear();
+					tx.objectStore('modelChunks').clear();
+					tx.oncomplete = () => resolve(open.result.close());
+					tx.onerror = () => reject(tx.error);
+				};
+				open.onerror = () => reject(open.error);
+			})
+	);
 	// Hold the next download of the model so the load stays in progress.
 	let release: () => void = () => {};
 	const held = new Promise<void>((resolve) => (release = resolve));

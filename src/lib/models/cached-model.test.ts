@@ -86,7 +86,7 @@ describe('loadCachedModel', () => {
 		served = bytes;
 		const result = await loadCachedModel({ url: URL_A, name: 'A', sha256 }, options());
 		expect(result.storage.status).toBe('redownloaded');
-		expect(result.storage.notice).toContain('not the one expected');
+		expect(result.storage.notice).toContain("sha256 differs from the catalogue's");
 		expect(await contentOf(result.blob)).toEqual(bytes);
 	});
 

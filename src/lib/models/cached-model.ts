@@ -62,7 +62,7 @@ export async function loadCachedModel(
 	if (db) {
 		const found = await readStored(db, url, options);
 		if (found.status === 'ok' && source.sha256 && found.record.sha256 !== source.sha256) {
-			damage = `its sha256 is not the one expected for ${name}`;
+			damage = "sha256 differs from the catalogue's";
 		} else if (found.status === 'ok') {
 			await touchModelFile(db, url).catch(() => {});
 			return {
@@ -100,12 +100,7 @@ export async function loadCachedModel(
 			sha256,
 			storage: {
 				status: 'not-stored',
-				notice: [
-					damagedNotice,
-					`${name} could not be stored: this browser's storage (IndexedDB) cannot be opened here.`
-				]
-					.filter(Boolean)
-					.join(' ')
+				notice: `${name} could not be stored: this browser's storage (IndexedDB) cannot be opened here.`
 			}
 		};
 	}
