@@ -25,7 +25,10 @@ function storedParams(params: SamplingParams): SamplingParams {
 /** A run or lane as it starts: nothing generated yet. */
 export function newRun(run: Pick<RunRecord, 'id' | 'label' | 'modelId' | 'params'>): RunRecord {
 	return {
-		...run,
+		// Picked one by one: the record is the export format, so no stray field may slip in.
+		id: run.id,
+		label: run.label,
+		modelId: run.modelId,
 		params: storedParams(run.params),
 		seed: run.params.seed,
 		text: '',
