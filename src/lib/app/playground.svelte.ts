@@ -428,9 +428,10 @@ export class Playground {
 	/** `params` (the panel's by default) as sent to the worker, with the end-of-text ban applied. */
 	requestParams(
 		model: ModelInfo,
-		params: SamplingParams = $state.snapshot(this.params)
+		params: SamplingParams = $state.snapshot(this.params),
+		banEndOfText = this.banEndOfText
 	): SamplingParams {
-		if (!this.banEndOfText) return params;
+		if (!banEndOfText) return params;
 		const banned = Object.fromEntries(model.stopIds.map((id) => [id, -100]));
 		return { ...params, logitBias: { ...params.logitBias, ...banned } };
 	}
