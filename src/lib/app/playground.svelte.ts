@@ -414,6 +414,31 @@ export class Playground {
 		return null;
 	}
 
+	/**
+	 * Opens a shared experiment ready to run: puts it on the page and loads its model, unless
+	 * that model is loaded already with the same context window. Returns what the user should
+	 * know (the model is not available here, or its file differs from the sharer's), or null.
+	 */
+	async openExperiment(experiment: Experiment): Promise<string | null> {
+		const problem = this.applyExperiment(experiment);
+		if (problem) return problem;
+		if (!this.isLoaded(experiment.model.id, this.contextLength)) await this.loadSelected();
+		const expected = experiment.model.sha256;
+		const actual = this.model?.sha256;
+		if (expected && actual && expected !== actual) {
+			return `The loaded file of ${experiment.model.name} differs from the one this experiment ran on (sha256 ${actual.slice(0, 12)}… instead of ${expected.slice(0, 12)}…), so its output may differ.`;
+		}
+		return null;
+	}
+
+	private isLoaded(id: string, contextLength: number): boolean {
+		const loaded = this.loaded;
+		if (!this.model || !loaded || loaded.contextLength !== contextLength) return false;
+		const { source } = loaded;
+		if (source.kind === 'webllm') return WEBLLM_PREFIX + source.model.id === id;
+		return source.kind === 'url' && source.url === this.choices.find((c) => c.id === id)?.url;
+	}
+
 	/** The stop sequences field, one per line. */
 	stopList(): string[] {
 		return this.stopSequences.split('\n').filter((line) => line.length > 0);
