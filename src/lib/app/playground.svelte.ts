@@ -22,6 +22,7 @@ import { fetchLocalModels, modelChoices, type ModelChoice } from '#lib/models/lo
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import { applyPreset, type Preset } from '#lib/params/presets';
 import { DEFAULT_SAMPLING_PARAMS, DEFAULT_TRACE_TOP_N, type SamplingParams } from '#lib/sampling';
+import { readCustomModels, SETTING_KEYS, writeSetting } from '#lib/storage/settings';
 import type { Experiment, RunRecord, RunStatus, TokenRecord } from '#lib/storage/session-types';
 import { newRun, storedResult, type SessionRecorder } from '#lib/storage/sessions-recording';
 import { InferenceClient } from '#lib/worker/client';
@@ -31,8 +32,6 @@ export type PromptMode = 'completion' | 'chat';
 
 /** Picker ids of WebLLM models carry this prefix, so they never clash with GGUF models. */
 export const WEBLLM_PREFIX = 'webllm:';
-
-const CUSTOM_MODELS_KEY = 'sampling-playground.custom-webllm-models';
 
 /** Parameters WebLLM's own GPU sampler cannot honour (native mode). */
 export const NATIVE_UNSUPPORTED = [
@@ -179,20 +178,20 @@ export class Playground {
 		);
 		if (!result.ok) return result.errors;
 		this.customModels = [...this.customModels, result.model];
-		this.saveCustomModels();
+		void this.saveCustomModels();
 		this.selectModel(WEBLLM_PREFIX + result.model.id);
 		return {};
 	}
 
 	removeCustomModel(id: string): void {
 		this.customModels = this.customModels.filter((m) => m.id !== id);
-		this.saveCustomModels();
+		void this.saveCustomModels();
 		if (this.modelId === WEBLLM_PREFIX + id) this.selectModel(TEST_MODEL_ID);
 	}
 
-	private saveCustomModels(): void {
+	private async saveCustomModels(): Promise<void> {
 		try {
-			localStorage.setItem(CUSTOM_MODELS_KEY, JSON.stringify(this.customModels));
+			await writeSetting(SETTING_KEYS.customWebLlmModels, $state.snapshot(this.customModels));
 		} catch (error) {
 			this.error = `Your models could not be saved for the next visit: ${describeError(error)}`;
 		}
@@ -252,7 +251,11 @@ export class Playground {
 
 	/** Lists the catalogue and the local models folder; loads the default model if it is local. */
 	async discoverModels(modelsUrl: string): Promise<void> {
-		this.customModels = readStoredCustomModels(localStorage.getItem(CUSTOM_MODELS_KEY));
+		try {
+			this.customModels = readStoredCustomModels(await readCustomModels(localStorage));
+		} catch (error) {
+			this.notice = `Your own WebLLM models could not be read: ${describeError(error)}`;
+		}
 		const local = await fetchLocalModels(`${modelsUrl}index.json`);
 		this.choices = modelChoices(CATALOGUE, local, modelsUrl);
 		this.selectModel(this.modelId);

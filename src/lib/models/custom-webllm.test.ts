@@ -45,9 +45,9 @@ describe('parseCustomModel', () => {
 
 describe('readStoredCustomModels', () => {
 	it('keeps valid entries and drops broken ones without throwing', () => {
-		const stored = JSON.stringify([good, { id: 'x y' }, good, 42]);
+		const stored = [good, { id: 'x y' }, good, 42, null];
 		expect(readStoredCustomModels(stored).map((m) => m.id)).toEqual([good.id]);
-		expect(readStoredCustomModels('{not json')).toEqual([]);
-		expect(readStoredCustomModels(null)).toEqual([]);
+		expect(readStoredCustomModels({ not: 'a list' })).toEqual([]);
+		expect(readStoredCustomModels(undefined)).toEqual([]);
 	});
 });

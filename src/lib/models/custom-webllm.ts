@@ -57,26 +57,20 @@ export function parseCustomModel(
 	};
 }
 
-/** Custom models kept between visits; anything unreadable is dropped, never thrown. */
-export function readStoredCustomModels(json: string | null): WebLlmModel[] {
-	if (!json) return [];
-	try {
-		const parsed: unknown = JSON.parse(json);
-		if (!Array.isArray(parsed)) return [];
-		const models: WebLlmModel[] = [];
-		for (const item of parsed) {
-			const result = parseCustomModel(
-				{
-					id: String(item?.id ?? ''),
-					modelUrl: String(item?.modelUrl ?? ''),
-					modelLibUrl: String(item?.modelLibUrl ?? '')
-				},
-				models.map((m) => m.id)
-			);
-			if (result.ok) models.push(result.model);
-		}
-		return models;
-	} catch {
-		return [];
+/** Custom models kept between visits, as stored; anything unreadable is dropped, never thrown. */
+export function readStoredCustomModels(stored: unknown): WebLlmModel[] {
+	if (!Array.isArray(stored)) return [];
+	const models: WebLlmModel[] = [];
+	for (const item of stored as { id?: unknown; modelUrl?: unknown; modelLibUrl?: unknown }[]) {
+		const result = parseCustomModel(
+			{
+				id: String(item?.id ?? ''),
+				modelUrl: String(item?.modelUrl ?? ''),
+				modelLibUrl: String(item?.modelLibUrl ?? '')
+			},
+			models.map((m) => m.id)
+		);
+		if (result.ok) models.push(result.model);
 	}
+	return models;
 }
