@@ -1,9 +1,11 @@
 import { execSync } from 'node:child_process';
 import { runSamplerBench } from './sampler.bench';
 import { runSweepBench } from './sweep.bench';
+import { runWhatIfBench } from './whatif.bench';
 
 const results = [runSamplerBench()];
-// The sweep figure runs the built app in Chromium.
+// The sweep and what-if figures run the built app in Chromium.
 execSync('npm run build', { stdio: 'ignore' });
 results.push(await runSweepBench());
+results.push(await runWhatIfBench());
 if (results.includes(false)) process.exitCode = 1;

@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chromium } from '@playwright/test';
-import { chromiumPath, offlineRootArgs } from '../e2e/browser';
+import { withAppPage } from './app-page';
 import { formatNumber, printTable } from './timing';
 
-const PORT = 4391;
 const LANES = 8;
 const NEW_TOKENS = 16;
 const ROUNDS = 3;
@@ -13,25 +10,6 @@ const PROMPT = Array.from(
 	() =>
 		'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends.'
 ).join(' ');
-
-function startPreview(): Promise<ChildProcess> {
-	return new Promise((resolve, reject) => {
-		const server = spawn(
-			'npx',
-			['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'],
-			// Its own process group, so stopping it also stops the vite process npx starts.
-			{ stdio: ['ignore', 'pipe', 'pipe'], detached: true }
-		);
-		const timer = setTimeout(() => reject(new Error('vite preview did not start')), 30_000);
-		server.stdout?.on('data', (chunk: Buffer) => {
-			if (chunk.toString().includes(String(PORT))) {
-				clearTimeout(timer);
-				resolve(server);
-			}
-		});
-		server.on('exit', (code) => reject(new Error(`vite preview exited with ${code}`)));
-	});
-}
 
 interface SweepFigures {
 	promptTokens: number;
@@ -92,14 +70,7 @@ export async function runSweepBench(): Promise<boolean> {
 			`evaluates the prompt once, against the same ${LANES} lanes as independent runs, in Chromium\n` +
 			`with the CPU engine and TinyStories 260K; median of ${ROUNDS} rounds.\n`
 	);
-	const server = await startPreview();
-	const browser = await chromium.launch({ executablePath: chromiumPath, args: offlineRootArgs });
-	try {
-		const page = await browser.newPage();
-		// tsx compiles named functions with a `__name` helper that a serialized function lacks.
-		await page.addInitScript('window.__name = (f) => f;');
-		await page.goto(`http://127.0.0.1:${PORT}/?testHooks`);
-		await page.getByTestId('model-status').and(page.locator('[data-state=loaded]')).waitFor();
+	return withAppPage(async (page) => {
 		const rounds: SweepFigures[] = [];
 		for (let i = 0; i < ROUNDS; i++) {
 			rounds.push(
@@ -135,8 +106,5 @@ export async function runSweepBench(): Promise<boolean> {
 			`\nSame texts from the sweep and the independent runs: ${identical ? 'yes' : 'NO'}`
 		);
 		return identical && lanesEvaluations === 1 && lanesMs < independentMs;
-	} finally {
-		await browser.close();
-		if (server.pid) process.kill(-server.pid);
-	}
+	});
 }
