@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSampler, DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
-import { drawRows, stageRows } from './why';
+import { drawRows, stageExplanation, stageRows } from './why';
 
 function trace(logits: number[], overrides: Partial<SamplingParams> = {}) {
 	const sampler = createSampler(
@@ -16,6 +16,13 @@ describe('why this token', () => {
 		const order: SamplingParams['order'] = ['top-k', 'temperature', 'top-p', 'min-p'];
 		const charts = stageRows(trace([3, 2, 1, 0, -1], { order, topK: 3, temperature: 1.5 }));
 		expect(charts.map((c) => c.name)).toEqual(['raw', ...order]);
+		expect(charts.map((c) => stageExplanation(c.name))).toEqual([
+			expect.stringContaining('before any stage'),
+			expect.stringContaining('k most likely'),
+			expect.stringContaining('Divides every logit by T'),
+			expect.stringContaining('add up to p'),
+			expect.stringContaining('min-p times')
+		]);
 		const topK = charts[1];
 		expect(topK.survivors).toBe(3);
 		expect(topK.rows.filter((r) => r.removedHere).map((r) => r.id)).toEqual([3, 4]);

@@ -1,9 +1,26 @@
+import { PARAM_HELP } from '#lib/params/help';
 import { STAGE_DEFINITIONS, type StageName, type StepTrace } from '#lib/sampling';
 
 /** Each stage's name as the panel shows it. */
 export const STAGE_TITLES = Object.fromEntries(
 	STAGE_DEFINITIONS.map((stage) => [stage.name, stage.label.toLowerCase()])
 ) as Record<StageName, string>;
+
+const STAGE_EXPLANATIONS: Record<StageName, string> = {
+	'logit-bias': 'Adds your per-token biases to the logits (the end-of-text ban is one).',
+	'repetition-penalty': PARAM_HELP.repeatPenalty.what,
+	'frequency-presence': `${PARAM_HELP.frequencyPenalty.what} ${PARAM_HELP.presencePenalty.what}`,
+	temperature: PARAM_HELP.temperature.what,
+	'top-k': PARAM_HELP.topK.what,
+	'top-p': PARAM_HELP.topP.what,
+	'min-p': PARAM_HELP.minP.what
+};
+
+/** What a stage does, in one or two sentences, for the chart that shows it. */
+export function stageExplanation(name: StageName | 'raw'): string {
+	if (name === 'raw') return 'The model’s own probabilities (temperature 1), before any stage.';
+	return STAGE_EXPLANATIONS[name];
+}
 
 export interface StageRow {
 	id: number;

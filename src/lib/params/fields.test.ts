@@ -51,7 +51,10 @@ describe('parameter panel fields', () => {
 	it('cover every sampling parameter once, each with help text', () => {
 		expect(SAMPLING_FIELDS.map((f) => f.key).sort()).toEqual(PARAM_SPECS.map((s) => s.key).sort());
 		for (const field of SAMPLING_FIELDS) {
-			expect(PARAM_HELP[field.key].what.length).toBeGreaterThan(10);
+			const help = PARAM_HELP[field.key];
+			for (const part of [help.what, help.low, help.high, help.typical, help.fixes]) {
+				expect(part.length, `${field.key} help`).toBeGreaterThan(1);
+			}
 			// Both ends of every slider must be values the number field accepts.
 			for (const end of [field.sliderMin, field.sliderMax]) {
 				expect(parseNumberInput(String(end), field.spec, 512)).toEqual({ ok: true, value: end });

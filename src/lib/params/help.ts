@@ -6,7 +6,8 @@ export interface ParamHelp {
 	low: string;
 	high: string;
 	typical: string;
-	fixes?: string;
+	/** Common symptoms this setting fixes, and which way to turn it. */
+	fixes: string;
 }
 
 export type SettingKey = StageParamKey | 'seed' | 'maxNewTokens' | 'contextLength' | 'stop';
@@ -24,7 +25,9 @@ export const PARAM_HELP: Record<SettingKey, ParamHelp> = {
 		what: 'Keeps only the k most likely tokens before drawing. 0 turns it off.',
 		low: 'Small k (1–10) leaves few choices; 1 is the same as greedy.',
 		high: 'Large k keeps the long tail of unlikely tokens.',
-		typical: '40–50 with top-p; 0 when min-p or top-p does the cutting.'
+		typical: '40–50 with top-p; 0 when min-p or top-p does the cutting.',
+		fixes:
+			'Odd or nonsense words: lower k. Bland, predictable text: raise k or set it to 0 and let top-p or min-p cut.'
 	},
 	topP: {
 		what: 'Nucleus sampling: keeps the most likely tokens until their probabilities add up to p.',
@@ -38,7 +41,9 @@ export const PARAM_HELP: Record<SettingKey, ParamHelp> = {
 		low: '0 turns it off; 0.02–0.05 trims only the nonsense tail.',
 		high: '0.2 and more keeps only close contenders of the best token.',
 		typical:
-			'0.05, which adapts to how sure the model is: few tokens when confident, many when not.'
+			'0.05, which adapts to how sure the model is: few tokens when confident, many when not.',
+		fixes:
+			'Nonsense at high temperature: raise min-p (0.05–0.1) before lowering the temperature. Too predictable: lower it.'
 	},
 	repeatPenalty: {
 		what: 'Makes tokens from the recent context less likely: positive logits are divided by it, negative ones multiplied.',
@@ -51,7 +56,9 @@ export const PARAM_HELP: Record<SettingKey, ParamHelp> = {
 		what: 'How many recent tokens (prompt included) the penalties look at.',
 		low: '0 turns the penalties off.',
 		high: 'Longer windows also penalise words from far back; −1 uses the whole context.',
-		typical: '64'
+		typical: '64',
+		fixes:
+			'Loops over long passages: widen the window. The model avoids words the prompt needs: shorten it.'
 	},
 	frequencyPenalty: {
 		what: 'Subtracts this much from a token’s logit for every time it occurs in the window.',
@@ -64,7 +71,8 @@ export const PARAM_HELP: Record<SettingKey, ParamHelp> = {
 		what: 'Subtracts this much once from the logit of every token that occurs in the window.',
 		low: 'Negative values encourage staying on the same words.',
 		high: 'Positive values push towards new words and topics.',
-		typical: '0–0.7'
+		typical: '0–0.7',
+		fixes: 'Stuck on one topic: raise it. Drifting off topic or dropping names: lower it.'
 	},
 	seed: {
 		what: 'Starts the random number generator. The same seed, model, prompt and settings give the same text, bit for bit.',
@@ -77,18 +85,24 @@ export const PARAM_HELP: Record<SettingKey, ParamHelp> = {
 		what: 'The most tokens a run may generate. It also ends when the model emits its end token, a stop sequence appears, or the context is full.',
 		low: 'Short answers, quick runs.',
 		high: 'Long stories; the context window is the hard limit.',
-		typical: '256'
+		typical: '256',
+		fixes:
+			'Text cut off mid-sentence (finish reason "max tokens"): raise it. Runs that go on too long: lower it or add a stop sequence.'
 	},
 	contextLength: {
 		what: 'The context window: how many tokens (prompt plus output) the model sees at once. Applied when the model is loaded.',
 		low: 'Uses less memory; long prompts may not fit.',
 		high: 'Up to what the model was trained with; more memory.',
-		typical: 'The model’s own length, capped at 4096.'
+		typical: 'The model’s own length, capped at 4096.',
+		fixes:
+			'"Context full" before the answer ends, or a forgotten start of a long chat: raise it. Out of memory while loading: lower it.'
 	},
 	stop: {
 		what: 'Texts that end the run as soon as they appear; they are not part of the output. One per line.',
 		low: 'None: the run ends on the end token or the token limit.',
 		high: 'Up to 16.',
-		typical: 'A blank line, or "User:" in a transcript.'
+		typical: 'A blank line, or "User:" in a transcript.',
+		fixes:
+			'The model writes the user’s next turn too: add "User:" (or the speaker’s name). It stops too early: remove a stop that also occurs inside answers.'
 	}
 };
