@@ -167,10 +167,7 @@ export class CompareState {
 			void this.recording?.end();
 			this.recording = undefined;
 			// Lanes on other models leave the worker with another model: load the user's back.
-			if (originalModel && (p.modelId !== originalModel || !p.model)) {
-				p.selectModel(originalModel);
-				await p.loadSelected();
-			}
+			if (originalModel) await p.useModel(originalModel);
 			this.running = false;
 		}
 	}
@@ -187,11 +184,7 @@ export class CompareState {
 
 	private async runOnModel(modelId: string, specs: LaneSpec[]): Promise<void> {
 		const p = this.playground;
-		if (p.modelId !== modelId || !p.model) {
-			p.selectModel(modelId);
-			await p.loadSelected();
-		}
-		const model = p.model;
+		const model = await p.useModel(modelId);
 		if (!model) {
 			for (const spec of specs) this.fail(spec.id, p.error || 'The model could not be loaded.');
 			p.error = '';

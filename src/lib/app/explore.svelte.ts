@@ -73,11 +73,6 @@ export class ExploreState {
 		return this.storedTokens === null && this.nodes.length > 0;
 	}
 
-	/** Nodes with more than one child: where the branches part. */
-	get branchPoints(): NodeView[] {
-		return this.nodes.filter((node) => node.children.length > 1);
-	}
-
 	/** The leaves of the tree: one per branch. */
 	get leaves(): NodeView[] {
 		return this.nodes.filter((node) => node.children.length === 0 && node.parent !== null);
@@ -216,15 +211,6 @@ export class ExploreState {
 		const model = p.model;
 		const params = model ? p.requestParams(model) : $state.snapshot(p.params);
 		return { ...params, seed: params.seed ?? p.seedUsed ?? randomSeed() };
-	}
-
-	reset(): void {
-		this.nodes = [];
-		this.leaf = null;
-		this.selected = null;
-		this.sources = {};
-		this.lastWhatIf = null;
-		this.storedTokens = null;
 	}
 
 	#deepestFirstBranch(): number {

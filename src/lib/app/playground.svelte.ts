@@ -434,6 +434,18 @@ export class Playground {
 		return null;
 	}
 
+	/**
+	 * Selects model `id` and loads it unless it is the one loaded. Returns the loaded model, or
+	 * null when it could not be loaded (`error` then says why).
+	 */
+	async useModel(id: string): Promise<ModelInfo | null> {
+		if (this.modelId !== id || !this.model) {
+			this.selectModel(id);
+			await this.loadSelected();
+		}
+		return this.modelId === id ? this.model : null;
+	}
+
 	private isLoaded(id: string, contextLength: number): boolean {
 		const loaded = this.loaded;
 		if (!this.model || !loaded || loaded.contextLength !== contextLength) return false;

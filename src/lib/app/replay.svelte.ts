@@ -59,12 +59,8 @@ export class Replay {
 		if (!replayable(run)) {
 			return { ...outcome, problem: 'It failed or never started, so there is nothing to check.' };
 		}
-		if (p.modelId !== run.modelId || !p.model) {
-			p.selectModel(run.modelId);
-			await p.loadSelected();
-		}
-		const model = p.model;
-		if (!model || p.modelId !== run.modelId) {
+		const model = await p.useModel(run.modelId);
+		if (!model) {
 			return { ...outcome, problem: p.error || `The model ${run.modelId} could not be loaded.` };
 		}
 		const stored = record.experiment.model;
