@@ -40,11 +40,12 @@ export class Explorer {
 
 	/** The next-token distribution after `nodeId`: held in the tree, or from the model (then held). */
 	async distributionAt(
-		nodeId: number
+		nodeId: number,
+		history: readonly number[] = this.tree.history(nodeId)
 	): Promise<{ distribution: Float32Array; source: StepSource }> {
 		const stored = this.tree.distribution(nodeId);
 		if (stored) return { distribution: stored, source: 'stored' };
-		const distribution = await this.deps.evaluate(this.tree.history(nodeId));
+		const distribution = await this.deps.evaluate(history);
 		this.tree.storeDistribution(nodeId, distribution);
 		return { distribution, source: 'model' };
 	}
@@ -67,8 +68,9 @@ export class Explorer {
 		}
 		const sampler = this.#sampler(params);
 		if (parent.checkpoint) sampler.resume(parent.checkpoint);
-		const { distribution, source } = await this.distributionAt(nodeId);
-		const sampled = sampler.sample(distribution, this.tree.history(nodeId));
+		const history = this.tree.history(nodeId);
+		const { distribution, source } = await this.distributionAt(nodeId, history);
+		const sampled = sampler.sample(distribution, history);
 		const tokenId = pick ?? sampled;
 		const node = this.tree.addChild(nodeId, tokenId, {
 			trace: sampler.lastTrace,
@@ -93,9 +95,11 @@ export class Explorer {
 		const sampler = this.#sampler(params);
 		const steps: ExploredStep[] = [];
 		let nodeId = this.tree.root.id;
+		// Grows with the path rather than being rebuilt from the tree at every step.
+		const history = this.tree.history(nodeId);
 		while (steps.length < maxSteps && !shouldStop()) {
-			const { distribution, source } = await this.distributionAt(nodeId);
-			const tokenId = sampler.sample(distribution, this.tree.history(nodeId));
+			const { distribution, source } = await this.distributionAt(nodeId, history);
+			const tokenId = sampler.sample(distribution, history);
 			const node = this.tree.addChild(nodeId, tokenId, {
 				trace: sampler.lastTrace,
 				pickedBy: 'sampler',
@@ -107,6 +111,7 @@ export class Explorer {
 			onStep(step);
 			if (node.isStop) break;
 			nodeId = node.id;
+			history.push(tokenId);
 		}
 		return steps;
 	}
