@@ -190,6 +190,16 @@ export class ExploreState {
 		}
 	}
 
+	/** A token's text, or `#id` while it is not known. */
+	pieceOf(id: number): string {
+		return this.pieces[id] ?? `#${id}`;
+	}
+
+	/** A token's text as shown in the views: newlines, spaces and empty pieces made visible. */
+	shownPiece(id: number): string {
+		return this.pieceOf(id).replace(/\n/g, '↵').replace(/ /g, '·') || '∅';
+	}
+
 	/** Fetches the text of tokens not seen yet. */
 	async loadPieces(ids: number[]): Promise<void> {
 		const missing = ids.filter((id, i) => !(id in this.pieces) && ids.indexOf(id) === i);
