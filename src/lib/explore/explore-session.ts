@@ -1,16 +1,10 @@
+import { sharedPrefixLength } from '#lib/compare/outputs';
 import type { Engine, ModelInfo } from '#lib/engines/types';
 import type { DecodedStep } from '#lib/generation/decode';
 import type { SamplingBackend } from '#lib/generation/types';
 import { DEFAULT_TRACE_TOP_N, type SamplingParams } from '#lib/sampling';
 import { Explorer, ExploreError, type ExploredStep } from './explorer';
 import { ExplorationTree, type NodeView } from './tree';
-
-function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
-	const length = Math.min(a.length, b.length);
-	let i = 0;
-	while (i < length && a[i] === b[i]) i++;
-	return i;
-}
 
 /**
  * Step mode and what-ifs on the loaded model, inside the worker: one exploration tree per prompt
@@ -103,7 +97,7 @@ export class ExploreSession {
 		}
 		const known = this.#context;
 		// At least the last token must go through the model to get the distribution after it.
-		const keep = known ? Math.min(commonPrefixLength(known, history), history.length - 1) : 0;
+		const keep = known ? Math.min(sharedPrefixLength([known, history]), history.length - 1) : 0;
 		// Unknown until the evaluation succeeds.
 		this.#context = null;
 		if (keep < this.engine.contextUsed) await this.engine.rollback(keep);
