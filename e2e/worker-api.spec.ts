@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
-import type { GenerateRequest, GenerationEvent, StepTrace } from '../src/lib/generation/types';
+import type { GenerateRequest, GenerationEvent } from '../src/lib/generation/types';
+import type { StepTrace } from '../src/lib/core/run';
 import type { InferenceClient } from '../src/lib/worker/client';
 import { openWithTestModel } from './fixtures';
 

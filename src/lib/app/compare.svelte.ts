@@ -4,15 +4,16 @@ import {
 	seedsAxis,
 	type LaneSpec,
 	type Parsed,
-	type SweepAxis,
-	type SweepParam
+	type SweepAxis
 } from '#lib/compare/sweep';
-import type { GenerationResult } from '#lib/generation/types';
+import { type SweepParam } from '#lib/core/experiment';
+import type { GenerationResult } from '#lib/core/run';
 import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
-import type { SessionRecord } from '#lib/storage/session-types';
+import type { SessionRecord } from '#lib/core/session';
 import { newRun, storedResult, type SessionRecording } from '#lib/storage/sessions-recording';
 import { describeError } from './errors';
-import { WEBLLM_PREFIX, type Playground } from './playground.svelte';
+import type { Playground } from './playground.svelte';
+import { webLlmModelId } from '#lib/core/model-id';
 
 /** `interrupted`: a stored lane whose page closed while it ran. */
 export type LaneStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped' | 'interrupted';
@@ -62,7 +63,7 @@ export class CompareState {
 		const p = this.playground;
 		const modelIds = [
 			...p.choices.map((c) => c.id),
-			...p.webLlmModels.map((m) => `webllm:${m.id}`)
+			...p.webLlmModels.map((m) => webLlmModelId(m.id))
 		];
 		const axes: SweepAxis[] = [];
 		for (const [param, text] of this.axisInputs()) {
@@ -76,7 +77,7 @@ export class CompareState {
 	/** Ids a model axis accepts: every model of the picker. */
 	modelIds(): string[] {
 		const p = this.playground;
-		return [...p.choices.map((c) => c.id), ...p.webLlmModels.map((m) => WEBLLM_PREFIX + m.id)];
+		return [...p.choices.map((c) => c.id), ...p.webLlmModels.map((m) => webLlmModelId(m.id))];
 	}
 
 	/** The sweep's axes as typed, for storing and sharing. */
@@ -107,7 +108,7 @@ export class CompareState {
 		const p = this.playground;
 		return (
 			p.choices.find((c) => c.id === id)?.name ??
-			p.webLlmModels.find((m) => WEBLLM_PREFIX + m.id === id)?.name ??
+			p.webLlmModels.find((m) => webLlmModelId(m.id) === id)?.name ??
 			id
 		);
 	}

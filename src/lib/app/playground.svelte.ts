@@ -1,11 +1,7 @@
-import type {
-	ChatMessage,
-	LoadProgress,
-	ModelInfo,
-	ModelSource,
-	WebLlmModel
-} from '#lib/engines/types';
-import type { GenerationResult, PromptInput, SamplingMode } from '#lib/generation/types';
+import type { ChatMessage } from '#lib/core/prompt';
+import type { EngineId, LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
+import type { GenerationResult, SamplingMode } from '#lib/core/run';
+import type { PromptInput } from '#lib/core/prompt';
 import {
 	parseCustomModel,
 	readStoredCustomModels,
@@ -23,15 +19,14 @@ import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import { applyPreset, type Preset } from '#lib/params/presets';
 import { DEFAULT_SAMPLING_PARAMS, DEFAULT_TRACE_TOP_N, type SamplingParams } from '#lib/sampling';
 import { readCustomModels, SETTING_KEYS, writeSetting } from '#lib/storage/settings';
-import type { Experiment, RunRecord, RunStatus, TokenRecord } from '#lib/storage/session-types';
+import type { Experiment } from '#lib/core/experiment';
+import type { RunRecord, RunStatus, TokenRecord } from '#lib/core/session';
 import { newRun, storedResult, type SessionRecorder } from '#lib/storage/sessions-recording';
 import { InferenceClient } from '#lib/worker/client';
+import { engineOfModelId, engineOfSource, webLlmIdOf, webLlmModelId } from '#lib/core/model-id';
 import { describeError } from './errors';
 
 export type PromptMode = 'completion' | 'chat';
-
-/** Picker ids of WebLLM models carry this prefix, so they never clash with GGUF models. */
-export const WEBLLM_PREFIX = 'webllm:';
 
 /** Parameters WebLLM's own GPU sampler cannot honour (native mode). */
 export const NATIVE_UNSUPPORTED = [
@@ -124,9 +119,8 @@ export class Playground {
 	);
 
 	/** Engine of the loaded model. */
-	get loadedEngine(): 'wllama' | 'webllm' | null {
-		if (!this.loaded) return null;
-		return this.loaded.source.kind === 'webllm' ? 'webllm' : 'wllama';
+	get loadedEngine(): EngineId | null {
+		return this.loaded ? engineOfSource(this.loaded.source) : null;
 	}
 
 	constructor(options: { wasmBaseUrl: string; threads?: number }) {
@@ -160,8 +154,7 @@ export class Playground {
 	}
 
 	get selectedWebLlm(): WebLlmModel | undefined {
-		if (!this.modelId.startsWith(WEBLLM_PREFIX)) return undefined;
-		const id = this.modelId.slice(WEBLLM_PREFIX.length);
+		const id = webLlmIdOf(this.modelId);
 		return this.webLlmModels.find((model) => model.id === id);
 	}
 
@@ -179,14 +172,14 @@ export class Playground {
 		if (!result.ok) return result.errors;
 		this.customModels = [...this.customModels, result.model];
 		void this.saveCustomModels();
-		this.selectModel(WEBLLM_PREFIX + result.model.id);
+		this.selectModel(webLlmModelId(result.model.id));
 		return {};
 	}
 
 	removeCustomModel(id: string): void {
 		this.customModels = this.customModels.filter((m) => m.id !== id);
 		void this.saveCustomModels();
-		if (this.modelId === WEBLLM_PREFIX + id) this.selectModel(TEST_MODEL_ID);
+		if (this.modelId === webLlmModelId(id)) this.selectModel(TEST_MODEL_ID);
 	}
 
 	private async saveCustomModels(): Promise<void> {
@@ -366,7 +359,7 @@ export class Playground {
 			model: {
 				id: this.modelId,
 				name: this.selectedChoice?.name ?? this.selectedWebLlm?.name ?? this.modelId,
-				engine: this.modelId.startsWith(WEBLLM_PREFIX) ? 'webllm' : 'wllama',
+				engine: engineOfModelId(this.modelId),
 				sha256: this.model?.sha256 ?? this.selectedChoice?.sha256 ?? null
 			},
 			input: snapshotOf(this.promptInput()),
@@ -407,8 +400,8 @@ export class Playground {
 		this.invalidFields = {};
 		const known =
 			this.choices.some((c) => c.id === experiment.model.id) ||
-			(experiment.model.id.startsWith(WEBLLM_PREFIX) &&
-				this.webLlmModels.some((m) => WEBLLM_PREFIX + m.id === experiment.model.id));
+			(webLlmIdOf(experiment.model.id) !== null &&
+				this.webLlmModels.some((m) => webLlmModelId(m.id) === experiment.model.id));
 		if (!known) {
 			return `The model “${experiment.model.name}” (${experiment.model.id}) is not available here; pick a model and run again.`;
 		}
@@ -450,7 +443,7 @@ export class Playground {
 		const loaded = this.loaded;
 		if (!this.model || !loaded || loaded.contextLength !== contextLength) return false;
 		const { source } = loaded;
-		if (source.kind === 'webllm') return WEBLLM_PREFIX + source.model.id === id;
+		if (source.kind === 'webllm') return webLlmModelId(source.model.id) === id;
 		return source.kind === 'url' && source.url === this.choices.find((c) => c.id === id)?.url;
 	}
 

@@ -1,5 +1,5 @@
 import { compareReplay, replayable, replayLength, type ReplayVerdict } from '#lib/compare/replay';
-import type { SessionRecord } from '#lib/storage/session-types';
+import type { SessionRecord } from '#lib/core/session';
 import { describeError } from './errors';
 import type { Playground } from './playground.svelte';
 

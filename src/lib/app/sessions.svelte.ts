@@ -1,6 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { exportFileName, exportSessions, parseSessionsFile } from '#lib/storage/session-format';
-import type { Experiment, RunRecord, SessionRecord } from '#lib/storage/session-types';
+import type { Experiment } from '#lib/core/experiment';
+import type { RunRecord, SessionRecord } from '#lib/core/session';
 import { matchesQuery, SessionStore, summarize, type SessionSummary } from '#lib/storage/sessions';
 import {
 	newSession,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS } from '#lib/sampling';
-import type { RunRecord } from '#lib/storage/session-types';
+import type { RunRecord } from '#lib/core/session';
 import { compareReplay, replayable, replayLength } from './replay';
 
 function run(ids: number[], status: RunRecord['status'] = 'done'): RunRecord {

@@ -1,4 +1,4 @@
-import type { RunRecord } from '#lib/storage/session-types';
+import type { RunRecord } from '#lib/core/session';
 import { firstDifference } from './outputs';
 
 /** How a replayed output compares with the stored one. */

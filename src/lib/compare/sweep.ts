@@ -5,18 +5,7 @@ import {
 	type SamplingParams,
 	type StageParamKey
 } from '#lib/sampling';
-
-/** What a sweep can vary: a sampling parameter, the seed, or the model. */
-export type SweepParam =
-	| 'seed'
-	| 'temperature'
-	| 'topK'
-	| 'topP'
-	| 'minP'
-	| 'repeatPenalty'
-	| 'frequencyPenalty'
-	| 'presencePenalty'
-	| 'model';
+import type { SweepParam } from '#lib/core/experiment';
 
 export const SWEEP_PARAMS: readonly { param: SweepParam; label: string; short: string }[] = [
 	{ param: 'seed', label: 'Seed', short: 'seed' },

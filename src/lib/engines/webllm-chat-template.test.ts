@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from './types';
+import type { ChatMessage } from '#lib/core/prompt';
 import { renderConversation } from './webllm-chat-template';
 import type { ConvTemplate } from './webllm-config';
 

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './types';
+import type { ChatMessage } from '#lib/core/prompt';
 import type { ConvTemplate } from './webllm-config';
 
 export class ChatTemplateError extends Error {

@@ -1,5 +1,5 @@
 import type { AppConfig, ChatOptions, ModelRecord } from '@mlc-ai/web-llm';
-import type { WebLlmModel } from './types';
+import type { WebLlmModel } from '#lib/core/model';
 
 /** WebLLM's model record for one of our WebLLM models. */
 export function webLlmModelRecord(model: WebLlmModel): ModelRecord {

@@ -1,14 +1,9 @@
 import { randomSeed, stageDefinition, type SamplingParams, type StageName } from '#lib/sampling';
 import { stageValues } from '#lib/sampling/params';
 import { VisibleText } from '#lib/generation/visible-text';
-import type {
-	FinishReason,
-	GenerateRequest,
-	GenerationEvent,
-	GenerationResult,
-	IgnoredParam
-} from '#lib/generation/types';
-import type { ModelInfo } from './types';
+import type { FinishReason, GenerationResult, IgnoredParam } from '#lib/core/run';
+import type { GenerateRequest, GenerationEvent } from '#lib/generation/types';
+import type { ModelInfo } from '#lib/core/model';
 
 /** WebLLM's sampling fields, as its OpenAI-style requests spell them. */
 export interface NativeSamplingFields {

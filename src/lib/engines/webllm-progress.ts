@@ -1,5 +1,5 @@
 import type { InitProgressReport } from '@mlc-ai/web-llm';
-import type { LoadProgress } from './types';
+import type { LoadProgress } from '#lib/core/model';
 
 const MB = 1024 * 1024;
 

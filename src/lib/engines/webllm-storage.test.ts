@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WebLlmModel } from './types';
+import type { WebLlmModel } from '#lib/core/model';
 import {
 	deleteStoredWebLlmModel,
 	listStoredWebLlmModels,

@@ -1,4 +1,4 @@
-import type { WebLlmModel } from './types';
+import type { WebLlmModel } from '#lib/core/model';
 import { deleteWebLlmCacheEntry, readWebLlmCacheEntry } from './webllm-cache';
 import { webLlmAppConfig, webLlmModelBaseUrl } from './webllm-config';
 

@@ -8,7 +8,7 @@ import {
 	validateSamplingParams,
 	type SamplingParams
 } from '#lib/sampling';
-import type { LoadProgress, ModelInfo } from './types';
+import type { LoadProgress, ModelInfo } from '#lib/core/model';
 import { ForcedTokenError } from './webllm';
 import {
 	BOS,

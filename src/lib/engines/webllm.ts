@@ -8,24 +8,14 @@ import type {
 } from '@mlc-ai/web-llm';
 import { checkNativeRequest } from '#lib/generation/native';
 import { chatMessages } from '#lib/generation/prompt';
-import type {
-	GenerateRequest,
-	GenerationEvent,
-	GenerationResult,
-	PromptInput,
-	SamplingBackend
-} from '#lib/generation/types';
+import type { GenerateRequest, GenerationEvent, SamplingBackend } from '#lib/generation/types';
+import type { GenerationResult } from '#lib/core/run';
+import type { PromptInput } from '#lib/core/prompt';
 import { GenerationRequestError, validateGenerateRequest } from '#lib/generation/validate';
 import { ContextFullError, ModelNotLoadedError, UnsupportedSourceError } from './errors';
-import type {
-	ChatMessage,
-	Engine,
-	EvaluateOptions,
-	LoadOptions,
-	ModelInfo,
-	ModelSource,
-	WebLlmModel
-} from './types';
+import type { ChatMessage } from '#lib/core/prompt';
+import type { Engine, EvaluateOptions, LoadOptions } from './types';
+import type { ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
 import { readCachedOrFetch, type FileReader } from './webllm-cache';
 import { ChatTemplateError, renderConversation } from './webllm-chat-template';
 import {

@@ -1,20 +1,15 @@
 import { Wllama, type WllamaLogger } from '@wllama/wllama/esm/index.js';
 import { loadCachedModel } from '#lib/models/cached-model';
-import { sha256OfBlob } from '#lib/storage/sha256';
+import { sha256OfBlob } from '#lib/core/sha256';
 import {
 	ContextFullError,
 	EngineCrashedError,
 	ModelNotLoadedError,
 	UnsupportedSourceError
 } from './errors';
-import type {
-	ChatMessage,
-	Engine,
-	LoadOptions,
-	ModelFileStorage,
-	ModelInfo,
-	ModelSource
-} from './types';
+import type { ChatMessage } from '#lib/core/prompt';
+import type { Engine, LoadOptions } from './types';
+import type { ModelFileStorage, ModelInfo, ModelSource } from '#lib/core/model';
 
 export interface WllamaEngineOptions {
 	/** Absolute URL of the folder holding `single-thread/wllama.wasm` and `multi-thread/wllama.wasm`. */

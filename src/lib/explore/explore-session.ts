@@ -1,5 +1,6 @@
 import { sharedPrefixLength } from '#lib/compare/outputs';
-import type { Engine, ModelInfo } from '#lib/engines/types';
+import type { Engine } from '#lib/engines/types';
+import type { ModelInfo } from '#lib/core/model';
 import type { DecodedStep } from '#lib/generation/decode';
 import type { SamplingBackend } from '#lib/generation/types';
 import { DEFAULT_TRACE_TOP_N, type SamplingParams } from '#lib/sampling';

@@ -1,14 +1,10 @@
-import type { Engine, ModelInfo } from '#lib/engines/types';
+import type { Engine } from '#lib/engines/types';
+import type { ModelInfo } from '#lib/core/model';
 import type { SamplingParams } from '#lib/sampling';
 import { RunStatistics } from './run-statistics';
 import { VisibleText } from './visible-text';
-import type {
-	FinishReason,
-	GenerateRequest,
-	GenerationEvent,
-	GenerationResult,
-	SamplingBackend
-} from './types';
+import type { FinishReason, GenerationResult } from '#lib/core/run';
+import type { GenerateRequest, GenerationEvent, SamplingBackend } from './types';
 
 /** What one run (a single generation or one lane) needs besides the prompt. */
 export type RunSettings = Pick<

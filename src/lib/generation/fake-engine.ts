@@ -1,4 +1,6 @@
-import type { ChatMessage, Engine, ModelInfo } from '#lib/engines/types';
+import type { ChatMessage } from '#lib/core/prompt';
+import type { Engine } from '#lib/engines/types';
+import type { ModelInfo } from '#lib/core/model';
 
 /**
  * A deterministic stand-in engine for tests: tokens 0–255 are single bytes, 256 is BOS and 257

@@ -1,7 +1,9 @@
-import type { Engine, ModelInfo } from '#lib/engines/types';
+import type { Engine } from '#lib/engines/types';
+import type { ModelInfo } from '#lib/core/model';
 import { decode, SamplingRun, type DecodedStep } from './decode';
 import { preparePrompt, prefill } from './prefill';
-import type { GenerateRequest, GenerationEvent, GenerationResult, SamplingBackend } from './types';
+import type { GenerateRequest, GenerationEvent, SamplingBackend } from './types';
+import type { GenerationResult } from '#lib/core/run';
 import { validateGenerateRequest } from './validate';
 
 export interface GenerateDeps {

@@ -5,7 +5,6 @@ import { preparePrompt, prefill } from './prefill';
 import type {
 	GenerateRequest,
 	GenerationEvent,
-	GenerationResult,
 	LaneError,
 	LaneEvent,
 	LaneOutcome,
@@ -13,6 +12,7 @@ import type {
 	LanesRequest,
 	LanesResult
 } from './types';
+import type { GenerationResult } from '#lib/core/run';
 import { validateLane, validateLanesRequest } from './validate';
 
 export type { LaneError, LaneEvent, LaneOutcome, LaneSpec, LanesRequest, LanesResult };

@@ -1,5 +1,6 @@
 import type { Engine } from '#lib/engines/types';
-import type { GenerateRequest, GenerationEvent, GenerationResult, SamplingBackend } from './types';
+import type { GenerateRequest, GenerationEvent, SamplingBackend } from './types';
+import type { GenerationResult } from '#lib/core/run';
 import { GenerationRequestError } from './validate';
 
 /** An engine with a sampler of its own that can run a whole generation (native mode). */

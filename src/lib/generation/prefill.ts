@@ -1,6 +1,7 @@
-import type { Engine, ModelInfo } from '#lib/engines/types';
+import type { Engine } from '#lib/engines/types';
+import type { ModelInfo } from '#lib/core/model';
 import { promptTokens } from './prompt';
-import type { PromptInput } from './types';
+import type { PromptInput } from '#lib/core/prompt';
 import { GenerationRequestError } from './validate';
 
 /** The prompt's token ids, refused when empty or when it leaves no room in the context. */

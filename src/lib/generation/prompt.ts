@@ -1,5 +1,7 @@
-import type { ChatMessage, Engine, ModelInfo } from '#lib/engines/types';
-import type { PromptInput } from './types';
+import type { ChatMessage } from '#lib/core/prompt';
+import type { Engine } from '#lib/engines/types';
+import type { ModelInfo } from '#lib/core/model';
+import type { PromptInput } from '#lib/core/prompt';
 
 /** The conversation handed to the chat template: the system prompt first, when there is one. */
 export function chatMessages(input: Extract<PromptInput, { mode: 'chat' }>): ChatMessage[] {

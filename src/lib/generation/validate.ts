@@ -1,13 +1,13 @@
-import type { ModelInfo } from '#lib/engines/types';
+import type { ModelInfo } from '#lib/core/model';
 import type { SamplingParams } from '#lib/sampling';
 import {
 	MAX_LANES,
 	type GenerateRequest,
 	type LaneSpec,
 	type LanesRequest,
-	type PromptInput,
 	type SamplingBackend
 } from './types';
+import { type PromptInput } from '#lib/core/prompt';
 
 /** A request field outside its allowed values; shaped like the sampler's validation error. */
 export class GenerationRequestError extends Error {

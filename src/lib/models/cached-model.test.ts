@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { createHash, randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { LoadProgress } from '#lib/engines/types';
+import type { LoadProgress } from '#lib/core/model';
 import { openPlaygroundDb, type PlaygroundDb } from '#lib/storage/db';
 import { listModelFiles } from '#lib/storage/model-files';
 import { loadCachedModel, type CachedModelOptions } from './cached-model';

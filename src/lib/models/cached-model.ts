@@ -1,4 +1,4 @@
-import type { LoadProgress, ModelFileStorage } from '#lib/engines/types';
+import type { LoadProgress, ModelFileStorage } from '#lib/core/model';
 import { playgroundDb, type PlaygroundDb } from '#lib/storage/db';
 import {
 	deleteModelFile,
@@ -7,7 +7,7 @@ import {
 	touchModelFile,
 	type ReadModelFileResult
 } from '#lib/storage/model-files';
-import { Sha256 } from '#lib/storage/sha256';
+import { Sha256 } from '#lib/core/sha256';
 import { fetchModelBlob } from './fetch-model';
 
 /** A downloaded file's sha256 is not the one the catalogue expects: a wrong or altered file. */

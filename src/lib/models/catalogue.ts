@@ -1,4 +1,4 @@
-import type { EngineId } from '#lib/engines/types';
+import type { EngineId } from '#lib/core/model';
 
 export interface CatalogueEntry {
 	/** Stable id, used in URLs and storage. */

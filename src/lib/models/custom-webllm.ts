@@ -1,4 +1,4 @@
-import type { WebLlmModel } from '#lib/engines/types';
+import type { WebLlmModel } from '#lib/core/model';
 import { featuresForQuantization, quantizationOf } from './webllm-catalogue';
 
 export interface CustomModelInput {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LoadProgress } from '#lib/engines/types';
+import type { LoadProgress } from '#lib/core/model';
 import { fetchModelBlob, ModelDownloadError } from './fetch-model';
 
 function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {

@@ -1,4 +1,4 @@
-import type { LoadProgress } from '#lib/engines/types';
+import type { LoadProgress } from '#lib/core/model';
 
 export class ModelDownloadError extends Error {
 	override name = 'ModelDownloadError';

@@ -1,4 +1,4 @@
-import type { WebLlmModel } from '#lib/engines/types';
+import type { WebLlmModel } from '#lib/core/model';
 
 /** A WebLLM model offered by name, with what the picker shows about it. */
 export interface WebLlmCatalogueEntry extends WebLlmModel {

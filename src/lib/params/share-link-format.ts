@@ -1,6 +1,8 @@
-import type { ChatMessage } from '#lib/engines/types';
-import type { PromptInput } from '#lib/generation/types';
-import { parseAxisValues, SWEEP_PARAMS, type SweepParam } from '#lib/compare/sweep';
+import { engineOfModelId } from '#lib/core/model-id';
+import type { ChatMessage } from '#lib/core/prompt';
+import type { PromptInput } from '#lib/core/prompt';
+import { parseAxisValues, SWEEP_PARAMS } from '#lib/compare/sweep';
+import { type SweepParam } from '#lib/core/experiment';
 import {
 	DEFAULT_SAMPLING_PARAMS,
 	describeRange,
@@ -11,7 +13,7 @@ import {
 	type SamplingParams,
 	type StageName
 } from '#lib/sampling';
-import type { Experiment } from '#lib/storage/session-types';
+import type { Experiment } from '#lib/core/experiment';
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from './fields';
 
 /**
@@ -56,7 +58,6 @@ const V1_STAGE_CODES: readonly string[] = [
 const V1_ORDER_CODE = '0123456';
 const V1_MAX_NEW_TOKENS = 256;
 const V1_CONTEXT_LENGTH = 2048;
-const WEBLLM_PREFIX = 'webllm:';
 
 const MAX_MODEL_ID_CHARS = 300;
 const MAX_STOP_SEQUENCES = 32;
@@ -105,10 +106,6 @@ interface CompactExperiment {
 	w?: [SweepParam, string][];
 }
 
-function engineOf(modelId: string): Experiment['model']['engine'] {
-	return modelId.startsWith(WEBLLM_PREFIX) ? 'webllm' : 'wllama';
-}
-
 function paramDefault(key: string): number | undefined {
 	return V1_PARAM_DEFAULTS[key] ?? PARAM_SPECS.find((spec) => spec.key === key)?.default;
 }
@@ -128,7 +125,7 @@ function orderCode(order: readonly StageName[]): string {
 export function toCompact({ experiment: x, view }: SharedExperiment): CompactExperiment {
 	const out: CompactExperiment = { v: SHARE_FORMAT_VERSION, m: x.model.id };
 	if (x.model.name !== x.model.id) out.n = x.model.name;
-	if (x.model.engine !== engineOf(x.model.id)) out.e = x.model.engine;
+	if (x.model.engine !== engineOfModelId(x.model.id)) out.e = x.model.engine;
 	if (x.model.sha256 !== null) out.h = x.model.sha256;
 	if (x.input.mode === 'completion') {
 		if (x.input.prompt !== '') out.p = x.input.prompt;
@@ -222,7 +219,7 @@ function readModel(data: Record<string, unknown>, problems: string[]): Experimen
 	return {
 		id: modelId,
 		name: (name as string | undefined) ?? modelId,
-		engine: (engine as Experiment['model']['engine'] | undefined) ?? engineOf(modelId),
+		engine: (engine as Experiment['model']['engine'] | undefined) ?? engineOfModelId(modelId),
 		sha256: (sha256 as string | undefined) ?? null
 	};
 }

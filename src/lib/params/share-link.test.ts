@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, type SamplingParams } from '#lib/sampling';
 import { paramsArbitrary } from '#lib/sampling/testing/arbitraries';
-import type { Experiment } from '#lib/storage/session-types';
+import type { Experiment } from '#lib/core/experiment';
 import { deflate, toBase64Url } from './share-link-bytes';
 import {
 	decodeShareFragment,

@@ -5,7 +5,7 @@ import {
 	type IDBPTransaction,
 	type StoreNames
 } from 'idb';
-import type { SessionRecord } from './session-types';
+import type { SessionRecord } from '#lib/core/session';
 
 /**
  * The playground's one IndexedDB database. WebLLM keeps its own weights in databases named

@@ -1,5 +1,5 @@
 import type { ModelFileRecord, PlaygroundDb } from './db';
-import { Sha256 } from './sha256';
+import { Sha256 } from '#lib/core/sha256';
 
 /** Model files are stored in pieces of this size, each written in its own transaction. */
 export const CHUNK_BYTES = 16 * 1024 * 1024;

@@ -1,12 +1,8 @@
-import type { ChatMessage } from '#lib/engines/types';
-import type {
-	FinishReason,
-	GenerationStats,
-	IgnoredParam,
-	PromptInput,
-	StepTrace
-} from '#lib/generation/types';
-import { SWEEP_PARAMS, type SweepParam } from '#lib/compare/sweep';
+import type { ChatMessage } from '#lib/core/prompt';
+import type { FinishReason, GenerationStats, IgnoredParam, StepTrace } from '#lib/core/run';
+import type { PromptInput } from '#lib/core/prompt';
+import { SWEEP_PARAMS } from '#lib/compare/sweep';
+import { type SweepParam } from '#lib/core/experiment';
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import {
 	DEFAULT_SAMPLING_PARAMS,
@@ -32,18 +28,12 @@ import {
 	string,
 	type Reader
 } from './session-format-check';
-import type {
-	Experiment,
-	ExperimentModel,
-	PrefillRecord,
-	RunRecord,
-	SessionRecord,
-	TokenRecord
-} from './session-types';
+import type { Experiment, ExperimentModel } from '#lib/core/experiment';
+import type { PrefillRecord, RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
 
 /**
  * The sessions export file, documented in docs/session-format.md. A change to the shapes in
- * session-types.ts is a new version; this reader then learns to upgrade older versions.
+ * core/session.ts is a new version; this reader then learns to upgrade older versions.
  */
 export const SESSIONS_FORMAT = 'sampling-playground-sessions';
 export const SESSIONS_FORMAT_VERSION = 1;

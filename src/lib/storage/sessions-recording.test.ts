@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { GenerationResult, StepTrace } from '#lib/generation/types';
-import type { SessionRecord } from './session-types';
+import type { GenerationResult, StepTrace } from '#lib/core/run';
+import type { SessionRecord } from '#lib/core/session';
 import {
 	defaultSessionName,
 	MAX_TRACED_TOKENS,

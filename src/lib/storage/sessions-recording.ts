@@ -1,7 +1,8 @@
-import type { GenerationResult } from '#lib/generation/types';
+import type { GenerationResult } from '#lib/core/run';
 import type { SamplingParams } from '#lib/sampling';
 import { promptText } from './sessions';
-import type { Experiment, RunRecord, SessionRecord, TokenRecord } from './session-types';
+import type { Experiment } from '#lib/core/experiment';
+import type { RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
 
 /** How long streamed tokens may wait before they are written: a reload loses at most this much. */
 export const SAVE_INTERVAL_MS = 400;

@@ -1,5 +1,6 @@
 import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
-import type { Experiment, RunRecord, SessionRecord } from './session-types';
+import type { Experiment } from '#lib/core/experiment';
+import type { RunRecord, SessionRecord } from '#lib/core/session';
 
 /** Test data: valid stored sessions, changed per test through `overrides`. */
 

@@ -1,6 +1,6 @@
-import type { PromptInput } from '#lib/generation/types';
+import type { PromptInput } from '#lib/core/prompt';
 import { playgroundDb, type PlaygroundDb } from './db';
-import type { RunRecord, RunStatus, SessionRecord } from './session-types';
+import type { RunRecord, RunStatus, SessionRecord } from '#lib/core/session';
 
 /** The `settings` key of the session open on the page, reopened after a reload. */
 export const CURRENT_SESSION_KEY = 'currentSession';

@@ -1,15 +1,15 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/engines/types';
+import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
 import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
 import type {
 	GenerateRequest,
 	GenerationEvent,
-	GenerationResult,
 	LaneEvent,
 	LanesRequest,
-	LanesResult,
-	PromptInput
+	LanesResult
 } from '#lib/generation/types';
+import type { GenerationResult } from '#lib/core/run';
+import type { PromptInput } from '#lib/core/prompt';
 import { validateGenerateRequest, validateLanesRequest } from '#lib/generation/validate';
 import { validateSamplingParams, type SamplingParams } from '#lib/sampling';
 import type { ExploredStep } from '#lib/explore/explorer';

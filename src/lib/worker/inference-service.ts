@@ -1,12 +1,7 @@
 import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
-import type {
-	Engine,
-	EngineId,
-	LoadProgress,
-	ModelInfo,
-	ModelSource,
-	WebLlmModel
-} from '#lib/engines/types';
+import type { Engine } from '#lib/engines/types';
+import { engineOfSource } from '#lib/core/model-id';
+import type { EngineId, LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
 import { ExploreSession } from '#lib/explore/explore-session';
 import type { ExploredStep } from '#lib/explore/explorer';
 import type { NodeView } from '#lib/explore/tree';
@@ -17,13 +12,13 @@ import { checkNativeRequest } from '#lib/generation/native';
 import type {
 	GenerateRequest,
 	GenerationEvent,
-	GenerationResult,
 	LaneEvent,
 	LanesRequest,
 	LanesResult,
-	PromptInput,
 	SamplingBackend
 } from '#lib/generation/types';
+import type { GenerationResult } from '#lib/core/run';
+import type { PromptInput } from '#lib/core/prompt';
 import type { SamplingParams } from '#lib/sampling';
 import type { InferenceApi, WorkerConfig, WorkerEnvironment, WorkerLoadOptions } from './protocol';
 
@@ -69,11 +64,6 @@ function notify<T>(callback: ((value: T) => unknown) | undefined, value: T): Pro
  * The inference worker's logic, free of comlink so it can be tested with a fake engine.
  * Engine work is serialized; `stop` and `cancelLoad` act at once.
  */
-/** The engine that runs models of this source kind: GGUF files on the CPU, WebLLM models on WebGPU. */
-export function engineIdFor(source: ModelSource): EngineId {
-	return source.kind === 'webllm' ? 'webllm' : 'wllama';
-}
-
 export class InferenceService implements InferenceApi {
 	#createEngine: (config: WorkerConfig, engineId: EngineId) => Engine;
 	#config: WorkerConfig | null = null;
@@ -139,7 +129,7 @@ export class InferenceService implements InferenceApi {
 		return this.#exclusive(async () => {
 			this.#model = null;
 			this.#explore = null;
-			const engine = this.#engineFor(engineIdFor(source));
+			const engine = this.#engineFor(engineOfSource(source));
 			const previous = this.#active;
 			this.#active = engine;
 			// One model at a time: free the other engine's model (and its memory) first.

@@ -1,14 +1,14 @@
 import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
-import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/engines/types';
+import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
 import type {
 	GenerateRequest,
 	GenerationEvent,
-	GenerationResult,
 	LaneEvent,
 	LanesRequest,
-	LanesResult,
-	PromptInput
+	LanesResult
 } from '#lib/generation/types';
+import type { GenerationResult } from '#lib/core/run';
+import type { PromptInput } from '#lib/core/prompt';
 import type { ExploredStep } from '#lib/explore/explorer';
 import type { NodeView } from '#lib/explore/tree';
 import type { SamplingParams } from '#lib/sampling';

@@ -1,4 +1,4 @@
-import type { WebLlmModel } from '../types';
+import type { WebLlmModel } from '#lib/core/model';
 import { WebLlmEngine, type WebLlmEngineOptions } from '../webllm';
 import type { ConvTemplate } from '../webllm-config';
 import type { GpuLike } from '../webllm-errors';

@@ -1,37 +1,11 @@
-import type { PromptInput, SamplingMode } from '#lib/generation/types';
-import type { FinishReason, GenerationStats, IgnoredParam, StepTrace } from '#lib/generation/types';
-import type { SweepParam } from '#lib/compare/sweep';
+import type { Experiment } from '#lib/core/experiment';
+import type { FinishReason, GenerationStats, IgnoredParam, StepTrace } from '#lib/core/run';
 import type { SamplingParams } from '#lib/sampling';
 
 /**
  * What is stored of runs and compares. The same shapes are the export format (see
  * `session-format.ts`), so a change here is a new format version.
  */
-
-/** The model an experiment ran on. */
-export interface ExperimentModel {
-	/** The picker's id (GGUF catalogue or local id, or `webllm:<id>`). */
-	id: string;
-	name: string;
-	engine: 'wllama' | 'webllm';
-	/** Hex sha256 of the model file, when the engine knows it. */
-	sha256: string | null;
-}
-
-/** Everything needed to run an experiment again: model, prompt, settings and lanes. */
-export interface Experiment {
-	model: ExperimentModel;
-	input: PromptInput;
-	/** The panel's parameters (the base of every lane); `seed: null` means random. */
-	params: SamplingParams;
-	maxNewTokens: number;
-	contextLength: number;
-	stopSequences: string[];
-	banEndOfText: boolean;
-	sampling: SamplingMode;
-	/** Compare only: the sweep's axes as typed, e.g. `{ param: 'seed', text: '1, 2, 3' }`. */
-	sweep?: { param: SweepParam; text: string }[];
-}
 
 /** One generated token as the run saw it. */
 export interface TokenRecord {

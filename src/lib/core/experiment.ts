@@ -1,0 +1,43 @@
+import type { EngineId } from '#lib/core/model';
+import type { PromptInput } from '#lib/core/prompt';
+import type { SamplingMode } from '#lib/core/run';
+import type { SamplingParams } from '#lib/sampling';
+
+/** An experiment: everything needed to run it again. Sessions, share links and the page speak it. */
+
+/** What a sweep can vary: a sampling parameter, the seed, or the model. */
+export type SweepParam =
+	| 'seed'
+	| 'temperature'
+	| 'topK'
+	| 'topP'
+	| 'minP'
+	| 'repeatPenalty'
+	| 'frequencyPenalty'
+	| 'presencePenalty'
+	| 'model';
+
+/** The model an experiment ran on. */
+export interface ExperimentModel {
+	/** The picker's id (GGUF catalogue or local id, or `webllm:<id>`). */
+	id: string;
+	name: string;
+	engine: EngineId;
+	/** Hex sha256 of the model file, when the engine knows it. */
+	sha256: string | null;
+}
+
+/** Everything needed to run an experiment again: model, prompt, settings and lanes. */
+export interface Experiment {
+	model: ExperimentModel;
+	input: PromptInput;
+	/** The panel's parameters (the base of every lane); `seed: null` means random. */
+	params: SamplingParams;
+	maxNewTokens: number;
+	contextLength: number;
+	stopSequences: string[];
+	banEndOfText: boolean;
+	sampling: SamplingMode;
+	/** Compare only: the sweep's axes as typed, e.g. `{ param: 'seed', text: '1, 2, 3' }`. */
+	sweep?: { param: SweepParam; text: string }[];
+}
