@@ -3,6 +3,7 @@ import prettier from 'eslint-config-prettier';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import ts from 'typescript-eslint';
+import { layersRule } from './tools/lint/layers.js';
 
 export default ts.config(
 	{ ignores: ['build/', '.svelte-kit/', 'static/wllama/', 'test-results/', 'playwright-report/'] },
@@ -14,6 +15,11 @@ export default ts.config(
 	{
 		languageOptions: { globals: { ...globals.browser, ...globals.node } },
 		rules: { 'no-undef': 'off' }
+	},
+	{
+		files: ['src/**/*.ts', 'src/**/*.svelte'],
+		plugins: { project: { rules: { layers: layersRule } } },
+		rules: { 'project/layers': 'error' }
 	},
 	{
 		files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],

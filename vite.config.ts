@@ -20,7 +20,7 @@ export default defineConfig({
 	],
 	worker: { format: 'es' },
 	test: {
-		include: ['src/**/*.test.ts'],
+		include: ['src/**/*.test.ts', 'tools/**/*.test.ts'],
 		environment: 'node'
 	}
 });
