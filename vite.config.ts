@@ -9,7 +9,7 @@ import { modelsFolder } from './tools/vite/models-folder.ts';
 // Local GGUF files served under /models/ in dev and preview; relative to the project root.
 const modelsDir = path.resolve(
 	fileURLToPath(new URL('.', import.meta.url)),
-	process.env.MODELS_DIR ?? '../shared/models'
+	process.env.MODELS_DIR ?? 'models'
 );
 
 export default defineConfig({

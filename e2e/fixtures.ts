@@ -1,6 +1,6 @@
 import { expect, type BrowserContext, type Page } from '@playwright/test';
 
-/** Greedy continuation of `Once upon a time` for 40 tokens (see ../shared/models/README.md). */
+/** Greedy continuation of `Once upon a time` for 40 tokens (see models/README.md). */
 export const ORACLE_GREEDY_40 =
 	', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
 

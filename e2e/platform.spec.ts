@@ -79,7 +79,7 @@ test('the main thread stays responsive while generating (no long task over 200 m
 
 test('a .gguf file opened from disk loads and generates the same text', async ({ page }) => {
 	await openWithTestModel(page);
-	const modelsDir = path.resolve(process.env.MODELS_DIR ?? '../shared/models');
+	const modelsDir = path.resolve(process.env.MODELS_DIR ?? 'models');
 	await page.getByTestId('model-file').setInputFiles(path.join(modelsDir, 'stories260K.gguf'));
 	await expect(page.getByTestId('model-status')).toContainText('stories260K.gguf');
 	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded');
