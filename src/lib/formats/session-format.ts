@@ -27,7 +27,7 @@ import {
 	oneOf,
 	string,
 	type Reader
-} from './session-format-check';
+} from './check';
 import type { Experiment, ExperimentModel } from '#lib/core/experiment';
 import type { PrefillRecord, RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
 

@@ -14,7 +14,7 @@ import {
 	type StageName
 } from '#lib/sampling';
 import type { Experiment } from '#lib/core/experiment';
-import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from './fields';
+import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 
 /**
  * The share link's data: an {@link Experiment} as a small JSON object with one-letter keys,
