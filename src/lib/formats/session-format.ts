@@ -1,22 +1,8 @@
-import type { ChatMessage } from '#lib/core/prompt';
 import type { FinishReason, GenerationStats, IgnoredParam, StepTrace } from '#lib/core/run';
-import type { PromptInput } from '#lib/core/prompt';
-import { SWEEP_PARAMS } from '#lib/compare/sweep';
-import { type SweepParam } from '#lib/core/experiment';
-import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
-import {
-	DEFAULT_SAMPLING_PARAMS,
-	MAX_SEED,
-	SamplingValidationError,
-	STAGE_NAMES,
-	validateSamplingParams,
-	type CandidateTrace,
-	type SamplingParams,
-	type StageTrace
-} from '#lib/sampling';
+import type { PrefillRecord, RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
+import { MAX_SEED, type CandidateTrace, type StageName, type StageTrace } from '#lib/sampling';
 import {
 	array,
-	at,
 	boolean,
 	describeValue,
 	isPlainObject,
@@ -28,12 +14,19 @@ import {
 	string,
 	type Reader
 } from './check';
-import type { Experiment, ExperimentModel } from '#lib/core/experiment';
-import type { PrefillRecord, RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
+import { experimentReader } from './experiment';
+import {
+	SAMPLER_REGISTRY,
+	samplingParamsReader,
+	stageNamesOf,
+	type StageRegistry
+} from './sampling-params';
 
 /**
- * The sessions export file, documented in docs/session-format.md. A change to the shapes in
- * core/session.ts is a new version; this reader then learns to upgrade older versions.
+ * The sessions export file, documented in docs/session-format.md: its writer, and its reader,
+ * which checks a session's experiment with the experiment reader (experiment.ts) that share links
+ * use too. The page's sessions state calls it. A change to the shapes in core/session.ts is a new
+ * version; this reader then learns to upgrade older versions.
  */
 export const SESSIONS_FORMAT = 'sampling-playground-sessions';
 export const SESSIONS_FORMAT_VERSION = 1;
@@ -79,9 +72,13 @@ export type ParsedSessions =
 
 /**
  * Reads an export file and checks all of it: JSON syntax, format and version, then every field
- * of every session. Returns the sessions, or every problem found, each with its path.
+ * of every session. Returns the sessions, or every problem found, each with its path. `registry`
+ * is the stages whose parameters and trace names the file may hold.
  */
-export function parseSessionsFile(text: string): ParsedSessions {
+export function parseSessionsFile(
+	text: string,
+	registry: StageRegistry = SAMPLER_REGISTRY
+): ParsedSessions {
 	let json: unknown;
 	try {
 		json = JSON.parse(text);
@@ -92,7 +89,7 @@ export function parseSessionsFile(text: string): ParsedSessions {
 	const header = checkHeader(json);
 	if (header) return { ok: false, problems: [header] };
 	const problems: string[] = [];
-	const file = readFile(json, '', problems);
+	const file = sessionsFileReader(registry)(json, '', problems);
 	if (problems.length > 0) return { ok: false, problems };
 	return { ok: true, sessions: file.sessions };
 }
@@ -114,7 +111,6 @@ function checkHeader(json: unknown): string | null {
 }
 
 const nonEmpty = string({ nonEmpty: true });
-const sha256 = string({ pattern: /^[0-9a-f]{64}$/, what: '64 lowercase hex digits' });
 const isoDate: Reader<string> = (value, path, problems) => {
 	if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
 		must(problems, path, 'a date like "2025-01-31T12:00:00.000Z"', value);
@@ -126,118 +122,35 @@ const nonNegative = number({ min: 0 });
 const probability = number({ min: 0, max: 1 });
 const count = number({ integer: true, min: 0 });
 
-/**
- * The sampler's own validation, one field at a time (the others at their defaults) so that every
- * bad field is reported, not just the first.
- */
-const params: Reader<SamplingParams> = (value, path, problems) => {
-	if (!isPlainObject(value)) {
-		must(problems, path, 'an object of sampling parameters', value);
-		return value as SamplingParams;
-	}
-	const defaults: Record<string, unknown> = { ...DEFAULT_SAMPLING_PARAMS };
-	for (const key of new Set([...Object.keys(defaults), ...Object.keys(value)])) {
-		if (!(key in value)) {
-			problems.push(`${at(path, key)}: is missing`);
-			continue;
-		}
-		try {
-			validateSamplingParams({ ...defaults, [key]: value[key] });
-		} catch (error) {
-			if (!(error instanceof SamplingValidationError)) throw error;
-			must(problems, at(path, error.field), error.allowed, error.value);
-		}
-	}
-	return value as SamplingParams;
-};
-
-const model = object<ExperimentModel>({
-	id: nonEmpty,
-	name: string(),
-	engine: oneOf(['wllama', 'webllm']),
-	sha256: nullable(sha256)
-});
-
-const message = object<ChatMessage>({
-	role: oneOf(['system', 'user', 'assistant']),
-	content: string()
-});
-
-const completionInput = object<{ mode: 'completion'; prompt: string }>({
-	mode: oneOf(['completion']),
-	prompt: string()
-});
-const chatInput = object<{ mode: 'chat'; systemPrompt?: string; messages: ChatMessage[] }>(
-	{ mode: oneOf(['chat']), systemPrompt: string(), messages: array(message) },
-	{ optional: ['systemPrompt'] }
-);
-const promptInput: Reader<PromptInput> = (value, path, problems) => {
-	const mode = isPlainObject(value) ? value.mode : undefined;
-	if (mode === 'chat') return chatInput(value, path, problems);
-	if (mode === 'completion') return completionInput(value, path, problems);
-	if (!isPlainObject(value)) must(problems, path, 'an object', value);
-	else must(problems, `${path}.mode`, 'one of "completion", "chat"', mode);
-	return value as PromptInput;
-};
-
-const sweepAxis = object<{ param: SweepParam; text: string }>({
-	param: oneOf(SWEEP_PARAMS.map((p) => p.param)),
-	text: nonEmpty
-});
-
-const experiment = object<Experiment>(
-	{
-		model,
-		input: promptInput,
-		params,
-		maxNewTokens: number({
-			integer: true,
-			min: MAX_NEW_TOKENS_SPEC.min,
-			max: MAX_NEW_TOKENS_SPEC.max as number
-		}),
-		contextLength: number({
-			integer: true,
-			min: CONTEXT_LENGTH_SPEC.min,
-			max: CONTEXT_LENGTH_SPEC.max as number
-		}),
-		stopSequences: array(nonEmpty),
-		banEndOfText: boolean,
-		sampling: oneOf(['exact', 'native']),
-		sweep: array(sweepAxis, { min: 1, max: 2 })
-	},
-	{ optional: ['sweep'] }
-);
-
-const candidate = object<CandidateTrace>({
-	id: count,
-	logit: number({ infinite: true }),
-	rawProbability: probability,
-	probabilities: array(nullable(probability)),
-	removedBy: nullable(oneOf(STAGE_NAMES))
-});
-
-const stageTrace = object<StageTrace>({
-	name: oneOf(STAGE_NAMES),
-	skipped: boolean,
-	survivors: count,
-	massRemoved: probability,
-	entropy: number(),
-	keptBestOnly: boolean
-});
-
-const trace = object<StepTrace>({
-	step: count,
-	distribution: oneOf(['logits', 'logprobs']),
-	candidates: array(candidate),
-	stages: array(stageTrace),
-	u: nullable(number({ min: 0, max: 1 })),
-	chosenId: count,
-	chosenProbability: probability,
-	entropyBefore: number(),
-	entropyAfter: number()
-});
-
-const token = object<TokenRecord>({ id: count, piece: string(), trace }, { optional: ['trace'] });
+/** A step's trace; `stage` reads the names of the stages the trace may mention. */
+function traceReader(stage: Reader<StageName>): Reader<StepTrace> {
+	const candidate = object<CandidateTrace>({
+		id: count,
+		logit: number({ infinite: true }),
+		rawProbability: probability,
+		probabilities: array(nullable(probability)),
+		removedBy: nullable(stage)
+	});
+	const stageTrace = object<StageTrace>({
+		name: stage,
+		skipped: boolean,
+		survivors: count,
+		massRemoved: probability,
+		entropy: number(),
+		keptBestOnly: boolean
+	});
+	return object<StepTrace>({
+		step: count,
+		distribution: oneOf(['logits', 'logprobs']),
+		candidates: array(candidate),
+		stages: array(stageTrace),
+		u: nullable(number({ min: 0, max: 1 })),
+		chosenId: count,
+		chosenProbability: probability,
+		entropyBefore: number(),
+		entropyAfter: number()
+	});
+}
 
 const stats = object<GenerationStats>({
 	promptTokens: count,
@@ -260,85 +173,97 @@ const FINISH_REASONS = [
 	'stopped'
 ] as const satisfies readonly FinishReason[];
 
-const runFields = object<RunRecord>({
-	id: nonEmpty,
-	label: string(),
-	modelId: nonEmpty,
-	params,
-	seed: nullable(number({ integer: true, min: 0, max: MAX_SEED })),
-	text: string(),
-	tokens: array(token),
-	status: oneOf(['running', 'done', 'stopped', 'failed', 'interrupted']),
-	finishReason: nullable(oneOf(FINISH_REASONS)),
-	stopSequence: nullable(string()),
-	stats: nullable(stats),
-	ignoredParams: array(ignoredParam),
-	ranOn: string(),
-	error: nullable(string())
-});
-
 /** The fields' types, then what a run's status says about the rest. */
-const run: Reader<RunRecord> = (value, path, problems) => {
-	const before = problems.length;
-	const record = runFields(value, path, problems);
-	if (problems.length > before) return record;
-	if (record.status === 'done') {
-		if (record.finishReason === null || record.finishReason === 'stopped') {
-			must(
-				problems,
-				`${path}.finishReason`,
-				'how a "done" run ended (not null or "stopped")',
-				record.finishReason
-			);
+function runReader(registry: StageRegistry): Reader<RunRecord> {
+	const stage = oneOf(stageNamesOf(registry)) as Reader<StageName>;
+	const token = object<TokenRecord>(
+		{ id: count, piece: string(), trace: traceReader(stage) },
+		{ optional: ['trace'] }
+	);
+	const runFields = object<RunRecord>({
+		id: nonEmpty,
+		label: string(),
+		modelId: nonEmpty,
+		params: samplingParamsReader(registry),
+		seed: nullable(number({ integer: true, min: 0, max: MAX_SEED })),
+		text: string(),
+		tokens: array(token),
+		status: oneOf(['running', 'done', 'stopped', 'failed', 'interrupted']),
+		finishReason: nullable(oneOf(FINISH_REASONS)),
+		stopSequence: nullable(string()),
+		stats: nullable(stats),
+		ignoredParams: array(ignoredParam),
+		ranOn: string(),
+		error: nullable(string())
+	});
+	return (value, path, problems) => {
+		const before = problems.length;
+		const record = runFields(value, path, problems);
+		if (problems.length > before) return record;
+		if (record.status === 'done') {
+			if (record.finishReason === null || record.finishReason === 'stopped') {
+				must(
+					problems,
+					`${path}.finishReason`,
+					'how a "done" run ended (not null or "stopped")',
+					record.finishReason
+				);
+			}
+			if (record.stats === null)
+				must(problems, `${path}.stats`, 'the statistics of a "done" run', null);
 		}
-		if (record.stats === null)
-			must(problems, `${path}.stats`, 'the statistics of a "done" run', null);
-	}
-	if (record.status === 'failed' && record.error === null) {
-		must(problems, `${path}.error`, 'the message of a "failed" run', null);
-	}
-	return record;
-};
+		if (record.status === 'failed' && record.error === null) {
+			must(problems, `${path}.error`, 'the message of a "failed" run', null);
+		}
+		return record;
+	};
+}
 
 const prefill = object<PrefillRecord>({ evaluations: count, ms: nonNegative });
 
-const sessionFields = object<SessionRecord>({
-	id: nonEmpty,
-	name: nonEmpty,
-	kind: oneOf(['single', 'compare']),
-	createdAt: time,
-	updatedAt: time,
-	experiment,
-	runs: array(run, { min: 1, max: 16 }),
-	prefill: nullable(prefill)
-});
-
 /** The fields' types, then how they fit together (each rule once the fields it reads are sound). */
-const session: Reader<SessionRecord> = (value, path, problems) => {
-	const record = sessionFields(value, path, problems);
-	if (!isPlainObject(record)) return record;
-	const { createdAt, updatedAt, kind, runs, experiment } = record as Partial<SessionRecord>;
-	if (typeof createdAt === 'number' && typeof updatedAt === 'number' && updatedAt < createdAt) {
-		must(problems, `${path}.updatedAt`, `at or after createdAt (${createdAt})`, updatedAt);
-	}
-	if (kind === 'single' && Array.isArray(runs) && runs.length !== 1) {
-		must(problems, `${path}.runs`, 'one run for a "single" session', `${runs.length} runs`);
-	}
-	if (kind === 'compare' && isPlainObject(experiment) && experiment.sweep === undefined) {
-		problems.push(`${path}.experiment.sweep: is missing (a "compare" session needs its sweep)`);
-	}
-	const ids = Array.isArray(runs) ? runs.map((r) => (isPlainObject(r) ? r.id : undefined)) : [];
-	ids.forEach((id, i) => {
-		if (typeof id === 'string' && ids.indexOf(id) !== i) {
-			must(problems, `${path}.runs[${i}].id`, 'unique within the session', id);
-		}
+function sessionReader(registry: StageRegistry): Reader<SessionRecord> {
+	const sessionFields = object<SessionRecord>({
+		id: nonEmpty,
+		name: nonEmpty,
+		kind: oneOf(['single', 'compare']),
+		createdAt: time,
+		updatedAt: time,
+		experiment: experimentReader({ registry }),
+		runs: array(runReader(registry), { min: 1, max: 16 }),
+		prefill: nullable(prefill)
 	});
-	return record;
-};
+	return (value, path, problems) => {
+		const record = sessionFields(value, path, problems);
+		if (!isPlainObject(record)) return record;
+		const { createdAt, updatedAt, kind, runs, experiment } = record as Partial<SessionRecord>;
+		if (typeof createdAt === 'number' && typeof updatedAt === 'number' && updatedAt < createdAt) {
+			must(problems, `${path}.updatedAt`, `at or after createdAt (${createdAt})`, updatedAt);
+		}
+		if (kind === 'single' && Array.isArray(runs) && runs.length !== 1) {
+			must(problems, `${path}.runs`, 'one run for a "single" session', `${runs.length} runs`);
+		}
+		if (kind === 'compare' && isPlainObject(experiment) && experiment.sweep === undefined) {
+			problems.push(`${path}.experiment.sweep: is missing (a "compare" session needs its sweep)`);
+		}
+		const ids = Array.isArray(runs) ? runs.map((r) => (isPlainObject(r) ? r.id : undefined)) : [];
+		ids.forEach((id, i) => {
+			if (typeof id === 'string' && ids.indexOf(id) !== i) {
+				must(problems, `${path}.runs[${i}].id`, 'unique within the session', id);
+			}
+		});
+		return record;
+	};
+}
 
-const readFile = object<SessionsFile>({
-	format: oneOf([SESSIONS_FORMAT]),
-	version: oneOf([SESSIONS_FORMAT_VERSION]),
-	exportedAt: isoDate,
-	sessions: array(session)
-});
+/** The whole file, for a file whose runs used the stages of `registry`. */
+export function sessionsFileReader(
+	registry: StageRegistry = SAMPLER_REGISTRY
+): Reader<SessionsFile> {
+	return object<SessionsFile>({
+		format: oneOf([SESSIONS_FORMAT]),
+		version: oneOf([SESSIONS_FORMAT_VERSION]),
+		exportedAt: isoDate,
+		sessions: array(sessionReader(registry))
+	});
+}

@@ -1,24 +1,17 @@
+import type { Experiment, SweepParam } from '#lib/core/experiment';
 import { engineOfModelId } from '#lib/core/model-id';
 import type { ChatMessage } from '#lib/core/prompt';
-import type { PromptInput } from '#lib/core/prompt';
-import { parseAxisValues, SWEEP_PARAMS } from '#lib/compare/sweep';
-import { type SweepParam } from '#lib/core/experiment';
-import {
-	DEFAULT_SAMPLING_PARAMS,
-	describeRange,
-	PARAM_SPECS,
-	SamplingValidationError,
-	validateSamplingParams,
-	type ParamSpec,
-	type SamplingParams,
-	type StageName
-} from '#lib/sampling';
-import type { Experiment } from '#lib/core/experiment';
-import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
+import { DEFAULT_SAMPLING_PARAMS } from '#lib/sampling';
+import { isPlainObject, must } from './check';
+import { experimentReader, type ExperimentLimits } from './experiment';
+import { paramSpecsOf, SAMPLER_REGISTRY, type StageRegistry } from './sampling-params';
 
 /**
  * The share link's data: an {@link Experiment} as a small JSON object with one-letter keys,
- * leaving out every value equal to this format's defaults.
+ * leaving out every value equal to this format's defaults. Reading a link expands that compact
+ * form back into a plain experiment and checks it with the experiment reader the sessions file
+ * uses, so a bad link names its problems by the experiment's paths (`params.topP: …`). Called
+ * by share-link.ts; `registry` is the stages whose parameters a link carries.
  */
 
 export const SHARE_FORMAT_VERSION = 1;
@@ -56,31 +49,12 @@ const V1_STAGE_CODES: readonly string[] = [
 	'min-p'
 ];
 const V1_ORDER_CODE = '0123456';
+const ALL_STAGE_CODES = V1_STAGE_CODES.map((_, i) => i.toString(36)).join('');
 const V1_MAX_NEW_TOKENS = 256;
 const V1_CONTEXT_LENGTH = 2048;
 
-const MAX_MODEL_ID_CHARS = 300;
-const MAX_STOP_SEQUENCES = 32;
-const MAX_SWEEP_TEXT_CHARS = 500;
-const ROLES: readonly ChatMessage['role'][] = ['system', 'user', 'assistant'];
-const KNOWN_KEYS = new Set([
-	'v',
-	'm',
-	'n',
-	'e',
-	'h',
-	'p',
-	'c',
-	's',
-	'o',
-	'l',
-	't',
-	'x',
-	'q',
-	'b',
-	'a',
-	'w'
-]);
+/** What a link may hold at most, beyond what an experiment allows: links must stay short. */
+const LINK_LIMITS: ExperimentLimits = { modelIdChars: 300, stopSequences: 32, sweepTextChars: 500 };
 
 /** The JSON a link carries (format 1). */
 interface CompactExperiment {
@@ -106,11 +80,33 @@ interface CompactExperiment {
 	w?: [SweepParam, string][];
 }
 
-function paramDefault(key: string): number | undefined {
-	return V1_PARAM_DEFAULTS[key] ?? PARAM_SPECS.find((spec) => spec.key === key)?.default;
+const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof CompactExperiment>([
+	'v',
+	'm',
+	'n',
+	'e',
+	'h',
+	'p',
+	'c',
+	's',
+	'o',
+	'l',
+	't',
+	'x',
+	'q',
+	'b',
+	'a',
+	'w'
+]);
+
+/** Every stage parameter of `registry` at this format's defaults. */
+function paramDefaults(registry: StageRegistry): Record<string, number> {
+	return Object.fromEntries(
+		paramSpecsOf(registry).map((spec) => [spec.key, V1_PARAM_DEFAULTS[spec.key] ?? spec.default])
+	);
 }
 
-function orderCode(order: readonly StageName[]): string {
+function orderCode(order: readonly string[]): string {
 	return order
 		.map((name) => {
 			const index = V1_STAGE_CODES.indexOf(name);
@@ -122,7 +118,10 @@ function orderCode(order: readonly StageName[]): string {
 }
 
 /** The compact form of a shared experiment; the sweep is kept for the compare view only. */
-export function toCompact({ experiment: x, view }: SharedExperiment): CompactExperiment {
+export function toCompact(
+	{ experiment: x, view }: SharedExperiment,
+	registry: StageRegistry = SAMPLER_REGISTRY
+): CompactExperiment {
 	const out: CompactExperiment = { v: SHARE_FORMAT_VERSION, m: x.model.id };
 	if (x.model.name !== x.model.id) out.n = x.model.name;
 	if (x.model.engine !== engineOfModelId(x.model.id)) out.e = x.model.engine;
@@ -133,9 +132,10 @@ export function toCompact({ experiment: x, view }: SharedExperiment): CompactExp
 		out.c = { m: x.input.messages.map((message) => [message.role, message.content]) };
 		if (x.input.systemPrompt !== undefined) out.c.s = x.input.systemPrompt;
 	}
+	const params = x.params as unknown as Record<string, number>;
 	const changed: Record<string, number> = {};
-	for (const spec of PARAM_SPECS) {
-		if (x.params[spec.key] !== paramDefault(spec.key)) changed[spec.key] = x.params[spec.key];
+	for (const [key, value] of Object.entries(paramDefaults(registry))) {
+		if (params[key] !== value) changed[key] = params[key];
 	}
 	if (x.params.seed !== null) changed.seed = x.params.seed;
 	if (Object.keys(changed).length > 0) out.s = changed;
@@ -153,15 +153,15 @@ export function toCompact({ experiment: x, view }: SharedExperiment): CompactExp
 
 export type FromCompact = { ok: true; value: SharedExperiment } | { ok: false; problems: string[] };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-	typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
- * Reads and checks the compact form. Every problem found is listed, each naming its field as
- * the page shows it.
+ * Reads the compact form: expands it into an experiment, then checks that with the experiment
+ * reader. Every problem found is listed, each with its path in the experiment.
  */
-export function fromCompact(data: unknown): FromCompact {
-	if (!isRecord(data)) return { ok: false, problems: ['its data is not an experiment'] };
+export function fromCompact(
+	data: unknown,
+	registry: StageRegistry = SAMPLER_REGISTRY
+): FromCompact {
+	if (!isPlainObject(data)) return { ok: false, problems: ['its data is not an experiment'] };
 	if (data.v !== SHARE_FORMAT_VERSION) {
 		const version = typeof data.v === 'number' ? data.v : 'unknown';
 		return {
@@ -173,191 +173,110 @@ export function fromCompact(data: unknown): FromCompact {
 	}
 	const problems: string[] = [];
 	for (const key of Object.keys(data)) {
-		if (!KNOWN_KEYS.has(key)) problems.push(`it has an unknown field “${key}”`);
+		if (!KNOWN_KEYS.has(key)) problems.push(`${key}: is not a known field (remove it)`);
 	}
-	const model = readModel(data, problems);
-	const input = readInput(data, problems);
-	const params = readParams(data, problems);
-	const maxNewTokens = readInteger(data.t, V1_MAX_NEW_TOKENS, MAX_NEW_TOKENS_SPEC, problems);
-	const contextLength = readInteger(data.x, V1_CONTEXT_LENGTH, CONTEXT_LENGTH_SPEC, problems);
-	const stopSequences = readStops(data.q, problems);
-	if (data.b !== undefined && data.b !== 1) problems.push('ban end-of-text must be on or absent');
-	if (data.a !== undefined && data.a !== 'native') {
-		problems.push(`sampling mode must be exact or native; got ${JSON.stringify(data.a)}`);
-	}
-	const sweep = readSweep(data.w, problems);
-	if (problems.length > 0 || !model || !input || !params) return { ok: false, problems };
-	const experiment: Experiment = {
-		model,
-		input,
-		params,
-		maxNewTokens,
-		contextLength,
-		stopSequences,
+	const expanded = expand(data, registry, problems);
+	const experiment = experimentReader({ registry, limits: LINK_LIMITS })(expanded, '', problems);
+	if (problems.length > 0) return { ok: false, problems };
+	return { ok: true, value: { experiment, view: experiment.sweep ? 'compare' : 'single' } };
+}
+
+/**
+ * The plain experiment a compact form stands for: defaults filled in, codes and pairs spelled
+ * out. Values are passed on unchecked (the experiment reader checks them); only what has no
+ * place in an experiment (a bad stage code, a pair that is not one) is reported here, and then
+ * replaced by a harmless value so that the reader does not report it a second time.
+ */
+function expand(
+	data: Record<string, unknown>,
+	registry: StageRegistry,
+	problems: string[]
+): Record<string, unknown> {
+	const id = typeof data.m === 'string' ? data.m : '';
+	const experiment: Record<string, unknown> = {
+		model: {
+			id: data.m,
+			name: data.n ?? id,
+			engine: data.e ?? engineOfModelId(id),
+			sha256: data.h ?? null
+		},
+		input: expandInput(data, problems),
+		params: expandParams(data, registry, problems),
+		maxNewTokens: data.t ?? V1_MAX_NEW_TOKENS,
+		contextLength: data.x ?? V1_CONTEXT_LENGTH,
+		stopSequences: data.q ?? [],
 		banEndOfText: data.b === 1,
-		sampling: data.a === 'native' ? 'native' : 'exact'
+		sampling: data.a ?? 'exact'
 	};
-	if (sweep) experiment.sweep = sweep;
-	return { ok: true, value: { experiment, view: sweep ? 'compare' : 'single' } };
+	if (data.b !== undefined && data.b !== 1)
+		must(problems, 'banEndOfText', '1 (on) or absent', data.b);
+	if (data.w !== undefined) {
+		experiment.sweep = pairs(data.w, ['param', 'text'], 'sweep', problems, {
+			param: 'seed',
+			text: '1'
+		});
+	}
+	return experiment;
 }
 
-function readModel(data: Record<string, unknown>, problems: string[]): Experiment['model'] | null {
-	const { m: id, n: name, e: engine, h: sha256 } = data;
-	const before = problems.length;
-	if (typeof id !== 'string' || id === '' || id.length > MAX_MODEL_ID_CHARS) {
-		problems.push(`model id must be text of 1 to ${MAX_MODEL_ID_CHARS} characters`);
-	}
-	if (name !== undefined && typeof name !== 'string') problems.push('model name must be text');
-	if (engine !== undefined && engine !== 'wllama' && engine !== 'webllm') {
-		problems.push(`model engine must be wllama or webllm; got ${JSON.stringify(engine)}`);
-	}
-	if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))) {
-		problems.push('model sha256 must be 64 lowercase hex digits');
-	}
-	if (problems.length > before) return null;
-	const modelId = id as string;
-	return {
-		id: modelId,
-		name: (name as string | undefined) ?? modelId,
-		engine: (engine as Experiment['model']['engine'] | undefined) ?? engineOfModelId(modelId),
-		sha256: (sha256 as string | undefined) ?? null
-	};
-}
-
-function readInput(data: Record<string, unknown>, problems: string[]): PromptInput | null {
+function expandInput(data: Record<string, unknown>, problems: string[]): unknown {
 	const { p: prompt, c: chat } = data;
 	if (prompt !== undefined && chat !== undefined) {
-		problems.push('it holds both a completion prompt and a chat');
-		return null;
+		problems.push('input: must be a completion prompt or a chat, got both');
 	}
-	if (chat === undefined) {
-		if (prompt !== undefined && typeof prompt !== 'string') {
-			problems.push('prompt must be text');
-			return null;
-		}
-		return { mode: 'completion', prompt: prompt ?? '' };
-	}
-	if (!isRecord(chat) || !Array.isArray(chat.m)) {
-		problems.push('chat must hold a list of messages');
-		return null;
-	}
-	if (chat.s !== undefined && typeof chat.s !== 'string') {
-		problems.push('system prompt must be text');
-		return null;
-	}
-	const messages: ChatMessage[] = [];
-	for (const [i, entry] of chat.m.entries()) {
-		const [role, content] = Array.isArray(entry) ? entry : [];
-		if (!ROLES.includes(role) || typeof content !== 'string' || entry.length !== 2) {
-			problems.push(`chat message ${i + 1} must be a role (system, user or assistant) and text`);
-			return null;
-		}
-		messages.push({ role, content });
-	}
-	const input: PromptInput = { mode: 'chat', messages };
+	if (chat === undefined) return { mode: 'completion', prompt: prompt ?? '' };
+	if (!isPlainObject(chat)) return chat;
+	const input: Record<string, unknown> = {
+		mode: 'chat',
+		messages: pairs(chat.m, ['role', 'content'], 'input.messages', problems, {
+			role: 'user',
+			content: ''
+		})
+	};
 	if (chat.s !== undefined) input.systemPrompt = chat.s;
 	return input;
 }
 
-function readParams(data: Record<string, unknown>, problems: string[]): SamplingParams | null {
-	const { s: changed = {}, o: order = V1_ORDER_CODE, l: logitBias = {} } = data;
-	if (!isRecord(changed)) {
-		problems.push('parameters must be a map of name to value');
-		return null;
-	}
-	if (typeof order !== 'string' || !/^[0-9a-z]*$/.test(order)) {
-		problems.push('sampler chain order must be a list of stage codes');
-		return null;
-	}
-	const stages: string[] = [];
-	for (const code of order) {
-		const name = V1_STAGE_CODES[parseInt(code, 36)];
-		if (name === undefined) {
-			problems.push(`sampler chain order has an unknown stage code “${code}”`);
-			return null;
+/** `[a, b]` entries of a list as `{ [keys[0]]: a, [keys[1]]: b }`; anything else as it is. */
+function pairs(
+	list: unknown,
+	keys: readonly [string, string],
+	path: string,
+	problems: string[],
+	harmless: Record<string, unknown>
+): unknown {
+	if (!Array.isArray(list)) return list;
+	return list.map((entry: unknown, i) => {
+		if (Array.isArray(entry) && entry.length === 2) {
+			return { [keys[0]]: entry[0], [keys[1]]: entry[1] };
 		}
-		stages.push(name);
-	}
-	const defaults = Object.fromEntries(
-		PARAM_SPECS.map((spec) => [spec.key, paramDefault(spec.key)])
-	);
-	const candidate = {
-		...defaults,
+		must(problems, `${path}[${i}]`, `a pair [${keys.join(', ')}]`, entry);
+		return harmless;
+	});
+}
+
+function expandParams(
+	data: Record<string, unknown>,
+	registry: StageRegistry,
+	problems: string[]
+): unknown {
+	const changed = data.s ?? {};
+	if (!isPlainObject(changed)) return changed;
+	return {
+		...paramDefaults(registry),
 		seed: DEFAULT_SAMPLING_PARAMS.seed,
 		...changed,
-		order: stages,
-		logitBias
+		order: expandOrder(data.o ?? V1_ORDER_CODE, problems),
+		logitBias: data.l ?? {}
 	};
-	try {
-		return validateSamplingParams(candidate);
-	} catch (error) {
-		if (!(error instanceof SamplingValidationError)) throw error;
-		problems.push(`parameter ${error.message}`);
-		return null;
-	}
 }
 
-function readInteger(
-	value: unknown,
-	fallback: number,
-	spec: ParamSpec,
-	problems: string[]
-): number {
-	if (value === undefined) return fallback;
-	const n = value as number;
-	if (
-		typeof value !== 'number' ||
-		!Number.isInteger(n) ||
-		n < spec.min ||
-		n > (spec.max as number)
-	) {
-		problems.push(`${spec.label} must be ${describeRange(spec)}; got ${JSON.stringify(value)}`);
-		return fallback;
+function expandOrder(code: unknown, problems: string[]): string[] {
+	if (typeof code === 'string' && /^[0-9a-z]*$/.test(code)) {
+		const names = [...code].map((c) => V1_STAGE_CODES[parseInt(c, 36)]);
+		// A stage the registry lacks is left to the experiment reader, which names it.
+		if (names.every((name) => name !== undefined)) return names;
 	}
-	return n;
-}
-
-function readStops(value: unknown, problems: string[]): string[] {
-	if (value === undefined) return [];
-	if (!Array.isArray(value) || value.length > MAX_STOP_SEQUENCES) {
-		problems.push(`stop sequences must be a list of at most ${MAX_STOP_SEQUENCES} texts`);
-		return [];
-	}
-	for (const [i, stop] of value.entries()) {
-		// The page keeps stop sequences one per line, so a line break could not be shown.
-		if (typeof stop !== 'string' || stop === '' || stop.includes('\n')) {
-			problems.push(`stop sequence ${i + 1} must be a non-empty text on one line`);
-			return [];
-		}
-	}
-	return value as string[];
-}
-
-function readSweep(value: unknown, problems: string[]): Experiment['sweep'] | undefined {
-	if (value === undefined) return undefined;
-	if (!Array.isArray(value) || value.length < 1 || value.length > 2) {
-		problems.push('the sweep must have one or two parameters');
-		return undefined;
-	}
-	const axes: NonNullable<Experiment['sweep']> = [];
-	for (const [i, entry] of value.entries()) {
-		const [param, text] = Array.isArray(entry) ? entry : [];
-		const known = SWEEP_PARAMS.find((option) => option.param === param);
-		if (!known || typeof text !== 'string' || text.length > MAX_SWEEP_TEXT_CHARS) {
-			problems.push(
-				`sweep parameter ${i + 1} must be one of ${SWEEP_PARAMS.map((o) => o.param).join(', ')} with its values as text`
-			);
-			return undefined;
-		}
-		// Model ids are checked by the compare view against the models this page offers.
-		if (known.param !== 'model') {
-			const values = parseAxisValues(known.param, text);
-			if (!values.ok) {
-				problems.push(`sweep ${values.message}`);
-				return undefined;
-			}
-		}
-		axes.push({ param: known.param, text });
-	}
-	return axes;
+	must(problems, 'params.order', `stage codes from "${ALL_STAGE_CODES}"`, code);
+	return [];
 }
