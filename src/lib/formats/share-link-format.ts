@@ -25,31 +25,30 @@ export interface SharedExperiment {
 }
 
 /**
- * The defaults of format 1, frozen: a link keeps its meaning when the app's own defaults change.
- * Parameters of stages added later fall back to the app's defaults (no old link sets them).
+ * Every stage a link can name, by its code (its index here, in base 36), with the defaults of
+ * its parameters that links leave out. Frozen: a link keeps its meaning when the app's own
+ * defaults change. Append a new stage with its defaults of the day, never reorder (old links
+ * index this list); a parameter missing here falls back to the app's default.
  */
-const V1_PARAM_DEFAULTS: Readonly<Record<string, number>> = {
-	temperature: 0.8,
-	topK: 40,
-	topP: 0.95,
-	minP: 0.05,
-	repeatPenalty: 1,
-	repeatLastN: 64,
-	frequencyPenalty: 0,
-	presencePenalty: 0
-};
-/** One character per stage; append new stages, never reorder (old links index this list). */
-const V1_STAGE_CODES: readonly string[] = [
-	'logit-bias',
-	'repetition-penalty',
-	'frequency-presence',
-	'temperature',
-	'top-k',
-	'top-p',
-	'min-p'
+const LINK_STAGES: readonly (readonly [
+	stage: string,
+	defaults: Readonly<Record<string, number>>
+])[] = [
+	['logit-bias', {}],
+	['repetition-penalty', { repeatPenalty: 1, repeatLastN: 64 }],
+	['frequency-presence', { frequencyPenalty: 0, presencePenalty: 0 }],
+	['temperature', { temperature: 0.8 }],
+	['top-k', { topK: 40 }],
+	['top-p', { topP: 0.95 }],
+	['min-p', { minP: 0.05 }]
 ];
+const STAGE_CODES: readonly string[] = LINK_STAGES.map(([stage]) => stage);
+const FROZEN_PARAM_DEFAULTS: Readonly<Record<string, number>> = Object.assign(
+	{},
+	...LINK_STAGES.map(([, defaults]) => defaults)
+);
 const V1_ORDER_CODE = '0123456';
-const ALL_STAGE_CODES = V1_STAGE_CODES.map((_, i) => i.toString(36)).join('');
+const ALL_STAGE_CODES = STAGE_CODES.map((_, i) => i.toString(36)).join('');
 const V1_MAX_NEW_TOKENS = 256;
 const V1_CONTEXT_LENGTH = 2048;
 
@@ -69,7 +68,7 @@ interface CompactExperiment {
 	c?: { s?: string; m: [ChatMessage['role'], string][] };
 	/** Parameters that differ from the format's defaults, by their SamplingParams key. */
 	s?: Record<string, number>;
-	/** Stage order as codes of {@link V1_STAGE_CODES}. */
+	/** Stage order as codes of {@link LINK_STAGES}. */
 	o?: string;
 	l?: Record<string, number>;
 	t?: number;
@@ -102,16 +101,19 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof CompactExperiment>([
 /** Every stage parameter of `registry` at this format's defaults. */
 function paramDefaults(registry: StageRegistry): Record<string, number> {
 	return Object.fromEntries(
-		paramSpecsOf(registry).map((spec) => [spec.key, V1_PARAM_DEFAULTS[spec.key] ?? spec.default])
+		paramSpecsOf(registry).map((spec) => [
+			spec.key,
+			FROZEN_PARAM_DEFAULTS[spec.key] ?? spec.default
+		])
 	);
 }
 
 function orderCode(order: readonly string[]): string {
 	return order
 		.map((name) => {
-			const index = V1_STAGE_CODES.indexOf(name);
+			const index = STAGE_CODES.indexOf(name);
 			if (index < 0)
-				throw new Error(`Stage ${name} has no share-link code; add it to V1_STAGE_CODES.`);
+				throw new Error(`Stage ${name} has no share-link code; add it to LINK_STAGES.`);
 			return index.toString(36);
 		})
 		.join('');
@@ -181,6 +183,11 @@ export function fromCompact(
 	return { ok: true, value: { experiment, view: experiment.sweep ? 'compare' : 'single' } };
 }
 
+/** A field the link left out takes the format's default; `null` stays, for the reader to judge. */
+function orDefault(value: unknown, fallback: unknown): unknown {
+	return value === undefined ? fallback : value;
+}
+
 /**
  * The plain experiment a compact form stands for: defaults filled in, codes and pairs spelled
  * out. Values are passed on unchecked (the experiment reader checks them); only what has no
@@ -196,17 +203,17 @@ function expand(
 	const experiment: Record<string, unknown> = {
 		model: {
 			id: data.m,
-			name: data.n ?? id,
-			engine: data.e ?? engineOfModelId(id),
-			sha256: data.h ?? null
+			name: orDefault(data.n, id),
+			engine: orDefault(data.e, engineOfModelId(id)),
+			sha256: orDefault(data.h, null)
 		},
 		input: expandInput(data, problems),
 		params: expandParams(data, registry, problems),
-		maxNewTokens: data.t ?? V1_MAX_NEW_TOKENS,
-		contextLength: data.x ?? V1_CONTEXT_LENGTH,
-		stopSequences: data.q ?? [],
+		maxNewTokens: orDefault(data.t, V1_MAX_NEW_TOKENS),
+		contextLength: orDefault(data.x, V1_CONTEXT_LENGTH),
+		stopSequences: orDefault(data.q, []),
 		banEndOfText: data.b === 1,
-		sampling: data.a ?? 'exact'
+		sampling: orDefault(data.a, 'exact')
 	};
 	if (data.b !== undefined && data.b !== 1)
 		must(problems, 'banEndOfText', '1 (on) or absent', data.b);
@@ -224,7 +231,7 @@ function expandInput(data: Record<string, unknown>, problems: string[]): unknown
 	if (prompt !== undefined && chat !== undefined) {
 		problems.push('input: must be a completion prompt or a chat, got both');
 	}
-	if (chat === undefined) return { mode: 'completion', prompt: prompt ?? '' };
+	if (chat === undefined) return { mode: 'completion', prompt: orDefault(prompt, '') };
 	if (!isPlainObject(chat)) return chat;
 	const input: Record<string, unknown> = {
 		mode: 'chat',
@@ -237,7 +244,10 @@ function expandInput(data: Record<string, unknown>, problems: string[]): unknown
 	return input;
 }
 
-/** `[a, b]` entries of a list as `{ [keys[0]]: a, [keys[1]]: b }`; anything else as it is. */
+/**
+ * The `[a, b]` entries of a list as `{ [keys[0]]: a, [keys[1]]: b }`; any other entry is a
+ * problem. Not a list at all is left to the reader.
+ */
 function pairs(
 	list: unknown,
 	keys: readonly [string, string],
@@ -260,20 +270,20 @@ function expandParams(
 	registry: StageRegistry,
 	problems: string[]
 ): unknown {
-	const changed = data.s ?? {};
+	const changed = orDefault(data.s, {});
 	if (!isPlainObject(changed)) return changed;
 	return {
 		...paramDefaults(registry),
 		seed: DEFAULT_SAMPLING_PARAMS.seed,
 		...changed,
-		order: expandOrder(data.o ?? V1_ORDER_CODE, problems),
-		logitBias: data.l ?? {}
+		order: expandOrder(orDefault(data.o, V1_ORDER_CODE), problems),
+		logitBias: orDefault(data.l, {})
 	};
 }
 
 function expandOrder(code: unknown, problems: string[]): string[] {
 	if (typeof code === 'string' && /^[0-9a-z]*$/.test(code)) {
-		const names = [...code].map((c) => V1_STAGE_CODES[parseInt(c, 36)]);
+		const names = [...code].map((c) => STAGE_CODES[parseInt(c, 36)]);
 		// A stage the registry lacks is left to the experiment reader, which names it.
 		if (names.every((name) => name !== undefined)) return names;
 	}

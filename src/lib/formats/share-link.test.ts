@@ -170,6 +170,38 @@ describe('share links', () => {
 		expect(compare.ok && compare.value).toEqual({ experiment, view: 'compare' });
 	});
 
+	it('read a format-1 link with its frozen defaults and stage codes', async () => {
+		const link = { v: 1, m: 'stories260k', p: 'Hi', s: { topK: 5 }, o: '436', q: ['.'] };
+		expect(await decodeShareFragment(await fragmentOf(link))).toEqual({
+			ok: true,
+			value: {
+				view: 'single',
+				experiment: {
+					model: { id: 'stories260k', name: 'stories260k', engine: 'wllama', sha256: null },
+					input: { mode: 'completion', prompt: 'Hi' },
+					params: {
+						temperature: 0.8,
+						topK: 5,
+						topP: 0.95,
+						minP: 0.05,
+						repeatPenalty: 1,
+						repeatLastN: 64,
+						frequencyPenalty: 0,
+						presencePenalty: 0,
+						logitBias: {},
+						seed: null,
+						order: ['top-k', 'temperature', 'min-p']
+					},
+					maxNewTokens: 256,
+					contextLength: 2048,
+					stopSequences: ['.'],
+					banEndOfText: false,
+					sampling: 'exact'
+				}
+			}
+		});
+	});
+
 	it('refuse an experiment too big for a link', async () => {
 		let state = 1;
 		const random = Array.from({ length: 40_000 }, () => {
@@ -260,6 +292,17 @@ describe('bad share links say what is wrong', () => {
 			[
 				{ w: [['temperature', '1, 9']] },
 				/sweep\[0\]\.text: must be Temperature values \(9 is not allowed.*\), got "1, 9"/
+			],
+			[
+				{ p: undefined, c: { m: [['user']] } },
+				/input\.messages\[0\]: must be a pair \[role, content\], got \["user"\]/
+			],
+			[{ w: ['seed'] }, /sweep\[0\]: must be a pair \[param, text\], got "seed"/],
+			[{ m: 'x'.repeat(301) }, /model\.id: must be a non-empty string of at most 300 characters/],
+			[{ q: Array(33).fill('.') }, /stopSequences: must be a list of at most 32, got "33 entries"/],
+			[
+				{ w: [['seed', '1,'.repeat(250) + '1']] },
+				/sweep\[0\]\.text: must be a non-empty string of at most 500 characters/
 			]
 		];
 		for (const [change, expected] of cases) {
