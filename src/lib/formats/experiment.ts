@@ -36,10 +36,10 @@ export interface ExperimentRules {
 	limits?: ExperimentLimits;
 }
 
-export const MODEL_ENGINES = ['wllama', 'webllm'] as const;
-export const SAMPLING_MODES = ['exact', 'native'] as const;
+const MODEL_ENGINES = ['wllama', 'webllm'] as const;
+const SAMPLING_MODES = ['exact', 'native'] as const;
 
-export const sha256Hex = string({ pattern: /^[0-9a-f]{64}$/, what: '64 lowercase hex digits' });
+const sha256Hex = string({ pattern: /^[0-9a-f]{64}$/, what: '64 lowercase hex digits' });
 
 const message = object<ChatMessage>({
 	role: oneOf(['system', 'user', 'assistant']),
@@ -79,7 +79,7 @@ function sweepAxis(maxTextChars?: number): Reader<SweepAxisInput> {
 		if (!values.ok) {
 			// The parser's message starts with the axis label: "Seed: “one” is not a number; …".
 			const [label, why] = splitOnce(values.message.replace(/\.$/, ''), ': ');
-			must(problems, `${path}.text`, `${label} values (${why})`, axis.text);
+			must(problems, `${path}.text`, `${label ? `${label} ` : ''}values (${why})`, axis.text);
 		}
 		return axis;
 	};
