@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import { exportFileName, exportSessions, parseSessionsFile } from '#lib/storage/session-format';
+import { exportFileName, exportSessions, parseSessionsFile } from '#lib/formats/session-format';
 import type { Experiment } from '#lib/core/experiment';
 import type { RunRecord, SessionRecord } from '#lib/core/session';
 import { matchesQuery, SessionStore, summarize, type SessionSummary } from '#lib/storage/sessions';

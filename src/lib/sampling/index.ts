@@ -3,6 +3,7 @@ export {
 	DEFAULT_SAMPLING_PARAMS,
 	SamplingValidationError,
 	describeRange,
+	validateNumber,
 	validateSamplingParams,
 	type SamplingParams,
 	type ValidationContext

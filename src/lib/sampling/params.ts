@@ -102,7 +102,8 @@ export function describeRange(spec: ParamSpec, vocabSize?: number): string {
 	return `${kind} in ${open}${spec.min}, ${max}${close}${specials ? ` or ${specials}` : ''}`;
 }
 
-function validateNumber(spec: ParamSpec, value: unknown, vocabSize?: number): void {
+/** Throws a {@link SamplingValidationError} when `value` is not allowed by `spec`. */
+export function validateNumber(spec: ParamSpec, value: unknown, vocabSize?: number): void {
 	const fail = () => {
 		throw new SamplingValidationError(spec.key, value, describeRange(spec, vocabSize));
 	};

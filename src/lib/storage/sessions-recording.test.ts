@@ -10,7 +10,7 @@ import {
 	SessionRecording,
 	storedResult
 } from './sessions-recording';
-import { experiment, params, runRecord } from './sessions-testing';
+import { experiment, params, runRecord } from '#lib/formats/testing/sessions';
 
 /** A recording whose writes keep a copy of what each write saw. */
 function recording(save?: (record: SessionRecord) => Promise<void>) {

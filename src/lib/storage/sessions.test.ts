@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openPlaygroundDb } from './db';
 import { SessionStore, sameValue, sessionStatus } from './sessions';
-import { runRecord, session } from './sessions-testing';
+import { exportSessions, parseSessionsFile } from '#lib/formats/session-format';
+import { runRecord, session } from '#lib/formats/testing/sessions';
 
 let counter = 0;
 
@@ -133,6 +134,18 @@ describe('session store', () => {
 		expect((await store.get('new-1'))?.name).toBe('Theirs');
 		expect(await store.get('fresh')).toEqual(session({ id: 'fresh' }));
 		expect((await store.list()).length).toBe(4);
+	});
+
+	it('changes nothing in the history when a file has any problem', async () => {
+		const store = new SessionStore(() => openPlaygroundDb({ name: 'format-import-test' }));
+		await store.put(session({ id: 'mine' }));
+		const before = await store.list();
+		const file = JSON.parse(exportSessions([session(), session({ id: 'two' })]));
+		file.sessions[1].updatedAt = -5;
+		const parsed = parseSessionsFile(JSON.stringify(file));
+		expect(parsed.ok).toBe(false);
+		if (parsed.ok) await store.importSessions(parsed.sessions);
+		expect(await store.list()).toEqual(before);
 	});
 });
 

@@ -1,11 +1,15 @@
 import { deflate, fromBase64Url, inflate, toBase64Url } from './share-link-bytes';
 import { fromCompact, toCompact, type SharedExperiment } from './share-link-format';
 
+import { SAMPLER_REGISTRY, type StageRegistry } from './sampling-params';
+
 export { SHARE_FORMAT_VERSION, type SharedExperiment, type ShareView } from './share-link-format';
 
 /**
  * Share links: a whole experiment in the URL's fragment, `#x=` + base64url(deflate-raw(JSON)).
- * The fragment never reaches a server. See `share-link-format.ts` for the JSON.
+ * The fragment never reaches a server. See `share-link-format.ts` for the JSON, which is checked
+ * by the same experiment reader as the sessions file. The page opens links; the share button
+ * makes them. `registry` is the stages whose parameters a link carries (the sampler's).
  */
 
 export const SHARE_FRAGMENT_PREFIX = '#x=';
@@ -18,9 +22,10 @@ export type ShareLinkResult<T> = { ok: true; value: T } | { ok: false; message: 
 
 /** The fragment (`#x=…`) for an experiment, or why it is too big to share. */
 export async function encodeShareFragment(
-	shared: SharedExperiment
+	shared: SharedExperiment,
+	registry: StageRegistry = SAMPLER_REGISTRY
 ): Promise<ShareLinkResult<string>> {
-	const json = new TextEncoder().encode(JSON.stringify(toCompact(shared)));
+	const json = new TextEncoder().encode(JSON.stringify(toCompact(shared, registry)));
 	const data = toBase64Url(await deflate(json));
 	if (data.length > MAX_SHARE_DATA_CHARS) {
 		return {
@@ -43,7 +48,8 @@ const cannotOpen = (why: string): ShareLinkResult<never> => ({
 
 /** Reads a share-link fragment; every failure says what is wrong with the link. */
 export async function decodeShareFragment(
-	hash: string
+	hash: string,
+	registry: StageRegistry = SAMPLER_REGISTRY
 ): Promise<ShareLinkResult<SharedExperiment>> {
 	if (!isShareFragment(hash)) return cannotOpen('it does not start with #x=');
 	// Mail and chat apps sometimes percent-encode or wrap a long fragment; neither belongs in it.
@@ -72,7 +78,7 @@ export async function decodeShareFragment(
 	} catch {
 		return cannotOpen('it is damaged (its data is not valid JSON text)');
 	}
-	const result = fromCompact(parsed);
+	const result = fromCompact(parsed, registry);
 	if (!result.ok) return cannotOpen(result.problems.map((p) => p.replace(/\.$/, '')).join('; '));
 	return result;
 }

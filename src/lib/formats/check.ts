@@ -23,12 +23,16 @@ export function must(problems: string[], path: string, expected: string, value: 
 	problems.push(`${path}: must be ${expected}, got ${describeValue(value)}`);
 }
 
-export function string(options: { nonEmpty?: boolean; pattern?: RegExp; what?: string } = {}) {
-	const expected = options.what ?? (options.nonEmpty ? 'a non-empty string' : 'a string');
+export function string(
+	options: { nonEmpty?: boolean; maxLength?: number; pattern?: RegExp; what?: string } = {}
+) {
+	const most = options.maxLength === undefined ? '' : ` of at most ${options.maxLength} characters`;
+	const expected = options.what ?? `${options.nonEmpty ? 'a non-empty string' : 'a string'}${most}`;
 	return ((value, path, problems) => {
 		if (
 			typeof value !== 'string' ||
 			(options.nonEmpty && value.trim().length === 0) ||
+			(options.maxLength !== undefined && value.length > options.maxLength) ||
 			(options.pattern && !options.pattern.test(value))
 		) {
 			must(problems, path, expected, value);

@@ -170,6 +170,38 @@ describe('share links', () => {
 		expect(compare.ok && compare.value).toEqual({ experiment, view: 'compare' });
 	});
 
+	it('read a format-1 link with its frozen defaults and stage codes', async () => {
+		const link = { v: 1, m: 'stories260k', p: 'Hi', s: { topK: 5 }, o: '436', q: ['.'] };
+		expect(await decodeShareFragment(await fragmentOf(link))).toEqual({
+			ok: true,
+			value: {
+				view: 'single',
+				experiment: {
+					model: { id: 'stories260k', name: 'stories260k', engine: 'wllama', sha256: null },
+					input: { mode: 'completion', prompt: 'Hi' },
+					params: {
+						temperature: 0.8,
+						topK: 5,
+						topP: 0.95,
+						minP: 0.05,
+						repeatPenalty: 1,
+						repeatLastN: 64,
+						frequencyPenalty: 0,
+						presencePenalty: 0,
+						logitBias: {},
+						seed: null,
+						order: ['top-k', 'temperature', 'min-p']
+					},
+					maxNewTokens: 256,
+					contextLength: 2048,
+					stopSequences: ['.'],
+					banEndOfText: false,
+					sampling: 'exact'
+				}
+			}
+		});
+	});
+
 	it('refuse an experiment too big for a link', async () => {
 		let state = 1;
 		const random = Array.from({ length: 40_000 }, () => {
@@ -218,37 +250,60 @@ describe('bad share links say what is wrong', () => {
 
 	it('naming each bad field', async () => {
 		const cases: [Record<string, unknown>, RegExp][] = [
-			[{ zz: 1 }, /unknown field “zz”/],
-			[{ m: '' }, /model id must be text/],
-			[{ n: 3 }, /model name must be text/],
-			[{ e: 'cuda' }, /model engine must be wllama or webllm; got "cuda"/],
-			[{ h: 'ABC' }, /model sha256 must be 64 lowercase hex digits/],
-			[{ p: 5 }, /prompt must be text/],
-			[{ c: { m: [] } }, /both a completion prompt and a chat/],
-			[{ p: undefined, c: { m: 'hi' } }, /chat must hold a list of messages/],
-			[{ p: undefined, c: { s: 1, m: [] } }, /system prompt must be text/],
-			[{ p: undefined, c: { m: [['robot', 'hi']] } }, /chat message 1 must be a role/],
-			[{ s: { temperature: 5 } }, /parameter temperature must be a number in \[0, 2\]; got 5/],
-			[{ s: { topK: 1.5 } }, /parameter topK must be an integer/],
-			[{ s: { seed: -1 } }, /parameter seed must be an integer in \[0, 4294967295\]/],
-			[{ s: { warmth: 1 } }, /parameter warmth must be absent \(unknown parameter\)/],
-			[{ s: [1] }, /parameters must be a map/],
-			[{ o: '0z' }, /unknown stage code “z”/],
-			[{ o: '00' }, /parameter order must be listed once/],
-			[{ o: 5 }, /order must be a list of stage codes/],
-			[{ l: { abc: 1 } }, /parameter logitBias must be keyed by token ids/],
-			[{ l: { 3: 500 } }, /parameter logitBias\[3\] must be a number in \[-100, 100\]/],
-			[{ t: 0 }, /Max new tokens must be an integer in \[1, 32768\]; got 0/],
-			[{ x: 1e9 }, /Context window must be an integer in \[16, 131072\]; got 1000000000/],
-			[{ q: 'stop' }, /stop sequences must be a list/],
-			[{ q: ['ok', ''] }, /stop sequence 2 must be a non-empty text on one line/],
-			[{ q: ['a\nb'] }, /stop sequence 1 must be a non-empty text on one line/],
-			[{ b: true }, /ban end-of-text must be on or absent/],
-			[{ a: 'gpu' }, /sampling mode must be exact or native; got "gpu"/],
-			[{ w: [] }, /the sweep must have one or two parameters/],
-			[{ w: [['colour', '1, 2']] }, /sweep parameter 1 must be one of seed, temperature/],
-			[{ w: [['seed', 'one, two']] }, /sweep Seed: “one” is not a number/],
-			[{ w: [['temperature', '1, 9']] }, /sweep Temperature: 9 is not allowed/]
+			[{ zz: 1 }, /zz: is not a known field/],
+			[{ m: '' }, /model\.id: must be a non-empty string of at most 300 characters, got ""/],
+			[{ n: 3 }, /model\.name: must be a string, got 3/],
+			[{ e: 'cuda' }, /model\.engine: must be one of "wllama", "webllm", got "cuda"/],
+			[{ h: 'ABC' }, /model\.sha256: must be 64 lowercase hex digits, got "ABC"/],
+			[{ p: 5 }, /input\.prompt: must be a string, got 5/],
+			[{ c: { m: [] } }, /input: must be a completion prompt or a chat, got both/],
+			[{ p: undefined, c: { m: 'hi' } }, /input\.messages: must be a list, got "hi"/],
+			[{ p: undefined, c: { s: 1, m: [] } }, /input\.systemPrompt: must be a string, got 1/],
+			[
+				{ p: undefined, c: { m: [['robot', 'hi']] } },
+				/input\.messages\[0\]\.role: must be one of "system", "user", "assistant", got "robot"/
+			],
+			[{ s: { temperature: 5 } }, /params\.temperature: must be a number in \[0, 2\], got 5/],
+			[{ s: { topK: 1.5 } }, /params\.topK: must be an integer .*, got 1\.5/],
+			[{ s: { seed: -1 } }, /params\.seed: must be an integer in \[0, 4294967295\].*, got -1/],
+			[{ s: { warmth: 1 } }, /params\.warmth: must be absent \(unknown parameter\), got 1/],
+			[{ s: [1] }, /params: must be an object of sampling parameters, got \[1\]/],
+			[{ o: '0z' }, /params\.order: must be stage codes from "0123456", got "0z"/],
+			[{ o: '00' }, /params\.order: must be listed once .*, got "logit-bias"/],
+			[{ o: 5 }, /params\.order: must be stage codes from "0123456", got 5/],
+			[{ l: { abc: 1 } }, /params\.logitBias: must be keyed by token ids, got "abc"/],
+			[{ l: { 3: 500 } }, /params\.logitBias\[3\]: must be a number in \[-100, 100\], got 500/],
+			[{ t: 0 }, /maxNewTokens: must be an integer in \[1, 32768\], got 0/],
+			[{ x: 1e9 }, /contextLength: must be an integer in \[16, 131072\], got 1000000000/],
+			[{ q: 'stop' }, /stopSequences: must be a list, got "stop"/],
+			[{ q: ['ok', ''] }, /stopSequences\[1\]: must be a non-empty string on one line, got ""/],
+			[{ q: ['a\nb'] }, /stopSequences\[0\]: must be a non-empty string on one line, got "a\\nb"/],
+			[{ b: true }, /banEndOfText: must be 1 \(on\) or absent, got true/],
+			[{ a: 'gpu' }, /sampling: must be one of "exact", "native", got "gpu"/],
+			[{ w: [] }, /sweep: must be a list of at least 1, got "0 entries"/],
+			[
+				{ w: [['colour', '1, 2']] },
+				/sweep\[0\]\.param: must be one of "seed", "temperature", .*, got "colour"/
+			],
+			[
+				{ w: [['seed', 'one, two']] },
+				/sweep\[0\]\.text: must be Seed values \(“one” is not a number.*\), got "one, two"/
+			],
+			[
+				{ w: [['temperature', '1, 9']] },
+				/sweep\[0\]\.text: must be Temperature values \(9 is not allowed.*\), got "1, 9"/
+			],
+			[
+				{ p: undefined, c: { m: [['user']] } },
+				/input\.messages\[0\]: must be a pair \[role, content\], got \["user"\]/
+			],
+			[{ w: ['seed'] }, /sweep\[0\]: must be a pair \[param, text\], got "seed"/],
+			[{ m: 'x'.repeat(301) }, /model\.id: must be a non-empty string of at most 300 characters/],
+			[{ q: Array(33).fill('.') }, /stopSequences: must be a list of at most 32, got "33 entries"/],
+			[
+				{ w: [['seed', '1,'.repeat(250) + '1']] },
+				/sweep\[0\]\.text: must be a non-empty string of at most 500 characters/
+			]
 		];
 		for (const [change, expected] of cases) {
 			expect(
@@ -260,6 +315,6 @@ describe('bad share links say what is wrong', () => {
 
 	it('listing every problem at once', async () => {
 		const message = await problem(await fragmentOf({ ...base, t: -1, a: 'gpu' }));
-		expect(message).toMatch(/Max new tokens .*; sampling mode must be exact or native/);
+		expect(message).toMatch(/maxNewTokens: must be .*; sampling: must be one of "exact", "native"/);
 	});
 });

@@ -1,0 +1,140 @@
+import { parseAxisValues, SWEEP_PARAMS } from '#lib/compare/sweep';
+import type { Experiment, ExperimentModel, SweepParam } from '#lib/core/experiment';
+import type { ChatMessage, PromptInput } from '#lib/core/prompt';
+import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
+import {
+	array,
+	boolean,
+	isPlainObject,
+	must,
+	number,
+	nullable,
+	object,
+	oneOf,
+	string,
+	type Reader
+} from './check';
+import { SAMPLER_REGISTRY, samplingParamsReader, type StageRegistry } from './sampling-params';
+
+/**
+ * The one validator of an {@link Experiment}, for every format that carries one: the sessions
+ * file reads it at `sessions[i].experiment`, the share link after expanding its compact form.
+ * Each problem names its path (`params.topP: must be a number in (0, 1], got 3`). Calls the
+ * combinators (check.ts), the sampling-parameter reader and the sweep's own parser.
+ */
+
+/** Sizes a format may cap beyond what an experiment allows (a link must stay short). */
+export interface ExperimentLimits {
+	modelIdChars?: number;
+	stopSequences?: number;
+	sweepTextChars?: number;
+}
+
+export interface ExperimentRules {
+	/** The stages whose parameters `params` holds; the sampler's own by default. */
+	registry?: StageRegistry;
+	limits?: ExperimentLimits;
+}
+
+const MODEL_ENGINES = ['wllama', 'webllm'] as const;
+const SAMPLING_MODES = ['exact', 'native'] as const;
+
+const sha256Hex = string({ pattern: /^[0-9a-f]{64}$/, what: '64 lowercase hex digits' });
+
+const message = object<ChatMessage>({
+	role: oneOf(['system', 'user', 'assistant']),
+	content: string()
+});
+const completionInput = object<{ mode: 'completion'; prompt: string }>({
+	mode: oneOf(['completion']),
+	prompt: string()
+});
+const chatInput = object<{ mode: 'chat'; systemPrompt?: string; messages: ChatMessage[] }>(
+	{ mode: oneOf(['chat']), systemPrompt: string(), messages: array(message) },
+	{ optional: ['systemPrompt'] }
+);
+const promptInput: Reader<PromptInput> = (value, path, problems) => {
+	const mode = isPlainObject(value) ? value.mode : undefined;
+	if (mode === 'chat') return chatInput(value, path, problems);
+	if (mode === 'completion') return completionInput(value, path, problems);
+	if (!isPlainObject(value)) must(problems, path, 'an object', value);
+	else must(problems, `${path}.mode`, 'one of "completion", "chat"', mode);
+	return value as PromptInput;
+};
+
+type SweepAxisInput = NonNullable<Experiment['sweep']>[number];
+
+/** An axis as typed; its values must parse as the compare view would parse them. */
+function sweepAxis(maxTextChars?: number): Reader<SweepAxisInput> {
+	const fields = object<SweepAxisInput>({
+		param: oneOf(SWEEP_PARAMS.map((p) => p.param)),
+		text: string({ nonEmpty: true, maxLength: maxTextChars })
+	});
+	return (value, path, problems) => {
+		const before = problems.length;
+		const axis = fields(value, path, problems);
+		// Model ids are checked by the compare view against the models this page offers.
+		if (problems.length > before || axis.param === 'model') return axis;
+		const values = parseAxisValues(axis.param as Exclude<SweepParam, 'model'>, axis.text);
+		if (!values.ok) {
+			// The parser's message starts with the axis label: "Seed: “one” is not a number; …".
+			const [label, why] = splitOnce(values.message.replace(/\.$/, ''), ': ');
+			must(problems, `${path}.text`, `${label ? `${label} ` : ''}values (${why})`, axis.text);
+		}
+		return axis;
+	};
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+	const at = text.indexOf(separator);
+	return at < 0 ? ['', text] : [text.slice(0, at), text.slice(at + separator.length)];
+}
+
+/** The reader of an experiment under these rules. */
+export function experimentReader(rules: ExperimentRules = {}): Reader<Experiment> {
+	const { registry = SAMPLER_REGISTRY, limits = {} } = rules;
+	const modelIdRule = `a non-empty string${limits.modelIdChars ? ` of at most ${limits.modelIdChars} characters` : ''}`;
+	const model = object<ExperimentModel>({
+		// Links have always opened any id of one character or more, blank ones included.
+		id: string({ pattern: /^[\s\S]+$/, maxLength: limits.modelIdChars, what: modelIdRule }),
+		name: string(),
+		engine: oneOf(MODEL_ENGINES),
+		sha256: nullable(sha256Hex)
+	});
+	// The page keeps stop sequences one per line, so a line break could not be shown.
+	const stopSequence = string({
+		pattern: /^[^\n]+$/,
+		what: 'a non-empty string on one line'
+	});
+	return object<Experiment>(
+		{
+			model,
+			input: promptInput,
+			params: samplingParamsReader(registry),
+			maxNewTokens: number({
+				integer: true,
+				min: MAX_NEW_TOKENS_SPEC.min,
+				max: MAX_NEW_TOKENS_SPEC.max as number
+			}),
+			contextLength: number({
+				integer: true,
+				min: CONTEXT_LENGTH_SPEC.min,
+				max: CONTEXT_LENGTH_SPEC.max as number
+			}),
+			stopSequences: array(stopSequence, { max: limits.stopSequences }),
+			banEndOfText: boolean,
+			sampling: oneOf(SAMPLING_MODES),
+			sweep: array(sweepAxis(limits.sweepTextChars), { min: 1, max: 2 })
+		},
+		{ optional: ['sweep'] }
+	);
+}
+
+export type ReadExperiment = { ok: true; value: Experiment } | { ok: false; problems: string[] };
+
+/** Checks `value` as an experiment at the top level (paths start at its fields). */
+export function readExperiment(value: unknown, rules: ExperimentRules = {}): ReadExperiment {
+	const problems: string[] = [];
+	const experiment = experimentReader(rules)(value, '', problems);
+	return problems.length > 0 ? { ok: false, problems } : { ok: true, value: experiment };
+}

@@ -1,0 +1,269 @@
+import type { FinishReason, GenerationStats, IgnoredParam, StepTrace } from '#lib/core/run';
+import type { PrefillRecord, RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
+import { MAX_SEED, type CandidateTrace, type StageName, type StageTrace } from '#lib/sampling';
+import {
+	array,
+	boolean,
+	describeValue,
+	isPlainObject,
+	must,
+	nullable,
+	number,
+	object,
+	oneOf,
+	string,
+	type Reader
+} from './check';
+import { experimentReader } from './experiment';
+import {
+	SAMPLER_REGISTRY,
+	samplingParamsReader,
+	stageNamesOf,
+	type StageRegistry
+} from './sampling-params';
+
+/**
+ * The sessions export file, documented in docs/session-format.md: its writer, and its reader,
+ * which checks a session's experiment with the experiment reader (experiment.ts) that share links
+ * use too. The page's sessions state calls it. A change to the shapes in core/session.ts is a new
+ * version; this reader then learns to upgrade older versions.
+ */
+export const SESSIONS_FORMAT = 'sampling-playground-sessions';
+export const SESSIONS_FORMAT_VERSION = 1;
+
+export interface SessionsFile {
+	format: typeof SESSIONS_FORMAT;
+	version: typeof SESSIONS_FORMAT_VERSION;
+	/** ISO 8601 time of the export. */
+	exportedAt: string;
+	sessions: SessionRecord[];
+}
+
+/** The file's text: JSON with non-finite numbers (a perplexity of Infinity) written as strings. */
+export function exportSessions(sessions: SessionRecord[], now = Date.now()): string {
+	const file: SessionsFile = {
+		format: SESSIONS_FORMAT,
+		version: SESSIONS_FORMAT_VERSION,
+		exportedAt: new Date(now).toISOString(),
+		sessions
+	};
+	return JSON.stringify(
+		file,
+		(_key, value: unknown) =>
+			typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
+		1
+	);
+}
+
+/** `session-once-upon-a-time.json` for one session, a dated name for the whole history. */
+export function exportFileName(single: SessionRecord | null, now = Date.now()): string {
+	if (!single)
+		return `sampling-playground-sessions-${new Date(now).toISOString().slice(0, 10)}.json`;
+	const slug = single.name
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-|-$/g, '')
+		.slice(0, 40);
+	return `session-${slug || 'untitled'}.json`;
+}
+
+export type ParsedSessions =
+	{ ok: true; sessions: SessionRecord[] } | { ok: false; problems: string[] };
+
+/**
+ * Reads an export file and checks all of it: JSON syntax, format and version, then every field
+ * of every session. Returns the sessions, or every problem found, each with its path. `registry`
+ * is the stages whose parameters and trace names the file may hold.
+ */
+export function parseSessionsFile(
+	text: string,
+	registry: StageRegistry = SAMPLER_REGISTRY
+): ParsedSessions {
+	let json: unknown;
+	try {
+		json = JSON.parse(text);
+	} catch (error) {
+		const reason = error instanceof Error ? error.message : String(error);
+		return { ok: false, problems: [`The file is not valid JSON: ${reason}`] };
+	}
+	const header = checkHeader(json);
+	if (header) return { ok: false, problems: [header] };
+	const problems: string[] = [];
+	const file = sessionsFileReader(registry)(json, '', problems);
+	if (problems.length > 0) return { ok: false, problems };
+	return { ok: true, sessions: file.sessions };
+}
+
+/** Format and version first: without them the rest cannot be read meaningfully. */
+function checkHeader(json: unknown): string | null {
+	if (!isPlainObject(json) || json.format !== SESSIONS_FORMAT) {
+		const got = isPlainObject(json) ? describeValue(json.format) : describeValue(json);
+		return `This is not a sessions file of the Sampling Playground: format must be "${SESSIONS_FORMAT}", got ${got}.`;
+	}
+	const version = json.version;
+	if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+		return `version: must be an integer ≥ 1, got ${describeValue(version)}`;
+	}
+	if (version > SESSIONS_FORMAT_VERSION) {
+		return `This file has format version ${version}, newer than this app reads (${SESSIONS_FORMAT_VERSION}). Update the app to import it.`;
+	}
+	return null;
+}
+
+const nonEmpty = string({ nonEmpty: true });
+const isoDate: Reader<string> = (value, path, problems) => {
+	if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
+		must(problems, path, 'a date like "2025-01-31T12:00:00.000Z"', value);
+	}
+	return value as string;
+};
+const time = number({ integer: true, min: 0 });
+const nonNegative = number({ min: 0 });
+const probability = number({ min: 0, max: 1 });
+const count = number({ integer: true, min: 0 });
+
+/** A step's trace; `stage` reads the names of the stages the trace may mention. */
+function traceReader(stage: Reader<StageName>): Reader<StepTrace> {
+	const candidate = object<CandidateTrace>({
+		id: count,
+		logit: number({ infinite: true }),
+		rawProbability: probability,
+		probabilities: array(nullable(probability)),
+		removedBy: nullable(stage)
+	});
+	const stageTrace = object<StageTrace>({
+		name: stage,
+		skipped: boolean,
+		survivors: count,
+		massRemoved: probability,
+		entropy: number(),
+		keptBestOnly: boolean
+	});
+	return object<StepTrace>({
+		step: count,
+		distribution: oneOf(['logits', 'logprobs']),
+		candidates: array(candidate),
+		stages: array(stageTrace),
+		u: nullable(number({ min: 0, max: 1 })),
+		chosenId: count,
+		chosenProbability: probability,
+		entropyBefore: number(),
+		entropyAfter: number()
+	});
+}
+
+const stats = object<GenerationStats>({
+	promptTokens: count,
+	generatedTokens: count,
+	timeToFirstTokenMs: nullable(nonNegative),
+	prefillMs: nonNegative,
+	tokensPerSecond: nullable(nonNegative),
+	totalMs: nonNegative,
+	meanEntropy: nullable(nonNegative),
+	perplexity: nullable(number({ min: 0, infinite: true }))
+});
+
+const ignoredParam = object<IgnoredParam>({ field: nonEmpty, reason: string() });
+
+const FINISH_REASONS = [
+	'eos',
+	'stop-sequence',
+	'max-tokens',
+	'context-full',
+	'stopped'
+] as const satisfies readonly FinishReason[];
+
+/** The fields' types, then what a run's status says about the rest. */
+function runReader(registry: StageRegistry): Reader<RunRecord> {
+	const stage = oneOf(stageNamesOf(registry)) as Reader<StageName>;
+	const token = object<TokenRecord>(
+		{ id: count, piece: string(), trace: traceReader(stage) },
+		{ optional: ['trace'] }
+	);
+	const runFields = object<RunRecord>({
+		id: nonEmpty,
+		label: string(),
+		modelId: nonEmpty,
+		params: samplingParamsReader(registry),
+		seed: nullable(number({ integer: true, min: 0, max: MAX_SEED })),
+		text: string(),
+		tokens: array(token),
+		status: oneOf(['running', 'done', 'stopped', 'failed', 'interrupted']),
+		finishReason: nullable(oneOf(FINISH_REASONS)),
+		stopSequence: nullable(string()),
+		stats: nullable(stats),
+		ignoredParams: array(ignoredParam),
+		ranOn: string(),
+		error: nullable(string())
+	});
+	return (value, path, problems) => {
+		const before = problems.length;
+		const record = runFields(value, path, problems);
+		if (problems.length > before) return record;
+		if (record.status === 'done') {
+			if (record.finishReason === null || record.finishReason === 'stopped') {
+				must(
+					problems,
+					`${path}.finishReason`,
+					'how a "done" run ended (not null or "stopped")',
+					record.finishReason
+				);
+			}
+			if (record.stats === null)
+				must(problems, `${path}.stats`, 'the statistics of a "done" run', null);
+		}
+		if (record.status === 'failed' && record.error === null) {
+			must(problems, `${path}.error`, 'the message of a "failed" run', null);
+		}
+		return record;
+	};
+}
+
+const prefill = object<PrefillRecord>({ evaluations: count, ms: nonNegative });
+
+/** The fields' types, then how they fit together (each rule once the fields it reads are sound). */
+function sessionReader(registry: StageRegistry): Reader<SessionRecord> {
+	const sessionFields = object<SessionRecord>({
+		id: nonEmpty,
+		name: nonEmpty,
+		kind: oneOf(['single', 'compare']),
+		createdAt: time,
+		updatedAt: time,
+		experiment: experimentReader({ registry }),
+		runs: array(runReader(registry), { min: 1, max: 16 }),
+		prefill: nullable(prefill)
+	});
+	return (value, path, problems) => {
+		const record = sessionFields(value, path, problems);
+		if (!isPlainObject(record)) return record;
+		const { createdAt, updatedAt, kind, runs, experiment } = record as Partial<SessionRecord>;
+		if (typeof createdAt === 'number' && typeof updatedAt === 'number' && updatedAt < createdAt) {
+			must(problems, `${path}.updatedAt`, `at or after createdAt (${createdAt})`, updatedAt);
+		}
+		if (kind === 'single' && Array.isArray(runs) && runs.length !== 1) {
+			must(problems, `${path}.runs`, 'one run for a "single" session', `${runs.length} runs`);
+		}
+		if (kind === 'compare' && isPlainObject(experiment) && experiment.sweep === undefined) {
+			problems.push(`${path}.experiment.sweep: is missing (a "compare" session needs its sweep)`);
+		}
+		const ids = Array.isArray(runs) ? runs.map((r) => (isPlainObject(r) ? r.id : undefined)) : [];
+		ids.forEach((id, i) => {
+			if (typeof id === 'string' && ids.indexOf(id) !== i) {
+				must(problems, `${path}.runs[${i}].id`, 'unique within the session', id);
+			}
+		});
+		return record;
+	};
+}
+
+/** The whole file, for a file whose runs used the stages of `registry`. */
+export function sessionsFileReader(
+	registry: StageRegistry = SAMPLER_REGISTRY
+): Reader<SessionsFile> {
+	return object<SessionsFile>({
+		format: oneOf([SESSIONS_FORMAT]),
+		version: oneOf([SESSIONS_FORMAT_VERSION]),
+		exportedAt: isoDate,
+		sessions: array(sessionReader(registry))
+	});
+}
