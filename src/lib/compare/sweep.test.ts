@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
-import { MAX_LANES, buildGrid, laneLabel, parseAxisValues, seedsAxis } from './sweep';
+import { MAX_LANES, SWEEP_PARAMS, buildGrid, laneLabel, parseAxisValues, seedsAxis } from './sweep';
 
 const base: SamplingParams = {
 	...DEFAULT_SAMPLING_PARAMS,
@@ -99,5 +99,21 @@ describe('buildGrid', () => {
 	it('N seeds is one axis of seeds 1 to N', () => {
 		expect(seedsAxis(4)).toEqual({ param: 'seed', values: [1, 2, 3, 4] });
 		expect(laneLabel([{ param: 'seed', value: 3 }])).toBe('seed 3');
+	});
+});
+
+describe('sweep axes', () => {
+	it('are the seed, the stage parameters marked as axes in panel order, and the model', () => {
+		expect(SWEEP_PARAMS).toEqual([
+			{ param: 'seed', label: 'Seed', short: 'seed' },
+			{ param: 'temperature', label: 'Temperature', short: 'T' },
+			{ param: 'topK', label: 'Top-k', short: 'top-k' },
+			{ param: 'topP', label: 'Top-p', short: 'top-p' },
+			{ param: 'minP', label: 'Min-p', short: 'min-p' },
+			{ param: 'repeatPenalty', label: 'Repetition penalty', short: 'rep' },
+			{ param: 'frequencyPenalty', label: 'Frequency penalty', short: 'freq' },
+			{ param: 'presencePenalty', label: 'Presence penalty', short: 'pres' },
+			{ param: 'model', label: 'Model', short: 'model' }
+		]);
 	});
 });

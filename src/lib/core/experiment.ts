@@ -1,21 +1,12 @@
 import type { EngineId } from '#lib/core/model';
 import type { PromptInput } from '#lib/core/prompt';
 import type { SamplingMode } from '#lib/core/run';
-import type { SamplingParams } from '#lib/sampling';
+import type { SamplingParams, SweepStageParamKey } from '#lib/sampling';
 
 /** An experiment: everything needed to run it again. Sessions, share links and the page speak it. */
 
-/** What a sweep can vary: a sampling parameter, the seed, or the model. */
-export type SweepParam =
-	| 'seed'
-	| 'temperature'
-	| 'topK'
-	| 'topP'
-	| 'minP'
-	| 'repeatPenalty'
-	| 'frequencyPenalty'
-	| 'presencePenalty'
-	| 'model';
+/** What a sweep can vary: the seed, a stage parameter its stage marks as a sweep axis, or the model. */
+export type SweepParam = 'seed' | SweepStageParamKey | 'model';
 
 /** The model an experiment ran on. */
 export interface ExperimentModel {

@@ -1,25 +1,31 @@
-import { PARAM_HELP } from '#lib/params/help';
-import { STAGE_DEFINITIONS, type StageName, type StepTrace } from '#lib/sampling';
+import {
+	STAGE_DEFINITIONS,
+	type StageName,
+	type StageRegistry,
+	type StepTrace
+} from '#lib/sampling';
+
+/** Each stage's name as the panel shows it, for `registry`'s stages. */
+export function stageTitles(
+	registry: StageRegistry = STAGE_DEFINITIONS
+): Readonly<Record<string, string>> {
+	return Object.fromEntries(registry.map((stage) => [stage.name, stage.label.toLowerCase()]));
+}
 
 /** Each stage's name as the panel shows it. */
-export const STAGE_TITLES = Object.fromEntries(
-	STAGE_DEFINITIONS.map((stage) => [stage.name, stage.label.toLowerCase()])
-) as Record<StageName, string>;
+export const STAGE_TITLES = stageTitles() as Readonly<Record<StageName, string>>;
 
-const STAGE_EXPLANATIONS: Record<StageName, string> = {
-	'logit-bias': 'Adds your per-token biases to the logits (the end-of-text ban is one).',
-	'repetition-penalty': PARAM_HELP.repeatPenalty.what,
-	'frequency-presence': `${PARAM_HELP.frequencyPenalty.what} ${PARAM_HELP.presencePenalty.what}`,
-	temperature: PARAM_HELP.temperature.what,
-	'top-k': PARAM_HELP.topK.what,
-	'top-p': PARAM_HELP.topP.what,
-	'min-p': PARAM_HELP.minP.what
-};
+const RAW_EXPLANATION = 'The model’s own probabilities (temperature 1), before any stage.';
 
-/** What a stage does, in one or two sentences, for the chart that shows it. */
-export function stageExplanation(name: StageName | 'raw'): string {
-	if (name === 'raw') return 'The model’s own probabilities (temperature 1), before any stage.';
-	return STAGE_EXPLANATIONS[name];
+/** What a stage does, in one or two sentences (its summary), for the chart that shows it. */
+export function stageExplanation(
+	name: StageName | 'raw',
+	registry: StageRegistry = STAGE_DEFINITIONS
+): string {
+	if (name === 'raw') return RAW_EXPLANATION;
+	const stage = registry.find((s) => s.name === name);
+	if (!stage) throw new RangeError(`Unknown sampler stage "${name}"`);
+	return stage.summary;
 }
 
 export interface StageRow {

@@ -62,3 +62,30 @@ describe('parameter panel fields', () => {
 		}
 	});
 });
+
+describe('fields derived from the stage registry', () => {
+	it('keep the panel’s order: the choice stages first, then the penalties', () => {
+		expect(SAMPLING_FIELDS.map((f) => f.key)).toEqual([
+			'temperature',
+			'topK',
+			'topP',
+			'minP',
+			'repeatPenalty',
+			'repeatLastN',
+			'frequencyPenalty',
+			'presencePenalty'
+		]);
+	});
+
+	it('carry each stage parameter’s slider, warning and help', () => {
+		const [temperatureField] = SAMPLING_FIELDS;
+		expect(temperatureField).toMatchObject({
+			sliderMin: 0,
+			sliderMax: 2,
+			step: 0.05,
+			warnAbove: { value: 1, text: 'Above 1 flattens the distribution.' }
+		});
+		expect(SAMPLING_FIELDS.filter((f) => f.warnAbove).map((f) => f.key)).toEqual(['temperature']);
+		for (const field of SAMPLING_FIELDS) expect(field.help).toBe(PARAM_HELP[field.key]);
+	});
+});

@@ -1,16 +1,20 @@
 import {
 	MAX_SEED,
-	PARAM_SPECS,
+	STAGE_DEFINITIONS,
 	describeRange,
+	panelParamsOf,
+	type ParamHelp,
 	type ParamSpec,
-	type StageParamKey
+	type StageParamKey,
+	type StageRegistry
 } from '#lib/sampling';
-import type { SettingKey } from './help';
+import { PARAM_HELP, type SettingKey } from './help';
 
 /** A numeric setting as the parameter panel shows it: a slider beside a number field. */
-export interface NumberField<Key extends SettingKey = SettingKey> {
+export interface NumberField<Key extends string = SettingKey> {
 	key: Key;
 	spec: ParamSpec;
+	help: ParamHelp;
 	/** Slider bounds; the number field accepts the whole range of `spec`. */
 	sliderMin: number;
 	sliderMax: number;
@@ -18,12 +22,6 @@ export interface NumberField<Key extends SettingKey = SettingKey> {
 	/** Shown when the value is above this (temperature above 1 flattens the distribution). */
 	warnAbove?: { value: number; text: string };
 }
-
-const spec = (key: string): ParamSpec => {
-	const found = PARAM_SPECS.find((s) => s.key === key);
-	if (!found) throw new Error(`No parameter spec for ${key}`);
-	return found;
-};
 
 export const MAX_NEW_TOKENS_SPEC: ParamSpec = {
 	key: 'maxNewTokens',
@@ -52,34 +50,28 @@ export const SEED_SPEC: ParamSpec = {
 	default: 0
 };
 
-/** The sampling fields of the panel, in the default chain order. */
-export const SAMPLING_FIELDS: readonly NumberField<StageParamKey>[] = [
-	{
-		key: 'temperature',
-		spec: spec('temperature'),
-		sliderMin: 0,
-		sliderMax: 2,
-		step: 0.05,
-		warnAbove: { value: 1, text: 'Above 1 flattens the distribution.' }
-	},
-	{ key: 'topK', spec: spec('topK'), sliderMin: 0, sliderMax: 200, step: 1 },
-	{ key: 'topP', spec: spec('topP'), sliderMin: 0.01, sliderMax: 1, step: 0.01 },
-	{ key: 'minP', spec: spec('minP'), sliderMin: 0, sliderMax: 0.5, step: 0.01 },
-	{ key: 'repeatPenalty', spec: spec('repeatPenalty'), sliderMin: 1, sliderMax: 2, step: 0.01 },
-	{ key: 'repeatLastN', spec: spec('repeatLastN'), sliderMin: -1, sliderMax: 512, step: 1 },
-	{
-		key: 'frequencyPenalty',
-		spec: spec('frequencyPenalty'),
-		sliderMin: -2,
-		sliderMax: 2,
-		step: 0.05
-	},
-	{ key: 'presencePenalty', spec: spec('presencePenalty'), sliderMin: -2, sliderMax: 2, step: 0.05 }
-];
+/** The panel's field of every stage parameter of `registry`, in panel order. */
+export function samplingFields(
+	registry: StageRegistry = STAGE_DEFINITIONS
+): readonly NumberField<string>[] {
+	return panelParamsOf(registry).map((param) => ({
+		key: param.key,
+		spec: param,
+		help: param.help,
+		sliderMin: param.slider.min,
+		sliderMax: param.slider.max,
+		step: param.slider.step,
+		...(param.warnAbove && { warnAbove: param.warnAbove })
+	}));
+}
+
+/** The sampling fields of the panel: the choice stages first, then the penalties. */
+export const SAMPLING_FIELDS = samplingFields() as readonly NumberField<StageParamKey>[];
 
 export const MAX_NEW_TOKENS_FIELD: NumberField = {
 	key: 'maxNewTokens',
 	spec: MAX_NEW_TOKENS_SPEC,
+	help: PARAM_HELP.maxNewTokens,
 	sliderMin: 1,
 	sliderMax: 4096,
 	step: 1
@@ -88,6 +80,7 @@ export const MAX_NEW_TOKENS_FIELD: NumberField = {
 export const CONTEXT_LENGTH_FIELD: NumberField = {
 	key: 'contextLength',
 	spec: CONTEXT_LENGTH_SPEC,
+	help: PARAM_HELP.contextLength,
 	sliderMin: 128,
 	sliderMax: 8192,
 	step: 128

@@ -2,11 +2,16 @@ export { Candidates } from './candidates';
 export {
 	DEFAULT_SAMPLING_PARAMS,
 	SamplingValidationError,
+	WHAT_IF_KEYS,
+	defaultStageValues,
 	describeRange,
 	validateNumber,
 	validateSamplingParams,
+	whatIfKeys,
+	whatIfSignature,
 	type SamplingParams,
-	type ValidationContext
+	type ValidationContext,
+	type WhatIfKey
 } from './params';
 export { MAX_SEED, Xoshiro128StarStar, randomSeed } from './rng';
 export {
@@ -16,15 +21,21 @@ export {
 	type SamplerCheckpoint,
 	type SamplerOptions
 } from './sampler';
-export type { ParamSpec, StageDefinition } from './stage';
+export type { ParamHelp, ParamSpec, StageDefinition, StageParam } from './stage';
 export {
 	DEFAULT_ORDER,
 	PARAM_SPECS,
 	STAGE_DEFINITIONS,
 	STAGE_NAMES,
+	panelParamsOf,
+	paramSpec,
+	paramSpecsOf,
 	stageDefinition,
+	type AnyStageDefinition,
 	type StageName,
-	type StageParamKey
+	type StageParamKey,
+	type StageRegistry,
+	type SweepStageParamKey
 } from './stages/registry';
 export {
 	DEFAULT_TRACE_TOP_N,

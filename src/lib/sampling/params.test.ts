@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SAMPLING_PARAMS, SamplingValidationError, validateSamplingParams } from './params';
+import {
+	DEFAULT_SAMPLING_PARAMS,
+	SamplingValidationError,
+	WHAT_IF_KEYS,
+	validateSamplingParams,
+	whatIfSignature
+} from './params';
+import { PARAM_SPECS } from './stages/registry';
 
 const valid = () => ({ ...DEFAULT_SAMPLING_PARAMS, order: [...DEFAULT_SAMPLING_PARAMS.order] });
 
@@ -84,5 +91,21 @@ describe('validateSamplingParams', () => {
 		expect(() =>
 			validateSamplingParams({ ...valid(), repeatLastN: -1, seed: 0xffffffff, order: [] })
 		).not.toThrow();
+	});
+});
+
+describe('what-if keys', () => {
+	it('are every stage parameter (each changes the draw), the seed and the order', () => {
+		expect([...WHAT_IF_KEYS].sort()).toEqual(
+			[...PARAM_SPECS.map((s) => s.key), 'seed', 'order'].sort()
+		);
+	});
+
+	it('give a signature that changes with them and not with the logit bias', () => {
+		const base = { ...DEFAULT_SAMPLING_PARAMS, seed: 1 };
+		const signature = whatIfSignature(base);
+		expect(whatIfSignature({ ...base, presencePenalty: 0.5 })).not.toBe(signature);
+		expect(whatIfSignature({ ...base, order: ['temperature'] })).not.toBe(signature);
+		expect(whatIfSignature({ ...base, logitBias: { 1: 5 } })).toBe(signature);
 	});
 });

@@ -4,9 +4,11 @@ import { LOGIT_BIAS_LIMIT } from './stages/logit-bias';
 import {
 	DEFAULT_ORDER,
 	PARAM_SPECS,
-	STAGE_NAMES,
+	STAGE_DEFINITIONS,
+	paramSpecsOf,
 	type StageName,
-	type StageParamKey
+	type StageParamKey,
+	type StageRegistry
 } from './stages/registry';
 
 /** Everything that decides which token the sampler picks, given the model's distribution. */
@@ -19,11 +21,11 @@ export type SamplingParams = { [Key in StageParamKey]: number } & {
 	order: StageName[];
 };
 
-function defaultStageValues(): Record<StageParamKey, number> {
-	const values: Partial<Record<StageParamKey, number>> = {};
-	for (const spec of PARAM_SPECS) values[spec.key] = spec.default;
-	// Every key was filled by the loop above: PARAM_SPECS lists each stage parameter once.
-	return values as Record<StageParamKey, number>;
+/** Every stage parameter of `registry` at its default value. */
+export function defaultStageValues(
+	registry: StageRegistry = STAGE_DEFINITIONS
+): Record<string, number> {
+	return Object.fromEntries(paramSpecsOf(registry).map((spec) => [spec.key, spec.default]));
 }
 
 /** The numeric stage parameters of `params`, the only values stages read besides logit bias. */
@@ -35,7 +37,8 @@ export function stageValues(params: SamplingParams): Record<StageParamKey, numbe
 }
 
 export const DEFAULT_SAMPLING_PARAMS: Readonly<SamplingParams> = Object.freeze({
-	...defaultStageValues(),
+	// The real registry's defaults hold a value for every StageParamKey.
+	...(defaultStageValues() as Record<StageParamKey, number>),
 	logitBias: {},
 	seed: null,
 	order: [...DEFAULT_ORDER]
@@ -57,14 +60,35 @@ export class SamplingValidationError extends Error {
 export interface ValidationContext {
 	/** The loaded model's vocabulary size; bounds top-k and logit-bias token ids. */
 	vocabSize?: number;
+	/** The stages whose parameters and names are allowed; the real registry unless a test's. */
+	registry?: StageRegistry;
 }
 
-const KNOWN_FIELDS = new Set<string>([
-	...PARAM_SPECS.map((s) => s.key),
-	'logitBias',
-	'seed',
-	'order'
-]);
+/** The fields of {@link SamplingParams} that are not stage parameters. */
+const SHARED_FIELDS = ['logitBias', 'seed', 'order'] as const;
+
+/**
+ * The fields whose change re-samples an open what-if: the stage parameters marked so, the seed
+ * and the chain order.
+ */
+export function whatIfKeys(registry: StageRegistry = STAGE_DEFINITIONS): readonly string[] {
+	const marked = paramSpecsOf(registry).filter((spec) => spec.resamplesWhatIf);
+	return [...marked.map((spec) => spec.key), 'seed', 'order'];
+}
+
+export type WhatIfKey = StageParamKey | 'seed' | 'order';
+
+/** The fields whose change re-samples an open what-if, for the real registry. */
+export const WHAT_IF_KEYS = whatIfKeys() as readonly WhatIfKey[];
+
+/** One string that changes exactly when a what-if should re-sample. */
+export function whatIfSignature(
+	params: SamplingParams,
+	keys: readonly string[] = WHAT_IF_KEYS
+): string {
+	const record = params as unknown as Record<string, unknown>;
+	return JSON.stringify(keys.map((key) => record[key]));
+}
 
 /**
  * Checks every field before any work starts and returns the parameters typed. Throws a
@@ -77,15 +101,21 @@ export function validateSamplingParams(
 	if (typeof input !== 'object' || input === null || Array.isArray(input)) {
 		throw new SamplingValidationError('parameters', input, 'an object');
 	}
+	const registry = context.registry ?? STAGE_DEFINITIONS;
+	const specs = paramSpecsOf(registry);
+	const known = new Set<string>([...specs.map((s) => s.key), ...SHARED_FIELDS]);
 	const record = input as Record<string, unknown>;
 	for (const field of Object.keys(record)) {
-		if (!KNOWN_FIELDS.has(field)) {
+		if (!known.has(field)) {
 			throw new SamplingValidationError(field, record[field], 'absent (unknown parameter)');
 		}
 	}
-	for (const spec of PARAM_SPECS) validateNumber(spec, record[spec.key], context.vocabSize);
+	for (const spec of specs) validateNumber(spec, record[spec.key], context.vocabSize);
 	validateSeed(record.seed);
-	validateOrder(record.order);
+	validateOrder(
+		record.order,
+		registry.map((stage) => stage.name)
+	);
 	validateLogitBias(record.logitBias, context.vocabSize);
 	// Each field was checked above against the shape SamplingParams describes.
 	return record as SamplingParams;
@@ -124,13 +154,13 @@ function validateSeed(seed: unknown): void {
 	}
 }
 
-function validateOrder(order: unknown): void {
-	const allowed = `a list of distinct stages from: ${STAGE_NAMES.join(', ')}`;
+function validateOrder(order: unknown, names: readonly string[]): void {
+	const allowed = `a list of distinct stages from: ${names.join(', ')}`;
 	if (!Array.isArray(order)) throw new SamplingValidationError('order', order, allowed);
 	const seen = new Set<unknown>();
 	for (const name of order) {
-		if (!(STAGE_NAMES as readonly unknown[]).includes(name)) {
-			throw new SamplingValidationError('order', name, `a known stage (${STAGE_NAMES.join(', ')})`);
+		if (!(names as readonly unknown[]).includes(name)) {
+			throw new SamplingValidationError('order', name, `a known stage (${names.join(', ')})`);
 		}
 		if (seen.has(name)) {
 			throw new SamplingValidationError('order', name, 'listed once (it appears twice)');

@@ -31,6 +31,35 @@ export interface ParamSpec<Key extends string = string> {
 	default: number;
 }
 
+/** Help for one setting: what it does, what low and high values do, uses, and common fixes. */
+export interface ParamHelp {
+	what: string;
+	low: string;
+	high: string;
+	typical: string;
+	/** Common symptoms this setting fixes, and which way to turn it. */
+	fixes: string;
+}
+
+/**
+ * A numeric parameter a stage owns, with everything the rest of the app says about it: the
+ * parameter panel, its help, sweeps and what-ifs all read it from here.
+ */
+export interface StageParam<Key extends string = string> extends ParamSpec<Key> {
+	help: ParamHelp;
+	/** The panel's slider; the number field beside it accepts the whole range. */
+	slider: { min: number; max: number; step: number };
+	/** A hint shown above this value (temperature above 1 flattens the distribution). */
+	warnAbove?: { value: number; text: string };
+	/**
+	 * When a sweep may vary it: the short name lane labels use ("T 0.7"); the sweep picker shows
+	 * `label`. `null` for parameters a sweep does not offer.
+	 */
+	sweep: { short: string } | null;
+	/** Whether changing it re-samples an open what-if (anything that changes the draw should). */
+	resamplesWhatIf: boolean;
+}
+
 /** Parameter values by key, as a stage sees them. */
 export type ParamValues<Key extends string> = Readonly<Record<Key, number>>;
 
@@ -42,7 +71,8 @@ export interface SharedInputs {
 
 /**
  * A kind of stage: everything the chain, the validator and the UI need to know about it. Adding a
- * stage means writing one of these in its own file and listing it in the registry.
+ * stage means writing one of these in its own file and listing it in the registry; every table
+ * of the app (panel fields, help, sweep axes, what-if keys, explanations) is derived from them.
  */
 export interface StageDefinition<
 	Name extends string = string,
@@ -51,10 +81,15 @@ export interface StageDefinition<
 > {
 	name: Name;
 	label: string;
-	/** One sentence on what the stage does, for help texts and traces. */
+	/** What the stage does, in a sentence or two; the "why this token" charts show it. */
 	summary: string;
+	/**
+	 * Where the stage's parameters stand in the parameter panel and the sweep picker, lowest first.
+	 * The panel leads with the choice stages, although the chain runs the penalties first.
+	 */
+	panelRank: number;
 	/** Parameters this stage owns (validated, defaulted and shown with it). */
-	params: readonly ParamSpec<Key>[];
+	params: readonly StageParam<Key>[];
 	/** Parameters owned by other stages that this one reads too. */
 	reads?: readonly Read[];
 	/** Whether these values leave the candidates unchanged (the chain then skips the stage). */

@@ -11,18 +11,47 @@ export function penalizeFrequencyPresence(
 }
 
 /** Penalises tokens of the penalty window by how often they occur, and once for occurring at all. */
-export const frequencyPresence: StageDefinition<
-	'frequency-presence',
-	'frequencyPenalty' | 'presencePenalty',
-	'repeatLastN'
-> = {
+export const frequencyPresence = {
 	name: 'frequency-presence',
 	label: 'Frequency & presence',
 	summary:
 		'Subtracts from the logit of tokens in the penalty window: the frequency penalty once per occurrence, the presence penalty once.',
+	panelRank: 6,
 	params: [
-		{ key: 'frequencyPenalty', label: 'Frequency penalty', min: -2, max: 2, default: 0 },
-		{ key: 'presencePenalty', label: 'Presence penalty', min: -2, max: 2, default: 0 }
+		{
+			key: 'frequencyPenalty',
+			label: 'Frequency penalty',
+			min: -2,
+			max: 2,
+			default: 0,
+			help: {
+				what: 'Subtracts this much from a token’s logit for every time it occurs in the window.',
+				low: 'Negative values encourage repeating words.',
+				high: 'Positive values discourage words the more often they were used.',
+				typical: '0–0.7',
+				fixes: 'The same word over and over: raise it.'
+			},
+			slider: { min: -2, max: 2, step: 0.05 },
+			sweep: { short: 'freq' },
+			resamplesWhatIf: true
+		},
+		{
+			key: 'presencePenalty',
+			label: 'Presence penalty',
+			min: -2,
+			max: 2,
+			default: 0,
+			help: {
+				what: 'Subtracts this much once from the logit of every token that occurs in the window.',
+				low: 'Negative values encourage staying on the same words.',
+				high: 'Positive values push towards new words and topics.',
+				typical: '0–0.7',
+				fixes: 'Stuck on one topic: raise it. Drifting off topic or dropping names: lower it.'
+			},
+			slider: { min: -2, max: 2, step: 0.05 },
+			sweep: { short: 'pres' },
+			resamplesWhatIf: true
+		}
 	],
 	reads: ['repeatLastN'],
 	isNeutral: ({ frequencyPenalty, presencePenalty, repeatLastN }) =>
@@ -45,4 +74,8 @@ export const frequencyPresence: StageDefinition<
 			}
 		};
 	}
-};
+} as const satisfies StageDefinition<
+	'frequency-presence',
+	'frequencyPenalty' | 'presencePenalty',
+	'repeatLastN'
+>;

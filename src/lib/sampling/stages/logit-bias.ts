@@ -3,10 +3,12 @@ import type { StageDefinition } from '../stage';
 export const LOGIT_BIAS_LIMIT = 100;
 
 /** `logit += bias` for every token the user gave a bias. */
-export const logitBias: StageDefinition<'logit-bias', never> = {
+export const logitBias = {
 	name: 'logit-bias',
 	label: 'Logit bias',
-	summary: 'Adds a fixed amount to the logit of chosen tokens, to favour or ban them.',
+	summary:
+		'Adds your per-token biases to the logits, to favour or ban tokens (the end-of-text ban is one).',
+	panelRank: 7,
 	params: [],
 	isNeutral: (_values, { logitBias }) => Object.keys(logitBias).length === 0,
 	create(_values, shared) {
@@ -21,4 +23,4 @@ export const logitBias: StageDefinition<'logit-bias', never> = {
 			}
 		};
 	}
-};
+} as const satisfies StageDefinition<'logit-bias', never>;

@@ -1,4 +1,4 @@
-import type { ParamSpec, StageDefinition } from '../stage';
+import type { ParamSpec, StageDefinition, StageParam } from '../stage';
 import { frequencyPresence } from './frequency-presence';
 import { logitBias } from './logit-bias';
 import { minP } from './min-p';
@@ -7,7 +7,12 @@ import { temperature } from './temperature';
 import { topK } from './top-k';
 import { topP } from './top-p';
 
-/** Every stage the chain can run, in the default order. */
+/**
+ * The registry: every stage the chain can run, in the default order. It is the one home of each
+ * stage parameter's facts; the validator, the parameter panel's fields and help, the sweep axes,
+ * the what-if keys and the "why" explanations are all derived from it. Functions that derive a
+ * table take a registry argument (defaulting to this one) so tests can pass one with a new stage.
+ */
 export const STAGE_DEFINITIONS = [
 	logitBias,
 	repetitionPenalty,
@@ -18,16 +23,23 @@ export const STAGE_DEFINITIONS = [
 	minP
 ] as const;
 
+/** Any stage, with its parameter keys widened to strings. */
+export type AnyStageDefinition = StageDefinition<string, string, string>;
+
+/** A list of stages in their default order: the real one, or a test's. */
+export type StageRegistry = readonly AnyStageDefinition[];
+
 type Definitions = (typeof STAGE_DEFINITIONS)[number];
+
+type Params = Definitions['params'][number];
 
 export type StageName = Definitions['name'];
 
 /** Keys of every numeric parameter the stages own. */
-export type StageParamKey = Definitions extends infer D
-	? D extends { params: readonly ParamSpec<infer Key>[] }
-		? Key
-		: never
-	: never;
+export type StageParamKey = Params['key'];
+
+/** Keys of the stage parameters a sweep may vary (those whose `sweep` is set). */
+export type SweepStageParamKey = Extract<Params, { sweep: object }>['key'];
 
 export const STAGE_NAMES: readonly StageName[] = STAGE_DEFINITIONS.map((stage) => stage.name);
 
@@ -40,7 +52,26 @@ export function stageDefinition(name: StageName): StageDefinition<StageName, str
 	return definition as unknown as StageDefinition<StageName, string, string>;
 }
 
+/** Every numeric parameter of `registry`, in stage order. */
+export function paramSpecsOf(registry: StageRegistry = STAGE_DEFINITIONS): readonly StageParam[] {
+	return registry.flatMap((stage) => stage.params);
+}
+
+/**
+ * Every numeric parameter of `registry` in the parameter panel's order: by the stages'
+ * `panelRank`, then as each stage lists them.
+ */
+export function panelParamsOf(registry: StageRegistry = STAGE_DEFINITIONS): readonly StageParam[] {
+	return [...registry].sort((a, b) => a.panelRank - b.panelRank).flatMap((stage) => stage.params);
+}
+
 /** Every numeric parameter spec, in stage order. */
-export const PARAM_SPECS: readonly ParamSpec<StageParamKey>[] = STAGE_DEFINITIONS.flatMap(
-	(stage) => stage.params as readonly ParamSpec<StageParamKey>[]
-);
+export const PARAM_SPECS: readonly StageParam<StageParamKey>[] =
+	paramSpecsOf() as readonly StageParam<StageParamKey>[];
+
+/** The spec of one stage parameter. */
+export function paramSpec(key: StageParamKey): ParamSpec<StageParamKey> {
+	const spec = PARAM_SPECS.find((s) => s.key === key);
+	if (!spec) throw new RangeError(`No sampler parameter "${key}"`);
+	return spec;
+}

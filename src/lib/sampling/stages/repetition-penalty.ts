@@ -6,16 +6,30 @@ export function penalizeRepetition(logit: number, penalty: number): number {
 }
 
 /** Penalises every distinct token of the penalty window once, whatever its count. */
-export const repetitionPenalty: StageDefinition<
-	'repetition-penalty',
-	'repeatPenalty' | 'repeatLastN'
-> = {
+export const repetitionPenalty = {
 	name: 'repetition-penalty',
 	label: 'Repetition penalty',
 	summary:
 		'Makes tokens already in the recent context less likely: positive logits are divided by the penalty, negative ones multiplied.',
+	panelRank: 5,
 	params: [
-		{ key: 'repeatPenalty', label: 'Repetition penalty', min: 1, max: 2, default: 1 },
+		{
+			key: 'repeatPenalty',
+			label: 'Repetition penalty',
+			min: 1,
+			max: 2,
+			default: 1,
+			help: {
+				what: 'Makes tokens from the recent context less likely: positive logits are divided by it, negative ones multiplied.',
+				low: '1 turns it off.',
+				high: '1.3 and more pushes the model away from words it already used, even ones it needs.',
+				typical: '1.05–1.15 against loops.',
+				fixes: 'Loops and repeated phrases: raise it slightly or widen its window.'
+			},
+			slider: { min: 1, max: 2, step: 0.01 },
+			sweep: { short: 'rep' },
+			resamplesWhatIf: true
+		},
 		{
 			key: 'repeatLastN',
 			label: 'Penalty window',
@@ -23,7 +37,18 @@ export const repetitionPenalty: StageDefinition<
 			max: 1_048_576,
 			integer: true,
 			special: { [-1]: 'the whole context' },
-			default: 64
+			default: 64,
+			help: {
+				what: 'How many recent tokens (prompt included) the penalties look at.',
+				low: '0 turns the penalties off.',
+				high: 'Longer windows also penalise words from far back; −1 uses the whole context.',
+				typical: '64',
+				fixes:
+					'Loops over long passages: widen the window. The model avoids words the prompt needs: shorten it.'
+			},
+			slider: { min: -1, max: 512, step: 1 },
+			sweep: null,
+			resamplesWhatIf: true
 		}
 	],
 	isNeutral: ({ repeatPenalty, repeatLastN }) => repeatPenalty === 1 || repeatLastN === 0,
@@ -40,4 +65,4 @@ export const repetitionPenalty: StageDefinition<
 			}
 		};
 	}
-};
+} as const satisfies StageDefinition<'repetition-penalty', 'repeatPenalty' | 'repeatLastN'>;

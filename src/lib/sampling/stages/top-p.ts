@@ -1,12 +1,32 @@
 import type { StageDefinition } from '../stage';
 
 /** Keeps the smallest rank-ordered prefix whose probability mass reaches p (at least one token). */
-export const topP: StageDefinition<'top-p', 'topP'> = {
+export const topP = {
 	name: 'top-p',
 	label: 'Top-p (nucleus)',
 	summary:
 		'Keeps the most likely tokens until their probabilities add up to p, and drops the long tail.',
-	params: [{ key: 'topP', label: 'Top-p', min: 0, minExclusive: true, max: 1, default: 0.95 }],
+	panelRank: 3,
+	params: [
+		{
+			key: 'topP',
+			label: 'Top-p',
+			min: 0,
+			minExclusive: true,
+			max: 1,
+			default: 0.95,
+			help: {
+				what: 'Nucleus sampling: keeps the most likely tokens until their probabilities add up to p.',
+				low: 'Low p keeps only the head of the distribution: focused, predictable text.',
+				high: '1 keeps everything (off).',
+				typical: '0.9–0.95 for general use, 0.5 or lower for precise answers.',
+				fixes: 'Repetitive output: raise top-p. Rambling or off-topic output: lower it.'
+			},
+			slider: { min: 0.01, max: 1, step: 0.01 },
+			sweep: { short: 'top-p' },
+			resamplesWhatIf: true
+		}
+	],
 	isNeutral: ({ topP }) => topP === 1,
 	create({ topP: p }) {
 		return {
@@ -17,4 +37,4 @@ export const topP: StageDefinition<'top-p', 'topP'> = {
 			}
 		};
 	}
-};
+} as const satisfies StageDefinition<'top-p', 'topP'>;
