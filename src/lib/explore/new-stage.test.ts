@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { SweepParam } from '#lib/core/experiment';
 import { createSweeps, SWEEP_PARAMS } from '#lib/compare/sweep';
+import type { Experiment } from '#lib/core/experiment';
+import { exportSessions, parseSessionsFile } from '#lib/formats/session-format';
+import {
+	decodeShareFragment,
+	encodeShareFragment,
+	type SharedExperiment
+} from '#lib/formats/share-link';
+import { experiment, runRecord, session } from '#lib/formats/testing/sessions';
 import { parseNumberInput, samplingFields } from '#lib/params/fields';
 import { stageParamHelp } from '#lib/params/help';
 import {
@@ -138,13 +146,70 @@ describe('a new stage', () => {
 		expect(() => stageExplanation(DUMMY)).toThrow(RangeError);
 	});
 
-	// ── Experiment formats (share links, sessions export) ──────────────────────────────────────
-	// PLACE FOR THE FORMATS CHECKS: once src/lib/formats/ validates parameters through the
-	// registry, add here that an experiment with `dummyGain` round-trips through the share-link
-	// codec and the sessions file format with `registry`, and that an out-of-range dummyGain is
-	// rejected by both with a message naming it.
 	describe('experiment formats', () => {
-		it.todo('a share link carries dummyGain and rejects an out-of-range value, naming it');
-		it.todo('the sessions export file carries dummyGain and rejects an out-of-range value');
+		const experimentWithGain = (dummyGain: number): Experiment =>
+			experiment({ params: paramsWith({ dummyGain }) });
+
+		it('a share link carries it, its default left out', async () => {
+			for (const dummyGain of [2, gain.default]) {
+				const shared: SharedExperiment = {
+					experiment: experimentWithGain(dummyGain),
+					view: 'single'
+				};
+				const encoded = await encodeShareFragment(shared, registry);
+				if (!encoded.ok) throw new Error(encoded.message);
+				expect(await decodeShareFragment(encoded.value, registry)).toEqual({
+					ok: true,
+					value: shared
+				});
+			}
+			const atDefault = await encodeShareFragment(
+				{ experiment: experimentWithGain(gain.default), view: 'single' },
+				registry
+			);
+			expect(atDefault.ok && atDefault.value).not.toContain('dummyGain');
+		});
+
+		it('the sessions file carries it, in the experiment and in each run', () => {
+			const sessions = [
+				session({
+					experiment: experimentWithGain(0.5),
+					runs: [runRecord({ params: paramsWith({ dummyGain: 3 }) })]
+				})
+			];
+			expect(parseSessionsFile(exportSessions(sessions), registry)).toEqual({
+				ok: true,
+				sessions
+			});
+		});
+
+		it('both reject an out-of-range value with the same message naming it', async () => {
+			const problem = 'params.dummyGain: must be a number in [0.5, 3], got 4';
+			const link = await encodeShareFragment(
+				{ experiment: experimentWithGain(4), view: 'single' },
+				registry
+			);
+			expect(link.ok && (await decodeShareFragment(link.value, registry))).toEqual({
+				ok: false,
+				message: `This share link cannot be opened: ${problem}. Nothing on the page was changed.`
+			});
+			const file = exportSessions([
+				session({ experiment: experimentWithGain(4), runs: [runRecord({ params: paramsWith() })] })
+			]);
+			expect(parseSessionsFile(file, registry)).toMatchObject({
+				ok: false,
+				problems: [`sessions[0].experiment.${problem}`]
+			});
+		});
+
+		it('is an unknown parameter to the real registry', () => {
+			const file = exportSessions([session({ experiment: experimentWithGain(2) })]);
+			expect(parseSessionsFile(file)).toMatchObject({
+				ok: false,
+				problems: expect.arrayContaining([
+					'sessions[0].experiment.params.dummyGain: must be absent (unknown parameter), got 2'
+				])
+			});
+		});
 	});
 });

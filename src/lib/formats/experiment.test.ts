@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Experiment } from '#lib/core/experiment';
-import { STAGE_DEFINITIONS, type SamplingParams } from '#lib/sampling';
 import { readExperiment } from './experiment';
-import type { StageRegistry } from './sampling-params';
 import { exportSessions, parseSessionsFile } from './session-format';
 import { deflate, toBase64Url } from './share-link-bytes';
 import { decodeShareFragment, encodeShareFragment, type SharedExperiment } from './share-link';
@@ -89,78 +87,6 @@ describe('one experiment validator for links and files', () => {
 				'maxNewTokens: must be an integer in [1, 32768], got 0',
 				'sampling: must be one of "exact", "native", got "gpu"'
 			]
-		});
-	});
-});
-
-describe('a stage added to the registry', () => {
-	// A stage neither format names: its parameter must travel like any other.
-	const registry: StageRegistry = [
-		...STAGE_DEFINITIONS,
-		{
-			name: 'warmth',
-			params: [{ key: 'warmth', label: 'Warmth', min: 0, max: 1, default: 0.5 }]
-		}
-	];
-	const withWarmth = (warmth: number): SamplingParams =>
-		({ ...params({ temperature: 1, seed: 7 }), warmth }) as SamplingParams;
-	const warmExperiment = (warmth: number): Experiment => experiment({ params: withWarmth(warmth) });
-
-	it('round-trips its parameter through a share link, its default left out', async () => {
-		for (const warmth of [0.25, 0.5]) {
-			const shared: SharedExperiment = { experiment: warmExperiment(warmth), view: 'single' };
-			const encoded = await encodeShareFragment(shared, registry);
-			if (!encoded.ok) throw new Error(encoded.message);
-			expect(await decodeShareFragment(encoded.value, registry)).toEqual({
-				ok: true,
-				value: shared
-			});
-		}
-		const plain = await encodeShareFragment({ experiment: experiment(), view: 'single' });
-		const atDefault = await encodeShareFragment(
-			{ experiment: warmExperiment(0.5), view: 'single' },
-			registry
-		);
-		expect(atDefault).toEqual(plain);
-	});
-
-	it('round-trips its parameter through a sessions file', () => {
-		const sessions = [
-			session({ experiment: warmExperiment(0.25), runs: [runRecord({ params: withWarmth(0.75) })] })
-		];
-		expect(parseSessionsFile(exportSessions(sessions), registry)).toEqual({ ok: true, sessions });
-	});
-
-	it('checks its parameter by its range in both, and is unknown without the stage', async () => {
-		const problem = 'params.warmth: must be a number in [0, 1], got 2';
-		const link = await decodeShareFragment(
-			await fragmentOf({ v: 1, m: 'stories260k', s: { warmth: 2 } }),
-			registry
-		);
-		expect(link).toEqual({
-			ok: false,
-			message: `This share link cannot be opened: ${problem}. Nothing on the page was changed.`
-		});
-		const file = exportSessions([session({ experiment: warmExperiment(2) })]);
-		expect(parseSessionsFile(file, registry)).toMatchObject({
-			ok: false,
-			problems: expect.arrayContaining([`sessions[0].experiment.${problem}`])
-		});
-		expect(parseSessionsFile(file)).toMatchObject({
-			ok: false,
-			problems: expect.arrayContaining([
-				'sessions[0].experiment.params.warmth: must be absent (unknown parameter), got 2'
-			])
-		});
-		const shared = await encodeShareFragment(
-			{ experiment: warmExperiment(0.25), view: 'single' },
-			registry
-		);
-		expect(shared.ok && (await decodeShareFragment(shared.value))).toMatchObject({
-			ok: false,
-			message: expect.stringContaining(
-				'params.warmth: must be absent (unknown parameter), got 0.25'
-			)
 		});
 	});
 });

@@ -14,7 +14,8 @@ import {
 	string,
 	type Reader
 } from './check';
-import { SAMPLER_REGISTRY, samplingParamsReader, type StageRegistry } from './sampling-params';
+import { STAGE_DEFINITIONS, type StageRegistry } from '#lib/sampling';
+import { samplingParamsReader } from './sampling-params';
 
 /**
  * The one validator of an {@link Experiment}, for every format that carries one: the sessions
@@ -92,7 +93,7 @@ function splitOnce(text: string, separator: string): [string, string] {
 
 /** The reader of an experiment under these rules. */
 export function experimentReader(rules: ExperimentRules = {}): Reader<Experiment> {
-	const { registry = SAMPLER_REGISTRY, limits = {} } = rules;
+	const { registry = STAGE_DEFINITIONS, limits = {} } = rules;
 	const modelIdRule = `a non-empty string${limits.modelIdChars ? ` of at most ${limits.modelIdChars} characters` : ''}`;
 	const model = object<ExperimentModel>({
 		// Links have always opened any id of one character or more, blank ones included.

@@ -1,12 +1,12 @@
 import {
 	DEFAULT_SAMPLING_PARAMS,
+	paramSpecsOf,
 	SamplingValidationError,
 	STAGE_DEFINITIONS,
 	validateNumber,
 	validateSamplingParams,
-	type ParamSpec,
 	type SamplingParams,
-	type StageDefinition
+	type StageRegistry
 } from '#lib/sampling';
 import { at, isPlainObject, must, type Reader } from './check';
 
@@ -16,16 +16,6 @@ import { at, isPlainObject, must, type Reader } from './check';
  * reader (experiment.ts) and the sessions file call it. A test passes its own registry (a dummy
  * stage, say) to see that formats carry any stage's parameters without naming them.
  */
-
-/** The stages a format knows: what it needs of each stage's definition. */
-export type StageRegistry = readonly Pick<StageDefinition, 'name' | 'params'>[];
-
-/** The sampler's own stages, the registry every format uses unless told otherwise. */
-export const SAMPLER_REGISTRY: StageRegistry = STAGE_DEFINITIONS;
-
-export function paramSpecsOf(registry: StageRegistry): readonly ParamSpec[] {
-	return registry.flatMap((stage) => stage.params);
-}
 
 export function stageNamesOf(registry: StageRegistry): readonly string[] {
 	return registry.map((stage) => stage.name);
@@ -66,7 +56,7 @@ function stageOrder(names: readonly string[]): Reader<SamplingParams['order']> {
  * its path, not just the first the sampler would throw for.
  */
 export function samplingParamsReader(
-	registry: StageRegistry = SAMPLER_REGISTRY
+	registry: StageRegistry = STAGE_DEFINITIONS
 ): Reader<SamplingParams> {
 	const order = stageOrder(stageNamesOf(registry));
 	type Check = (value: unknown, path: string, problems: string[]) => void;

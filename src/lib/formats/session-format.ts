@@ -1,6 +1,13 @@
 import type { FinishReason, GenerationStats, IgnoredParam, StepTrace } from '#lib/core/run';
 import type { PrefillRecord, RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
-import { MAX_SEED, type CandidateTrace, type StageName, type StageTrace } from '#lib/sampling';
+import {
+	MAX_SEED,
+	STAGE_DEFINITIONS,
+	type CandidateTrace,
+	type StageName,
+	type StageRegistry,
+	type StageTrace
+} from '#lib/sampling';
 import {
 	array,
 	boolean,
@@ -15,12 +22,7 @@ import {
 	type Reader
 } from './check';
 import { experimentReader } from './experiment';
-import {
-	SAMPLER_REGISTRY,
-	samplingParamsReader,
-	stageNamesOf,
-	type StageRegistry
-} from './sampling-params';
+import { samplingParamsReader, stageNamesOf } from './sampling-params';
 
 /**
  * The sessions export file, documented in docs/session-format.md: its writer, and its reader,
@@ -77,7 +79,7 @@ export type ParsedSessions =
  */
 export function parseSessionsFile(
 	text: string,
-	registry: StageRegistry = SAMPLER_REGISTRY
+	registry: StageRegistry = STAGE_DEFINITIONS
 ): ParsedSessions {
 	let json: unknown;
 	try {
@@ -258,7 +260,7 @@ function sessionReader(registry: StageRegistry): Reader<SessionRecord> {
 
 /** The whole file, for a file whose runs used the stages of `registry`. */
 export function sessionsFileReader(
-	registry: StageRegistry = SAMPLER_REGISTRY
+	registry: StageRegistry = STAGE_DEFINITIONS
 ): Reader<SessionsFile> {
 	return object<SessionsFile>({
 		format: oneOf([SESSIONS_FORMAT]),

@@ -4,7 +4,7 @@ import type { ChatMessage } from '#lib/core/prompt';
 import { DEFAULT_SAMPLING_PARAMS } from '#lib/sampling';
 import { isPlainObject, must } from './check';
 import { experimentReader, type ExperimentLimits } from './experiment';
-import { paramSpecsOf, SAMPLER_REGISTRY, type StageRegistry } from './sampling-params';
+import { paramSpecsOf, STAGE_DEFINITIONS, type StageRegistry } from '#lib/sampling';
 
 /**
  * The share link's data: an {@link Experiment} as a small JSON object with one-letter keys,
@@ -25,10 +25,10 @@ export interface SharedExperiment {
 }
 
 /**
- * Every stage a link can name, by its code (its index here, in base 36), with the defaults of
- * its parameters that links leave out. Frozen: a link keeps its meaning when the app's own
- * defaults change. Append a new stage with its defaults of the day, never reorder (old links
- * index this list); a parameter missing here falls back to the app's default.
+ * The stages of format 1, by their code (their index here, in base 36), with the defaults of
+ * their parameters that links leave out. Frozen: a link keeps its meaning when the app's own
+ * defaults change, and old links index this list. A stage added to the sampler later travels by
+ * its name and its parameters fall back to the app's defaults, so it needs no entry here.
  */
 const LINK_STAGES: readonly (readonly [
 	stage: string,
@@ -108,13 +108,15 @@ function paramDefaults(registry: StageRegistry): Record<string, number> {
 	);
 }
 
+/**
+ * The stage order as one character per frozen stage; a stage added to the sampler after the
+ * table was frozen travels by its name in parentheses, so it needs no code of its own.
+ */
 function orderCode(order: readonly string[]): string {
 	return order
 		.map((name) => {
 			const index = STAGE_CODES.indexOf(name);
-			if (index < 0)
-				throw new Error(`Stage ${name} has no share-link code; add it to LINK_STAGES.`);
-			return index.toString(36);
+			return index < 0 ? `(${name})` : index.toString(36);
 		})
 		.join('');
 }
@@ -122,7 +124,7 @@ function orderCode(order: readonly string[]): string {
 /** The compact form of a shared experiment; the sweep is kept for the compare view only. */
 export function toCompact(
 	{ experiment: x, view }: SharedExperiment,
-	registry: StageRegistry = SAMPLER_REGISTRY
+	registry: StageRegistry = STAGE_DEFINITIONS
 ): CompactExperiment {
 	const out: CompactExperiment = { v: SHARE_FORMAT_VERSION, m: x.model.id };
 	if (x.model.name !== x.model.id) out.n = x.model.name;
@@ -161,7 +163,7 @@ export type FromCompact = { ok: true; value: SharedExperiment } | { ok: false; p
  */
 export function fromCompact(
 	data: unknown,
-	registry: StageRegistry = SAMPLER_REGISTRY
+	registry: StageRegistry = STAGE_DEFINITIONS
 ): FromCompact {
 	if (!isPlainObject(data)) return { ok: false, problems: ['its data is not an experiment'] };
 	if (data.v !== SHARE_FORMAT_VERSION) {
@@ -282,8 +284,11 @@ function expandParams(
 }
 
 function expandOrder(code: unknown, problems: string[]): string[] {
-	if (typeof code === 'string' && /^[0-9a-z]*$/.test(code)) {
-		const names = [...code].map((c) => STAGE_CODES[parseInt(c, 36)]);
+	const tokens = typeof code === 'string' ? code.match(/[0-9a-z]|\([a-z0-9-]+\)/g) : null;
+	if (typeof code === 'string' && (tokens ?? []).join('') === code) {
+		const names = (tokens ?? []).map((token) =>
+			token.startsWith('(') ? token.slice(1, -1) : STAGE_CODES[parseInt(token, 36)]
+		);
 		// A stage the registry lacks is left to the experiment reader, which names it.
 		if (names.every((name) => name !== undefined)) return names;
 	}

@@ -1,7 +1,7 @@
 import { deflate, fromBase64Url, inflate, toBase64Url } from './share-link-bytes';
 import { fromCompact, toCompact, type SharedExperiment } from './share-link-format';
 
-import { SAMPLER_REGISTRY, type StageRegistry } from './sampling-params';
+import { STAGE_DEFINITIONS, type StageRegistry } from '#lib/sampling';
 
 export { SHARE_FORMAT_VERSION, type SharedExperiment, type ShareView } from './share-link-format';
 
@@ -23,7 +23,7 @@ export type ShareLinkResult<T> = { ok: true; value: T } | { ok: false; message: 
 /** The fragment (`#x=…`) for an experiment, or why it is too big to share. */
 export async function encodeShareFragment(
 	shared: SharedExperiment,
-	registry: StageRegistry = SAMPLER_REGISTRY
+	registry: StageRegistry = STAGE_DEFINITIONS
 ): Promise<ShareLinkResult<string>> {
 	const json = new TextEncoder().encode(JSON.stringify(toCompact(shared, registry)));
 	const data = toBase64Url(await deflate(json));
@@ -49,7 +49,7 @@ const cannotOpen = (why: string): ShareLinkResult<never> => ({
 /** Reads a share-link fragment; every failure says what is wrong with the link. */
 export async function decodeShareFragment(
 	hash: string,
-	registry: StageRegistry = SAMPLER_REGISTRY
+	registry: StageRegistry = STAGE_DEFINITIONS
 ): Promise<ShareLinkResult<SharedExperiment>> {
 	if (!isShareFragment(hash)) return cannotOpen('it does not start with #x=');
 	// Mail and chat apps sometimes percent-encode or wrap a long fragment; neither belongs in it.
