@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Experiment } from '#lib/core/experiment';
 import { readExperiment } from './experiment';
 import { exportSessions, parseSessionsFile } from './session-format';
 import { deflate, toBase64Url } from './share-link-bytes';
-import { decodeShareFragment, encodeShareFragment, type SharedExperiment } from './share-link';
-import { experiment, params, runRecord, session } from './testing/sessions';
+import { decodeShareFragment } from './share-link';
+import { experiment, session } from './testing/sessions';
 
 /** A fragment carrying `data` as the link's JSON. */
 async function fragmentOf(data: unknown): Promise<string> {
