@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSampler, DEFAULT_SAMPLING_PARAMS, validateSamplingParams } from '#lib/sampling';
 import type { SamplingParams } from '#lib/sampling';
-import { FAKE_EOS, FAKE_VOCAB, FakeEngine, type FakeEngineOptions } from './fake-engine';
+import { FAKE_EOS, FAKE_VOCAB, FakeEngine, type FakeEngineOptions } from './testing/fake-engine';
 import { generate } from './generate';
 import { generateLanes, laneRequest } from './lanes';
 import type { GenerationEvent, LaneEvent, LaneSpec, LanesRequest } from './types';

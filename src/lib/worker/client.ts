@@ -1,6 +1,6 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
-import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
+import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
 import type {
 	GenerateRequest,
 	GenerationEvent,

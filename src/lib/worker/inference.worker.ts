@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
-import { WebLlmEngine } from '#lib/engines/webllm';
-import { WllamaEngine } from '#lib/engines/wllama';
+import { WebLlmEngine } from '#lib/engines/webllm/webllm';
+import { WllamaEngine } from '#lib/engines/wllama/wllama';
 import { createSampler, validateSamplingParams } from '#lib/sampling';
 import { InferenceService } from './inference-service';
 import { installRemoteErrorHandler } from './remote-errors';

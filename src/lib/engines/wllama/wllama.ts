@@ -6,9 +6,9 @@ import {
 	EngineCrashedError,
 	ModelNotLoadedError,
 	UnsupportedSourceError
-} from './errors';
+} from '../errors';
 import type { ChatMessage } from '#lib/core/prompt';
-import type { Engine, LoadOptions } from './types';
+import type { Engine, LoadOptions } from '../types';
 import type { ModelFileStorage, ModelInfo, ModelSource } from '#lib/core/model';
 
 export interface WllamaEngineOptions {

@@ -1,8 +1,8 @@
 import type { WebLlmModel } from '#lib/core/model';
 import { WebLlmEngine, type WebLlmEngineOptions } from '../webllm';
-import type { ConvTemplate } from '../webllm-config';
-import type { GpuLike } from '../webllm-errors';
-import type { TokenizerLike } from '../webllm-tokenizer';
+import type { ConvTemplate } from '../config';
+import type { GpuLike } from '../errors';
+import type { TokenizerLike } from '../tokenizer';
 import { FakeMlcEngine, type FakeMlcScript } from './fake-mlc-engine';
 
 /**

@@ -1,70 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import type { GenerateRequest, GenerationEvent } from '#lib/generation/types';
+import {
+	BOS,
+	createTestEngine,
+	IM_END,
+	MODEL,
+	scriptedLogits
+} from '#lib/engines/webllm/testing/fixture';
 import {
 	createSampler,
 	DEFAULT_SAMPLING_PARAMS,
 	validateSamplingParams,
 	type SamplingParams
 } from '#lib/sampling';
-import { BOS, createTestEngine, IM_END, MODEL, scriptedLogits } from './testing/webllm-fixture';
-import { nativeIgnoredParams, nativeSamplingFields } from './webllm-native';
+import { generateNative } from './native';
+import type { GenerateRequest, GenerationEvent } from './types';
 
 const sampling = { createSampler, validateSamplingParams };
 const params = (extra: Partial<SamplingParams> = {}): SamplingParams => ({
 	...DEFAULT_SAMPLING_PARAMS,
 	...extra
-});
-
-describe('native sampling parameters', () => {
-	it('passes the parameters WebLLM supports and neutral values for stages that are off', () => {
-		const p = params({
-			temperature: 0.7,
-			topP: 0.9,
-			repeatPenalty: 1.1,
-			frequencyPenalty: 0.2,
-			presencePenalty: -0.5,
-			logitBias: { 5: 2, 7: -100 }
-		});
-		expect(nativeSamplingFields(p, 7)).toEqual({
-			temperature: 0.7,
-			top_p: 0.9,
-			repetition_penalty: 1.1,
-			frequency_penalty: 0.2,
-			presence_penalty: -0.5,
-			logit_bias: { '5': 2, '7': -100 },
-			seed: 7
-		});
-		const off = params({ temperature: 0.7, topP: 0.9, order: ['top-k'], logitBias: { 5: 2 } });
-		expect(nativeSamplingFields(off, 1)).toEqual({
-			temperature: 1,
-			top_p: 1,
-			repetition_penalty: 1,
-			frequency_penalty: 0,
-			presence_penalty: 0,
-			seed: 1
-		});
-	});
-
-	it('names what WebLLM does not honour', () => {
-		const fields = (p: SamplingParams, seed = 1) =>
-			nativeIgnoredParams(p, seed).map((i) => i.field);
-		expect(fields(params({ topK: 40, minP: 0.05 }))).toEqual(['topK', 'minP', 'seed']);
-		expect(fields(params({ topK: 0, minP: 0, repeatPenalty: 1.1 }))).toEqual([
-			'repeatLastN',
-			'seed'
-		]);
-		expect(
-			fields(
-				params({ topK: 0, minP: 0, order: ['temperature', 'logit-bias'], logitBias: { 1: 1 } })
-			)
-		).toEqual(['order', 'seed']);
-		// Neutral stages out of order change nothing.
-		expect(fields(params({ topK: 0, minP: 0, order: ['top-p', 'temperature'], topP: 1 }))).toEqual([
-			'seed'
-		]);
-		const big = nativeIgnoredParams(params(), 2 ** 31 + 5).at(-1)?.reason;
-		expect(big).toContain('acts as 6');
-	});
 });
 
 async function setup(script = {}) {
@@ -74,8 +28,8 @@ async function setup(script = {}) {
 		stopIds: [IM_END],
 		...script
 	});
-	await test.engine.load({ kind: 'webllm', model: MODEL });
-	return { ...test, fake: test.fakes[0] };
+	const model = await test.engine.load({ kind: 'webllm', model: MODEL });
+	return { ...test, model, fake: test.fakes[0] };
 }
 
 const request = (extra: Partial<GenerateRequest> = {}): GenerateRequest => ({
@@ -86,13 +40,13 @@ const request = (extra: Partial<GenerateRequest> = {}): GenerateRequest => ({
 	...extra
 });
 
-describe('WebLlmEngine: native mode', () => {
+describe('native generation on WebLLM', () => {
 	it("streams WebLLM's own samples as token events and reports what it ignored", async () => {
-		const { engine, fake } = await setup();
+		const { engine, model, fake } = await setup();
 		const events: GenerationEvent[] = [];
-		const result = await engine.generateNative(
+		const result = await generateNative(
 			request({ stopSequences: ['zz'] }),
-			{ sampling },
+			{ engine, model, sampling },
 			(e) => events.push(e)
 		);
 		expect(fake.requests[0]).toMatchObject({
@@ -119,13 +73,13 @@ describe('WebLlmEngine: native mode', () => {
 	});
 
 	it('uses chatCompletion in chat mode, with the prompt tokens WebLLM feeds', async () => {
-		const { engine, fake } = await setup();
+		const { engine, model, fake } = await setup();
 		const events: GenerationEvent[] = [];
-		await engine.generateNative(
+		await generateNative(
 			request({
 				input: { mode: 'chat', systemPrompt: 'S', messages: [{ role: 'user', content: 'Hi' }] }
 			}),
-			{ sampling },
+			{ engine, model, sampling },
 			(e) => events.push(e)
 		);
 		expect(fake.calls).toContain('chatCompletion');
@@ -140,11 +94,10 @@ describe('WebLlmEngine: native mode', () => {
 	});
 
 	it('ends on our own stop ids, then interrupts WebLLM and drains its stream', async () => {
-		const { engine, fake } = await setup();
-		const first = await engine.generateNative(request({ maxNewTokens: 50 }), { sampling });
+		const { engine, model, fake } = await setup();
+		const first = await generateNative(request({ maxNewTokens: 50 }), { engine, model, sampling });
 		const stopId = first.tokenIds[1];
-		const result = await engine.generateNative(request({ maxNewTokens: 50, stopIds: [stopId] }), {
-			sampling
+		const result = await generateNative(request({ maxNewTokens: 50, stopIds: [stopId] }), { engine, model, sampling
 		});
 		expect(result.finishReason).toBe('eos');
 		expect(result.tokenIds.at(-1)).toBe(stopId);
@@ -154,11 +107,11 @@ describe('WebLlmEngine: native mode', () => {
 	});
 
 	it('Stop interrupts WebLLM, drains the stream, and the next request does not hang', async () => {
-		const { engine, fake } = await setup({ stopIds: [] });
+		const { engine, model, fake } = await setup({ stopIds: [] });
 		const controller = new AbortController();
-		const result = await engine.generateNative(
+		const result = await generateNative(
 			request({ maxNewTokens: 1000 }),
-			{ sampling, signal: controller.signal },
+			{ engine, model, sampling, signal: controller.signal },
 			(e) => {
 				if (e.type === 'token' && e.index === 3) controller.abort();
 			}
@@ -168,13 +121,13 @@ describe('WebLlmEngine: native mode', () => {
 		expect(fake.calls.filter((c) => c === 'interruptGenerate').length).toBeGreaterThan(0);
 		expect(fake.streamsFinished).toBe(1);
 		expect(fake.lockHeld).toBe(false);
-		const next = await engine.generateNative(request({ maxNewTokens: 3 }), { sampling });
+		const next = await generateNative(request({ maxNewTokens: 3 }), { engine, model, sampling });
 		expect(next.finishReason).toBe('max-tokens');
 	});
 
 	it('exact mode after a native run starts from an empty cache again', async () => {
-		const { engine, fake } = await setup();
-		await engine.generateNative(request(), { sampling });
+		const { engine, model, fake } = await setup();
+		await generateNative(request(), { engine, model, sampling });
 		fake.calls.length = 0;
 		await engine.rollback(0);
 		expect(fake.calls).toEqual(['resetChat']);
@@ -183,9 +136,9 @@ describe('WebLlmEngine: native mode', () => {
 	});
 
 	it('refuses traces', async () => {
-		const { engine } = await setup();
+		const { engine, model } = await setup();
 		await expect(
-			engine.generateNative(request({ trace: { topN: 5 } }), { sampling })
+			generateNative(request({ trace: { topN: 5 } }), { engine, model, sampling })
 		).rejects.toMatchObject({ field: 'trace' });
 	});
 });
