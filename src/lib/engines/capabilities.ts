@@ -31,8 +31,7 @@ export type Capability =
 export type ModeCapabilities = { readonly [Key in CapabilityKey]: Capability };
 
 export type ModeSupport =
-	| { available: true; capabilities: ModeCapabilities }
-	| { available: false; reason: string };
+	{ available: true; capabilities: ModeCapabilities } | { available: false; reason: string };
 
 const HONOURED = { support: 'honoured' } as const;
 

@@ -94,13 +94,7 @@ export async function decode(
 	const { engine, model, signal, now, onStep } = deps;
 	const { settings, sampler, history } = run;
 	const statistics = new RunStatistics();
-	const output = new RunOutput(
-		model,
-		settings,
-		(id) => engine.tokenBytes([id]),
-		onEvent,
-		now
-	);
+	const output = new RunOutput(model, settings, (id) => engine.tokenBytes([id]), onEvent, now);
 	let distribution = first;
 	if (first === null) output.end('stopped');
 

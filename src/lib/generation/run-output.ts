@@ -71,7 +71,15 @@ export class RunOutput {
 		this.tokenIds.push(id);
 		const traced = trace ? { trace } : {};
 		if (this.#stopIds.has(id)) {
-			this.onEvent({ type: 'token', index, tokenId: id, piece: '', text: '', isStop: true, ...traced });
+			this.onEvent({
+				type: 'token',
+				index,
+				tokenId: id,
+				piece: '',
+				text: '',
+				isStop: true,
+				...traced
+			});
 			this.end('eos');
 			return;
 		}

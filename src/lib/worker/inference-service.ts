@@ -189,7 +189,11 @@ export class InferenceService implements InferenceApi {
 			const model = this.#requireModel();
 			const engine = this.#engine;
 			if (request.sampling === 'native') {
-				return generateNative(request, { engine, model, sampling: this.#sampling, signal }, deliver);
+				return generateNative(
+					request,
+					{ engine, model, sampling: this.#sampling, signal },
+					deliver
+				);
 			}
 			const recorder = this.#explore?.recordRun();
 			try {
