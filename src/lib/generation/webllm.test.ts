@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LoadProgress, ModelInfo } from '#lib/core/model';
-import {
-	BOS,
-	createTestEngine,
-	IM_END,
-	MODEL,
-	scriptedLogits
-} from '#lib/engines/webllm/testing/fixture';
+import type { ModelInfo } from '#lib/core/model';
+import { BOS, IM_END, loadTestEngine, scriptedLogits } from '#lib/engines/webllm/testing/fixture';
 import {
 	createSampler,
 	DEFAULT_SAMPLING_PARAMS,
@@ -18,10 +12,12 @@ import { generateNative } from './native';
 import { FakeEngine } from './testing/fake-engine';
 import type { GenerateRequest, GenerationEvent } from './types';
 
-/** Generation on the WebGPU engine (WebLLM on fakes): exact mode's parity with the CPU path,. */
+/**
+ * Generation on the WebGPU engine (WebLLM on fakes): exact runs pick the same tokens as the CPU
+ * path; native runs stream WebLLM's own samples as the same events.
+ */
 
 const sampling = { createSampler, validateSamplingParams };
-const source = { kind: 'webllm' as const, model: MODEL };
 const params = (extra: Partial<SamplingParams> = {}): SamplingParams => ({
 	...DEFAULT_SAMPLING_PARAMS,
 	...extra
@@ -54,13 +50,6 @@ function request(params: Partial<SamplingParams>, extra: Partial<GenerateRequest
 	} as GenerateRequest;
 }
 
-async function loaded(script = {}) {
-	const setup = createTestEngine({ logits: scriptedLogits, ...script });
-	const progress: LoadProgress[] = [];
-	const info = await setup.engine.load(source, { onProgress: (p) => progress.push(p) });
-	return { ...setup, info, progress, fake: setup.fakes[0] };
-}
-
 describe('WebLLM: exact generation', () => {
 	const cases: Partial<SamplingParams>[] = [
 		{ seed: 1 },
@@ -73,7 +62,7 @@ describe('WebLLM: exact generation', () => {
 	it.each(cases)(
 		'picks exactly the tokens of the CPU path for the same logits (%o)',
 		async (params) => {
-			const { engine, info, fake } = await loaded();
+			const { engine, info, fake } = await loadTestEngine();
 			const cpu = new ScriptedCpuEngine(info);
 			const onWebGpu = await generate(request(params), { engine, model: info, sampling });
 			const onCpu = await generate(request(params), { engine: cpu, model: cpu.model, sampling });
@@ -101,7 +90,7 @@ describe('WebLLM: exact generation', () => {
 	);
 
 	it("keeps our pick even when WebLLM's own bias, penalties and temperature are not neutral", async () => {
-		const { engine, info, fake } = await loaded();
+		const { engine, info, fake } = await loadTestEngine();
 		const params = { seed: 5, repeatPenalty: 1.2 };
 		const first = await generate(request(params), { engine, model: info, sampling });
 		fake.chatOptions = {
@@ -115,7 +104,7 @@ describe('WebLLM: exact generation', () => {
 	});
 
 	it('starts a chat prompt with BOS (addBos)', async () => {
-		const { engine, info } = await loaded();
+		const { engine, info } = await loadTestEngine();
 		const events: GenerationEvent[] = [];
 		await generate(
 			{
@@ -131,14 +120,12 @@ describe('WebLLM: exact generation', () => {
 });
 
 async function setup(script = {}) {
-	const test = createTestEngine({
-		logits: scriptedLogits,
+	const test = await loadTestEngine({
 		text: (id) => (id < 128 ? String.fromCharCode(id) : ''),
 		stopIds: [IM_END],
 		...script
 	});
-	const model = await test.engine.load({ kind: 'webllm', model: MODEL });
-	return { ...test, model, fake: test.fakes[0] };
+	return { ...test, model: test.info };
 }
 
 const nativeRequest = (extra: Partial<GenerateRequest> = {}): GenerateRequest => ({

@@ -1,38 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { FakeEngine } from '#lib/generation/testing/fake-engine';
-import { generate } from '#lib/generation/generate';
-import type { GenerateRequest, GenerationEvent } from '#lib/generation/types';
-import {
-	createSampler,
-	DEFAULT_SAMPLING_PARAMS,
-	validateSamplingParams,
-	type SamplingParams
-} from '#lib/sampling';
-import type { LoadProgress, ModelInfo } from '#lib/core/model';
 import { ForcedTokenError } from './webllm';
 import {
 	BOS,
 	createTestEngine,
 	fakeGpu,
+	loadTestEngine,
 	IM_END,
 	MODEL,
 	scriptedLogits,
 	VOCAB
 } from './testing/fixture';
 
-const sampling = { createSampler, validateSamplingParams };
 const source = { kind: 'webllm' as const, model: MODEL };
-
-async function loaded(script = {}) {
-	const setup = createTestEngine({ logits: scriptedLogits, ...script });
-	const progress: LoadProgress[] = [];
-	const info = await setup.engine.load(source, { onProgress: (p) => progress.push(p) });
-	return { ...setup, info, progress, fake: setup.fakes[0] };
-}
 
 describe('WebLlmEngine: loading', () => {
 	it('registers the bridge before reload, makes WebLLM sampling neutral and describes the model', async () => {
-		const { fake, info, progress, files } = await loaded();
+		const { fake, info, progress, files } = await loadTestEngine();
 		expect(fake.config.appConfig).toEqual({
 			model_list: [
 				{
@@ -87,7 +70,7 @@ describe('WebLlmEngine: loading', () => {
 
 describe('WebLlmEngine: exact mode', () => {
 	it('gives our sampler the raw logits, before anything of WebLLM', async () => {
-		const { engine } = await loaded();
+		const { engine } = await loadTestEngine();
 		await engine.rollback(0);
 		const seen: Float32Array[] = [];
 		const pick = (d: Float32Array) => (seen.push(d.slice()), 5);
@@ -97,14 +80,14 @@ describe('WebLlmEngine: exact mode', () => {
 	});
 
 	it('fails loudly if WebLLM returns another token than the forced one', async () => {
-		const { engine } = await loaded({ tamper: (forced: number) => (forced + 1) % VOCAB });
+		const { engine } = await loadTestEngine({ tamper: (forced: number) => (forced + 1) % VOCAB });
 		await expect(engine.evaluate([BOS], { pick: () => 3 })).rejects.toBeInstanceOf(
 			ForcedTokenError
 		);
 	});
 
 	it('reports a sampler error after the step, forcing the argmax meanwhile', async () => {
-		const { engine, fake } = await loaded();
+		const { engine, fake } = await loadTestEngine();
 		const boom = new Error('bad distribution');
 		const pick = () => {
 			throw boom;
@@ -116,7 +99,7 @@ describe('WebLlmEngine: exact mode', () => {
 	});
 
 	it('rolls back by resetting the chat and re-forwarding the kept tokens', async () => {
-		const { engine, fake } = await loaded();
+		const { engine, fake } = await loadTestEngine();
 		await engine.rollback(0);
 		await engine.evaluate([BOS, 1, 2, 3]);
 		await engine.evaluate([4]);
@@ -135,7 +118,7 @@ describe('WebLlmEngine: exact mode', () => {
 	});
 
 	it('refuses to overflow the context', async () => {
-		const { engine } = await loaded();
+		const { engine } = await loadTestEngine();
 		await engine.rollback(0);
 		await expect(engine.evaluate(new Array(65).fill(1))).rejects.toMatchObject({
 			name: 'ContextFullError'
@@ -143,7 +126,7 @@ describe('WebLlmEngine: exact mode', () => {
 	});
 
 	it("tokenizes with the model's tokenizer and gives byte-level tokens' raw bytes", async () => {
-		const { engine } = await loaded();
+		const { engine } = await loadTestEngine();
 		expect(await engine.tokenize('é<|im_end|>')).toEqual([0xc3, 0xa9, IM_END]);
 		expect(Array.from(await engine.tokenBytes([32]))).toEqual([32]);
 		expect(Array.from(await engine.tokenBytes([0xc3]))).toEqual([0xc3]);
@@ -153,7 +136,7 @@ describe('WebLlmEngine: exact mode', () => {
 	});
 
 	it("formats chats with the model's conversation template; BOS comes from addBos", async () => {
-		const { engine } = await loaded();
+		const { engine } = await loadTestEngine();
 		const text = await engine.formatChat([
 			{ role: 'system', content: 'Be brief.' },
 			{ role: 'user', content: 'Hi' }

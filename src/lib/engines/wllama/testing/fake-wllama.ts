@@ -68,19 +68,10 @@ export class FakeWllama implements WllamaLike {
 	async tokenize(text: string, special: boolean): Promise<number[]> {
 		this.calls.push(`tokenize ${special}`);
 		if (this.script.hang === 'tokenize') return new Promise(() => {});
-		const ids: number[] = [];
-		let rest = text;
-		while (rest.length > 0) {
-			if (special && rest.startsWith('<s>')) {
-				ids.push(WLLAMA_BOS);
-				rest = rest.slice(3);
-				continue;
-			}
-			const char = String.fromCodePoint(rest.codePointAt(0) ?? 0);
-			ids.push(...new TextEncoder().encode(char));
-			rest = rest.slice(char.length);
-		}
-		return ids;
+		const parts = special ? text.split(/(<s>)/) : [text];
+		return parts.flatMap((part) =>
+			special && part === '<s>' ? [WLLAMA_BOS] : [...new TextEncoder().encode(part)]
+		);
 	}
 
 	async detokenize(tokens: number[]): Promise<Uint8Array> {
