@@ -93,10 +93,9 @@ export interface NativeChunk {
 	finishReason: string | null;
 }
 
-/** WebLLM's chunk stream reduced to finish reasons. */
-export function streamChunks<T>(
-	stream: AsyncIterable<T>,
-	finishReason: (chunk: T) => string | null
+/** WebLLM's chunk stream (completion or chat) reduced to finish reasons. */
+export function streamChunks(
+	stream: AsyncIterable<{ choices: { finish_reason?: string | null }[] }>
 ): AsyncIterator<NativeChunk> {
 	const inner = stream[Symbol.asyncIterator]();
 	return {
@@ -104,7 +103,7 @@ export function streamChunks<T>(
 			const step = await inner.next();
 			return step.done
 				? { done: true, value: undefined }
-				: { done: false, value: { finishReason: finishReason(step.value) } };
+				: { done: false, value: { finishReason: step.value.choices[0]?.finish_reason ?? null } };
 		},
 		async return() {
 			await inner.return?.();

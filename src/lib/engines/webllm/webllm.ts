@@ -426,24 +426,18 @@ export class WebLlmEngine implements NativeSamplingEngine {
 			...(request.stopSequences.length ? { stop: [...request.stopSequences] } : {})
 		};
 		try {
-			const chunks =
+			const stream =
 				input.mode === 'completion'
-					? streamChunks(
-							await mlc.completion({ ...fields, prompt: input.prompt, stream: true }),
-							(chunk) => chunk.choices[0]?.finish_reason ?? null
-						)
-					: streamChunks(
-							await mlc.chatCompletion({
-								...fields,
-								messages: chatMessages(input).map((m: ChatMessage) => ({
-									role: m.role,
-									content: m.content
-								})),
-								stream: true
-							}),
-							(chunk) => chunk.choices[0]?.finish_reason ?? null
-						);
-			return new WebLlmNativeStream(chunks, {
+					? await mlc.completion({ ...fields, prompt: input.prompt, stream: true })
+					: await mlc.chatCompletion({
+							...fields,
+							messages: chatMessages(input).map((m: ChatMessage) => ({
+								role: m.role,
+								content: m.content
+							})),
+							stream: true
+						});
+			return new WebLlmNativeStream(streamChunks(stream), {
 				takeSampled: () => bridge.sampled.splice(0),
 				interrupt: () => mlc.interruptGenerate(),
 				onClose: () => {
