@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelInfo } from '#lib/core/model';
 import { BOS, IM_END, loadTestEngine, scriptedLogits } from '#lib/engines/webllm/testing/fixture';
-import {
-	createSampler,
-	DEFAULT_SAMPLING_PARAMS,
-	validateSamplingParams,
-	type SamplingParams
-} from '#lib/sampling';
+import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
 import { generate } from './generate';
 import { generateNative } from './native';
 import { FakeEngine } from './testing/fake-engine';
+import { REAL_SAMPLING as sampling } from './testing/sampling';
 import type { GenerateRequest, GenerationEvent } from './types';
 
 /**
@@ -17,7 +13,6 @@ import type { GenerateRequest, GenerationEvent } from './types';
  * path; native runs stream WebLLM's own samples as the same events.
  */
 
-const sampling = { createSampler, validateSamplingParams };
 const params = (extra: Partial<SamplingParams> = {}): SamplingParams => ({
 	...DEFAULT_SAMPLING_PARAMS,
 	...extra
