@@ -8,7 +8,7 @@ import {
 	type CustomModelInput
 } from '#lib/models/custom-webllm';
 import { WEBLLM_CATALOGUE } from '#lib/models/webllm-catalogue';
-import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
+import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
 import { requestPersistentStorage, storageStatus, type StorageStatus } from '#lib/platform/storage';
 import { playgroundDb, type ModelFileRecord } from '#lib/storage/db';
 import { deleteAllModelFiles, deleteModelFile, listModelFiles } from '#lib/storage/model-files';

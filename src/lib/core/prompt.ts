@@ -10,3 +10,11 @@ export type PromptInput =
 	| { mode: 'completion'; prompt: string }
 	/** The model's chat template over `messages`, after `systemPrompt` when it is not empty. */
 	| { mode: 'chat'; systemPrompt?: string; messages: ChatMessage[] };
+
+/** The conversation handed to the chat template: the system prompt first, when there is one. */
+export function chatMessages(input: Extract<PromptInput, { mode: 'chat' }>): ChatMessage[] {
+	const system = input.systemPrompt?.trim()
+		? [{ role: 'system' as const, content: input.systemPrompt }]
+		: [];
+	return [...system, ...input.messages];
+}

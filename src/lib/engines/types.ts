@@ -1,6 +1,7 @@
 import type { EngineId, LoadProgress, ModelInfo, ModelSource } from '#lib/core/model';
-import type { ChatMessage } from '#lib/core/prompt';
-import type { DistributionKind } from '#lib/sampling';
+import type { ChatMessage, PromptInput } from '#lib/core/prompt';
+import type { IgnoredParam } from '#lib/core/run';
+import type { DistributionKind, SamplingParams } from '#lib/sampling';
 
 /**
  * The contract every inference engine adapter fulfils. Adapters run inside the inference worker;
@@ -56,6 +57,52 @@ export interface Engine {
 	readonly rollbackReplays: boolean;
 	/** Number of tokens in the context now. */
 	readonly contextUsed: number;
+}
+
+/** What one run on an engine's own sampler (native mode) asks of it. */
+export interface NativeRunRequest {
+	input: PromptInput;
+	/** Already validated. */
+	params: SamplingParams;
+	/** The resolved seed. */
+	seed: number;
+	maxNewTokens: number;
+	stopSequences: readonly string[];
+}
+
+/** One step of a native run's stream. */
+export interface NativeStep {
+	/** Ids the engine's sampler picked since the previous step, in order. */
+	sampled: number[];
+	/** The stream has ended. */
+	done: boolean;
+	/** The engine's own finish reason in OpenAI's words (`stop`, `length`, `abort`), once known. */
+	finishReason: string | null;
+}
+
+export interface NativeStream {
+	next(): Promise<NativeStep>;
+	/** Asks the engine to stop soon; safe at any moment (e.g. from an abort handler). */
+	interrupt(): void;
+	/**
+	 * Ends the run, interrupting it first when the stream has not ended, and leaves the engine
+	 * ready for the next request. Always call it, also after a failure.
+	 */
+	close(): Promise<void>;
+}
+
+/** An engine with a sampler of its own that can run a whole generation (native mode). */
+export interface NativeSamplingEngine extends Engine {
+	/** The prompt's ids as the engine's own requests feed them. */
+	nativePromptTokens(input: PromptInput): Promise<number[]>;
+	/** What the engine's sampler does not honour of `params` run with `seed`, each with why. */
+	nativeIgnoredParams(params: SamplingParams, seed: number): IgnoredParam[];
+	/** Starts a streamed generation from an empty context; the context held before is lost. */
+	startNative(request: NativeRunRequest): Promise<NativeStream>;
+}
+
+export function hasNativeSampling(engine: Engine): engine is NativeSamplingEngine {
+	return typeof (engine as Partial<NativeSamplingEngine>).startNative === 'function';
 }
 
 /** What the next-token array returned by {@link Engine.evaluate} holds (the sampler's type). */

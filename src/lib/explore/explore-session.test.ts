@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeEngine } from '#lib/generation/fake-engine';
+import { FakeEngine } from '#lib/generation/testing/fake-engine';
 import { generate } from '#lib/generation/generate';
 import {
 	createSampler,

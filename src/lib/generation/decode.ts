@@ -2,8 +2,8 @@ import type { Engine } from '#lib/engines/types';
 import type { ModelInfo } from '#lib/core/model';
 import type { SamplingParams } from '#lib/sampling';
 import { RunStatistics } from './run-statistics';
-import { VisibleText } from './visible-text';
-import type { FinishReason, GenerationResult } from '#lib/core/run';
+import { RunOutput, type RunTimes } from './run-output';
+import type { GenerationResult } from '#lib/core/run';
 import type { GenerateRequest, GenerationEvent, SamplingBackend } from './types';
 
 /** What one run (a single generation or one lane) needs besides the prompt. */
@@ -76,12 +76,7 @@ export interface DecodeDeps {
 }
 
 /** Moments the run's stats are measured from. */
-export interface DecodeTimes {
-	/** The request (single run) or the lane's start. */
-	startedAt: number;
-	prefillStartedAt: number;
-	prefillEndedAt: number;
-}
+export type DecodeTimes = RunTimes & { prefillEndedAt: number };
 
 /**
  * Generates from the state the prompt left: `first` is the distribution after the prompt (null
@@ -98,95 +93,31 @@ export async function decode(
 ): Promise<GenerationResult> {
 	const { engine, model, signal, now, onStep } = deps;
 	const { settings, sampler, history } = run;
-	const stopIds = new Set([...model.stopIds, ...(settings.stopIds ?? [])]);
-	const pieceDecoder = new TextDecoder();
-	const visible = new VisibleText(settings.stopSequences ?? []);
 	const statistics = new RunStatistics();
-	const tokenIds: number[] = [];
-	let text = '';
-	let firstTokenAt: number | null = null;
-	let finishReason: FinishReason | null = first === null ? 'stopped' : null;
-	let stopSequence: string | null = null;
+	const output = new RunOutput(model, settings, (id) => engine.tokenBytes([id]), onEvent, now);
 	let distribution = first;
+	if (first === null) output.end('stopped');
 
-	while (finishReason === null && distribution !== null) {
+	while (output.finishReason === null && distribution !== null) {
 		if (signal?.aborted) {
-			finishReason = 'stopped';
+			output.end('stopped');
 			break;
 		}
 		const id = run.next(distribution);
 		onStep?.({ history, distribution, tokenId: id, sampler });
 		statistics.add(distribution, id);
 		const trace = settings.trace ? (sampler.lastTrace ?? undefined) : undefined;
-		firstTokenAt ??= now();
-		const index = tokenIds.length;
-		tokenIds.push(id);
 		history.push(id);
-		if (stopIds.has(id)) {
-			onEvent({
-				type: 'token',
-				index,
-				tokenId: id,
-				piece: '',
-				text: '',
-				isStop: true,
-				...(trace ? { trace } : {})
-			});
-			finishReason = 'eos';
-			break;
-		}
-		const bytes = await engine.tokenBytes([id]);
-		const { release, matched } = visible.push(bytes);
-		text += release;
-		onEvent({
-			type: 'token',
-			index,
-			tokenId: id,
-			piece: pieceDecoder.decode(bytes),
-			text: release,
-			isStop: false,
-			...(trace ? { trace } : {})
-		});
-		if (matched !== null) {
-			finishReason = 'stop-sequence';
-			stopSequence = matched;
-		} else if (tokenIds.length >= settings.maxNewTokens) {
-			finishReason = 'max-tokens';
-		} else if (engine.contextUsed >= model.contextLength) {
-			finishReason = 'context-full';
-		} else if (signal?.aborted) {
-			finishReason = 'stopped';
-		} else {
-			distribution = await run.evaluate(engine, [id]);
-		}
+		await output.add(id, trace);
+		if (output.finishReason !== null) break;
+		if (engine.contextUsed >= model.contextLength) output.end('context-full');
+		else if (signal?.aborted) output.end('stopped');
+		else distribution = await run.evaluate(engine, [id]);
 	}
-	if (finishReason !== 'stop-sequence') {
-		const tail = visible.finish();
-		text += tail.release;
-		if (tail.matched !== null) {
-			finishReason = 'stop-sequence';
-			stopSequence = tail.matched;
-		}
-	}
-
-	const endedAt = now();
-	const decodeSeconds = (endedAt - times.prefillEndedAt) / 1000;
-	return {
-		text,
-		tokenIds,
-		finishReason: finishReason ?? 'stopped',
-		stopSequence,
+	return output.result(times, {
 		seed: run.seed,
-		stats: {
-			promptTokens: run.prompt.length,
-			generatedTokens: tokenIds.length,
-			timeToFirstTokenMs: firstTokenAt === null ? null : firstTokenAt - times.startedAt,
-			prefillMs: times.prefillEndedAt - times.prefillStartedAt,
-			tokensPerSecond:
-				tokenIds.length > 0 && decodeSeconds > 0 ? tokenIds.length / decodeSeconds : null,
-			totalMs: endedAt - times.startedAt,
-			meanEntropy: statistics.meanEntropy,
-			perplexity: statistics.perplexity
-		}
-	};
+		promptTokens: run.prompt.length,
+		meanEntropy: statistics.meanEntropy,
+		perplexity: statistics.perplexity
+	});
 }

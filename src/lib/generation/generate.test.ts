@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAKE_BOS, FAKE_EOS, FakeEngine, scripted } from './fake-engine';
+import { FAKE_BOS, FAKE_EOS, FakeEngine, scripted } from './testing/fake-engine';
 import { generate } from './generate';
 import type { GenerateRequest, GenerationEvent, SamplingBackend } from './types';
 import { GenerationRequestError } from './validate';

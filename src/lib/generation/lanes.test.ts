@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createSampler, DEFAULT_SAMPLING_PARAMS, validateSamplingParams } from '#lib/sampling';
+import { DEFAULT_SAMPLING_PARAMS } from '#lib/sampling';
+import { REAL_SAMPLING as sampling } from './testing/sampling';
 import type { SamplingParams } from '#lib/sampling';
-import { FAKE_EOS, FAKE_VOCAB, FakeEngine, type FakeEngineOptions } from './fake-engine';
+import { FAKE_EOS, FAKE_VOCAB, FakeEngine, type FakeEngineOptions } from './testing/fake-engine';
 import { generate } from './generate';
 import { generateLanes, laneRequest } from './lanes';
 import type { GenerationEvent, LaneEvent, LaneSpec, LanesRequest } from './types';
-
-const sampling = { createSampler, validateSamplingParams };
 
 /** Pseudo-random log-probabilities per context, so that seeds and parameters matter. */
 function noisy(distribution: Float32Array, context: readonly number[]): void {

@@ -1,6 +1,6 @@
 import { decode, SamplingRun } from './decode';
 import type { GenerateDeps } from './generate';
-import { checkNativeRequest } from './native';
+import { checkNativeRequest, generateNative } from './native';
 import { preparePrompt, prefill } from './prefill';
 import type {
 	GenerateRequest,
@@ -141,9 +141,8 @@ export async function generateLanes(
 			try {
 				let result: GenerationResult;
 				if (single.sampling === 'native') {
-					checkNativeRequest(single, engine);
 					if (!signal?.aborted) promptEvaluations++;
-					result = await engine.generateNative(single, { sampling, signal }, emit);
+					result = await generateNative(single, { engine, model, sampling, signal, now }, emit);
 				} else {
 					result = await runExact(single, emit);
 				}

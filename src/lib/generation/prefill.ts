@@ -4,6 +4,18 @@ import { promptTokens } from './prompt';
 import type { PromptInput } from '#lib/core/prompt';
 import { GenerationRequestError } from './validate';
 
+/** Refuses a prompt of `length` tokens that leaves no room to generate in the context. */
+export function checkPromptRoom(length: number, model: ModelInfo): void {
+	if (length >= model.contextLength) {
+		throw new GenerationRequestError(
+			'prompt',
+			`${length} tokens`,
+			`fewer than ${model.contextLength} tokens (the context window)`,
+			`The prompt is ${length} tokens long; the context holds ${model.contextLength}, leaving no room to generate`
+		);
+	}
+}
+
 /** The prompt's token ids, refused when empty or when it leaves no room in the context. */
 export async function preparePrompt(
 	engine: Engine,
@@ -14,14 +26,7 @@ export async function preparePrompt(
 	if (prompt.length === 0) {
 		throw new GenerationRequestError('prompt', '', 'a prompt of at least one token');
 	}
-	if (prompt.length >= model.contextLength) {
-		throw new GenerationRequestError(
-			'prompt',
-			`${prompt.length} tokens`,
-			`fewer than ${model.contextLength} tokens (the context window)`,
-			`The prompt is ${prompt.length} tokens long; the context holds ${model.contextLength}, leaving no room to generate`
-		);
-	}
+	checkPromptRoom(prompt.length, model);
 	return prompt;
 }
 

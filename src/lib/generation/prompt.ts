@@ -1,15 +1,6 @@
-import type { ChatMessage } from '#lib/core/prompt';
 import type { Engine } from '#lib/engines/types';
 import type { ModelInfo } from '#lib/core/model';
-import type { PromptInput } from '#lib/core/prompt';
-
-/** The conversation handed to the chat template: the system prompt first, when there is one. */
-export function chatMessages(input: Extract<PromptInput, { mode: 'chat' }>): ChatMessage[] {
-	const system = input.systemPrompt?.trim()
-		? [{ role: 'system' as const, content: input.systemPrompt }]
-		: [];
-	return [...system, ...input.messages];
-}
+import { chatMessages, type PromptInput } from '#lib/core/prompt';
 
 /**
  * Token ids of the prompt as the model expects them: chat mode applies the model's template;

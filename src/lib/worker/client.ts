@@ -1,20 +1,13 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
-import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
-import type {
-	GenerateRequest,
-	GenerationEvent,
-	LaneEvent,
-	LanesRequest,
-	LanesResult
-} from '#lib/generation/types';
-import type { GenerationResult } from '#lib/core/run';
-import type { PromptInput } from '#lib/core/prompt';
+import type { ModelInfo } from '#lib/core/model';
 import { validateGenerateRequest, validateLanesRequest } from '#lib/generation/validate';
-import { validateSamplingParams, type SamplingParams } from '#lib/sampling';
-import type { ExploredStep } from '#lib/explore/explorer';
-import type { NodeView } from '#lib/explore/tree';
-import type { InferenceApi, WorkerEnvironment, WorkerLoadOptions } from './protocol';
+import { validateSamplingParams } from '#lib/sampling';
+import type { InferenceApi, WorkerLoadOptions } from './protocol';
+
+/**
+ * The page's side of the inference worker: starts it (and a fresh one after a crash), checks
+ * requests before sending them and forwards every protocol call. Called by the app's state.
+ */
 
 /** The worker died (or its engine did) while a call was pending; a fresh worker has started. */
 export class WorkerCrashedError extends Error {
@@ -37,8 +30,31 @@ export interface InferenceClientOptions {
 }
 
 export interface ClientLoadOptions extends WorkerLoadOptions {
-	onProgress?: (progress: LoadProgress) => void;
+	onProgress?: Parameters<InferenceApi['loadModel']>[2];
 }
+
+/** A protocol method as the page calls it: always async. */
+type Async<Method> = Method extends (...args: infer Args) => infer Result
+	? (...args: Args) => Promise<Awaited<Result>>
+	: never;
+
+/**
+ * The worker protocol as the page calls it: every {@link InferenceApi} method, async, except
+ * `configure` (sent by the client itself when it starts a worker); `loadModel` takes its
+ * progress callback among the options. The client implements it, so the two cannot drift.
+ */
+export type InferenceClientApi = {
+	readonly [Method in Exclude<keyof InferenceApi, 'configure' | 'loadModel'>]: Async<
+		InferenceApi[Method]
+	>;
+} & {
+	readonly loadModel: (
+		source: Parameters<InferenceApi['loadModel']>[0],
+		options?: ClientLoadOptions
+	) => Promise<ModelInfo>;
+};
+
+type Api = InferenceClientApi;
 
 interface Connection {
 	worker: Worker;
@@ -58,7 +74,7 @@ function defaultWorker(): Worker {
 }
 
 /** The page's typed handle on the inference worker. */
-export class InferenceClient {
+export class InferenceClient implements InferenceClientApi {
 	#options: InferenceClientOptions;
 	#connection: Connection;
 	#model: ModelInfo | null = null;
@@ -81,105 +97,79 @@ export class InferenceClient {
 		return () => this.#listeners.delete(listener);
 	}
 
-	environment(): Promise<WorkerEnvironment> {
-		return this.#call((remote) => remote.environment());
-	}
+	readonly environment: Api['environment'] = () => this.#call((remote) => remote.environment());
 
-	async loadModel(source: ModelSource, options: ClientLoadOptions = {}): Promise<ModelInfo> {
+	readonly loadModel: Api['loadModel'] = async (source, options = {}) => {
 		const { onProgress, ...workerOptions } = options;
 		this.#model = null;
-		const absolute: ModelSource =
+		const absolute: typeof source =
 			source.kind === 'url' ? { ...source, url: new URL(source.url, location.href).href } : source;
 		const model = await this.#call((remote) =>
 			remote.loadModel(absolute, workerOptions, onProgress ? proxy(onProgress) : undefined)
 		);
 		this.#model = model;
 		return model;
-	}
+	};
 
-	cancelLoad(): Promise<void> {
-		return this.#call((remote) => remote.cancelLoad());
-	}
+	readonly cancelLoad: Api['cancelLoad'] = () => this.#call((remote) => remote.cancelLoad());
 
-	async unloadModel(): Promise<void> {
+	readonly unloadModel: Api['unloadModel'] = async () => {
 		this.#model = null;
 		await this.#call((remote) => remote.unloadModel());
-	}
+	};
 
-	tokenize(text: string, options: { special?: boolean; addBos?: boolean } = {}): Promise<number[]> {
-		return this.#call((remote) => remote.tokenize(text, options));
-	}
+	readonly tokenize: Api['tokenize'] = (text, options = {}) =>
+		this.#call((remote) => remote.tokenize(text, options));
 
-	tokenPieces(ids: number[]): Promise<string[]> {
-		return this.#call((remote) => remote.tokenPieces(ids));
-	}
+	readonly tokenPieces: Api['tokenPieces'] = (ids) =>
+		this.#call((remote) => remote.tokenPieces(ids));
 
 	/**
 	 * Runs one generation. Invalid requests are rejected here, before the worker is involved
 	 * (the worker checks again). `onEvent` receives the start event and every token.
 	 */
-	async generate(
-		request: GenerateRequest,
-		onEvent?: (event: GenerationEvent) => void
-	): Promise<GenerationResult> {
+	readonly generate: Api['generate'] = async (request, onEvent) => {
 		if (this.#model) validateGenerateRequest(request, this.#model, { validateSamplingParams });
 		return this.#call((remote) => remote.generate(request, onEvent ? proxy(onEvent) : undefined));
-	}
+	};
 
 	/**
 	 * Runs lanes on the loaded model with the prompt evaluated once (see
 	 * {@link InferenceApi.generateLanes}). A request whose shared fields are invalid is rejected
 	 * here; each lane's own settings are checked in the worker and reported in its outcome.
 	 */
-	async generateLanes(
-		request: LanesRequest,
-		onEvent?: (event: LaneEvent) => void
-	): Promise<LanesResult> {
+	readonly generateLanes: Api['generateLanes'] = async (request, onEvent) => {
 		if (this.#model) validateLanesRequest(request, this.#model);
 		return this.#call((remote) =>
 			remote.generateLanes(request, onEvent ? proxy(onEvent) : undefined)
 		);
-	}
+	};
 
-	exploreStart(input: PromptInput): Promise<NodeView[]> {
-		return this.#call((remote) => remote.exploreStart(input));
-	}
+	readonly exploreStart: Api['exploreStart'] = (input) =>
+		this.#call((remote) => remote.exploreStart(input));
 
-	exploreNodes(): Promise<NodeView[]> {
-		return this.#call((remote) => remote.exploreNodes());
-	}
+	readonly exploreNodes: Api['exploreNodes'] = () => this.#call((remote) => remote.exploreNodes());
 
-	exploreStep(nodeId: number, params: SamplingParams, pick?: number): Promise<ExploredStep> {
-		return this.#call((remote) => remote.exploreStep(nodeId, params, pick));
-	}
+	readonly exploreStep: Api['exploreStep'] = (nodeId, params, pick) =>
+		this.#call((remote) => remote.exploreStep(nodeId, params, pick));
 
-	exploreResample(
-		params: SamplingParams,
-		maxSteps: number,
-		onStep?: (step: ExploredStep) => void
-	): Promise<ExploredStep[]> {
-		return this.#call((remote) =>
+	readonly exploreResample: Api['exploreResample'] = (params, maxSteps, onStep) =>
+		this.#call((remote) =>
 			remote.exploreResample(params, maxSteps, onStep ? proxy(onStep) : undefined)
 		);
-	}
 
 	/** Ends the running generation after the current token (for lanes: every lane). */
-	stop(): Promise<void> {
-		return this.#call((remote) => remote.stop());
-	}
+	readonly stop: Api['stop'] = () => this.#call((remote) => remote.stop());
 
 	/** For tests: makes the worker crash, which restarts it. */
-	simulateCrash(): Promise<void> {
-		return this.#call((remote) => remote.simulateCrash());
-	}
+	readonly simulateCrash: Api['simulateCrash'] = () =>
+		this.#call((remote) => remote.simulateCrash());
 
-	storedWebLlmModels(models: WebLlmModel[]): Promise<StoredWebLlmModel[]> {
-		return this.#call((remote) => remote.storedWebLlmModels(models));
-	}
+	readonly storedWebLlmModels: Api['storedWebLlmModels'] = (models) =>
+		this.#call((remote) => remote.storedWebLlmModels(models));
 
-	deleteStoredWebLlmModel(model: WebLlmModel): Promise<void> {
-		return this.#call((remote) => remote.deleteStoredWebLlmModel(model));
-	}
+	readonly deleteStoredWebLlmModel: Api['deleteStoredWebLlmModel'] = (model) =>
+		this.#call((remote) => remote.deleteStoredWebLlmModel(model));
 
 	dispose(): void {
 		this.#disposed = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAKE_BOS, FakeEngine } from '#lib/generation/fake-engine';
+import { FAKE_BOS, FakeEngine } from '#lib/generation/testing/fake-engine';
 import type {
 	GenerateRequest,
 	GenerationEvent,
@@ -7,8 +7,8 @@ import type {
 	LanesRequest
 } from '#lib/generation/types';
 import { createSampler, DEFAULT_SAMPLING_PARAMS, validateSamplingParams } from '#lib/sampling';
-import type { FakeMlcScript } from '#lib/engines/testing/fake-mlc-engine';
-import { createTestEngine, MODEL, scriptedLogits } from '#lib/engines/testing/webllm-fixture';
+import type { FakeMlcScript } from '#lib/engines/webllm/testing/fake-mlc-engine';
+import { createTestEngine, MODEL, scriptedLogits } from '#lib/engines/webllm/testing/fixture';
 import { InferenceService } from './inference-service';
 
 function setup(next: (context: readonly number[]) => number = () => 97) {

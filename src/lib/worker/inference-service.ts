@@ -1,4 +1,4 @@
-import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
+import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
 import type { Engine } from '#lib/engines/types';
 import { engineOfSource } from '#lib/core/model-id';
 import type { EngineId, LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
@@ -8,7 +8,7 @@ import type { NodeView } from '#lib/explore/tree';
 import { generate } from '#lib/generation/generate';
 import { preparePrompt } from '#lib/generation/prefill';
 import { generateLanes } from '#lib/generation/lanes';
-import { checkNativeRequest } from '#lib/generation/native';
+import { generateNative } from '#lib/generation/native';
 import type {
 	GenerateRequest,
 	GenerationEvent,
@@ -189,8 +189,11 @@ export class InferenceService implements InferenceApi {
 			const model = this.#requireModel();
 			const engine = this.#engine;
 			if (request.sampling === 'native') {
-				checkNativeRequest(request, engine);
-				return engine.generateNative(request, { sampling: this.#sampling, signal }, deliver);
+				return generateNative(
+					request,
+					{ engine, model, sampling: this.#sampling, signal },
+					deliver
+				);
 			}
 			const recorder = this.#explore?.recordRun();
 			try {
@@ -286,7 +289,7 @@ export class InferenceService implements InferenceApi {
 	/** Which of `models` WebLLM keeps in its IndexedDB cache, with their sizes. */
 	storedWebLlmModels(models: WebLlmModel[]): Promise<StoredWebLlmModel[]> {
 		return this.#exclusive(async () => {
-			const { listStoredWebLlmModels } = await import('#lib/engines/webllm-storage');
+			const { listStoredWebLlmModels } = await import('#lib/engines/webllm/storage');
 			return listStoredWebLlmModels(models);
 		});
 	}
@@ -294,7 +297,7 @@ export class InferenceService implements InferenceApi {
 	/** Removes a WebLLM model's files from its cache (a loaded copy keeps running). */
 	deleteStoredWebLlmModel(model: WebLlmModel): Promise<void> {
 		return this.#exclusive(async () => {
-			const { deleteStoredWebLlmModel } = await import('#lib/engines/webllm-storage');
+			const { deleteStoredWebLlmModel } = await import('#lib/engines/webllm/storage');
 			await deleteStoredWebLlmModel(model);
 		});
 	}

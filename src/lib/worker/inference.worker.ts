@@ -1,10 +1,15 @@
 /// <reference lib="webworker" />
 import { expose } from 'comlink';
-import { WebLlmEngine } from '#lib/engines/webllm';
-import { WllamaEngine } from '#lib/engines/wllama';
+import { sha256OfBlob } from '#lib/core/sha256';
+import { WebLlmEngine } from '#lib/engines/webllm/webllm';
+import { createWllama, wllamaLibraryVersion } from '#lib/engines/wllama/library';
+import { WllamaEngine } from '#lib/engines/wllama/wllama';
+import { loadCachedModel } from '#lib/models/cached-model';
 import { createSampler, validateSamplingParams } from '#lib/sampling';
 import { InferenceService } from './inference-service';
 import { installRemoteErrorHandler } from './remote-errors';
+
+/** The inference worker's entry: creates the engines with their real dependencies and exposes the service. */
 
 installRemoteErrorHandler();
 
@@ -13,7 +18,13 @@ expose(
 		(config, engineId) =>
 			engineId === 'webllm'
 				? new WebLlmEngine()
-				: new WllamaEngine({ wasmBaseUrl: config.wasmBaseUrl }),
+				: new WllamaEngine({
+						wasmBaseUrl: config.wasmBaseUrl,
+						createWllama,
+						libraryVersion: wllamaLibraryVersion(),
+						loadCachedModel,
+						sha256OfBlob
+					}),
 		{ createSampler, validateSamplingParams }
 	)
 );

@@ -1,4 +1,4 @@
-import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
+import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
 import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
 import type {
 	GenerateRequest,

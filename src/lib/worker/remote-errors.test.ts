@@ -1,6 +1,6 @@
 import { transferHandlers, type TransferHandler } from 'comlink';
 import { describe, expect, it } from 'vitest';
-import { EngineLoadError } from '#lib/engines/webllm-errors';
+import { EngineLoadError } from '#lib/engines/webllm/errors';
 import { installRemoteErrorHandler } from './remote-errors';
 
 describe('installRemoteErrorHandler', () => {

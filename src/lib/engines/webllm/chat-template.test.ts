@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '#lib/core/prompt';
-import { renderConversation } from './webllm-chat-template';
-import type { ConvTemplate } from './webllm-config';
+import { renderConversation } from './chat-template';
+import type { ConvTemplate } from './config';
 
 // Shaped like the conv_template of WebLLM's prebuilt mlc-chat-config.json files.
 const qwen2: ConvTemplate = {

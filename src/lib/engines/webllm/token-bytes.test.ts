@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { byteLevelChar } from './testing/webllm-fixture';
-import { tokenizerFacts, tokenStringBytes } from './webllm-token-bytes';
-import type { TokenizerLike } from './webllm-tokenizer';
+import { byteLevelChar } from './testing/fixture';
+import { tokenizerFacts, tokenStringBytes } from './token-bytes';
+import type { TokenizerLike } from './tokenizer';
 
 /**
  * The real @mlc-ai/web-tokenizers in Node: its UMD file sits in a "type": "module" package, which

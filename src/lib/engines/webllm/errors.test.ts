@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkWebGpu, EngineLoadError, toEngineLoadError } from './webllm-errors';
-import { mapInitProgress } from './webllm-progress';
+import { checkWebGpu, EngineLoadError, toEngineLoadError } from './errors';
+import { mapInitProgress } from './progress';
 
 describe('toEngineLoadError', () => {
 	it.each([

@@ -6,18 +6,20 @@ import type {
 	CompletionCreateParamsStreaming,
 	MLCEngineConfig
 } from '@mlc-ai/web-llm';
-import { checkNativeRequest } from '#lib/generation/native';
-import { chatMessages } from '#lib/generation/prompt';
-import type { GenerateRequest, GenerationEvent, SamplingBackend } from '#lib/generation/types';
-import type { GenerationResult } from '#lib/core/run';
-import type { PromptInput } from '#lib/core/prompt';
-import { GenerationRequestError, validateGenerateRequest } from '#lib/generation/validate';
-import { ContextFullError, ModelNotLoadedError, UnsupportedSourceError } from './errors';
-import type { ChatMessage } from '#lib/core/prompt';
-import type { Engine, EvaluateOptions, LoadOptions } from './types';
+import type { IgnoredParam } from '#lib/core/run';
+import { chatMessages, type ChatMessage, type PromptInput } from '#lib/core/prompt';
+import type { SamplingParams } from '#lib/sampling';
+import { ContextFullError, ModelNotLoadedError, UnsupportedSourceError } from '../errors';
+import type {
+	EvaluateOptions,
+	LoadOptions,
+	NativeRunRequest,
+	NativeSamplingEngine,
+	NativeStream
+} from '../types';
 import type { ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
-import { readCachedOrFetch, type FileReader } from './webllm-cache';
-import { ChatTemplateError, renderConversation } from './webllm-chat-template';
+import { readCachedOrFetch, type FileReader } from './cache';
+import { ChatTemplateError, renderConversation } from './chat-template';
 import {
 	effectiveTemplate,
 	exactModeChatOptions,
@@ -26,19 +28,24 @@ import {
 	webLlmModelBaseUrl,
 	type ConvTemplate,
 	type MlcChatConfig
-} from './webllm-config';
+} from './config';
 import {
 	abortError,
 	checkWebGpu,
 	EngineLoadError,
 	toEngineLoadError,
 	type GpuLike
-} from './webllm-errors';
-import { SamplerBridge } from './webllm-logits';
-import { runNative, type NativeChunk } from './webllm-native';
-import { gpuLabelFrom, mapInitProgress } from './webllm-progress';
-import { tokenizerFacts, tokenStringBytes, type TokenizerFacts } from './webllm-token-bytes';
-import { loadTokenizerFromJson, type TokenizerLike } from './webllm-tokenizer';
+} from './errors';
+import { SamplerBridge } from './logits';
+import {
+	nativeIgnoredParams,
+	nativeSamplingFields,
+	streamChunks,
+	WebLlmNativeStream
+} from './native';
+import { gpuLabelFrom, mapInitProgress } from './progress';
+import { tokenizerFacts, tokenStringBytes, type TokenizerFacts } from './token-bytes';
+import { loadTokenizerFromJson, type TokenizerLike } from './tokenizer';
 
 /** The version of @mlc-ai/web-llm pinned in package.json, for display. */
 export const WEBLLM_VERSION = '0.2.86';
@@ -105,31 +112,12 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 	});
 }
 
-function streamChunks<T>(
-	stream: AsyncIterable<T>,
-	finishReason: (chunk: T) => string | null
-): AsyncIterator<NativeChunk> {
-	const inner = stream[Symbol.asyncIterator]();
-	return {
-		async next() {
-			const step = await inner.next();
-			return step.done
-				? { done: true, value: undefined }
-				: { done: false, value: { finishReason: finishReason(step.value) } };
-		},
-		async return() {
-			await inner.return?.();
-			return { done: true, value: undefined };
-		}
-	};
-}
-
 /**
  * The WebGPU engine: WebLLM's MLCEngine inside our inference worker. In exact mode our sampler
- * picks every token from the full logits (see {@link SamplerBridge}); `generateNative` runs
- * WebLLM's own GPU sampler instead.
+ * picks every token from the full logits (see {@link SamplerBridge}); in native mode
+ * (`startNative`) WebLLM's own GPU sampler picks them instead.
  */
-export class WebLlmEngine implements Engine {
+export class WebLlmEngine implements NativeSamplingEngine {
 	readonly engineId = 'webllm' as const;
 	readonly rollbackReplays = true;
 	#createMlc: MlcEngineFactory;
@@ -410,70 +398,55 @@ export class WebLlmEngine implements Engine {
 	}
 
 	/** The prompt's ids as WebLLM feeds them in native mode (it encodes each chat turn apart). */
-	#nativePromptTokens(loaded: Loaded, input: PromptInput): number[] {
+	async nativePromptTokens(input: PromptInput): Promise<number[]> {
+		const loaded = this.#require();
 		const encode = (text: string) => Array.from(loaded.tokenizer.encode(text));
 		if (input.mode === 'completion') return encode(input.prompt);
 		const parts = renderConversation(loaded.template, chatMessages(input));
 		return [...(loaded.template.system_prefix_token_ids ?? []), ...parts.flatMap(encode)];
 	}
 
-	/** A whole generation with WebLLM's own GPU sampler (native mode). */
-	async generateNative(
-		request: GenerateRequest,
-		deps: { sampling: SamplingBackend; signal?: AbortSignal },
-		onEvent?: (event: GenerationEvent) => void
-	): Promise<GenerationResult> {
-		const loaded = this.#require();
-		const { mlc, bridge, info } = loaded;
-		checkNativeRequest(request, this);
-		const params = validateGenerateRequest(request, info, deps.sampling);
-		const input = request.input;
-		const promptTokens = this.#nativePromptTokens(loaded, input);
-		if (promptTokens.length >= info.contextLength) {
-			throw new GenerationRequestError(
-				'prompt',
-				`${promptTokens.length} tokens`,
-				`fewer than ${info.contextLength} tokens (the context window)`,
-				`The prompt is ${promptTokens.length} tokens long; the context holds ${info.contextLength}, leaving no room to generate`
-			);
-		}
+	nativeIgnoredParams(params: SamplingParams, seed: number): IgnoredParam[] {
+		return nativeIgnoredParams(params, seed);
+	}
+
+	/** Starts a streamed request on WebLLM's own GPU sampler (native mode). */
+	async startNative(request: NativeRunRequest): Promise<NativeStream> {
+		const { mlc, bridge } = this.#require();
+		const { input } = request;
 		// WebLLM's requests bring their own conversation state; start them from an empty cache.
 		this.#context = [];
 		this.#kvStale = true;
 		await mlc.resetChat();
 		bridge.mode = 'native';
+		bridge.sampled.length = 0;
+		const fields = {
+			...nativeSamplingFields(request.params, request.seed),
+			max_tokens: request.maxNewTokens,
+			...(request.stopSequences.length ? { stop: [...request.stopSequences] } : {})
+		};
 		try {
-			return await runNative(
-				request,
-				{
-					model: info,
-					promptTokens,
-					params,
-					signal: deps.signal,
-					start: async (fields) => {
-						if (input.mode === 'completion') {
-							const stream = await mlc.completion({
-								...fields,
-								prompt: input.prompt,
-								stream: true
-							});
-							return streamChunks(stream, (chunk) => chunk.choices[0]?.finish_reason ?? null);
-						}
-						const messages = chatMessages(input).map((m: ChatMessage) => ({
-							role: m.role,
-							content: m.content
-						}));
-						const stream = await mlc.chatCompletion({ ...fields, messages, stream: true });
-						return streamChunks(stream, (chunk) => chunk.choices[0]?.finish_reason ?? null);
-					},
-					takeSampled: () => bridge.sampled.splice(0),
-					tokenBytes: (id) => this.#pieceOf(loaded, id).slice(),
-					interrupt: () => mlc.interruptGenerate()
-				},
-				onEvent
-			);
-		} finally {
+			const stream =
+				input.mode === 'completion'
+					? await mlc.completion({ ...fields, prompt: input.prompt, stream: true })
+					: await mlc.chatCompletion({
+							...fields,
+							messages: chatMessages(input).map((m: ChatMessage) => ({
+								role: m.role,
+								content: m.content
+							})),
+							stream: true
+						});
+			return new WebLlmNativeStream(streamChunks(stream), {
+				takeSampled: () => bridge.sampled.splice(0),
+				interrupt: () => mlc.interruptGenerate(),
+				onClose: () => {
+					bridge.mode = 'exact';
+				}
+			});
+		} catch (error) {
 			bridge.mode = 'exact';
+			throw error;
 		}
 	}
 

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '#lib/core/prompt';
-import type { ConvTemplate } from './webllm-config';
+import type { ConvTemplate } from './config';
 
 export class ChatTemplateError extends Error {
 	override name = 'ChatTemplateError';

@@ -5,7 +5,7 @@ import {
 	listStoredWebLlmModels,
 	manifestBytes,
 	type WebLlmCacheApi
-} from './webllm-storage';
+} from './storage';
 
 const model = (id: string): WebLlmModel => ({
 	id,

@@ -1,6 +1,6 @@
 import type { WebLlmModel } from '#lib/core/model';
-import { deleteWebLlmCacheEntry, readWebLlmCacheEntry } from './webllm-cache';
-import { webLlmAppConfig, webLlmModelBaseUrl } from './webllm-config';
+import { deleteWebLlmCacheEntry, readWebLlmCacheEntry } from './cache';
+import { webLlmAppConfig, webLlmModelBaseUrl } from './config';
 
 /** A WebLLM model whose weights are in WebLLM's IndexedDB cache. */
 export interface StoredWebLlmModel {

@@ -1,65 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { FakeEngine } from '#lib/generation/fake-engine';
-import { generate } from '#lib/generation/generate';
-import type { GenerateRequest, GenerationEvent } from '#lib/generation/types';
-import {
-	createSampler,
-	DEFAULT_SAMPLING_PARAMS,
-	validateSamplingParams,
-	type SamplingParams
-} from '#lib/sampling';
-import type { LoadProgress, ModelInfo } from '#lib/core/model';
 import { ForcedTokenError } from './webllm';
 import {
 	BOS,
 	createTestEngine,
 	fakeGpu,
+	loadTestEngine,
 	IM_END,
 	MODEL,
 	scriptedLogits,
 	VOCAB
-} from './testing/webllm-fixture';
+} from './testing/fixture';
 
-const sampling = { createSampler, validateSamplingParams };
 const source = { kind: 'webllm' as const, model: MODEL };
-
-/** The CPU path: the fake CPU engine handing our sampler the same logits for the same context. */
-class ScriptedCpuEngine extends FakeEngine {
-	constructor(info: ModelInfo) {
-		super({ next: () => 0, contextLength: info.contextLength, addBos: info.addBos });
-		Object.assign(this.model, {
-			vocabSize: info.vocabSize,
-			bosId: info.bosId,
-			eosId: info.eosId,
-			stopIds: info.stopIds,
-			distribution: info.distribution
-		});
-	}
-	override async evaluate(ids: readonly number[]): Promise<Float32Array> {
-		await super.evaluate(ids);
-		return scriptedLogits(this.context);
-	}
-}
-
-function request(params: Partial<SamplingParams>, extra: Partial<GenerateRequest> = {}) {
-	return {
-		input: { mode: 'completion', prompt: 'Once upon' },
-		params: { ...DEFAULT_SAMPLING_PARAMS, ...params },
-		maxNewTokens: 24,
-		...extra
-	} as GenerateRequest;
-}
-
-async function loaded(script = {}) {
-	const setup = createTestEngine({ logits: scriptedLogits, ...script });
-	const progress: LoadProgress[] = [];
-	const info = await setup.engine.load(source, { onProgress: (p) => progress.push(p) });
-	return { ...setup, info, progress, fake: setup.fakes[0] };
-}
 
 describe('WebLlmEngine: loading', () => {
 	it('registers the bridge before reload, makes WebLLM sampling neutral and describes the model', async () => {
-		const { fake, info, progress, files } = await loaded();
+		const { fake, info, progress, files } = await loadTestEngine();
 		expect(fake.config.appConfig).toEqual({
 			model_list: [
 				{
@@ -113,46 +69,8 @@ describe('WebLlmEngine: loading', () => {
 });
 
 describe('WebLlmEngine: exact mode', () => {
-	const cases: Partial<SamplingParams>[] = [
-		{ seed: 1 },
-		{ seed: 42, temperature: 1.3, topK: 0, topP: 1, minP: 0 },
-		{ seed: 7, repeatPenalty: 1.5, repeatLastN: -1, frequencyPenalty: 0.4, presencePenalty: 0.3 },
-		{ seed: 99, logitBias: { 32: -100, 98: 5 }, order: ['top-k', 'temperature', 'logit-bias'] },
-		{ seed: 3, temperature: 0 }
-	];
-
-	it.each(cases)(
-		'picks exactly the tokens of the CPU path for the same logits (%o)',
-		async (params) => {
-			const { engine, info, fake } = await loaded();
-			const cpu = new ScriptedCpuEngine(info);
-			const onWebGpu = await generate(request(params), { engine, model: info, sampling });
-			const onCpu = await generate(request(params), { engine: cpu, model: cpu.model, sampling });
-			expect(onWebGpu.tokenIds.length).toBeGreaterThan(3);
-			expect(onWebGpu.tokenIds).toEqual(onCpu.tokenIds);
-			expect(onWebGpu.text).toBe(onCpu.text);
-			expect(onWebGpu.seed).toBe(onCpu.seed);
-			expect(onWebGpu.finishReason).toBe(onCpu.finishReason);
-
-			// What WebLLM was given and did: every step forced exactly our pick, its sampler returned
-			// it, and the model was fed exactly the prompt and then our picks.
-			const ids = onWebGpu.tokenIds;
-			expect(fake.processed).toHaveLength(ids.length);
-			fake.processed.forEach((forced, step) => {
-				const finite = [...forced.keys()].filter((i) => forced[i] !== -Infinity);
-				expect(finite).toEqual([ids[step]]);
-			});
-			expect(fake.sampled).toEqual(ids);
-			expect(fake.forwarded.map((f) => f.ids)).toEqual([
-				cpu.evaluated[0],
-				...ids.slice(0, -1).map((id) => [id])
-			]);
-			expect(fake.forwarded.map((f) => f.isPrefill)).toEqual(fake.forwarded.map((_, i) => i === 0));
-		}
-	);
-
 	it('gives our sampler the raw logits, before anything of WebLLM', async () => {
-		const { engine } = await loaded();
+		const { engine } = await loadTestEngine();
 		await engine.rollback(0);
 		const seen: Float32Array[] = [];
 		const pick = (d: Float32Array) => (seen.push(d.slice()), 5);
@@ -161,29 +79,15 @@ describe('WebLlmEngine: exact mode', () => {
 		expect(Array.from(out)).toEqual(Array.from(seen[0]));
 	});
 
-	it("keeps our pick even when WebLLM's own bias, penalties and temperature are not neutral", async () => {
-		const { engine, info, fake } = await loaded();
-		const params = { seed: 5, repeatPenalty: 1.2 };
-		const first = await generate(request(params), { engine, model: info, sampling });
-		fake.chatOptions = {
-			repetition_penalty: 1.8,
-			frequency_penalty: 2,
-			presence_penalty: 2,
-			temperature: 0.1
-		};
-		const second = await generate(request(params), { engine, model: info, sampling });
-		expect(second.tokenIds).toEqual(first.tokenIds);
-	});
-
 	it('fails loudly if WebLLM returns another token than the forced one', async () => {
-		const { engine } = await loaded({ tamper: (forced: number) => (forced + 1) % VOCAB });
+		const { engine } = await loadTestEngine({ tamper: (forced: number) => (forced + 1) % VOCAB });
 		await expect(engine.evaluate([BOS], { pick: () => 3 })).rejects.toBeInstanceOf(
 			ForcedTokenError
 		);
 	});
 
 	it('reports a sampler error after the step, forcing the argmax meanwhile', async () => {
-		const { engine, fake } = await loaded();
+		const { engine, fake } = await loadTestEngine();
 		const boom = new Error('bad distribution');
 		const pick = () => {
 			throw boom;
@@ -195,7 +99,7 @@ describe('WebLlmEngine: exact mode', () => {
 	});
 
 	it('rolls back by resetting the chat and re-forwarding the kept tokens', async () => {
-		const { engine, fake } = await loaded();
+		const { engine, fake } = await loadTestEngine();
 		await engine.rollback(0);
 		await engine.evaluate([BOS, 1, 2, 3]);
 		await engine.evaluate([4]);
@@ -214,7 +118,7 @@ describe('WebLlmEngine: exact mode', () => {
 	});
 
 	it('refuses to overflow the context', async () => {
-		const { engine } = await loaded();
+		const { engine } = await loadTestEngine();
 		await engine.rollback(0);
 		await expect(engine.evaluate(new Array(65).fill(1))).rejects.toMatchObject({
 			name: 'ContextFullError'
@@ -222,7 +126,7 @@ describe('WebLlmEngine: exact mode', () => {
 	});
 
 	it("tokenizes with the model's tokenizer and gives byte-level tokens' raw bytes", async () => {
-		const { engine } = await loaded();
+		const { engine } = await loadTestEngine();
 		expect(await engine.tokenize('é<|im_end|>')).toEqual([0xc3, 0xa9, IM_END]);
 		expect(Array.from(await engine.tokenBytes([32]))).toEqual([32]);
 		expect(Array.from(await engine.tokenBytes([0xc3]))).toEqual([0xc3]);
@@ -232,7 +136,7 @@ describe('WebLlmEngine: exact mode', () => {
 	});
 
 	it("formats chats with the model's conversation template; BOS comes from addBos", async () => {
-		const { engine, info } = await loaded();
+		const { engine } = await loadTestEngine();
 		const text = await engine.formatChat([
 			{ role: 'system', content: 'Be brief.' },
 			{ role: 'user', content: 'Hi' }
@@ -240,17 +144,6 @@ describe('WebLlmEngine: exact mode', () => {
 		expect(text).toBe(
 			'<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n'
 		);
-		const events: GenerationEvent[] = [];
-		await generate(
-			{
-				...request({ temperature: 0 }),
-				input: { mode: 'chat', messages: [{ role: 'user', content: 'Hi' }] }
-			},
-			{ engine, model: info, sampling },
-			(e) => events.push(e)
-		);
-		const start = events[0];
-		expect(start.type === 'start' && start.promptTokens[0]).toBe(BOS);
 	});
 });
 

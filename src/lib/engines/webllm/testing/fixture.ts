@@ -1,8 +1,8 @@
-import type { WebLlmModel } from '#lib/core/model';
+import type { LoadProgress, WebLlmModel } from '#lib/core/model';
 import { WebLlmEngine, type WebLlmEngineOptions } from '../webllm';
-import type { ConvTemplate } from '../webllm-config';
-import type { GpuLike } from '../webllm-errors';
-import type { TokenizerLike } from '../webllm-tokenizer';
+import type { ConvTemplate } from '../config';
+import type { GpuLike } from '../errors';
+import type { TokenizerLike } from '../tokenizer';
 import { FakeMlcEngine, type FakeMlcScript } from './fake-mlc-engine';
 
 /**
@@ -138,6 +138,17 @@ export function createTestEngine(script: FakeMlcScript, options: WebLlmEngineOpt
 		...options
 	});
 	return { engine, fakes, files, tokenizers };
+}
+
+/** {@link createTestEngine} on {@link scriptedLogits} with the test model loaded (its progress kept). */
+export async function loadTestEngine(script: Partial<FakeMlcScript> = {}) {
+	const setup = createTestEngine({ logits: scriptedLogits, ...script });
+	const progress: LoadProgress[] = [];
+	const info = await setup.engine.load(
+		{ kind: 'webllm', model: MODEL },
+		{ onProgress: (p) => progress.push(p) }
+	);
+	return { ...setup, info, progress, fake: setup.fakes[0] };
 }
 
 /** Deterministic pseudo-random logits for a context (a stand-in for a model). */

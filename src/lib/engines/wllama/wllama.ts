@@ -1,32 +1,41 @@
-import { Wllama, type WllamaLogger } from '@wllama/wllama/esm/index.js';
-import { loadCachedModel } from '#lib/models/cached-model';
-import { sha256OfBlob } from '#lib/core/sha256';
 import {
 	ContextFullError,
 	EngineCrashedError,
 	ModelNotLoadedError,
 	UnsupportedSourceError
-} from './errors';
+} from '../errors';
 import type { ChatMessage } from '#lib/core/prompt';
-import type { Engine, LoadOptions } from './types';
-import type { ModelFileStorage, ModelInfo, ModelSource } from '#lib/core/model';
+import type { Engine, LoadOptions } from '../types';
+import type { LoadProgress, ModelFileStorage, ModelInfo, ModelSource } from '#lib/core/model';
+import type { WllamaLike, WllamaWasmPaths } from './library';
+
+/** A GGUF file from the browser's storage, or downloaded (and stored) when it is not there. */
+export type CachedModelLoader = (
+	source: { url: string; name: string; sha256?: string },
+	options: { onProgress?: (progress: LoadProgress) => void; signal?: AbortSignal }
+) => Promise<{ blob: Blob; sha256: string; storage: ModelFileStorage }>;
+
+/** Hex sha256 of a blob; `onProgress` gets the bytes hashed so far. */
+export type BlobHasher = (
+	blob: Blob,
+	options: { onProgress?: (hashedBytes: number) => void; signal?: AbortSignal }
+) => Promise<string>;
 
 export interface WllamaEngineOptions {
 	/** Absolute URL of the folder holding `single-thread/wllama.wasm` and `multi-thread/wllama.wasm`. */
 	wasmBaseUrl: string;
+	/** Creates wllama for these wasm files (the worker passes the real library's). */
+	createWllama: (paths: WllamaWasmPaths) => WllamaLike;
+	/** llama.cpp's version, for the backend label. */
+	libraryVersion: string;
+	loadCachedModel: CachedModelLoader;
+	sha256OfBlob: BlobHasher;
 }
 
 /** Context window used when the caller does not choose one (wllama's own default is 1024). */
 export const DEFAULT_CONTEXT_LENGTH = 2048;
 
 export { ContextFullError, EngineCrashedError, ModelNotLoadedError };
-
-const quietLogger: WllamaLogger = {
-	debug: () => {},
-	log: () => {},
-	warn: (...args: unknown[]) => console.warn('[wllama]', ...args),
-	error: (...args: unknown[]) => console.error('[wllama]', ...args)
-};
 
 /** Threads to use: several only when the page is cross-origin isolated (SharedArrayBuffer). */
 export function chooseThreads(requested: number | undefined): number {
@@ -51,12 +60,15 @@ async function withDocumentBaseUri<T>(baseUri: string, fn: () => Promise<T>): Pr
 	}
 }
 
-/** The CPU engine: llama.cpp compiled to WebAssembly, through @wllama/wllama's low-level API. */
+/**
+ * The CPU engine: llama.cpp compiled to WebAssembly, through @wllama/wllama's low-level API.
+ * Its library, model cache and hashing are given by its creator (the inference worker).
+ */
 export class WllamaEngine implements Engine {
 	readonly engineId = 'wllama' as const;
 	readonly rollbackReplays = false;
 	#options: WllamaEngineOptions;
-	#wllama: Wllama | null = null;
+	#wllama: WllamaLike | null = null;
 	#info: ModelInfo | null = null;
 	#context: number[] = [];
 	#pieces = new Map<number, Uint8Array>();
@@ -91,14 +103,14 @@ export class WllamaEngine implements Engine {
 		let sha256: string;
 		let storage: ModelFileStorage | null = null;
 		if (source.kind === 'url') {
-			({ blob, sha256, storage } = await loadCachedModel(
+			({ blob, sha256, storage } = await this.#options.loadCachedModel(
 				{ url: source.url, name: source.name || fileName, sha256: source.sha256 },
 				{ onProgress, signal }
 			));
 		} else {
 			blob = source.blob;
 			onProgress?.({ phase: 'verify', loadedBytes: 0, totalBytes: blob.size });
-			sha256 = await sha256OfBlob(blob, {
+			sha256 = await this.#options.sha256OfBlob(blob, {
 				signal,
 				onProgress: (loadedBytes) =>
 					onProgress?.({ phase: 'verify', loadedBytes, totalBytes: blob.size })
@@ -109,13 +121,10 @@ export class WllamaEngine implements Engine {
 		const base = this.#options.wasmBaseUrl.endsWith('/')
 			? this.#options.wasmBaseUrl
 			: `${this.#options.wasmBaseUrl}/`;
-		const wllama = new Wllama(
-			{
-				'single-thread/wllama.wasm': `${base}single-thread/wllama.wasm`,
-				...(threads > 1 ? { 'multi-thread/wllama.wasm': `${base}multi-thread/wllama.wasm` } : {})
-			},
-			{ suppressNativeLog: true, logger: quietLogger }
-		);
+		const wllama = this.#options.createWllama({
+			'single-thread/wllama.wasm': `${base}single-thread/wllama.wasm`,
+			...(threads > 1 ? { 'multi-thread/wllama.wasm': `${base}multi-thread/wllama.wasm` } : {})
+		});
 		const contextLength = options.contextLength ?? DEFAULT_CONTEXT_LENGTH;
 		onProgress?.({ phase: 'initialize', loadedBytes: 0, totalBytes: blob.size });
 		try {
@@ -149,7 +158,7 @@ export class WllamaEngine implements Engine {
 			sizeBytes: blob.size,
 			storage,
 			distribution: 'logprobs',
-			backend: `wasm (llama.cpp ${Wllama.getLibllamaVersion()}), ${usedThreads} thread${usedThreads === 1 ? '' : 's'}`
+			backend: `wasm (llama.cpp ${this.#options.libraryVersion}), ${usedThreads} thread${usedThreads === 1 ? '' : 's'}`
 		};
 		return this.#info;
 	}
@@ -231,7 +240,7 @@ export class WllamaEngine implements Engine {
 		this.#context = this.#context.slice(0, length);
 	}
 
-	#require(): Wllama {
+	#require(): WllamaLike {
 		if (this.#fatal) throw this.#fatal;
 		if (!this.#wllama || !this.#info) throw new ModelNotLoadedError();
 		return this.#wllama;
@@ -250,10 +259,11 @@ export class WllamaEngine implements Engine {
 	 * so a crash there (e.g. out of memory) would leave our calls pending forever. Its worker is
 	 * private; reach it defensively and fail every pending call instead.
 	 */
-	#watchNestedWorker(wllama: Wllama): void {
+	#watchNestedWorker(wllama: WllamaLike): void {
 		const nested = (wllama as unknown as { proxy?: { worker?: Worker } }).proxy?.worker;
 		nested?.addEventListener('error', (event) => {
-			const detail = event instanceof ErrorEvent && event.message ? `: ${event.message}` : '';
+			const message = (event as Partial<ErrorEvent>).message;
+			const detail = typeof message === 'string' && message ? `: ${message}` : '';
 			this.#fatal = new EngineCrashedError(`The wllama engine crashed${detail}`);
 			for (const reject of this.#rejectInFlight) reject(this.#fatal);
 			this.#rejectInFlight.clear();

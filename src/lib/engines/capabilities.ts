@@ -1,0 +1,110 @@
+import type { EngineId } from '#lib/core/model';
+import type { SamplingMode } from '#lib/core/run';
+import type { SamplingParams } from '#lib/sampling';
+
+/**
+ * What each engine honours in each sampling mode: the one table the engines' checks, the
+ * native run's report and the page's notes and disabled inputs all read. Data only.
+ */
+
+/** What a run can ask for besides the sampler's parameters. */
+export type RunFeature = 'trace';
+
+/** Every setting whose support the table states: each `SamplingParams` field and each run feature. */
+export type CapabilityKey = keyof SamplingParams | RunFeature;
+
+export type Capability =
+	| { support: 'honoured' }
+	| {
+			/**
+			 * `ignored`: the setting has no effect in this mode (its input may be disabled);
+			 * `differs`: the engine applies it in its own way; `refused`: a request asking for it
+			 * is rejected.
+			 */
+			support: 'ignored' | 'differs' | 'refused';
+			/** A short noun phrase for lists ("top-k", "traces"). */
+			label: string;
+			/** What the engine does instead, in one sentence. */
+			reason: string;
+	  };
+
+export type ModeCapabilities = { readonly [Key in CapabilityKey]: Capability };
+
+export type ModeSupport =
+	{ available: true; capabilities: ModeCapabilities } | { available: false; reason: string };
+
+const HONOURED = { support: 'honoured' } as const;
+
+/** Our own sampler picks every token, so every setting counts. */
+const EXACT = {
+	temperature: HONOURED,
+	topK: HONOURED,
+	topP: HONOURED,
+	minP: HONOURED,
+	repeatPenalty: HONOURED,
+	repeatLastN: HONOURED,
+	frequencyPenalty: HONOURED,
+	presencePenalty: HONOURED,
+	logitBias: HONOURED,
+	seed: HONOURED,
+	order: HONOURED,
+	trace: HONOURED
+} satisfies ModeCapabilities;
+
+/** WebLLM's own GPU sampler (its version is pinned in package.json). */
+const WEBLLM_NATIVE = {
+	temperature: HONOURED,
+	topK: {
+		support: 'ignored',
+		label: 'top-k',
+		reason: 'WebLLM has no top-k; all tokens stay in play.'
+	},
+	topP: HONOURED,
+	minP: {
+		support: 'ignored',
+		label: 'min-p',
+		reason: 'WebLLM has no min-p; all tokens stay in play.'
+	},
+	repeatPenalty: HONOURED,
+	repeatLastN: {
+		support: 'differs',
+		label: 'the penalty window',
+		reason:
+			'WebLLM penalizes only the tokens generated in this run: the prompt does not count and there is no window.'
+	},
+	frequencyPenalty: HONOURED,
+	presencePenalty: HONOURED,
+	logitBias: HONOURED,
+	seed: {
+		support: 'differs',
+		label: 'seeds that match other engines',
+		reason:
+			'WebLLM draws on the GPU with its own generator: the same seed repeats a native run on this device, but not the tokens of exact sampling.'
+	},
+	order: {
+		support: 'ignored',
+		label: 'stage order',
+		reason:
+			'WebLLM always applies logit bias, then penalties, temperature and top-p, in that order.'
+	},
+	trace: {
+		support: 'refused',
+		label: 'traces',
+		reason:
+			"Native sampling runs on the engine's own sampler, which records no trace; turn tracing off or use exact sampling"
+	}
+} satisfies ModeCapabilities;
+
+export const ENGINE_MODES = {
+	wllama: {
+		exact: { available: true, capabilities: EXACT },
+		native: {
+			available: false,
+			reason: 'This engine has no sampler of its own; use exact sampling'
+		}
+	},
+	webllm: {
+		exact: { available: true, capabilities: EXACT },
+		native: { available: true, capabilities: WEBLLM_NATIVE }
+	}
+} satisfies Record<EngineId, Record<SamplingMode, ModeSupport>>;

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
+import { nativeIgnoredParams, nativeSamplingFields } from './native';
+
+const params = (extra: Partial<SamplingParams> = {}): SamplingParams => ({
+	...DEFAULT_SAMPLING_PARAMS,
+	...extra
+});
+
+describe('native sampling parameters', () => {
+	it('passes the parameters WebLLM supports and neutral values for stages that are off', () => {
+		const p = params({
+			temperature: 0.7,
+			topP: 0.9,
+			repeatPenalty: 1.1,
+			frequencyPenalty: 0.2,
+			presencePenalty: -0.5,
+			logitBias: { 5: 2, 7: -100 }
+		});
+		expect(nativeSamplingFields(p, 7)).toEqual({
+			temperature: 0.7,
+			top_p: 0.9,
+			repetition_penalty: 1.1,
+			frequency_penalty: 0.2,
+			presence_penalty: -0.5,
+			logit_bias: { '5': 2, '7': -100 },
+			seed: 7
+		});
+		const off = params({ temperature: 0.7, topP: 0.9, order: ['top-k'], logitBias: { 5: 2 } });
+		expect(nativeSamplingFields(off, 1)).toEqual({
+			temperature: 1,
+			top_p: 1,
+			repetition_penalty: 1,
+			frequency_penalty: 0,
+			presence_penalty: 0,
+			seed: 1
+		});
+	});
+
+	it('names what WebLLM does not honour', () => {
+		const fields = (p: SamplingParams, seed = 1) =>
+			nativeIgnoredParams(p, seed).map((i) => i.field);
+		expect(fields(params({ topK: 40, minP: 0.05 }))).toEqual(['topK', 'minP', 'seed']);
+		expect(fields(params({ topK: 0, minP: 0, repeatPenalty: 1.1 }))).toEqual([
+			'repeatLastN',
+			'seed'
+		]);
+		expect(
+			fields(
+				params({ topK: 0, minP: 0, order: ['temperature', 'logit-bias'], logitBias: { 1: 1 } })
+			)
+		).toEqual(['order', 'seed']);
+		// Neutral stages out of order change nothing.
+		expect(fields(params({ topK: 0, minP: 0, order: ['top-p', 'temperature'], topP: 1 }))).toEqual([
+			'seed'
+		]);
+		const big = nativeIgnoredParams(params(), 2 ** 31 + 5).at(-1)?.reason;
+		expect(big).toContain('acts as 6');
+	});
+});

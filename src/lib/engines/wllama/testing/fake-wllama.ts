@@ -1,0 +1,132 @@
+import type { WllamaContextInfo, WllamaLike, WllamaWasmPaths } from '../library';
+
+/**
+ * A stand-in for @wllama/wllama 2.4.0 with a tiny model: tokens 0–255 are single bytes, 256 is
+ * BOS, 257 EOS and 258 end-of-turn. `probabilities(context)` plays the model; `getLogits(-1)`
+ * returns them sorted by descending probability, as wllama does, leaving out tokens at 0.
+ * `proxy.worker` stands for wllama's own worker, so tests can make it crash.
+ */
+export const FAKE_WLLAMA_VOCAB = 260;
+export const WLLAMA_BOS = 256;
+export const WLLAMA_EOS = 257;
+export const WLLAMA_EOT = 258;
+
+export interface FakeWllamaScript {
+	probabilities?: (context: readonly number[]) => Map<number, number>;
+	/** Makes `loadModel` fail with this error. */
+	loadError?: Error;
+	/** Makes `decode` fail with this error (once). */
+	decodeError?: Error;
+	/** The text `formatChat` returns (default: a ChatML rendering). */
+	formatChat?: (messages: { role: string; content: string }[]) => string;
+	/** Calls that never settle (to test a crash of wllama's worker). */
+	hang?: 'tokenize';
+}
+
+export class FakeWllama implements WllamaLike {
+	readonly calls: string[] = [];
+	readonly context: number[] = [];
+	loadedWith: { blobs: Blob[]; config: { n_ctx: number; n_threads: number } } | null = null;
+	/** `document.baseURI` as wllama saw it while loading. */
+	baseUriDuringLoad: string | undefined;
+	readonly proxy = { worker: new EventTarget() };
+
+	constructor(
+		readonly paths: WllamaWasmPaths,
+		readonly script: FakeWllamaScript = {}
+	) {}
+
+	async loadModel(blobs: Blob[], config: { n_ctx: number; n_threads: number }): Promise<void> {
+		this.calls.push('loadModel');
+		this.baseUriDuringLoad = (globalThis as { document?: { baseURI?: string } }).document?.baseURI;
+		if (this.script.loadError) throw this.script.loadError;
+		this.loadedWith = { blobs, config };
+	}
+
+	getLoadedContextInfo(): WllamaContextInfo {
+		return {
+			n_vocab: FAKE_WLLAMA_VOCAB,
+			n_ctx: this.loadedWith?.config.n_ctx ?? 0,
+			n_ctx_train: 4096,
+			metadata: { 'general.name': 'Fake GGUF' },
+			token_bos: WLLAMA_BOS,
+			token_eos: WLLAMA_EOS,
+			token_eot: WLLAMA_EOT,
+			list_tokens_eog: [WLLAMA_EOS, WLLAMA_EOT, -1],
+			add_bos_token: true
+		};
+	}
+
+	getChatTemplate(): string | null {
+		return '{{ chatml }}';
+	}
+
+	getNumThreads(): number {
+		return this.loadedWith?.config.n_threads ?? 1;
+	}
+
+	async tokenize(text: string, special: boolean): Promise<number[]> {
+		this.calls.push(`tokenize ${special}`);
+		if (this.script.hang === 'tokenize') return new Promise(() => {});
+		const parts = special ? text.split(/(<s>)/) : [text];
+		return parts.flatMap((part) =>
+			special && part === '<s>' ? [WLLAMA_BOS] : [...new TextEncoder().encode(part)]
+		);
+	}
+
+	async detokenize(tokens: number[]): Promise<Uint8Array> {
+		this.calls.push(`detokenize ${tokens.join(',')}`);
+		return new Uint8Array(tokens.filter((id) => id < 256));
+	}
+
+	async formatChat(
+		messages: { role: string; content: string }[],
+		addAssistant: boolean
+	): Promise<string> {
+		this.calls.push(`formatChat ${addAssistant}`);
+		if (this.script.formatChat) return this.script.formatChat(messages);
+		const turns = messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`);
+		return turns.join('') + (addAssistant ? '<|im_start|>assistant\n' : '');
+	}
+
+	async decode(tokens: number[]): Promise<unknown> {
+		this.calls.push(`decode ${tokens.length}`);
+		const error = this.script.decodeError;
+		if (error) {
+			this.script.decodeError = undefined;
+			throw error;
+		}
+		this.context.push(...tokens);
+		return { nPast: this.context.length };
+	}
+
+	async getLogits(topK: number): Promise<{ token: number; p: number }[]> {
+		this.calls.push(`getLogits ${topK}`);
+		const probabilities =
+			this.script.probabilities?.(this.context) ?? new Map([[97 + (this.context.length % 3), 1]]);
+		return [...probabilities]
+			.map(([token, p]) => ({ token, p }))
+			.sort((a, b) => b.p - a.p)
+			.filter(({ p }) => p > 0);
+	}
+
+	async kvRemove(nKeep: number, nDiscard: number): Promise<void> {
+		this.calls.push(`kvRemove ${nKeep} ${nDiscard}`);
+		this.context.length = nKeep;
+	}
+
+	async kvClear(): Promise<void> {
+		this.calls.push('kvClear');
+		this.context.length = 0;
+	}
+
+	async exit(): Promise<void> {
+		this.calls.push('exit');
+	}
+
+	/** Makes wllama's own worker fail, as an out-of-memory crash does. */
+	crash(message: string): void {
+		const event = Object.assign(new Event('error'), { message });
+		this.proxy.worker.dispatchEvent(event);
+	}
+}
