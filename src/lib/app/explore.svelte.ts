@@ -24,8 +24,11 @@ export interface TokenItem {
  * the token being explained, step mode and what-ifs. Only this class asks the worker for steps.
  */
 export class ExploreState {
-	/** Nodes by id (ids are dense, root 0). */
-	nodes = $state<NodeView[]>([]);
+	/**
+	 * Nodes by id (ids are dense, root 0). Raw, not proxied: each node carries a whole trace, and
+	 * nodes are only ever replaced, never changed in place.
+	 */
+	nodes = $state.raw<NodeView[]>([]);
 	/** Token id → its text, filled as tokens come into view. */
 	pieces = $state<Record<number, string>>({});
 	/** The last node of the branch on view. */
@@ -43,7 +46,7 @@ export class ExploreState {
 	busy = $state(false);
 	error = $state('');
 	/** A stored session's tokens, shown without a tree (nothing can be re-sampled from them). */
-	storedTokens = $state<TokenItem[] | null>(null);
+	storedTokens = $state.raw<TokenItem[] | null>(null);
 
 	#pendingWhatIf = false;
 
@@ -51,6 +54,11 @@ export class ExploreState {
 
 	/** The branch on view, first generated token first. */
 	get path(): TokenItem[] {
+		return this.#path;
+	}
+
+	// Derived once per change: every view reads it, some once per token.
+	#path = $derived.by((): TokenItem[] => {
 		if (this.storedTokens) return this.storedTokens;
 		const items: TokenItem[] = [];
 		for (let id = this.leaf; id !== null && id > 0; id = this.nodes[id]?.parent ?? null) {
@@ -67,7 +75,7 @@ export class ExploreState {
 			});
 		}
 		return items.reverse();
-	}
+	});
 
 	get live(): boolean {
 		return this.storedTokens === null && this.nodes.length > 0;
@@ -81,13 +89,15 @@ export class ExploreState {
 	/** Takes the tree of the run that just ended from the worker and shows its output. */
 	async showLastRun(): Promise<void> {
 		await this.#guard(async () => {
+			const nodes = await this.playground.client.exploreNodes();
+			// Texts first, so the views draw the new output once rather than again with its text.
+			await this.loadPieces(nodes.flatMap((node) => (node.tokenId === null ? [] : [node.tokenId])));
 			this.storedTokens = null;
 			this.sources = {};
 			this.lastWhatIf = null;
-			this.nodes = await this.playground.client.exploreNodes();
+			this.nodes = nodes;
 			this.leaf = this.nodes.length > 1 ? this.#deepestFirstBranch() : null;
 			this.selected = null;
-			await this.loadPieces(this.path.map((t) => t.tokenId));
 		});
 	}
 
