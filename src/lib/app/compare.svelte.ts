@@ -10,10 +10,21 @@ import { type SweepParam } from '#lib/core/experiment';
 import type { GenerationResult } from '#lib/core/run';
 import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
 import type { SessionRecord } from '#lib/core/session';
-import { newRun, storedResult, type SessionRecording } from '#lib/storage/sessions-recording';
+import {
+	newRun,
+	storedResult,
+	type SessionRecorder,
+	type SessionRecording
+} from '#lib/storage/sessions-recording';
+import type { PlaygroundClient } from './client';
 import { describeError } from './errors';
-import type { Playground } from './playground.svelte';
-import { webLlmModelId } from '#lib/core/model-id';
+import type { ExperimentDraft } from './experiment-draft.svelte';
+import type { FieldValidity } from './field-validity.svelte';
+import type { ModelLoader } from './model-loader.svelte';
+import type { ModelShelf } from './model-shelf.svelte';
+import type { Notices } from './notices.svelte';
+import type { PromptDraft } from './prompt.svelte';
+import type { RunSettings } from './run-settings.svelte';
 
 /** `interrupted`: a stored lane whose page closed while it ran. */
 export type LaneStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped' | 'interrupted';
@@ -33,9 +44,25 @@ export interface LaneView {
 	ranOn: string;
 }
 
+export interface CompareDeps {
+	client: PlaygroundClient;
+	shelf: ModelShelf;
+	loader: ModelLoader;
+	prompt: PromptDraft;
+	settings: RunSettings;
+	validity: FieldValidity;
+	draft: ExperimentDraft;
+	notices: Notices;
+	/** The single run: lanes wait while it streams. */
+	single: { readonly running: boolean };
+	/** Saves every compare to the history as it streams; none when absent. */
+	recorder?: SessionRecorder;
+}
+
 /**
  * The compare view's state: the sweep being built, and the lanes of the last run. Lanes run in
- * the worker one model at a time; the prompt is evaluated once per model.
+ * the worker one model at a time (loading each through the loader); the prompt is evaluated once
+ * per model. Calls the client and the recorder; the compare view and the history call it.
  */
 export class CompareState {
 	axisParam = $state<SweepParam>('seed');
@@ -56,28 +83,26 @@ export class CompareState {
 	/** The run being saved to the history, while lanes stream. */
 	private recording: SessionRecording | undefined;
 
-	constructor(private readonly playground: Playground) {}
+	constructor(private readonly deps: CompareDeps) {}
 
 	/** The lanes the sweep inputs describe now, or why they cannot be built. */
 	get grid(): Parsed<LaneSpec[]> {
-		const p = this.playground;
-		const modelIds = [
-			...p.choices.map((c) => c.id),
-			...p.webLlmModels.map((m) => webLlmModelId(m.id))
-		];
+		const { shelf, settings } = this.deps;
+		const modelIds = shelf.modelIds();
 		const axes: SweepAxis[] = [];
 		for (const [param, text] of this.axisInputs()) {
 			const values = parseAxisValues(param, text, modelIds);
 			if (!values.ok) return values;
 			axes.push({ param, values: values.value });
 		}
-		return buildGrid($state.snapshot(p.params), p.modelId, axes, (id) => this.modelName(id));
+		return buildGrid($state.snapshot(settings.params), shelf.modelId, axes, (id) =>
+			this.modelName(id)
+		);
 	}
 
 	/** Ids a model axis accepts: every model of the picker. */
 	modelIds(): string[] {
-		const p = this.playground;
-		return [...p.choices.map((c) => c.id), ...p.webLlmModels.map((m) => webLlmModelId(m.id))];
+		return this.deps.shelf.modelIds();
 	}
 
 	/** The sweep's axes as typed, for storing and sharing. */
@@ -105,12 +130,7 @@ export class CompareState {
 	}
 
 	modelName(id: string): string {
-		const p = this.playground;
-		return (
-			p.choices.find((c) => c.id === id)?.name ??
-			p.webLlmModels.find((m) => webLlmModelId(m.id) === id)?.name ??
-			id
-		);
+		return this.deps.shelf.modelName(id);
 	}
 
 	/** "N seeds" in one click: one axis of seeds 1 to N. */
@@ -122,9 +142,9 @@ export class CompareState {
 	}
 
 	async run(): Promise<void> {
-		const p = this.playground;
-		if (this.running || p.running || p.loading) return;
-		const invalid = p.invalidMessage();
+		const { shelf, loader, draft, single, recorder, validity } = this.deps;
+		if (this.running || single.running || loader.loading) return;
+		const invalid = validity.message();
 		const grid = this.grid;
 		if (invalid || !grid.ok) {
 			this.error = invalid ?? (grid.ok ? '' : grid.message);
@@ -147,14 +167,14 @@ export class CompareState {
 		this.prefillMs = 0;
 		this.running = true;
 		this.stopping = false;
-		this.recording = p.recorder?.begin(
+		this.recording = recorder?.begin(
 			'compare',
-			{ ...p.experiment(), sweep: this.sweepInputs() },
+			{ ...draft.current(), sweep: this.sweepInputs() },
 			grid.value.map((spec) => newRun(spec))
 		);
-		const originalModel = p.model ? p.modelId : null;
+		const originalModel = loader.model ? shelf.modelId : null;
 		try {
-			for (const [modelId, specs] of this.byModel(grid.value, p.modelId)) {
+			for (const [modelId, specs] of this.byModel(grid.value, shelf.modelId)) {
 				if (this.stopping) break;
 				await this.runOnModel(modelId, specs);
 			}
@@ -168,7 +188,7 @@ export class CompareState {
 			void this.recording?.end();
 			this.recording = undefined;
 			// Lanes on other models leave the worker with another model: load the user's back.
-			if (originalModel) await p.useModel(originalModel);
+			if (originalModel) await loader.useModel(originalModel);
 			this.running = false;
 		}
 	}
@@ -184,11 +204,12 @@ export class CompareState {
 	}
 
 	private async runOnModel(modelId: string, specs: LaneSpec[]): Promise<void> {
-		const p = this.playground;
-		const model = await p.useModel(modelId);
+		const { client, loader, prompt, settings, notices } = this.deps;
+		const model = await loader.useModel(modelId);
 		if (!model) {
-			for (const spec of specs) this.fail(spec.id, p.error || 'The model could not be loaded.');
-			p.error = '';
+			for (const spec of specs)
+				this.fail(spec.id, notices.error || 'The model could not be loaded.');
+			notices.error = '';
 			return;
 		}
 		const ranOn = `${model.name} · ${model.backend}`;
@@ -196,15 +217,15 @@ export class CompareState {
 			this.lane(spec.id).ranOn = ranOn;
 			this.recording?.ranOn(spec.id, ranOn);
 		}
-		const result = await p.client.generateLanes(
+		const result = await client.generateLanes(
 			{
-				input: p.promptInput(),
-				maxNewTokens: p.maxNewTokens,
-				stopSequences: p.stopList(),
+				input: prompt.input(),
+				maxNewTokens: settings.maxNewTokens,
+				stopSequences: settings.stopList(),
 				lanes: specs.map((spec) => ({
 					id: spec.id,
-					params: p.requestParams(model, spec.params),
-					sampling: p.samplingMode
+					params: settings.requestParams(model, spec.params),
+					sampling: loader.samplingMode
 				}))
 			},
 			(event) => this.onEvent(event)
@@ -281,6 +302,6 @@ export class CompareState {
 	async stop(): Promise<void> {
 		if (!this.running) return;
 		this.stopping = true;
-		await this.playground.client.stop();
+		await this.deps.client.stop();
 	}
 }

@@ -1,9 +1,26 @@
+import { untrack } from 'svelte';
 import type { ExploredStep, StepSource } from '#lib/explore/explorer';
 import type { TokenMetric } from '#lib/explore/token-metrics';
 import type { NodeView, PickedBy } from '#lib/explore/tree';
 import { randomSeed, type SamplingParams, type StepTrace } from '#lib/sampling';
+import type { PlaygroundClient } from './client';
 import { describeError } from './errors';
-import type { Playground } from './playground.svelte';
+import type { ModelLoader } from './model-loader.svelte';
+import type { PromptDraft } from './prompt.svelte';
+import type { RunSettings } from './run-settings.svelte';
+import type { SingleRun, StoredRunView } from './single-run.svelte';
+import { whatIfKey } from './whatif';
+
+/** How long parameter edits must pause before a what-if re-samples. */
+export const WHATIF_DELAY_MS = 150;
+
+export interface ExploreDeps {
+	client: PlaygroundClient;
+	loader: ModelLoader;
+	prompt: PromptDraft;
+	settings: RunSettings;
+	single: SingleRun;
+}
 
 /** One token of the output on view, with what the sampler saw when it was chosen. */
 export interface TokenItem {
@@ -21,7 +38,9 @@ export interface TokenItem {
 
 /**
  * The token view's state: the tree of the last run (kept in the worker), the branch on view,
- * the token being explained, step mode and what-ifs. Only this class asks the worker for steps.
+ * the token being explained, step mode and what-ifs. Calls the client for the tree and steps;
+ * follows the single run (each finished run, each stored run shown) and the settings (a what-if
+ * re-samples when a parameter changes). The explore components read and call it.
  */
 export class ExploreState {
 	/**
@@ -49,8 +68,68 @@ export class ExploreState {
 	storedTokens = $state.raw<TokenItem[] | null>(null);
 
 	#pendingWhatIf = false;
+	#whatIfTimer: ReturnType<typeof setTimeout> | undefined;
+	readonly #dispose: () => void;
 
-	constructor(private readonly playground: Playground) {}
+	constructor(private readonly deps: ExploreDeps) {
+		const unfollowRuns = deps.single.onCompleted(() => void this.showLastRun());
+		const unfollowStored = deps.single.onStoredShown((run) => this.#showStoredRun(run));
+		const stopEffects = $effect.root(() => {
+			// What-if: a change to any sampling parameter, the order or the seed re-samples.
+			$effect(() => {
+				void whatIfKey(deps.settings.params);
+				if (this.whatIf) untrack(() => this.#scheduleWhatIf());
+			});
+			// The token being explained shows its candidates' texts.
+			$effect(() => {
+				const trace = this.selectedToken?.trace;
+				if (trace) untrack(() => void this.loadPieces(trace.candidates.map((c) => c.id)));
+			});
+		});
+		this.#dispose = () => {
+			unfollowRuns();
+			unfollowStored();
+			stopEffects();
+			clearTimeout(this.#whatIfTimer);
+		};
+	}
+
+	/** Stops following the run and the settings. */
+	dispose(): void {
+		this.#dispose();
+	}
+
+	/** The token being explained, if any. */
+	get selectedToken(): TokenItem | undefined {
+		return this.selected === null ? undefined : this.path[this.selected];
+	}
+
+	/** Step mode cannot act now: explore or a run is busy, or no model is loaded. */
+	get stepDisabled(): boolean {
+		const { loader, single } = this.deps;
+		return this.busy || single.running || loader.loading || !loader.model;
+	}
+
+	#scheduleWhatIf(): void {
+		clearTimeout(this.#whatIfTimer);
+		this.#whatIfTimer = setTimeout(() => void this.resample(), WHATIF_DELAY_MS);
+	}
+
+	/** A reopened session's output, explained from its stored traces. */
+	#showStoredRun(run: StoredRunView): void {
+		this.showStored(
+			run.tokens.map((token, index) => ({
+				index,
+				nodeId: null,
+				tokenId: token.id,
+				trace: token.trace ?? null,
+				pickedBy: null,
+				source: null,
+				isStop: false
+			})),
+			Object.fromEntries(run.tokens.map((token) => [token.id, token.piece]))
+		);
+	}
 
 	/** The branch on view, first generated token first. */
 	get path(): TokenItem[] {
@@ -89,7 +168,7 @@ export class ExploreState {
 	/** Takes the tree of the run that just ended from the worker and shows its output. */
 	async showLastRun(): Promise<void> {
 		await this.#guard(async () => {
-			const nodes = await this.playground.client.exploreNodes();
+			const nodes = await this.deps.client.exploreNodes();
 			// Texts first, so the views draw the new output once rather than again with its text.
 			await this.loadPieces(nodes.flatMap((node) => (node.tokenId === null ? [] : [node.tokenId])));
 			this.storedTokens = null;
@@ -113,7 +192,7 @@ export class ExploreState {
 		await this.#guard(async () => {
 			this.storedTokens = null;
 			this.sources = {};
-			this.nodes = await this.playground.client.exploreStart(this.playground.promptInput());
+			this.nodes = await this.deps.client.exploreStart(this.deps.prompt.input());
 			this.leaf = 0;
 			this.selected = null;
 		});
@@ -124,7 +203,7 @@ export class ExploreState {
 		const from = this.leaf ?? 0;
 		if (this.nodes.length === 0) await this.startStepMode();
 		await this.#guard(async () => {
-			const step = await this.playground.client.exploreStep(from, this.samplingParams());
+			const step = await this.deps.client.exploreStep(from, this.samplingParams());
 			this.#merge(step);
 			this.leaf = step.node.id;
 			this.selected = step.node.depth - 1;
@@ -139,7 +218,7 @@ export class ExploreState {
 		const parent = this.nodes[item.nodeId].parent;
 		if (parent === null) return;
 		await this.#guard(async () => {
-			const step = await this.playground.client.exploreStep(parent, this.samplingParams(), tokenId);
+			const step = await this.deps.client.exploreStep(parent, this.samplingParams(), tokenId);
 			this.#merge(step);
 			this.leaf = step.node.id;
 			this.selected = index;
@@ -178,9 +257,9 @@ export class ExploreState {
 		}
 		await this.#guard(async () => {
 			const sources: Record<number, StepSource> = {};
-			const steps = await this.playground.client.exploreResample(
+			const steps = await this.deps.client.exploreResample(
 				this.samplingParams(),
-				this.playground.maxNewTokens
+				this.deps.settings.maxNewTokens
 			);
 			for (const step of steps) {
 				this.#merge(step);
@@ -213,9 +292,9 @@ export class ExploreState {
 	/** Fetches the text of tokens not seen yet. */
 	async loadPieces(ids: number[]): Promise<void> {
 		const missing = ids.filter((id, i) => !(id in this.pieces) && ids.indexOf(id) === i);
-		if (missing.length === 0 || !this.playground.model) return;
+		if (missing.length === 0 || !this.deps.loader.model) return;
 		try {
-			const pieces = await this.playground.client.tokenPieces(missing);
+			const pieces = await this.deps.client.tokenPieces(missing);
 			this.pieces = {
 				...this.pieces,
 				...Object.fromEntries(missing.map((id, i) => [id, pieces[i]]))
@@ -227,10 +306,10 @@ export class ExploreState {
 
 	/** The panel's parameters with a fixed seed: the run's own when the panel says random. */
 	samplingParams(): SamplingParams {
-		const p = this.playground;
-		const model = p.model;
-		const params = model ? p.requestParams(model) : $state.snapshot(p.params);
-		return { ...params, seed: params.seed ?? p.seedUsed ?? randomSeed() };
+		const { loader, settings, single } = this.deps;
+		const model = loader.model;
+		const params = model ? settings.requestParams(model) : $state.snapshot(settings.params);
+		return { ...params, seed: params.seed ?? single.seedUsed ?? randomSeed() };
 	}
 
 	#deepestFirstBranch(): number {

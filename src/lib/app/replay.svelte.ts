@@ -1,7 +1,19 @@
 import { compareReplay, replayable, replayLength, type ReplayVerdict } from '#lib/compare/replay';
 import type { SessionRecord } from '#lib/core/session';
+import type { PlaygroundClient } from './client';
 import { describeError } from './errors';
-import type { Playground } from './playground.svelte';
+import type { ModelLoader } from './model-loader.svelte';
+import type { Notices } from './notices.svelte';
+import type { RunSettings } from './run-settings.svelte';
+
+export interface ReplayDeps {
+	client: PlaygroundClient;
+	loader: ModelLoader;
+	settings: RunSettings;
+	notices: Notices;
+	/** The single run: a replay waits while it streams. */
+	single: { readonly running: boolean };
+}
 
 /** One stored output replayed. */
 export interface ReplayOutcome {
@@ -16,7 +28,8 @@ export interface ReplayOutcome {
 
 /**
  * Re-runs a stored session's outputs with their models, settings and seeds, and checks each
- * against what was stored, token by token.
+ * against what was stored, token by token. Loads models through the loader and generates with
+ * the client; the replay panel calls it.
  */
 export class Replay {
 	outcomes = $state<ReplayOutcome[] | null>(null);
@@ -26,11 +39,11 @@ export class Replay {
 	/** The session the outcomes belong to. */
 	sessionId = $state<string | null>(null);
 
-	constructor(private readonly playground: Playground) {}
+	constructor(private readonly deps: ReplayDeps) {}
 
 	async replay(record: SessionRecord): Promise<void> {
-		const p = this.playground;
-		if (this.running || p.running || p.loading) return;
+		const { single, loader } = this.deps;
+		if (this.running || single.running || loader.loading) return;
 		this.running = true;
 		this.sessionId = record.id;
 		this.outcomes = [];
@@ -48,7 +61,7 @@ export class Replay {
 		record: SessionRecord,
 		run: SessionRecord['runs'][number]
 	): Promise<ReplayOutcome> {
-		const p = this.playground;
+		const { client, loader, settings, notices } = this.deps;
 		const outcome = {
 			runId: run.id,
 			label: run.label,
@@ -59,9 +72,12 @@ export class Replay {
 		if (!replayable(run)) {
 			return { ...outcome, problem: 'It failed or never started, so there is nothing to check.' };
 		}
-		const model = await p.useModel(run.modelId);
+		const model = await loader.useModel(run.modelId);
 		if (!model) {
-			return { ...outcome, problem: p.error || `The model ${run.modelId} could not be loaded.` };
+			return {
+				...outcome,
+				problem: notices.error || `The model ${run.modelId} could not be loaded.`
+			};
 		}
 		const stored = record.experiment.model;
 		if (
@@ -74,16 +90,20 @@ export class Replay {
 		}
 		try {
 			const { experiment } = record;
-			const result = await p.client.generate({
+			const result = await client.generate({
 				input: experiment.input,
-				params: p.requestParams(model, { ...run.params, seed: run.seed }, experiment.banEndOfText),
+				params: settings.requestParams(
+					model,
+					{ ...run.params, seed: run.seed },
+					experiment.banEndOfText
+				),
 				maxNewTokens: replayLength(run, experiment.maxNewTokens),
 				stopSequences: experiment.stopSequences,
 				sampling: experiment.sampling
 			});
 			const verdict = compareReplay(run, result.tokenIds);
 			if (verdict.kind === 'identical') return { ...outcome, verdict };
-			const [now] = verdict.now === null ? [null] : await p.client.tokenPieces([verdict.now]);
+			const [now] = verdict.now === null ? [null] : await client.tokenPieces([verdict.now]);
 			const saved = verdict.saved === null ? null : (run.tokens[verdict.step]?.piece ?? null);
 			return { ...outcome, verdict, pieces: { saved, now } };
 		} catch (error) {

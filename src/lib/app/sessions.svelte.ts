@@ -8,9 +8,8 @@ import {
 	SessionRecording,
 	type SessionRecorder
 } from '#lib/storage/sessions-recording';
-import type { CompareState } from './compare.svelte';
 import { describeError } from './errors';
-import type { Playground } from './playground.svelte';
+import type { Notices } from './notices.svelte';
 
 /** A file to download: its name and JSON text. */
 export interface ExportedFile {
@@ -20,8 +19,9 @@ export interface ExportedFile {
 
 /**
  * The history: every run and compare, saved as it streams, listed newest first. It records the
- * page's runs (as the playground's {@link SessionRecorder}), reopens, renames, deletes, exports
- * and imports sessions.
+ * page's runs (the single run and compare get it as their {@link SessionRecorder}), renames,
+ * deletes, exports and imports sessions. Calls the session store and the notices; the history
+ * sidebar, the replay panel and the {@link SessionOpener} use it.
  */
 export class History implements SessionRecorder {
 	/** Every stored session, most recently updated first. */
@@ -42,8 +42,7 @@ export class History implements SessionRecorder {
 	readonly store: SessionStore;
 
 	constructor(
-		private readonly playground: Playground,
-		private readonly compare: CompareState,
+		private readonly notices: Notices,
 		store?: SessionStore
 	) {
 		this.store = store ?? new SessionStore(undefined, (id) => this.recordings.has(id));
@@ -54,30 +53,12 @@ export class History implements SessionRecorder {
 		return this.items.filter((item) => matchesQuery(item, this.query));
 	}
 
-	/** A run or compare is streaming: sessions cannot be reopened until it ends. */
-	get busy(): boolean {
-		return this.playground.running || this.compare.running;
-	}
-
 	isRecording(id: string): boolean {
 		return this.recordings.has(id);
 	}
 
-	/**
-	 * Lists the history, then (with `reopen`) puts back the session that was open when the page
-	 * was last left, once `ready` (the model list, needed to select its model) has settled.
-	 */
-	async start(ready: Promise<unknown>, options: { reopen: boolean }): Promise<void> {
-		await this.refresh();
-		if (!options.reopen) return;
-		const id = await this.store.current().catch(() => null);
-		await ready.catch(() => undefined);
-		if (!id || this.busy || this.openId !== null) return;
-		await this.open(id, { quiet: true });
-	}
-
 	/** Waits for the history writes already asked for (a run that just ended included). */
-	private async settled(): Promise<void> {
+	async settled(): Promise<void> {
 		await Promise.all([...this.recordings.values()].map((r) => r.idle()));
 	}
 
@@ -96,7 +77,7 @@ export class History implements SessionRecorder {
 			save: (r) => this.store.put(r),
 			onSaved: (r) => this.upsert(summarize(r)),
 			onError: (error) => {
-				this.playground.notice = `This run could not be saved to the history (${describeError(
+				this.notices.notice = `This run could not be saved to the history (${describeError(
 					error
 				)}). It goes on, but will not be there after a reload; export it or copy its output.`;
 			},
@@ -116,43 +97,6 @@ export class History implements SessionRecorder {
 	/** Writes every run in progress now (the page is being left). */
 	flushAll(): void {
 		for (const recording of this.recordings.values()) void recording.flush();
-	}
-
-	/**
-	 * Puts a stored session back on the page: its model, prompt and settings, and its outputs
-	 * exactly as stored. Returns the session's kind, or null when it could not be opened.
-	 */
-	async open(id: string, options: { quiet?: boolean } = {}): Promise<SessionRecord['kind'] | null> {
-		const p = this.playground;
-		if (this.busy) {
-			p.notice = 'Stop the run before opening another session.';
-			return null;
-		}
-		let record: SessionRecord | undefined;
-		try {
-			await this.settled();
-			record = await this.store.get(id);
-		} catch (error) {
-			this.error = `The session could not be read: ${describeError(error)}`;
-			return null;
-		}
-		if (!record) {
-			if (!options.quiet) p.notice = 'That session is no longer in the history.';
-			await this.refresh();
-			return null;
-		}
-		const problem = p.applyExperiment(record.experiment);
-		if (record.kind === 'compare') {
-			this.compare.applySweep(record.experiment.sweep ?? []);
-			this.compare.showStored(record);
-		} else {
-			p.showStoredRun(record.runs[0]);
-		}
-		p.error = '';
-		p.notice = problem ?? '';
-		this.openId = id;
-		void this.store.setCurrent(id).catch(() => undefined);
-		return record.kind;
 	}
 
 	/** Renames a session; an empty name is refused. Returns whether it was renamed. */
@@ -248,6 +192,12 @@ export class History implements SessionRecorder {
 		} catch (error) {
 			this.importMessage = `Nothing was imported from “${fileName}”: the browser's storage refused it (${describeError(error)}).`;
 		}
+	}
+
+	/** Marks session `id` as the one the page shows (and the one to reopen after a reload). */
+	markOpen(id: string): void {
+		this.openId = id;
+		void this.store.setCurrent(id).catch(() => undefined);
 	}
 
 	/** Puts a session's summary in the list, keeping it newest first. */

@@ -1,0 +1,29 @@
+import { fetchLocalModels } from '#lib/models/local-models';
+import { requestPersistentStorage, storageStatus } from '#lib/platform/storage';
+import { probeWebGpu } from '#lib/platform/webgpu';
+import { playgroundDb } from '#lib/storage/db';
+import { deleteAllModelFiles, deleteModelFile, listModelFiles } from '#lib/storage/model-files';
+import { readCustomModels, SETTING_KEYS, writeSetting } from '#lib/storage/settings';
+import type { ModelShelf, ShelfSources } from './model-shelf.svelte';
+import type { ModelStorage } from './stored-models.svelte';
+
+/** The {@link ModelShelf}'s lists as the browser keeps them. */
+export function browserShelfSources(): ShelfSources {
+	return {
+		readCustomModels: () => readCustomModels(localStorage),
+		saveCustomModels: (models) => writeSetting(SETTING_KEYS.customWebLlmModels, models),
+		listLocalModels: (indexUrl) => fetchLocalModels(indexUrl),
+		probeWebGpu: () => probeWebGpu()
+	};
+}
+
+/** The browser's storage of model files and its figures. */
+export function browserModelStorage(): ModelStorage {
+	return {
+		listModelFiles: async () => listModelFiles(await playgroundDb()),
+		deleteModelFile: async (url) => deleteModelFile(await playgroundDb(), url),
+		deleteAllModelFiles: async () => deleteAllModelFiles(await playgroundDb()),
+		status: () => storageStatus(),
+		requestPersistence: () => requestPersistentStorage()
+	};
+}

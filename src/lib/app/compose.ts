@@ -1,0 +1,118 @@
+import type { SharedExperiment, ShareView } from '#lib/params/share-link';
+import type { SessionStore } from '#lib/storage/sessions';
+import type { PlaygroundClient } from './client';
+import { CompareState } from './compare.svelte';
+import { ExperimentDraft } from './experiment-draft.svelte';
+import { ExploreState } from './explore.svelte';
+import { FieldValidity } from './field-validity.svelte';
+import { ModelLoader } from './model-loader.svelte';
+import { ModelShelf, type ShelfSources } from './model-shelf.svelte';
+import { Notices } from './notices.svelte';
+import { PromptDraft } from './prompt.svelte';
+import { Replay } from './replay.svelte';
+import { RunSettings } from './run-settings.svelte';
+import { SessionOpener } from './session-opener.svelte';
+import { History } from './sessions.svelte';
+import { SingleRun } from './single-run.svelte';
+import { StoredModels, type ModelStorage } from './stored-models.svelte';
+
+/** What the app is built from: the worker's client and the browser's stores (fakes in tests). */
+export interface AppDeps {
+	client: PlaygroundClient;
+	shelfSources: ShelfSources;
+	modelStorage: ModelStorage;
+	/** The history's store; IndexedDB's by default. */
+	sessionStore?: SessionStore;
+	/** Threads for the CPU engine; the engine's own choice when undefined. */
+	threads?: number;
+}
+
+/** Every part of the page's state, wired together. Components get the parts they need. */
+export interface App {
+	client: PlaygroundClient;
+	notices: Notices;
+	validity: FieldValidity;
+	shelf: ModelShelf;
+	loader: ModelLoader;
+	storedModels: StoredModels;
+	prompt: PromptDraft;
+	settings: RunSettings;
+	draft: ExperimentDraft;
+	history: History;
+	single: SingleRun;
+	compare: CompareState;
+	explore: ExploreState;
+	replay: Replay;
+	opener: SessionOpener;
+	/**
+	 * Lists the models (loading the default one if it is local) and the history, reopening the
+	 * session open before the page was left when `reopen`. Resolves once the models are listed.
+	 */
+	start(modelsUrl: string, options: { reopen: boolean }): Promise<void>;
+	/** Puts a shared experiment on the page (after `show` switched to its view) and loads its model. */
+	openShared(shared: SharedExperiment, show: (view: ShareView) => void): Promise<void>;
+	dispose(): void;
+}
+
+/** Builds the page's state: the one place that knows how the parts depend on each other. */
+export function createApp(deps: AppDeps): App {
+	const { client } = deps;
+	const notices = new Notices();
+	const validity = new FieldValidity();
+	const shelf = new ModelShelf(deps.shelfSources, notices);
+	const loader = new ModelLoader(client, shelf, validity, notices, {
+		threads: deps.threads,
+		// A load ends the single run first (built below, from the parts it reads).
+		beforeLoad: (): Promise<void> => single.stop()
+	});
+	const storedModels = new StoredModels(client, shelf, deps.modelStorage, notices);
+	const prompt = new PromptDraft(client, loader, notices);
+	const settings = new RunSettings(validity);
+	const draft = new ExperimentDraft(shelf, loader, prompt, settings, validity);
+	const history = new History(notices, deps.sessionStore);
+	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
+	const single = new SingleRun({ ...runParts, recorder: history });
+	const compare = new CompareState({ ...runParts, single, recorder: history });
+	const explore = new ExploreState({ client, loader, prompt, settings, single });
+	const replay = new Replay({ client, loader, settings, notices, single });
+	const opener = new SessionOpener({ history, draft, single, compare, notices });
+
+	async function discover(modelsUrl: string): Promise<void> {
+		await shelf.discover(modelsUrl);
+		if (shelf.selectedChoice?.isLocal) await loader.loadSelected();
+	}
+
+	return {
+		client,
+		notices,
+		validity,
+		shelf,
+		loader,
+		storedModels,
+		prompt,
+		settings,
+		draft,
+		history,
+		single,
+		compare,
+		explore,
+		replay,
+		opener,
+		async start(modelsUrl, options) {
+			void shelf.probeDevice();
+			const discovery = discover(modelsUrl);
+			void opener.start(discovery, options);
+			await discovery;
+		},
+		async openShared({ experiment, view }, show) {
+			if (view === 'compare') compare.applySweep(experiment.sweep ?? []);
+			show(view);
+			const message = await draft.open(experiment);
+			if (message) notices.notice = message;
+		},
+		dispose() {
+			explore.dispose();
+			client.dispose();
+		}
+	};
+}

@@ -1,0 +1,80 @@
+import type { Experiment } from '#lib/core/experiment';
+import { engineOfModelId } from '#lib/core/model-id';
+import type { FieldValidity } from './field-validity.svelte';
+import type { ModelLoader } from './model-loader.svelte';
+import type { ModelShelf } from './model-shelf.svelte';
+import type { PromptDraft } from './prompt.svelte';
+import type { RunSettings } from './run-settings.svelte';
+
+/**
+ * The experiment on the page, in and out: the picked model, the prompt and the settings as one
+ * {@link Experiment} (to record, store and share), and an experiment put back on the page. Holds
+ * no state of its own; reads and writes the shelf, loader, prompt, settings and validity. Runs,
+ * compare, the history, the share link and the page call it.
+ */
+export class ExperimentDraft {
+	constructor(
+		private readonly shelf: ModelShelf,
+		private readonly loader: ModelLoader,
+		private readonly prompt: PromptDraft,
+		private readonly settings: RunSettings,
+		private readonly validity: FieldValidity
+	) {}
+
+	/** The model, prompt and settings on the page now, as stored and shared. */
+	current(): Experiment {
+		const { shelf, loader, settings } = this;
+		const snapshotOf = <T>(value: T): T => $state.snapshot(value) as T;
+		return {
+			model: {
+				id: shelf.modelId,
+				name: shelf.selectedChoice?.name ?? shelf.selectedWebLlm?.name ?? shelf.modelId,
+				engine: engineOfModelId(shelf.modelId),
+				sha256: loader.model?.sha256 ?? shelf.selectedChoice?.sha256 ?? null
+			},
+			input: snapshotOf(this.prompt.input()),
+			params: snapshotOf(settings.params),
+			maxNewTokens: settings.maxNewTokens,
+			contextLength: shelf.contextLength,
+			stopSequences: settings.stopList(),
+			banEndOfText: settings.banEndOfText,
+			sampling: loader.samplingMode
+		};
+	}
+
+	/**
+	 * Puts an experiment on the page, ready to run: prompt, settings and the model to load.
+	 * Returns why its model cannot be picked here, or null. The model is selected, not loaded.
+	 */
+	apply(experiment: Experiment): string | null {
+		this.prompt.apply(experiment.input);
+		this.settings.apply(experiment);
+		this.loader.samplingMode = experiment.sampling;
+		this.validity.clear();
+		if (!this.shelf.offers(experiment.model.id)) {
+			return `The model “${experiment.model.name}” (${experiment.model.id}) is not available here; pick a model and run again.`;
+		}
+		this.shelf.selectModel(experiment.model.id);
+		this.shelf.contextLength = experiment.contextLength;
+		return null;
+	}
+
+	/**
+	 * Opens a shared experiment ready to run: puts it on the page and loads its model, unless
+	 * that model is loaded already with the same context window. Returns what the user should
+	 * know (the model is not available here, or its file differs from the sharer's), or null.
+	 */
+	async open(experiment: Experiment): Promise<string | null> {
+		const problem = this.apply(experiment);
+		if (problem) return problem;
+		const { loader } = this;
+		if (!loader.isLoaded(experiment.model.id, this.shelf.contextLength))
+			await loader.loadSelected();
+		const expected = experiment.model.sha256;
+		const actual = loader.model?.sha256;
+		if (expected && actual && expected !== actual) {
+			return `The loaded file of ${experiment.model.name} differs from the one this experiment ran on (sha256 ${actual.slice(0, 12)}… instead of ${expected.slice(0, 12)}…), so its output may differ.`;
+		}
+		return null;
+	}
+}

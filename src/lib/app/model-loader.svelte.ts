@@ -1,0 +1,150 @@
+import type { EngineId, LoadProgress, ModelInfo, ModelSource } from '#lib/core/model';
+import { engineOfSource, webLlmModelId } from '#lib/core/model-id';
+import type { SamplingMode } from '#lib/core/run';
+import { fitsDevice } from '#lib/platform/webgpu';
+import type { PlaygroundClient } from './client';
+import type { FieldValidity } from './field-validity.svelte';
+import type { ModelShelf } from './model-shelf.svelte';
+import type { Notices } from './notices.svelte';
+
+export interface LoaderOptions {
+	/** Threads for the CPU engine; the engine's own choice when undefined. */
+	threads?: number;
+	/** Called before a load starts, to end a run still streaming on the old model. */
+	beforeLoad?: () => Promise<void>;
+}
+
+/**
+ * The model in the worker: loading it (progress, cancel), what was loaded and how it samples, and
+ * loading it again after a worker restart. Calls the client, reads the shelf's pick and the
+ * context field's validity; the page, the draft, runs, compare, explore and replay read it.
+ */
+export class ModelLoader {
+	model = $state<ModelInfo | null>(null);
+	loading = $state(false);
+	progress = $state<LoadProgress | null>(null);
+	loadStartedAt = $state(0);
+	/** How runs sample: our sampler (`exact`) or, for WebLLM, the engine's own (`native`). */
+	samplingMode = $state<SamplingMode>('exact');
+	/** Counts loads started, so what was computed for one model can tell it is stale. */
+	loads = $state(0);
+	/**
+	 * What the current model was loaded from, to load it again after a worker restart. Raw, not
+	 * proxied: it is sent to the worker as it is.
+	 */
+	private loaded = $state.raw<{ source: ModelSource; contextLength: number | undefined } | null>(
+		null
+	);
+
+	constructor(
+		private readonly client: PlaygroundClient,
+		private readonly shelf: ModelShelf,
+		private readonly validity: FieldValidity,
+		private readonly notices: Notices,
+		private readonly options: LoaderOptions = {}
+	) {
+		client.onStatus((event) => {
+			this.model = null;
+			const lost = this.loaded;
+			this.notices.notice = `The inference worker stopped unexpectedly (${event.reason}) and was restarted.${
+				event.lostModel && lost ? ` Loading ${event.lostModel.name} again.` : ''
+			}`;
+			if (event.lostModel && lost) void this.load(lost.source, lost.contextLength);
+		});
+	}
+
+	/** Engine of the loaded model. */
+	get loadedEngine(): EngineId | null {
+		return this.loaded ? engineOfSource(this.loaded.source) : null;
+	}
+
+	/** Loads the model picked on the shelf, if this device can run it. */
+	async loadSelected(): Promise<void> {
+		const { shelf, notices } = this;
+		const webLlm = shelf.selectedWebLlm;
+		if (webLlm) {
+			const fit = shelf.webgpu ? fitsDevice(webLlm, shelf.webgpu) : null;
+			if (!fit?.runnable) {
+				notices.error = `${webLlm.name} cannot run here: ${fit?.reason ?? 'WebGPU has not been checked yet'}. ${
+					shelf.webgpu?.reason ?? 'Pick a CPU (GGUF) model or one this GPU supports.'
+				}`;
+				return;
+			}
+			await this.load({ kind: 'webllm', model: $state.snapshot(webLlm) }, shelf.contextLength);
+			return;
+		}
+		const choice = shelf.selectedChoice;
+		if (!choice?.url) {
+			notices.error = `${choice?.name ?? 'This model'} has no download location; open the file from disk instead.`;
+			return;
+		}
+		await this.load(
+			{ kind: 'url', url: choice.url, name: choice.name, sha256: choice.sha256 ?? undefined },
+			shelf.contextLength
+		);
+	}
+
+	async loadFile(file: File): Promise<void> {
+		if (!/\.gguf$/i.test(file.name)) {
+			this.notices.error = `“${file.name}” is not a GGUF model file (the name must end in .gguf).`;
+			return;
+		}
+		await this.load({ kind: 'blob', blob: file, name: file.name }, this.shelf.contextLength);
+	}
+
+	cancelLoad(): void {
+		void this.client.cancelLoad();
+	}
+
+	/**
+	 * Selects model `id` and loads it unless it is the one loaded. Returns the loaded model, or
+	 * null when it could not be loaded (the notices' `error` then says why).
+	 */
+	async useModel(id: string): Promise<ModelInfo | null> {
+		if (this.shelf.modelId !== id || !this.model) {
+			this.shelf.selectModel(id);
+			await this.loadSelected();
+		}
+		return this.shelf.modelId === id ? this.model : null;
+	}
+
+	/** Whether model `id` is loaded now with `contextLength`. */
+	isLoaded(id: string, contextLength: number): boolean {
+		const loaded = this.loaded;
+		if (!this.model || !loaded || loaded.contextLength !== contextLength) return false;
+		const { source } = loaded;
+		if (source.kind === 'webllm') return webLlmModelId(source.model.id) === id;
+		return source.kind === 'url' && source.url === this.shelf.choices.find((c) => c.id === id)?.url;
+	}
+
+	private async load(source: ModelSource, contextLength: number | undefined): Promise<void> {
+		const invalidContext = this.validity.of('contextLength');
+		if (invalidContext) {
+			this.notices.error = invalidContext;
+			return;
+		}
+		await this.options.beforeLoad?.();
+		this.loading = true;
+		this.loads++;
+		this.progress = null;
+		this.loadStartedAt = performance.now();
+		this.notices.error = '';
+		this.model = null;
+		this.loaded = null;
+		try {
+			this.model = await this.client.loadModel(source, {
+				contextLength,
+				threads: this.options.threads,
+				onProgress: (progress) => (this.progress = progress)
+			});
+			this.loaded = { source, contextLength };
+			// A damaged stored copy that was downloaded again, or a download the disk had no room for.
+			if (this.model.storage?.notice) this.notices.notice = this.model.storage.notice;
+			if (this.loadedEngine !== 'webllm') this.samplingMode = 'exact';
+		} catch (error) {
+			this.notices.showEngineError(error);
+		} finally {
+			this.loading = false;
+		}
+	}
+}

@@ -1,0 +1,178 @@
+import type { GenerationResult } from '#lib/core/run';
+import type { RunRecord, RunStatus, TokenRecord } from '#lib/core/session';
+import { DEFAULT_TRACE_TOP_N } from '#lib/sampling';
+import { newRun, storedResult, type SessionRecorder } from '#lib/storage/sessions-recording';
+import type { PlaygroundClient } from './client';
+import type { ExperimentDraft } from './experiment-draft.svelte';
+import type { FieldValidity } from './field-validity.svelte';
+import type { ModelLoader } from './model-loader.svelte';
+import type { ModelShelf } from './model-shelf.svelte';
+import type { Notices } from './notices.svelte';
+import type { PromptDraft } from './prompt.svelte';
+import type { RunSettings } from './run-settings.svelte';
+
+/** Live figures of the run in progress (final ones come from the result). */
+export interface LiveStats {
+	tokens: number;
+	timeToFirstTokenMs: number | null;
+	tokensPerSecond: number | null;
+}
+
+/** A stored run on show: how it ended and its tokens, as recorded. */
+export interface StoredRunView {
+	status: RunStatus;
+	error: string | null;
+	tokens: TokenRecord[];
+}
+
+export interface SingleRunDeps {
+	client: PlaygroundClient;
+	shelf: ModelShelf;
+	loader: ModelLoader;
+	prompt: PromptDraft;
+	settings: RunSettings;
+	validity: FieldValidity;
+	draft: ExperimentDraft;
+	notices: Notices;
+	/** Saves every run to the history as it streams; none when absent. */
+	recorder?: SessionRecorder;
+}
+
+/**
+ * The single run: streams one generation with the page's prompt and settings, its output, live
+ * stats, result and seed, or a stored run reopened from the history. Calls the client and the
+ * recorder; the prompt editor and output view call it; explore follows its runs through
+ * {@link onCompleted} and {@link onStoredShown}.
+ */
+export class SingleRun {
+	running = $state(false);
+	output = $state('');
+	live = $state<LiveStats>({ tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null });
+	result = $state<GenerationResult | null>(null);
+	/** Counts runs that ended with a result. */
+	completedRuns = $state(0);
+	seedUsed = $state<number | null>(null);
+	/** Set while the output shows a run reopened from the history rather than one run here. */
+	storedRun = $state<StoredRunView | null>(null);
+
+	readonly #completed = new Set<() => void>();
+	readonly #storedShown = new Set<(run: StoredRunView) => void>();
+
+	constructor(private readonly deps: SingleRunDeps) {
+		deps.client.onStatus(() => (this.running = false));
+	}
+
+	/** Calls `listener` each time a run ends with a result; returns the unsubscribe function. */
+	onCompleted(listener: () => void): () => void {
+		this.#completed.add(listener);
+		return () => this.#completed.delete(listener);
+	}
+
+	/** Calls `listener` each time a stored run is put on show; returns the unsubscribe function. */
+	onStoredShown(listener: (run: StoredRunView) => void): () => void {
+		this.#storedShown.add(listener);
+		return () => this.#storedShown.delete(listener);
+	}
+
+	async run(): Promise<void> {
+		const { client, shelf, loader, prompt, settings, validity, draft, notices, recorder } =
+			this.deps;
+		if (this.running || loader.loading) return;
+		const invalid = validity.message();
+		if (invalid) {
+			notices.error = invalid;
+			return;
+		}
+		const model = loader.model;
+		if (!model) {
+			notices.error = 'Load a model first.';
+			return;
+		}
+		notices.error = '';
+		notices.notice = '';
+		this.output = '';
+		this.result = null;
+		this.seedUsed = null;
+		this.storedRun = null;
+		this.live = { tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null };
+		const input = prompt.input();
+		const recording = recorder?.begin('single', draft.current(), [
+			newRun({
+				id: 'run',
+				label: '',
+				modelId: shelf.modelId,
+				params: $state.snapshot(settings.params)
+			})
+		]);
+		recording?.ranOn('run', `${model.name} · ${model.backend}`);
+		const started = performance.now();
+		let firstTokenAt: number | null = null;
+		const sampling = loader.samplingMode;
+		let completed = false;
+		this.running = true;
+		try {
+			const result = await client.generate(
+				{
+					input,
+					params: settings.requestParams(model),
+					maxNewTokens: settings.maxNewTokens,
+					sampling,
+					stopSequences: settings.stopList(),
+					// Exact runs explain every token (native runs cannot trace).
+					trace: sampling === 'exact' ? { topN: DEFAULT_TRACE_TOP_N } : null
+				},
+				(event) => {
+					if (event.type === 'start') {
+						this.seedUsed = event.seed;
+						recording?.started('run', event.seed);
+						return;
+					}
+					recording?.token(
+						'run',
+						{ id: event.tokenId, piece: event.piece, trace: event.trace },
+						event.text
+					);
+					const now = performance.now();
+					firstTokenAt ??= now;
+					this.output += event.text;
+					const tokens = event.index + 1;
+					const seconds = (now - firstTokenAt) / 1000;
+					this.live = {
+						tokens,
+						timeToFirstTokenMs: firstTokenAt - started,
+						tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null
+					};
+				}
+			);
+			this.result = result;
+			this.completedRuns++;
+			this.output = result.text;
+			this.seedUsed = result.seed;
+			recording?.finished('run', result);
+			prompt.continueChat(input, result.text);
+			completed = true;
+		} catch (error) {
+			notices.showEngineError(error);
+			recording?.failed('run', notices.error);
+		} finally {
+			this.running = false;
+			void recording?.end();
+		}
+		if (completed) for (const listener of this.#completed) listener();
+	}
+
+	/** Shows a stored run's output, seed and stats as they were, without running anything. */
+	showStoredRun(run: RunRecord): void {
+		this.output = run.text;
+		this.result = storedResult(run);
+		this.seedUsed = run.seed;
+		this.live = { tokens: run.tokens.length, timeToFirstTokenMs: null, tokensPerSecond: null };
+		const stored = { status: run.status, error: run.error, tokens: run.tokens };
+		this.storedRun = stored;
+		for (const listener of this.#storedShown) listener(stored);
+	}
+
+	async stop(): Promise<void> {
+		if (this.running) await this.deps.client.stop();
+	}
+}
