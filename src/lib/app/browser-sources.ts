@@ -4,10 +4,10 @@ import { probeWebGpu } from '#lib/platform/webgpu';
 import { playgroundDb } from '#lib/storage/db';
 import { deleteAllModelFiles, deleteModelFile, listModelFiles } from '#lib/storage/model-files';
 import { readCustomModels, SETTING_KEYS, writeSetting } from '#lib/storage/settings';
-import type { ModelShelf, ShelfSources } from './model-shelf.svelte';
+import type { ShelfSources } from './model-shelf.svelte';
 import type { ModelStorage } from './stored-models.svelte';
 
-/** The {@link ModelShelf}'s lists as the browser keeps them. */
+/** The model shelf's lists as the browser keeps them. */
 export function browserShelfSources(): ShelfSources {
 	return {
 		readCustomModels: () => readCustomModels(localStorage),

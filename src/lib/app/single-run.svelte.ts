@@ -55,8 +55,9 @@ export class SingleRun {
 	/** Set while the output shows a run reopened from the history rather than one run here. */
 	storedRun = $state<StoredRunView | null>(null);
 
-	readonly #completed = new Set<() => void>();
-	readonly #storedShown = new Set<(run: StoredRunView) => void>();
+	// Plain lists, not state: listeners are wiring, nothing renders them.
+	#completed: (() => void)[] = [];
+	#storedShown: ((run: StoredRunView) => void)[] = [];
 
 	constructor(private readonly deps: SingleRunDeps) {
 		deps.client.onStatus(() => (this.running = false));
@@ -64,14 +65,14 @@ export class SingleRun {
 
 	/** Calls `listener` each time a run ends with a result; returns the unsubscribe function. */
 	onCompleted(listener: () => void): () => void {
-		this.#completed.add(listener);
-		return () => this.#completed.delete(listener);
+		this.#completed = [...this.#completed, listener];
+		return () => (this.#completed = this.#completed.filter((l) => l !== listener));
 	}
 
 	/** Calls `listener` each time a stored run is put on show; returns the unsubscribe function. */
 	onStoredShown(listener: (run: StoredRunView) => void): () => void {
-		this.#storedShown.add(listener);
-		return () => this.#storedShown.delete(listener);
+		this.#storedShown = [...this.#storedShown, listener];
+		return () => (this.#storedShown = this.#storedShown.filter((l) => l !== listener));
 	}
 
 	async run(): Promise<void> {
