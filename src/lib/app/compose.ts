@@ -1,5 +1,5 @@
 import type { SharedExperiment, ShareView } from '#lib/params/share-link';
-import type { SessionStore } from '#lib/storage/sessions';
+import type { PlaygroundDb } from '#lib/storage/db';
 import type { PlaygroundClient } from './client';
 import { CompareState } from './compare.svelte';
 import { ExperimentDraft } from './experiment-draft.svelte';
@@ -21,8 +21,8 @@ export interface AppDeps {
 	client: PlaygroundClient;
 	shelfSources: ShelfSources;
 	modelStorage: ModelStorage;
-	/** The history's store; IndexedDB's by default. */
-	sessionStore?: SessionStore;
+	/** The database the history lives in; the page's own by default. */
+	sessionDb?: () => Promise<PlaygroundDb>;
 	/** Threads for the CPU engine; the engine's own choice when undefined. */
 	threads?: number;
 }
@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): App {
 	const prompt = new PromptDraft(client, loader, notices);
 	const settings = new RunSettings(validity);
 	const draft = new ExperimentDraft(shelf, loader, prompt, settings, validity);
-	const history = new History(notices, deps.sessionStore);
+	const history = new History(notices, deps.sessionDb);
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
 	const single = new SingleRun({ ...runParts, recorder: history });
 	const compare = new CompareState({ ...runParts, single, recorder: history });

@@ -1,4 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
+import type { PlaygroundDb } from '#lib/storage/db';
 import { exportFileName, exportSessions, parseSessionsFile } from '#lib/formats/session-format';
 import type { Experiment } from '#lib/core/experiment';
 import type { RunRecord, SessionRecord } from '#lib/core/session';
@@ -41,11 +42,12 @@ export class History implements SessionRecorder {
 	private readonly recordings = new SvelteMap<string, SessionRecording>();
 	readonly store: SessionStore;
 
+	/** `db` is the database the sessions live in: the page's own by default. */
 	constructor(
 		private readonly notices: Notices,
-		store?: SessionStore
+		db?: () => Promise<PlaygroundDb>
 	) {
-		this.store = store ?? new SessionStore(undefined, (id) => this.recordings.has(id));
+		this.store = new SessionStore(db, (id) => this.recordings.has(id));
 	}
 
 	/** Sessions matching the search box. */

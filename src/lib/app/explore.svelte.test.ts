@@ -1,0 +1,132 @@
+import 'fake-indexeddb/auto';
+import { flushSync } from 'svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StepTrace } from '#lib/sampling';
+import { newRun } from '#lib/storage/sessions-recording';
+import { WHATIF_DELAY_MS } from './explore.svelte';
+import { createTestApp, MODELS_URL } from './testing/test-app';
+
+async function ranApp() {
+	const test = createTestApp();
+	await test.app.start(MODELS_URL, { reopen: false });
+	await test.app.single.run();
+	await vi.waitFor(() => expect(test.app.explore.nodes.length).toBeGreaterThan(0));
+	return test;
+}
+
+function trace(chosenId: number, candidates: number[]): StepTrace {
+	return {
+		step: 0,
+		distribution: 'logits',
+		candidates: candidates.map((id) => ({
+			id,
+			logit: 0,
+			rawProbability: 1 / candidates.length,
+			probabilities: [],
+			removedBy: null
+		})),
+		stages: [],
+		u: 0.5,
+		chosenId,
+		chosenProbability: 0.5,
+		entropyBefore: 1,
+		entropyAfter: 1
+	};
+}
+
+describe('ExploreState', () => {
+	beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
+	afterEach(() => vi.useRealTimers());
+
+	it('a finished run brings its tree and token texts into view', async () => {
+		const { app } = await ranApp();
+		expect(app.explore.path.map((t) => t.tokenId)).toEqual([10, 11, 12]);
+		expect(app.explore.live).toBe(true);
+		await vi.waitFor(() => expect(app.explore.shownPiece(11)).toBe('<11>'));
+	});
+
+	it('with what-if on, a penalty change re-samples once the edits pause', async () => {
+		const { app, client } = await ranApp();
+		app.explore.whatIf = true;
+		flushSync();
+		await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS);
+		expect(client.resamples).toHaveLength(1);
+
+		app.settings.params.presencePenalty = 0.5;
+		flushSync();
+		app.settings.params.presencePenalty = 0.6;
+		flushSync();
+		await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS - 1);
+		expect(client.resamples).toHaveLength(1);
+		await vi.advanceTimersByTimeAsync(1);
+		expect(client.resamples).toHaveLength(2);
+		expect(client.resamples[1].presencePenalty).toBe(0.6);
+		expect(app.explore.lastWhatIf).toEqual({ stored: 1, model: 1 });
+	});
+
+	it('re-samples on every stage parameter, the seed and the order, but not on the length', async () => {
+		const { app, client } = await ranApp();
+		app.explore.whatIf = true;
+		flushSync();
+		await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS);
+		const changes: (() => void)[] = [
+			() => (app.settings.params.repeatPenalty = 1.3),
+			() => (app.settings.params.frequencyPenalty = 0.4),
+			() => (app.settings.params.repeatLastN = 32),
+			() => (app.settings.params.topK = 5),
+			() => (app.settings.params.seed = 99),
+			() => app.settings.params.order.reverse()
+		];
+		for (const change of changes) {
+			change();
+			flushSync();
+			await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS);
+		}
+		expect(client.resamples).toHaveLength(1 + changes.length);
+		app.settings.maxNewTokens = 10;
+		flushSync();
+		await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS);
+		expect(client.resamples).toHaveLength(1 + changes.length);
+	});
+
+	it('with what-if off, parameter changes re-sample nothing', async () => {
+		const { app, client } = await ranApp();
+		app.settings.params.temperature = 1.5;
+		flushSync();
+		await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS * 2);
+		expect(client.resamples).toHaveLength(0);
+	});
+
+	it('a stored run is explained from its traces, and the token picked shows its candidates', async () => {
+		const { app } = createTestApp();
+		const run = {
+			...newRun({ id: 'run', label: '', modelId: 'stories260k', params: app.settings.params }),
+			status: 'done' as const,
+			text: 'ab',
+			tokens: [
+				{ id: 5, piece: 'a', trace: trace(5, [5, 40, 41]) },
+				{ id: 6, piece: 'b' }
+			]
+		};
+		await app.start(MODELS_URL, { reopen: false });
+		app.single.showStoredRun(run);
+		expect(app.explore.live).toBe(false);
+		expect(app.explore.path.map((t) => [t.tokenId, t.trace !== null])).toEqual([
+			[5, true],
+			[6, false]
+		]);
+		expect(app.explore.pieceOf(5)).toBe('a');
+		app.explore.selected = 0;
+		flushSync();
+		await vi.waitFor(() => expect(app.explore.pieceOf(41)).toBe('<41>'));
+	});
+
+	it('step mode adds one token after the branch on view', async () => {
+		const { app } = await ranApp();
+		await app.explore.startStepMode();
+		expect(app.explore.leaf).toBe(0);
+		await app.explore.step();
+		expect(app.explore.path).toHaveLength(1);
+		expect(app.explore.selected).toBe(0);
+	});
+});

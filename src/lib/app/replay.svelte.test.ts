@@ -1,0 +1,52 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { createTestApp, MODELS_URL } from './testing/test-app';
+
+async function recordedRun() {
+	const test = createTestApp();
+	await test.app.start(MODELS_URL, { reopen: false });
+	test.app.settings.params.seed = 42;
+	await test.app.single.run();
+	await test.app.history.settled();
+	const record = await test.app.history.store.get(test.app.history.items[0].id);
+	if (!record) throw new Error('the run was not recorded');
+	return { ...test, record };
+}
+
+describe('Replay', () => {
+	it('replays a stored run with its seed and settings and finds it identical', async () => {
+		const { app, client, record } = await recordedRun();
+		await app.replay.replay(record);
+		expect(app.replay.running).toBe(false);
+		expect(app.replay.sessionId).toBe(record.id);
+		expect(app.replay.outcomes).toEqual([
+			expect.objectContaining({ runId: 'run', verdict: { kind: 'identical', tokens: 3 } })
+		]);
+		expect(client.generations.at(-1)?.params.seed).toBe(42);
+	});
+
+	it('says where a replay parts from the stored output, with both tokens', async () => {
+		const { app, client, record } = await recordedRun();
+		client.tokens = [10, 99, 12];
+		await app.replay.replay(record);
+		const [outcome] = app.replay.outcomes ?? [];
+		expect(outcome.verdict).toEqual({ kind: 'differs', step: 1, saved: 11, now: 99 });
+		expect(outcome.pieces).toEqual({ saved: '<11>', now: '<99>' });
+	});
+
+	it('notes a model file that changed since the session was saved', async () => {
+		const { app, client, record } = await recordedRun();
+		client.model = { ...client.model, sha256: 'b'.repeat(64) };
+		// The stored session named the file it ran on; a fresh load now reads another.
+		await app.loader.loadSelected();
+		await app.replay.replay(record);
+		expect(app.replay.note).toContain('The model file changed');
+	});
+
+	it('a failed run is not replayed, and says why', async () => {
+		const { app, record } = await recordedRun();
+		const failed = { ...record, runs: [{ ...record.runs[0], status: 'failed' as const }] };
+		await app.replay.replay(failed);
+		expect(app.replay.outcomes?.[0].problem).toContain('nothing to check');
+	});
+});

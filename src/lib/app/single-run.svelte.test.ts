@@ -1,0 +1,108 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { createTestApp, MODELS_URL } from './testing/test-app';
+
+async function loadedApp() {
+	const test = createTestApp();
+	await test.app.start(MODELS_URL, { reopen: false });
+	return test;
+}
+
+describe('SingleRun', () => {
+	it('streams the output and live stats, then shows the result and seed', async () => {
+		const { app, client } = await loadedApp();
+		client.holdGenerations = true;
+		const running = app.single.run();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		expect(app.single.running).toBe(true);
+		expect(app.single.output).toBe('<10>');
+		expect(app.single.seedUsed).toBe(7);
+		expect(app.single.live.tokens).toBe(1);
+		client.finishGeneration();
+		await running;
+		expect(app.single.running).toBe(false);
+		expect(app.single.output).toBe('<10><11><12>');
+		expect(app.single.result?.finishReason).toBe('max-tokens');
+		expect(app.single.completedRuns).toBe(1);
+		expect(client.generations[0]).toMatchObject({
+			input: { mode: 'completion', prompt: 'Once upon a time' },
+			maxNewTokens: app.settings.maxNewTokens,
+			sampling: 'exact',
+			trace: { topN: expect.any(Number) }
+		});
+	});
+
+	it('an invalid field blocks the run and says why', async () => {
+		const { app, client } = await loadedApp();
+		app.validity.set('temperature', 'Temperature must be between 0 and 2.');
+		await app.single.run();
+		expect(client.generations).toHaveLength(0);
+		expect(app.notices.error).toBe('Temperature must be between 0 and 2.');
+	});
+
+	it('asks for a model first when none is loaded', async () => {
+		const { app, client, sources } = createTestApp();
+		sources.local = [];
+		await app.start(MODELS_URL, { reopen: false });
+		await app.single.run();
+		expect(client.generations).toHaveLength(0);
+		expect(app.notices.error).toBe('Load a model first.');
+	});
+
+	it('bans the end of text through the logit bias and sends the stop sequences', async () => {
+		const { app, client } = await loadedApp();
+		app.settings.banEndOfText = true;
+		app.settings.stopSequences = 'The end\n\nOnce';
+		await app.single.run();
+		expect(client.generations[0].params.logitBias).toEqual({ 2: -100 });
+		expect(client.generations[0].stopSequences).toEqual(['The end', 'Once']);
+	});
+
+	it('a chat turn joins the conversation and clears the message', async () => {
+		const { app } = await loadedApp();
+		app.prompt.mode = 'chat';
+		app.prompt.prompt = 'Hello';
+		await app.single.run();
+		expect(app.prompt.conversation).toEqual([
+			{ role: 'user', content: 'Hello' },
+			{ role: 'assistant', content: '<10><11><12>' }
+		]);
+		expect(app.prompt.prompt).toBe('');
+	});
+
+	it('records the run in the history as it streams', async () => {
+		const { app } = await loadedApp();
+		await app.single.run();
+		await app.history.settled();
+		const [item] = app.history.items;
+		expect(item.kind).toBe('single');
+		expect(app.history.openId).toBe(item.id);
+		const record = await app.history.store.get(item.id);
+		expect(record?.runs[0]).toMatchObject({ status: 'done', text: '<10><11><12>', seed: 7 });
+	});
+
+	it('a failed run shows the error and is recorded as failed', async () => {
+		const { app, client } = await loadedApp();
+		client.holdGenerations = true;
+		const running = app.single.run();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		client.failGeneration(new Error('The engine ran out of memory'));
+		await running;
+		expect(app.notices.error).toContain('ran out of memory');
+		await app.history.settled();
+		const record = await app.history.store.get(app.history.items[0].id);
+		expect(record?.runs[0].status).toBe('failed');
+	});
+
+	it('Stop asks the worker to stop only while running', async () => {
+		const { app, client } = await loadedApp();
+		await app.single.stop();
+		expect(client.stops).toBe(0);
+		client.holdGenerations = true;
+		const running = app.single.run();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		await app.single.stop();
+		await running;
+		expect(client.stops).toBe(1);
+	});
+});

@@ -1,0 +1,82 @@
+import type { WebLlmModel } from '#lib/core/model';
+import type { LocalModelFile } from '#lib/models/local-models';
+import type { StorageStatus } from '#lib/platform/storage';
+import { probeWebGpu, type WebGpuCapabilities } from '#lib/platform/webgpu';
+import { openPlaygroundDb } from '#lib/storage/db';
+import type { ModelFileRecord } from '#lib/storage/db';
+import { createApp, type App } from '../compose';
+import type { ShelfSources } from '../model-shelf.svelte';
+import type { ModelStorage } from '../stored-models.svelte';
+import { FakeClient } from './fake-client';
+
+/** The test model's file, as the local models folder lists it. */
+export const LOCAL_TEST_MODEL: LocalModelFile = { file: 'stories260K.gguf', sizeBytes: 1_185_376 };
+
+/** Shelf sources kept in memory: what was saved, and a local folder holding the test model. */
+export class MemoryShelfSources implements ShelfSources {
+	customModels: unknown = [];
+	local: LocalModelFile[] = [LOCAL_TEST_MODEL];
+	webgpu: WebGpuCapabilities | null = null;
+
+	async readCustomModels(): Promise<unknown> {
+		return this.customModels;
+	}
+	async saveCustomModels(models: WebLlmModel[]): Promise<void> {
+		this.customModels = models;
+	}
+	async listLocalModels(): Promise<LocalModelFile[]> {
+		return this.local;
+	}
+	async probeWebGpu(): Promise<WebGpuCapabilities> {
+		return this.webgpu ?? probeWebGpu(undefined);
+	}
+}
+
+/** Model storage kept in memory. */
+export class MemoryModelStorage implements ModelStorage {
+	files: ModelFileRecord[] = [];
+	persisted = false;
+	async listModelFiles(): Promise<ModelFileRecord[]> {
+		return [...this.files];
+	}
+	async deleteModelFile(url: string): Promise<void> {
+		this.files = this.files.filter((f) => f.url !== url);
+	}
+	async deleteAllModelFiles(): Promise<void> {
+		this.files = [];
+	}
+	async status(): Promise<StorageStatus> {
+		return { usageBytes: 0, quotaBytes: 1e9, persisted: this.persisted, supported: true };
+	}
+	async requestPersistence(): Promise<boolean> {
+		return this.persisted;
+	}
+}
+
+let databases = 0;
+
+/**
+ * The whole app on fakes: a {@link FakeClient}, memory sources and a fresh IndexedDB (import
+ * `fake-indexeddb/auto` first) for the history.
+ */
+export function createTestApp(): {
+	app: App;
+	client: FakeClient;
+	sources: MemoryShelfSources;
+	storage: MemoryModelStorage;
+} {
+	const client = new FakeClient();
+	const sources = new MemoryShelfSources();
+	const storage = new MemoryModelStorage();
+	const name = `app-test-${++databases}`;
+	const app = createApp({
+		client,
+		shelfSources: sources,
+		modelStorage: storage,
+		sessionDb: () => openPlaygroundDb({ name })
+	});
+	return { app, client, sources, storage };
+}
+
+/** The models folder the test app lists. */
+export const MODELS_URL = 'http://test/models/';
