@@ -1,5 +1,4 @@
 import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
-import type { PromptInput } from '#lib/core/prompt';
 import type { GenerationResult } from '#lib/core/run';
 import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
 import type { ExploredStep } from '#lib/explore/explorer';
@@ -221,7 +220,11 @@ export class FakeClient implements PlaygroundClient {
 			const seed = lane.params.seed ?? 7;
 			// Each lane's tokens depend on its seed, so lanes differ as they would.
 			const tokens = this.tokens.slice(0, request.maxNewTokens).map((t) => t + seed);
-			onEvent?.({ type: 'lane', laneId: lane.id, event: { type: 'start', seed, promptTokens: [] } });
+			onEvent?.({
+				type: 'lane',
+				laneId: lane.id,
+				event: { type: 'start', seed, promptTokens: [] }
+			});
 			for (const [index, tokenId] of tokens.entries()) {
 				const piece = fakePiece(tokenId);
 				onEvent?.({
@@ -237,7 +240,7 @@ export class FakeClient implements PlaygroundClient {
 		return { promptTokens: [1, 3, 4], prefillMs: 2, promptEvaluations: 1, lanes };
 	}
 
-	async exploreStart(_input: PromptInput): Promise<NodeView[]> {
+	async exploreStart(): Promise<NodeView[]> {
 		this.nodes = [node(0, null, null, 0)];
 		return this.nodes;
 	}
@@ -273,7 +276,7 @@ export class FakeClient implements PlaygroundClient {
 		this.finishGeneration();
 	}
 
-	async storedWebLlmModels(_models: WebLlmModel[]): Promise<StoredWebLlmModel[]> {
+	async storedWebLlmModels(): Promise<StoredWebLlmModel[]> {
 		return [...this.stored];
 	}
 

@@ -10,7 +10,11 @@ import type { ModelStorage } from '../stored-models.svelte';
 import { FakeClient } from './fake-client';
 
 /** The test model's file, as the local models folder lists it. */
-export const LOCAL_TEST_MODEL: LocalModelFile = { file: 'stories260K.gguf', sizeBytes: 1_185_376 };
+export const LOCAL_TEST_MODEL: LocalModelFile = {
+	file: 'stories260K.gguf',
+	sizeBytes: 1_185_376,
+	modified: '2026-01-01T00:00:00.000Z'
+};
 
 /** Shelf sources kept in memory: what was saved, and a local folder holding the test model. */
 export class MemoryShelfSources implements ShelfSources {

@@ -1,0 +1,129 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { PRESETS } from '#lib/params/presets';
+import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS } from '#lib/sampling';
+import { NATIVE_UNSUPPORTED, nativeIgnores } from './native-mode';
+import { createTestApp, MODELS_URL } from './testing/test-app';
+import { WHATIF_KEYS } from './whatif';
+
+async function startedApp() {
+	const test = createTestApp();
+	await test.app.start(MODELS_URL, { reopen: false });
+	return test;
+}
+
+describe('the draft: prompt, settings, validity and the experiment', () => {
+	it('the experiment out holds the page: model, prompt, settings and sampling mode', async () => {
+		const { app } = await startedApp();
+		app.settings.params.seed = 3;
+		app.settings.stopSequences = 'END';
+		const experiment = app.draft.current();
+		expect(experiment.model).toMatchObject({ id: 'stories260k', engine: 'wllama' });
+		expect(experiment.model.sha256).toBe(app.loader.model?.sha256);
+		expect(experiment.input).toEqual({ mode: 'completion', prompt: 'Once upon a time' });
+		expect(experiment.params.seed).toBe(3);
+		expect(experiment.stopSequences).toEqual(['END']);
+		expect(experiment.sampling).toBe('exact');
+	});
+
+	it('an experiment in puts a chat, settings and model back, and clears invalid fields', async () => {
+		const { app } = await startedApp();
+		const experiment = app.draft.current();
+		app.validity.set('topK', 'bad');
+		const problem = app.draft.apply({
+			...experiment,
+			input: {
+				mode: 'chat',
+				systemPrompt: 'Be brief.',
+				messages: [
+					{ role: 'user', content: 'Hi' },
+					{ role: 'assistant', content: 'Hello' },
+					{ role: 'user', content: 'And now?' }
+				]
+			},
+			params: { ...experiment.params, temperature: 0.1 },
+			maxNewTokens: 12,
+			contextLength: 512
+		});
+		expect(problem).toBeNull();
+		expect(app.prompt.mode).toBe('chat');
+		expect(app.prompt.prompt).toBe('And now?');
+		expect(app.prompt.conversation).toHaveLength(2);
+		expect(app.prompt.systemPrompt).toBe('Be brief.');
+		expect(app.settings.params.temperature).toBe(0.1);
+		expect(app.settings.maxNewTokens).toBe(12);
+		expect(app.shelf.contextLength).toBe(512);
+		expect(app.validity.message()).toBeNull();
+	});
+
+	it('an experiment on a model not offered here says so and keeps the model', async () => {
+		const { app } = await startedApp();
+		const experiment = app.draft.current();
+		const problem = app.draft.apply({
+			...experiment,
+			model: { ...experiment.model, id: 'elsewhere', name: 'Elsewhere' }
+		});
+		expect(problem).toContain('“Elsewhere” (elsewhere) is not available here');
+		expect(app.shelf.modelId).toBe('stories260k');
+	});
+
+	it('opening a shared experiment loads its model unless loaded, and warns about another file', async () => {
+		const { app, client } = await startedApp();
+		const experiment = app.draft.current();
+		expect(await app.draft.open(experiment)).toBeNull();
+		expect(client.loads).toHaveLength(1);
+		const other = { ...experiment, model: { ...experiment.model, sha256: 'c'.repeat(64) } };
+		expect(await app.draft.open(other)).toContain('differs from the one this experiment ran on');
+	});
+
+	it('presets and reset replace values and clear invalid fields; reset keeps the seed', async () => {
+		const { app } = await startedApp();
+		app.settings.params.seed = 5;
+		app.settings.maxNewTokens = 3;
+		app.validity.set('temperature', 'bad');
+		app.settings.applyPreset(PRESETS[0]);
+		expect(app.validity.message()).toBeNull();
+		app.settings.params.temperature = 1.9;
+		app.settings.resetParams();
+		expect(app.settings.params.temperature).toBe(DEFAULT_SAMPLING_PARAMS.temperature);
+		expect(app.settings.params.seed).toBe(5);
+		expect(app.settings.maxNewTokens).not.toBe(3);
+	});
+
+	it('field validity joins the messages of every invalid field', () => {
+		const { app } = createTestApp();
+		app.validity.set('a', 'A is wrong.');
+		app.validity.set('b', 'B is wrong.');
+		expect(app.validity.message()).toBe('A is wrong. B is wrong.');
+		app.validity.set('a', null);
+		expect(app.validity.message()).toBe('B is wrong.');
+	});
+
+	it('shown prompt tokens belong to the model they were made with', async () => {
+		const { app } = await startedApp();
+		app.prompt.prompt = 'ab';
+		await app.prompt.tokenize();
+		expect(app.prompt.promptTokens?.map((t) => t.id)).toEqual([97, 98]);
+		await app.loader.loadSelected();
+		expect(app.prompt.promptTokens).toBeNull();
+	});
+
+	it('what-if keys cover every stage parameter, the seed and the order', () => {
+		expect(WHATIF_KEYS).toEqual(expect.arrayContaining(PARAM_SPECS.map((spec) => spec.key)));
+		expect(WHATIF_KEYS).toEqual(expect.arrayContaining(['seed', 'order']));
+	});
+
+	it('native mode ignores top-k and min-p, and says so in one list', () => {
+		expect(nativeIgnores('topK')).toBe(true);
+		expect(nativeIgnores('temperature')).toBe(false);
+		expect(NATIVE_UNSUPPORTED).toContain('stage order');
+	});
+
+	it('the error banner offers a reload only for a lost GPU device', () => {
+		const { app } = createTestApp();
+		app.notices.showEngineError(Object.assign(new Error('lost'), { code: 'device-lost' }));
+		expect(app.notices.offerReload).toBe(true);
+		app.notices.dismissError();
+		expect([app.notices.error, app.notices.offerReload]).toEqual(['', false]);
+	});
+});
