@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): App {
 	const single = new SingleRun({ ...runParts, recorder: history });
 	const compare = new CompareState({ ...runParts, single, recorder: history });
 	const explore = new ExploreState({ client, loader, prompt, settings, single });
-	const replay = new Replay({ client, loader, settings, notices, single });
+	const replay = new Replay({ client, loader, settings, notices, single, compare, history });
 	const opener = new SessionOpener({ history, draft, single, compare, notices });
 
 	async function discover(modelsUrl: string): Promise<void> {

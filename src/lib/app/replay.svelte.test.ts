@@ -49,4 +49,21 @@ describe('Replay', () => {
 		await app.replay.replay(failed);
 		expect(app.replay.outcomes?.[0].problem).toContain('nothing to check');
 	});
+
+	it('replays the session open on the page, once it is saved and nothing streams', async () => {
+		const { app, client, record } = await recordedRun();
+		expect(app.replay.openId).toBe(record.id);
+		expect(app.replay.available).toBe(true);
+		expect(app.replay.openOutcomes).toBeNull();
+		client.holdGenerations = true;
+		const running = app.single.run();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		expect(app.replay.available).toBe(false);
+		client.finishGeneration();
+		await running;
+		client.holdGenerations = false;
+		await app.history.settled();
+		await app.replay.replayOpen();
+		expect(app.replay.openOutcomes).toHaveLength(1);
+	});
 });

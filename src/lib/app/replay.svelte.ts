@@ -5,14 +5,18 @@ import { describeError } from './errors';
 import type { ModelLoader } from './model-loader.svelte';
 import type { Notices } from './notices.svelte';
 import type { RunSettings } from './run-settings.svelte';
+import type { History } from './sessions.svelte';
 
 export interface ReplayDeps {
 	client: PlaygroundClient;
 	loader: ModelLoader;
 	settings: RunSettings;
 	notices: Notices;
-	/** The single run: a replay waits while it streams. */
+	/** The single run and compare: a replay waits while either streams. */
 	single: { readonly running: boolean };
+	compare: { readonly running: boolean };
+	/** The history, whose open session is the one to replay. */
+	history: History;
 }
 
 /** One stored output replayed. */
@@ -28,8 +32,8 @@ export interface ReplayOutcome {
 
 /**
  * Re-runs a stored session's outputs with their models, settings and seeds, and checks each
- * against what was stored, token by token. Loads models through the loader and generates with
- * the client; the replay panel calls it.
+ * against what was stored, token by token. Reads the session from the history, loads models
+ * through the loader and generates with the client; the replay panel calls it.
  */
 export class Replay {
 	outcomes = $state<ReplayOutcome[] | null>(null);
@@ -40,6 +44,31 @@ export class Replay {
 	sessionId = $state<string | null>(null);
 
 	constructor(private readonly deps: ReplayDeps) {}
+
+	/** The session on the page, if it is one of the history's. */
+	get openId(): string | null {
+		return this.deps.history.openId;
+	}
+
+	/** The open session can be replayed now: it is saved, and nothing is streaming. */
+	get available(): boolean {
+		const { history, single, compare } = this.deps;
+		const id = history.openId;
+		return id !== null && !history.isRecording(id) && !single.running && !compare.running;
+	}
+
+	/** The outcomes of the open session's last replay, if it was replayed. */
+	get openOutcomes(): ReplayOutcome[] | null {
+		return this.sessionId === this.openId ? this.outcomes : null;
+	}
+
+	/** Replays the session open on the page. */
+	async replayOpen(): Promise<void> {
+		const id = this.openId;
+		if (!id) return;
+		const record = await this.deps.history.store.get(id);
+		if (record) await this.replay(record);
+	}
 
 	async replay(record: SessionRecord): Promise<void> {
 		const { single, loader } = this.deps;
