@@ -12,6 +12,7 @@ import { PromptDraft } from './prompt.svelte';
 import { Replay } from './replay.svelte';
 import { RunSettings } from './run-settings.svelte';
 import { SessionOpener } from './session-opener.svelte';
+import { Sharing } from './sharing';
 import { History } from './sessions.svelte';
 import { SingleRun } from './single-run.svelte';
 import { StoredModels, type ModelStorage } from './stored-models.svelte';
@@ -44,6 +45,7 @@ export interface App {
 	explore: ExploreState;
 	replay: Replay;
 	opener: SessionOpener;
+	sharing: Sharing;
 	/**
 	 * Lists the models (loading the default one if it is local) and the history, reopening the
 	 * session open before the page was left when `reopen`. Resolves once the models are listed.
@@ -76,6 +78,7 @@ export function createApp(deps: AppDeps): App {
 	const explore = new ExploreState({ client, loader, prompt, settings, single });
 	const replay = new Replay({ client, loader, settings, notices, single, compare, history });
 	const opener = new SessionOpener({ history, draft, single, compare, notices });
+	const sharing = new Sharing({ draft, settings, single, compare });
 
 	async function discover(modelsUrl: string): Promise<void> {
 		await shelf.discover(modelsUrl);
@@ -98,6 +101,7 @@ export function createApp(deps: AppDeps): App {
 		explore,
 		replay,
 		opener,
+		sharing,
 		async start(modelsUrl, options) {
 			void shelf.probeDevice();
 			const discovery = discover(modelsUrl);

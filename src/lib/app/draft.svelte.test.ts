@@ -127,3 +127,25 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 		expect([app.notices.error, app.notices.offerReload]).toEqual(['', false]);
 	});
 });
+
+describe('Sharing', () => {
+	it('a single run link fixes the seed the last run drew, and says so', async () => {
+		const { app } = await startedApp();
+		expect(app.sharing.current('single').experiment.params.seed).toBeNull();
+		await app.single.run();
+		expect(app.sharing.current('single').experiment.params.seed).toBe(7);
+		expect(app.sharing.note('single')).toBe('The link fixes seed 7, the seed of the last run.');
+	});
+
+	it('a compare link carries the sweep, and warns when lanes cannot be reproduced', async () => {
+		const { app } = await startedApp();
+		app.compare.axisParam = 'temperature';
+		app.compare.axisText = '0.5, 1';
+		expect(app.sharing.current('compare').experiment.sweep).toEqual([
+			{ param: 'temperature', text: '0.5, 1' }
+		]);
+		expect(app.sharing.note('compare')).toMatch(/^The seed is random/);
+		app.compare.useSeeds(3);
+		expect(app.sharing.note('compare')).toBe('');
+	});
+});
