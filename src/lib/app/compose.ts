@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): App {
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
 	const single = new SingleRun({ ...runParts, recorder: history });
 	const compare = new CompareState({ ...runParts, single, recorder: history });
-	const explore = new ExploreState({ client, loader, prompt, settings, single });
+	const explore = new ExploreState({ client, loader, prompt, settings, single, compare });
 	const replay = new Replay({ client, loader, settings, notices, single, compare, history });
 	const opener = new SessionOpener({ history, draft, single, compare, notices });
 	const sharing = new Sharing({ draft, settings, single, compare });

@@ -97,6 +97,18 @@ describe('ExploreState', () => {
 		expect(client.resamples).toHaveLength(0);
 	});
 
+	it('no what-if re-samples while compare lanes use the worker', async () => {
+		const { app, client } = await ranApp();
+		app.explore.whatIf = true;
+		flushSync();
+		await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS);
+		app.compare.running = true;
+		app.settings.params.temperature = 1.5;
+		flushSync();
+		await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS);
+		expect(client.resamples).toHaveLength(1);
+	});
+
 	it('a stored run is explained from its traces, and the token picked shows its candidates', async () => {
 		const { app } = createTestApp();
 		const run = {

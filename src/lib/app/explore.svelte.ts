@@ -20,6 +20,8 @@ export interface ExploreDeps {
 	prompt: PromptDraft;
 	settings: RunSettings;
 	single: SingleRun;
+	/** Compare: no what-if re-samples while its lanes use the worker. */
+	compare: { readonly running: boolean };
 }
 
 /** One token of the output on view, with what the sampler saw when it was chosen. */
@@ -111,6 +113,7 @@ export class ExploreState {
 	}
 
 	#scheduleWhatIf(): void {
+		if (this.deps.compare.running) return;
 		clearTimeout(this.#whatIfTimer);
 		this.#whatIfTimer = setTimeout(() => void this.resample(), WHATIF_DELAY_MS);
 	}
