@@ -1,4 +1,4 @@
-import type { SharedExperiment, ShareView } from '#lib/params/share-link';
+import type { SharedExperiment, ShareView } from '#lib/formats/share-link';
 import type { PlaygroundDb } from '#lib/storage/db';
 import type { PlaygroundClient } from './client';
 import { CompareState } from './compare.svelte';

@@ -1,19 +1,14 @@
-import type { StageParamKey } from '#lib/sampling';
+import { ENGINE_MODES } from '#lib/engines/capabilities';
 
-// TODO(issue 11): read this from the engines' capability table once it exists.
-/** What WebLLM's own GPU sampler (native mode) cannot honour; `param` when a setting is ignored. */
-const NATIVE_IGNORES: readonly { label: string; param?: StageParamKey }[] = [
-	{ label: 'top-k', param: 'topK' },
-	{ label: 'min-p', param: 'minP' },
-	{ label: 'stage order' },
-	{ label: 'traces' },
-	{ label: 'seeds that match other engines' }
-];
+/** What WebLLM's own GPU sampler (native mode) does not honour as our sampler does. */
+const NATIVE = Object.entries(ENGINE_MODES.webllm.native.capabilities).flatMap(
+	([key, capability]) => (capability.support === 'honoured' ? [] : [{ key, ...capability }])
+);
 
 /** What native mode cannot honour, in words. */
-export const NATIVE_UNSUPPORTED: readonly string[] = NATIVE_IGNORES.map((item) => item.label);
+export const NATIVE_UNSUPPORTED: readonly string[] = NATIVE.map((item) => item.label);
 
-/** Whether native mode ignores the parameter `key`. */
+/** Whether native mode ignores the parameter `key` (its input can be disabled). */
 export function nativeIgnores(key: string): boolean {
-	return NATIVE_IGNORES.some((item) => item.param === key);
+	return NATIVE.some((item) => item.key === key && item.support === 'ignored');
 }

@@ -1,4 +1,4 @@
-import type { SharedExperiment, ShareView } from '#lib/params/share-link';
+import type { SharedExperiment, ShareView } from '#lib/formats/share-link';
 import type { CompareState } from './compare.svelte';
 import type { ExperimentDraft } from './experiment-draft.svelte';
 import type { RunSettings } from './run-settings.svelte';

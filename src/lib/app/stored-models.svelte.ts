@@ -1,4 +1,4 @@
-import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
+import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
 import type { StorageStatus } from '#lib/platform/storage';
 import type { ModelFileRecord } from '#lib/storage/db';
 import type { PlaygroundClient } from './client';

@@ -1,6 +1,6 @@
 import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
 import type { GenerationResult } from '#lib/core/run';
-import type { StoredWebLlmModel } from '#lib/engines/webllm-storage';
+import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
 import type { ExploredStep } from '#lib/explore/explorer';
 import type { NodeView } from '#lib/explore/tree';
 import type {
