@@ -1,10 +1,9 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '#lib/params/presets';
-import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS } from '#lib/sampling';
+import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, WHAT_IF_KEYS } from '#lib/sampling';
 import { NATIVE_UNSUPPORTED, nativeIgnores } from './native-mode';
 import { createTestApp, MODELS_URL } from './testing/test-app';
-import { WHATIF_KEYS } from './whatif';
 
 async function startedApp() {
 	const test = createTestApp();
@@ -109,8 +108,8 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 	});
 
 	it('what-if keys cover every stage parameter, the seed and the order', () => {
-		expect(WHATIF_KEYS).toEqual(expect.arrayContaining(PARAM_SPECS.map((spec) => spec.key)));
-		expect(WHATIF_KEYS).toEqual(expect.arrayContaining(['seed', 'order']));
+		expect(WHAT_IF_KEYS).toEqual(expect.arrayContaining(PARAM_SPECS.map((spec) => spec.key)));
+		expect(WHAT_IF_KEYS).toEqual(expect.arrayContaining(['seed', 'order']));
 	});
 
 	it('native mode ignores top-k and min-p, and says so in one list', () => {

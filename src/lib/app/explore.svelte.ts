@@ -2,14 +2,13 @@ import { untrack } from 'svelte';
 import type { ExploredStep, StepSource } from '#lib/explore/explorer';
 import type { TokenMetric } from '#lib/explore/token-metrics';
 import type { NodeView, PickedBy } from '#lib/explore/tree';
-import { randomSeed, type SamplingParams, type StepTrace } from '#lib/sampling';
+import { randomSeed, whatIfSignature, type SamplingParams, type StepTrace } from '#lib/sampling';
 import type { PlaygroundClient } from './client';
 import { describeError } from './errors';
 import type { ModelLoader } from './model-loader.svelte';
 import type { PromptDraft } from './prompt.svelte';
 import type { RunSettings } from './run-settings.svelte';
 import type { SingleRun, StoredRunView } from './single-run.svelte';
-import { whatIfKey } from './whatif';
 
 /** How long parameter edits must pause before a what-if re-samples. */
 export const WHATIF_DELAY_MS = 150;
@@ -79,7 +78,7 @@ export class ExploreState {
 		const stopEffects = $effect.root(() => {
 			// What-if: a change to any sampling parameter, the order or the seed re-samples.
 			$effect(() => {
-				void whatIfKey(deps.settings.params);
+				void whatIfSignature(deps.settings.params);
 				if (this.whatIf) untrack(() => this.#scheduleWhatIf());
 			});
 			// The token being explained shows its candidates' texts.
