@@ -10,21 +10,9 @@ import { type SweepParam } from '#lib/core/experiment';
 import type { GenerationResult } from '#lib/core/run';
 import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
 import type { SessionRecord } from '#lib/core/session';
-import {
-	newRun,
-	storedResult,
-	type SessionRecorder,
-	type SessionRecording
-} from '#lib/storage/sessions-recording';
-import type { PlaygroundClient } from './client';
+import { newRun, storedResult, type SessionRecording } from '#lib/storage/sessions-recording';
 import { describeError } from './errors';
-import type { ExperimentDraft } from './experiment-draft.svelte';
-import type { FieldValidity } from './field-validity.svelte';
-import type { ModelLoader } from './model-loader.svelte';
-import type { ModelShelf } from './model-shelf.svelte';
-import type { Notices } from './notices.svelte';
-import type { PromptDraft } from './prompt.svelte';
-import type { RunSettings } from './run-settings.svelte';
+import type { RunDeps } from './single-run.svelte';
 
 /** `interrupted`: a stored lane whose page closed while it ran. */
 export type LaneStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped' | 'interrupted';
@@ -44,19 +32,9 @@ export interface LaneView {
 	ranOn: string;
 }
 
-export interface CompareDeps {
-	client: PlaygroundClient;
-	shelf: ModelShelf;
-	loader: ModelLoader;
-	prompt: PromptDraft;
-	settings: RunSettings;
-	validity: FieldValidity;
-	draft: ExperimentDraft;
-	notices: Notices;
+export interface CompareDeps extends RunDeps {
 	/** The single run: lanes wait while it streams. */
 	single: { readonly running: boolean };
-	/** Saves every compare to the history as it streams; none when absent. */
-	recorder?: SessionRecorder;
 }
 
 /**

@@ -25,7 +25,8 @@ export interface StoredRunView {
 	tokens: TokenRecord[];
 }
 
-export interface SingleRunDeps {
+/** What starts a run or a compare: the worker, the model, the prompt and the settings. */
+export interface RunDeps {
 	client: PlaygroundClient;
 	shelf: ModelShelf;
 	loader: ModelLoader;
@@ -34,7 +35,7 @@ export interface SingleRunDeps {
 	validity: FieldValidity;
 	draft: ExperimentDraft;
 	notices: Notices;
-	/** Saves every run to the history as it streams; none when absent. */
+	/** Saves every run or compare to the history as it streams; none when absent. */
 	recorder?: SessionRecorder;
 }
 
@@ -59,7 +60,7 @@ export class SingleRun {
 	#completed: (() => void)[] = [];
 	#storedShown: ((run: StoredRunView) => void)[] = [];
 
-	constructor(private readonly deps: SingleRunDeps) {
+	constructor(private readonly deps: RunDeps) {
 		deps.client.onStatus(() => (this.running = false));
 	}
 
