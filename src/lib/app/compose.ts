@@ -1,4 +1,9 @@
-import type { SharedExperiment, ShareView } from '#lib/formats/share-link';
+import {
+	decodeShareFragment,
+	type SharedExperiment,
+	type ShareLinkResult,
+	type ShareView
+} from '#lib/formats/share-link';
 import type { PlaygroundDb } from '#lib/storage/db';
 import type { PlaygroundClient } from './client';
 import { CompareState } from './compare.svelte';
@@ -53,6 +58,17 @@ export interface App {
 	start(modelsUrl: string, options: { reopen: boolean }): Promise<void>;
 	/** Puts a shared experiment on the page (after `show` switched to its view) and loads its model. */
 	openShared(shared: SharedExperiment, show: (view: ShareView) => void): Promise<void>;
+	/** Reads a `#x=` link once `ready` (the models listed) settles, so the shared model wins. */
+	readShareLink(hash: string, ready: Promise<unknown>): Promise<ShareLinkResult<SharedExperiment>>;
+	/** Opens a link that was read; a damaged one changes nothing and says what is wrong. */
+	openShareLink(
+		link: ShareLinkResult<SharedExperiment>,
+		show: (view: ShareView) => void
+	): Promise<void>;
+	/** Runs what the view shows (Ctrl+Enter). */
+	run(view: ShareView): Promise<void>;
+	/** Stops whatever runs (Esc). */
+	stop(): Promise<void>;
 	dispose(): void;
 }
 
@@ -113,6 +129,21 @@ export function createApp(deps: AppDeps): App {
 			show(view);
 			const message = await draft.open(experiment);
 			if (message) notices.notice = message;
+		},
+		async readShareLink(hash, ready) {
+			const [link] = await Promise.all([decodeShareFragment(hash), ready.catch(() => undefined)]);
+			return link;
+		},
+		async openShareLink(link, show) {
+			if (link.ok) await this.openShared(link.value, show);
+			else notices.error = link.message;
+		},
+		run(view) {
+			return view === 'compare' ? compare.run() : single.run();
+		},
+		async stop() {
+			if (compare.running) await compare.stop();
+			else if (single.running) await single.stop();
 		},
 		dispose() {
 			explore.dispose();

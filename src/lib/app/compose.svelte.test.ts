@@ -1,0 +1,57 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { encodeShareFragment, type ShareView } from '#lib/formats/share-link';
+import { createTestApp, MODELS_URL } from './testing/test-app';
+
+async function startedApp() {
+	const test = createTestApp();
+	await test.app.start(MODELS_URL, { reopen: false });
+	return test;
+}
+
+describe('the app as the page drives it', () => {
+	it('a share link read once the models are listed opens in its view', async () => {
+		const { app } = await startedApp();
+		const shared = {
+			...app.draft.current(),
+			maxNewTokens: 77,
+			sweep: [{ param: 'seed' as const, text: '1, 2' }]
+		};
+		const encoded = await encodeShareFragment({ experiment: shared, view: 'compare' });
+		if (!encoded.ok) throw new Error(encoded.message);
+		const link = await app.readShareLink(encoded.value, Promise.reject(new Error('no list')));
+		const shown: ShareView[] = [];
+		await app.openShareLink(link, (view) => shown.push(view));
+		expect(shown).toEqual(['compare']);
+		expect(app.settings.maxNewTokens).toBe(77);
+		expect(app.notices.error).toBe('');
+	});
+
+	it('a damaged link changes nothing and says what is wrong', async () => {
+		const { app } = await startedApp();
+		const before = app.draft.current();
+		const link = await app.readShareLink('#x=%%%', Promise.resolve());
+		const shown: ShareView[] = [];
+		await app.openShareLink(link, (view) => shown.push(view));
+		expect(shown).toEqual([]);
+		expect(app.notices.error).toMatch(/share link/i);
+		expect(app.draft.current()).toEqual(before);
+	});
+
+	it('Ctrl+Enter runs what the view shows, and Esc stops what runs', async () => {
+		const { app, client } = await startedApp();
+		await app.run('single');
+		expect(client.generations).toHaveLength(1);
+		app.compare.useSeeds(2);
+		await app.run('compare');
+		expect(client.laneRequests).toHaveLength(1);
+		await app.stop();
+		expect(client.stops).toBe(0);
+		client.holdGenerations = true;
+		const running = app.run('single');
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		await app.stop();
+		await running;
+		expect(client.stops).toBe(1);
+	});
+});
