@@ -1,4 +1,5 @@
 import type { SessionRecord } from '#lib/core/session';
+import { DamagedSessionError } from '#lib/storage/sessions';
 import type { CompareState } from './compare.svelte';
 import { describeError } from './errors';
 import type { ExperimentDraft } from './experiment-draft.svelte';
@@ -56,6 +57,9 @@ export class SessionOpener {
 			await history.settled();
 			record = await history.store.get(id);
 		} catch (error) {
+			// The history already shows a damaged session as such; reopening it after a reload
+			// would only repeat that.
+			if (options.quiet && error instanceof DamagedSessionError) return null;
 			history.error = `The session could not be read: ${describeError(error)}`;
 			return null;
 		}

@@ -1,5 +1,11 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import type { SessionRecord } from '#lib/core/session';
+import { parseSessionsFile } from '#lib/formats/session-format';
+import { session } from '#lib/formats/testing/sessions';
+import { openPlaygroundDb } from '#lib/storage/db';
+import { Notices } from './notices.svelte';
+import { History } from './sessions.svelte';
 import { createTestApp, MODELS_URL } from './testing/test-app';
 
 async function startedApp() {
@@ -104,5 +110,109 @@ describe('History and SessionOpener', () => {
 		await other.history.importText('{"format":"nope"}', 'bad.json');
 		expect(other.history.importMessage).toMatch(/^Nothing was imported/);
 		expect(other.history.importProblems.length).toBeGreaterThan(0);
+	});
+});
+
+let damagedDbs = 0;
+
+/** A history over a database holding `records` as they are, sound or not. */
+async function historyOver(records: unknown[]) {
+	const db = openPlaygroundDb({ name: `damaged-history-${++damagedDbs}` });
+	for (const record of records) await (await db).put('sessions', record as SessionRecord);
+	const notices = new Notices();
+	const history = new History(notices, () => db);
+	await history.refresh();
+	return { history, notices };
+}
+
+describe('History with damaged records', () => {
+	const good = session({ id: 'good' });
+	const pastDates = {
+		...session({ id: 'bad-date' }),
+		createdAt: 8_640_000_000_000_001,
+		updatedAt: 8_640_000_000_000_001
+	};
+	const stray = { id: 'stray', hello: 1 };
+
+	it('lists each damaged record as one item with its id and problems, the sessions beside it', async () => {
+		const { history } = await historyOver([good, pastDates, stray, { id: 42, updatedAt: 'x' }]);
+		expect(history.error).toBe('');
+		expect(history.items.map((item) => [item.id, item.problems.length > 0])).toEqual([
+			['stray', true],
+			['bad-date', true],
+			['42', true],
+			['good', false]
+		]);
+		expect(history.items[1].problems).toEqual([
+			'createdAt: must be an integer in [0, 8640000000000000], got 8640000000000001',
+			'updatedAt: must be an integer in [0, 8640000000000000], got 8640000000000001'
+		]);
+		expect(history.items[0].problems).toContain('hello: is not a known field (remove it)');
+		expect(history.items[0].problems).toContain('runs: is missing');
+	});
+
+	it('exports a damaged record alone, as a file whose import names what is wrong', async () => {
+		const { history } = await historyOver([good, pastDates]);
+		const file = await history.exportFile('bad-date');
+		expect(file?.fileName).toBe('damaged-session-bad-date.json');
+		expect(parseSessionsFile(file?.text ?? '')).toEqual({
+			ok: false,
+			problems: [
+				'sessions[0].createdAt: must be an integer in [0, 8640000000000000], got 8640000000000001',
+				'sessions[0].updatedAt: must be an integer in [0, 8640000000000000], got 8640000000000001'
+			]
+		});
+		expect(history.error).toBe('');
+	});
+
+	it('leaves damaged records out of Export all, and says so', async () => {
+		const { history, notices } = await historyOver([good, pastDates]);
+		const file = await history.exportFile();
+		expect(parseSessionsFile(file?.text ?? '')).toEqual({ ok: true, sessions: [good] });
+		expect(notices.notice).toBe(
+			'Export all left out 1 damaged session; export it alone from the history.'
+		);
+	});
+
+	it('deletes a damaged record alone, whatever its key, and can put it back', async () => {
+		const { history } = await historyOver([good, pastDates, stray, { id: 42 }]);
+		await history.remove('stray');
+		await history.remove('42');
+		expect(history.error).toBe('');
+		expect(history.items.map((item) => item.id)).toEqual(['bad-date', 'good']);
+		await history.refresh();
+		expect(history.items.map((item) => item.id)).toEqual(['bad-date', 'good']);
+		await history.remove('bad-date');
+		expect(history.deleted?.name).toBe('Damaged session bad-date');
+		await history.undoDelete();
+		expect(history.items.map((item) => item.id)).toEqual(['bad-date', 'good']);
+	});
+
+	it('refuses to open or rename a damaged record, saying why', async () => {
+		const { app } = createTestApp();
+		await app.history.store.putRaw(pastDates);
+		await app.history.store.setCurrent('bad-date');
+		await app.start(MODELS_URL, { reopen: true });
+		// Reopening it after a reload is skipped quietly: its item says what is wrong.
+		expect(app.history.error).toBe('');
+		expect(app.history.openId).toBeNull();
+		expect(await app.opener.open('bad-date')).toBeNull();
+		expect(app.history.error).toMatch(
+			/^The session could not be read: session bad-date is damaged: createdAt/
+		);
+		expect(await app.history.rename('bad-date', 'Mended')).toBe(false);
+		expect(app.history.error).toMatch(/session bad-date is damaged/);
+	});
+
+	it('imports a session whose id a damaged record holds under a new id, keeping both', async () => {
+		const { history } = await historyOver([{ ...stray, id: 'good' }]);
+		await history.importText(
+			JSON.stringify(
+				JSON.parse((await (await historyOver([good])).history.exportFile('good'))?.text ?? '')
+			),
+			'good.json'
+		);
+		expect(history.importMessage).toMatch(/^Imported 1 session; 1 under a new id/);
+		expect(history.items).toHaveLength(2);
 	});
 });

@@ -3,7 +3,13 @@ import type { PlaygroundDb } from '#lib/storage/db';
 import { exportFileName, exportSessions, parseSessionsFile } from '#lib/formats/session-format';
 import type { Experiment } from '#lib/core/experiment';
 import type { RunRecord, SessionRecord } from '#lib/core/session';
-import { matchesQuery, SessionStore, summarize, type SessionSummary } from '#lib/storage/sessions';
+import {
+	DamagedSessionError,
+	matchesQuery,
+	SessionStore,
+	summarize,
+	type SessionSummary
+} from '#lib/storage/sessions';
 import {
 	newSession,
 	SessionRecording,
@@ -11,6 +17,12 @@ import {
 } from '#lib/storage/sessions-recording';
 import { describeError } from './errors';
 import type { Notices } from './notices.svelte';
+
+/** A session just deleted, as stored (a damaged record too), until it is restored. */
+export interface DeletedSession {
+	name: string;
+	value: unknown;
+}
 
 /** A file to download: its name and JSON text. */
 export interface ExportedFile {
@@ -31,7 +43,7 @@ export class History implements SessionRecorder {
 	/** The session whose outputs the page shows (the last run, or one reopened). */
 	openId = $state<string | null>(null);
 	/** The last session deleted, until it is restored or another is deleted. */
-	deleted = $state.raw<SessionRecord | null>(null);
+	deleted = $state.raw<DeletedSession | null>(null);
 	/** What the last import did, in one sentence. */
 	importMessage = $state('');
 	/** Every problem of the last file that could not be imported. */
@@ -127,9 +139,10 @@ export class History implements SessionRecorder {
 			return;
 		}
 		try {
-			const record = await this.store.get(id);
+			const value = await this.store.raw(id);
+			const name = this.items.find((item) => item.id === id)?.name ?? id;
 			await this.store.delete(id);
-			this.deleted = record ?? null;
+			this.deleted = value === undefined ? null : { name, value };
 			this.items = this.items.filter((item) => item.id !== id);
 			if (this.openId === id) this.openId = null;
 			this.error = '';
@@ -139,10 +152,10 @@ export class History implements SessionRecorder {
 	}
 
 	async undoDelete(): Promise<void> {
-		const record = this.deleted;
-		if (!record) return;
+		const deleted = this.deleted;
+		if (!deleted) return;
 		try {
-			await this.store.put(record);
+			await this.store.putRaw(deleted.value);
 			this.deleted = null;
 			await this.refresh();
 		} catch (error) {
@@ -156,15 +169,37 @@ export class History implements SessionRecorder {
 			await this.settled();
 			if (id === undefined) {
 				const sessions = await this.store.list();
+				const damaged = this.items.filter((item) => item.problems.length > 0).length;
+				if (damaged > 0) {
+					this.notices.notice = `Export all left out ${damaged} damaged ${damaged === 1 ? 'session' : 'sessions'}; export ${damaged === 1 ? 'it' : 'each'} alone from the history.`;
+				}
 				return { fileName: exportFileName(null), text: exportSessions(sessions) };
 			}
-			const record = await this.store.get(id);
+			const record = await this.store.get(id).catch((error: unknown) => {
+				if (!(error instanceof DamagedSessionError)) throw error;
+				return null;
+			});
+			if (record === null) return this.exportDamaged(id);
 			if (!record) throw new Error('it is no longer in the history');
 			return { fileName: exportFileName(record), text: exportSessions([record]) };
 		} catch (error) {
 			this.error = `Export failed: ${describeError(error)}`;
 			return null;
 		}
+	}
+
+	/**
+	 * A damaged record as it is stored, in an export file that names the format, so it can be
+	 * mended and imported again (the import then lists what is still wrong).
+	 */
+	private async exportDamaged(id: string): Promise<ExportedFile> {
+		const value = await this.store.raw(id);
+		if (value === undefined) throw new Error('it is no longer in the history');
+		const slug = id.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 40);
+		return {
+			fileName: `damaged-session-${slug || 'untitled'}.json`,
+			text: exportSessions([value as SessionRecord])
+		};
 	}
 
 	/**

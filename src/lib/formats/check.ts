@@ -141,11 +141,15 @@ export function object<T extends object>(
 			return value as T;
 		}
 		const out: Record<string, unknown> = {};
+		// Own keys only: `in` would take `__proto__` or `constructor` (which JSON.parse makes own
+		// keys) for known fields.
 		for (const key of Object.keys(value)) {
-			if (!(key in fields)) problems.push(`${at(path, key)}: is not a known field (remove it)`);
+			if (!Object.hasOwn(fields, key)) {
+				problems.push(`${at(path, key)}: is not a known field (remove it)`);
+			}
 		}
 		for (const [key, read] of Object.entries(fields) as [string, Reader<unknown>][]) {
-			if (!(key in value)) {
+			if (!Object.hasOwn(value, key)) {
 				if (!optional.has(key)) problems.push(`${at(path, key)}: is missing`);
 				continue;
 			}

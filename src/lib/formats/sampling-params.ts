@@ -83,7 +83,7 @@ export function samplingParamsReader(
 			return value as SamplingParams;
 		}
 		for (const [key, check] of checks) {
-			if (key in value) check(value[key], path, problems);
+			if (Object.hasOwn(value, key)) check(value[key], path, problems);
 			else problems.push(`${at(path, key)}: is missing`);
 		}
 		for (const key of Object.keys(value)) {

@@ -5,6 +5,7 @@ import {
 	exportFileName,
 	exportSessions,
 	parseSessionsFile,
+	readSession,
 	SESSIONS_FORMAT,
 	SESSIONS_FORMAT_VERSION
 } from './session-format';
@@ -175,10 +176,10 @@ describe('import validation', () => {
 			'sessions[0].colour: is not a known field (remove it)',
 			'sessions[0].name: is missing',
 			'sessions[0].kind: must be one of "single", "compare", got "triple"',
-			'sessions[0].runs[0].tokens[2].id: must be an integer ≥ 0, got -1',
+			'sessions[0].runs[0].tokens[2].id: must be an integer in [0, 2147483647], got -1',
 			'sessions[0].runs[0].status: must be one of "running", "done", "stopped", "failed", "interrupted", got "finished"',
 			'sessions[0].runs[0].stats.totalMs: must be a number ≥ 0, got "slow"',
-			'sessions[1].createdAt: must be an integer ≥ 0, got 1.5',
+			'sessions[1].createdAt: must be an integer in [0, 8640000000000000], got 1.5',
 			'sessions[1].experiment.model.id: must be a non-empty string, got ""',
 			'sessions[1].experiment.model.engine: must be one of "wllama", "webllm", got "gpu"',
 			'sessions[1].experiment.model.sha256: must be 64 lowercase hex digits, got "abc"'
@@ -218,5 +219,70 @@ describe('import validation', () => {
 			'sessions[1].runs: must be one run for a "single" session, got "2 runs"',
 			'sessions[1].runs[1].id: must be unique within the session, got "run"'
 		]);
+	});
+});
+
+describe('values every use of a session can take', () => {
+	it('refuses dates a Date cannot hold, which the history could not show', () => {
+		const problems = problemsOf(
+			fileWith((f) => {
+				const [first, second] = f.sessions;
+				first.createdAt = 8_640_000_000_000_001;
+				first.updatedAt = 8_640_000_000_000_001;
+				second.updatedAt = 1e308;
+			})
+		);
+		expect(problems).toEqual([
+			'sessions[0].createdAt: must be an integer in [0, 8640000000000000], got 8640000000000001',
+			'sessions[0].updatedAt: must be an integer in [0, 8640000000000000], got 8640000000000001',
+			'sessions[1].updatedAt: must be an integer in [0, 8640000000000000], got 1e+308'
+		]);
+		const latest = fileWith((f) => {
+			f.sessions[0].createdAt = 8_640_000_000_000_000;
+			f.sessions[0].updatedAt = 8_640_000_000_000_000;
+		});
+		expect(parseSessionsFile(latest).ok).toBe(true);
+	});
+
+	it('reports a `__proto__` or `constructor` field, which JSON.parse makes an own key', () => {
+		const text = exportSessions([session()])
+			.replace('"name":', '"__proto__": { "polluted": true },\n  "name":')
+			.replace('"engine":', '"constructor": "x", "engine":');
+		expect(problemsOf(text)).toEqual([
+			'sessions[0].__proto__: is not a known field (remove it)',
+			'sessions[0].experiment.model.constructor: is not a known field (remove it)'
+		]);
+		expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+	});
+
+	it('bounds token ids and ids', () => {
+		const problems = problemsOf(
+			fileWith((f) => {
+				const run = (f.sessions[0].runs as Record<string, unknown>[])[0];
+				(run.tokens as Record<string, unknown>[])[0].id = 2 ** 31;
+				run.id = 'r'.repeat(201);
+				f.sessions[1].id = 's'.repeat(201);
+			})
+		);
+		expect(problems).toEqual([
+			`sessions[0].runs[0].id: must be a non-empty string of at most 200 characters, got "${'r'.repeat(56)}…`,
+			'sessions[0].runs[0].tokens[0].id: must be an integer in [0, 2147483647], got 2147483648',
+			`sessions[1].id: must be a non-empty string of at most 200 characters, got "${'s'.repeat(56)}…`
+		]);
+	});
+
+	it('reads one stored session with paths from its fields', () => {
+		expect(readSession(session())).toEqual({ ok: true, record: session() });
+		const { runs, ...noRuns } = session({ updatedAt: 1e308 });
+		expect(runs).toHaveLength(1);
+		expect(readSession({ ...noRuns, extra: 1 })).toEqual({
+			ok: false,
+			problems: [
+				'extra: is not a known field (remove it)',
+				'updatedAt: must be an integer in [0, 8640000000000000], got 1e+308',
+				'runs: is missing'
+			]
+		});
+		expect(readSession(null)).toEqual({ ok: false, problems: [': must be an object, got null'] });
 	});
 });

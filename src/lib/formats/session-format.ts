@@ -10,6 +10,7 @@ import {
 } from '#lib/sampling';
 import {
 	array,
+	at,
 	boolean,
 	describeValue,
 	isPlainObject,
@@ -119,7 +120,15 @@ const isoDate: Reader<string> = (value, path, problems) => {
 	}
 	return value as string;
 };
-const time = number({ integer: true, min: 0 });
+/** The largest time a `Date` holds: the history shows every session's dates. */
+export const MAX_TIME = 8_640_000_000_000_000;
+const time = number({ integer: true, min: 0, max: MAX_TIME });
+/** Engines count token ids in 32-bit integers. */
+export const MAX_TOKEN_ID = 2 ** 31 - 1;
+const tokenId = number({ integer: true, min: 0, max: MAX_TOKEN_ID });
+/** Session ids are UUIDs and run ids lane names; an id stays short enough to show. */
+export const MAX_ID_CHARS = 200;
+const id = string({ nonEmpty: true, maxLength: MAX_ID_CHARS });
 const nonNegative = number({ min: 0 });
 const probability = number({ min: 0, max: 1 });
 const count = number({ integer: true, min: 0 });
@@ -127,7 +136,7 @@ const count = number({ integer: true, min: 0 });
 /** A step's trace; `stage` reads the names of the stages the trace may mention. */
 function traceReader(stage: Reader<StageName>): Reader<StepTrace> {
 	const candidate = object<CandidateTrace>({
-		id: count,
+		id: tokenId,
 		logit: number({ infinite: true }),
 		rawProbability: probability,
 		probabilities: array(nullable(probability)),
@@ -147,7 +156,7 @@ function traceReader(stage: Reader<StageName>): Reader<StepTrace> {
 		candidates: array(candidate),
 		stages: array(stageTrace),
 		u: nullable(number({ min: 0, max: 1 })),
-		chosenId: count,
+		chosenId: tokenId,
 		chosenProbability: probability,
 		entropyBefore: number(),
 		entropyAfter: number()
@@ -179,11 +188,11 @@ const FINISH_REASONS = [
 function runReader(registry: StageRegistry): Reader<RunRecord> {
 	const stage = oneOf(stageNamesOf(registry)) as Reader<StageName>;
 	const token = object<TokenRecord>(
-		{ id: count, piece: string(), trace: traceReader(stage) },
+		{ id: tokenId, piece: string(), trace: traceReader(stage) },
 		{ optional: ['trace'] }
 	);
 	const runFields = object<RunRecord>({
-		id: nonEmpty,
+		id,
 		label: string(),
 		modelId: nonEmpty,
 		params: samplingParamsReader(registry),
@@ -226,7 +235,7 @@ const prefill = object<PrefillRecord>({ evaluations: count, ms: nonNegative });
 /** The fields' types, then how they fit together (each rule once the fields it reads are sound). */
 function sessionReader(registry: StageRegistry): Reader<SessionRecord> {
 	const sessionFields = object<SessionRecord>({
-		id: nonEmpty,
+		id,
 		name: nonEmpty,
 		kind: oneOf(['single', 'compare']),
 		createdAt: time,
@@ -240,22 +249,39 @@ function sessionReader(registry: StageRegistry): Reader<SessionRecord> {
 		if (!isPlainObject(record)) return record;
 		const { createdAt, updatedAt, kind, runs, experiment } = record as Partial<SessionRecord>;
 		if (typeof createdAt === 'number' && typeof updatedAt === 'number' && updatedAt < createdAt) {
-			must(problems, `${path}.updatedAt`, `at or after createdAt (${createdAt})`, updatedAt);
+			must(problems, at(path, 'updatedAt'), `at or after createdAt (${createdAt})`, updatedAt);
 		}
 		if (kind === 'single' && Array.isArray(runs) && runs.length !== 1) {
-			must(problems, `${path}.runs`, 'one run for a "single" session', `${runs.length} runs`);
+			must(problems, at(path, 'runs'), 'one run for a "single" session', `${runs.length} runs`);
 		}
 		if (kind === 'compare' && isPlainObject(experiment) && experiment.sweep === undefined) {
-			problems.push(`${path}.experiment.sweep: is missing (a "compare" session needs its sweep)`);
+			problems.push(
+				`${at(path, 'experiment.sweep')}: is missing (a "compare" session needs its sweep)`
+			);
 		}
 		const ids = Array.isArray(runs) ? runs.map((r) => (isPlainObject(r) ? r.id : undefined)) : [];
 		ids.forEach((id, i) => {
 			if (typeof id === 'string' && ids.indexOf(id) !== i) {
-				must(problems, `${path}.runs[${i}].id`, 'unique within the session', id);
+				must(problems, `${at(path, 'runs')}[${i}].id`, 'unique within the session', id);
 			}
 		});
 		return record;
 	};
+}
+
+export type ReadSession = { ok: true; record: SessionRecord } | { ok: false; problems: string[] };
+
+/**
+ * Checks one stored session as an imported one is checked (paths start at its fields): the
+ * history reads every record through it, so a record this app cannot show is reported, not shown.
+ */
+export function readSession(
+	value: unknown,
+	registry: StageRegistry = STAGE_DEFINITIONS
+): ReadSession {
+	const problems: string[] = [];
+	const record = sessionReader(registry)(value, '', problems);
+	return problems.length > 0 ? { ok: false, problems } : { ok: true, record };
 }
 
 /** The whole file, for a file whose runs used the stages of `registry`. */

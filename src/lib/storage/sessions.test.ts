@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openPlaygroundDb } from './db';
-import { SessionStore, sameValue, sessionStatus } from './sessions';
+import { DamagedSessionError, SessionStore, sameValue, sessionStatus } from './sessions';
 import { exportSessions, parseSessionsFile } from '#lib/formats/session-format';
 import { runRecord, session } from '#lib/formats/testing/sessions';
 
@@ -30,9 +30,9 @@ describe('session store', () => {
 
 	it('lists the most recently updated first', async () => {
 		const store = freshStore();
-		await store.put(session({ id: 'old', updatedAt: 1 }));
-		await store.put(session({ id: 'new', updatedAt: 3 }));
-		await store.put(session({ id: 'mid', updatedAt: 2 }));
+		await store.put(session({ id: 'old', createdAt: 1, updatedAt: 1 }));
+		await store.put(session({ id: 'new', createdAt: 1, updatedAt: 3 }));
+		await store.put(session({ id: 'mid', createdAt: 1, updatedAt: 2 }));
 		expect((await store.list()).map((s) => s.id)).toEqual(['new', 'mid', 'old']);
 		const summaries = await store.summaries();
 		expect(summaries.map((s) => s.id)).toEqual(['new', 'mid', 'old']);
@@ -101,6 +101,29 @@ describe('session store', () => {
 		expect(await store.current()).toBe('b');
 		await store.setCurrent(null);
 		expect(await store.current()).toBeNull();
+	});
+
+	it('reads every record as an imported session, keeping the damaged ones apart', async () => {
+		const store = freshStore();
+		await store.put(session({ id: 'good' }));
+		// Not in the `byUpdated` index: its updatedAt is no valid key.
+		await store.putRaw({ id: 'no-date', updatedAt: null });
+		await store.putRaw({ ...session({ id: 'future' }), updatedAt: 1e308 });
+		const summaries = await store.summaries();
+		expect(summaries.map((s) => [s.id, s.problems.length > 0])).toEqual([
+			['no-date', true],
+			['future', true],
+			['good', false]
+		]);
+		expect(summaries[1].problems).toEqual([
+			'updatedAt: must be an integer in [0, 8640000000000000], got 1e+308'
+		]);
+		const damaged = await store.get('future').catch((error: unknown) => error);
+		expect(damaged).toBeInstanceOf(DamagedSessionError);
+		expect((damaged as DamagedSessionError).problems).toEqual(summaries[1].problems);
+		expect((await store.list()).map((s) => s.id)).toEqual(['good']);
+		expect(await store.raw('no-date')).toEqual({ id: 'no-date', updatedAt: null });
+		await expect(store.rename('future', 'x')).rejects.toThrow('session future is damaged');
 	});
 
 	it('reads a run left running by a closed tab as interrupted, unless this tab records it', async () => {

@@ -1,4 +1,5 @@
 import type { PromptInput } from '#lib/core/prompt';
+import { readSession } from '#lib/formats/session-format';
 import { playgroundDb, type PlaygroundDb } from './db';
 import type { RunRecord, RunStatus, SessionRecord } from '#lib/core/session';
 
@@ -17,6 +18,51 @@ export interface SessionSummary {
 	runCount: number;
 	/** Name, prompt and outputs in lower case, for search. */
 	searchText: string;
+	/**
+	 * Why the stored record cannot be read (written by a newer or broken version, or by hand),
+	 * each problem with its path; empty for a sound session.
+	 */
+	problems: readonly string[];
+}
+
+/** A stored record that is not a session this app can read. */
+export class DamagedSessionError extends Error {
+	constructor(
+		readonly id: string,
+		readonly problems: readonly string[]
+	) {
+		super(`session ${id} is damaged: ${problems.join('; ')}`);
+		this.name = 'DamagedSessionError';
+	}
+}
+
+/** A stored record checked as an imported session is: the session, or why it is damaged. */
+export function readStored(
+	value: unknown,
+	key: IDBValidKey
+): { ok: true; record: SessionRecord } | { ok: false; error: DamagedSessionError } {
+	const read = readSession(value);
+	if (read.ok) return read;
+	return { ok: false, error: new DamagedSessionError(String(key), read.problems) };
+}
+
+/**
+ * What the history shows of a damaged record: its id and its problems. It sorts before every
+ * session (its dates may be what is wrong), and its fields are never read as a session's.
+ */
+export function damagedSummary(error: DamagedSessionError): SessionSummary {
+	return {
+		id: error.id,
+		name: `Damaged session ${error.id}`,
+		kind: 'single',
+		modelName: '',
+		createdAt: 0,
+		updatedAt: Infinity,
+		status: 'failed',
+		runCount: 0,
+		searchText: [error.id, ...error.problems].join('\n').toLowerCase(),
+		problems: error.problems
+	};
 }
 
 /** One status for a whole session: the most telling of its runs'. */
@@ -48,7 +94,8 @@ export function summarize(record: SessionRecord): SessionSummary {
 		updatedAt: record.updatedAt,
 		status: sessionStatus(record.runs),
 		runCount: record.runs.length,
-		searchText
+		searchText,
+		problems: []
 	};
 }
 
@@ -92,25 +139,66 @@ export class SessionStore {
 		await (await this.db()).put('sessions', record);
 	}
 
-	async get(id: string): Promise<SessionRecord | undefined> {
-		const record = await (await this.db()).get('sessions', id);
-		return record && asFound(record, this.isLive);
+	/** Puts back a record exactly as {@link raw} read it (a deletion undone, damaged or not). */
+	async putRaw(value: unknown): Promise<void> {
+		await (await this.db()).put('sessions', value as SessionRecord);
 	}
 
-	/** Every session, the most recently updated first. */
+	/** A stored session; throws {@link DamagedSessionError} for a record that is not one. */
+	async get(id: string): Promise<SessionRecord | undefined> {
+		const value: unknown = await (await this.db()).get('sessions', this.keyOf(id));
+		if (value === undefined) return undefined;
+		const read = readStored(value, id);
+		if (!read.ok) throw read.error;
+		return asFound(read.record, this.isLive);
+	}
+
+	/** A stored record as it is, damaged or not: what a damaged session exports. */
+	async raw(id: string): Promise<unknown> {
+		return (await (await this.db()).get('sessions', this.keyOf(id))) as unknown;
+	}
+
+	/** Every sound session, the most recently updated first (damaged records left out). */
 	async list(): Promise<SessionRecord[]> {
 		const records = await (await this.db()).getAllFromIndex('sessions', 'byUpdated');
-		return records.reverse().map((r) => asFound(r, this.isLive));
+		const sound: SessionRecord[] = [];
+		for (const value of records.reverse()) {
+			const read = readSession(value);
+			if (read.ok) sound.push(asFound(read.record, this.isLive));
+		}
+		return sound;
 	}
 
-	/** What the history list shows of every session, newest first, read one at a time. */
+	/**
+	 * What the history list shows of every stored record: damaged ones first, then sessions
+	 * newest first. Reads the store itself, not the `byUpdated` index, which leaves out a record
+	 * whose `updatedAt` is not a valid key.
+	 */
 	async summaries(): Promise<SessionSummary[]> {
 		const tx = (await this.db()).transaction('sessions');
 		const summaries: SessionSummary[] = [];
-		for await (const cursor of tx.store.index('byUpdated').iterate(null, 'prev')) {
-			summaries.push(summarize(asFound(cursor.value, this.isLive)));
+		this.keys.clear();
+		for await (const cursor of tx.store.iterate(null, 'prev')) {
+			const read = readStored(cursor.value, cursor.primaryKey);
+			if (read.ok) {
+				summaries.push(summarize(asFound(read.record, this.isLive)));
+			} else {
+				// A record put there directly may have a key that is not a string.
+				if (typeof cursor.primaryKey !== 'string') this.keys.set(read.error.id, cursor.primaryKey);
+				summaries.push(damagedSummary(read.error));
+			}
 		}
-		return summaries;
+		// Stable, so equal times keep the store's order (greater id first), as the index had it;
+		// two damaged ones (Infinity − Infinity is NaN) count as equal.
+		return summaries.sort((a, b) => b.updatedAt - a.updatedAt || 0);
+	}
+
+	/** Keys that are not strings, by the id the history shows for them. */
+	private readonly keys = new Map<string, IDBValidKey>();
+
+	/** The store's key for the id the history shows: the schema says string, a stray record may not. */
+	private keyOf(id: string): string {
+		return (this.keys.get(id) ?? id) as string;
 	}
 
 	/** Sessions whose name, prompt or outputs contain every word of `query` (any case). */
@@ -123,8 +211,11 @@ export class SessionStore {
 		const trimmed = name.trim();
 		if (!trimmed) throw new Error('A session needs a name.');
 		const tx = (await this.db()).transaction('sessions', 'readwrite');
-		const record = await tx.store.get(id);
-		if (!record) throw new Error('This session is no longer stored.');
+		const value = await tx.store.get(id);
+		if (!value) throw new Error('This session is no longer stored.');
+		const read = readStored(value, id);
+		if (!read.ok) throw read.error;
+		const record = read.record;
 		const renamed = { ...record, name: trimmed };
 		await tx.store.put(renamed);
 		await tx.done;
@@ -134,7 +225,7 @@ export class SessionStore {
 	async delete(id: string): Promise<void> {
 		const db = await this.db();
 		const tx = db.transaction(['sessions', 'settings'], 'readwrite');
-		await tx.objectStore('sessions').delete(id);
+		await tx.objectStore('sessions').delete(this.keyOf(id));
 		const current = await tx.objectStore('settings').get(CURRENT_SESSION_KEY);
 		if (current?.value === id) await tx.objectStore('settings').delete(CURRENT_SESSION_KEY);
 		await tx.done;
@@ -161,11 +252,13 @@ export class SessionStore {
 		const report: ImportReport = { imported: 0, skipped: 0, renamed: 0 };
 		const tx = (await this.db()).transaction('sessions', 'readwrite');
 		for (const session of sessions) {
-			const existing = await tx.store.get(session.id);
-			if (existing && sameValue(asFound(existing, this.isLive), session)) {
+			const stored = await tx.store.get(session.id);
+			const existing = stored && readStored(stored, session.id);
+			if (existing && existing.ok && sameValue(asFound(existing.record, this.isLive), session)) {
 				report.skipped++;
 				continue;
 			}
+			// A damaged record under the same id is kept too.
 			if (existing) report.renamed++;
 			report.imported++;
 			await tx.store.put(existing ? { ...session, id: this.newId() } : session);
