@@ -77,6 +77,8 @@ export interface ImportReport {
 	skipped: number;
 	/** Sessions whose id was taken by a different stored session, added under a new id. */
 	renamed: number;
+	/** Ids of the sessions added, as stored. */
+	ids: string[];
 }
 
 /** The sessions in IndexedDB: the history. */
@@ -158,7 +160,7 @@ export class SessionStore {
 	 * session is added under a new id.
 	 */
 	async importSessions(sessions: readonly SessionRecord[]): Promise<ImportReport> {
-		const report: ImportReport = { imported: 0, skipped: 0, renamed: 0 };
+		const report: ImportReport = { imported: 0, skipped: 0, renamed: 0, ids: [] };
 		const tx = (await this.db()).transaction('sessions', 'readwrite');
 		for (const session of sessions) {
 			const existing = await tx.store.get(session.id);
@@ -168,7 +170,9 @@ export class SessionStore {
 			}
 			if (existing) report.renamed++;
 			report.imported++;
-			await tx.store.put(existing ? { ...session, id: this.newId() } : session);
+			const stored = existing ? { ...session, id: this.newId() } : session;
+			report.ids.push(stored.id);
+			await tx.store.put(stored);
 		}
 		await tx.done;
 		return report;
