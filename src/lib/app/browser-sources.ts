@@ -1,8 +1,9 @@
 import { fetchLocalModels } from '#lib/models/local-models';
 import { requestPersistentStorage, storageStatus } from '#lib/platform/storage';
 import { probeWebGpu } from '#lib/platform/webgpu';
-import { playgroundDb } from '#lib/storage/db';
+import { playgroundDb, watchPlaygroundDb, type PlaygroundDbEvents } from '#lib/storage/db';
 import { deleteAllModelFiles, deleteModelFile, listModelFiles } from '#lib/storage/model-files';
+import { broadcastSessionChannel, type SessionChannel } from '#lib/storage/session-changes';
 import { readCustomModels, SETTING_KEYS, writeSetting } from '#lib/storage/settings';
 import type { ShelfSources } from './model-shelf.svelte';
 import type { ModelStorage } from './stored-models.svelte';
@@ -26,4 +27,14 @@ export function browserModelStorage(): ModelStorage {
 		status: () => storageStatus(),
 		requestPersistence: () => requestPersistentStorage()
 	};
+}
+
+/** The channel the history of every tab of this origin shares (none where the browser lacks it). */
+export function browserSessionChannel(): SessionChannel | null {
+	return broadcastSessionChannel();
+}
+
+/** Gives the page's handlers to this thread's shared database connection. */
+export function watchBrowserDb(events: PlaygroundDbEvents): void {
+	watchPlaygroundDb(events);
 }

@@ -4,7 +4,8 @@ import {
 	type ShareLinkResult,
 	type ShareView
 } from '#lib/formats/share-link';
-import type { PlaygroundDb } from '#lib/storage/db';
+import type { PlaygroundDb, PlaygroundDbEvents } from '#lib/storage/db';
+import type { SessionChannel } from '#lib/storage/session-changes';
 import type { PlaygroundClient } from './client';
 import { CompareState } from './compare.svelte';
 import { ExperimentDraft } from './experiment-draft.svelte';
@@ -13,6 +14,7 @@ import { FieldValidity } from './field-validity.svelte';
 import { ModelLoader } from './model-loader.svelte';
 import { ModelShelf, type ShelfSources } from './model-shelf.svelte';
 import { Notices } from './notices.svelte';
+import { otherTabsEvents } from './other-tabs';
 import { PromptDraft } from './prompt.svelte';
 import { Replay } from './replay.svelte';
 import { RunSettings } from './run-settings.svelte';
@@ -29,6 +31,10 @@ export interface AppDeps {
 	modelStorage: ModelStorage;
 	/** The database the history lives in; the page's own by default. */
 	sessionDb?: () => Promise<PlaygroundDb>;
+	/** Links this tab's history to the other tabs'; none in tests that need no other tab. */
+	sessionChannel?: SessionChannel | null;
+	/** Hands the page's handlers to the database, to hear about other tabs holding it. */
+	watchDb?: (events: PlaygroundDbEvents) => void;
 	/** Threads for the CPU engine; the engine's own choice when undefined. */
 	threads?: number;
 }
@@ -76,6 +82,7 @@ export interface App {
 export function createApp(deps: AppDeps): App {
 	const { client } = deps;
 	const notices = new Notices();
+	deps.watchDb?.(otherTabsEvents(notices));
 	const validity = new FieldValidity();
 	const shelf = new ModelShelf(deps.shelfSources, notices);
 	const loader = new ModelLoader(client, shelf, validity, notices, {
@@ -87,7 +94,7 @@ export function createApp(deps: AppDeps): App {
 	const prompt = new PromptDraft(client, loader, notices);
 	const settings = new RunSettings(validity);
 	const draft = new ExperimentDraft(shelf, loader, prompt, settings, validity);
-	const history = new History(notices, deps.sessionDb);
+	const history = new History(notices, deps.sessionDb, deps.sessionChannel);
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
 	const single = new SingleRun({ ...runParts, recorder: history });
 	const compare = new CompareState({ ...runParts, single, recorder: history });
@@ -147,6 +154,7 @@ export function createApp(deps: AppDeps): App {
 		},
 		dispose() {
 			explore.dispose();
+			history.dispose();
 			client.dispose();
 		}
 	};

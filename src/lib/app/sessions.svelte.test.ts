@@ -1,11 +1,12 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SessionRecord } from '#lib/core/session';
 import { parseSessionsFile } from '#lib/formats/session-format';
 import { session } from '#lib/formats/testing/sessions';
 import { openPlaygroundDb } from '#lib/storage/db';
 import { Notices } from './notices.svelte';
 import { History } from './sessions.svelte';
+import { MemorySessionChannels } from './testing/memory-channel';
 import { createTestApp, MODELS_URL } from './testing/test-app';
 
 async function startedApp() {
@@ -214,5 +215,64 @@ describe('History with damaged records', () => {
 		);
 		expect(history.importMessage).toMatch(/^Imported 1 session; 1 under a new id/);
 		expect(history.items).toHaveLength(2);
+	});
+});
+
+describe('History across tabs', () => {
+	let tabs = 0;
+
+	/** Two apps on one database and one channel, as two tabs of a browser. */
+	async function twoTabs() {
+		const database = `history-tabs-${++tabs}`;
+		const channels = new MemorySessionChannels();
+		const first = createTestApp({ database, sessionChannel: channels.open() });
+		const second = createTestApp({ database, sessionChannel: channels.open() });
+		await first.app.start(MODELS_URL, { reopen: false });
+		await second.app.start(MODELS_URL, { reopen: false });
+		return { first, second, channels };
+	}
+
+	it('shows a run of another tab while it streams and once it ended', async () => {
+		const { first, second } = await twoTabs();
+		first.client.holdGenerations = true;
+		const running = first.app.single.run();
+		await vi.waitFor(() => expect(second.app.history.items).toHaveLength(1));
+		// Running there, not cut off: the other tab records it.
+		expect(second.app.history.items[0].status).toBe('running');
+		first.client.finishGeneration();
+		await running;
+		await first.app.history.settled();
+		await vi.waitFor(() => expect(second.app.history.items[0]?.status).toBe('done'));
+		expect(second.app.history.items).toEqual(first.app.history.items);
+	});
+
+	it('follows renames, deletes, restores and imports made in another tab', async () => {
+		const { first, second } = await twoTabs();
+		await first.app.single.run();
+		await first.app.history.settled();
+		const id = first.app.history.items[0].id;
+		await vi.waitFor(() => expect(second.app.history.items.map((i) => i.id)).toEqual([id]));
+
+		await first.app.history.rename(id, 'Dragons');
+		await vi.waitFor(() => expect(second.app.history.items[0]?.name).toBe('Dragons'));
+		await first.app.history.remove(id);
+		await vi.waitFor(() => expect(second.app.history.items).toHaveLength(0));
+		await first.app.history.undoDelete();
+		await vi.waitFor(() => expect(second.app.history.items).toHaveLength(1));
+
+		const file = await first.app.history.exportFile();
+		await second.app.history.remove(id);
+		await vi.waitFor(() => expect(first.app.history.items).toHaveLength(0));
+		await second.app.history.importText(file?.text ?? '', 'sessions.json');
+		await vi.waitFor(() => expect(first.app.history.items.map((i) => i.name)).toEqual(['Dragons']));
+	});
+
+	it('tells the other tabs which sessions changed, and which it is recording', async () => {
+		const { first, channels } = await twoTabs();
+		await first.app.single.run();
+		await first.app.history.settled();
+		const id = first.app.history.items[0].id;
+		expect(channels.posted[0]).toEqual({ ids: [id], recording: [id] });
+		expect(channels.posted.at(-1)).toEqual({ ids: [id], recording: [] });
 	});
 });

@@ -1,4 +1,4 @@
-import { SvelteMap } from 'svelte/reactivity';
+import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { PlaygroundDb } from '#lib/storage/db';
 import { exportFileName, exportSessions, parseSessionsFile } from '#lib/formats/session-format';
 import type { Experiment } from '#lib/core/experiment';
@@ -10,6 +10,7 @@ import {
 	summarize,
 	type SessionSummary
 } from '#lib/storage/sessions';
+import type { SessionChange, SessionChannel } from '#lib/storage/session-changes';
 import {
 	newSession,
 	SessionRecording,
@@ -20,6 +21,7 @@ import type { Notices } from './notices.svelte';
 
 /** A session just deleted, as stored (a damaged record too), until it is restored. */
 export interface DeletedSession {
+	id: string;
 	name: string;
 	value: unknown;
 }
@@ -30,11 +32,15 @@ export interface ExportedFile {
 	text: string;
 }
 
+/** Above this many sessions changed at once in another tab, the whole list is read again. */
+const FOLLOW_ONE_BY_ONE = 50;
+
 /**
  * The history: every run and compare, saved as it streams, listed newest first. It records the
  * page's runs (the single run and compare get it as their {@link SessionRecorder}), renames,
- * deletes, exports and imports sessions. Calls the session store and the notices; the history
- * sidebar, the replay panel and the {@link SessionOpener} use it.
+ * deletes, exports and imports sessions, and follows the changes other tabs make (through a
+ * {@link SessionChannel}). Calls the session store and the notices; the history sidebar, the
+ * replay panel and the {@link SessionOpener} use it.
  */
 export class History implements SessionRecorder {
 	/** Every stored session, most recently updated first. */
@@ -52,14 +58,29 @@ export class History implements SessionRecorder {
 	error = $state('');
 
 	private readonly recordings = new SvelteMap<string, SessionRecording>();
+	/** Sessions another tab is recording, as it last said. */
+	private readonly elsewhere = new SvelteSet<string>();
+	/** The other tabs' changes, applied one after another in the order they came. */
+	private following: Promise<void> = Promise.resolve();
+	private readonly unlisten: () => void;
 	readonly store: SessionStore;
 
-	/** `db` is the database the sessions live in: the page's own by default. */
+	/**
+	 * `db` is the database the sessions live in: the page's own by default. `channel` links the
+	 * tabs of this origin; without one the history only shows this tab's changes after a reload.
+	 */
 	constructor(
 		private readonly notices: Notices,
-		db?: () => Promise<PlaygroundDb>
+		db?: () => Promise<PlaygroundDb>,
+		private readonly channel: SessionChannel | null = null
 	) {
-		this.store = new SessionStore(db, (id) => this.recordings.has(id));
+		this.store = new SessionStore(db, (id) => this.recordings.has(id) || this.elsewhere.has(id));
+		this.unlisten = channel?.listen((change) => void this.follow(change)) ?? (() => undefined);
+	}
+
+	/** Stops following the other tabs. */
+	dispose(): void {
+		this.unlisten();
 	}
 
 	/** Sessions matching the search box. */
@@ -89,7 +110,10 @@ export class History implements SessionRecorder {
 		const record = newSession(kind, experiment, runs, crypto.randomUUID(), Date.now());
 		const recording = new SessionRecording(record, {
 			save: (r) => this.store.put(r),
-			onSaved: (r) => this.upsert(summarize(r)),
+			onSaved: (r) => {
+				this.upsert(summarize(r));
+				this.announce([r.id]);
+			},
 			onError: (error) => {
 				this.notices.notice = `This run could not be saved to the history (${describeError(
 					error
@@ -98,6 +122,7 @@ export class History implements SessionRecorder {
 			onEnd: () => {
 				this.recordings.delete(record.id);
 				this.upsert(summarize(record));
+				this.announce([record.id]);
 			}
 		});
 		this.recordings.set(record.id, recording);
@@ -124,6 +149,7 @@ export class History implements SessionRecorder {
 			const record = await this.store.rename(id, trimmed);
 			this.recordings.get(id)?.rename(trimmed);
 			this.upsert(summarize(record));
+			this.announce([id]);
 			this.error = '';
 			return true;
 		} catch (error) {
@@ -142,9 +168,10 @@ export class History implements SessionRecorder {
 			const value = await this.store.raw(id);
 			const name = this.items.find((item) => item.id === id)?.name ?? id;
 			await this.store.delete(id);
-			this.deleted = value === undefined ? null : { name, value };
+			this.deleted = value === undefined ? null : { id, name, value };
 			this.items = this.items.filter((item) => item.id !== id);
 			if (this.openId === id) this.openId = null;
+			this.announce([id]);
 			this.error = '';
 		} catch (error) {
 			this.error = `The session could not be deleted: ${describeError(error)}`;
@@ -157,6 +184,7 @@ export class History implements SessionRecorder {
 		try {
 			await this.store.putRaw(deleted.value);
 			this.deleted = null;
+			this.announce([deleted.id]);
 			await this.refresh();
 		} catch (error) {
 			this.error = `The session could not be restored: ${describeError(error)}`;
@@ -225,6 +253,7 @@ export class History implements SessionRecorder {
 			}
 			if (report.skipped > 0) parts.push(`skipped ${report.skipped} already in the history`);
 			this.importMessage = `${parts.join('; ')} from “${fileName}”.`;
+			this.announce(report.ids);
 			await this.refresh();
 		} catch (error) {
 			this.importMessage = `Nothing was imported from “${fileName}”: the browser's storage refused it (${describeError(error)}).`;
@@ -235,6 +264,36 @@ export class History implements SessionRecorder {
 	markOpen(id: string): void {
 		this.openId = id;
 		void this.store.setCurrent(id).catch(() => undefined);
+	}
+
+	/** Re-reads the sessions another tab changed. Resolves once this change is shown. */
+	follow(change: SessionChange): Promise<void> {
+		this.following = this.following.then(() => this.reread(change));
+		return this.following;
+	}
+
+	private async reread({ ids, recording }: SessionChange): Promise<void> {
+		const theirs = ids.filter((id) => !this.recordings.has(id));
+		for (const id of theirs) {
+			if (recording.includes(id)) this.elsewhere.add(id);
+			else this.elsewhere.delete(id);
+		}
+		if (theirs.length > FOLLOW_ONE_BY_ONE) return this.refresh();
+		try {
+			for (const id of theirs) {
+				const record = await this.store.get(id);
+				if (record) this.upsert(summarize(record));
+				else this.items = this.items.filter((item) => item.id !== id);
+			}
+		} catch (error) {
+			this.error = `The history could not be read: ${describeError(error)}`;
+		}
+	}
+
+	/** Tells the other tabs that sessions `ids` changed. */
+	private announce(ids: string[]): void {
+		if (ids.length === 0) return;
+		this.channel?.post({ ids, recording: ids.filter((id) => this.recordings.has(id)) });
 	}
 
 	/** Puts a session's summary in the list, keeping it newest first. */

@@ -1,6 +1,15 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DB_VERSION, MIGRATIONS, openPlaygroundDb, type ModelFileRecord } from './db';
+
+/** A connection of another tab at `version`, opened with the browser's own API. */
+function openRaw(name: string, version: number): Promise<IDBDatabase> {
+	return new Promise((resolve, reject) => {
+		const request = indexedDB.open(name, version);
+		request.onsuccess = () => resolve(request.result);
+		request.onerror = () => reject(request.error);
+	});
+}
 
 let counter = 0;
 const freshName = () => `db-test-${++counter}`;
@@ -54,6 +63,50 @@ describe('playground database', () => {
 			db.close();
 		}
 	);
+
+	it('reports an upgrade blocked by an older connection, and opens once it closes', async () => {
+		const name = freshName();
+		// An older tab that ignores `versionchange`.
+		const older = await openRaw(name, 1);
+		const events: string[] = [];
+		const opening = openPlaygroundDb({
+			name,
+			onBlocked: () => events.push('blocked'),
+			onUnblocked: () => events.push('unblocked')
+		});
+		await vi.waitFor(() => expect(events).toEqual(['blocked']));
+		older.close();
+		const db = await opening;
+		expect(events).toEqual(['blocked', 'unblocked']);
+		expect(db.version).toBe(DB_VERSION);
+		db.close();
+	});
+
+	it('says nothing when no other connection is in the way', async () => {
+		const events: string[] = [];
+		const db = await openPlaygroundDb({
+			name: freshName(),
+			onBlocked: () => events.push('blocked'),
+			onUnblocked: () => events.push('unblocked')
+		});
+		expect(events).toEqual([]);
+		db.close();
+	});
+
+	it('closes its connection for a newer version opening elsewhere, and says so', async () => {
+		const name = freshName();
+		const events: string[] = [];
+		const db = await openPlaygroundDb({
+			name,
+			onClose: () => events.push('closed'),
+			onVersionChange: () => events.push('version change')
+		});
+		const newer = await openRaw(name, DB_VERSION + 1);
+		expect(newer.version).toBe(DB_VERSION + 1);
+		expect(events).toEqual(['closed', 'version change']);
+		await expect(db.get('settings', 'k')).rejects.toThrow();
+		newer.close();
+	});
 
 	it('never uses a database name of WebLLM', async () => {
 		const { DB_NAME } = await import('./db');

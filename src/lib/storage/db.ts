@@ -89,33 +89,72 @@ export const MIGRATIONS: readonly ((db: PlaygroundDb, tx: UpgradeTransaction) =>
 export const DB_VERSION = MIGRATIONS.length;
 
 /**
+ * What a connection tells its opener about other connections (other tabs, the worker). Storage
+ * only reports these; the page decides what to say.
+ */
+export interface PlaygroundDbEvents {
+	/**
+	 * Another connection at an older version (a tab of an older release) keeps this one from
+	 * upgrading. The open goes on by itself once that connection closes.
+	 */
+	onBlocked?: () => void;
+	/** An open that was blocked went through. */
+	onUnblocked?: () => void;
+	/**
+	 * A newer version wants to open (or delete) the database in another tab: this connection was
+	 * closed so that one can, and this code can no longer open it.
+	 */
+	onVersionChange?: () => void;
+}
+
+/**
  * Opens (creating or upgrading as needed) the playground's database. `version` is for tests
  * that build an older database; the app always opens the latest.
  */
 export function openPlaygroundDb(
-	options: { name?: string; version?: number; onClose?: () => void } = {}
+	options: { name?: string; version?: number; onClose?: () => void } & PlaygroundDbEvents = {}
 ): Promise<PlaygroundDb> {
 	const version = options.version ?? DB_VERSION;
+	let blocked = false;
 	return openDB<PlaygroundSchema>(options.name ?? DB_NAME, version, {
 		upgrade(db, oldVersion, _newVersion, tx) {
 			for (let step = oldVersion; step < version; step++) MIGRATIONS[step](db, tx);
 		},
+		blocked() {
+			blocked = true;
+			options.onBlocked?.();
+		},
 		blocking(_currentVersion, _blockedVersion, event) {
-			// A newer tab wants to upgrade: let it. `playgroundDb()` opens a new connection next time.
+			// A newer tab wants to upgrade: let it, or it would hang until this tab closes.
 			(event.target as IDBDatabase).close();
 			options.onClose?.();
+			options.onVersionChange?.();
 		},
 		terminated() {
 			options.onClose?.();
 		}
+	}).then((db) => {
+		if (blocked) options.onUnblocked?.();
+		return db;
 	});
 }
 
 let shared: Promise<PlaygroundDb> | null = null;
+let sharedEvents: PlaygroundDbEvents = {};
+
+/** Who hears about the shared connection's other tabs (see {@link playgroundDb}); the page sets it. */
+export function watchPlaygroundDb(events: PlaygroundDbEvents): void {
+	sharedEvents = events;
+}
 
 /** The one connection this thread shares, opened on first use and again after it closed. */
 export function playgroundDb(): Promise<PlaygroundDb> {
-	shared ??= openPlaygroundDb({ onClose: () => (shared = null) }).catch((error: unknown) => {
+	shared ??= openPlaygroundDb({
+		onClose: () => (shared = null),
+		onBlocked: () => sharedEvents.onBlocked?.(),
+		onUnblocked: () => sharedEvents.onUnblocked?.(),
+		onVersionChange: () => sharedEvents.onVersionChange?.()
+	}).catch((error: unknown) => {
 		shared = null;
 		throw error;
 	});

@@ -152,7 +152,7 @@ describe('session store', () => {
 			session({ id: 'taken', name: 'Theirs' }),
 			session({ id: 'fresh' })
 		]);
-		expect(report).toEqual({ imported: 2, skipped: 1, renamed: 1 });
+		expect(report).toEqual({ imported: 2, skipped: 1, renamed: 1, ids: ['new-1', 'fresh'] });
 		expect(await store.get('taken')).toEqual(mine);
 		expect((await store.get('new-1'))?.name).toBe('Theirs');
 		expect(await store.get('fresh')).toEqual(session({ id: 'fresh' }));

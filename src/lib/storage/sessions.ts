@@ -124,6 +124,8 @@ export interface ImportReport {
 	skipped: number;
 	/** Sessions whose id was taken by a different stored session, added under a new id. */
 	renamed: number;
+	/** Ids of the sessions added, as stored. */
+	ids: string[];
 }
 
 /** The sessions in IndexedDB: the history. */
@@ -249,11 +251,11 @@ export class SessionStore {
 	 * session is added under a new id.
 	 */
 	async importSessions(sessions: readonly SessionRecord[]): Promise<ImportReport> {
-		const report: ImportReport = { imported: 0, skipped: 0, renamed: 0 };
+		const report: ImportReport = { imported: 0, skipped: 0, renamed: 0, ids: [] };
 		const tx = (await this.db()).transaction('sessions', 'readwrite');
 		for (const session of sessions) {
-			const stored = await tx.store.get(session.id);
-			const existing = stored && readStored(stored, session.id);
+			const found = await tx.store.get(session.id);
+			const existing = found && readStored(found, session.id);
 			if (existing && existing.ok && sameValue(asFound(existing.record, this.isLive), session)) {
 				report.skipped++;
 				continue;
@@ -261,7 +263,9 @@ export class SessionStore {
 			// A damaged record under the same id is kept too.
 			if (existing) report.renamed++;
 			report.imported++;
-			await tx.store.put(existing ? { ...session, id: this.newId() } : session);
+			const stored = existing ? { ...session, id: this.newId() } : session;
+			report.ids.push(stored.id);
+			await tx.store.put(stored);
 		}
 		await tx.done;
 		return report;

@@ -3,7 +3,8 @@ import type { LocalModelFile } from '#lib/models/local-models';
 import type { StorageStatus } from '#lib/platform/storage';
 import { probeWebGpu, type WebGpuCapabilities } from '#lib/platform/webgpu';
 import { openPlaygroundDb } from '#lib/storage/db';
-import type { ModelFileRecord } from '#lib/storage/db';
+import type { ModelFileRecord, PlaygroundDbEvents } from '#lib/storage/db';
+import type { SessionChannel } from '#lib/storage/session-changes';
 import { createApp, type App } from '../compose';
 import type { ShelfSources } from '../model-shelf.svelte';
 import type { ModelStorage } from '../stored-models.svelte';
@@ -61,9 +62,16 @@ let databases = 0;
 
 /**
  * The whole app on fakes: a {@link FakeClient}, memory sources and a fresh IndexedDB (import
- * `fake-indexeddb/auto` first) for the history.
+ * `fake-indexeddb/auto` first) for the history. Two "tabs" share `options.database` and a
+ * session channel (see `memory-channel.ts`).
  */
-export function createTestApp(): {
+export function createTestApp(
+	options: {
+		database?: string;
+		sessionChannel?: SessionChannel;
+		watchDb?: (events: PlaygroundDbEvents) => void;
+	} = {}
+): {
 	app: App;
 	client: FakeClient;
 	sources: MemoryShelfSources;
@@ -72,12 +80,14 @@ export function createTestApp(): {
 	const client = new FakeClient();
 	const sources = new MemoryShelfSources();
 	const storage = new MemoryModelStorage();
-	const name = `app-test-${++databases}`;
+	const name = options.database ?? `app-test-${++databases}`;
 	const app = createApp({
 		client,
 		shelfSources: sources,
 		modelStorage: storage,
-		sessionDb: () => openPlaygroundDb({ name })
+		sessionDb: () => openPlaygroundDb({ name }),
+		sessionChannel: options.sessionChannel,
+		watchDb: options.watchDb
 	});
 	return { app, client, sources, storage };
 }
