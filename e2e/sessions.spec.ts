@@ -219,3 +219,20 @@ test('a compare run is saved and reopens with its lanes', async ({ page }) => {
 	await expect(page.getByTestId('sweep-values')).toHaveValue('1, 2');
 	await expect(page.getByTestId('temperature')).toHaveValue('1');
 });
+
+test('a file above the import limit is refused at once with its size and the limit', async ({
+	page
+}) => {
+	await openWithTestModel(page);
+	await run(page, { temperature: '1', seed: '4', maxTokens: '20' });
+	const before = await exportAll(page);
+	const huge = JSON.parse(before);
+	huge.sessions[0].experiment.input.prompt = 'a'.repeat(50_000_000);
+	await importText(page, 'huge.json', JSON.stringify(huge));
+	await expect(page.getByTestId('import-result')).toContainText(
+		/^Nothing was imported from “huge\.json”: it is 50\.\d MB; the history imports files of up to 32 MB\./,
+		{ timeout: 5_000 }
+	);
+	await expect(items(page)).toHaveCount(1);
+	expect(JSON.parse(await exportAll(page)).sessions).toEqual(JSON.parse(before).sessions);
+});

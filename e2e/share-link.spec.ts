@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { ORACLE_GREEDY_40, fillForm, openWithTestModel, run } from './fixtures';
 
@@ -158,4 +159,120 @@ test('a damaged or cut link says what is wrong and leaves the default page worki
 		expect(result.text).toBe(ORACLE_GREEDY_40);
 		await opened.context().close();
 	}
+});
+
+/** A link of format 1 (no checksum) to the app at `base`, as links made before format 2 were. */
+function formatOneLink(base: string, compact: Record<string, unknown>): string {
+	const data = deflateRawSync(Buffer.from(JSON.stringify({ v: 1, ...compact }))).toString(
+		'base64url'
+	);
+	return `${base}/#x=${data}`;
+}
+
+/** Opens `link` in a new browser context and waits until the link's model is loaded. */
+async function openLink(browser: Browser, baseURL: string | undefined, link: string) {
+	const opened = await openInNewContext(browser, link);
+	await expect(opened).toHaveURL(`${baseURL}/`);
+	return opened;
+}
+
+test('an old (format 1) link whose top-k exceeds the vocabulary says so on opening, and the field shows the remedy', async ({
+	browser,
+	baseURL
+}) => {
+	const opened = await openLink(
+		browser,
+		baseURL,
+		formatOneLink(baseURL ?? '', { m: 'stories260k', s: { topK: 1e20 } })
+	);
+	const notice = opened.getByTestId('worker-notice');
+	await expect(notice).toContainText('Top-k 100000000000000000000');
+	await expect(notice).toContainText('512');
+	// Not changed silently: the field keeps the link's value and says what it may hold.
+	await expect(opened.getByTestId('topK')).toHaveValue('100000000000000000000');
+	await expect(opened.getByTestId('topK-error')).toContainText('in [0, 512]');
+	await opened.getByTestId('topK').fill('0');
+	await expect(opened.getByTestId('topK-error')).toHaveCount(0);
+	expect((await generate(opened)).text?.length).toBeGreaterThan(0);
+	await opened.context().close();
+});
+
+test('a link biasing token ids beyond the vocabulary says which were dropped, and runs', async ({
+	browser,
+	baseURL
+}) => {
+	const opened = await openLink(
+		browser,
+		baseURL,
+		formatOneLink(baseURL ?? '', { m: 'stories260k', l: { '600': 5, '70000': -3, '3': 2 } })
+	);
+	const notice = opened.getByTestId('worker-notice');
+	await expect(notice).toContainText('token ids 600, 70000');
+	await expect(notice).toContainText('512');
+	expect((await generate(opened)).text?.length).toBeGreaterThan(0);
+	await expect(opened.getByTestId('error')).toHaveCount(0);
+	await opened.context().close();
+});
+
+test('a link asking for native sampling on the CPU engine says it runs with exact sampling, and runs', async ({
+	browser,
+	baseURL
+}) => {
+	const opened = await openLink(
+		browser,
+		baseURL,
+		formatOneLink(baseURL ?? '', { m: 'stories260k', a: 'native' })
+	);
+	const notice = opened.getByTestId('worker-notice');
+	await expect(notice).toContainText('native sampling');
+	await expect(notice).toContainText('exact sampling');
+	expect((await generate(opened)).text?.length).toBeGreaterThan(0);
+	await expect(opened.getByTestId('error')).toHaveCount(0);
+	await opened.context().close();
+});
+
+/**
+ * The link with one bit of its data flipped such that it still inflates, into the same text
+ * with one letter of `inside` changed: the damage deflate alone lets through.
+ */
+function flipOneLetter(url: string, inside: string): string {
+	const at = url.indexOf('#x=') + 3;
+	const bytes = Buffer.from(url.slice(at), 'base64url');
+	const original = inflateRawSync(bytes).toString('latin1');
+	const start = original.indexOf(inside);
+	for (let bit = 0; bit < bytes.length * 8; bit++) {
+		const flipped = Buffer.from(bytes);
+		flipped[bit >> 3] ^= 1 << (bit & 7);
+		let text: string;
+		try {
+			text = inflateRawSync(flipped).toString('latin1');
+		} catch {
+			continue;
+		}
+		if (text.length !== original.length) continue;
+		const diff = [...text].findIndex((char, i) => char !== original[i]);
+		const same = text.slice(diff + 1) === original.slice(diff + 1);
+		if (same && diff >= start && diff < start + inside.length && /[a-z]/.test(text[diff])) {
+			return url.slice(0, at) + flipped.toString('base64url');
+		}
+	}
+	throw new Error('no bit flip keeps the link readable');
+}
+
+test('a link with a flipped bit is refused by its checksum and changes nothing', async ({
+	page,
+	browser
+}) => {
+	await openWithTestModel(page);
+	const prompt = 'the little dog ran after the big red ball';
+	await page.getByTestId('prompt').fill(prompt);
+	const url = await copyShareLink(page);
+	const damaged = flipOneLetter(url, prompt);
+
+	const opened = await openInNewContext(browser, damaged);
+	const error = opened.getByTestId('error');
+	await expect(error).toContainText('This share link cannot be opened: it is damaged');
+	await expect(error).toContainText('checksum');
+	await expect(opened.getByTestId('prompt')).toHaveValue('Once upon a time');
+	await opened.context().close();
 });

@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import type { Experiment } from '#lib/core/experiment';
 import { encodeShareFragment, type ShareView } from '#lib/formats/share-link';
 import { createTestApp, MODELS_URL } from './testing/test-app';
 
@@ -36,6 +37,42 @@ describe('the app as the page drives it', () => {
 		expect(shown).toEqual([]);
 		expect(app.notices.error).toMatch(/share link/i);
 		expect(app.draft.current()).toEqual(before);
+	});
+
+	it('a link the loaded model cannot run says so when it opens, with the remedy', async () => {
+		const { app, client } = await startedApp();
+		const open = async (changes: Partial<Experiment>) => {
+			const shared = { ...app.draft.current(), ...changes };
+			const encoded = await encodeShareFragment({ experiment: shared, view: 'single' });
+			if (!encoded.ok) throw new Error(encoded.message);
+			app.notices.notice = '';
+			await app.openShareLink(await app.readShareLink(encoded.value, Promise.resolve()), () => {});
+		};
+		const params = app.draft.current().params;
+
+		await open({ params: { ...params, topK: 1e20 } });
+		expect(app.notices.notice).toContain(
+			"Top-k 100000000000000000000 is more than Fake model's vocabulary of 100 tokens. Set it in the parameter panel to at most 100"
+		);
+		const message = 'Top-k must be an integer in [0, 100]; got 100000000000000000000.';
+		expect(app.validity.of('topK')).toBe(message);
+		expect(app.settings.params.topK).toBe(1e20);
+		await app.run('single');
+		expect(client.generations).toHaveLength(0);
+		expect(app.notices.error).toBe(message);
+
+		await open({ params: { ...params, logitBias: { 5: 1, 150: 2, 1000: -1 } } });
+		expect(app.notices.notice).toContain('The link biases token ids 150, 1000, which Fake model');
+		expect(app.validity.message()).toBeNull();
+		await app.run('single');
+		expect(client.generations.at(-1)?.params.logitBias).toEqual({ 5: 1 });
+
+		await open({ sampling: 'native' });
+		expect(app.notices.notice).toContain('The link asks for native sampling');
+		expect(app.loader.samplingMode).toBe('exact');
+		await app.run('single');
+		expect(client.generations).toHaveLength(2);
+		expect(client.generations.at(-1)?.sampling ?? 'exact').toBe('exact');
 	});
 
 	it('Ctrl+Enter runs what the view shows, and Esc stops what runs', async () => {

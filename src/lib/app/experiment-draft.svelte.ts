@@ -1,5 +1,7 @@
 import type { Experiment } from '#lib/core/experiment';
+import type { ModelInfo } from '#lib/core/model';
 import { engineOfModelId } from '#lib/core/model-id';
+import { fitToModel } from './experiment-fit';
 import type { FieldValidity } from './field-validity.svelte';
 import type { ModelLoader } from './model-loader.svelte';
 import type { ModelShelf } from './model-shelf.svelte';
@@ -60,9 +62,11 @@ export class ExperimentDraft {
 	}
 
 	/**
-	 * Opens a shared experiment ready to run: puts it on the page and loads its model, unless
-	 * that model is loaded already with the same context window. Returns what the user should
-	 * know (the model is not available here, or its file differs from the sharer's), or null.
+	 * Opens a shared experiment ready to run: puts it on the page, loads its model (unless that
+	 * model is loaded already with the same context window), then checks the experiment against
+	 * that model. Returns what the user should know, or null: the model is not available here,
+	 * values the model cannot take (their fields then say so too, and runs wait until they are
+	 * fixed) and what was corrected, or a model file that differs from the sharer's.
 	 */
 	async open(experiment: Experiment): Promise<string | null> {
 		const problem = this.apply(experiment);
@@ -70,11 +74,27 @@ export class ExperimentDraft {
 		const { loader } = this;
 		if (!loader.isLoaded(experiment.model.id, this.shelf.contextLength))
 			await loader.loadSelected();
-		const expected = experiment.model.sha256;
-		const actual = loader.model?.sha256;
-		if (expected && actual && expected !== actual) {
-			return `The loaded file of ${experiment.model.name} differs from the one this experiment ran on (sha256 ${actual.slice(0, 12)}… instead of ${expected.slice(0, 12)}…), so its output may differ.`;
+		if (!loader.model || !loader.isLoaded(experiment.model.id, this.shelf.contextLength)) {
+			return null;
 		}
-		return null;
+		const messages = this.fit(experiment, loader.model);
+		const expected = experiment.model.sha256;
+		const actual = loader.model.sha256;
+		if (expected && actual && expected !== actual) {
+			messages.push(
+				`The loaded file of ${experiment.model.name} differs from the one this experiment ran on (sha256 ${actual.slice(0, 12)}… instead of ${expected.slice(0, 12)}…), so its output may differ.`
+			);
+		}
+		return messages.length > 0 ? messages.join(' ') : null;
+	}
+
+	/** Applies what {@link fitToModel} finds: field messages and corrections; returns its messages. */
+	private fit(experiment: Experiment, model: ModelInfo): string[] {
+		const engine = this.loader.loadedEngine ?? engineOfModelId(experiment.model.id);
+		const fit = fitToModel(experiment, { name: model.name, engine, vocabSize: model.vocabSize });
+		for (const [field, message] of Object.entries(fit.fields)) this.validity.set(field, message);
+		if (fit.logitBias) this.settings.params.logitBias = fit.logitBias;
+		if (fit.sampling) this.loader.samplingMode = fit.sampling;
+		return fit.messages;
 	}
 }

@@ -5,7 +5,7 @@ import { parseSessionsFile } from '#lib/formats/session-format';
 import { session } from '#lib/formats/testing/sessions';
 import { openPlaygroundDb } from '#lib/storage/db';
 import { Notices } from './notices.svelte';
-import { History } from './sessions.svelte';
+import { History, MAX_IMPORT_BYTES } from './sessions.svelte';
 import { MemorySessionChannels } from './testing/memory-channel';
 import { createTestApp, MODELS_URL } from './testing/test-app';
 
@@ -111,6 +111,27 @@ describe('History and SessionOpener', () => {
 		await other.history.importText('{"format":"nope"}', 'bad.json');
 		expect(other.history.importMessage).toMatch(/^Nothing was imported/);
 		expect(other.history.importProblems.length).toBeGreaterThan(0);
+	});
+
+	it('refuses a file above the import limit before reading it, naming both sizes', async () => {
+		const { app } = await startedApp();
+		await app.single.run();
+		let read = false;
+		for (const size of [MAX_IMPORT_BYTES + 1, MAX_IMPORT_BYTES + 1_000_000]) {
+			const big = new File([new Uint8Array(size)], 'big.json');
+			Object.defineProperty(big, 'text', { value: () => ((read = true), Promise.resolve('')) });
+			await app.history.importFile(big);
+		}
+		expect(read).toBe(false);
+		expect(app.history.importMessage).toBe(
+			'Nothing was imported from “big.json”: it is 33.0 MB; the history imports files of up to 32 MB.'
+		);
+		expect(app.history.items).toHaveLength(1);
+
+		const file = await app.history.exportFile();
+		const other = createTestApp().app;
+		await other.history.importFile(new File([file?.text ?? ''], 'sessions.json'));
+		expect(other.history.importMessage).toMatch(/^Imported 1 session from “sessions\.json”/);
 	});
 });
 

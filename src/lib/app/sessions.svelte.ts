@@ -26,6 +26,14 @@ export interface DeletedSession {
 	value: unknown;
 }
 
+/**
+ * Largest file the history imports. A file is read and checked whole, which for bigger files
+ * would freeze the page without a word; a full history export stays far below this.
+ */
+export const MAX_IMPORT_BYTES = 32_000_000;
+
+const megabytes = (bytes: number, digits = 1): string => `${(bytes / 1e6).toFixed(digits)} MB`;
+
 /** A file to download: its name and JSON text. */
 export interface ExportedFile {
 	fileName: string;
@@ -231,7 +239,28 @@ export class History implements SessionRecorder {
 	}
 
 	/**
-	 * Imports an export file. The whole file is checked first; with any problem nothing is
+	 * Imports an export file the user chose: one above {@link MAX_IMPORT_BYTES} is refused
+	 * before it is read; otherwise the history says it is reading it, then imports its text.
+	 */
+	async importFile(file: Blob & { name: string }): Promise<void> {
+		this.importProblems = [];
+		if (file.size > MAX_IMPORT_BYTES) {
+			this.importMessage = `Nothing was imported from “${file.name}”: it is ${megabytes(file.size)}; the history imports files of up to ${megabytes(MAX_IMPORT_BYTES, 0)}.`;
+			return;
+		}
+		this.importMessage = `Reading “${file.name}” (${megabytes(file.size)})…`;
+		let text: string;
+		try {
+			text = await file.text();
+		} catch (error) {
+			this.importMessage = `Nothing was imported from “${file.name}”: it could not be read (${describeError(error)}).`;
+			return;
+		}
+		await this.importText(text, file.name);
+	}
+
+	/**
+	 * Imports an export file's text. The whole file is checked first; with any problem nothing is
 	 * written and every problem is listed. Stored sessions are never overwritten.
 	 */
 	async importText(text: string, fileName: string): Promise<void> {

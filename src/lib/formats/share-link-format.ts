@@ -14,7 +14,10 @@ import { paramSpecsOf, STAGE_DEFINITIONS, type StageRegistry } from '#lib/sampli
  * by share-link.ts; `registry` is the stages whose parameters a link carries.
  */
 
-export const SHARE_FORMAT_VERSION = 1;
+/** The format links are written in; 2 added the checksum (share-link.ts), the JSON is format 1's. */
+export const SHARE_FORMAT_VERSION = 2;
+/** Every format this app reads. */
+const READ_VERSIONS: readonly unknown[] = [1, 2];
 
 /** Which tab a link opens: the single run, or the compare lanes (links with a sweep). */
 export type ShareView = 'single' | 'compare';
@@ -25,7 +28,7 @@ export interface SharedExperiment {
 }
 
 /**
- * The stages of format 1, by their code (their index here, in base 36), with the defaults of
+ * The stages of format 1 (and 2, whose JSON is the same), by their code (their index here, in base 36), with the defaults of
  * their parameters that links leave out. Frozen: a link keeps its meaning when the app's own
  * defaults change, and old links index this list. A stage added to the sampler later travels by
  * its name and its parameters fall back to the app's defaults, so it needs no entry here.
@@ -55,7 +58,7 @@ const V1_CONTEXT_LENGTH = 2048;
 /** What a link may hold at most, beyond what an experiment allows: links must stay short. */
 const LINK_LIMITS: ExperimentLimits = { modelIdChars: 300, stopSequences: 32, sweepTextChars: 500 };
 
-/** The JSON a link carries (format 1). */
+/** The JSON a link carries (formats 1 and 2). */
 interface CompactExperiment {
 	v: number;
 	/** Model: picker id, name (when not the id), engine (when the id does not imply it), sha256. */
@@ -166,12 +169,12 @@ export function fromCompact(
 	registry: StageRegistry = STAGE_DEFINITIONS
 ): FromCompact {
 	if (!isPlainObject(data)) return { ok: false, problems: ['its data is not an experiment'] };
-	if (data.v !== SHARE_FORMAT_VERSION) {
+	if (!READ_VERSIONS.includes(data.v)) {
 		const version = typeof data.v === 'number' ? data.v : 'unknown';
 		return {
 			ok: false,
 			problems: [
-				`it uses link format ${version}; this version of the app reads format ${SHARE_FORMAT_VERSION}`
+				`it uses link format ${version}; this version of the app reads formats ${READ_VERSIONS.join(' and ')}`
 			]
 		};
 	}

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, type SamplingParams } from '#lib/sampling';
 import { paramsArbitrary } from '#lib/sampling/testing/arbitraries';
 import type { Experiment } from '#lib/core/experiment';
-import { deflate, toBase64Url } from './share-link-bytes';
+import { deflate, fromBase64Url, inflate, toBase64Url } from './share-link-bytes';
 import {
 	decodeShareFragment,
 	encodeShareFragment,
 	MAX_SHARE_DATA_CHARS,
+	shareChecksum,
 	type SharedExperiment
 } from './share-link';
 
@@ -242,8 +243,8 @@ describe('bad share links say what is wrong', () => {
 	});
 
 	it('when the format version is another', async () => {
-		expect(await problem(await fragmentOf({ ...base, v: 2 }))).toMatch(
-			/link format 2; this version of the app reads format 1/
+		expect(await problem(await fragmentOf({ ...base, v: 3 }))).toMatch(
+			/link format 3; this version of the app reads formats 1 and 2/
 		);
 		expect(await problem(await fragmentOf([1, 2]))).toMatch(/not an experiment/);
 	});
@@ -316,5 +317,56 @@ describe('bad share links say what is wrong', () => {
 	it('listing every problem at once', async () => {
 		const message = await problem(await fragmentOf({ ...base, t: -1, a: 'gpu' }));
 		expect(message).toMatch(/maxNewTokens: must be .*; sampling: must be one of "exact", "native"/);
+	});
+});
+
+describe('the checksum of a share link', () => {
+	const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+	/** A fragment whose data is `prefix` + `json`, deflated, as links from format 2 on are. */
+	async function checkedFragment(prefix: string, json: string): Promise<string> {
+		return '#x=' + toBase64Url(await deflate(new TextEncoder().encode(prefix + json)));
+	}
+
+	it('starts the data of every link written, which is format 2', async () => {
+		const link = await encode({ experiment: defaultExperiment(), view: 'single' });
+		const inflated = await inflate(fromBase64Url(link.slice(3))!, 1 << 20);
+		const data = text(inflated.ok ? inflated.bytes : new Uint8Array());
+		const json = data.slice(8);
+		expect(data.slice(0, 8)).toBe(shareChecksum(new TextEncoder().encode(json)));
+		expect(data.slice(0, 8)).toMatch(/^[0-9a-f]{8}$/);
+		expect(JSON.parse(json).v).toBe(2);
+	});
+
+	it('refuses a link whose data was changed after the checksum was made', async () => {
+		const json = JSON.stringify({ v: 2, m: 'stories260k', p: 'The little dog' });
+		const checksum = shareChecksum(new TextEncoder().encode(json));
+		expect((await decodeShareFragment(await checkedFragment(checksum, json))).ok).toBe(true);
+		const changed = json.replace('dog', 'dig');
+		expect(await problem(await checkedFragment(checksum, changed))).toBe(
+			'This share link cannot be opened: it is damaged (its checksum does not match its data); copy the whole link again. Nothing on the page was changed.'
+		);
+	});
+
+	it('refuses a format-2 link without a checksum', async () => {
+		expect(await problem(await fragmentOf({ v: 2, m: 'stories260k' }))).toMatch(
+			/it is damaged \(it has no checksum, which every link of format 2 or later has\)/
+		);
+	});
+
+	it('makes every one-bit change of a link either refused or harmless', async () => {
+		const experiment = defaultExperiment({
+			input: { mode: 'completion', prompt: 'the little dog ran after the big red ball' }
+		});
+		const link = await encode({ experiment, view: 'single' });
+		const bytes = fromBase64Url(link.slice(3))!;
+		let refused = 0;
+		for (let bit = 0; bit < bytes.length * 8; bit++) {
+			const flipped = bytes.slice();
+			flipped[bit >> 3] ^= 1 << (bit & 7);
+			const result = await decodeShareFragment('#x=' + toBase64Url(flipped));
+			if (result.ok) expect(result.value.experiment, `bit ${bit}`).toEqual(experiment);
+			else refused++;
+		}
+		expect(refused).toBeGreaterThan(bytes.length * 7);
 	});
 });

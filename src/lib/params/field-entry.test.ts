@@ -3,6 +3,7 @@ import { paramSpec } from '#lib/sampling';
 import {
 	SEED_FORMAT,
 	blankEntry,
+	followFormat,
 	followValue,
 	numberFormat,
 	takePicked,
@@ -62,6 +63,32 @@ describe('a number field’s entry', () => {
 		f.follow(1);
 		expect(f.entry).toEqual({ text: '1', message: null });
 		expect(f.reports).toEqual([expect.stringContaining('“abc” is not a number'), null]);
+	});
+
+	it('shows why a value set from outside cannot be held, and reports it', () => {
+		const f = field(numberFormat(paramSpec('topK'), 512));
+		f.follow(1e20);
+		expect(f.entry).toEqual({
+			text: '100000000000000000000',
+			message: 'Top-k must be an integer in [0, 512]; got 100000000000000000000.'
+		});
+		f.follow(40);
+		expect(f.entry).toEqual({ text: '40', message: null });
+		expect(f.reports).toEqual([f.reports[0], null]);
+	});
+
+	it('reads its text again under new bounds, keeping the text', () => {
+		const f = field(numberFormat(paramSpec('topK')));
+		f.follow(1e20);
+		expect(f.entry.message).toBeNull();
+		followFormat(numberFormat(paramSpec('topK'), 512), f.entry, (m) => f.reports.push(m));
+		expect(f.entry).toEqual({
+			text: '100000000000000000000',
+			message: 'Top-k must be an integer in [0, 512]; got 100000000000000000000.'
+		});
+		followFormat(numberFormat(paramSpec('topK')), f.entry, (m) => f.reports.push(m));
+		expect(f.entry.message).toBeNull();
+		expect(f.reports).toEqual([expect.stringContaining('[0, 512]'), null]);
 	});
 
 	it('takes a slider position as it is', () => {

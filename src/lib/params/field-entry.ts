@@ -42,9 +42,29 @@ export function followValue<V>(
 	const reading = format.read(entry.text);
 	if (reading.ok && reading.value === value) return;
 	entry.text = format.write(value);
-	if (entry.message !== null) {
-		entry.message = null;
-		report(null);
+	// A value the field cannot hold (a share link's top-k beyond the vocabulary) shows why.
+	const written = format.read(entry.text);
+	const message = written.ok ? null : written.message;
+	if (entry.message !== message) {
+		entry.message = message;
+		report(message);
+	}
+}
+
+/**
+ * After the field's rules changed (a model with another vocabulary was loaded): read the text
+ * again, showing and reporting a message that appeared or went away. The text is kept.
+ */
+export function followFormat<V>(
+	format: EntryFormat<V>,
+	entry: FieldEntry,
+	report: ReportValidity
+): void {
+	const reading = format.read(entry.text);
+	const message = reading.ok ? null : reading.message;
+	if (entry.message !== message) {
+		entry.message = message;
+		report(message);
 	}
 }
 
