@@ -63,4 +63,43 @@ describe('CompareState', () => {
 		expect(app.shelf.modelId).toBe('stories260k');
 		expect(app.loader.model).not.toBeNull();
 	});
+
+	it('a worker crash mid-compare fails the unfinished lanes with its reason in one banner, and lanes run again', async () => {
+		const { app, client } = await loadedApp();
+		app.compare.useSeeds(3);
+		client.holdLanes = true;
+		const running = app.compare.run();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		expect(app.compare.lanes[0].status).toBe('running');
+		// The model is still loading again when the compare ends.
+		client.holdLoads = true;
+		client.crash('out of memory');
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		client.finishLoad();
+		await running;
+		const reason = 'The model worker crashed during this compare (out of memory).';
+		expect(app.compare.lanes.map((l) => [l.status, l.error])).toEqual([
+			['failed', reason],
+			['failed', reason],
+			['failed', reason]
+		]);
+		expect(app.compare.error).toBe('');
+		expect(app.notices.error).toBe('');
+		expect(app.notices.notice).toBe(
+			'The model worker crashed during the compare (out of memory). It has been restarted and Fake model is loading again; run the compare again when it is ready.'
+		);
+		await app.history.settled();
+		const record = await app.history.store.get(app.history.items[0].id);
+		expect(record?.runs.map((r) => [r.status, r.error])).toEqual([
+			['failed', reason],
+			['failed', reason],
+			['failed', reason]
+		]);
+		expect(app.loader.model).not.toBeNull();
+		client.holdLanes = false;
+		client.holdLoads = false;
+		await app.compare.run();
+		expect(app.compare.lanes.map((l) => l.status)).toEqual(['done', 'done', 'done']);
+		expect(app.notices.error).toBe('');
+	});
 });

@@ -11,7 +11,7 @@ import type { GenerationResult } from '#lib/core/run';
 import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
 import type { SessionRecord } from '#lib/core/session';
 import { newRun, storedResult, type SessionRecording } from '#lib/storage/sessions-recording';
-import { describeError } from './errors';
+import { crashReason, describeError } from './errors';
 import type { RunDeps } from './single-run.svelte';
 
 /** `interrupted`: a stored lane whose page closed while it ran. */
@@ -157,7 +157,17 @@ export class CompareState {
 				await this.runOnModel(modelId, specs);
 			}
 		} catch (error) {
-			this.error = describeError(error);
+			const crash = crashReason(error);
+			if (crash === null) this.error = describeError(error);
+			else {
+				// Every lane not finished was cut short; the restart's banner tells the rest.
+				const message = `The model worker crashed during this compare (${crash}).`;
+				for (const lane of this.lanes) {
+					if (lane.status === 'waiting' || lane.status === 'running')
+						this.fail(lane.spec.id, message);
+				}
+				this.deps.notices.crashedDuring('compare', crash);
+			}
 		} finally {
 			for (const lane of this.lanes) {
 				if (lane.status === 'waiting' || lane.status === 'running') lane.status = 'stopped';
@@ -195,19 +205,27 @@ export class CompareState {
 			this.lane(spec.id).ranOn = ranOn;
 			this.recording?.ranOn(spec.id, ranOn);
 		}
-		const result = await client.generateLanes(
-			{
-				input: prompt.input(),
-				maxNewTokens: settings.maxNewTokens,
-				stopSequences: settings.stopList(),
-				lanes: specs.map((spec) => ({
-					id: spec.id,
-					params: settings.requestParams(model, spec.params),
-					sampling: loader.samplingMode
-				}))
-			},
-			(event) => this.onEvent(event)
-		);
+		// Events the worker sent before it crashed can still arrive after the lanes failed.
+		let live = true;
+		const result = await client
+			.generateLanes(
+				{
+					input: prompt.input(),
+					maxNewTokens: settings.maxNewTokens,
+					stopSequences: settings.stopList(),
+					lanes: specs.map((spec) => ({
+						id: spec.id,
+						params: settings.requestParams(model, spec.params),
+						sampling: loader.samplingMode
+					}))
+				},
+				(event) => {
+					if (live) this.onEvent(event);
+				}
+			)
+			.finally(() => {
+				live = false;
+			});
 		this.promptEvaluations += result.promptEvaluations;
 		this.prefillMs += result.prefillMs;
 		for (const { laneId, outcome } of result.lanes) this.settle(laneId, outcome);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SamplingValidationError } from '#lib/sampling';
-import { describeError } from './errors';
+import { crashReason, describeError } from './errors';
 
 describe('describeError', () => {
 	it('shows validation errors as they are, ending in one full stop', () => {
@@ -23,5 +23,21 @@ describe('describeError', () => {
 	it('names cancelled loads and non-Error values', () => {
 		expect(describeError(new DOMException('x', 'AbortError'))).toBe('Loading was cancelled.');
 		expect(describeError('boom')).toBe('boom');
+	});
+});
+
+describe('crashReason', () => {
+	it("gives a worker crash's reason, an engine crash's message, and null for other errors", () => {
+		const worker = Object.assign(new Error('The inference worker crashed (oom)'), {
+			name: 'WorkerCrashedError',
+			reason: 'oom'
+		});
+		expect(crashReason(worker)).toBe('oom');
+		const engine = Object.assign(new Error('The wllama engine crashed: oom'), {
+			name: 'EngineCrashedError'
+		});
+		expect(crashReason(engine)).toBe('The wllama engine crashed: oom');
+		expect(crashReason(new Error('HTTP 404'))).toBeNull();
+		expect(crashReason('boom')).toBeNull();
 	});
 });

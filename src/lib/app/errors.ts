@@ -21,3 +21,17 @@ export function describeError(error: unknown): string {
 			return error.message || error.name;
 	}
 }
+
+/**
+ * Why the worker crashed, when `error` says it did (the client's WorkerCrashedError, or the
+ * engine's own crash, after which the client restarts the worker too); null otherwise. It is
+ * the reason the client's restart event carries.
+ */
+export function crashReason(error: unknown): string | null {
+	if (!(error instanceof Error)) return null;
+	if (error.name === 'WorkerCrashedError') {
+		const { reason } = error as { reason?: unknown };
+		return typeof reason === 'string' ? reason : error.message;
+	}
+	return error.name === 'EngineCrashedError' ? error.message : null;
+}

@@ -35,6 +35,8 @@ export class ModelLoader {
 	private loaded = $state.raw<{ source: ModelSource; contextLength: number | undefined } | null>(
 		null
 	);
+	/** The load under way, if any: {@link useModel} waits for it rather than cancel it. */
+	private pending: Promise<void> | null = null;
 
 	constructor(
 		private readonly client: PlaygroundClient,
@@ -46,10 +48,9 @@ export class ModelLoader {
 		client.onStatus((event) => {
 			this.model = null;
 			const lost = this.loaded;
-			this.notices.notice = `The inference worker stopped unexpectedly (${event.reason}) and was restarted.${
-				event.lostModel && lost ? ` Loading ${event.lostModel.name} again.` : ''
-			}`;
-			if (event.lostModel && lost) void this.load(lost.source, lost.contextLength);
+			const reload = event.lostModel && lost ? event.lostModel.name : null;
+			this.notices.workerRestarted(event.reason, reload);
+			if (reload && lost) void this.load(lost.source, lost.contextLength);
 		});
 	}
 
@@ -101,6 +102,9 @@ export class ModelLoader {
 	 * null when it could not be loaded (the notices' `error` then says why).
 	 */
 	async useModel(id: string): Promise<ModelInfo | null> {
+		// A load under way (the one after a worker restart, say) ends first: starting another
+		// now would cancel it.
+		await this.pending;
 		if (this.shelf.modelId !== id || !this.model) {
 			this.shelf.selectModel(id);
 			await this.loadSelected();
@@ -118,6 +122,16 @@ export class ModelLoader {
 	}
 
 	private async load(source: ModelSource, contextLength: number | undefined): Promise<void> {
+		const loading = this.loadNow(source, contextLength);
+		this.pending = loading;
+		try {
+			await loading;
+		} finally {
+			if (this.pending === loading) this.pending = null;
+		}
+	}
+
+	private async loadNow(source: ModelSource, contextLength: number | undefined): Promise<void> {
 		const invalidContext = this.validity.of('contextLength');
 		if (invalidContext) {
 			this.notices.error = invalidContext;

@@ -1,15 +1,21 @@
 import { describeError } from './errors';
 
+/** What a worker crash cut short: a single run or a compare. */
+export type CrashedWork = 'run' | 'compare';
+
 /**
  * The page's two banners: the error (what went wrong) and the notice (what the user should know).
- * Owns only their texts; every state class that reports to the user calls it, the page's
- * banners read it.
+ * Owns their texts, and tells a worker crash in one notice: what happened, what it cut short and
+ * what the app does about it. Every state class that reports to the user calls it (the loader
+ * reports restarts, runs and compares what a crash cut short); the page's banners read it.
  */
 export class Notices {
 	error = $state('');
 	notice = $state('');
 	/** The GPU device was lost: only a page reload gets a fresh one. */
 	offerReload = $state(false);
+	/** The worker restart the notice tells of, while it does. */
+	#restart: { reason: string; reloading: string | null; during: CrashedWork | null } | null = null;
 
 	/** Shows an engine or worker failure, offering a reload when the GPU device was lost. */
 	showEngineError(error: unknown): void {
@@ -20,5 +26,38 @@ export class Notices {
 	dismissError(): void {
 		this.error = '';
 		this.offerReload = false;
+	}
+
+	/** The worker crashed and was restarted for `reason`; `reloading` is the model loading again. */
+	workerRestarted(reason: string, reloading: string | null): void {
+		this.#restart = { reason, reloading, during: null };
+		this.notice = this.#restartText();
+	}
+
+	/**
+	 * A run or compare failed because the worker crashed for `reason`. The client reports the
+	 * restart before the call it cut short fails, so this completes the restart's notice.
+	 */
+	crashedDuring(work: CrashedWork, reason: string): void {
+		const restart = this.#restart?.reason === reason ? this.#restart : null;
+		this.#restart = { reason, reloading: restart?.reloading ?? null, during: work };
+		this.notice = this.#restartText();
+	}
+
+	#restartText(): string {
+		const restart = this.#restart;
+		if (!restart) return '';
+		const { reason, reloading, during } = restart;
+		if (!during) {
+			return `The inference worker stopped unexpectedly (${reason}) and was restarted.${
+				reloading ? ` Loading ${reloading} again.` : ''
+			}`;
+		}
+		const again = during === 'compare' ? 'run the compare again' : 'run again';
+		return `The model worker crashed during the ${during} (${reason}). It has been restarted${
+			reloading
+				? ` and ${reloading} is loading again; ${again} when it is ready.`
+				: `; load a model to ${again}.`
+		}`;
 	}
 }

@@ -133,6 +133,35 @@ describe('History and SessionOpener', () => {
 		await other.history.importFile(new File([file?.text ?? ''], 'sessions.json'));
 		expect(other.history.importMessage).toMatch(/^Imported 1 session from “sessions\.json”/);
 	});
+
+	it('a run whose first write fails but later ones work is not reported unsaved', async () => {
+		const { app } = await startedApp();
+		const put = app.history.store.put.bind(app.history.store);
+		let writes = 0;
+		app.history.store.put = async (record) => {
+			if (writes++ === 0)
+				throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+			return put(record);
+		};
+		await app.single.run();
+		await app.history.settled();
+		expect(app.notices.notice).toBe('');
+		expect(await app.history.store.get(app.history.items[0].id)).toMatchObject({
+			runs: [{ status: 'done', text: '<10><11><12>' }]
+		});
+	});
+
+	it('a run whose writes all fail is reported unsaved, with the reason', async () => {
+		const { app } = await startedApp();
+		app.history.store.put = async () => {
+			throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+		};
+		await app.single.run();
+		await app.history.settled();
+		expect(app.notices.notice).toBe(
+			'This run could not be saved to the history (The quota has been exceeded.); it will not be there after a reload. Copy its output to keep it.'
+		);
+	});
 });
 
 let damagedDbs = 0;

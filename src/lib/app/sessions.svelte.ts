@@ -116,6 +116,13 @@ export class History implements SessionRecorder {
 
 	begin(kind: SessionRecord['kind'], experiment: Experiment, runs: RunRecord[]): SessionRecording {
 		const record = newSession(kind, experiment, runs, crypto.randomUUID(), Date.now());
+		// The notice of this run's failed write, withdrawn when a later write works: a run is
+		// reported unsaved only while its last write failed.
+		let unsavedNotice = '';
+		let failure = '';
+		const showUnsaved = (text: string): void => {
+			this.notices.notice = unsavedNotice = text;
+		};
 		const recording = new SessionRecording(record, {
 			save: (r) => this.store.put(r),
 			onSaved: (r) => {
@@ -123,14 +130,24 @@ export class History implements SessionRecorder {
 				this.announce([r.id]);
 			},
 			onError: (error) => {
-				this.notices.notice = `This run could not be saved to the history (${describeError(
-					error
-				)}). It goes on, but will not be there after a reload; export it or copy its output.`;
+				failure = describeError(error);
+				showUnsaved(
+					`This run could not be saved to the history (${failure}). It goes on and saving is tried again; until a save works, it would not be there after a reload.`
+				);
+			},
+			onRecovered: () => {
+				if (this.notices.notice === unsavedNotice) this.notices.notice = '';
+				unsavedNotice = '';
 			},
 			onEnd: () => {
 				this.recordings.delete(record.id);
 				this.upsert(summarize(record));
 				this.announce([record.id]);
+				if (recording.unsaved) {
+					showUnsaved(
+						`This run could not be saved to the history (${failure}); it will not be there after a reload. Copy its output to keep it.`
+					);
+				}
 			}
 		});
 		this.recordings.set(record.id, recording);

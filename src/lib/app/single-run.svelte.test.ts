@@ -94,6 +94,32 @@ describe('SingleRun', () => {
 		expect(record?.runs[0].status).toBe('failed');
 	});
 
+	it('a worker crash mid-run fails the run with its reason in one banner, and runs work again', async () => {
+		const { app, client } = await loadedApp();
+		client.holdGenerations = true;
+		const running = app.single.run();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		client.crash('out of memory');
+		await running;
+		expect(app.single.running).toBe(false);
+		expect(app.notices.error).toBe('');
+		expect(app.notices.notice).toBe(
+			'The model worker crashed during the run (out of memory). It has been restarted and Fake model is loading again; run again when it is ready.'
+		);
+		await app.history.settled();
+		const record = await app.history.store.get(app.history.items[0].id);
+		expect(record?.runs[0]).toMatchObject({
+			status: 'failed',
+			error: 'The model worker crashed during this run (out of memory).'
+		});
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		expect(app.loader.model).not.toBeNull();
+		client.holdGenerations = false;
+		await app.single.run();
+		expect(app.single.result?.finishReason).toBe('max-tokens');
+		expect(app.notices.error).toBe('');
+	});
+
 	it('Stop asks the worker to stop only while running', async () => {
 		const { app, client } = await loadedApp();
 		await app.single.stop();

@@ -3,6 +3,7 @@ import type { RunRecord, RunStatus, TokenRecord } from '#lib/core/session';
 import { DEFAULT_TRACE_TOP_N } from '#lib/sampling';
 import { newRun, storedResult, type SessionRecorder } from '#lib/storage/sessions-recording';
 import type { PlaygroundClient } from './client';
+import { crashReason } from './errors';
 import type { ExperimentDraft } from './experiment-draft.svelte';
 import type { FieldValidity } from './field-validity.svelte';
 import type { ModelLoader } from './model-loader.svelte';
@@ -111,6 +112,8 @@ export class SingleRun {
 		let firstTokenAt: number | null = null;
 		const sampling = loader.samplingMode;
 		let completed = false;
+		// Events the worker sent before it crashed can still arrive after the run failed.
+		let live = true;
 		this.running = true;
 		try {
 			const result = await client.generate(
@@ -124,6 +127,7 @@ export class SingleRun {
 					trace: sampling === 'exact' ? { topN: DEFAULT_TRACE_TOP_N } : null
 				},
 				(event) => {
+					if (!live) return;
 					if (event.type === 'start') {
 						this.seedUsed = event.seed;
 						recording?.started('run', event.seed);
@@ -154,9 +158,17 @@ export class SingleRun {
 			prompt.continueChat(input, result.text);
 			completed = true;
 		} catch (error) {
-			notices.showEngineError(error);
-			recording?.failed('run', notices.error);
+			const crash = crashReason(error);
+			if (crash === null) {
+				notices.showEngineError(error);
+				recording?.failed('run', notices.error);
+			} else {
+				// One banner, the restart's: it says what happened and that the model is reloading.
+				notices.crashedDuring('run', crash);
+				recording?.failed('run', `The model worker crashed during this run (${crash}).`);
+			}
 		} finally {
+			live = false;
 			this.running = false;
 			void recording?.end();
 		}

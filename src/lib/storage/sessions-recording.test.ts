@@ -29,7 +29,8 @@ function recording(save?: (record: SessionRecord) => Promise<void>) {
 			(async (r) => {
 				writes.push(structuredClone(r));
 			}),
-		onError: (error) => errors.push(error)
+		onError: (error) => errors.push(error),
+		onRecovered: () => errors.push('recovered')
 	});
 	return { rec, writes, errors };
 }
@@ -105,6 +106,30 @@ describe('recording a session while it streams', () => {
 		rec.token('run', { id: 2, piece: 'b' }, 'b');
 		await expect(rec.end()).resolves.toBeUndefined();
 		expect(errors).toEqual([new Error('QuotaExceededError')]);
+	});
+
+	it('a write that works after failed ones is reported as recovered, and is unsaved no more', async () => {
+		let fail = true;
+		const { rec, errors } = recording(async () => {
+			if (fail) throw new Error('QuotaExceededError');
+		});
+		rec.token('run', { id: 1, piece: 'a' }, 'a');
+		await rec.flush();
+		await rec.flush();
+		expect(rec.unsaved).toBe(true);
+		fail = false;
+		await rec.flush();
+		expect(rec.unsaved).toBe(false);
+		expect(errors).toEqual([new Error('QuotaExceededError'), 'recovered']);
+		// A failure after the recovery is reported again.
+		fail = true;
+		await rec.end();
+		expect(rec.unsaved).toBe(true);
+		expect(errors).toEqual([
+			new Error('QuotaExceededError'),
+			'recovered',
+			new Error('QuotaExceededError')
+		]);
 	});
 
 	it('keeps traces only when the run recorded them, for its first tokens', () => {

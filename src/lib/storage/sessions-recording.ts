@@ -90,8 +90,13 @@ export interface RecordingOptions {
 	/** Writes the session (the same object each time; it is copied as it is written). */
 	save: (record: SessionRecord) => Promise<void>;
 	onSaved?: (record: SessionRecord) => void;
-	/** Called once per recording, on its first failed write; later writes are still tried. */
+	/**
+	 * Called when a write fails and the one before it (if any) worked: once per spell of failed
+	 * writes. Later writes are still tried.
+	 */
 	onError?: (error: unknown) => void;
+	/** Called when a write works after one failed: the session is stored again, whole. */
+	onRecovered?: () => void;
 	/** Called after the last write, whether it worked or not. */
 	onEnd?: () => void;
 	intervalMs?: number;
@@ -100,12 +105,14 @@ export interface RecordingOptions {
 /**
  * One session being recorded while it streams. Changes are written at most every
  * {@link SAVE_INTERVAL_MS}, one write after another so an older copy never lands last, and at
- * once when the session ends. A failed write is reported and never stops the run.
+ * once when the session ends. A failed write is reported and never stops the run; as every write
+ * holds the whole session, a later write that works makes up for it, and says so.
  */
 export class SessionRecording {
 	private timer: ReturnType<typeof setTimeout> | null = null;
 	private writes: Promise<void> = Promise.resolve();
-	private reportedError = false;
+	/** Whether the last write failed: the stored copy (if any) lacks what came since. */
+	private failing = false;
 	private ended = false;
 
 	constructor(
@@ -119,6 +126,11 @@ export class SessionRecording {
 
 	get active(): boolean {
 		return !this.ended;
+	}
+
+	/** Whether the last write failed, so the stored copy is missing what came since. */
+	get unsaved(): boolean {
+		return this.failing;
 	}
 
 	private run(id: string): RunRecord {
@@ -186,10 +198,15 @@ export class SessionRecording {
 		this.record.updatedAt = Math.max(Date.now(), this.record.updatedAt);
 		this.writes = this.writes.then(() =>
 			this.options.save(this.record).then(
-				() => this.options.onSaved?.(this.record),
+				() => {
+					const recovered = this.failing;
+					this.failing = false;
+					this.options.onSaved?.(this.record);
+					if (recovered) this.options.onRecovered?.();
+				},
 				(error: unknown) => {
-					if (!this.reportedError) this.options.onError?.(error);
-					this.reportedError = true;
+					if (!this.failing) this.options.onError?.(error);
+					this.failing = true;
 				}
 			)
 		);

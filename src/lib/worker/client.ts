@@ -12,6 +12,14 @@ import type { InferenceApi, WorkerLoadOptions } from './protocol';
 /** The worker died (or its engine did) while a call was pending; a fresh worker has started. */
 export class WorkerCrashedError extends Error {
 	override name = 'WorkerCrashedError';
+
+	constructor(
+		/** Why the worker was replaced, as the browser or its engine reported it. */
+		readonly reason: string,
+		message = `The inference worker crashed (${reason}) and was restarted`
+	) {
+		super(message);
+	}
 }
 
 export type ClientStatusEvent = {
@@ -173,7 +181,7 @@ export class InferenceClient implements InferenceClientApi {
 
 	dispose(): void {
 		this.#disposed = true;
-		this.#connection.crash(new WorkerCrashedError('The inference client was disposed'));
+		this.#connection.crash(new WorkerCrashedError('disposed', 'The inference client was disposed'));
 		this.#close(this.#connection);
 	}
 
@@ -208,9 +216,7 @@ export class InferenceClient implements InferenceClientApi {
 		if (connection !== this.#connection || this.#disposed) return;
 		const lostModel = this.#model;
 		this.#model = null;
-		connection.crash(
-			new WorkerCrashedError(`The inference worker crashed (${reason}) and was restarted`)
-		);
+		connection.crash(new WorkerCrashedError(reason));
 		this.#close(connection);
 		this.#connection = this.#connect();
 		for (const listener of this.#listeners)
@@ -219,7 +225,8 @@ export class InferenceClient implements InferenceClientApi {
 
 	async #call<T>(fn: (remote: Remote<InferenceApi>) => Promise<T>): Promise<T> {
 		const connection = this.#connection;
-		if (this.#disposed) throw new WorkerCrashedError('The inference client was disposed');
+		if (this.#disposed)
+			throw new WorkerCrashedError('disposed', 'The inference client was disposed');
 		try {
 			return await Promise.race([fn(connection.remote), connection.crashed]);
 		} catch (error) {

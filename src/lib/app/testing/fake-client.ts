@@ -11,6 +11,7 @@ import type {
 	LanesResult
 } from '#lib/generation/types';
 import type { SamplingParams } from '#lib/sampling';
+import { WorkerCrashedError } from '#lib/worker/client';
 import type { PlaygroundClient, WorkerRestart } from '../client';
 
 /** A model as the fake worker reports it. */
@@ -80,7 +81,8 @@ interface Pending<T> {
 /**
  * A worker that answers at once from a script, for state-class tests. Every run generates
  * {@link tokens} (the seed is the request's, or 7); loads report two progress steps. Set
- * {@link holdLoads} to keep loads pending until {@link finishLoad} or `cancelLoad`.
+ * {@link holdLoads} to keep loads pending until {@link finishLoad} or `cancelLoad`; as in the
+ * worker, a load started while one is pending cancels it. {@link crash} makes it crash mid-call.
  */
 export class FakeClient implements PlaygroundClient {
 	/** Token ids every generation produces, in order. */
@@ -91,6 +93,8 @@ export class FakeClient implements PlaygroundClient {
 	loadError: unknown = null;
 	/** When set, generations wait for {@link finishGeneration} after their first token. */
 	holdGenerations = false;
+	/** When set, lanes wait for {@link finishGeneration} after the first lane's first token. */
+	holdLanes = false;
 	stops = 0;
 	readonly loads: { source: ModelSource; contextLength?: number }[] = [];
 	readonly generations: GenerateRequest[] = [];
@@ -115,6 +119,16 @@ export class FakeClient implements PlaygroundClient {
 		for (const listener of this.#listeners) listener({ reason, lostModel });
 	}
 
+	/**
+	 * Makes the worker crash while a generation or lanes are held: as the real client does, it
+	 * fails the pending call and reports the restart (the model is lost) before the call's
+	 * caller hears of the failure.
+	 */
+	crash(reason: string): void {
+		this.failGeneration(new WorkerCrashedError(reason));
+		this.restart(reason, this.model);
+	}
+
 	async loadModel(
 		source: ModelSource,
 		options: {
@@ -124,6 +138,7 @@ export class FakeClient implements PlaygroundClient {
 		} = {}
 	): Promise<ModelInfo> {
 		this.loads.push({ source, contextLength: options.contextLength });
+		this.#cancelPendingLoad();
 		options.onProgress?.({ phase: 'download', loadedBytes: 1, totalBytes: 4 });
 		if (this.loadError) {
 			const error = this.loadError;
@@ -153,6 +168,10 @@ export class FakeClient implements PlaygroundClient {
 	}
 
 	async cancelLoad(): Promise<void> {
+		this.#cancelPendingLoad();
+	}
+
+	#cancelPendingLoad(): void {
 		const pending = this.#pendingLoad;
 		this.#pendingLoad = null;
 		pending?.reject(Object.assign(new Error('Loading was cancelled'), { name: 'AbortError' }));
@@ -232,6 +251,11 @@ export class FakeClient implements PlaygroundClient {
 					laneId: lane.id,
 					event: { type: 'token', index, tokenId, piece, text: piece, isStop: false }
 				});
+				if (index === 0 && lanes.length === 0 && this.holdLanes) {
+					await new Promise<void>((resolve, reject) => {
+						this.#pendingGeneration = { resolve, reject };
+					});
+				}
 			}
 			const outcome = { ok: true as const, result: fakeResult(tokens, seed) };
 			onEvent?.({ type: 'lane-end', laneId: lane.id, outcome });
