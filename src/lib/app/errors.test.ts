@@ -20,6 +20,14 @@ describe('describeError', () => {
 		);
 	});
 
+	it('says a refused model file cannot be loaded, and why', () => {
+		const error = new Error('GGUF version 99 is not supported (2 or 3)');
+		error.name = 'GgufError';
+		expect(describeError(error)).toBe(
+			'The model file cannot be loaded: GGUF version 99 is not supported (2 or 3).'
+		);
+	});
+
 	it('names cancelled loads and non-Error values', () => {
 		expect(describeError(new DOMException('x', 'AbortError'))).toBe('Loading was cancelled.');
 		expect(describeError('boom')).toBe('boom');

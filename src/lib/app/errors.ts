@@ -10,6 +10,8 @@ export function describeError(error: unknown): string {
 		case 'GenerationRequestError':
 		case 'DistributionError':
 			return `${error.message}.`.replace(/\.\.$/, '.');
+		case 'GgufError':
+			return `The model file cannot be loaded: ${error.message}.`;
 		case 'ModelDownloadError':
 			return `The model could not be downloaded. ${error.message}. Check the connection, or open the file from disk.`;
 		case 'TypeError':

@@ -4,6 +4,7 @@ import { ModelLoader } from './model-loader.svelte';
 import { ModelShelf } from './model-shelf.svelte';
 import { Notices } from './notices.svelte';
 import { FakeClient, fakeModel } from './testing/fake-client';
+import { writeTestGguf } from '#lib/models/testing/gguf-writer';
 import { MemoryShelfSources, MODELS_URL } from './testing/test-app';
 
 async function setup() {
@@ -63,6 +64,56 @@ describe('ModelLoader', () => {
 		await loader.loadFile(new File(['x'], 'notes.txt'));
 		expect(client.loads).toHaveLength(0);
 		expect(notices.error).toContain('is not a GGUF model file');
+	});
+
+	it('checks a GGUF file before the worker sees it, keeping the loaded model when it is bad', async () => {
+		const { client, loader, notices } = await setup();
+		await loader.loadSelected();
+		const model = loader.model;
+		const stored = writeTestGguf({ version: 99 });
+		await loader.loadFile(new File([stored], 'v99.gguf'));
+		expect(client.loads).toHaveLength(1);
+		expect(notices.error).toBe(
+			'“v99.gguf” cannot be loaded: GGUF version 99 is not supported (2 or 3).'
+		);
+		expect(loader.model).toBe(model);
+		expect(loader.loadedEngine).toBe('wllama');
+		await loader.loadFile(new File([new Uint8Array(100)], 'zeros.gguf'));
+		expect(notices.error).toBe(
+			'“zeros.gguf” cannot be loaded: not a GGUF file: it starts with 00 00 00 00, not "GGUF".'
+		);
+		expect(client.loads).toHaveLength(1);
+	});
+
+	it("shows a good file's facts and loads it", async () => {
+		const { client, loader } = await setup();
+		await loader.loadFile(new File([writeTestGguf()], 'tiny.gguf'));
+		expect(loader.fileFacts).toBe(
+			'tiny.gguf: llama · 368 parameters · F32 · trained context 128 · vocabulary 5 · chat template'
+		);
+		expect(client.loads[0].source).toMatchObject({ kind: 'blob', name: 'tiny.gguf' });
+	});
+
+	it('keeps the loaded model when the worker refuses a downloaded file, and only then', async () => {
+		const { client, loader, notices } = await setup();
+		await loader.loadSelected();
+		const model = loader.model;
+		client.loadError = Object.assign(
+			new Error('truncated: tensor a ends at byte 9, the file has 8'),
+			{
+				name: 'GgufError'
+			}
+		);
+		await loader.loadSelected();
+		expect(notices.error).toBe(
+			'The model file cannot be loaded: truncated: tensor a ends at byte 9, the file has 8.'
+		);
+		expect(loader.model).toBe(model);
+		expect(loader.loadedEngine).toBe('wllama');
+		client.loadError = new Error('out of memory');
+		await loader.loadSelected();
+		expect(loader.model).toBeNull();
+		expect(loader.loadedEngine).toBeNull();
 	});
 
 	it('offers a reload when the GPU device was lost', async () => {

@@ -1,11 +1,14 @@
 import type { EngineId, LoadProgress, ModelInfo, ModelSource } from '#lib/core/model';
 import { engineOfSource, webLlmModelId } from '#lib/core/model-id';
 import type { SamplingMode } from '#lib/core/run';
+import { WLLAMA_ARCHITECTURES } from '#lib/engines/wllama/architectures';
+import { describeGgufFacts, GgufError, readGguf } from '#lib/models/gguf';
 import { fitsDevice } from '#lib/platform/webgpu';
 import type { PlaygroundClient } from './client';
 import type { FieldValidity } from './field-validity.svelte';
 import type { ModelShelf } from './model-shelf.svelte';
 import type { Notices } from './notices.svelte';
+import { describeError } from './errors';
 
 export interface LoaderOptions {
 	/** Threads for the CPU engine; the engine's own choice when undefined. */
@@ -26,6 +29,8 @@ export class ModelLoader {
 	loadStartedAt = $state(0);
 	/** How runs sample: our sampler (`exact`) or, for WebLLM, the engine's own (`native`). */
 	samplingMode = $state<SamplingMode>('exact');
+	/** What the header of the last file opened from disk says (name: facts), before it loads. */
+	fileFacts = $state('');
 	/** Counts loads started, so what was computed for one model can tell it is stale. */
 	loads = $state(0);
 	/**
@@ -62,6 +67,7 @@ export class ModelLoader {
 	/** Loads the model picked on the shelf, if this device can run it. */
 	async loadSelected(): Promise<void> {
 		const { shelf, notices } = this;
+		this.fileFacts = '';
 		const webLlm = shelf.selectedWebLlm;
 		if (webLlm) {
 			const fit = shelf.webgpu ? fitsDevice(webLlm, shelf.webgpu) : null;
@@ -88,6 +94,18 @@ export class ModelLoader {
 	async loadFile(file: File): Promise<void> {
 		if (!/\.gguf$/i.test(file.name)) {
 			this.notices.error = `“${file.name}” is not a GGUF model file (the name must end in .gguf).`;
+			return;
+		}
+		// Checked here, before the worker sees it, so a bad file leaves the loaded model alone.
+		this.fileFacts = '';
+		try {
+			const facts = await readGguf(file, { supportedArchitectures: WLLAMA_ARCHITECTURES });
+			this.fileFacts = `${file.name}: ${describeGgufFacts(facts)}`;
+		} catch (error) {
+			this.notices.error =
+				error instanceof GgufError
+					? `“${file.name}” cannot be loaded: ${error.message}.`
+					: describeError(error);
 			return;
 		}
 		await this.load({ kind: 'blob', blob: file, name: file.name }, this.shelf.contextLength);
@@ -143,6 +161,7 @@ export class ModelLoader {
 		this.progress = null;
 		this.loadStartedAt = performance.now();
 		this.notices.error = '';
+		const previous = { model: this.model, loaded: this.loaded };
 		this.model = null;
 		this.loaded = null;
 		try {
@@ -157,6 +176,12 @@ export class ModelLoader {
 			if (this.loadedEngine !== 'webllm') this.samplingMode = 'exact';
 		} catch (error) {
 			this.notices.showEngineError(error);
+			// The CPU engine refuses a bad file before unloading its model; the worker keeps it.
+			const kept =
+				(error as Error | null)?.name === 'GgufError' &&
+				previous.loaded !== null &&
+				engineOfSource(previous.loaded.source) === engineOfSource(source);
+			if (kept) ({ model: this.model, loaded: this.loaded } = previous);
 		} finally {
 			this.loading = false;
 		}

@@ -51,6 +51,27 @@ describe('InferenceService', () => {
 		expect(result.finishReason).toBe('max-tokens');
 	});
 
+	it('keeps the loaded model when the engine refuses a bad model file', async () => {
+		const { service, engine } = setup();
+		const model = await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });
+		const refusal = Object.assign(new Error('GGUF version 99 is not supported (2 or 3)'), {
+			name: 'GgufError'
+		});
+		engine.load = () => Promise.reject(refusal);
+		await expect(service.loadModel({ kind: 'url', url: 'http://localhost/bad.gguf' })).rejects.toBe(
+			refusal
+		);
+		expect(model.name).toBeTruthy();
+		expect(await service.tokenize('ab')).toEqual([97, 98]);
+		expect((await service.generate(request())).text).toBe('aaaaa');
+		// Any other failure leaves no model, as before.
+		engine.load = () => Promise.reject(new Error('out of memory'));
+		await expect(
+			service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' })
+		).rejects.toThrow('out of memory');
+		await expect(service.tokenize('ab')).rejects.toMatchObject({ name: 'NoModelError' });
+	});
+
 	it('keeps the last run for what-ifs and step mode, and stop() ends a what-if', async () => {
 		const { service, engine } = setup((context) => 97 + (context.length % 3));
 		await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });

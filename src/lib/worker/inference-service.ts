@@ -127,6 +127,7 @@ export class InferenceService implements InferenceApi {
 		const load = new AbortController();
 		this.#load = load;
 		return this.#exclusive(async () => {
+			const kept = { model: this.#model, explore: this.#explore };
 			this.#model = null;
 			this.#explore = null;
 			const engine = this.#engineFor(engineOfSource(source));
@@ -142,6 +143,13 @@ export class InferenceService implements InferenceApi {
 				});
 				this.#explore = new ExploreSession(engine, this.#model, this.#sampling);
 				return this.#model;
+			} catch (error) {
+				// The engine refuses a bad model file before unloading its model: keep using it.
+				if (previous === engine && (error as Error | null)?.name === 'GgufError') {
+					this.#model = kept.model;
+					this.#explore = kept.explore;
+				}
+				throw error;
 			} finally {
 				if (this.#load === load) this.#load = null;
 			}

@@ -13,13 +13,17 @@ import {
 	DEFAULT_CONTEXT_LENGTH,
 	WllamaEngine,
 	type BlobHasher,
-	type CachedModelLoader
+	type CachedModelLoader,
+	type ModelFileCheck
 } from './wllama';
+import { GgufError, readGguf } from '#lib/models/gguf';
+import { writeTestGguf } from '#lib/models/testing/gguf-writer';
+import { WLLAMA_ARCHITECTURES } from './architectures';
 
 const FILE = new Blob([new Uint8Array(1000)]);
 const STORED: ModelFileStorage = { status: 'cached', notice: null };
 
-function setup(script: FakeWllamaScript = {}) {
+function setup(script: FakeWllamaScript = {}, checkModelFile: ModelFileCheck = async () => {}) {
 	const created: FakeWllama[] = [];
 	const cacheCalls: Parameters<CachedModelLoader>[0][] = [];
 	const loadCachedModel: CachedModelLoader = async (source, { onProgress, signal }) => {
@@ -41,7 +45,8 @@ function setup(script: FakeWllamaScript = {}) {
 		},
 		libraryVersion: 'b1234',
 		loadCachedModel,
-		sha256OfBlob
+		sha256OfBlob,
+		checkModelFile
 	});
 	return { engine, created, cacheCalls };
 }
@@ -162,6 +167,49 @@ describe('WllamaEngine: loading', () => {
 		expect(created[1].calls.at(-1)).toBe('exit');
 		expect(engine.model).toBeNull();
 		await expect(engine.evaluate([1])).rejects.toMatchObject({ name: 'ModelNotLoadedError' });
+	});
+});
+
+describe('WllamaEngine: checking the file first', () => {
+	const realCheck: ModelFileCheck = (blob) =>
+		readGguf(blob, { supportedArchitectures: WLLAMA_ARCHITECTURES });
+
+	it('refuses a malformed file before hashing or starting wllama, naming what is wrong', async () => {
+		const { engine, created } = setup({}, realCheck);
+		const progress: LoadProgress[] = [];
+		const load = engine.load(
+			{ kind: 'blob', blob: new Blob([new Uint8Array(4096)]), name: 'zeros.gguf' },
+			{ onProgress: (p) => progress.push(p) }
+		);
+		await expect(load).rejects.toThrow(
+			new GgufError('not a GGUF file: it starts with 00 00 00 00, not "GGUF"')
+		);
+		expect(progress).toEqual([]);
+		expect(created).toHaveLength(0);
+	});
+
+	it('keeps the previous model loaded when a downloaded file is refused', async () => {
+		let refusal: Error | null = null;
+		const { engine, created } = setup({}, async () => {
+			if (refusal) throw refusal;
+		});
+		const info = await engine.load(url('Tiny'));
+		refusal = new GgufError('GGUF version 99 is not supported (2 or 3)');
+		await expect(engine.load(url('Other'))).rejects.toBe(refusal);
+		expect(created).toHaveLength(1);
+		expect(created[0].calls).not.toContain('exit');
+		expect(engine.model).toBe(info);
+		await expect(engine.tokenize('a')).resolves.toEqual([97]);
+	});
+
+	it('loads a valid GGUF file through the real check', async () => {
+		const { engine } = setup({}, realCheck);
+		const file = new Blob([writeTestGguf()]);
+		await expect(engine.load({ kind: 'blob', blob: file, name: 'ok.gguf' })).resolves.toMatchObject(
+			{
+				name: 'ok.gguf'
+			}
+		);
 	});
 });
 

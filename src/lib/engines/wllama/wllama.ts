@@ -21,6 +21,12 @@ export type BlobHasher = (
 	options: { onProgress?: (hashedBytes: number) => void; signal?: AbortSignal }
 ) => Promise<string>;
 
+/**
+ * Refuses a file llama.cpp should not be given (malformed GGUF, unsupported architecture) with a
+ * message naming what is wrong; the worker passes `models/gguf.ts`'s reader.
+ */
+export type ModelFileCheck = (blob: Blob) => Promise<unknown>;
+
 export interface WllamaEngineOptions {
 	/** Absolute URL of the folder holding `single-thread/wllama.wasm` and `multi-thread/wllama.wasm`. */
 	wasmBaseUrl: string;
@@ -30,6 +36,7 @@ export interface WllamaEngineOptions {
 	libraryVersion: string;
 	loadCachedModel: CachedModelLoader;
 	sha256OfBlob: BlobHasher;
+	checkModelFile: ModelFileCheck;
 }
 
 /** Context window used when the caller does not choose one (wllama's own default is 1024). */
@@ -93,30 +100,46 @@ export class WllamaEngine implements Engine {
 				`The CPU engine runs GGUF files; "${source.model.name}" is a WebLLM model and needs the WebGPU engine`
 			);
 		}
-		await this.unload();
 		const { onProgress, signal } = options;
 		const fileName =
 			source.kind === 'url'
 				? decodeURIComponent(source.url.split(/[?#]/)[0].split('/').pop() ?? '')
 				: '';
-		let blob: Blob;
-		let sha256: string;
+		let blob!: Blob;
+		let sha256!: string;
 		let storage: ModelFileStorage | null = null;
-		if (source.kind === 'url') {
-			({ blob, sha256, storage } = await this.#options.loadCachedModel(
-				{ url: source.url, name: source.name || fileName, sha256: source.sha256 },
-				{ onProgress, signal }
-			));
-		} else {
-			blob = source.blob;
-			onProgress?.({ phase: 'verify', loadedBytes: 0, totalBytes: blob.size });
-			sha256 = await this.#options.sha256OfBlob(blob, {
-				signal,
-				onProgress: (loadedBytes) =>
-					onProgress?.({ phase: 'verify', loadedBytes, totalBytes: blob.size })
+		// The file is fetched and checked while the previous model is still loaded: a file the
+		// check refuses leaves that model usable. Any other failure unloads it, as before.
+		let refused = false;
+		const check = (file: Blob) =>
+			this.#options.checkModelFile(file).catch((error: unknown) => {
+				refused = true;
+				throw error;
 			});
+		try {
+			if (source.kind === 'url') {
+				({ blob, sha256, storage } = await this.#options.loadCachedModel(
+					{ url: source.url, name: source.name || fileName, sha256: source.sha256 },
+					{ onProgress, signal }
+				));
+				await check(blob);
+			} else {
+				const file = source.blob;
+				await check(file);
+				onProgress?.({ phase: 'verify', loadedBytes: 0, totalBytes: file.size });
+				sha256 = await this.#options.sha256OfBlob(file, {
+					signal,
+					onProgress: (loadedBytes) =>
+						onProgress?.({ phase: 'verify', loadedBytes, totalBytes: file.size })
+				});
+				blob = file;
+			}
+			signal?.throwIfAborted();
+		} catch (error) {
+			if (!refused) await this.unload();
+			throw error;
 		}
-		signal?.throwIfAborted();
+		await this.unload();
 		const threads = chooseThreads(options.threads);
 		const base = this.#options.wasmBaseUrl.endsWith('/')
 			? this.#options.wasmBaseUrl
