@@ -3,6 +3,11 @@ import { fileURLToPath } from 'node:url';
 import adapter from '@sveltejs/adapter-static';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
+import { parseModelHosts } from './src/lib/models/model-hosts.ts';
+import {
+	appContentSecurityPolicy,
+	contentSecurityPolicyHeaders
+} from './tools/vite/content-security-policy.ts';
 import { crossOriginIsolation } from './tools/vite/cross-origin-isolation.ts';
 import { modelsFolder } from './tools/vite/models-folder.ts';
 
@@ -12,12 +17,19 @@ const modelsDir = path.resolve(
 	process.env.MODELS_DIR ?? 'models'
 );
 
+// Hosts a deployment adds to the policy's connect-src, e.g. for its own WebLLM models.
+const extraModelHosts = parseModelHosts(process.env.MODEL_HOSTS);
+const policy = appContentSecurityPolicy(extraModelHosts);
+
 export default defineConfig({
 	plugins: [
 		crossOriginIsolation(),
+		contentSecurityPolicyHeaders(policy),
 		modelsFolder({ dir: modelsDir }),
-		sveltekit({ adapter: adapter() })
+		// The built page carries the policy as a <meta>, with the hash of SvelteKit's start-up script.
+		sveltekit({ adapter: adapter(), csp: { mode: 'hash', directives: policy } })
 	],
+	define: { __MODEL_HOSTS__: JSON.stringify(extraModelHosts) },
 	worker: { format: 'es' },
 	test: {
 		projects: [

@@ -1,6 +1,8 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
 declare global {
 	namespace App {}
+	/** Model hosts the deployment added to the Content-Security-Policy (MODEL_HOSTS), from vite.config.ts. */
+	const __MODEL_HOSTS__: string[];
 }
 
 export {};

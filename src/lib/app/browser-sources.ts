@@ -1,4 +1,5 @@
 import { fetchLocalModels } from '#lib/models/local-models';
+import { allowsModelUrl, BUILT_IN_MODEL_HOSTS } from '#lib/models/model-hosts';
 import { requestPersistentStorage, storageStatus } from '#lib/platform/storage';
 import { probeWebGpu } from '#lib/platform/webgpu';
 import { playgroundDb, watchPlaygroundDb, type PlaygroundDbEvents } from '#lib/storage/db';
@@ -14,7 +15,9 @@ export function browserShelfSources(): ShelfSources {
 		readCustomModels: () => readCustomModels(localStorage),
 		saveCustomModels: (models) => writeSetting(SETTING_KEYS.customWebLlmModels, models),
 		listLocalModels: (indexUrl) => fetchLocalModels(indexUrl),
-		probeWebGpu: () => probeWebGpu()
+		probeWebGpu: () => probeWebGpu(),
+		allowsDownloadFrom: (url) =>
+			allowsModelUrl(url, [...BUILT_IN_MODEL_HOSTS, ...__MODEL_HOSTS__], location.origin)
 	};
 }
 

@@ -41,6 +41,25 @@ describe('ModelShelf', () => {
 		expect(shelf.customModels).toEqual([]);
 	});
 
+	it('keeps a custom model from a host outside the policy and says it will not load', async () => {
+		const { shelf, sources, notices } = await setup();
+		sources.modelHosts = ['https://huggingface.co', 'https://cdn.example.org'];
+		expect(shelf.addCustomModel(CUSTOM)).toEqual({});
+		expect(shelf.customModels).toEqual([expect.objectContaining({ id: CUSTOM.id })]);
+		expect(notices.notice).toBe(
+			"Mine-q4f32_1-MLC was added, but it will not load here: this app's Content-Security-Policy " +
+				'does not allow downloads from example.org. Whoever serves the app can allow a host ' +
+				'with MODEL_HOSTS (see the README).'
+		);
+	});
+
+	it('says nothing more when the policy allows the custom model', async () => {
+		const { shelf, sources, notices } = await setup();
+		sources.modelHosts = ['https://example.org'];
+		shelf.addCustomModel(CUSTOM);
+		expect(notices.notice).toBe('');
+	});
+
 	it('refuses a custom model with problems, by field', async () => {
 		const { shelf } = await setup();
 		const errors = shelf.addCustomModel({ ...CUSTOM, modelUrl: 'not a url' });

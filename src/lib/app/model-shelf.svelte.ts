@@ -6,6 +6,7 @@ import {
 	readStoredCustomModels,
 	type CustomModelInput
 } from '#lib/models/custom-webllm';
+import { refusedHosts } from '#lib/models/model-hosts';
 import { modelChoices, type LocalModelFile, type ModelChoice } from '#lib/models/local-models';
 import { WEBLLM_CATALOGUE } from '#lib/models/webllm-catalogue';
 import { CONTEXT_LENGTH_SPEC } from '#lib/params/fields';
@@ -21,6 +22,8 @@ export interface ShelfSources {
 	/** The GGUF files of the local models folder, from its index. */
 	listLocalModels(indexUrl: string): Promise<LocalModelFile[]>;
 	probeWebGpu(): Promise<WebGpuCapabilities>;
+	/** Whether the app's Content-Security-Policy lets it download from this URL. */
+	allowsDownloadFrom(url: string): boolean;
 }
 
 /**
@@ -112,7 +115,21 @@ export class ModelShelf {
 		this.customModels = [...this.customModels, result.model];
 		void this.saveCustomModels();
 		this.selectModel(webLlmModelId(result.model.id));
+		this.warnIfOutsidePolicy(result.model);
 		return {};
+	}
+
+	/** Kept as the user entered it, but the browser would refuse its downloads: say so now. */
+	private warnIfOutsidePolicy(model: WebLlmModel): void {
+		const refused = refusedHosts([model.modelUrl, model.modelLibUrl], (url) =>
+			this.sources.allowsDownloadFrom(url)
+		);
+		if (refused.length === 0) return;
+		const hosts = refused.join(' and ');
+		this.notices.notice =
+			`${model.id} was added, but it will not load here: this app's Content-Security-Policy ` +
+			`does not allow downloads from ${hosts}. Whoever serves the app can allow a host with ` +
+			`MODEL_HOSTS (see the README).`;
 	}
 
 	removeCustomModel(id: string): void {

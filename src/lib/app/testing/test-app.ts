@@ -1,5 +1,6 @@
 import type { WebLlmModel } from '#lib/core/model';
 import type { LocalModelFile } from '#lib/models/local-models';
+import { allowsModelUrl } from '#lib/models/model-hosts';
 import type { StorageStatus } from '#lib/platform/storage';
 import { probeWebGpu, type WebGpuCapabilities } from '#lib/platform/webgpu';
 import { openPlaygroundDb } from '#lib/storage/db';
@@ -22,6 +23,8 @@ export class MemoryShelfSources implements ShelfSources {
 	customModels: unknown = [];
 	local: LocalModelFile[] = [LOCAL_TEST_MODEL];
 	webgpu: WebGpuCapabilities | null = null;
+	/** The policy's model hosts; null lets every URL through. */
+	modelHosts: readonly string[] | null = null;
 
 	async readCustomModels(): Promise<unknown> {
 		return this.customModels;
@@ -34,6 +37,9 @@ export class MemoryShelfSources implements ShelfSources {
 	}
 	async probeWebGpu(): Promise<WebGpuCapabilities> {
 		return this.webgpu ?? probeWebGpu(undefined);
+	}
+	allowsDownloadFrom(url: string): boolean {
+		return this.modelHosts === null || allowsModelUrl(url, this.modelHosts, 'http://app.test');
 	}
 }
 
