@@ -14,6 +14,17 @@ test.describe('Content-Security-Policy', () => {
 		expect(await violations.all()).toEqual([]);
 	});
 
+	test('a reload answered with 304 keeps the page policy, so the page still starts', async ({
+		page
+	}) => {
+		const violations = await recordCspViolations(page);
+		await openWithTestModel(page);
+		// The page is cached with an etag: the reload revalidates it and gets a 304.
+		await page.reload();
+		await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded');
+		expect(await violations.all()).toEqual([]);
+	});
+
 	test('blocks a script and an event handler injected into the built page', async ({ page }) => {
 		const violations = await recordCspViolations(page);
 		await openWithTestModel(page);

@@ -100,6 +100,9 @@ function sendPolicy(header: string): Connect.NextHandleFunction {
 		const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
 		let held: unknown[] | null = null;
 		const chunks: Buffer[] = [];
+		// A 304's headers replace the cached response's: a page's policy (with its script hashes)
+		// must not be replaced by the plain one.
+		const keepCachedPolicy = () => res.removeHeader('Content-Security-Policy');
 		const keep = (chunk: unknown, encoding?: unknown) => {
 			if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
 			chunks.push(
@@ -113,6 +116,7 @@ function sendPolicy(header: string): Connect.NextHandleFunction {
 				(a): a is Record<string, unknown> => typeof a === 'object' && a !== null
 			);
 			const type = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type');
+			if ((typeof args[0] === 'number' ? args[0] : res.statusCode) === 304) keepCachedPolicy();
 			// SvelteKit's dev server sends its own header for the page it renders; keep that one.
 			const ours = res.getHeader('content-security-policy') === header;
 			if (ours && res.req.method === 'GET' && isHtml(type?.[1] ?? res.getHeader('content-type'))) {
@@ -131,6 +135,7 @@ function sendPolicy(header: string): Connect.NextHandleFunction {
 			return true;
 		}) as typeof res.write;
 		res.end = ((...args: unknown[]) => {
+			if (!held && !res.headersSent && res.statusCode === 304) keepCachedPolicy();
 			if (!held) return end(...args);
 			const [chunk, encoding, callback] = args;
 			keep(chunk, encoding);
