@@ -1,16 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { createTestApp, MODELS_URL } from './testing/test-app';
-
-async function loadedApp() {
-	const test = createTestApp();
-	await test.app.start(MODELS_URL, { reopen: false });
-	return test;
-}
+import { startedTestApp } from './testing/test-app';
 
 describe('CompareState', () => {
 	it('runs one lane per seed with the prompt evaluated once, and records the compare', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		app.compare.useSeeds(3);
 		await app.compare.run();
 		expect(app.compare.running).toBe(false);
@@ -27,7 +21,7 @@ describe('CompareState', () => {
 	});
 
 	it('a sweep that cannot be read is refused with its message', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		app.compare.axisParam = 'temperature';
 		app.compare.axisText = '0.5, hot';
 		await app.compare.run();
@@ -36,7 +30,7 @@ describe('CompareState', () => {
 	});
 
 	it('an invalid parameter field blocks the compare', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		app.validity.set('topP', 'Top-p must be above 0.');
 		await app.compare.run();
 		expect(client.laneRequests).toHaveLength(0);
@@ -44,7 +38,7 @@ describe('CompareState', () => {
 	});
 
 	it('lanes on a model that cannot load fail with the reason, and the banner stays clear', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		app.compare.axisParam = 'model';
 		app.compare.axisText = 'stories260k, smollm2-135m-instruct-q8';
 		client.loadError = null;
@@ -65,7 +59,7 @@ describe('CompareState', () => {
 	});
 
 	it('a worker crash mid-compare fails the unfinished lanes with its reason in one banner, and lanes run again', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		app.compare.useSeeds(3);
 		client.holdLanes = true;
 		const running = app.compare.run();

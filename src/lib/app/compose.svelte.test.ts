@@ -2,17 +2,11 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { Experiment } from '#lib/core/experiment';
 import { encodeShareFragment, type ShareView } from '#lib/formats/share-link';
-import { createTestApp, MODELS_URL } from './testing/test-app';
-
-async function startedApp() {
-	const test = createTestApp();
-	await test.app.start(MODELS_URL, { reopen: false });
-	return test;
-}
+import { startedTestApp } from './testing/test-app';
 
 describe('the app as the page drives it', () => {
 	it('a share link read once the models are listed opens in its view', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		const shared = {
 			...app.draft.current(),
 			maxNewTokens: 77,
@@ -29,7 +23,7 @@ describe('the app as the page drives it', () => {
 	});
 
 	it('a damaged link changes nothing and says what is wrong', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		const before = app.draft.current();
 		const link = await app.readShareLink('#x=%%%', Promise.resolve());
 		const shown: ShareView[] = [];
@@ -40,7 +34,7 @@ describe('the app as the page drives it', () => {
 	});
 
 	it('a link the loaded model cannot run says so when it opens, with the remedy', async () => {
-		const { app, client } = await startedApp();
+		const { app, client } = await startedTestApp();
 		const open = async (changes: Partial<Experiment>) => {
 			const shared = { ...app.draft.current(), ...changes };
 			const encoded = await encodeShareFragment({ experiment: shared, view: 'single' });
@@ -76,7 +70,7 @@ describe('the app as the page drives it', () => {
 	});
 
 	it('Ctrl+Enter runs what the view shows, and Esc stops what runs', async () => {
-		const { app, client } = await startedApp();
+		const { app, client } = await startedTestApp();
 		await app.run('single');
 		expect(client.generations).toHaveLength(1);
 		app.compare.useSeeds(2);

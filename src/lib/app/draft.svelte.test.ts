@@ -3,17 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS } from '#lib/params/presets';
 import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, WHAT_IF_KEYS } from '#lib/sampling';
 import { NATIVE_UNSUPPORTED, nativeIgnores } from './native-mode';
-import { createTestApp, MODELS_URL } from './testing/test-app';
-
-async function startedApp() {
-	const test = createTestApp();
-	await test.app.start(MODELS_URL, { reopen: false });
-	return test;
-}
+import { createTestApp, startedTestApp } from './testing/test-app';
 
 describe('the draft: prompt, settings, validity and the experiment', () => {
 	it('the experiment out holds the page: model, prompt, settings and sampling mode', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		app.settings.params.seed = 3;
 		app.settings.stopSequences = 'END';
 		const experiment = app.draft.current();
@@ -26,7 +20,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 	});
 
 	it('an experiment in puts a chat, settings and model back, and clears invalid fields', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		const experiment = app.draft.current();
 		app.validity.set('topK', 'bad');
 		const problem = app.draft.apply({
@@ -56,7 +50,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 	});
 
 	it('an experiment on a model not offered here says so and keeps the model', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		const experiment = app.draft.current();
 		const problem = app.draft.apply({
 			...experiment,
@@ -67,7 +61,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 	});
 
 	it('opening a shared experiment loads its model unless loaded, and warns about another file', async () => {
-		const { app, client } = await startedApp();
+		const { app, client } = await startedTestApp();
 		const experiment = app.draft.current();
 		expect(await app.draft.open(experiment)).toBeNull();
 		expect(client.loads).toHaveLength(1);
@@ -76,7 +70,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 	});
 
 	it('presets and reset replace values and clear invalid fields; reset keeps the seed', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		app.settings.params.seed = 5;
 		app.settings.maxNewTokens = 3;
 		app.validity.set('temperature', 'bad');
@@ -99,7 +93,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 	});
 
 	it('shown prompt tokens belong to the model they were made with', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		app.prompt.prompt = 'ab';
 		await app.prompt.tokenize();
 		expect(app.prompt.promptTokens?.map((t) => t.id)).toEqual([97, 98]);
@@ -129,7 +123,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 
 describe('Sharing', () => {
 	it('a single run link fixes the seed the last run drew, and says so', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		expect(app.sharing.current('single').experiment.params.seed).toBeNull();
 		await app.single.run();
 		expect(app.sharing.current('single').experiment.params.seed).toBe(7);
@@ -137,7 +131,7 @@ describe('Sharing', () => {
 	});
 
 	it('a compare link carries the sweep, and warns when lanes cannot be reproduced', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		app.compare.axisParam = 'temperature';
 		app.compare.axisText = '0.5, 1';
 		expect(app.sharing.current('compare').experiment.sweep).toEqual([

@@ -7,17 +7,11 @@ import { openPlaygroundDb } from '#lib/storage/db';
 import { Notices } from './notices.svelte';
 import { History, MAX_IMPORT_BYTES } from './sessions.svelte';
 import { MemorySessionChannels } from './testing/memory-channel';
-import { createTestApp, MODELS_URL } from './testing/test-app';
-
-async function startedApp() {
-	const test = createTestApp();
-	await test.app.start(MODELS_URL, { reopen: false });
-	return test;
-}
+import { createTestApp, MODELS_URL, startedTestApp } from './testing/test-app';
 
 describe('History and SessionOpener', () => {
 	it('records each run and compare, newest first', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		await app.single.run();
 		app.compare.useSeeds(2);
 		await app.compare.run();
@@ -27,7 +21,7 @@ describe('History and SessionOpener', () => {
 	});
 
 	it('reopens a single run: prompt, settings and output as stored', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		app.prompt.prompt = 'A dragon';
 		app.settings.params.temperature = 0.3;
 		await app.single.run();
@@ -45,7 +39,7 @@ describe('History and SessionOpener', () => {
 	});
 
 	it('reopens a compare with its sweep and lanes', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		app.compare.useSeeds(2);
 		await app.compare.run();
 		await app.history.settled();
@@ -57,7 +51,7 @@ describe('History and SessionOpener', () => {
 	});
 
 	it('will not reopen a session while a run streams', async () => {
-		const { app, client } = await startedApp();
+		const { app, client } = await startedTestApp();
 		await app.single.run();
 		await app.history.settled();
 		const id = app.history.items[0].id;
@@ -72,7 +66,7 @@ describe('History and SessionOpener', () => {
 	});
 
 	it('puts back the session open before a reload', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		await app.single.run();
 		await app.history.settled();
 		const id = app.history.items[0].id;
@@ -84,7 +78,7 @@ describe('History and SessionOpener', () => {
 	});
 
 	it('renames, deletes and restores a session', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		await app.single.run();
 		await app.history.settled();
 		const id = app.history.items[0].id;
@@ -99,7 +93,7 @@ describe('History and SessionOpener', () => {
 	});
 
 	it('exports sessions and imports them into another history', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		await app.single.run();
 		const file = await app.history.exportFile();
 		expect(file?.fileName).toMatch(/\.json$/);
@@ -114,7 +108,7 @@ describe('History and SessionOpener', () => {
 	});
 
 	it('refuses a file above the import limit before reading it, naming both sizes', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		await app.single.run();
 		let read = false;
 		for (const size of [MAX_IMPORT_BYTES + 1, MAX_IMPORT_BYTES + 1_000_000]) {
@@ -135,7 +129,7 @@ describe('History and SessionOpener', () => {
 	});
 
 	it('a run whose first write fails but later ones work is not reported unsaved', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		const put = app.history.store.put.bind(app.history.store);
 		let writes = 0;
 		app.history.store.put = async (record) => {
@@ -152,7 +146,7 @@ describe('History and SessionOpener', () => {
 	});
 
 	it('a run whose writes all fail is reported unsaved, with the reason', async () => {
-		const { app } = await startedApp();
+		const { app } = await startedTestApp();
 		app.history.store.put = async () => {
 			throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
 		};

@@ -1,16 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { createTestApp, MODELS_URL } from './testing/test-app';
-
-async function loadedApp() {
-	const test = createTestApp();
-	await test.app.start(MODELS_URL, { reopen: false });
-	return test;
-}
+import { createTestApp, MODELS_URL, startedTestApp } from './testing/test-app';
 
 describe('SingleRun', () => {
 	it('streams the output and live stats, then shows the result and seed', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		client.holdGenerations = true;
 		const running = app.single.run();
 		await new Promise((resolve) => setTimeout(resolve, 0));
@@ -33,7 +27,7 @@ describe('SingleRun', () => {
 	});
 
 	it('an invalid field blocks the run and says why', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		app.validity.set('temperature', 'Temperature must be between 0 and 2.');
 		await app.single.run();
 		expect(client.generations).toHaveLength(0);
@@ -50,7 +44,7 @@ describe('SingleRun', () => {
 	});
 
 	it('bans the end of text through the logit bias and sends the stop sequences', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		app.settings.banEndOfText = true;
 		app.settings.stopSequences = 'The end\n\nOnce';
 		await app.single.run();
@@ -59,7 +53,7 @@ describe('SingleRun', () => {
 	});
 
 	it('a chat turn joins the conversation and clears the message', async () => {
-		const { app } = await loadedApp();
+		const { app } = await startedTestApp();
 		app.prompt.mode = 'chat';
 		app.prompt.prompt = 'Hello';
 		await app.single.run();
@@ -71,7 +65,7 @@ describe('SingleRun', () => {
 	});
 
 	it('records the run in the history as it streams', async () => {
-		const { app } = await loadedApp();
+		const { app } = await startedTestApp();
 		await app.single.run();
 		await app.history.settled();
 		const [item] = app.history.items;
@@ -82,7 +76,7 @@ describe('SingleRun', () => {
 	});
 
 	it('a failed run shows the error and is recorded as failed', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		client.holdGenerations = true;
 		const running = app.single.run();
 		await new Promise((resolve) => setTimeout(resolve, 0));
@@ -95,7 +89,7 @@ describe('SingleRun', () => {
 	});
 
 	it('a worker crash mid-run fails the run with its reason in one banner, and runs work again', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		client.holdGenerations = true;
 		const running = app.single.run();
 		await new Promise((resolve) => setTimeout(resolve, 0));
@@ -121,7 +115,7 @@ describe('SingleRun', () => {
 	});
 
 	it('Stop asks the worker to stop only while running', async () => {
-		const { app, client } = await loadedApp();
+		const { app, client } = await startedTestApp();
 		await app.single.stop();
 		expect(client.stops).toBe(0);
 		client.holdGenerations = true;

@@ -100,3 +100,10 @@ export function createTestApp(
 
 /** The models folder the test app lists. */
 export const MODELS_URL = 'http://test/models/';
+
+/** A test app that has listed its models and loaded the local test model, as the page starts. */
+export async function startedTestApp(): Promise<ReturnType<typeof createTestApp>> {
+	const test = createTestApp();
+	await test.app.start(MODELS_URL, { reopen: false });
+	return test;
+}
