@@ -8,6 +8,7 @@ import {
 	MODEL_FILE_PATTERN,
 	type DirectoryEntry
 } from '../../src/lib/models/local-models.ts';
+import { parseRange } from './byte-range.ts';
 
 export const MODELS_URL_PATH = '/models';
 
@@ -50,12 +51,23 @@ function handler(dir: string): Connect.NextHandleFunction {
 			}
 			const file = index.models.find((m) => m.file === name);
 			if (!MODEL_FILE_PATTERN.test(name) || !file) return send(res, 404, 'No such model file');
-			res.statusCode = 200;
+			const range = parseRange(req.headers.range, file.sizeBytes);
 			res.setHeader('Content-Type', 'application/octet-stream');
-			res.setHeader('Content-Length', String(file.sizeBytes));
+			res.setHeader('Accept-Ranges', 'bytes');
 			res.setHeader('Cache-Control', 'no-cache');
-			if (req.method === 'HEAD') return res.end();
-			createReadStream(path.join(dir, file.file))
+			if (range.kind === 'unsatisfiable') {
+				res.statusCode = 416;
+				res.setHeader('Content-Range', `bytes */${file.sizeBytes}`);
+				return res.end();
+			}
+			const { start, end } = range.kind === 'range' ? range : { start: 0, end: file.sizeBytes - 1 };
+			res.statusCode = range.kind === 'range' ? 206 : 200;
+			if (range.kind === 'range') {
+				res.setHeader('Content-Range', `bytes ${start}-${end}/${file.sizeBytes}`);
+			}
+			res.setHeader('Content-Length', String(Math.max(end - start + 1, 0)));
+			if (req.method === 'HEAD' || end < start) return res.end();
+			createReadStream(path.join(dir, file.file), { start, end })
 				.on('error', () => res.destroy())
 				.pipe(res);
 		})().catch(next);
@@ -65,6 +77,7 @@ function handler(dir: string): Connect.NextHandleFunction {
 /**
  * Serves the GGUF files of a local folder under `/models/` with a listing at
  * `/models/index.json`, in `vite dev` and `vite preview` (a static build has no such folder).
+ * A single byte range is answered with 206, so the page can read a model's header first.
  */
 export function modelsFolder(options: { dir: string }): Plugin {
 	return {

@@ -1,11 +1,13 @@
 import { fetchLocalModels } from '#lib/models/local-models';
 import { allowsModelUrl, BUILT_IN_MODEL_HOSTS } from '#lib/models/model-hosts';
+import { readRemoteGguf } from '#lib/models/remote-gguf';
 import { requestPersistentStorage, storageStatus } from '#lib/platform/storage';
 import { probeWebGpu } from '#lib/platform/webgpu';
 import { playgroundDb, watchPlaygroundDb, type PlaygroundDbEvents } from '#lib/storage/db';
 import { deleteAllModelFiles, deleteModelFile, listModelFiles } from '#lib/storage/model-files';
 import { broadcastSessionChannel, type SessionChannel } from '#lib/storage/session-changes';
 import { readCustomModels, SETTING_KEYS, writeSetting } from '#lib/storage/settings';
+import type { ModelHeaderReader } from './model-facts.svelte';
 import type { ShelfSources } from './model-shelf.svelte';
 import type { ModelStorage } from './stored-models.svelte';
 
@@ -19,6 +21,11 @@ export function browserShelfSources(): ShelfSources {
 		allowsDownloadFrom: (url) =>
 			allowsModelUrl(url, [...BUILT_IN_MODEL_HOSTS, ...__MODEL_HOSTS__], location.origin)
 	};
+}
+
+/** Reads a model's header on its server with HTTP range requests. */
+export function browserModelHeaderReader(): ModelHeaderReader {
+	return (url, options) => readRemoteGguf(url, options);
 }
 
 /** The browser's storage of model files and its figures. */

@@ -11,6 +11,7 @@ import { CompareState } from './compare.svelte';
 import { ExperimentDraft } from './experiment-draft.svelte';
 import { ExploreState } from './explore.svelte';
 import { FieldValidity } from './field-validity.svelte';
+import { ModelFacts, type ModelHeaderReader } from './model-facts.svelte';
 import { ModelLoader } from './model-loader.svelte';
 import { ModelShelf, type ShelfSources } from './model-shelf.svelte';
 import { Notices } from './notices.svelte';
@@ -37,6 +38,8 @@ export interface AppDeps {
 	watchDb?: (events: PlaygroundDbEvents) => void;
 	/** Threads for the CPU engine; the engine's own choice when undefined. */
 	threads?: number;
+	/** Reads a remote model's header before it is downloaded; no facts are read without it. */
+	readModelHeader?: ModelHeaderReader;
 }
 
 /** Every part of the page's state, wired together. Components get the parts they need. */
@@ -45,6 +48,7 @@ export interface App {
 	notices: Notices;
 	validity: FieldValidity;
 	shelf: ModelShelf;
+	modelFacts: ModelFacts;
 	loader: ModelLoader;
 	storedModels: StoredModels;
 	prompt: PromptDraft;
@@ -85,8 +89,22 @@ export function createApp(deps: AppDeps): App {
 	deps.watchDb?.(otherTabsEvents(notices));
 	const validity = new FieldValidity();
 	const shelf = new ModelShelf(deps.shelfSources, notices);
+	const readHeader = deps.readModelHeader;
+	const modelFacts = new ModelFacts(
+		readHeader
+			? {
+					readHeader,
+					allowsDownloadFrom: (url) => deps.shelfSources.allowsDownloadFrom(url),
+					isStored: async (url) =>
+						(await deps.modelStorage.listModelFiles()).some((file) => file.url === url)
+				}
+			: null,
+		shelf
+	);
+	const stopFacts = modelFacts.watch();
 	const loader = new ModelLoader(client, shelf, validity, notices, {
 		threads: deps.threads,
+		refuseDownload: (choice) => modelFacts.refusal(choice),
 		// A load ends the single run first (built below, from the parts it reads).
 		beforeLoad: (): Promise<void> => single.stop()
 	});
@@ -113,6 +131,7 @@ export function createApp(deps: AppDeps): App {
 		notices,
 		validity,
 		shelf,
+		modelFacts,
 		loader,
 		storedModels,
 		prompt,
@@ -153,6 +172,7 @@ export function createApp(deps: AppDeps): App {
 			else if (single.running) await single.stop();
 		},
 		dispose() {
+			stopFacts();
 			explore.dispose();
 			history.dispose();
 			client.dispose();

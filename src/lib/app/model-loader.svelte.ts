@@ -3,6 +3,7 @@ import { engineOfSource, webLlmModelId } from '#lib/core/model-id';
 import type { SamplingMode } from '#lib/core/run';
 import { WLLAMA_ARCHITECTURES } from '#lib/engines/wllama/architectures';
 import { describeGgufFacts, GgufError, readGguf } from '#lib/models/gguf';
+import type { ModelChoice } from '#lib/models/local-models';
 import { fitsDevice } from '#lib/platform/webgpu';
 import type { PlaygroundClient } from './client';
 import type { FieldValidity } from './field-validity.svelte';
@@ -15,6 +16,8 @@ export interface LoaderOptions {
 	threads?: number;
 	/** Called before a load starts, to end a run still streaming on the old model. */
 	beforeLoad?: () => Promise<void>;
+	/** Why a CPU model on a server must not be downloaded (its header is bad), or null. */
+	refuseDownload?: (choice: ModelChoice) => Promise<GgufError | null>;
 }
 
 /**
@@ -83,6 +86,12 @@ export class ModelLoader {
 		const choice = shelf.selectedChoice;
 		if (!choice?.url) {
 			notices.error = `${choice?.name ?? 'This model'} has no download location; open the file from disk instead.`;
+			return;
+		}
+		// A bad file is refused from its header, before it is downloaded whole; the model stays.
+		const refusal = this.options.refuseDownload && (await this.options.refuseDownload(choice));
+		if (refusal) {
+			notices.showEngineError(refusal);
 			return;
 		}
 		await this.load(

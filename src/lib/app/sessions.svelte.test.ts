@@ -320,3 +320,130 @@ describe('History across tabs', () => {
 		expect(channels.posted.at(-1)).toEqual({ ids: [id], recording: [] });
 	});
 });
+
+/** A file whose bytes arrive one chunk each time the test calls `next`. */
+function slowFile(text: string, name: string, chunkBytes: number) {
+	const bytes = new TextEncoder().encode(text);
+	const gates: (() => void)[] = [];
+	let cancelled = false;
+	let offset = 0;
+	const file = new File([bytes], name);
+	Object.defineProperty(file, 'stream', {
+		value: () =>
+			new ReadableStream<Uint8Array>(
+				{
+					pull: async (controller) => {
+						await new Promise<void>((resolve) => gates.push(resolve));
+						if (offset >= bytes.length) return controller.close();
+						controller.enqueue(bytes.slice(offset, offset + chunkBytes));
+						offset += chunkBytes;
+					},
+					cancel: () => void (cancelled = true)
+				},
+				{ highWaterMark: 0 }
+			)
+	});
+	const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+	return {
+		file,
+		cancelled: () => cancelled,
+		/** Lets one more chunk through and waits for the import to take it. */
+		async next() {
+			for (let i = 0; i < 50 && gates.length === 0; i++) await settle();
+			gates.shift()?.();
+			await settle();
+		}
+	};
+}
+
+describe('History imports with progress', () => {
+	async function exported() {
+		const { app } = await startedTestApp();
+		await app.single.run();
+		await app.single.run();
+		await app.history.settled();
+		return (await app.history.exportFile())?.text ?? '';
+	}
+
+	it('reports the bytes read, then checking and storing, then what it imported', async () => {
+		const text = await exported();
+		const chunk = Math.ceil(text.length / 4);
+		const slow = slowFile(text, 'sessions.json', chunk);
+		const { history } = createTestApp().app;
+		const done = history.importFile(slow.file);
+		const seen: string[] = [];
+		for (let i = 0; i < 6 && history.importing; i++) {
+			seen.push(history.importProgressText);
+			if (history.importing.phase === 'reading') {
+				expect(history.importing.loadedBytes).toBe(Math.min(i * chunk, slow.file.size));
+				expect(history.importing.totalBytes).toBe(slow.file.size);
+			}
+			await slow.next();
+		}
+		await done;
+		const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+		expect(seen.slice(0, 2)).toEqual([
+			`Reading “sessions.json”: 0.0 MB of ${mb(slow.file.size)}…`,
+			`Reading “sessions.json”: ${mb(chunk)} of ${mb(slow.file.size)}…`
+		]);
+		expect(history.importing).toBeNull();
+		expect(history.importMessage).toBe('Imported 2 sessions from “sessions.json”.');
+		expect(history.items).toHaveLength(2);
+	});
+
+	it('shows checking, then storing with the number of sessions', async () => {
+		const text = await exported();
+		const { history } = createTestApp().app;
+		const phases: string[] = [];
+		const stop = $effect.root(() => {
+			$effect(() => {
+				if (history.importing) phases.push(history.importProgressText);
+			});
+		});
+		const slow = slowFile(text, 'two.json', text.length + 1);
+		const done = history.importFile(slow.file);
+		for (let i = 0; i < 10 && history.importing?.phase === 'reading'; i++) await slow.next();
+		await done;
+		stop();
+		expect(phases).toContain('Checking the sessions in “two.json”…');
+		expect(phases).toContain('Storing 2 sessions from “two.json”…');
+	});
+
+	it('Cancel while reading stops the file and writes nothing, and says so', async () => {
+		const text = await exported();
+		const slow = slowFile(text, 'sessions.json', 64);
+		const { history } = createTestApp().app;
+		const put = vi.spyOn(history.store, 'importSessions');
+		const done = history.importFile(slow.file);
+		await slow.next();
+		await slow.next();
+		expect(history.importing?.loadedBytes).toBe(128);
+		history.cancelImport();
+		await done;
+		expect(slow.cancelled()).toBe(true);
+		expect(put).not.toHaveBeenCalled();
+		expect(history.importing).toBeNull();
+		expect(history.importMessage).toBe(
+			'Import of “sessions.json” cancelled: nothing was imported.'
+		);
+		await history.refresh();
+		expect(history.items).toHaveLength(0);
+	});
+
+	it('Cancel while checking writes nothing either', async () => {
+		const text = await exported();
+		const { history } = createTestApp().app;
+		const put = vi.spyOn(history.store, 'importSessions');
+		const done = history.importFile(new File([text], 'sessions.json'));
+		for (let i = 0; i < 50 && history.importing?.phase !== 'checking'; i++) {
+			await new Promise((resolve) => setTimeout(resolve, 0));
+		}
+		expect(history.importing?.phase).toBe('checking');
+		history.cancelImport();
+		await done;
+		expect(put).not.toHaveBeenCalled();
+		expect(history.importMessage).toBe(
+			'Import of “sessions.json” cancelled: nothing was imported.'
+		);
+	});
+});

@@ -18,6 +18,7 @@ import {
 } from '#lib/storage/sessions-recording';
 import { describeError } from './errors';
 import type { Notices } from './notices.svelte';
+import { readTextWithProgress } from './read-text';
 
 /** A session just deleted, as stored (a damaged record too), until it is restored. */
 export interface DeletedSession {
@@ -27,12 +28,23 @@ export interface DeletedSession {
 }
 
 /**
- * Largest file the history imports. A file is read and checked whole, which for bigger files
- * would freeze the page without a word; a full history export stays far below this.
+ * Largest file the history imports. A file is read with progress, but checked whole in one go,
+ * during which the page cannot answer: the limit keeps that pause short. A full history export
+ * stays far below this.
  */
 export const MAX_IMPORT_BYTES = 32_000_000;
 
 const megabytes = (bytes: number, digits = 1): string => `${(bytes / 1e6).toFixed(digits)} MB`;
+
+/** An import under way: reading the file, checking its sessions, then storing them. */
+export interface ImportProgress {
+	fileName: string;
+	phase: 'reading' | 'checking' | 'storing';
+	loadedBytes: number;
+	totalBytes: number;
+	/** How many sessions are being stored. */
+	sessions: number | null;
+}
 
 /** A file to download: its name and JSON text. */
 export interface ExportedFile {
@@ -64,6 +76,9 @@ export class History implements SessionRecorder {
 	importProblems = $state<string[]>([]);
 	/** Why the history cannot be read or changed right now, if it cannot. */
 	error = $state('');
+	/** The import under way, for its progress line and Cancel; null when none is. */
+	importing = $state<ImportProgress | null>(null);
+	#importAbort: AbortController | null = null;
 
 	private readonly recordings = new SvelteMap<string, SessionRecording>();
 	/** Sessions another tab is recording, as it last said. */
@@ -257,7 +272,8 @@ export class History implements SessionRecorder {
 
 	/**
 	 * Imports an export file the user chose: one above {@link MAX_IMPORT_BYTES} is refused
-	 * before it is read; otherwise the history says it is reading it, then imports its text.
+	 * before it is read; otherwise it is read with progress ({@link importing}), then its text is
+	 * imported. {@link cancelImport} stops it before anything is written.
 	 */
 	async importFile(file: Blob & { name: string }): Promise<void> {
 		this.importProblems = [];
@@ -265,29 +281,82 @@ export class History implements SessionRecorder {
 			this.importMessage = `Nothing was imported from “${file.name}”: it is ${megabytes(file.size)}; the history imports files of up to ${megabytes(MAX_IMPORT_BYTES, 0)}.`;
 			return;
 		}
-		this.importMessage = `Reading “${file.name}” (${megabytes(file.size)})…`;
-		let text: string;
+		this.#importAbort?.abort();
+		const abort = new AbortController();
+		this.#importAbort = abort;
+		this.importMessage = '';
+		const progress = (phase: ImportProgress['phase'], loadedBytes: number) =>
+			(this.importing = {
+				fileName: file.name,
+				phase,
+				loadedBytes,
+				totalBytes: file.size,
+				sessions: null
+			});
+		progress('reading', 0);
 		try {
-			text = await file.text();
-		} catch (error) {
-			this.importMessage = `Nothing was imported from “${file.name}”: it could not be read (${describeError(error)}).`;
-			return;
+			let text: string | null;
+			try {
+				text = await readTextWithProgress(
+					file,
+					(loaded) => progress('reading', loaded),
+					abort.signal
+				);
+			} catch (error) {
+				this.importMessage = `Nothing was imported from “${file.name}”: it could not be read (${describeError(error)}).`;
+				return;
+			}
+			if (text !== null) {
+				progress('checking', file.size);
+				await this.importText(text, file.name, abort.signal);
+			}
+			if (abort.signal.aborted) {
+				this.importMessage = `Import of “${file.name}” cancelled: nothing was imported.`;
+			}
+		} finally {
+			if (this.#importAbort === abort) {
+				this.#importAbort = null;
+				this.importing = null;
+			}
 		}
-		await this.importText(text, file.name);
+	}
+
+	/** The progress line of the import under way. */
+	get importProgressText(): string {
+		const p = this.importing;
+		if (!p) return '';
+		if (p.phase === 'reading') {
+			return `Reading “${p.fileName}”: ${megabytes(p.loadedBytes)} of ${megabytes(p.totalBytes)}…`;
+		}
+		if (p.phase === 'checking') return `Checking the sessions in “${p.fileName}”…`;
+		return `Storing ${p.sessions} ${p.sessions === 1 ? 'session' : 'sessions'} from “${p.fileName}”…`;
+	}
+
+	/** Stops the import under way; nothing of it is written. Too late once it is storing. */
+	cancelImport(): void {
+		if (this.importing?.phase !== 'storing') this.#importAbort?.abort();
 	}
 
 	/**
 	 * Imports an export file's text. The whole file is checked first; with any problem nothing is
-	 * written and every problem is listed. Stored sessions are never overwritten.
+	 * written and every problem is listed. Stored sessions are never overwritten. Nothing is
+	 * written once `signal` aborts.
 	 */
-	async importText(text: string, fileName: string): Promise<void> {
+	async importText(text: string, fileName: string, signal?: AbortSignal): Promise<void> {
 		this.importProblems = [];
+		// Lets the page show "checking" (and hear a Cancel) before the check holds the thread.
+		if (signal) await new Promise((resolve) => setTimeout(resolve, 0));
+		if (signal?.aborted) return;
 		const parsed = parseSessionsFile(text);
+		if (signal?.aborted) return;
 		if (!parsed.ok) {
 			const n = parsed.problems.length;
 			this.importMessage = `Nothing was imported from “${fileName}”: ${n} ${n === 1 ? 'problem' : 'problems'} found.`;
 			this.importProblems = parsed.problems;
 			return;
+		}
+		if (this.importing) {
+			this.importing = { ...this.importing, phase: 'storing', sessions: parsed.sessions.length };
 		}
 		try {
 			const report = await this.store.importSessions(parsed.sessions);

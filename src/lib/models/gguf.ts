@@ -16,6 +16,8 @@ export class GgufError extends Error {
 /** Byte ranges of a file. */
 export interface ByteSource {
 	readonly size: number;
+	/** How many bytes the reader asks for at a time at least; 1 MiB when omitted. */
+	readonly window?: number;
 	read(offset: number, length: number): Promise<Uint8Array>;
 }
 
@@ -201,7 +203,7 @@ class Cursor {
 			this.#windowStart = this.pos;
 			this.#window = await this.source.read(
 				this.pos,
-				Math.min(Math.max(n, WINDOW), this.size - this.pos)
+				Math.min(Math.max(n, this.source.window ?? WINDOW), this.size - this.pos)
 			);
 		}
 		const offset = this.pos - this.#windowStart;

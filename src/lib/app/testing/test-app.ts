@@ -7,6 +7,7 @@ import { openPlaygroundDb } from '#lib/storage/db';
 import type { ModelFileRecord, PlaygroundDbEvents } from '#lib/storage/db';
 import type { SessionChannel } from '#lib/storage/session-changes';
 import { createApp, type App } from '../compose';
+import type { ModelHeaderReader } from '../model-facts.svelte';
 import type { ShelfSources } from '../model-shelf.svelte';
 import type { ModelStorage } from '../stored-models.svelte';
 import { FakeClient } from './fake-client';
@@ -76,6 +77,7 @@ export function createTestApp(
 		database?: string;
 		sessionChannel?: SessionChannel;
 		watchDb?: (events: PlaygroundDbEvents) => void;
+		readModelHeader?: ModelHeaderReader;
 	} = {}
 ): {
 	app: App;
@@ -93,7 +95,8 @@ export function createTestApp(
 		modelStorage: storage,
 		sessionDb: () => openPlaygroundDb({ name }),
 		sessionChannel: options.sessionChannel,
-		watchDb: options.watchDb
+		watchDb: options.watchDb,
+		readModelHeader: options.readModelHeader
 	});
 	return { app, client, sources, storage };
 }
