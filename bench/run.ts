@@ -1,4 +1,5 @@
 import { execSync } from 'node:child_process';
+import { runResponsivenessBench } from './responsiveness.bench';
 import { runSamplerBench } from './sampler.bench';
 import { runSweepBench } from './sweep.bench';
 import { runWhatIfBench } from './whatif.bench';
@@ -8,4 +9,5 @@ const results = [runSamplerBench()];
 execSync('npm run build', { stdio: 'ignore' });
 results.push(await runSweepBench());
 results.push(await runWhatIfBench());
+results.push(await runResponsivenessBench());
 if (results.includes(false)) process.exitCode = 1;

@@ -41,6 +41,20 @@ export async function run(page: Page, options: RunOptions) {
 	};
 }
 
+/**
+ * Waits until the run shows its finish reason, polling with one cheap query. An `expect` on the
+ * still-empty (so invisible) element would, at each failed poll, build an accessibility snapshot
+ * of the whole page in its main thread: hundreds of milliseconds once 400 tokens are on show,
+ * which a test of the page's own long tasks would then count.
+ */
+export async function waitForFinishCheaply(page: Page, timeout = 30_000) {
+	await page.waitForFunction(
+		() => (document.querySelector('[data-testid="finish-reason"]')?.textContent ?? '') !== '',
+		undefined,
+		{ timeout, polling: 100 }
+	);
+}
+
 /** Every WebLLM option of the model picker: id, whether it can be picked, and its text. */
 export async function webLlmOptions(page: Page) {
 	return page
