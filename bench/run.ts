@@ -1,9 +1,10 @@
 import { execSync } from 'node:child_process';
 import { runSamplerBench } from './sampler.bench';
+import { runStorageBench } from './storage.bench';
 import { runSweepBench } from './sweep.bench';
 import { runWhatIfBench } from './whatif.bench';
 
-const results = [runSamplerBench()];
+const results = [runSamplerBench(), await runStorageBench()];
 // The sweep and what-if figures run the built app in Chromium.
 execSync('npm run build', { stdio: 'ignore' });
 results.push(await runSweepBench());
