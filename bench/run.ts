@@ -1,10 +1,11 @@
 import { execSync } from 'node:child_process';
 import { runResponsivenessBench } from './responsiveness.bench';
 import { runSamplerBench } from './sampler.bench';
+import { runStorageBench } from './storage.bench';
 import { runSweepBench } from './sweep.bench';
 import { runWhatIfBench } from './whatif.bench';
 
-const results = [runSamplerBench()];
+const results = [runSamplerBench(), await runStorageBench()];
 // The sweep and what-if figures run the built app in Chromium.
 execSync('npm run build', { stdio: 'ignore' });
 results.push(await runSweepBench());

@@ -130,12 +130,12 @@ describe('History and SessionOpener', () => {
 
 	it('a run whose first write fails but later ones work is not reported unsaved', async () => {
 		const { app } = await startedTestApp();
-		const put = app.history.store.put.bind(app.history.store);
+		const append = app.history.store.append.bind(app.history.store);
 		let writes = 0;
-		app.history.store.put = async (record) => {
+		app.history.store.append = async (write) => {
 			if (writes++ === 0)
 				throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-			return put(record);
+			return append(write);
 		};
 		await app.single.run();
 		await app.history.settled();
@@ -143,11 +143,13 @@ describe('History and SessionOpener', () => {
 		expect(await app.history.store.get(app.history.items[0].id)).toMatchObject({
 			runs: [{ status: 'done', text: '<10><11><12>' }]
 		});
+		const stored = await app.history.store.get(app.history.items[0].id);
+		expect(stored?.runs[0].tokens.map((t) => t.id)).toEqual([10, 11, 12]);
 	});
 
 	it('a run whose writes all fail is reported unsaved, with the reason', async () => {
 		const { app } = await startedTestApp();
-		app.history.store.put = async () => {
+		app.history.store.append = async () => {
 			throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
 		};
 		await app.single.run();

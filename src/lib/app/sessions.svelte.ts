@@ -139,7 +139,7 @@ export class History implements SessionRecorder {
 			this.notices.notice = unsavedNotice = text;
 		};
 		const recording = new SessionRecording(record, {
-			save: (r) => this.store.put(r),
+			save: (write) => this.store.append(write),
 			onSaved: (r) => {
 				this.upsert(summarize(r));
 				this.announce([r.id]);

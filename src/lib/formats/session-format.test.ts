@@ -9,7 +9,9 @@ import {
 	SESSIONS_FORMAT,
 	SESSIONS_FORMAT_VERSION
 } from './session-format';
-import { experiment, runRecord, session } from './testing/sessions';
+import { experiment, runRecord, session, sessionsFileV1 } from './testing/sessions';
+import { tracedTokens } from './testing/traced-tokens';
+import { encodeTokens, normalizeTokens, toBase64 } from './token-codec';
 
 const trace: StepTrace = {
 	step: 0,
@@ -43,11 +45,11 @@ const trace: StepTrace = {
 	entropyAfter: 0
 };
 
-/** A file of `sessions` as JSON, after `edit` changed its parsed form. */
+/** A version-1 file of two sessions as JSON (tokens as lists), after `edit` changed it. */
 function fileWith(
 	edit: (file: { sessions: Record<string, unknown>[] } & Record<string, unknown>) => void
 ) {
-	const file = JSON.parse(exportSessions([session(), session({ id: 'two' })]));
+	const file = JSON.parse(sessionsFileV1([session(), session({ id: 'two' })]));
 	edit(file);
 	return JSON.stringify(file);
 }
@@ -117,6 +119,61 @@ describe('export file', () => {
 	});
 });
 
+describe('format version 2: tokens as token data', () => {
+	const stored = normalizeTokens(tracedTokens(50));
+
+	it('writes each run’s tokens as base64 token data, at most 1 KB a traced token', () => {
+		const plain = exportSessions([session({ runs: [runRecord({ tokens: [] })] })]);
+		const text = exportSessions([session({ runs: [runRecord({ tokens: stored })] })]);
+		const run = JSON.parse(text).sessions[0].runs[0];
+		expect(run.tokens).toBe(toBase64(encodeTokens(stored)));
+		const perToken = (text.length - plain.length) / stored.length;
+		console.info(`export: ${perToken.toFixed(0)} B a traced token`);
+		expect(perToken).toBeLessThanOrEqual(1024);
+		const parsed = parseSessionsFile(text);
+		expect(parsed.ok && parsed.sessions[0].runs[0].tokens).toEqual(stored);
+	});
+
+	it('still imports version 1 files, traces included', () => {
+		const traced = tracedTokens(3);
+		const sessions = [session({ runs: [runRecord({ tokens: traced })] })];
+		const text = sessionsFileV1(sessions);
+		expect(JSON.parse(text).sessions[0].runs[0].tokens[0].trace.u).toBe(traced[0].trace!.u);
+		expect(parseSessionsFile(text)).toEqual({ ok: true, sessions });
+	});
+
+	it('names token data that is not base64, cannot be read, or holds bad values', () => {
+		const file = JSON.parse(
+			exportSessions([session(), session({ id: 'two' }), session({ id: 'three' })])
+		);
+		const [first, second, third] = file.sessions;
+		first.runs[0].tokens = 'not base64!';
+		const bytes = encodeTokens(stored.slice(0, 2));
+		second.runs[0].tokens = toBase64(bytes.subarray(0, bytes.length - 3));
+		const bad = { ...stored[0], trace: { ...stored[0].trace!, u: 2 } };
+		third.runs[0].tokens = toBase64(encodeTokens([stored[1], bad]));
+		const problems = problemsOf(JSON.stringify(file));
+		expect(problems).toEqual([
+			'sessions[0].runs[0].tokens: must be base64 (A–Z, a–z, 0–9, + and /, padded with =), got "not base64!"',
+			expect.stringMatching(
+				/^sessions\[1\]\.runs\[0\]\.tokens: the token data cannot be read: truncated: token 1's .*, the chunk has \d+ bytes$/
+			),
+			'sessions[2].runs[0].tokens[1].trace.u: must be a number in [0, 1], got 2'
+		]);
+		file.sessions = [first];
+		first.runs[0].tokens = [{ id: 1, piece: 'a' }];
+		expect(problemsOf(JSON.stringify(file))).toEqual([
+			'sessions[0].runs[0].tokens: must be the tokens as base64 token data (format version 2), got [{"id":1,"piece":"a"}]'
+		]);
+	});
+
+	it('exports a damaged record’s tokens as they are, for the import to report', () => {
+		const damaged = { ...session(), runs: [{ ...runRecord(), tokens: 'garbled' }] };
+		const text = exportSessions([damaged as never]);
+		expect(JSON.parse(text).sessions[0].runs[0].tokens).toBe('garbled');
+	});
+});
+
 describe('import validation', () => {
 	it('explains a file that is not JSON', () => {
 		const [problem] = problemsOf('{"format": "sampling-playground-sessions",');
@@ -127,8 +184,8 @@ describe('import validation', () => {
 		expect(problemsOf('[1, 2]')).toEqual([
 			'This is not a sessions file of the Sampling Playground: format must be "sampling-playground-sessions", got [1,2].'
 		]);
-		expect(problemsOf(fileWith((f) => (f.version = 2)))).toEqual([
-			'This file has format version 2, newer than this app reads (1). Update the app to import it.'
+		expect(problemsOf(fileWith((f) => (f.version = 3)))).toEqual([
+			'This file has format version 3, newer than this app reads (2). Update the app to import it.'
 		]);
 		expect(problemsOf(fileWith((f) => (f.version = '1')))).toEqual([
 			'version: must be an integer ≥ 1, got "1"'

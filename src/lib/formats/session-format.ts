@@ -24,31 +24,55 @@ import {
 } from './check';
 import { experimentReader } from './experiment';
 import { samplingParamsReader, stageNamesOf } from './sampling-params';
+import { decodeTokens, encodeTokens, fromBase64, toBase64 } from './token-codec';
 
 /**
  * The sessions export file, documented in docs/session-format.md: its writer, and its reader,
  * which checks a session's experiment with the experiment reader (experiment.ts) that share links
  * use too. The page's sessions state calls it. A change to the shapes in core/session.ts is a new
- * version; this reader then learns to upgrade older versions.
+ * version; this reader then learns to upgrade older versions. Version 2 writes each run's tokens
+ * as base64 of the token codec (token-codec.ts); version 1 files, with tokens as JSON, still read.
  */
 export const SESSIONS_FORMAT = 'sampling-playground-sessions';
-export const SESSIONS_FORMAT_VERSION = 1;
+export const SESSIONS_FORMAT_VERSION = 2;
 
+/** A sessions file as read: every version gives sessions in the stored shapes. */
 export interface SessionsFile {
 	format: typeof SESSIONS_FORMAT;
-	version: typeof SESSIONS_FORMAT_VERSION;
+	version: number;
 	/** ISO 8601 time of the export. */
 	exportedAt: string;
 	sessions: SessionRecord[];
 }
 
+/**
+ * A run as version 2 writes it: its tokens as base64 of one token chunk. A value that is not a
+ * list of tokens (a damaged record exported as it is stored) is written as it is, for the import
+ * to report.
+ */
+function packedRun(run: RunRecord): unknown {
+	if (typeof run !== 'object' || run === null || !Array.isArray(run.tokens)) return run;
+	try {
+		return { ...run, tokens: toBase64(encodeTokens(run.tokens)) };
+	} catch {
+		return run;
+	}
+}
+
+function packedSession(session: SessionRecord): unknown {
+	if (typeof session !== 'object' || session === null || !Array.isArray(session.runs)) {
+		return session;
+	}
+	return { ...session, runs: session.runs.map(packedRun) };
+}
+
 /** The file's text: JSON with non-finite numbers (a perplexity of Infinity) written as strings. */
 export function exportSessions(sessions: SessionRecord[], now = Date.now()): string {
-	const file: SessionsFile = {
+	const file = {
 		format: SESSIONS_FORMAT,
 		version: SESSIONS_FORMAT_VERSION,
 		exportedAt: new Date(now).toISOString(),
-		sessions
+		sessions: sessions.map(packedSession)
 	};
 	return JSON.stringify(
 		file,
@@ -92,7 +116,8 @@ export function parseSessionsFile(
 	const header = checkHeader(json);
 	if (header) return { ok: false, problems: [header] };
 	const problems: string[] = [];
-	const file = sessionsFileReader(registry)(json, '', problems);
+	const version = (json as { version: number }).version;
+	const file = sessionsFileReader(registry, version)(json, '', problems);
 	if (problems.length > 0) return { ok: false, problems };
 	return { ok: true, sessions: file.sessions };
 }
@@ -184,13 +209,41 @@ const FINISH_REASONS = [
 	'stopped'
 ] as const satisfies readonly FinishReason[];
 
-/** The fields' types, then what a run's status says about the rest. */
-function runReader(registry: StageRegistry): Reader<RunRecord> {
+/**
+ * Version 2's tokens: base64 of one token chunk, decoded (a chunk that cannot be read is one
+ * problem saying why), then checked token by token as version 1's list is.
+ */
+function packedTokens(tokens: Reader<TokenRecord[]>): Reader<TokenRecord[]> {
+	return (value, path, problems) => {
+		if (typeof value !== 'string') {
+			must(problems, path, 'the tokens as base64 token data (format version 2)', value);
+			return [];
+		}
+		const bytes = fromBase64(value);
+		if (!bytes) {
+			must(problems, path, 'base64 (A–Z, a–z, 0–9, + and /, padded with =)', value);
+			return [];
+		}
+		const decoded = decodeTokens(bytes);
+		if (!decoded.ok) {
+			problems.push(`${path}: the token data cannot be read: ${decoded.problem}`);
+			return [];
+		}
+		return tokens(decoded.tokens, path, problems);
+	};
+}
+
+/**
+ * The fields' types, then what a run's status says about the rest. `version` is the file's:
+ * version 1 and stored records list tokens as JSON, version 2 packs them.
+ */
+function runReader(registry: StageRegistry, version = 1): Reader<RunRecord> {
 	const stage = oneOf(stageNamesOf(registry)) as Reader<StageName>;
 	const token = object<TokenRecord>(
 		{ id: tokenId, piece: string(), trace: traceReader(stage) },
 		{ optional: ['trace'] }
 	);
+	const tokens = array(token);
 	const runFields = object<RunRecord>({
 		id,
 		label: string(),
@@ -198,7 +251,7 @@ function runReader(registry: StageRegistry): Reader<RunRecord> {
 		params: samplingParamsReader(registry),
 		seed: nullable(number({ integer: true, min: 0, max: MAX_SEED })),
 		text: string(),
-		tokens: array(token),
+		tokens: version >= 2 ? packedTokens(tokens) : tokens,
 		status: oneOf(['running', 'done', 'stopped', 'failed', 'interrupted']),
 		finishReason: nullable(oneOf(FINISH_REASONS)),
 		stopSequence: nullable(string()),
@@ -233,7 +286,7 @@ function runReader(registry: StageRegistry): Reader<RunRecord> {
 const prefill = object<PrefillRecord>({ evaluations: count, ms: nonNegative });
 
 /** The fields' types, then how they fit together (each rule once the fields it reads are sound). */
-function sessionReader(registry: StageRegistry): Reader<SessionRecord> {
+function sessionReader(registry: StageRegistry, version = 1): Reader<SessionRecord> {
 	const sessionFields = object<SessionRecord>({
 		id,
 		name: nonEmpty,
@@ -241,7 +294,7 @@ function sessionReader(registry: StageRegistry): Reader<SessionRecord> {
 		createdAt: time,
 		updatedAt: time,
 		experiment: experimentReader({ registry }),
-		runs: array(runReader(registry), { min: 1, max: 16 }),
+		runs: array(runReader(registry, version), { min: 1, max: 16 }),
 		prefill: nullable(prefill)
 	});
 	return (value, path, problems) => {
@@ -284,14 +337,15 @@ export function readSession(
 	return problems.length > 0 ? { ok: false, problems } : { ok: true, record };
 }
 
-/** The whole file, for a file whose runs used the stages of `registry`. */
+/** The whole file of format `version`, for a file whose runs used the stages of `registry`. */
 export function sessionsFileReader(
-	registry: StageRegistry = STAGE_DEFINITIONS
+	registry: StageRegistry = STAGE_DEFINITIONS,
+	version: number = SESSIONS_FORMAT_VERSION
 ): Reader<SessionsFile> {
 	return object<SessionsFile>({
 		format: oneOf([SESSIONS_FORMAT]),
-		version: oneOf([SESSIONS_FORMAT_VERSION]),
+		version: oneOf([1, 2]),
 		exportedAt: isoDate,
-		sessions: array(sessionReader(registry))
+		sessions: array(sessionReader(registry, version))
 	});
 }

@@ -32,9 +32,11 @@ describe('playground database', () => {
 		expect([...db.objectStoreNames].sort()).toEqual([
 			'modelChunks',
 			'modelFiles',
+			'runTokens',
 			'sessions',
 			'settings'
 		]);
+		expect([...db.transaction('runTokens').store.indexNames]).toEqual(['bySession']);
 		expect([...db.transaction('sessions').store.indexNames]).toEqual(['byUpdated']);
 		expect([...db.transaction('modelChunks').store.indexNames]).toEqual(['byUrl']);
 		db.close();

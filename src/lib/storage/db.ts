@@ -36,6 +36,21 @@ export interface ModelChunkRecord {
 	bytes: ArrayBuffer;
 }
 
+/**
+ * A run's tokens written by one save of a session: tokens `[start, start + count)` of run
+ * `runId`, encoded by formats/token-codec.ts (see storage/run-tokens.ts).
+ */
+export interface RunTokensRecord {
+	sessionId: string;
+	runId: string;
+	/** 0, 1, 2…: the chunks of a run in order. */
+	seq: number;
+	/** Index in the run of the chunk's first token. */
+	start: number;
+	count: number;
+	bytes: ArrayBuffer;
+}
+
 export interface SettingRecord {
 	key: string;
 	value: unknown;
@@ -54,6 +69,11 @@ export interface PlaygroundSchema extends DBSchema {
 		indexes: { byUpdated: number };
 	};
 	settings: { key: string; value: SettingRecord };
+	runTokens: {
+		key: [string, string, number];
+		value: RunTokensRecord;
+		indexes: { bySession: string };
+	};
 }
 
 export type PlaygroundDb = IDBPDatabase<PlaygroundSchema>;
@@ -83,6 +103,12 @@ export const MIGRATIONS: readonly ((db: PlaygroundDb, tx: UpgradeTransaction) =>
 	// 2 → 3: settings, one record per key.
 	(db) => {
 		db.createObjectStore('settings', { keyPath: 'key' });
+	},
+	// 3 → 4: runs' tokens and traces in compact chunks, appended as a run streams. Sessions
+	// stored before keep their tokens inline; both read the same.
+	(db) => {
+		const runTokens = db.createObjectStore('runTokens', { keyPath: ['sessionId', 'runId', 'seq'] });
+		runTokens.createIndex('bySession', 'sessionId');
 	}
 ];
 

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GenerationResult, StepTrace } from '#lib/core/run';
 import type { SessionRecord } from '#lib/core/session';
+import type { SessionWrite } from './sessions';
 import {
 	defaultSessionName,
-	MAX_TRACED_TOKENS,
 	newRun,
 	newSession,
 	SAVE_INTERVAL_MS,
@@ -12,9 +12,14 @@ import {
 } from './sessions-recording';
 import { experiment, params, runRecord } from '#lib/formats/testing/sessions';
 
-/** A recording whose writes keep a copy of what each write saw. */
-function recording(save?: (record: SessionRecord) => Promise<void>) {
+/**
+ * A recording whose writes keep a copy of the session as stored after each write (its head with
+ * the tokens of every chunk written so far), and of each write itself.
+ */
+function recording(save?: (write: SessionWrite) => Promise<void>) {
 	const writes: SessionRecord[] = [];
+	const raw: SessionWrite[] = [];
+	const stored = new Map<string, SessionRecord['runs'][number]['tokens']>();
 	const errors: unknown[] = [];
 	const record = newSession(
 		'single',
@@ -26,13 +31,24 @@ function recording(save?: (record: SessionRecord) => Promise<void>) {
 	const rec = new SessionRecording(record, {
 		save:
 			save ??
-			(async (r) => {
-				writes.push(structuredClone(r));
+			(async (write) => {
+				raw.push(structuredClone(write));
+				for (const chunk of write.chunks) {
+					const tokens = stored.get(chunk.runId) ?? [];
+					expect(chunk.start).toBe(tokens.length);
+					stored.set(chunk.runId, [...tokens, ...chunk.tokens]);
+				}
+				const head = structuredClone(write.head);
+				for (const run of head.runs) {
+					expect(run.tokens).toEqual([]);
+					run.tokens = [...(stored.get(run.id) ?? [])];
+				}
+				writes.push(head);
 			}),
 		onError: (error) => errors.push(error),
 		onRecovered: () => errors.push('recovered')
 	});
-	return { rec, writes, errors };
+	return { rec, writes, raw, errors };
 }
 
 const result: GenerationResult = {
@@ -81,8 +97,8 @@ describe('recording a session while it streams', () => {
 
 	it('writes one copy after another, so the newest lands last', async () => {
 		const landed: string[] = [];
-		const { rec } = recording(async (r) => {
-			const text = r.runs[0].text;
+		const { rec } = recording(async (w) => {
+			const text = w.head.runs[0].text;
 			// The first write is slow; the second must still land after it.
 			await new Promise((resolve) => setTimeout(resolve, text === 'a' ? 300 : 1));
 			landed.push(text);
@@ -132,17 +148,53 @@ describe('recording a session while it streams', () => {
 		]);
 	});
 
-	it('keeps traces only when the run recorded them, for its first tokens', () => {
-		const { rec } = recording();
+	it('keeps traces when the run recorded them, for every token', async () => {
+		const { rec, writes } = recording();
 		rec.token('run', { id: 1, piece: 'a', trace: undefined }, 'a');
 		expect(Object.keys(rec.record.runs[0].tokens[0])).toEqual(['id', 'piece']);
 		const trace = {} as StepTrace;
-		for (let i = 1; i <= MAX_TRACED_TOKENS; i++)
-			rec.token('run', { id: i, piece: 'b', trace }, 'b');
+		for (let i = 1; i <= 400; i++) rec.token('run', { id: i, piece: 'b', trace }, 'b');
 		const tokens = rec.record.runs[0].tokens;
 		expect(tokens[1].trace).toBe(trace);
-		expect(tokens[MAX_TRACED_TOKENS - 1].trace).toBe(trace);
-		expect(tokens[MAX_TRACED_TOKENS]).toEqual({ id: MAX_TRACED_TOKENS, piece: 'b' });
+		expect(tokens[400].trace).toBe(trace);
+		await rec.end();
+		expect(writes.at(-1)!.runs[0].tokens.filter((t) => t.trace)).toHaveLength(400);
+	});
+
+	it('writes only the tokens since the last write, one chunk per run and write', async () => {
+		const { rec, raw } = recording();
+		for (let i = 0; i < 10; i++) {
+			rec.token('run', { id: i, piece: `t${i}` }, `t${i}`);
+			await vi.advanceTimersByTimeAsync(SAVE_INTERVAL_MS / 5);
+		}
+		rec.finished('run', result);
+		await rec.end();
+		expect(
+			raw.map((w) => w.chunks.map(({ runId, seq, start }) => ({ runId, seq, start })))
+		).toEqual([[{ runId: 'run', seq: 0, start: 0 }], [{ runId: 'run', seq: 1, start: 5 }], []]);
+		expect(raw[1].chunks[0].tokens.map((t) => t.id)).toEqual([5, 6, 7, 8, 9]);
+		expect(raw.every((w) => w.head.runs[0].tokens.length === 0)).toBe(true);
+	});
+
+	it('keeps a failed write’s tokens, so the next write that works stores them', async () => {
+		let fail = true;
+		const chunks: SessionWrite['chunks'][] = [];
+		const { rec } = recording(async (write) => {
+			chunks.push(structuredClone(write.chunks));
+			if (fail) throw new Error('QuotaExceededError');
+		});
+		rec.token('run', { id: 1, piece: 'a' }, 'a');
+		await rec.flush();
+		rec.token('run', { id: 2, piece: 'b' }, 'b');
+		fail = false;
+		await rec.flush();
+		rec.token('run', { id: 3, piece: 'c' }, 'c');
+		await rec.end();
+		expect(chunks.map((c) => c.map((k) => [k.seq, k.start, k.tokens.map((t) => t.id)]))).toEqual([
+			[[0, 0, [1]]],
+			[[0, 0, [1, 2]]],
+			[[1, 2, [3]]]
+		]);
 	});
 });
 

@@ -1,17 +1,12 @@
 import type { GenerationResult } from '#lib/core/run';
 import type { SamplingParams } from '#lib/sampling';
-import { promptText } from './sessions';
+import { promptText, type SessionWrite } from './sessions';
+import { headOf, type TokenChunk } from './run-tokens';
 import type { Experiment } from '#lib/core/experiment';
 import type { RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
 
 /** How long streamed tokens may wait before they are written: a reload loses at most this much. */
 export const SAVE_INTERVAL_MS = 400;
-
-/**
- * Tokens of a run that keep their sampler trace in the history. A trace is about 3 kB, and the
- * whole session is copied at every write, so a long traced run would stall the page.
- */
-export const MAX_TRACED_TOKENS = 128;
 
 /** What a page calls to record its runs; the history implements it. */
 export interface SessionRecorder {
@@ -87,8 +82,11 @@ export function storedResult(run: RunRecord): GenerationResult | null {
 }
 
 export interface RecordingOptions {
-	/** Writes the session (the same object each time; it is copied as it is written). */
-	save: (record: SessionRecord) => Promise<void>;
+	/**
+	 * Writes the session's head and the tokens since the last write that worked, as one new chunk
+	 * per run (see storage/run-tokens.ts). A write that fails leaves them for the next one.
+	 */
+	save: (write: SessionWrite) => Promise<void>;
 	onSaved?: (record: SessionRecord) => void;
 	/**
 	 * Called when a write fails and the one before it (if any) worked: once per spell of failed
@@ -105,8 +103,10 @@ export interface RecordingOptions {
 /**
  * One session being recorded while it streams. Changes are written at most every
  * {@link SAVE_INTERVAL_MS}, one write after another so an older copy never lands last, and at
- * once when the session ends. A failed write is reported and never stops the run; as every write
- * holds the whole session, a later write that works makes up for it, and says so.
+ * once when the session ends. A write holds the session's head and only the tokens (with every
+ * trace) since the last write that worked, so it costs what streamed since, not the whole
+ * session. A failed write is reported and never stops the run; its tokens stay pending, so a
+ * later write that works makes the stored copy whole, and says so.
  */
 export class SessionRecording {
 	private timer: ReturnType<typeof setTimeout> | null = null;
@@ -114,6 +114,8 @@ export class SessionRecording {
 	/** Whether the last write failed: the stored copy (if any) lacks what came since. */
 	private failing = false;
 	private ended = false;
+	/** Per run: tokens stored so far and the next chunk's number. */
+	private readonly stored = new Map<string, { count: number; seq: number }>();
 
 	constructor(
 		readonly record: SessionRecord,
@@ -151,8 +153,7 @@ export class SessionRecording {
 
 	token(runId: string, token: TokenRecord, text: string): void {
 		const run = this.run(runId);
-		const keepTrace = token.trace && run.tokens.length < MAX_TRACED_TOKENS;
-		run.tokens.push(keepTrace ? token : { id: token.id, piece: token.piece });
+		run.tokens.push(token.trace ? token : { id: token.id, piece: token.piece });
 		run.text += text;
 		this.changed();
 	}
@@ -196,9 +197,11 @@ export class SessionRecording {
 		if (this.timer !== null) clearTimeout(this.timer);
 		this.timer = null;
 		this.record.updatedAt = Math.max(Date.now(), this.record.updatedAt);
-		this.writes = this.writes.then(() =>
-			this.options.save(this.record).then(
+		this.writes = this.writes.then(() => {
+			const { write, stored } = this.nextWrite();
+			return this.options.save(write).then(
 				() => {
+					for (const [runId, at] of stored) this.stored.set(runId, at);
 					const recovered = this.failing;
 					this.failing = false;
 					this.options.onSaved?.(this.record);
@@ -208,9 +211,25 @@ export class SessionRecording {
 					if (!this.failing) this.options.onError?.(error);
 					this.failing = true;
 				}
-			)
-		);
+			);
+		});
 		return this.writes;
+	}
+
+	/** The head and each run's tokens not stored yet; `stored` is where runs stand once it is. */
+	private nextWrite(): {
+		write: SessionWrite;
+		stored: Map<string, { count: number; seq: number }>;
+	} {
+		const chunks: TokenChunk[] = [];
+		const stored = new Map<string, { count: number; seq: number }>();
+		for (const run of this.record.runs) {
+			const { count, seq } = this.stored.get(run.id) ?? { count: 0, seq: 0 };
+			if (run.tokens.length === count) continue;
+			chunks.push({ runId: run.id, seq, start: count, tokens: run.tokens.slice(count) });
+			stored.set(run.id, { count: run.tokens.length, seq: seq + 1 });
+		}
+		return { write: { head: headOf(this.record), chunks }, stored };
 	}
 
 	/** The run is over: runs that never ended count as stopped, and the session is written. */

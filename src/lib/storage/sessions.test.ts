@@ -4,17 +4,32 @@ import { openPlaygroundDb } from './db';
 import { DamagedSessionError, SessionStore, sameValue, sessionStatus } from './sessions';
 import { exportSessions, parseSessionsFile } from '#lib/formats/session-format';
 import { runRecord, session } from '#lib/formats/testing/sessions';
+import { tracedTokens } from '#lib/formats/testing/traced-tokens';
+import { normalizeTokens } from '#lib/formats/token-codec';
+import type { SessionRecord } from '#lib/core/session';
 
 let counter = 0;
 
 function freshStore(options: { live?: string[] } = {}) {
+	return freshStoreAndDb(options).store;
+}
+
+function freshStoreAndDb(options: { live?: string[] } = {}) {
 	const db = openPlaygroundDb({ name: `sessions-test-${++counter}` });
 	let ids = 0;
-	return new SessionStore(
+	const store = new SessionStore(
 		() => db,
 		(id) => options.live?.includes(id) ?? false,
 		() => `new-${++ids}`
 	);
+	return { store, db };
+}
+
+const traced = tracedTokens(40);
+
+/** A session whose run has traced tokens, as the store gives them back. */
+function tracedSession(id = 'traced'): SessionRecord {
+	return session({ id, runs: [runRecord({ tokens: normalizeTokens(traced) })] });
 }
 
 describe('session store', () => {
@@ -157,6 +172,92 @@ describe('session store', () => {
 		expect((await store.get('new-1'))?.name).toBe('Theirs');
 		expect(await store.get('fresh')).toEqual(session({ id: 'fresh' }));
 		expect((await store.list()).length).toBe(4);
+	});
+
+	it('stores tokens in chunks beside a head without them, and reads them back whole', async () => {
+		const { store, db } = freshStoreAndDb();
+		const record = tracedSession();
+		await store.put(record);
+		expect(await store.get('traced')).toEqual(record);
+		const head = await (await db).get('sessions', 'traced');
+		expect(head?.runs[0].tokens).toEqual([]);
+		const chunks = await (await db).getAll('runTokens');
+		expect(chunks.map((c) => [c.sessionId, c.runId, c.seq, c.start, c.count])).toEqual([
+			['traced', 'run', 0, 0, 40]
+		]);
+		const perToken = chunks[0].bytes.byteLength / 40;
+		expect(perToken).toBeLessThanOrEqual(1024);
+	});
+
+	it('appends a save’s tokens as a new chunk, and joins the chunks in order', async () => {
+		const { store, db } = freshStoreAndDb();
+		const whole = tracedSession('rec');
+		const head = { ...whole, runs: [{ ...whole.runs[0], tokens: [] }] };
+		const tokens = whole.runs[0].tokens;
+		await store.append({
+			head,
+			chunks: [{ runId: 'run', seq: 0, start: 0, tokens: tokens.slice(0, 15) }]
+		});
+		expect((await store.get('rec'))?.runs[0].tokens).toEqual(tokens.slice(0, 15));
+		await store.append({
+			head,
+			chunks: [{ runId: 'run', seq: 1, start: 15, tokens: tokens.slice(15) }]
+		});
+		expect(await store.get('rec')).toEqual(whole);
+		expect(await (await db).count('runTokens')).toBe(2);
+		// A head whose chunk is missing or damaged reads as damaged, saying which and why.
+		await (await db).delete('runTokens', ['rec', 'run', 0]);
+		const missing = await store.get('rec').catch((error: unknown) => error);
+		expect((missing as DamagedSessionError).problems).toEqual([
+			'run "run", token chunk 1: starts at token 15, after 0 tokens (a chunk is missing)'
+		]);
+		const chunk = (await (await db).get('runTokens', ['rec', 'run', 1]))!;
+		await (await db).put('runTokens', { ...chunk, start: 0, bytes: chunk.bytes.slice(0, 400) });
+		const cut = await store.get('rec').catch((error: unknown) => error);
+		expect(cut).toBeInstanceOf(DamagedSessionError);
+		expect((cut as DamagedSessionError).problems).toEqual([
+			expect.stringMatching(
+				/^run "run", token chunk 1: byte 217: token 0's candidate count 20 needs at least 220 more bytes, the chunk has 182 left$/
+			)
+		]);
+		expect((await store.summaries()).map((s) => s.id)).toEqual(['rec']);
+	});
+
+	it('still reads sessions stored with their tokens inline, before chunks existed', async () => {
+		// Written by the version before token chunks (database version 3), then upgraded.
+		const name = `sessions-before-chunks-${++counter}`;
+		const before = await openPlaygroundDb({ name, version: 3 });
+		const old = session({ id: 'old', runs: [runRecord({ tokens: traced })] });
+		await before.put('sessions', old);
+		before.close();
+		const store = new SessionStore(() => openPlaygroundDb({ name }));
+		expect(await store.get('old')).toEqual(old);
+		expect((await store.list()).map((s) => s.id)).toEqual(['old']);
+		await store.rename('old', 'Renamed');
+		expect(await store.get('old')).toEqual({ ...old, name: 'Renamed' });
+		const file = parseSessionsFile(exportSessions(await store.list()));
+		expect(file.ok && file.sessions).toEqual([{ ...old, name: 'Renamed' }]);
+	});
+
+	it('deletes a session’s chunks with it, and an undone delete brings them back', async () => {
+		const { store, db } = freshStoreAndDb();
+		await store.put(tracedSession('a'));
+		await store.put(tracedSession('b'));
+		const value = await store.raw('a');
+		await store.delete('a');
+		expect((await (await db).getAll('runTokens')).map((c) => c.sessionId)).toEqual(['b']);
+		await store.putRaw(value);
+		expect(await store.get('a')).toEqual(tracedSession('a'));
+		expect(await (await db).count('runTokens')).toBe(2);
+	});
+
+	it('imports traced sessions into chunks, and skips a file imported twice', async () => {
+		const { store, db } = freshStoreAndDb();
+		const given = session({ id: 'imp', runs: [runRecord({ tokens: traced })] });
+		expect(await store.importSessions([given])).toMatchObject({ imported: 1, skipped: 0 });
+		expect(await store.importSessions([given])).toMatchObject({ imported: 0, skipped: 1 });
+		expect(await store.get('imp')).toEqual(tracedSession('imp'));
+		expect(await (await db).count('runTokens')).toBe(1);
 	});
 
 	it('changes nothing in the history when a file has any problem', async () => {

@@ -1,6 +1,16 @@
 import type { PromptInput } from '#lib/core/prompt';
 import { readSession } from '#lib/formats/session-format';
 import { playgroundDb, type PlaygroundDb } from './db';
+import {
+	chunksOf,
+	deleteRunTokens,
+	headOf,
+	readRunTokens,
+	withRunTokens,
+	writeChunks,
+	type TokenChunk
+} from './run-tokens';
+import { normalizeTokens } from '#lib/formats/token-codec';
 import type { RunRecord, RunStatus, SessionRecord } from '#lib/core/session';
 
 /** The `settings` key of the session open on the page, reopened after a reload. */
@@ -128,6 +138,21 @@ export interface ImportReport {
 	ids: string[];
 }
 
+/** One save of a session being recorded: its head and the tokens streamed since the last save. */
+export interface SessionWrite {
+	/** The session with its runs' tokens left out (see run-tokens.ts). */
+	head: SessionRecord;
+	chunks: readonly TokenChunk[];
+}
+
+/** A session as storing it gives it back: its traces' float32 fields rounded as the codec keeps them. */
+export function asStored(record: SessionRecord): SessionRecord {
+	return {
+		...record,
+		runs: record.runs.map((run) => ({ ...run, tokens: normalizeTokens(run.tokens) }))
+	};
+}
+
 /** The sessions in IndexedDB: the history. */
 export class SessionStore {
 	constructor(
@@ -137,35 +162,76 @@ export class SessionStore {
 		private readonly newId: () => string = () => crypto.randomUUID()
 	) {}
 
+	/** Stores a whole session (its head and one token chunk per run), replacing any stored copy. */
 	async put(record: SessionRecord): Promise<void> {
-		await (await this.db()).put('sessions', record);
+		const tx = (await this.db()).transaction(['sessions', 'runTokens'], 'readwrite');
+		await deleteRunTokens(tx.objectStore('runTokens'), record.id);
+		await tx.objectStore('sessions').put(headOf(record));
+		await writeChunks(tx.objectStore('runTokens'), record.id, chunksOf(record));
+		await tx.done;
+	}
+
+	/**
+	 * One save of a recording, in one transaction: the head, and the tokens since the last save
+	 * appended as new chunks. Costs what streamed since, not the whole session.
+	 */
+	async append(write: SessionWrite): Promise<void> {
+		const tx = (await this.db()).transaction(['sessions', 'runTokens'], 'readwrite');
+		await tx.objectStore('sessions').put(write.head);
+		await writeChunks(tx.objectStore('runTokens'), write.head.id, write.chunks);
+		await tx.done;
 	}
 
 	/** Puts back a record exactly as {@link raw} read it (a deletion undone, damaged or not). */
 	async putRaw(value: unknown): Promise<void> {
+		const read = readSession(value);
+		if (read.ok) return this.put(read.record);
 		await (await this.db()).put('sessions', value as SessionRecord);
 	}
 
 	/** A stored session; throws {@link DamagedSessionError} for a record that is not one. */
 	async get(id: string): Promise<SessionRecord | undefined> {
-		const value: unknown = await (await this.db()).get('sessions', this.keyOf(id));
-		if (value === undefined) return undefined;
-		const read = readStored(value, id);
-		if (!read.ok) throw read.error;
-		return asFound(read.record, this.isLive);
+		const tx = (await this.db()).transaction(['sessions', 'runTokens']);
+		const found = await this.readWhole(tx, id);
+		if (!found) return undefined;
+		const read = readStored(found.value, id);
+		const problems = [...(read.ok ? [] : read.error.problems), ...found.problems];
+		if (problems.length > 0) throw new DamagedSessionError(id, problems);
+		return asFound((read as { record: SessionRecord }).record, this.isLive);
 	}
 
-	/** A stored record as it is, damaged or not: what a damaged session exports. */
+	/** The stored head of `id` with its chunked tokens joined in, and what is wrong with them. */
+	private async readWhole(
+		tx: ReturnType<PlaygroundDb['transaction']>,
+		id: string
+	): Promise<{ value: unknown; problems: string[] } | undefined> {
+		const head: unknown = await tx.objectStore('sessions').get(this.keyOf(id));
+		if (head === undefined) return undefined;
+		const { byRun, problems } = await readRunTokens(tx.objectStore('runTokens'), id);
+		const runIds = isSessionLike(head) ? head.runs.map((run) => run.id) : [];
+		for (const runId of byRun.keys()) {
+			if (!runIds.includes(runId)) {
+				problems.push(`token chunks of run ${JSON.stringify(runId)}, which is not in the session`);
+			}
+		}
+		return { value: withRunTokens(head, byRun), problems };
+	}
+
+	/** A stored record as it is, damaged or not (with its chunked tokens): what a damaged session exports. */
 	async raw(id: string): Promise<unknown> {
-		return (await (await this.db()).get('sessions', this.keyOf(id))) as unknown;
+		const tx = (await this.db()).transaction(['sessions', 'runTokens']);
+		return (await this.readWhole(tx, id))?.value;
 	}
 
 	/** Every sound session, the most recently updated first (damaged records left out). */
 	async list(): Promise<SessionRecord[]> {
-		const records = await (await this.db()).getAllFromIndex('sessions', 'byUpdated');
+		const tx = (await this.db()).transaction(['sessions', 'runTokens']);
+		const heads = await tx.objectStore('sessions').index('byUpdated').getAllKeys();
 		const sound: SessionRecord[] = [];
-		for (const value of records.reverse()) {
-			const read = readSession(value);
+		for (const key of heads.reverse()) {
+			const found = await this.readWhole(tx, key);
+			if (!found || found.problems.length > 0) continue;
+			const read = readSession(found.value);
 			if (read.ok) sound.push(asFound(read.record, this.isLive));
 		}
 		return sound;
@@ -226,8 +292,9 @@ export class SessionStore {
 
 	async delete(id: string): Promise<void> {
 		const db = await this.db();
-		const tx = db.transaction(['sessions', 'settings'], 'readwrite');
+		const tx = db.transaction(['sessions', 'settings', 'runTokens'], 'readwrite');
 		await tx.objectStore('sessions').delete(this.keyOf(id));
+		await deleteRunTokens(tx.objectStore('runTokens'), id);
 		const current = await tx.objectStore('settings').get(CURRENT_SESSION_KEY);
 		if (current?.value === id) await tx.objectStore('settings').delete(CURRENT_SESSION_KEY);
 		await tx.done;
@@ -252,24 +319,41 @@ export class SessionStore {
 	 */
 	async importSessions(sessions: readonly SessionRecord[]): Promise<ImportReport> {
 		const report: ImportReport = { imported: 0, skipped: 0, renamed: 0, ids: [] };
-		const tx = (await this.db()).transaction('sessions', 'readwrite');
-		for (const session of sessions) {
-			const found = await tx.store.get(session.id);
-			const existing = found && readStored(found, session.id);
-			if (existing && existing.ok && sameValue(asFound(existing.record, this.isLive), session)) {
+		const tx = (await this.db()).transaction(['sessions', 'runTokens'], 'readwrite');
+		for (const given of sessions) {
+			// Compared as it would be stored, so a file imported twice is skipped the second time.
+			const session = asStored(given);
+			const found = await this.readWhole(tx, session.id);
+			const existing = found && readStored(found.value, session.id);
+			if (
+				existing &&
+				existing.ok &&
+				found.problems.length === 0 &&
+				sameValue(asFound(existing.record, this.isLive), session)
+			) {
 				report.skipped++;
 				continue;
 			}
 			// A damaged record under the same id is kept too.
-			if (existing) report.renamed++;
+			if (found) report.renamed++;
 			report.imported++;
-			const stored = existing ? { ...session, id: this.newId() } : session;
+			const stored = found ? { ...session, id: this.newId() } : session;
 			report.ids.push(stored.id);
-			await tx.store.put(stored);
+			await tx.objectStore('sessions').put(headOf(stored));
+			await writeChunks(tx.objectStore('runTokens'), stored.id, chunksOf(stored));
 		}
 		await tx.done;
 		return report;
 	}
+}
+
+function isSessionLike(value: unknown): value is { runs: { id: unknown }[] } {
+	return (
+		typeof value === 'object' &&
+		value !== null &&
+		Array.isArray((value as { runs?: unknown }).runs) &&
+		(value as { runs: unknown[] }).runs.every((run) => typeof run === 'object' && run !== null)
+	);
 }
 
 /** Deep equality of stored values; a field holding `undefined` counts as absent, as in JSON. */

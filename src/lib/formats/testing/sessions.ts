@@ -74,3 +74,14 @@ export function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
 		...overrides
 	};
 }
+
+/**
+ * A version-1 sessions file, as the app wrote them before token data (tokens as JSON lists, a
+ * trace per token): version 2 still imports these.
+ */
+export function sessionsFileV1(sessions: SessionRecord[], exportedAt = '2025-01-31T00:00:00.000Z') {
+	const file = { format: 'sampling-playground-sessions', version: 1, exportedAt, sessions };
+	return JSON.stringify(file, (_key, value: unknown) =>
+		typeof value === 'number' && !Number.isFinite(value) ? String(value) : value
+	);
+}
