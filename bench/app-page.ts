@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumPath, offlineRootArgs } from '../e2e/browser';
 
-const PORT = 4391;
+/** Where the built app is served; BENCH_PORT moves it off a port something else holds. */
+const PORT = Number(process.env.BENCH_PORT ?? 4391);
 
 function startPreview(): Promise<ChildProcess> {
 	return new Promise((resolve, reject) => {

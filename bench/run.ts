@@ -1,4 +1,5 @@
 import { execSync } from 'node:child_process';
+import { runHistoryBench } from './history.bench';
 import { runResponsivenessBench } from './responsiveness.bench';
 import { runSamplerBench } from './sampler.bench';
 import { runStorageBench } from './storage.bench';
@@ -11,4 +12,5 @@ execSync('npm run build', { stdio: 'ignore' });
 results.push(await runSweepBench());
 results.push(await runWhatIfBench());
 results.push(await runResponsivenessBench());
+results.push(await runHistoryBench());
 if (results.includes(false)) process.exitCode = 1;

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import type { SessionRecord } from '#lib/core/session';
 import { parseSessionsFile } from '#lib/formats/session-format';
-import { session } from '#lib/formats/testing/sessions';
+import { runRecord, session } from '#lib/formats/testing/sessions';
 import { openPlaygroundDb } from '#lib/storage/db';
 import { Notices } from './notices.svelte';
 import { History, MAX_IMPORT_BYTES } from './sessions.svelte';
@@ -447,5 +447,67 @@ describe('History imports with progress', () => {
 		expect(history.importMessage).toBe(
 			'Import of “sessions.json” cancelled: nothing was imported.'
 		);
+	});
+});
+
+describe('History at scale', () => {
+	const many = (n: number) =>
+		Array.from({ length: n }, (_, i) =>
+			session({
+				id: `s${String(i).padStart(4, '0')}`,
+				name: i === 17 ? 'Dragons' : `Run ${i}`,
+				updatedAt: 1_700_000_000_000 + i,
+				runs: [runRecord({ text: i === 42 ? 'a wise owl' : 'a cat' })]
+			})
+		);
+
+	it('saves a run without reading the whole history again, and undoes a delete likewise', async () => {
+		const { app } = await startedTestApp();
+		await app.history.store.importSessions(many(300));
+		await app.history.refresh();
+		const store = app.history.store;
+		const summaries = vi.spyOn(store, 'summaries');
+		const list = vi.spyOn(store, 'list');
+		const get = vi.spyOn(store, 'get');
+		await app.single.run();
+		await app.history.settled();
+		expect(app.history.items).toHaveLength(301);
+		expect(app.history.items[0].status).toBe('done');
+		const id = app.history.items[0].id;
+		await app.history.remove('s0299');
+		await app.history.undoDelete();
+		expect(app.history.items.map((item) => item.id).slice(0, 2)).toEqual([id, 's0299']);
+		expect(summaries).not.toHaveBeenCalled();
+		expect(list).not.toHaveBeenCalled();
+		expect(get).not.toHaveBeenCalled();
+	});
+
+	it('follows another tab from the index entries, not the whole records', async () => {
+		const channels = new MemorySessionChannels();
+		const db = openPlaygroundDb({ name: `scale-tabs-${++damagedDbs}` });
+		const mine = new History(new Notices(), () => db, channels.open());
+		const theirs = new History(new Notices(), () => db, channels.open());
+		await theirs.store.importSessions(many(3));
+		await mine.refresh();
+		const get = vi.spyOn(mine.store, 'get');
+		await theirs.refresh();
+		await theirs.rename('s0001', 'Renamed');
+		await vi.waitFor(() => expect(mine.items.find((i) => i.id === 's0001')?.name).toBe('Renamed'));
+		expect(get).not.toHaveBeenCalled();
+	});
+
+	it('searches names at once and outputs in the background, showing how far it got', async () => {
+		const { history } = await historyOver(many(450));
+		history.query = 'dragons';
+		expect(history.visible.map((item) => item.id)).toEqual(['s0017']);
+		history.query = 'owl';
+		expect(history.visible).toEqual([]);
+		await vi.waitFor(() => expect(history.outputSearch.running).toBe(true));
+		await vi.waitFor(() => expect(history.outputSearch.running).toBe(false), { timeout: 5_000 });
+		expect(history.outputSearch.scanned).toBe(450);
+		expect(history.outputSearch.total).toBe(450);
+		expect(history.visible.map((item) => item.id)).toEqual(['s0042']);
+		history.query = '';
+		expect(history.visible).toHaveLength(450);
 	});
 });

@@ -18,6 +18,7 @@ import {
 } from '#lib/storage/sessions-recording';
 import { describeError } from './errors';
 import type { Notices } from './notices.svelte';
+import { OutputSearch } from './output-search.svelte';
 import { readTextWithProgress } from './read-text';
 
 /** A session just deleted, as stored (a damaged record too), until it is restored. */
@@ -63,9 +64,12 @@ const FOLLOW_ONE_BY_ONE = 50;
  * replay panel and the {@link SessionOpener} use it.
  */
 export class History implements SessionRecorder {
-	/** Every stored session, most recently updated first. */
-	items = $state<SessionSummary[]>([]);
-	query = $state('');
+	/**
+	 * Every stored session, most recently updated first. Raw: thousands of summaries are replaced
+	 * whole, never watched field by field.
+	 */
+	items = $state.raw<SessionSummary[]>([]);
+	#query = $state('');
 	/** The session whose outputs the page shows (the last run, or one reopened). */
 	openId = $state<string | null>(null);
 	/** The last session deleted, until it is restored or another is deleted. */
@@ -87,6 +91,8 @@ export class History implements SessionRecorder {
 	private following: Promise<void> = Promise.resolve();
 	private readonly unlisten: () => void;
 	readonly store: SessionStore;
+	/** The search through whole sessions (outputs), in the background. */
+	readonly outputSearch: OutputSearch;
 
 	/**
 	 * `db` is the database the sessions live in: the page's own by default. `channel` links the
@@ -98,6 +104,7 @@ export class History implements SessionRecorder {
 		private readonly channel: SessionChannel | null = null
 	) {
 		this.store = new SessionStore(db, (id) => this.recordings.has(id) || this.elsewhere.has(id));
+		this.outputSearch = new OutputSearch(this.store);
 		this.unlisten = channel?.listen((change) => void this.follow(change)) ?? (() => undefined);
 	}
 
@@ -106,10 +113,24 @@ export class History implements SessionRecorder {
 		this.unlisten();
 	}
 
-	/** Sessions matching the search box. */
-	get visible(): SessionSummary[] {
-		return this.items.filter((item) => matchesQuery(item, this.query));
+	/** The search box: names, models and prompts match at once, outputs as they are read. */
+	get query(): string {
+		return this.#query;
 	}
+
+	set query(query: string) {
+		if (query === this.#query) return;
+		this.#query = query;
+		void this.outputSearch.start(query);
+	}
+
+	/** Sessions matching the search box (all of them for an empty one). */
+	readonly visible = $derived.by((): SessionSummary[] => {
+		const query = this.#query;
+		if (!query.trim()) return this.items;
+		const outputs = this.outputSearch.matches;
+		return this.items.filter((item) => matchesQuery(item, query) || outputs.has(item.id));
+	});
 
 	isRecording(id: string): boolean {
 		return this.recordings.has(id);
@@ -222,10 +243,10 @@ export class History implements SessionRecorder {
 		const deleted = this.deleted;
 		if (!deleted) return;
 		try {
-			await this.store.putRaw(deleted.value);
+			const summary = await this.store.putRaw(deleted.value);
 			this.deleted = null;
+			this.upsert(summary);
 			this.announce([deleted.id]);
-			await this.refresh();
 		} catch (error) {
 			this.error = `The session could not be restored: ${describeError(error)}`;
 		}
@@ -396,8 +417,8 @@ export class History implements SessionRecorder {
 		if (theirs.length > FOLLOW_ONE_BY_ONE) return this.refresh();
 		try {
 			for (const id of theirs) {
-				const record = await this.store.get(id);
-				if (record) this.upsert(summarize(record));
+				const summary = await this.store.summary(id);
+				if (summary) this.upsert(summary);
 				else this.items = this.items.filter((item) => item.id !== id);
 			}
 		} catch (error) {
@@ -411,11 +432,17 @@ export class History implements SessionRecorder {
 		this.channel?.post({ ids, recording: ids.filter((id) => this.recordings.has(id)) });
 	}
 
-	/** Puts a session's summary in the list, keeping it newest first. */
+	/**
+	 * Puts a session's summary in the list, keeping it newest first. Called at every save of a
+	 * run, so it looks only as far as it must: the session saved is near the top (only damaged
+	 * items come before it), and so is its place; the rest is one copy of the array.
+	 */
 	private upsert(summary: SessionSummary): void {
-		const others = this.items.filter((item) => item.id !== summary.id);
-		const at = others.findIndex((item) => item.updatedAt < summary.updatedAt);
-		this.items =
-			at < 0 ? [...others, summary] : [...others.slice(0, at), summary, ...others.slice(at)];
+		const items = this.items.slice();
+		const from = items.findIndex((item) => item.id === summary.id);
+		if (from >= 0) items.splice(from, 1);
+		const at = items.findIndex((item) => item.updatedAt < summary.updatedAt);
+		items.splice(at < 0 ? items.length : at, 0, summary);
+		this.items = items;
 	}
 }

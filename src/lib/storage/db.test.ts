@@ -1,6 +1,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { DB_VERSION, MIGRATIONS, openPlaygroundDb, type ModelFileRecord } from './db';
+import { indexEntry, summarize } from './session-index';
+import { experiment, runRecord, session } from '#lib/formats/testing/sessions';
 
 /** A connection of another tab at `version`, opened with the browser's own API. */
 function openRaw(name: string, version: number): Promise<IDBDatabase> {
@@ -33,11 +35,13 @@ describe('playground database', () => {
 			'modelChunks',
 			'modelFiles',
 			'runTokens',
+			'sessionIndex',
 			'sessions',
 			'settings'
 		]);
 		expect([...db.transaction('runTokens').store.indexNames]).toEqual(['bySession']);
 		expect([...db.transaction('sessions').store.indexNames]).toEqual(['byUpdated']);
+		expect([...db.transaction('sessionIndex').store.indexNames]).toEqual(['byUpdated']);
 		expect([...db.transaction('modelChunks').store.indexNames]).toEqual(['byUrl']);
 		db.close();
 	});
@@ -65,6 +69,44 @@ describe('playground database', () => {
 			db.close();
 		}
 	);
+
+	it('builds the sessions index from the sessions of a version-3 database, losing nothing', async () => {
+		const name = freshName();
+		const old = await openPlaygroundDb({ name, version: 3 });
+		const single = session({ id: 'a', updatedAt: 1_700_000_002_000 });
+		const compare = session({
+			id: 'b',
+			kind: 'compare',
+			experiment: experiment({ sweep: [{ param: 'seed', text: '1, 2' }] }),
+			runs: [
+				runRecord({ id: 'l1', label: 'seed 1' }),
+				runRecord({ id: 'l2', label: 'seed 2', status: 'failed', error: 'Out of memory' })
+			],
+			prefill: { evaluations: 1, ms: 4.5 }
+		});
+		const damaged = { ...session({ id: 'bad' }), updatedAt: 1e308 };
+		await old.put('sessions', single);
+		await old.put('sessions', compare);
+		await old.put('sessions', damaged as typeof single);
+		await old.put('settings', { key: 'currentSession', value: 'a' });
+		old.close();
+
+		const db = await openPlaygroundDb({ name });
+		expect(db.version).toBe(DB_VERSION);
+		expect(await db.getAll('sessions')).toEqual([single, compare, damaged]);
+		expect(await db.get('settings', 'currentSession')).toEqual({
+			key: 'currentSession',
+			value: 'a'
+		});
+		// A damaged record gets no entry: the history finds it by its key and lists it as damaged.
+		expect(await db.getAll('sessionIndex')).toEqual([
+			indexEntry(summarize(single)),
+			indexEntry(summarize(compare))
+		]);
+		expect((await db.get('sessionIndex', 'b'))?.status).toBe('failed');
+		expect((await db.get('sessionIndex', 'b'))?.runCount).toBe(2);
+		db.close();
+	});
 
 	it('reports an upgrade blocked by an older connection, and opens once it closes', async () => {
 		const name = freshName();

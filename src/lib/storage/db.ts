@@ -6,6 +6,8 @@ import {
 	type StoreNames
 } from 'idb';
 import type { SessionRecord } from '#lib/core/session';
+import { readSession } from '#lib/formats/session-format';
+import { indexEntry, summarize, type IndexEntry } from './session-index';
 
 /**
  * The playground's one IndexedDB database. WebLLM keeps its own weights in databases named
@@ -74,6 +76,12 @@ export interface PlaygroundSchema extends DBSchema {
 		value: RunTokensRecord;
 		indexes: { bySession: string };
 	};
+	/** One small summary per sound session (see session-index.ts), newest through `byUpdated`. */
+	sessionIndex: {
+		key: string;
+		value: IndexEntry;
+		indexes: { byUpdated: number };
+	};
 }
 
 export type PlaygroundDb = IDBPDatabase<PlaygroundSchema>;
@@ -109,6 +117,24 @@ export const MIGRATIONS: readonly ((db: PlaygroundDb, tx: UpgradeTransaction) =>
 	(db) => {
 		const runTokens = db.createObjectStore('runTokens', { keyPath: ['sessionId', 'runId', 'seq'] });
 		runTokens.createIndex('bySession', 'sessionId');
+	},
+	// 4 → 5: the sessions index, with an entry for every sound session already stored (damaged
+	// records get none: the history finds them by their key and lists them as damaged).
+	(db, tx) => {
+		const index = db.createObjectStore('sessionIndex', { keyPath: 'id' });
+		index.createIndex('byUpdated', 'updatedAt');
+		// Only IndexedDB requests are awaited, so the upgrade transaction stays open throughout;
+		// a failure aborts it, and the open reports that.
+		void (async () => {
+			let cursor = await tx.objectStore('sessions').openCursor();
+			while (cursor) {
+				const read = readSession(cursor.value);
+				if (read.ok && read.record.id === cursor.primaryKey) {
+					await index.put(indexEntry(summarize(read.record)));
+				}
+				cursor = await cursor.continue();
+			}
+		})().catch(() => undefined);
 	}
 ];
 

@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openPlaygroundDb } from './db';
 import { DamagedSessionError, SessionStore, sameValue, sessionStatus } from './sessions';
+import { indexEntry, summarize } from './session-index';
 import { exportSessions, parseSessionsFile } from '#lib/formats/session-format';
 import { runRecord, session } from '#lib/formats/testing/sessions';
 import { tracedTokens } from '#lib/formats/testing/traced-tokens';
@@ -289,5 +290,113 @@ describe('session helpers', () => {
 		expect(sameValue({ a: 1 }, { a: 2 })).toBe(false);
 		expect(sameValue([1, 2], { 0: 1, 1: 2 })).toBe(false);
 		expect(sameValue({ a: null }, { a: undefined })).toBe(false);
+	});
+});
+
+describe('sessions index', () => {
+	async function entries(store: SessionStore) {
+		return (await store.summaries()).map((s) => [s.id, s.name, s.problems.length > 0]);
+	}
+
+	it('keeps an entry for every session in step with every write', async () => {
+		const name = `index-test-${++counter}`;
+		const db = openPlaygroundDb({ name });
+		const store = new SessionStore(
+			() => db,
+			undefined,
+			() => 'new-1'
+		);
+		const index = async () => (await (await db).getAllKeys('sessionIndex')).sort();
+		await store.put(session({ id: 'a' }));
+		await store.put(session({ id: 'b' }));
+		expect(await index()).toEqual(['a', 'b']);
+		await store.rename('a', 'Dragons');
+		expect((await (await db).get('sessionIndex', 'a'))?.name).toBe('Dragons');
+		const removed = await store.raw('b');
+		await store.delete('b');
+		expect(await index()).toEqual(['a']);
+		expect(await store.putRaw(removed)).toMatchObject({ id: 'b', problems: [] });
+		expect(await index()).toEqual(['a', 'b']);
+		await store.importSessions([session({ id: 'c' }), session({ id: 'a', name: 'Other' })]);
+		expect(await index()).toEqual(['a', 'b', 'c', 'new-1']);
+		// A damaged record put back has no entry; its summary says what is wrong.
+		const damaged = await store.putRaw({ id: 'c', hello: 1 });
+		expect(damaged.problems).toContain('hello: is not a known field (remove it)');
+		expect(await index()).toEqual(['a', 'b', 'new-1']);
+	});
+
+	it('lists from the entries alone, without reading the records', async () => {
+		const name = `index-test-${++counter}`;
+		const db = openPlaygroundDb({ name });
+		const store = new SessionStore(() => db);
+		await store.put(session({ id: 'a', name: 'Listed' }));
+		// The record changed behind the index's back: the list shows the entry, so it read none.
+		await (await db).put('sessions', session({ id: 'a', name: 'Not read' }));
+		expect(await entries(store)).toEqual([['a', 'Listed', false]]);
+	});
+
+	it('lists records without a sound entry from the records, as damaged when they are', async () => {
+		const name = `index-test-${++counter}`;
+		const db = openPlaygroundDb({ name });
+		const store = new SessionStore(() => db);
+		await store.put(session({ id: 'indexed', updatedAt: 1_700_000_005_000 }));
+		const raw = await db;
+		// Put there by something else: no entry, a damaged entry, an entry of a session gone.
+		await raw.put('sessions', session({ id: 'plain', name: 'No entry' }));
+		await raw.put('sessions', { id: 'stray', hello: 1 } as never);
+		await raw.put('sessions', session({ id: 'bad-entry', updatedAt: 1_700_000_003_000 }));
+		await raw.put('sessionIndex', { id: 'bad-entry', name: 5 } as never);
+		await raw.put('sessionIndex', indexEntry(summarize(session({ id: 'gone' }))));
+		expect(await entries(store)).toEqual([
+			['stray', 'Damaged session stray', true],
+			['indexed', 'Once upon a time · 10:00', false],
+			['bad-entry', 'Once upon a time · 10:00', false],
+			['plain', 'No entry', false]
+		]);
+		// The sound ones got their entry back; the stray one still has none; the orphan is gone.
+		await vi.waitFor(async () =>
+			expect((await raw.getAllKeys('sessionIndex')).sort()).toEqual([
+				'bad-entry',
+				'indexed',
+				'plain'
+			])
+		);
+		expect(await store.summary('plain')).toMatchObject({ name: 'No entry' });
+		expect((await store.summary('stray'))?.problems.length).toBeGreaterThan(0);
+		expect(await store.summary('gone')).toBeUndefined();
+	});
+
+	it('reads a session left running in another tab as interrupted', async () => {
+		const store = freshStore();
+		await store.put(
+			session({
+				id: 'cut',
+				runs: [runRecord({ status: 'running', finishReason: null, stats: null })]
+			})
+		);
+		expect((await store.summaries())[0].status).toBe('interrupted');
+		expect((await store.summary('cut'))?.status).toBe('interrupted');
+	});
+
+	it('searches whole records in batches, outputs and damaged records included', async () => {
+		const store = freshStore();
+		for (let i = 0; i < 7; i++) {
+			await store.put(
+				session({ id: `s${i}`, runs: [runRecord({ text: i % 3 === 0 ? 'an owl' : 'a cat' })] })
+			);
+		}
+		await store.putRaw({ id: 's9', runs: [{ text: 'The OWL' }] });
+		const found: string[] = [];
+		let after: IDBValidKey | null = null;
+		let batches = 0;
+		do {
+			const batch = await store.searchBatch('owl', after, 3);
+			found.push(...batch.matches);
+			after = batch.next;
+			batches++;
+		} while (after !== null);
+		expect(found).toEqual(['s0', 's3', 's6', 's9']);
+		expect(batches).toBe(3);
+		expect(await store.count()).toBe(8);
 	});
 });

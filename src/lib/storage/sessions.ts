@@ -1,4 +1,3 @@
-import type { PromptInput } from '#lib/core/prompt';
 import { readSession } from '#lib/formats/session-format';
 import { playgroundDb, type PlaygroundDb } from './db';
 import {
@@ -11,29 +10,27 @@ import {
 	type TokenChunk
 } from './run-tokens';
 import { normalizeTokens } from '#lib/formats/token-codec';
-import type { RunRecord, RunStatus, SessionRecord } from '#lib/core/session';
+import type { SessionRecord } from '#lib/core/session';
+import {
+	fullSearchText,
+	indexEntry,
+	indexGaps,
+	matchesText,
+	readIndexEntry,
+	summarize,
+	type SessionSummary
+} from './session-index';
+
+export {
+	matchesQuery,
+	promptText,
+	sessionStatus,
+	summarize,
+	type SessionSummary
+} from './session-index';
 
 /** The `settings` key of the session open on the page, reopened after a reload. */
 export const CURRENT_SESSION_KEY = 'currentSession';
-
-/** What the history list shows of a session, and what its search looks through. */
-export interface SessionSummary {
-	id: string;
-	name: string;
-	kind: SessionRecord['kind'];
-	modelName: string;
-	createdAt: number;
-	updatedAt: number;
-	status: RunStatus;
-	runCount: number;
-	/** Name, prompt and outputs in lower case, for search. */
-	searchText: string;
-	/**
-	 * Why the stored record cannot be read (written by a newer or broken version, or by hand),
-	 * each problem with its path; empty for a sound session.
-	 */
-	problems: readonly string[];
-}
 
 /** A stored record that is not a session this app can read. */
 export class DamagedSessionError extends Error {
@@ -73,46 +70,6 @@ export function damagedSummary(error: DamagedSessionError): SessionSummary {
 		searchText: [error.id, ...error.problems].join('\n').toLowerCase(),
 		problems: error.problems
 	};
-}
-
-/** One status for a whole session: the most telling of its runs'. */
-export function sessionStatus(runs: readonly RunRecord[]): RunStatus {
-	const order: RunStatus[] = ['running', 'interrupted', 'failed', 'stopped', 'done'];
-	for (const status of order) if (runs.some((r) => r.status === status)) return status;
-	return 'done';
-}
-
-export function promptText(input: PromptInput): string {
-	if (input.mode === 'completion') return input.prompt;
-	return [input.systemPrompt ?? '', ...input.messages.map((m) => m.content)].join('\n');
-}
-
-export function summarize(record: SessionRecord): SessionSummary {
-	const searchText = [
-		record.name,
-		promptText(record.experiment.input),
-		...record.runs.map((r) => r.text)
-	]
-		.join('\n')
-		.toLowerCase();
-	return {
-		id: record.id,
-		name: record.name,
-		kind: record.kind,
-		modelName: record.experiment.model.name,
-		createdAt: record.createdAt,
-		updatedAt: record.updatedAt,
-		status: sessionStatus(record.runs),
-		runCount: record.runs.length,
-		searchText,
-		problems: []
-	};
-}
-
-/** Whether every word of `query` occurs, in any case, in the session's name, prompt or outputs. */
-export function matchesQuery(summary: Pick<SessionSummary, 'searchText'>, query: string): boolean {
-	const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-	return words.every((word) => summary.searchText.includes(word));
 }
 
 /**
@@ -164,29 +121,50 @@ export class SessionStore {
 
 	/** Stores a whole session (its head and one token chunk per run), replacing any stored copy. */
 	async put(record: SessionRecord): Promise<void> {
-		const tx = (await this.db()).transaction(['sessions', 'runTokens'], 'readwrite');
+		const tx = (await this.db()).transaction(
+			['sessions', 'runTokens', 'sessionIndex'],
+			'readwrite'
+		);
 		await deleteRunTokens(tx.objectStore('runTokens'), record.id);
 		await tx.objectStore('sessions').put(headOf(record));
 		await writeChunks(tx.objectStore('runTokens'), record.id, chunksOf(record));
+		await tx.objectStore('sessionIndex').put(indexEntry(summarize(record)));
 		await tx.done;
 	}
 
 	/**
 	 * One save of a recording, in one transaction: the head, and the tokens since the last save
-	 * appended as new chunks. Costs what streamed since, not the whole session.
+	 * appended as new chunks, and the session's index entry. Costs what streamed since, not the
+	 * whole session, nor anything of the other sessions.
 	 */
 	async append(write: SessionWrite): Promise<void> {
-		const tx = (await this.db()).transaction(['sessions', 'runTokens'], 'readwrite');
+		const tx = (await this.db()).transaction(
+			['sessions', 'runTokens', 'sessionIndex'],
+			'readwrite'
+		);
 		await tx.objectStore('sessions').put(write.head);
 		await writeChunks(tx.objectStore('runTokens'), write.head.id, write.chunks);
+		await tx.objectStore('sessionIndex').put(indexEntry(summarize(write.head)));
 		await tx.done;
 	}
 
-	/** Puts back a record exactly as {@link raw} read it (a deletion undone, damaged or not). */
-	async putRaw(value: unknown): Promise<void> {
-		const read = readSession(value);
-		if (read.ok) return this.put(read.record);
-		await (await this.db()).put('sessions', value as SessionRecord);
+	/**
+	 * Puts back a record exactly as {@link raw} read it (a deletion undone, damaged or not), and
+	 * returns what the history shows of it.
+	 */
+	async putRaw(value: unknown): Promise<SessionSummary> {
+		const key = (value as { id?: unknown } | null)?.id;
+		const read = readStored(value, typeof key === 'string' ? key : String(key));
+		if (read.ok) {
+			await this.put(read.record);
+			return summarize(asFound(read.record, this.isLive));
+		}
+		const tx = (await this.db()).transaction(['sessions', 'sessionIndex'], 'readwrite');
+		await tx.objectStore('sessions').put(value as SessionRecord);
+		// A damaged record gets no entry: the history finds it by its key.
+		if (typeof key === 'string') await tx.objectStore('sessionIndex').delete(key);
+		await tx.done;
+		return damagedSummary(read.error);
 	}
 
 	/** A stored session; throws {@link DamagedSessionError} for a record that is not one. */
@@ -237,28 +215,120 @@ export class SessionStore {
 		return sound;
 	}
 
+	/** The summary a session's entry holds, as this tab sees it (a cut-off run is interrupted). */
+	private asFoundSummary(summary: SessionSummary): SessionSummary {
+		if (summary.status !== 'running' || this.isLive(summary.id)) return summary;
+		return { ...summary, status: 'interrupted' };
+	}
+
+	/** What the history shows of the record under `key`, read and checked whole. */
+	private summaryOfRecord(value: unknown, key: IDBValidKey): SessionSummary {
+		const read = readStored(value, key);
+		if (read.ok) return summarize(asFound(read.record, this.isLive));
+		// A record put there directly may have a key that is not a string.
+		if (typeof key !== 'string') this.keys.set(read.error.id, key);
+		return damagedSummary(read.error);
+	}
+
 	/**
 	 * What the history list shows of every stored record: damaged ones first, then sessions
-	 * newest first. Reads the store itself, not the `byUpdated` index, which leaves out a record
-	 * whose `updatedAt` is not a valid key.
+	 * newest first. Reads the index and only the keys of the sessions; a record without a sound
+	 * entry (stored before the index, or put there by something else) is read and checked alone,
+	 * and a sound one gets its entry back.
 	 */
 	async summaries(): Promise<SessionSummary[]> {
-		const tx = (await this.db()).transaction('sessions');
-		const summaries: SessionSummary[] = [];
-		this.keys.clear();
-		for await (const cursor of tx.store.iterate(null, 'prev')) {
-			const read = readStored(cursor.value, cursor.primaryKey);
-			if (read.ok) {
-				summaries.push(summarize(asFound(read.record, this.isLive)));
-			} else {
-				// A record put there directly may have a key that is not a string.
-				if (typeof cursor.primaryKey !== 'string') this.keys.set(read.error.id, cursor.primaryKey);
-				summaries.push(damagedSummary(read.error));
-			}
+		const db = await this.db();
+		const tx = db.transaction(['sessions', 'sessionIndex']);
+		const [entries, keys] = await Promise.all([
+			tx.objectStore('sessionIndex').getAll(),
+			tx.objectStore('sessions').getAllKeys()
+		]);
+		const indexed = new Map<string, SessionSummary>();
+		for (const value of entries) {
+			const summary = readIndexEntry(value);
+			if (summary) indexed.set(summary.id, summary);
 		}
-		// Stable, so equal times keep the store's order (greater id first), as the index had it;
+		const { unindexed, orphans } = indexGaps(keys, new Set(indexed.keys()));
+		this.keys.clear();
+		const summaries: SessionSummary[] = [];
+		const mended: SessionSummary[] = [];
+		for (const key of unindexed) {
+			const summary = this.summaryOfRecord(
+				await tx.objectStore('sessions').get(key as string),
+				key
+			);
+			summaries.push(summary);
+			if (summary.problems.length === 0 && key === summary.id) mended.push(summary);
+		}
+		await tx.done;
+		for (const id of orphans) indexed.delete(id);
+		for (const summary of indexed.values()) summaries.push(this.asFoundSummary(summary));
+		if (mended.length > 0 || orphans.length > 0) void this.mend(mended, orphans);
+		// Equal times keep the store's order (greater id first), as the `byUpdated` index had it;
 		// two damaged ones (Infinity − Infinity is NaN) count as equal.
-		return summaries.sort((a, b) => b.updatedAt - a.updatedAt || 0);
+		return summaries.sort(
+			(a, b) => b.updatedAt - a.updatedAt || 0 || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+		);
+	}
+
+	/** Writes the entries found missing and drops those of sessions gone; best effort. */
+	private async mend(
+		entries: readonly SessionSummary[],
+		orphans: readonly string[]
+	): Promise<void> {
+		try {
+			const tx = (await this.db()).transaction('sessionIndex', 'readwrite');
+			await Promise.all([
+				...entries.map((summary) => tx.store.put(indexEntry(summary))),
+				...orphans.map((id) => tx.store.delete(id)),
+				tx.done
+			]);
+		} catch {
+			// Read again from the records at the next start.
+		}
+	}
+
+	/**
+	 * What the history shows of one stored record (its index entry, or the record read whole
+	 * when it has none), or undefined when it is not stored.
+	 */
+	async summary(id: string): Promise<SessionSummary | undefined> {
+		const tx = (await this.db()).transaction(['sessions', 'sessionIndex']);
+		const key = this.keyOf(id);
+		const entry = readIndexEntry(await tx.objectStore('sessionIndex').get(key));
+		if (entry) return this.asFoundSummary(entry);
+		const value: unknown = await tx.objectStore('sessions').get(key);
+		return value === undefined ? undefined : this.summaryOfRecord(value, key);
+	}
+
+	/** How many records the sessions store holds, damaged ones included. */
+	async count(): Promise<number> {
+		return (await this.db()).count('sessions');
+	}
+
+	/**
+	 * One batch of a search through whole records (outputs included): the ids among the next
+	 * `limit` records after key `after` whose text has every word of `query`, how many were
+	 * looked at, and the key to go on from (null once every record was looked at).
+	 */
+	async searchBatch(
+		query: string,
+		after: IDBValidKey | null,
+		limit: number
+	): Promise<{ matches: string[]; scanned: number; next: IDBValidKey | null }> {
+		const tx = (await this.db()).transaction('sessions');
+		const range = after === null ? undefined : IDBKeyRange.lowerBound(after, true);
+		const [values, keys] = await Promise.all([
+			tx.store.getAll(range, limit),
+			tx.store.getAllKeys(range, limit)
+		]);
+		await tx.done;
+		const matches: string[] = [];
+		values.forEach((value, i) => {
+			if (matchesText(fullSearchText(value), query)) matches.push(String(keys[i]));
+		});
+		const next = keys.length < limit ? null : keys[keys.length - 1];
+		return { matches, scanned: keys.length, next };
 	}
 
 	/** Keys that are not strings, by the id the history shows for them. */
@@ -271,29 +341,33 @@ export class SessionStore {
 
 	/** Sessions whose name, prompt or outputs contain every word of `query` (any case). */
 	async search(query: string): Promise<SessionRecord[]> {
-		return (await this.list()).filter((r) => matchesQuery(summarize(r), query));
+		return (await this.list()).filter((r) => matchesText(fullSearchText(r), query));
 	}
 
 	/** Renames a stored session; the name is trimmed and must not be empty. */
 	async rename(id: string, name: string): Promise<SessionRecord> {
 		const trimmed = name.trim();
 		if (!trimmed) throw new Error('A session needs a name.');
-		const tx = (await this.db()).transaction('sessions', 'readwrite');
-		const value = await tx.store.get(id);
+		const tx = (await this.db()).transaction(['sessions', 'sessionIndex'], 'readwrite');
+		const value = await tx.objectStore('sessions').get(id);
 		if (!value) throw new Error('This session is no longer stored.');
 		const read = readStored(value, id);
 		if (!read.ok) throw read.error;
 		const record = read.record;
 		const renamed = { ...record, name: trimmed };
-		await tx.store.put(renamed);
-		await tx.done;
+		await Promise.all([
+			tx.objectStore('sessions').put(renamed),
+			tx.objectStore('sessionIndex').put(indexEntry(summarize(renamed))),
+			tx.done
+		]);
 		return asFound(renamed, this.isLive);
 	}
 
 	async delete(id: string): Promise<void> {
 		const db = await this.db();
-		const tx = db.transaction(['sessions', 'settings', 'runTokens'], 'readwrite');
+		const tx = db.transaction(['sessions', 'sessionIndex', 'settings', 'runTokens'], 'readwrite');
 		await tx.objectStore('sessions').delete(this.keyOf(id));
+		await tx.objectStore('sessionIndex').delete(id);
 		await deleteRunTokens(tx.objectStore('runTokens'), id);
 		const current = await tx.objectStore('settings').get(CURRENT_SESSION_KEY);
 		if (current?.value === id) await tx.objectStore('settings').delete(CURRENT_SESSION_KEY);
@@ -319,7 +393,10 @@ export class SessionStore {
 	 */
 	async importSessions(sessions: readonly SessionRecord[]): Promise<ImportReport> {
 		const report: ImportReport = { imported: 0, skipped: 0, renamed: 0, ids: [] };
-		const tx = (await this.db()).transaction(['sessions', 'runTokens'], 'readwrite');
+		const tx = (await this.db()).transaction(
+			['sessions', 'runTokens', 'sessionIndex'],
+			'readwrite'
+		);
 		for (const given of sessions) {
 			// Compared as it would be stored, so a file imported twice is skipped the second time.
 			const session = asStored(given);
@@ -341,6 +418,7 @@ export class SessionStore {
 			report.ids.push(stored.id);
 			await tx.objectStore('sessions').put(headOf(stored));
 			await writeChunks(tx.objectStore('runTokens'), stored.id, chunksOf(stored));
+			await tx.objectStore('sessionIndex').put(indexEntry(summarize(stored)));
 		}
 		await tx.done;
 		return report;
