@@ -2,7 +2,7 @@
  * The sessions index: one small summary per stored session in the `sessionIndex` store, so the
  * history lists thousands of sessions without reading (or checking) a single whole record. The
  * session store (sessions.ts) writes an entry in the same transaction as every session it writes;
- * migration 3 → 4 (db.ts) builds the entries of sessions stored before. Entries are checked when
+ * migration 4 → 5 (db.ts) builds the entries of sessions stored before. Entries are checked when
  * read: one that is not sound counts as missing, and the record itself is read instead.
  */
 import { MAX_TIME } from '#lib/formats/session-format';
