@@ -5,7 +5,7 @@ import { formatNumber, printTable } from './timing';
 
 /**
  * The main thread's longest tasks during the 400-token run of the responsiveness test
- * (e2e/platform.spec.ts), from a Chromium trace. Each task's thread time (CPU) is counted, not
+ * (e2e/responsiveness.spec.ts), from a Chromium trace. Each task's thread time (CPU) is counted, not
  * its wall time, so other processes on a busy machine do not inflate it; the figure is that time
  * times SLOWER against the test's 200 ms budget: up to 1 means a machine SLOWER times slower
  * would still pass. Called by bench/run.ts.
