@@ -14,7 +14,10 @@ export function describeValue(value: unknown): string {
 	try {
 		text = JSON.stringify(value) ?? String(value);
 	} catch {
-		text = String(value);
+		// Too deep for the stack (JSON.parse reads far deeper lists than stringify or String write).
+		return typeof value === 'object' && value !== null
+			? `${Array.isArray(value) ? 'a list' : 'an object'} nested too deeply to show`
+			: String(value);
 	}
 	return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
@@ -120,6 +123,14 @@ export function at(path: string, key: string): string {
 	return path ? `${path}.${key}` : key;
 }
 
+/**
+ * The path of a field a file named, as {@link at} gives it when its name is a plain word, and
+ * quoted otherwise (`sessions[0][" "]`), so that an empty or blank name still shows.
+ */
+export function keyPath(path: string, key: string): string {
+	return /^[A-Za-z_$][\w$]*$/.test(key) ? at(path, key) : `${path}[${JSON.stringify(key)}]`;
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -145,7 +156,7 @@ export function object<T extends object>(
 		// keys) for known fields.
 		for (const key of Object.keys(value)) {
 			if (!Object.hasOwn(fields, key)) {
-				problems.push(`${at(path, key)}: is not a known field (remove it)`);
+				problems.push(`${keyPath(path, key)}: is not a known field (remove it)`);
 			}
 		}
 		for (const [key, read] of Object.entries(fields) as [string, Reader<unknown>][]) {

@@ -320,6 +320,25 @@ describe('bad share links say what is wrong', () => {
 	});
 });
 
+describe('a share link with a field whose name is blank', () => {
+	it('is refused with the name quoted', async () => {
+		expect(await problem(await fragmentOf({ v: 1, m: 'stories260k', ' ': 1 }))).toBe(
+			'This share link cannot be opened: [" "]: is not a known field (remove it). Nothing on the page was changed.'
+		);
+	});
+});
+
+describe('a share link with a value nested too deeply to show', () => {
+	it('is refused with the field named, not with an error', async () => {
+		const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+		const json = new TextEncoder().encode(`{"v":2,"m":"stories260k","n":${deep}}`);
+		const data = new Uint8Array([...new TextEncoder().encode(shareChecksum(json)), ...json]);
+		expect(await problem('#x=' + toBase64Url(await deflate(data)))).toBe(
+			'This share link cannot be opened: model.name: must be a string, got an object nested too deeply to show. Nothing on the page was changed.'
+		);
+	});
+});
+
 describe('the checksum of a share link', () => {
 	const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 	/** A fragment whose data is `prefix` + `json`, deflated, as links from format 2 on are. */
