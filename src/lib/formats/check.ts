@@ -6,20 +6,47 @@
  */
 export type Reader<T> = (value: unknown, path: string, problems: string[]) => T;
 
-/** A value as a problem message shows it: JSON, shortened. */
+/** Longest value a problem message quotes (longer ones end in `…`). */
+const SHOWN_CHARS = 60;
+
+/**
+ * A value as a problem message shows it: JSON, shortened. Only the part shown is written, so
+ * that a huge value costs nothing and a deeply nested one (JSON.parse reads far deeper lists than
+ * JSON.stringify can write) cannot overflow the stack.
+ */
 export function describeValue(value: unknown): string {
 	if (value === undefined) return 'nothing';
 	if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-	let text: string;
-	try {
-		text = JSON.stringify(value) ?? String(value);
-	} catch {
-		// Too deep for the stack (JSON.parse reads far deeper lists than stringify or String write).
-		return typeof value === 'object' && value !== null
-			? `${Array.isArray(value) ? 'a list' : 'an object'} nested too deeply to show`
-			: String(value);
-	}
-	return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+	let text = '';
+	// Each level writes at least one character, so recursion stops within SHOWN_CHARS levels.
+	const write = (item: unknown): boolean => {
+		if (text.length > SHOWN_CHARS) return false;
+		if (Array.isArray(item)) {
+			text += '[';
+			for (let i = 0; i < item.length; i++) {
+				if (i > 0) text += ',';
+				if (!write(item[i] ?? null)) return false;
+			}
+			text += ']';
+		} else if (typeof item === 'object' && item !== null) {
+			text += '{';
+			let first = true;
+			for (const [key, entry] of Object.entries(item)) {
+				if (entry === undefined) continue;
+				text += `${first ? '' : ','}${JSON.stringify(key)}:`;
+				first = false;
+				if (!write(entry)) return false;
+			}
+			text += '}';
+		} else if (typeof item === 'string') {
+			text += JSON.stringify(item.slice(0, SHOWN_CHARS + 1));
+		} else {
+			text += JSON.stringify(item) ?? String(item);
+		}
+		return text.length <= SHOWN_CHARS;
+	};
+	write(value);
+	return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 3)}…` : text;
 }
 
 export function must(problems: string[], path: string, expected: string, value: unknown): void {

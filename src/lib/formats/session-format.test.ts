@@ -340,21 +340,21 @@ describe('values every use of a session can take', () => {
 		]);
 	});
 
-	it('names a value nested too deeply to show instead of failing on it', () => {
+	it('shows the start of a value nested too deeply for JSON.stringify, instead of failing on it', () => {
 		const deep = '['.repeat(10_000) + ']'.repeat(10_000);
 		expect(problemsOf(`{"format":${deep}}`)).toEqual([
-			'This is not a sessions file of the Sampling Playground: format must be "sampling-playground-sessions", got a list nested too deeply to show.'
+			`This is not a sessions file of the Sampling Playground: format must be "sampling-playground-sessions", got ${'['.repeat(57)}….`
 		]);
 		const prompt = exportSessions([session()]).replace('"Once upon a time"', deep);
 		expect(problemsOf(prompt)).toEqual([
-			'sessions[0].experiment.input.prompt: must be a string, got a list nested too deeply to show'
+			`sessions[0].experiment.input.prompt: must be a string, got ${'['.repeat(57)}…`
 		]);
 		const temperature = exportSessions([session()]).replace(
 			'"temperature": 1',
 			`"temperature": ${deep}`
 		);
 		expect(problemsOf(temperature)).toEqual([
-			'sessions[0].experiment.params.temperature: must be a number in [0, 2], got a list nested too deeply to show'
+			`sessions[0].experiment.params.temperature: must be a number in [0, 2], got ${'['.repeat(57)}…`
 		]);
 	});
 

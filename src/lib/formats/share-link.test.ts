@@ -75,10 +75,16 @@ const experimentArbitrary: fc.Arbitrary<SharedExperiment> = fc
 				{
 					mode: fc.constant('chat' as const),
 					systemPrompt: text,
-					messages: fc.array(
-						fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: text }),
-						{ maxLength: 4 }
-					)
+					// A chat ends with the user's message (the page's prompt box).
+					messages: fc
+						.tuple(
+							fc.array(
+								fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: text }),
+								{ maxLength: 3 }
+							),
+							text
+						)
+						.map(([earlier, prompt]) => [...earlier, { role: 'user' as const, content: prompt }])
 				},
 				{ requiredKeys: ['mode', 'messages'] }
 			)
@@ -328,13 +334,13 @@ describe('a share link with a field whose name is blank', () => {
 	});
 });
 
-describe('a share link with a value nested too deeply to show', () => {
-	it('is refused with the field named, not with an error', async () => {
+describe('a share link with a value nested too deeply for JSON.stringify', () => {
+	it('is refused with the field named and the start of the value, not with an error', async () => {
 		const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
 		const json = new TextEncoder().encode(`{"v":2,"m":"stories260k","n":${deep}}`);
 		const data = new Uint8Array([...new TextEncoder().encode(shareChecksum(json)), ...json]);
 		expect(await problem('#x=' + toBase64Url(await deflate(data)))).toBe(
-			'This share link cannot be opened: model.name: must be a string, got an object nested too deeply to show. Nothing on the page was changed.'
+			`This share link cannot be opened: model.name: must be a string, got ${'{"a":'.repeat(12).slice(0, 57)}…. Nothing on the page was changed.`
 		);
 	});
 });

@@ -157,13 +157,19 @@ export function experimentArbitrary(
 					{
 						mode: fc.constant('chat' as const),
 						systemPrompt: text(60),
-						messages: fc.array(
-							fc.record({
-								role: fc.constantFrom('system' as const, 'user' as const, 'assistant' as const),
-								content: text(80)
-							}),
-							{ maxLength: 4 }
-						)
+						// The last message is the user's (the page's prompt box).
+						messages: fc
+							.tuple(
+								fc.array(
+									fc.record({
+										role: fc.constantFrom('system' as const, 'user' as const, 'assistant' as const),
+										content: text(80)
+									}),
+									{ maxLength: 3 }
+								),
+								text(80)
+							)
+							.map(([earlier, prompt]) => [...earlier, { role: 'user' as const, content: prompt }])
 					},
 					{ requiredKeys: ['mode', 'messages'] }
 				)
