@@ -114,8 +114,13 @@ async function expectControls(page: Page) {
 
 /** What the page would share now: the experiment it shows, read back by the Node reader. */
 async function shownExperiment(page: Page): Promise<SharedExperiment> {
+	// The button writes the link to the clipboard once it is made: a marker tells it was.
+	await page.evaluate(() => navigator.clipboard.writeText('pending'));
 	await page.getByTestId('share-link').click();
-	const url = await page.getByTestId('share-url').inputValue();
+	let url = 'pending';
+	await expect
+		.poll(async () => (url = await page.evaluate(() => navigator.clipboard.readText())))
+		.not.toBe('pending');
 	const read = await decodeShareFragment(new URL(url).hash);
 	if (!read.ok) throw new Error(read.message);
 	return read.value;
@@ -195,11 +200,13 @@ let fileCount = 0;
  */
 async function expectFileHandled(page: Page, text: string) {
 	const name = `fuzz-${++fileCount}.json`;
-	const expected = parseSessionsFile(text);
+	// The file's bytes are UTF-8: a lone surrogate in `text` reads back as U+FFFD, as in the page.
+	const bytes = Buffer.from(text);
+	const expected = parseSessionsFile(bytes.toString('utf8'));
 	const before = await storedData(page);
 	await page
 		.getByTestId('import-sessions')
-		.setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+		.setInputFiles({ name, mimeType: 'application/json', buffer: bytes });
 	const result = page.getByTestId('import-result');
 	await expect(result).toContainText(`“${name}”`);
 	await expect(result).not.toContainText('Reading');
