@@ -6,6 +6,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
 	testDir: 'e2e',
+	// Resolves the app's `#lib/…` imports in the tests that build their inputs with its code.
+	tsconfig: './e2e/tsconfig.playwright.json',
 	fullyParallel: false,
 	// One browser at a time: the responsiveness test measures wall-clock task durations, and two
 	// browsers with a model worker each would compete for this machine's two cores.

@@ -33,6 +33,18 @@ describe('the app as the page drives it', () => {
 		expect(app.draft.current()).toEqual(before);
 	});
 
+	it('a link that opens takes away the message of a damaged link opened before', async () => {
+		const { app } = await startedTestApp();
+		await app.openShareLink(await app.readShareLink('#x=%%%', Promise.resolve()), () => {});
+		expect(app.notices.error).toMatch(/This share link cannot be opened/);
+		const shared = { ...app.draft.current(), maxNewTokens: 9 };
+		const encoded = await encodeShareFragment({ experiment: shared, view: 'single' });
+		if (!encoded.ok) throw new Error(encoded.message);
+		await app.openShareLink(await app.readShareLink(encoded.value, Promise.resolve()), () => {});
+		expect(app.settings.maxNewTokens).toBe(9);
+		expect(app.notices.error).toBe('');
+	});
+
 	it('a link the loaded model cannot run says so when it opens, with the remedy', async () => {
 		const { app, client } = await startedTestApp();
 		const open = async (changes: Partial<Experiment>) => {

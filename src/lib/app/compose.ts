@@ -161,8 +161,13 @@ export function createApp(deps: AppDeps): App {
 			return link;
 		},
 		async openShareLink(link, show) {
-			if (link.ok) await this.openShared(link.value, show);
-			else notices.error = link.message;
+			if (!link.ok) {
+				notices.error = link.message;
+				return;
+			}
+			// As when a session is reopened: an earlier message (a damaged link's) is about what left.
+			notices.error = '';
+			await this.openShared(link.value, show);
 		},
 		run(view) {
 			return view === 'compare' ? compare.run() : single.run();

@@ -45,6 +45,21 @@ describe('parseAxisValues', () => {
 		expect(parseAxisValues('minP', '0.5 to 0.1 step 0.1')).toMatchObject({ ok: false });
 	});
 
+	it('reads a long text at once, however it is made, and quotes a long bad value shortened', () => {
+		// Regular expressions that backtrack took minutes over texts like these.
+		for (const text of ['.'.repeat(200_000), '1'.repeat(200_000) + 'x', '1.'.repeat(100_000)]) {
+			const started = performance.now();
+			const parsed = parseAxisValues('seed', text);
+			expect(performance.now() - started).toBeLessThan(1000);
+			expect(parsed.ok).toBe(false);
+			if (!parsed.ok) expect(parsed.message.length).toBeLessThan(200);
+		}
+		expect(parseAxisValues('seed', `1, ${'2'.repeat(60)}x`)).toEqual({
+			ok: false,
+			message: `Seed: “${'2'.repeat(39)}…” is not a number; list values like 1, 2, 3 or write a range like 0.2 to 1 step 0.2.`
+		});
+	});
+
 	it('checks model ids against the list', () => {
 		expect(parseAxisValues('model', 'a, b', ['a', 'b'])).toEqual({ ok: true, value: ['a', 'b'] });
 		expect(parseAxisValues('model', 'a, c', ['a', 'b'])).toEqual({

@@ -90,6 +90,14 @@ export interface Sweeps {
 	): Parsed<LaneSpec[]>;
 }
 
+/** Longest text read as a range (`0.2 to 1 step 0.2`); longer ones are read as lists. */
+const MAX_RANGE_CHARS = 200;
+
+/** A value as a message quotes it: at most 40 characters. */
+function shorten(text: string): string {
+	return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
 /** Decimal places of a number as typed, so ranges do not produce 0.30000000000000004. */
 function decimals(text: string): number {
 	return text.includes('.') ? text.split('.')[1].length : 0;
@@ -148,7 +156,12 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 			if (unknown) return { ok: false, message: `Model: “${unknown}” is not a model in the list.` };
 			return { ok: true, value: ids };
 		}
-		const range = /^(-?[\d.]+)\s*(?:to|\.\.)\s*(-?[\d.]+)\s+step\s+([\d.]+)$/i.exec(trimmed);
+		// The range pattern backtracks quadratically over long runs of digits and dots; no range
+		// is that long, and a long text is then read (and refused) as a list, in linear time.
+		const range =
+			trimmed.length > MAX_RANGE_CHARS
+				? null
+				: /^(-?[\d.]+)\s*(?:to|\.\.)\s*(-?[\d.]+)\s+step\s+([\d.]+)$/i.exec(trimmed);
 		let values: number[];
 		if (range) {
 			const [start, end, step] = range.slice(1).map(Number);
@@ -170,11 +183,11 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 			values = Array.from({ length: count }, (_, i) => Number((start + i * step).toFixed(places)));
 		} else {
 			const parts = trimmed.split(',').map((s) => s.trim());
-			const bad = parts.find((p) => !/^-?(\d+\.?\d*|\.\d+)$/.test(p));
+			const bad = parts.find((p) => !/^-?(\d+(\.\d*)?|\.\d+)$/.test(p));
 			if (bad !== undefined) {
 				return {
 					ok: false,
-					message: `${label}: “${bad}” is not a number; list values like 1, 2, 3 or write a range like 0.2 to 1 step 0.2.`
+					message: `${label}: “${shorten(bad)}” is not a number; list values like 1, 2, 3 or write a range like 0.2 to 1 step 0.2.`
 				};
 			}
 			values = parts.map(Number);

@@ -6,17 +6,47 @@
  */
 export type Reader<T> = (value: unknown, path: string, problems: string[]) => T;
 
-/** A value as a problem message shows it: JSON, shortened. */
+/** Longest value a problem message quotes (longer ones end in `…`). */
+const SHOWN_CHARS = 60;
+
+/**
+ * A value as a problem message shows it: JSON, shortened. Only the part shown is written, so
+ * that a huge value costs nothing and a deeply nested one (JSON.parse reads far deeper lists than
+ * JSON.stringify can write) cannot overflow the stack.
+ */
 export function describeValue(value: unknown): string {
 	if (value === undefined) return 'nothing';
 	if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-	let text: string;
-	try {
-		text = JSON.stringify(value) ?? String(value);
-	} catch {
-		text = String(value);
-	}
-	return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+	let text = '';
+	// Each level writes at least one character, so recursion stops within SHOWN_CHARS levels.
+	const write = (item: unknown): boolean => {
+		if (text.length > SHOWN_CHARS) return false;
+		if (Array.isArray(item)) {
+			text += '[';
+			for (let i = 0; i < item.length; i++) {
+				if (i > 0) text += ',';
+				if (!write(item[i] ?? null)) return false;
+			}
+			text += ']';
+		} else if (typeof item === 'object' && item !== null) {
+			text += '{';
+			let first = true;
+			for (const [key, entry] of Object.entries(item)) {
+				if (entry === undefined) continue;
+				text += `${first ? '' : ','}${JSON.stringify(key)}:`;
+				first = false;
+				if (!write(entry)) return false;
+			}
+			text += '}';
+		} else if (typeof item === 'string') {
+			text += JSON.stringify(item.slice(0, SHOWN_CHARS + 1));
+		} else {
+			text += JSON.stringify(item) ?? String(item);
+		}
+		return text.length <= SHOWN_CHARS;
+	};
+	write(value);
+	return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 3)}…` : text;
 }
 
 export function must(problems: string[], path: string, expected: string, value: unknown): void {
@@ -120,6 +150,14 @@ export function at(path: string, key: string): string {
 	return path ? `${path}.${key}` : key;
 }
 
+/**
+ * The path of a field a file named, as {@link at} gives it when its name is a plain word, and
+ * quoted otherwise (`sessions[0][" "]`), so that an empty or blank name still shows.
+ */
+export function keyPath(path: string, key: string): string {
+	return /^[A-Za-z_$][\w$]*$/.test(key) ? at(path, key) : `${path}[${JSON.stringify(key)}]`;
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -145,7 +183,7 @@ export function object<T extends object>(
 		// keys) for known fields.
 		for (const key of Object.keys(value)) {
 			if (!Object.hasOwn(fields, key)) {
-				problems.push(`${at(path, key)}: is not a known field (remove it)`);
+				problems.push(`${keyPath(path, key)}: is not a known field (remove it)`);
 			}
 		}
 		for (const [key, read] of Object.entries(fields) as [string, Reader<unknown>][]) {

@@ -77,6 +77,29 @@ describe('one experiment validator for links and files', () => {
 		}
 	});
 
+	it('refuses a chat that does not end with a user message, which the page cannot show as it is', async () => {
+		// The page's chat is a conversation and a prompt box, sent as the last user message.
+		const assistantLast = [
+			['user', 'Hi'],
+			['assistant', 'Hello']
+		];
+		expect(await linkProblems({ c: { m: assistantLast } })).toBe(
+			'This share link cannot be opened: input.messages: must end with a user message (the prompt), got 2 messages ending with "assistant". Nothing on the page was changed.'
+		);
+		expect(await linkProblems({ c: { s: 'Be brief.', m: [] } })).toBe(
+			'This share link cannot be opened: input.messages: must end with a user message (the prompt), got no messages. Nothing on the page was changed.'
+		);
+		expect(
+			fileProblems(
+				(x) => (x.input = { mode: 'chat', messages: [{ role: 'system', content: 'S' }] })
+			)
+		).toEqual([
+			'sessions[0].experiment.input.messages: must end with a user message (the prompt), got 1 message ending with "system"'
+		]);
+		const userLast = { mode: 'chat', messages: [{ role: 'user', content: '' }] };
+		expect(readExperiment({ ...experiment(), input: userLast }).ok).toBe(true);
+	});
+
 	it('reads a plain experiment with the problems at the top level', () => {
 		expect(readExperiment(experiment())).toEqual({ ok: true, value: experiment() });
 		const bad = { ...experiment(), maxNewTokens: 0, sampling: 'gpu' };

@@ -50,8 +50,25 @@ const completionInput = object<{ mode: 'completion'; prompt: string }>({
 	mode: oneOf(['completion']),
 	prompt: string()
 });
+/**
+ * A chat's messages. The page holds a chat as a conversation and a prompt box, whose text is the
+ * last user message; a chat ending otherwise would open with an empty user message added.
+ */
+const chatMessages: Reader<ChatMessage[]> = (value, path, problems) => {
+	const before = problems.length;
+	const messages = array(message)(value, path, problems);
+	const last = messages.at(-1);
+	if (problems.length === before && last?.role !== 'user') {
+		const got =
+			messages.length === 0
+				? 'no messages'
+				: `${messages.length} ${messages.length === 1 ? 'message' : 'messages'} ending with "${last?.role}"`;
+		problems.push(`${path}: must end with a user message (the prompt), got ${got}`);
+	}
+	return messages;
+};
 const chatInput = object<{ mode: 'chat'; systemPrompt?: string; messages: ChatMessage[] }>(
-	{ mode: oneOf(['chat']), systemPrompt: string(), messages: array(message) },
+	{ mode: oneOf(['chat']), systemPrompt: string(), messages: chatMessages },
 	{ optional: ['systemPrompt'] }
 );
 const promptInput: Reader<PromptInput> = (value, path, problems) => {

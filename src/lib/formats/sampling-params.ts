@@ -8,7 +8,7 @@ import {
 	type SamplingParams,
 	type StageRegistry
 } from '#lib/sampling';
-import { at, isPlainObject, must, type Reader } from './check';
+import { at, isPlainObject, keyPath, must, type Reader } from './check';
 
 /**
  * Sampling parameters as the experiment formats read them: every parameter of every stage in a
@@ -87,7 +87,9 @@ export function samplingParamsReader(
 			else problems.push(`${at(path, key)}: is missing`);
 		}
 		for (const key of Object.keys(value)) {
-			if (!checks.has(key)) must(problems, at(path, key), 'absent (unknown parameter)', value[key]);
+			if (!checks.has(key)) {
+				must(problems, keyPath(path, key), 'absent (unknown parameter)', value[key]);
+			}
 		}
 		return value as SamplingParams;
 	};

@@ -312,6 +312,18 @@ describe('values every use of a session can take', () => {
 		expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 	});
 
+	it('names an unknown field whose name is empty, blank or not a plain word, quoted', () => {
+		const text = exportSessions([session()])
+			.replace('"name":', '"": 1, " ": 2, "a b": 3, "name":')
+			.replace('"seed": 7,', '"seed": 7, "": 4,');
+		expect(problemsOf(text)).toEqual([
+			'sessions[0][""]: is not a known field (remove it)',
+			'sessions[0][" "]: is not a known field (remove it)',
+			'sessions[0]["a b"]: is not a known field (remove it)',
+			'sessions[0].experiment.params[""]: must be absent (unknown parameter), got 4'
+		]);
+	});
+
 	it('bounds token ids and ids', () => {
 		const problems = problemsOf(
 			fileWith((f) => {
@@ -326,6 +338,35 @@ describe('values every use of a session can take', () => {
 			'sessions[0].runs[0].tokens[0].id: must be an integer in [0, 2147483647], got 2147483648',
 			`sessions[1].id: must be a non-empty string of at most 200 characters, got "${'s'.repeat(56)}…`
 		]);
+	});
+
+	it('shows the start of a value nested too deeply for JSON.stringify, instead of failing on it', () => {
+		const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+		expect(problemsOf(`{"format":${deep}}`)).toEqual([
+			`This is not a sessions file of the Sampling Playground: format must be "sampling-playground-sessions", got ${'['.repeat(57)}….`
+		]);
+		const prompt = exportSessions([session()]).replace('"Once upon a time"', deep);
+		expect(problemsOf(prompt)).toEqual([
+			`sessions[0].experiment.input.prompt: must be a string, got ${'['.repeat(57)}…`
+		]);
+		const temperature = exportSessions([session()]).replace(
+			'"temperature": 1',
+			`"temperature": ${deep}`
+		);
+		expect(problemsOf(temperature)).toEqual([
+			`sessions[0].experiment.params.temperature: must be a number in [0, 2], got ${'['.repeat(57)}…`
+		]);
+	});
+
+	it('refuses a long sweep text at once', () => {
+		const text = exportSessions([
+			session({ experiment: experiment({ sweep: [{ param: 'seed', text: '.'.repeat(200_000) }] }) })
+		]);
+		const started = performance.now();
+		expect(problemsOf(text)).toEqual([
+			`sessions[0].experiment.sweep[0].text: must be Seed values (“${'.'.repeat(39)}…” is not a number; list values like 1, 2, 3 or write a range like 0.2 to 1 step 0.2), got "${'.'.repeat(56)}…`
+		]);
+		expect(performance.now() - started).toBeLessThan(1000);
 	});
 
 	it('reads one stored session with paths from its fields', () => {

@@ -2,7 +2,7 @@ import type { Experiment, SweepParam } from '#lib/core/experiment';
 import { engineOfModelId } from '#lib/core/model-id';
 import type { ChatMessage } from '#lib/core/prompt';
 import { DEFAULT_SAMPLING_PARAMS } from '#lib/sampling';
-import { isPlainObject, must } from './check';
+import { isPlainObject, keyPath, must } from './check';
 import { experimentReader, type ExperimentLimits } from './experiment';
 import { paramSpecsOf, STAGE_DEFINITIONS, type StageRegistry } from '#lib/sampling';
 
@@ -180,7 +180,8 @@ export function fromCompact(
 	}
 	const problems: string[] = [];
 	for (const key of Object.keys(data)) {
-		if (!KNOWN_KEYS.has(key)) problems.push(`${key}: is not a known field (remove it)`);
+		if (!KNOWN_KEYS.has(key))
+			problems.push(`${keyPath('', key)}: is not a known field (remove it)`);
 	}
 	const expanded = expand(data, registry, problems);
 	const experiment = experimentReader({ registry, limits: LINK_LIMITS })(expanded, '', problems);

@@ -75,10 +75,16 @@ const experimentArbitrary: fc.Arbitrary<SharedExperiment> = fc
 				{
 					mode: fc.constant('chat' as const),
 					systemPrompt: text,
-					messages: fc.array(
-						fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: text }),
-						{ maxLength: 4 }
-					)
+					// A chat ends with the user's message (the page's prompt box).
+					messages: fc
+						.tuple(
+							fc.array(
+								fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: text }),
+								{ maxLength: 3 }
+							),
+							text
+						)
+						.map(([earlier, prompt]) => [...earlier, { role: 'user' as const, content: prompt }])
 				},
 				{ requiredKeys: ['mode', 'messages'] }
 			)
@@ -317,6 +323,25 @@ describe('bad share links say what is wrong', () => {
 	it('listing every problem at once', async () => {
 		const message = await problem(await fragmentOf({ ...base, t: -1, a: 'gpu' }));
 		expect(message).toMatch(/maxNewTokens: must be .*; sampling: must be one of "exact", "native"/);
+	});
+});
+
+describe('a share link with a field whose name is blank', () => {
+	it('is refused with the name quoted', async () => {
+		expect(await problem(await fragmentOf({ v: 1, m: 'stories260k', ' ': 1 }))).toBe(
+			'This share link cannot be opened: [" "]: is not a known field (remove it). Nothing on the page was changed.'
+		);
+	});
+});
+
+describe('a share link with a value nested too deeply for JSON.stringify', () => {
+	it('is refused with the field named and the start of the value, not with an error', async () => {
+		const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+		const json = new TextEncoder().encode(`{"v":2,"m":"stories260k","n":${deep}}`);
+		const data = new Uint8Array([...new TextEncoder().encode(shareChecksum(json)), ...json]);
+		expect(await problem('#x=' + toBase64Url(await deflate(data)))).toBe(
+			`This share link cannot be opened: model.name: must be a string, got ${'{"a":'.repeat(12).slice(0, 57)}…. Nothing on the page was changed.`
+		);
 	});
 });
 

@@ -83,6 +83,13 @@ describe('validateSamplingParams', () => {
 		expect(error).toMatchObject({ field: 'topP', value: 1.5, allowed: 'a number in (0, 1]' });
 	});
 
+	it('describes a value nested too deeply to show instead of failing on it', () => {
+		const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000));
+		expect(errorFor({ topP: deep }).message).toBe(
+			'topP must be a number in (0, 1]; got a list nested too deeply to show'
+		);
+	});
+
 	it('leaves top-k unbounded above until the vocabulary is known', () => {
 		expect(() => validateSamplingParams({ ...valid(), topK: 100_000 })).not.toThrow();
 	});

@@ -205,6 +205,9 @@ function describeValue(value: unknown): string {
 	try {
 		return JSON.stringify(value) ?? String(value);
 	} catch {
-		return String(value);
+		// Too deep for the stack (JSON.parse reads far deeper lists than stringify or String write).
+		return typeof value === 'object' && value !== null
+			? `${Array.isArray(value) ? 'a list' : 'an object'} nested too deeply to show`
+			: String(value);
 	}
 }
