@@ -1,0 +1,248 @@
+/**
+ * Describes a synthetic llama-architecture model: the metadata llama.cpp needs, a
+ * SentencePiece-style ("llama") vocabulary of any size, and the tensors llama.cpp expects,
+ * filled with deterministic random weights from a seed. The weights mean nothing; the models
+ * exist to test and benchmark engines at real vocabulary sizes and quantization types.
+ * Called by tools/gguf/make-model.ts, which streams the result to a file with the GGUF writer.
+ */
+import { Xoshiro128StarStar } from '../../src/lib/sampling/rng';
+import { encodeTensor, TENSOR_TYPES, type TensorTypeName } from './quantize';
+import {
+	gguf,
+	GgufType,
+	type GgufLayout,
+	type GgufValue,
+	type TensorData,
+	type TensorInfo
+} from './writer';
+
+export interface LlamaSpec {
+	vocab: number;
+	embedding: number;
+	layers: number;
+	heads: number;
+	kvHeads: number;
+	ffn: number;
+	context: number;
+	/** The type of every matrix; norms stay F32, as llama.cpp's converters write them. */
+	type: TensorTypeName;
+	seed: number;
+}
+
+export const DEFAULT_SPEC: LlamaSpec = {
+	vocab: 32_000,
+	embedding: 64,
+	layers: 2,
+	heads: 4,
+	kvHeads: 2,
+	ffn: 128,
+	context: 2048,
+	type: 'F32',
+	seed: 1
+};
+
+/** The vocabulary sizes of the models the issue measures (TinyStories, Llama 2, SmolLM2, Qwen2.5, Gemma 3). */
+export const VOCAB_SIZES = [512, 32_000, 49_152, 151_936, 262_144] as const;
+
+/** llama.cpp's `general.file_type` (llama_ftype) for a model whose matrices are all `type`. */
+const FILE_TYPE: Record<TensorTypeName, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7 };
+
+/** llama_token_type. */
+export const TokenType = { Normal: 1, Unknown: 2, Control: 3, Byte: 6 } as const;
+
+export const UNK_ID = 0;
+export const BOS_ID = 1;
+export const EOS_ID = 2;
+/** <unk>, <s>, </s> and the 256 byte tokens come before the pieces. */
+export const FIRST_PIECE_ID = 3 + 256;
+/** SentencePiece's word boundary, which stands for a space. */
+const SPACE = '\u2581';
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+const SINGLE_CHARACTERS = `${SPACE}${LETTERS}${LETTERS.toUpperCase()}0123456789.,!?'":;-()`;
+/** Enough for pieces up to 262,144 tokens and more (26⁴ words of four letters). */
+const MAX_WORD_LENGTH = 4;
+
+export interface Vocabulary {
+	tokens: string[];
+	scores: number[];
+	types: number[];
+}
+
+/** Lower-case words of exactly `length` letters, in order. */
+function* words(length: number): Generator<string> {
+	if (length === 0) {
+		yield '';
+		return;
+	}
+	for (const head of words(length - 1)) for (const letter of LETTERS) yield head + letter;
+}
+
+/** Every piece in the order the vocabulary takes them: single characters, then words with and without a leading space. */
+function* pieces(): Generator<string> {
+	yield* SINGLE_CHARACTERS;
+	for (let length = 1; length <= MAX_WORD_LENGTH; length++) {
+		for (const word of words(length)) {
+			yield SPACE + word;
+			if (length > 1) yield word;
+		}
+	}
+}
+
+/**
+ * A SentencePiece-style vocabulary of `size` tokens: <unk>, <s>, </s>, the byte tokens
+ * <0x00>…<0xFF>, then pieces made of letters (so text tokenizes into real pieces, and anything
+ * else falls back to bytes), scored so shorter, earlier pieces rank first, as a trained model's do.
+ */
+export function llamaVocabulary(size: number): Vocabulary {
+	const tokens = ['<unk>', '<s>', '</s>'];
+	const types: number[] = [TokenType.Unknown, TokenType.Control, TokenType.Control];
+	for (let byte = 0; byte < 256; byte++) {
+		tokens.push(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`);
+		types.push(TokenType.Byte);
+	}
+	const scores = tokens.map(() => 0);
+	let rank = 0;
+	for (const piece of pieces()) {
+		if (tokens.length >= size) break;
+		tokens.push(piece);
+		types.push(TokenType.Normal);
+		scores.push(-++rank);
+	}
+	if (tokens.length < size)
+		throw new RangeError(`a vocabulary of ${size} tokens is more than this generator makes`);
+	return { tokens, scores, types };
+}
+
+/** Checks that `spec` describes a model llama.cpp can load and the types can encode. */
+export function checkSpec(spec: LlamaSpec): void {
+	const positive = ['vocab', 'embedding', 'layers', 'heads', 'kvHeads', 'ffn', 'context'] as const;
+	for (const key of positive) {
+		if (!Number.isInteger(spec[key]) || spec[key] < 1) {
+			throw new RangeError(`${key} must be a positive integer, not ${spec[key]}`);
+		}
+	}
+	if (spec.vocab < FIRST_PIECE_ID + SINGLE_CHARACTERS.length) {
+		throw new RangeError(
+			`vocab must be at least ${FIRST_PIECE_ID + SINGLE_CHARACTERS.length}, not ${spec.vocab}`
+		);
+	}
+	if (spec.embedding % spec.heads !== 0) {
+		throw new RangeError(`embedding ${spec.embedding} must be a multiple of heads ${spec.heads}`);
+	}
+	if (spec.heads % spec.kvHeads !== 0) {
+		throw new RangeError(`heads ${spec.heads} must be a multiple of kvHeads ${spec.kvHeads}`);
+	}
+	const headSize = spec.embedding / spec.heads;
+	if (headSize % 2 !== 0)
+		throw new RangeError(`the head size ${headSize} must be even (rotary embedding)`);
+	if (!(spec.type in TENSOR_TYPES)) throw new RangeError(`unknown tensor type ${spec.type}`);
+	const block = TENSOR_TYPES[spec.type].blockValues;
+	for (const key of ['embedding', 'ffn'] as const) {
+		if (spec[key] % block !== 0) {
+			throw new RangeError(`${key} ${spec[key]} must be a multiple of ${block} for ${spec.type}`);
+		}
+	}
+	if (!Number.isInteger(spec.seed) || spec.seed < 0 || spec.seed > 0xffffffff) {
+		throw new RangeError(`seed must be an unsigned 32-bit integer, not ${spec.seed}`);
+	}
+}
+
+/** The tensors llama.cpp's llama architecture loads, in the order converters write them. */
+export function llamaTensors(spec: LlamaSpec): TensorInfo[] {
+	const { embedding: n, vocab, ffn, type } = spec;
+	const kv = (n / spec.heads) * spec.kvHeads;
+	const tensors: TensorInfo[] = [
+		{ name: 'token_embd.weight', shape: [n, vocab], type },
+		{ name: 'output_norm.weight', shape: [n], type: 'F32' },
+		{ name: 'output.weight', shape: [n, vocab], type }
+	];
+	for (let i = 0; i < spec.layers; i++) {
+		const blk = `blk.${i}`;
+		tensors.push(
+			{ name: `${blk}.attn_norm.weight`, shape: [n], type: 'F32' },
+			{ name: `${blk}.attn_q.weight`, shape: [n, n], type },
+			{ name: `${blk}.attn_k.weight`, shape: [n, kv], type },
+			{ name: `${blk}.attn_v.weight`, shape: [n, kv], type },
+			{ name: `${blk}.attn_output.weight`, shape: [n, n], type },
+			{ name: `${blk}.ffn_norm.weight`, shape: [n], type: 'F32' },
+			{ name: `${blk}.ffn_gate.weight`, shape: [n, ffn], type },
+			{ name: `${blk}.ffn_up.weight`, shape: [n, ffn], type },
+			{ name: `${blk}.ffn_down.weight`, shape: [ffn, n], type }
+		);
+	}
+	return tensors;
+}
+
+/** A short name that says what the model is; also its `general.name`. */
+export function modelName(spec: LlamaSpec): string {
+	return [
+		'synthetic-llama',
+		`v${spec.vocab}`,
+		`e${spec.embedding}`,
+		`l${spec.layers}`,
+		`h${spec.heads}`,
+		`kv${spec.kvHeads}`,
+		`ff${spec.ffn}`,
+		`c${spec.context}`,
+		`s${spec.seed}`,
+		spec.type.toLowerCase()
+	].join('-');
+}
+
+/** The metadata of a llama model with `spec`, tokenizer included. */
+export function llamaMetadata(spec: LlamaSpec): [string, GgufValue][] {
+	const vocabulary = llamaVocabulary(spec.vocab);
+	return [
+		['general.architecture', gguf.str('llama')],
+		['general.name', gguf.str(modelName(spec))],
+		['general.file_type', gguf.u32(FILE_TYPE[spec.type])],
+		['llama.vocab_size', gguf.u32(spec.vocab)],
+		['llama.context_length', gguf.u32(spec.context)],
+		['llama.embedding_length', gguf.u32(spec.embedding)],
+		['llama.block_count', gguf.u32(spec.layers)],
+		['llama.feed_forward_length', gguf.u32(spec.ffn)],
+		['llama.attention.head_count', gguf.u32(spec.heads)],
+		['llama.attention.head_count_kv', gguf.u32(spec.kvHeads)],
+		['llama.rope.dimension_count', gguf.u32(spec.embedding / spec.heads)],
+		['llama.rope.freq_base', gguf.f32(10_000)],
+		['llama.attention.layer_norm_rms_epsilon', gguf.f32(1e-5)],
+		['tokenizer.ggml.model', gguf.str('llama')],
+		['tokenizer.ggml.tokens', gguf.array(GgufType.String, vocabulary.tokens)],
+		['tokenizer.ggml.scores', gguf.array(GgufType.Float32, vocabulary.scores)],
+		['tokenizer.ggml.token_type', gguf.array(GgufType.Int32, vocabulary.types)],
+		['tokenizer.ggml.unknown_token_id', gguf.u32(UNK_ID)],
+		['tokenizer.ggml.bos_token_id', gguf.u32(BOS_ID)],
+		['tokenizer.ggml.eos_token_id', gguf.u32(EOS_ID)],
+		['tokenizer.ggml.add_bos_token', gguf.bool(true)],
+		['tokenizer.ggml.add_eos_token', gguf.bool(false)]
+	];
+}
+
+/** Values per piece of tensor data: whole rows, about 1 Mi values. */
+const CHUNK_VALUES = 1 << 20;
+
+/**
+ * The model's layout and its tensor data: random weights uniform in ±1/√(row length) (±1 for
+ * the embeddings), norms of ones, drawn in tensor order from one xoshiro128** stream seeded
+ * with `spec.seed`, so the same spec gives the same bytes, and the same weights in every type.
+ */
+export function llamaModel(spec: LlamaSpec): { layout: GgufLayout; data: TensorData } {
+	checkSpec(spec);
+	const layout: GgufLayout = { metadata: llamaMetadata(spec), tensors: llamaTensors(spec) };
+	const rng = Xoshiro128StarStar.fromSeed(spec.seed);
+	function* data(tensor: TensorInfo): Generator<Uint8Array> {
+		const [row, rows = 1] = tensor.shape;
+		if (tensor.name.endsWith('_norm.weight')) {
+			yield encodeTensor(tensor.type, new Float32Array(row).fill(1));
+			return;
+		}
+		const scale = tensor.name === 'token_embd.weight' ? 1 : 1 / Math.sqrt(row);
+		const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / row));
+		for (let first = 0; first < rows; first += rowsPerChunk) {
+			const values = new Float32Array(Math.min(rowsPerChunk, rows - first) * row);
+			for (let i = 0; i < values.length; i++) values[i] = (rng.nextFloat() * 2 - 1) * scale;
+			yield encodeTensor(tensor.type, values);
+		}
+	}
+	return { layout, data };
+}
