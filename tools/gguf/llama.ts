@@ -68,6 +68,9 @@ export interface Vocabulary {
 	types: number[];
 }
 
+/** The last vocabulary made: models of one size in several types share it. */
+let lastVocabulary: Vocabulary | null = null;
+
 /** Lower-case words of exactly `length` letters, in order. */
 function* words(length: number): Generator<string> {
 	if (length === 0) {
@@ -94,6 +97,7 @@ function* pieces(): Generator<string> {
  * else falls back to bytes), scored so shorter, earlier pieces rank first, as a trained model's do.
  */
 export function llamaVocabulary(size: number): Vocabulary {
+	if (lastVocabulary?.tokens.length === size) return lastVocabulary;
 	const tokens = ['<unk>', '<s>', '</s>'];
 	const types: number[] = [TokenType.Unknown, TokenType.Control, TokenType.Control];
 	for (let byte = 0; byte < 256; byte++) {
@@ -110,7 +114,8 @@ export function llamaVocabulary(size: number): Vocabulary {
 	}
 	if (tokens.length < size)
 		throw new RangeError(`a vocabulary of ${size} tokens is more than this generator makes`);
-	return { tokens, scores, types };
+	lastVocabulary = { tokens, scores, types };
+	return lastVocabulary;
 }
 
 /** Checks that `spec` describes a model llama.cpp can load and the types can encode. */
