@@ -1,5 +1,6 @@
 import { defineConfig, devices } from '@playwright/test';
 import { chromiumPath, offlineRootArgs, webGpuArgs } from './e2e/browser';
+import { E2E_MODELS_DIR } from './e2e/generated-models';
 
 const port = Number(process.env.E2E_PORT ?? 4173);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -28,6 +29,8 @@ export default defineConfig({
 		reuseExistingServer: !process.env.CI,
 		timeout: 240_000,
 		stdout: 'ignore',
-		stderr: 'pipe'
+		stderr: 'pipe',
+		// The models the specs generate are served beside models/ (users' servers never list them).
+		env: { EXTRA_MODELS_DIR: E2E_MODELS_DIR }
 	}
 });

@@ -12,10 +12,12 @@ import { crossOriginIsolation } from './tools/vite/cross-origin-isolation.ts';
 import { modelsFolder } from './tools/vite/models-folder.ts';
 
 // Local GGUF files served under /models/ in dev and preview; relative to the project root.
-const modelsDir = path.resolve(
-	fileURLToPath(new URL('.', import.meta.url)),
-	process.env.MODELS_DIR ?? 'models'
-);
+const root = fileURLToPath(new URL('.', import.meta.url));
+const modelsDir = path.resolve(root, process.env.MODELS_DIR ?? 'models');
+// A second folder listed with it, unset by default: the browser tests' generated models.
+const extraModelsDirs = process.env.EXTRA_MODELS_DIR
+	? [path.resolve(root, process.env.EXTRA_MODELS_DIR)]
+	: [];
 
 // Hosts a deployment adds to the policy's connect-src, e.g. for its own WebLLM models.
 const extraModelHosts = parseModelHosts(process.env.MODEL_HOSTS);
@@ -25,7 +27,7 @@ export default defineConfig({
 	plugins: [
 		crossOriginIsolation(),
 		contentSecurityPolicyHeaders(policy),
-		modelsFolder({ dir: modelsDir }),
+		modelsFolder({ dir: modelsDir, extraDirs: extraModelsDirs }),
 		// The built page carries the policy as a <meta>, with the hash of SvelteKit's start-up script.
 		sveltekit({ adapter: adapter(), csp: { mode: 'hash', directives: policy } })
 	],

@@ -12,7 +12,7 @@ import { parseRange } from './byte-range.ts';
 
 export const MODELS_URL_PATH = '/models';
 
-async function readEntries(dir: string): Promise<DirectoryEntry[]> {
+async function readEntries(dir: string): Promise<(DirectoryEntry & { dir: string })[]> {
 	let names: string[];
 	try {
 		names = await readdir(dir);
@@ -23,13 +23,29 @@ async function readEntries(dir: string): Promise<DirectoryEntry[]> {
 		names.map(async (name) => {
 			try {
 				const info = await stat(path.join(dir, name));
-				return { name, isFile: info.isFile(), sizeBytes: info.size, modifiedMs: info.mtimeMs };
+				return {
+					name,
+					isFile: info.isFile(),
+					sizeBytes: info.size,
+					modifiedMs: info.mtimeMs,
+					dir
+				};
 			} catch {
 				return null;
 			}
 		})
 	);
-	return entries.filter((e): e is DirectoryEntry => e !== null);
+	return entries.filter((e) => e !== null);
+}
+
+/** The entries of every folder; a name in an earlier folder hides the same name in later ones. */
+async function readFolders(dirs: readonly string[]): Promise<(DirectoryEntry & { dir: string })[]> {
+	const seen = new Set<string>();
+	return (await Promise.all(dirs.map(readEntries))).flat().filter((e) => {
+		if (seen.has(e.name)) return false;
+		seen.add(e.name);
+		return true;
+	});
 }
 
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain') {
@@ -39,13 +55,14 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
 	res.end(body);
 }
 
-function handler(dir: string): Connect.NextHandleFunction {
+function handler(dirs: readonly string[]): Connect.NextHandleFunction {
 	return (req: IncomingMessage, res: ServerResponse, next: Connect.NextFunction) => {
 		void (async () => {
 			if (req.method !== 'GET' && req.method !== 'HEAD') return next();
 			// Mounted under MODELS_URL_PATH, so req.url is the rest of the path.
 			const name = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
-			const index = buildLocalIndex(await readEntries(dir));
+			const entries = await readFolders(dirs);
+			const index = buildLocalIndex(entries);
 			if (name === '' || name === 'index.json') {
 				return send(res, 200, JSON.stringify(index), 'application/json');
 			}
@@ -67,6 +84,7 @@ function handler(dir: string): Connect.NextHandleFunction {
 			}
 			res.setHeader('Content-Length', String(Math.max(end - start + 1, 0)));
 			if (req.method === 'HEAD' || end < start) return res.end();
+			const dir = entries.find((e) => e.name === file.file)?.dir ?? dirs[0];
 			createReadStream(path.join(dir, file.file), { start, end })
 				.on('error', () => res.destroy())
 				.pipe(res);
@@ -77,16 +95,18 @@ function handler(dir: string): Connect.NextHandleFunction {
 /**
  * Serves the GGUF files of a local folder under `/models/` with a listing at
  * `/models/index.json`, in `vite dev` and `vite preview` (a static build has no such folder).
+ * `extraDirs` adds more folders to the same listing (the browser tests' generated models).
  * A single byte range is answered with 206, so the page can read a model's header first.
  */
-export function modelsFolder(options: { dir: string }): Plugin {
+export function modelsFolder(options: { dir: string; extraDirs?: readonly string[] }): Plugin {
+	const dirs = [options.dir, ...(options.extraDirs ?? [])];
 	return {
 		name: 'sampling-playground:models-folder',
 		configureServer(server) {
-			server.middlewares.use(MODELS_URL_PATH, handler(options.dir));
+			server.middlewares.use(MODELS_URL_PATH, handler(dirs));
 		},
 		configurePreviewServer(server) {
-			server.middlewares.use(MODELS_URL_PATH, handler(options.dir));
+			server.middlewares.use(MODELS_URL_PATH, handler(dirs));
 		}
 	};
 }
