@@ -1,6 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumPath, offlineRootArgs } from '../e2e/browser';
+import { DEFAULT_MODELS_CACHE } from '../tools/gguf/make-model';
+
+/**
+ * Serves the built app to the Chromium benches (vite preview, with the generated models of
+ * tools/gguf listed beside models/ through EXTRA_MODELS_DIR) and opens it. Called by the
+ * benches in bench/ that measure the app in the browser.
+ */
 
 /** Where the built app is served; BENCH_PORT moves it off a port something else holds. */
 const PORT = Number(process.env.BENCH_PORT ?? 4391);
@@ -11,7 +20,11 @@ function startPreview(): Promise<ChildProcess> {
 			'npx',
 			['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'],
 			// Its own process group, so stopping it also stops the vite process npx starts.
-			{ stdio: ['ignore', 'pipe', 'pipe'], detached: true }
+			{
+				stdio: ['ignore', 'pipe', 'pipe'],
+				detached: true,
+				env: { ...process.env, EXTRA_MODELS_DIR: DEFAULT_MODELS_CACHE }
+			}
 		);
 		const timer = setTimeout(() => reject(new Error('vite preview did not start')), 30_000);
 		server.stdout?.on('data', (chunk: Buffer) => {
@@ -24,22 +37,72 @@ function startPreview(): Promise<ChildProcess> {
 	});
 }
 
+export interface AppPageOptions {
+	/** Query options added to `?testHooks`, e.g. `threads=1&cpuEngine=wllama`. */
+	query?: string;
+	/**
+	 * Serves @wllama/wllama's own ES module at {@link WLLAMA_MODULE_PATH} on the app's origin,
+	 * for measuring its sampler directly from the page (the service worker is kept out, so the
+	 * request reaches the route).
+	 */
+	wllamaModule?: boolean;
+}
+
+/** Where {@link AppPageOptions.wllamaModule} serves wllama's ES module. */
+export const WLLAMA_MODULE_PATH = '/__bench/wllama.js';
+
 /**
  * Serves the built app, opens it in Chromium with the test hooks and the test model loaded, and
  * hands the page to `measure`.
  */
-export async function withAppPage<T>(measure: (page: Page) => Promise<T>): Promise<T> {
+export async function withAppPage<T>(
+	measure: (page: Page) => Promise<T>,
+	options: AppPageOptions = {}
+): Promise<T> {
 	const server = await startPreview();
 	const browser = await chromium.launch({ executablePath: chromiumPath, args: offlineRootArgs });
 	try {
-		const page = await browser.newPage();
+		const context = await browser.newContext(
+			options.wllamaModule ? { serviceWorkers: 'block' } : {}
+		);
+		if (options.wllamaModule) {
+			const body = await readFile(
+				path.join('node_modules', '@wllama', 'wllama', 'esm', 'index.js'),
+				'utf8'
+			);
+			await context.route(`**${WLLAMA_MODULE_PATH}`, (route) =>
+				route.fulfill({ body, contentType: 'text/javascript' })
+			);
+		}
+		const page = await context.newPage();
 		// tsx compiles named functions with a `__name` helper that a serialized function lacks.
 		await page.addInitScript('window.__name = (f) => f;');
-		await page.goto(`http://127.0.0.1:${PORT}/?testHooks`);
+		const query = options.query ? `&${options.query}` : '';
+		await page.goto(`http://127.0.0.1:${PORT}/?testHooks${query}`);
 		await page.getByTestId('model-status').and(page.locator('[data-state=loaded]')).waitFor();
 		return await measure(page);
 	} finally {
 		await browser.close();
 		if (server.pid) process.kill(-server.pid);
 	}
+}
+
+/**
+ * Loads a model of the local models folder (or of the generated models beside it) the way a
+ * user does, with the picker and Load; returns the model status line.
+ */
+export async function loadLocalModel(page: Page, file: string): Promise<string> {
+	await page.getByTestId('model-select').selectOption(`local:${file}`);
+	await page.getByTestId('load').click();
+	const stem = file.replace(/\.gguf$/i, '');
+	await page.waitForFunction(
+		(name) => {
+			const status = document.querySelector('[data-testid=model-status]');
+			return status?.getAttribute('data-state') === 'loaded' && status.textContent?.includes(name);
+		},
+		stem,
+		{ timeout: 180_000, polling: 250 }
+	);
+	const status = page.getByTestId('model-status');
+	return (await status.textContent())?.trim() ?? '';
 }
