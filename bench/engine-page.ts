@@ -54,53 +54,25 @@ export async function exactRunInPage(args: RunArgs): Promise<RunFigures> {
 	};
 }
 
-export interface NativeArgs {
+export interface NativeOpenArgs {
 	/** URL of wllama's ES module on the page's origin. */
 	moduleUrl: string;
 	/** URL of the model file. */
 	modelUrl: string;
-	prompt: string;
-	tokens: number;
 	seed: number;
-	rounds: number;
 }
 
 /**
  * wllama's own sampler (llama.cpp's common sampler) on the same model, called from the page
- * directly, for when the app has no native mode on this engine. One thread, the single-thread wasm the
- * app uses, the app's default chain as llama.cpp's sampler settings, end-of-generation ids
- * banned. Each round decodes the prompt afresh, then samples, accepts and decodes one token
- * at a time; tokens/s counts from the end of the prompt, as the app's statistics do.
+ * directly, for when the app has no native mode on this engine: one thread, the single-thread
+ * wasm the app uses. Opens the model in a wllama instance of the page's own, kept until
+ * {@link nativeCloseInPage}.
  */
-export async function nativeRunsInPage(args: NativeArgs): Promise<number[]> {
-	type Wllama = {
-		loadModel(blobs: Blob[], config: object): Promise<void>;
-		getLoadedContextInfo(): { token_bos: number; list_tokens_eog: number[]; token_eos: number };
-		tokenize(text: string, special: boolean): Promise<number[]>;
-		decode(tokens: number[], options: object): Promise<unknown>;
-		samplingInit(config: object, pastTokens?: number[]): Promise<void>;
-		samplingSample(): Promise<{ token: number }>;
-		samplingAccept(tokens: number[]): Promise<void>;
-		kvClear(): Promise<void>;
-		exit(): Promise<void>;
-	};
+export async function nativeOpenInPage(args: NativeOpenArgs): Promise<void> {
+	type Wllama = { loadModel(blobs: Blob[], config: object): Promise<void> };
 	const { Wllama } = (await import(args.moduleUrl)) as {
 		Wllama: new (paths: object, options: object) => Wllama;
 	};
-	const defaults = (
-		window as unknown as {
-			__playground: {
-				defaults: {
-					temperature: number;
-					topK: number;
-					topP: number;
-					minP: number;
-					repeatPenalty: number;
-					repeatLastN: number;
-				};
-			};
-		}
-	).__playground.defaults;
 	const wasm = new URL('/wllama/single-thread/wllama.wasm', location.href).href;
 	const silent = { debug: () => {}, log: () => {}, warn: () => {}, error: console.error };
 	const wllama = new Wllama(
@@ -109,36 +81,67 @@ export async function nativeRunsInPage(args: NativeArgs): Promise<number[]> {
 	);
 	const blob = await (await fetch(args.modelUrl)).blob();
 	await wllama.loadModel([blob], { n_ctx: 2048, n_threads: 1, seed: args.seed });
-	try {
-		const info = wllama.getLoadedContextInfo();
-		const banned = [...new Set([info.token_eos, ...info.list_tokens_eog])].filter((id) => id >= 0);
-		const prompt = [info.token_bos, ...(await wllama.tokenize(args.prompt, true))];
-		const rates: number[] = [];
-		for (let round = 0; round < args.rounds; round++) {
-			await wllama.kvClear();
-			await wllama.decode(prompt, {});
-			await wllama.samplingInit(
-				{
-					temp: defaults.temperature,
-					top_k: defaults.topK,
-					top_p: defaults.topP,
-					min_p: defaults.minP,
-					penalty_repeat: defaults.repeatPenalty,
-					penalty_last_n: defaults.repeatLastN,
-					logit_bias: banned.map((token) => ({ token, bias: -100 }))
-				},
-				prompt
-			);
-			const start = performance.now();
-			for (let i = 0; i < args.tokens; i++) {
-				const { token } = await wllama.samplingSample();
-				await wllama.samplingAccept([token]);
-				if (i < args.tokens - 1) await wllama.decode([token], {});
-			}
-			rates.push(args.tokens / ((performance.now() - start) / 1000));
-		}
-		return rates;
-	} finally {
-		await wllama.exit();
+	(window as unknown as { __benchWllama: unknown }).__benchWllama = wllama;
+}
+
+/**
+ * One run on the page's wllama: the prompt decoded afresh, then llama.cpp's sampler with the
+ * app's default chain (end-of-generation ids banned) samples, accepts and decodes one token at
+ * a time, as wllama's own completion loop does. Tokens/s counts from the end of the prompt, as
+ * the app's statistics do.
+ */
+export async function nativeRunInPage(args: { prompt: string; tokens: number }): Promise<number> {
+	type Wllama = {
+		getLoadedContextInfo(): { token_bos: number; list_tokens_eog: number[]; token_eos: number };
+		tokenize(text: string, special: boolean): Promise<number[]>;
+		decode(tokens: number[], options: object): Promise<unknown>;
+		samplingInit(config: object, pastTokens?: number[]): Promise<void>;
+		samplingSample(): Promise<{ token: number }>;
+		samplingAccept(tokens: number[]): Promise<void>;
+		kvClear(): Promise<void>;
+	};
+	type Defaults = {
+		temperature: number;
+		topK: number;
+		topP: number;
+		minP: number;
+		repeatPenalty: number;
+		repeatLastN: number;
+	};
+	const scope = window as unknown as {
+		__benchWllama: Wllama;
+		__playground: { defaults: Defaults };
+	};
+	const wllama = scope.__benchWllama;
+	const defaults = scope.__playground.defaults;
+	const info = wllama.getLoadedContextInfo();
+	const banned = [...new Set([info.token_eos, ...info.list_tokens_eog])].filter((id) => id >= 0);
+	const prompt = [info.token_bos, ...(await wllama.tokenize(args.prompt, true))];
+	await wllama.kvClear();
+	await wllama.decode(prompt, {});
+	await wllama.samplingInit(
+		{
+			temp: defaults.temperature,
+			top_k: defaults.topK,
+			top_p: defaults.topP,
+			min_p: defaults.minP,
+			penalty_repeat: defaults.repeatPenalty,
+			penalty_last_n: defaults.repeatLastN,
+			logit_bias: banned.map((token) => ({ token, bias: -100 }))
+		},
+		prompt
+	);
+	const start = performance.now();
+	for (let i = 0; i < args.tokens; i++) {
+		const { token } = await wllama.samplingSample();
+		await wllama.samplingAccept([token]);
+		if (i < args.tokens - 1) await wllama.decode([token], {});
 	}
+	return args.tokens / ((performance.now() - start) / 1000);
+}
+
+export async function nativeCloseInPage(): Promise<void> {
+	const scope = window as unknown as { __benchWllama?: { exit(): Promise<void> } };
+	await scope.__benchWllama?.exit();
+	delete scope.__benchWllama;
 }

@@ -36,8 +36,3 @@ export const ENGINES: readonly EngineConfig[] = [
 		nativeSampler: 'wllama'
 	}
 ];
-
-/** Which engine runs the model, from the model status line; null when no entry matches. */
-export function engineOfStatus(status: string): EngineConfig | null {
-	return ENGINES.find((engine) => engine.backend.test(status)) ?? null;
-}
