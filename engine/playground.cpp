@@ -9,6 +9,7 @@
 #include "llama.h"
 #include "llama-arch.h"
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -252,8 +253,10 @@ int32_t pg_tokenize(const char * text, int32_t text_len, int32_t add_bos, int32_
     if (text_len < 0 || capacity < 0 || (out == nullptr && capacity > 0)) {
         return fail(PG_ERR_ARGUMENT, "text length and capacity must be >= 0");
     }
-    return llama_tokenize(S().vocab, text == nullptr ? "" : text, text_len, out, capacity, add_bos != 0,
-                          parse_special != 0);
+    const int32_t n = llama_tokenize(S().vocab, text == nullptr ? "" : text, text_len, out, capacity, add_bos != 0,
+                                     parse_special != 0);
+    if (n == INT32_MIN) return fail(PG_ERR_ARGUMENT, "the text gives more tokens than an int32 can count");
+    return n < 0 ? -n : n;
 }
 
 int32_t pg_token_piece(int32_t token, int32_t special, char * out, int32_t capacity) {
@@ -263,7 +266,8 @@ int32_t pg_token_piece(int32_t token, int32_t special, char * out, int32_t capac
                                          std::to_string(S().n_vocab - 1) + ")");
     }
     if (capacity < 0 || (out == nullptr && capacity > 0)) return fail(PG_ERR_ARGUMENT, "capacity must be >= 0");
-    return llama_token_to_piece(S().vocab, token, out, capacity, 0, special != 0);
+    const int32_t n = llama_token_to_piece(S().vocab, token, out, capacity, 0, special != 0);
+    return n < 0 ? -n : n;
 }
 
 int pg_decode(const int32_t * tokens, const int32_t * pos, const int32_t * seq, const uint8_t * logits, int32_t n) {

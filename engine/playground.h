@@ -89,8 +89,8 @@ PG_API const char * pg_meta(const char * key);
 /*
  * Tokenize `text_len` bytes of UTF-8. add_bos: prepend BOS (and append EOS) as the model's
  * vocabulary asks; parse_special: turn special-token text such as "<|im_start|>" into its id
- * instead of tokenizing it as plain text. Writes at most `capacity` ids to `out`; returns the
- * count, or -(the count needed) when capacity is too small (nothing else is an error).
+ * instead of tokenizing it as plain text. Returns the number of ids (>= 0), written to `out`
+ * only when it is <= capacity (call again with a larger buffer otherwise), or a negative status.
  */
 PG_API int32_t pg_tokenize(const char * text, int32_t text_len, int32_t add_bos, int32_t parse_special,
                            int32_t * out, int32_t capacity);
@@ -98,7 +98,7 @@ PG_API int32_t pg_tokenize(const char * text, int32_t text_len, int32_t add_bos,
 /*
  * The bytes of one token (not NUL-terminated; a multi-byte character may be split across
  * tokens). special: render control tokens as their text (else they give no bytes). Returns the
- * byte count, -(the count needed) when capacity is too small, or PG_ERR_ARGUMENT for an id
+ * byte count (>= 0), written to `out` only when it is <= capacity, or PG_ERR_ARGUMENT for an id
  * outside the vocabulary.
  */
 PG_API int32_t pg_token_piece(int32_t token, int32_t special, char * out, int32_t capacity);

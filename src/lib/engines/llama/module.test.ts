@@ -1,0 +1,233 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EngineCrashedError } from '../errors';
+import { LlamaError, LlamaWasm } from './module';
+
+// The committed module and the shipped test model, with the oracles of models/README.md.
+const root = path.resolve(import.meta.dirname, '../../../..');
+const wasmBytes = await readFile(path.join(root, 'static/engine/playground-llama.wasm'));
+const modelBytes = new Uint8Array(await readFile(path.join(root, 'models/stories260K.gguf')));
+const compiled = await WebAssembly.compile(wasmBytes);
+
+const PROMPT = 'Once upon a time';
+const GREEDY_40 =
+	', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
+
+async function loaded(options: { nSeqMax?: number } = {}): Promise<LlamaWasm> {
+	const llama = await LlamaWasm.instantiate(compiled);
+	llama.load(modelBytes, { nCtx: 256, ...options });
+	return llama;
+}
+
+function argmax(values: Float32Array): number {
+	let best = 0;
+	for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+	return best;
+}
+
+function softmax(values: Float32Array): Float64Array {
+	let max = -Infinity;
+	for (const v of values) max = Math.max(max, v);
+	const p = Float64Array.from(values, (v) => Math.exp(v - max));
+	const sum = p.reduce((a, b) => a + b, 0);
+	return p.map((v) => v / sum);
+}
+
+/** Greedy generation through decode and the raw logits, one sequence. */
+function greedy(llama: LlamaWasm, prompt: Int32Array, steps: number, seq = 0): number[] {
+	const out: number[] = [];
+	let batch = Array.from(prompt);
+	let pos = 0;
+	for (let step = 0; step < steps; step++) {
+		llama.decode({
+			tokens: batch,
+			positions: batch.map((_, i) => pos + i),
+			seqs: batch.map(() => seq),
+			logits: batch.map((_, i) => i === batch.length - 1)
+		});
+		pos += batch.length;
+		const next = argmax(llama.logits(batch.length - 1));
+		out.push(next);
+		batch = [next];
+	}
+	return out;
+}
+
+function text(llama: LlamaWasm, tokens: number[]): string {
+	const bytes = tokens.flatMap((t) => Array.from(llama.tokenBytes(t)));
+	return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+describe('LlamaWasm on stories260K', () => {
+	let llama: LlamaWasm;
+	beforeAll(async () => {
+		llama = await loaded({ nSeqMax: 4 });
+	});
+
+	it('reports the model facts', () => {
+		expect(llama.facts()).toMatchObject({
+			architecture: 'llama',
+			nVocab: 512,
+			nCtx: 256,
+			nCtxTrain: 2048,
+			nSeqMax: 4,
+			bos: 1,
+			eos: 2,
+			addBos: true
+		});
+		expect(llama.meta('general.architecture')).toBe('llama');
+		expect(llama.meta('no.such.key')).toBeNull();
+		expect(llama.isEndOfGeneration(2)).toBe(true);
+		expect(llama.isEndOfGeneration(432)).toBe(false);
+	});
+
+	it('tokenizes the oracle prompt, with and without BOS', () => {
+		expect(Array.from(llama.tokenize(PROMPT, { addBos: false, parseSpecial: false }))).toEqual([
+			403, 407, 261, 378
+		]);
+		expect(Array.from(llama.tokenize(PROMPT, { addBos: true, parseSpecial: false }))).toEqual([
+			1, 403, 407, 261, 378
+		]);
+		// SentencePiece: the first piece carries the word's leading space.
+		expect(text(llama, [403, 407, 261, 378])).toBe(` ${PROMPT}`);
+	});
+
+	it('gives the first-step probabilities from raw logits', () => {
+		llama.clear();
+		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
+		llama.decode({
+			tokens: prompt,
+			positions: Array.from(prompt, (_, i) => i),
+			seqs: Array.from(prompt, () => 0),
+			logits: Array.from(prompt, (_, i) => i === prompt.length - 1)
+		});
+		const logits = llama.logits(prompt.length - 1);
+		expect(argmax(logits)).toBe(432);
+		const p = softmax(logits);
+		// The README's oracle is p ≈ 0.9687 (0.968794 here): within half a unit of the 4th decimal.
+		expect(Math.abs(p[432] - 0.9687)).toBeLessThan(1e-4);
+		expect(Math.abs(p[383] - 0.0288)).toBeLessThan(1e-4);
+		expect(Math.abs(p[322] - 0.0003)).toBeLessThan(1e-4);
+	});
+
+	it('generates the greedy 40-token text, and again after clearing', () => {
+		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
+		llama.clear();
+		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+		llama.clear();
+		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+	});
+
+	it('continues a copied sequence like the original, and rolls one back', () => {
+		llama.clear();
+		const prompt = Array.from(llama.tokenize(PROMPT, { addBos: true, parseSpecial: false }));
+		llama.decode({
+			tokens: prompt,
+			positions: prompt.map((_, i) => i),
+			seqs: prompt.map(() => 0),
+			logits: prompt.map((_, i) => i === prompt.length - 1)
+		});
+		const first = llama.logits(prompt.length - 1).slice();
+		llama.seqCopy(0, 1);
+		expect(llama.seqPosMax(1)).toBe(prompt.length - 1);
+		// Both lanes take the same next token in one batch. Their logits agree to float rounding
+		// but are NOT bit-identical: the two rows see the cache through different masks.
+		const next = argmax(first);
+		llama.decode({ tokens: [next, next], positions: [5, 5], seqs: [0, 1], logits: [true, true] });
+		const a = llama.logits(0).slice();
+		const b = llama.logits(1).slice();
+		expect(argmax(b)).toBe(argmax(a));
+		for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-4);
+		llama.seqRemove(1, 5);
+		expect(llama.seqPosMax(1)).toBe(4);
+		expect(llama.seqPosMax(0)).toBe(5);
+	});
+
+	it('refuses ids, positions, sequences and rows it cannot take, with a message', () => {
+		llama.clear();
+		expect(() => llama.tokenBytes(512)).toThrow(
+			/token id 512 is outside the vocabulary \(0\.\.511\)/
+		);
+		expect(() => llama.tokenBytes(-1)).toThrow(LlamaError);
+		expect(() =>
+			llama.decode({ tokens: [600], positions: [0], seqs: [0], logits: [true] })
+		).toThrow(/token id 600 is outside the vocabulary/);
+		expect(() =>
+			llama.decode({ tokens: [1], positions: [256], seqs: [0], logits: [true] })
+		).toThrow(/position 256 is outside the context/);
+		expect(() => llama.decode({ tokens: [1], positions: [3], seqs: [0], logits: [true] })).toThrow(
+			/sequence 0 continues at position 0, not 3/
+		);
+		expect(() => llama.decode({ tokens: [1], positions: [0], seqs: [4], logits: [true] })).toThrow(
+			/sequence id 4 is outside 0\.\.3/
+		);
+		llama.decode({ tokens: [1, 403], positions: [0, 1], seqs: [0, 0], logits: [false, true] });
+		expect(() => llama.logits(0)).toThrow(/row 0 of the last batch has no logits/);
+		expect(llama.logits(1)).toHaveLength(512);
+		expect(() => llama.isControl(100000)).toThrow(/outside the vocabulary/);
+		// Still usable after every refusal.
+		llama.clear();
+		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
+		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+	});
+});
+
+describe('LlamaWasm with files that are not models', () => {
+	it('refuses random bytes with a message and stays usable', async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		const noise = new Uint8Array(4096);
+		for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+		expect(() => llama.load(noise, { nCtx: 128 })).toThrow(/not a GGUF file/);
+		expect(llama.aborted).toBe(false);
+		expect(llama.load(modelBytes, { nCtx: 128 }).nVocab).toBe(512);
+	});
+
+	it('refuses a truncated model, naming a tensor beyond the end', async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		expect(() => llama.load(modelBytes.subarray(0, modelBytes.length >> 1), { nCtx: 128 })).toThrow(
+			/tensor .* lies beyond the end of the file/
+		);
+		expect(llama.aborted).toBe(false);
+	});
+
+	it('refuses an architecture this build does not know', async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		expect(() => llama.load(ggufWithArchitecture('not-a-model'), { nCtx: 128 })).toThrow(
+			/does not know the architecture "not-a-model"/
+		);
+	});
+
+	it('says so when asked to decode without a model', async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		expect(() => llama.decode({ tokens: [1], positions: [0], seqs: [0], logits: [true] })).toThrow(
+			/no model is loaded/
+		);
+	});
+
+	it('reports a crash inside llama.cpp and refuses further calls', async () => {
+		// A llama model with no tensors passes the header checks, then the loader throws.
+		const llama = await LlamaWasm.instantiate(compiled);
+		expect(() => llama.load(ggufWithArchitecture('llama'), { nCtx: 128 })).toThrow(
+			EngineCrashedError
+		);
+		expect(llama.aborted).toBe(true);
+		expect(() => llama.facts()).toThrow(/must be restarted/);
+	});
+});
+
+/** A GGUF v3 file with no tensors and one key, general.architecture. */
+function ggufWithArchitecture(architecture: string): Uint8Array {
+	const parts: number[] = [];
+	const u32 = (v: number) => parts.push(v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24);
+	const u64 = (v: number) => (u32(v), u32(0));
+	const str = (s: string) => (u64(s.length), parts.push(...new TextEncoder().encode(s)));
+	parts.push(...new TextEncoder().encode('GGUF'));
+	u32(3); // version
+	u64(0); // tensors
+	u64(1); // key-value pairs
+	str('general.architecture');
+	u32(8); // GGUF_TYPE_STRING
+	str(architecture);
+	return new Uint8Array(parts);
+}
