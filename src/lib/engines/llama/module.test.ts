@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeModel } from '../../../../tools/gguf/make-model';
 import { EngineCrashedError } from '../errors';
 import { LlamaError, LlamaWasm } from './module';
 
@@ -170,6 +171,34 @@ describe('LlamaWasm on stories260K', () => {
 		llama.clear();
 		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
 		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+	});
+});
+
+describe('LlamaWasm options and weight types', () => {
+	it('keeps an f16 KV cache close to the exact f32 one', async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		llama.load(modelBytes, { nCtx: 256, kvType: 'f16' });
+		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
+		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+		const p = softmax(llama.logits(0));
+		expect(p.every(Number.isFinite)).toBe(true);
+	});
+
+	// Synthetic llama models (random weights) exercise each matrix type's kernels; the
+	// quantized ones run the wasm SIMD dot products.
+	it.each(['F32', 'F16', 'Q8_0', 'Q4_0'] as const)('decodes a generated %s model', async (type) => {
+		const made = await makeModel({ vocab: 512, type });
+		const llama = await LlamaWasm.instantiate(compiled);
+		const facts = llama.load(new Uint8Array(await readFile(made.path)), { nCtx: 64 });
+		expect(facts).toMatchObject({ architecture: 'llama', nVocab: 512 });
+		const run = () => {
+			llama.clear();
+			return greedy(llama, Int32Array.from([1, 300, 301, 302]), 8);
+		};
+		const tokens = run();
+		expect(tokens.every((t) => t >= 0 && t < 512)).toBe(true);
+		expect(Array.from(llama.logits(0)).every(Number.isFinite)).toBe(true);
+		expect(run()).toEqual(tokens);
 	});
 });
 
