@@ -5,7 +5,14 @@ import type { DistributionKind } from '#lib/sampling';
  * loading reports, and what a loaded model is. Engines produce these; the page shows them.
  */
 
-export type EngineId = 'wllama' | 'webllm';
+/**
+ * `llama`: our llama.cpp build in wasm, the CPU engine for GGUF files by default. `wllama`: the
+ * second CPU engine for GGUF files (llama.cpp through @wllama/wllama). `webllm`: WebGPU.
+ */
+export type EngineId = 'llama' | 'wllama' | 'webllm';
+
+/** The engines that run GGUF files on the CPU. */
+export type CpuEngineId = Exclude<EngineId, 'webllm'>;
 
 /** Where a model's weights come from. `url` and `blob` are GGUF files for the CPU engine. */
 export type ModelSource =

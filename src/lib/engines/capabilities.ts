@@ -96,6 +96,13 @@ const WEBLLM_NATIVE = {
 } satisfies ModeCapabilities;
 
 export const ENGINE_MODES = {
+	llama: {
+		exact: { available: true, capabilities: EXACT },
+		native: {
+			available: false,
+			reason: 'This engine has no sampler of its own; use exact sampling'
+		}
+	},
 	wllama: {
 		exact: { available: true, capabilities: EXACT },
 		native: {

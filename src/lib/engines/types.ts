@@ -45,7 +45,8 @@ export interface Engine {
 	formatChat(messages: readonly ChatMessage[]): Promise<string>;
 	/**
 	 * Appends `ids` to the context, runs the model and returns the full next-token distribution
-	 * (vocabulary length) after the last of them.
+	 * (vocabulary length) after the last of them. The engine may reuse the array: it is valid
+	 * until the engine's next call, so a caller that keeps it copies it.
 	 */
 	evaluate(ids: readonly number[], options?: EvaluateOptions): Promise<Float32Array>;
 	/** Drops everything after the first `length` tokens of the context. */

@@ -144,6 +144,16 @@ describe('generateLanes: prefix reuse', () => {
 		expect(lane('seed-1').tokenIds.length).toBeGreaterThan(3);
 	});
 
+	it("starts every lane from the prompt's distribution on an engine that reuses its array", async () => {
+		const lanes = seedLanes([1, 2, 3]);
+		const request = lanesRequest(lanes);
+		const { lane } = await runLanes(engineFor({ reuseArray: true }), request);
+		for (const spec of lanes) {
+			const alone = await standalone(request, spec, { reuseArray: true });
+			expect(comparable(lane(spec.id)), spec.id).toEqual(comparable(alone.result));
+		}
+	});
+
 	it('gives different outputs for different seeds, and identical ones for equal seeds', async () => {
 		const lanes = [...seedLanes([1, 2, 3, 4]), { id: 'again-1', params: params({ seed: 1 }) }];
 		const { lane } = await runLanes(engineFor(), lanesRequest(lanes));

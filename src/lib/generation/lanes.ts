@@ -92,7 +92,8 @@ export async function generateLanes(
 	let first: Float32Array | null = null;
 	const prefillPrompt = async (): Promise<Float32Array> => {
 		promptEvaluations++;
-		return prefill(engine, prompt);
+		// Kept across the lanes' own evaluations, which may overwrite the engine's array.
+		return (await prefill(engine, prompt)).slice();
 	};
 	if (!signal?.aborted && checked.some((c) => c.request?.sampling === 'exact')) {
 		const startedAt = now();

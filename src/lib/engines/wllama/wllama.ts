@@ -6,26 +6,14 @@ import {
 } from '../errors';
 import type { ChatMessage } from '#lib/core/prompt';
 import type { Engine, LoadOptions } from '../types';
-import type { LoadProgress, ModelFileStorage, ModelInfo, ModelSource } from '#lib/core/model';
+import type { ModelInfo, ModelSource } from '#lib/core/model';
+import {
+	fetchModelFile,
+	type BlobHasher,
+	type CachedModelLoader,
+	type ModelFileCheck
+} from '../model-file';
 import type { WllamaLike, WllamaWasmPaths } from './library';
-
-/** A GGUF file from the browser's storage, or downloaded (and stored) when it is not there. */
-export type CachedModelLoader = (
-	source: { url: string; name: string; sha256?: string },
-	options: { onProgress?: (progress: LoadProgress) => void; signal?: AbortSignal }
-) => Promise<{ blob: Blob; sha256: string; storage: ModelFileStorage }>;
-
-/** Hex sha256 of a blob; `onProgress` gets the bytes hashed so far. */
-export type BlobHasher = (
-	blob: Blob,
-	options: { onProgress?: (hashedBytes: number) => void; signal?: AbortSignal }
-) => Promise<string>;
-
-/**
- * Refuses a file llama.cpp should not be given (malformed GGUF, unsupported architecture) with a
- * message naming what is wrong; the worker passes `models/gguf.ts`'s reader.
- */
-export type ModelFileCheck = (blob: Blob) => Promise<unknown>;
 
 export interface WllamaEngineOptions {
 	/** Absolute URL of the folder holding `single-thread/wllama.wasm` and `multi-thread/wllama.wasm`. */
@@ -38,6 +26,8 @@ export interface WllamaEngineOptions {
 	sha256OfBlob: BlobHasher;
 	checkModelFile: ModelFileCheck;
 }
+
+export type { BlobHasher, CachedModelLoader, ModelFileCheck };
 
 /** Context window used when the caller does not choose one (wllama's own default is 1024). */
 export const DEFAULT_CONTEXT_LENGTH = 2048;
@@ -100,45 +90,15 @@ export class WllamaEngine implements Engine {
 				`The CPU engine runs GGUF files; "${source.model.name}" is a WebLLM model and needs the WebGPU engine`
 			);
 		}
-		const { onProgress, signal } = options;
-		const fileName =
-			source.kind === 'url'
-				? decodeURIComponent(source.url.split(/[?#]/)[0].split('/').pop() ?? '')
-				: '';
-		let blob!: Blob;
-		let sha256!: string;
-		let storage: ModelFileStorage | null = null;
+		const { onProgress } = options;
 		// The file is fetched and checked while the previous model is still loaded: a file the
 		// check refuses leaves that model usable. Any other failure unloads it, as before.
-		let refused = false;
-		const check = (file: Blob) =>
-			this.#options.checkModelFile(file).catch((error: unknown) => {
-				refused = true;
-				throw error;
-			});
-		try {
-			if (source.kind === 'url') {
-				({ blob, sha256, storage } = await this.#options.loadCachedModel(
-					{ url: source.url, name: source.name || fileName, sha256: source.sha256 },
-					{ onProgress, signal }
-				));
-				await check(blob);
-			} else {
-				const file = source.blob;
-				await check(file);
-				onProgress?.({ phase: 'verify', loadedBytes: 0, totalBytes: file.size });
-				sha256 = await this.#options.sha256OfBlob(file, {
-					signal,
-					onProgress: (loadedBytes) =>
-						onProgress?.({ phase: 'verify', loadedBytes, totalBytes: file.size })
-				});
-				blob = file;
-			}
-			signal?.throwIfAborted();
-		} catch (error) {
-			if (!refused) await this.unload();
-			throw error;
+		const file = await fetchModelFile(source, this.#options, options);
+		if (!file.ok) {
+			if (!file.refused) await this.unload();
+			throw file.error;
 		}
+		const { blob, sha256, storage, fileName } = file;
 		await this.unload();
 		const threads = chooseThreads(options.threads);
 		const base = this.#options.wasmBaseUrl.endsWith('/')

@@ -21,6 +21,8 @@ export interface FakeEngineOptions {
 	rollbackReplays?: boolean;
 	/** Replaces the distribution evaluate() returns (after the preferred token is set). */
 	shape?: (distribution: Float32Array, context: readonly number[]) => void;
+	/** evaluate() overwrites and returns one array, as our llama.cpp engine does. */
+	reuseArray?: boolean;
 }
 
 export class FakeEngine implements Engine {
@@ -31,6 +33,7 @@ export class FakeEngine implements Engine {
 	context: number[] = [];
 	readonly model: ModelInfo;
 	#options: FakeEngineOptions;
+	#array = new Float32Array(FAKE_VOCAB);
 
 	constructor(options: FakeEngineOptions) {
 		this.#options = options;
@@ -101,7 +104,7 @@ export class FakeEngine implements Engine {
 		this.evaluated.push([...ids]);
 		this.context.push(...ids);
 		this.#options.onEvaluate?.(ids);
-		const out = new Float32Array(FAKE_VOCAB).fill(-10);
+		const out = (this.#options.reuseArray ? this.#array : new Float32Array(FAKE_VOCAB)).fill(-10);
 		out[this.#options.next(this.context)] = 0;
 		this.#options.shape?.(out, this.context);
 		return out;

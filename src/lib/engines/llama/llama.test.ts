@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadProgress, ModelFileStorage, ModelSource } from '#lib/core/model';
+import type { BlobHasher, CachedModelLoader, ModelFileCheck } from '../model-file';
+import {
+	defaultLogits,
+	FAKE_BOS,
+	FAKE_EOS,
+	FAKE_EOT,
+	FAKE_VOCAB,
+	FakeBinding,
+	type FakeBindingScript
+} from './testing/fake-binding';
+import { BATCH_SIZE, DEFAULT_CONTEXT_LENGTH, LlamaEngine } from './llama';
+
+const FILE_BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
+const FILE = new Blob([FILE_BYTES]);
+const STORED: ModelFileStorage = { status: 'cached', notice: null };
+
+function setup(
+	scripts: FakeBindingScript[] = [{}],
+	checkModelFile: ModelFileCheck = async () => {}
+) {
+	const created: FakeBinding[] = [];
+	const loadCachedModel: CachedModelLoader = async (_source, { onProgress, signal }) => {
+		onProgress?.({ phase: 'download', loadedBytes: 500, totalBytes: 1000 });
+		signal?.throwIfAborted();
+		return { blob: FILE, sha256: 'cafe', storage: STORED };
+	};
+	const sha256OfBlob: BlobHasher = async (blob, { onProgress }) => {
+		onProgress?.(blob.size);
+		return 'beef';
+	};
+	const engine = new LlamaEngine({
+		createBinding: async () => {
+			const fake = new FakeBinding(scripts[Math.min(created.length, scripts.length - 1)]);
+			created.push(fake);
+			return fake;
+		},
+		libraryVersion: 'b7000',
+		loadCachedModel,
+		sha256OfBlob,
+		checkModelFile
+	});
+	return { engine, created };
+}
+
+const url: ModelSource = {
+	kind: 'url',
+	url: 'https://models.test/files/Tiny%20Model.gguf?download=1',
+	sha256: 'cafe'
+};
+
+describe('LlamaEngine: loading', () => {
+	it("loads a URL's bytes into a new instance and describes the model", async () => {
+		const { engine, created } = setup();
+		const progress: LoadProgress[] = [];
+		const info = await engine.load(url, { onProgress: (p) => progress.push(p) });
+		expect(created).toHaveLength(1);
+		expect(created[0].loadedWith?.bytes).toEqual(FILE_BYTES);
+		expect(created[0].loadedWith?.params).toEqual({
+			contextLength: DEFAULT_CONTEXT_LENGTH,
+			batchSize: BATCH_SIZE,
+			sequences: 1,
+			kvType: 'f32'
+		});
+		expect(info).toEqual({
+			name: 'Tiny Model.gguf',
+			vocabSize: FAKE_VOCAB,
+			contextLength: DEFAULT_CONTEXT_LENGTH,
+			trainedContextLength: 4096,
+			bosId: FAKE_BOS,
+			eosId: FAKE_EOS,
+			stopIds: [FAKE_EOS, FAKE_EOT],
+			addBos: true,
+			chatTemplate: '{{ chatml }}',
+			sha256: 'cafe',
+			sizeBytes: 1000,
+			storage: STORED,
+			distribution: 'logits',
+			backend: 'our llama.cpp b7000 (wasm), 1 thread'
+		});
+		expect(progress.map((p) => p.phase)).toEqual(['download', 'initialize', 'initialize']);
+		expect(engine.engineId).toBe('llama');
+		expect(engine.rollbackReplays).toBe(false);
+	});
+
+	it('hashes a picked file and keeps the chosen context', async () => {
+		const { engine, created } = setup();
+		const info = await engine.load(
+			{ kind: 'blob', blob: FILE, name: 'mine.gguf' },
+			{ contextLength: 64 }
+		);
+		expect(info.sha256).toBe('beef');
+		expect(info.contextLength).toBe(64);
+		expect(info.storage).toBeNull();
+		expect(created[0].loadedWith?.params.contextLength).toBe(64);
+	});
+
+	it('refuses WebLLM models', async () => {
+		const { engine, created } = setup();
+		const source: ModelSource = {
+			kind: 'webllm',
+			model: {
+				id: 'x',
+				name: 'X',
+				modelUrl: '',
+				modelLibUrl: '',
+				requiredFeatures: [],
+				vramRequiredMB: null
+			}
+		};
+		await expect(engine.load(source)).rejects.toMatchObject({ name: 'UnsupportedSourceError' });
+		expect(created).toHaveLength(0);
+	});
+
+	it('keeps the previous model when the file check refuses the next one', async () => {
+		let refuse = false;
+		const { engine, created } = setup([{}], async () => {
+			if (refuse) throw new Error('not a GGUF file');
+		});
+		await engine.load(url);
+		refuse = true;
+		await expect(engine.load(url)).rejects.toThrow('not a GGUF file');
+		expect(created).toHaveLength(1);
+		expect(engine.model?.name).toBe('Tiny Model.gguf');
+		expect(await engine.evaluate([1])).toHaveLength(FAKE_VOCAB);
+	});
+
+	it("names the model and llama.cpp's reason when loading fails, freeing the instance", async () => {
+		const { engine, created } = setup([{ loadError: 'unknown model architecture: foo' }]);
+		await expect(engine.load(url)).rejects.toThrow(
+			'Loading "Tiny Model.gguf" failed: unknown model architecture: foo'
+		);
+		expect(created[0].disposed).toBe(true);
+		await expect(engine.tokenize('a')).rejects.toMatchObject({ name: 'ModelNotLoadedError' });
+	});
+
+	it('frees the previous instance before loading the next, and on unload()', async () => {
+		const { engine, created } = setup();
+		await engine.load(url);
+		await engine.load(url);
+		expect(created).toHaveLength(2);
+		expect(created[0].disposed).toBe(true);
+		await engine.unload();
+		expect(created[1].disposed).toBe(true);
+		expect(engine.model).toBeNull();
+	});
+});
+
+describe('LlamaEngine: tokens and chats', () => {
+	it('tokenizes without adding BOS, parsing special tokens unless told not to', async () => {
+		const { engine } = setup();
+		await engine.load(url);
+		expect(await engine.tokenize('a<eos>')).toEqual([97, FAKE_EOS]);
+		expect(await engine.tokenize('a<eos>', { special: false })).toEqual([
+			97, 60, 101, 111, 115, 62
+		]);
+	});
+
+	it("gives tokens' raw bytes, asking the module once per token", async () => {
+		const { engine, created } = setup();
+		await engine.load(url);
+		const euro = [0xe2, 0x82, 0xac];
+		expect(await engine.tokenBytes(euro)).toEqual(Uint8Array.from(euro));
+		expect(await engine.tokenBytes([0xe2, FAKE_EOS])).toEqual(
+			Uint8Array.of(0xe2, ...new TextEncoder().encode('<eos>'))
+		);
+		expect(created[0].calls.filter((c) => c === 'tokenPiece')).toHaveLength(4);
+		await expect(engine.tokenBytes([FAKE_VOCAB])).rejects.toThrow('outside the vocabulary');
+	});
+
+	it("formats chats with the model's template, opening the assistant's turn", async () => {
+		const { engine } = setup();
+		await engine.load(url);
+		expect(
+			await engine.formatChat([
+				{ role: 'system', content: 'Be brief.' },
+				{ role: 'user', content: 'Hi' }
+			])
+		).toBe('<|system|>Be brief.<|end|><|user|>Hi<|end|><|assistant|>');
+	});
+
+	it('says which model has no template, or cannot have it applied', async () => {
+		const none = setup([{ chatTemplate: null }]);
+		await none.engine.load(url);
+		await expect(none.engine.formatChat([{ role: 'user', content: 'Hi' }])).rejects.toThrow(
+			'"Tiny Model.gguf" has no chat template'
+		);
+		const unable = setup([{ noChatTemplate: true }]);
+		await unable.engine.load(url);
+		await expect(unable.engine.formatChat([{ role: 'user', content: 'Hi' }])).rejects.toThrow(
+			'cannot apply the chat template of "Tiny Model.gguf"'
+		);
+	});
+});
+
+describe('LlamaEngine: evaluation and context', () => {
+	it("returns the last token's raw logits, in one reused buffer of vocabulary length", async () => {
+		const { engine, created } = setup();
+		await engine.load(url);
+		const first = await engine.evaluate([FAKE_BOS, 1, 2]);
+		expect(first).toHaveLength(FAKE_VOCAB);
+		expect(first).toEqual(defaultLogits([FAKE_BOS, 1, 2]));
+		const second = await engine.evaluate([3]);
+		// No allocation per token: the same array, now holding the next step's logits (the fake
+		// replaced its own buffer, as grown wasm memory would).
+		expect(second).toBe(first);
+		expect(second).toEqual(defaultLogits([FAKE_BOS, 1, 2, 3]));
+		expect(engine.contextUsed).toBe(4);
+		expect(created[0].sequences.get(0)).toEqual([FAKE_BOS, 1, 2, 3]);
+	});
+
+	it('feeds a long prompt in batches, asking logits of the last row only', async () => {
+		const { engine, created } = setup();
+		await engine.load(url, { contextLength: 2048 });
+		const prompt = Array.from({ length: BATCH_SIZE + 10 }, (_, i) => i % 200);
+		const logits = await engine.evaluate(prompt);
+		expect(logits).toEqual(defaultLogits(prompt));
+		expect(created[0].calls.filter((c) => c === 'decode')).toHaveLength(2);
+		expect(created[0].calls.filter((c) => c === 'logits')).toHaveLength(1);
+		expect(engine.contextUsed).toBe(prompt.length);
+	});
+
+	it('refuses to overflow the context, empty input and ids outside the vocabulary', async () => {
+		const { engine } = setup();
+		await engine.load(url, { contextLength: 4 });
+		await engine.evaluate([1, 2, 3]);
+		await expect(engine.evaluate([4, 5])).rejects.toMatchObject({ name: 'ContextFullError' });
+		await expect(engine.evaluate([])).rejects.toThrow('at least one token');
+		await expect(engine.evaluate([FAKE_VOCAB])).rejects.toThrow('outside the vocabulary');
+		expect(engine.contextUsed).toBe(3);
+	});
+
+	it('says what failed when a decode fails, and keeps the context before it', async () => {
+		const { engine, created } = setup([{}]);
+		await engine.load(url);
+		await engine.evaluate([1, 2]);
+		created[0].script.decodeError = 'llama_decode returned 1 (no KV slot)';
+		await expect(engine.evaluate([3])).rejects.toThrow(
+			'Decoding 1 token failed: llama_decode returned 1 (no KV slot)'
+		);
+		expect(engine.contextUsed).toBe(2);
+		expect(await engine.evaluate([3])).toEqual(defaultLogits([1, 2, 3]));
+	});
+
+	it('rolls back by removing the sequence from a position on, or clearing for 0', async () => {
+		const { engine, created } = setup();
+		await engine.load(url);
+		await engine.evaluate([1, 2, 3, 4]);
+		await engine.rollback(2);
+		expect(engine.contextUsed).toBe(2);
+		expect(created[0].calls).toContain('seqRemove 0 2 -1');
+		// The next token lands where a run that never went further would put it.
+		expect(await engine.evaluate([9])).toEqual(defaultLogits([1, 2, 9]));
+		await engine.rollback(10);
+		expect(engine.contextUsed).toBe(3);
+		await engine.rollback(0);
+		expect(engine.contextUsed).toBe(0);
+		expect(created[0].calls.at(-1)).toBe('clear');
+	});
+});
+
+describe('LlamaEngine: an aborted instance', () => {
+	it('fails with a crash naming what it was doing, then a new load starts a new instance', async () => {
+		const { engine, created } = setup([{ trap: 'decode' }, {}]);
+		await engine.load(url);
+		const crash = engine.evaluate([1]);
+		await expect(crash).rejects.toMatchObject({ name: 'EngineCrashedError' });
+		await expect(crash).rejects.toThrow(
+			'The llama.cpp engine stopped while decoding 1 token (wasm trap: unreachable)'
+		);
+		await expect(engine.tokenize('a')).rejects.toMatchObject({ name: 'EngineCrashedError' });
+		// The dead instance is not called again, not even to free it.
+		const callsAfterCrash = created[0].calls.length;
+
+		const progress: LoadProgress[] = [];
+		await engine.load(url, { onProgress: (p) => progress.push(p) });
+		expect(created[0].calls).toHaveLength(callsAfterCrash);
+		expect(created).toHaveLength(2);
+		expect(progress.some((p) => p.detail?.includes('Restarting the engine'))).toBe(true);
+		expect(await engine.evaluate([1])).toEqual(defaultLogits([1]));
+	});
+
+	it('recovers from an instance that aborts while loading', async () => {
+		const { engine, created } = setup([{ trap: 'loadModel' }, {}]);
+		await expect(engine.load(url)).rejects.toThrow('Loading "Tiny Model.gguf" failed');
+		expect(created[0].disposed).toBe(false);
+		await engine.load(url);
+		expect(await engine.tokenize('a')).toEqual([97]);
+	});
+});
