@@ -43,7 +43,7 @@ test.setTimeout(240_000);
 const TEST_MODEL = {
 	id: 'stories260k',
 	name: 'TinyStories 260K',
-	engine: 'wllama',
+	engine: 'llama',
 	sha256: '270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d'
 };
 const VOCABULARY = 512;

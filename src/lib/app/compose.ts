@@ -4,6 +4,7 @@ import {
 	type ShareLinkResult,
 	type ShareView
 } from '#lib/formats/share-link';
+import type { CpuEngineId } from '#lib/core/model';
 import type { PlaygroundDb, PlaygroundDbEvents } from '#lib/storage/db';
 import type { SessionChannel } from '#lib/storage/session-changes';
 import type { PlaygroundClient } from './client';
@@ -38,6 +39,8 @@ export interface AppDeps {
 	watchDb?: (events: PlaygroundDbEvents) => void;
 	/** Threads for the CPU engine; the engine's own choice when undefined. */
 	threads?: number;
+	/** The CPU engine picked when the page opens (`?cpuEngine=`); our llama.cpp build by default. */
+	cpuEngine?: CpuEngineId;
 	/** Reads a remote model's header before it is downloaded; no facts are read without it. */
 	readModelHeader?: ModelHeaderReader;
 }
@@ -104,6 +107,7 @@ export function createApp(deps: AppDeps): App {
 	const stopFacts = modelFacts.watch();
 	const loader = new ModelLoader(client, shelf, validity, notices, {
 		threads: deps.threads,
+		cpuEngine: deps.cpuEngine,
 		refuseDownload: (choice) => modelFacts.refusal(choice),
 		// A load ends the single run first (built below, from the parts it reads).
 		beforeLoad: (): Promise<void> => single.stop()

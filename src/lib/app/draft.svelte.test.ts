@@ -11,7 +11,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 		app.settings.params.seed = 3;
 		app.settings.stopSequences = 'END';
 		const experiment = app.draft.current();
-		expect(experiment.model).toMatchObject({ id: 'stories260k', engine: 'wllama' });
+		expect(experiment.model).toMatchObject({ id: 'stories260k', engine: 'llama' });
 		expect(experiment.model.sha256).toBe(app.loader.model?.sha256);
 		expect(experiment.input).toEqual({ mode: 'completion', prompt: 'Once upon a time' });
 		expect(experiment.params.seed).toBe(3);

@@ -68,7 +68,7 @@ export class ModelFacts {
 	check(choice: ModelChoice): Promise<ModelFactsState | null> {
 		const { sources } = this;
 		const url = choice.url;
-		if (!sources || !url || choice.engine !== 'wllama') return Promise.resolve(null);
+		if (!sources || !url || choice.engine === 'webllm') return Promise.resolve(null);
 		const known = this.#states[url];
 		if (known?.status === 'read' || known?.status === 'refused') return Promise.resolve(known);
 		const pending = this.#reads.get(url);

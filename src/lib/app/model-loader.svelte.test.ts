@@ -31,7 +31,7 @@ describe('ModelLoader', () => {
 			source: expect.objectContaining({ kind: 'url', url: `${MODELS_URL}stories260K.gguf` }),
 			contextLength: shelf.contextLength
 		});
-		expect(loader.loadedEngine).toBe('wllama');
+		expect(loader.loadedEngine).toBe('llama');
 		expect(stopped()).toBe(1);
 	});
 
@@ -77,7 +77,7 @@ describe('ModelLoader', () => {
 			'“v99.gguf” cannot be loaded: GGUF version 99 is not supported (2 or 3).'
 		);
 		expect(loader.model).toBe(model);
-		expect(loader.loadedEngine).toBe('wllama');
+		expect(loader.loadedEngine).toBe('llama');
 		await loader.loadFile(new File([new Uint8Array(100)], 'zeros.gguf'));
 		expect(notices.error).toBe(
 			'“zeros.gguf” cannot be loaded: not a GGUF file: it starts with 00 00 00 00, not "GGUF".'
@@ -109,7 +109,7 @@ describe('ModelLoader', () => {
 			'The model file cannot be loaded: truncated: tensor a ends at byte 9, the file has 8.'
 		);
 		expect(loader.model).toBe(model);
-		expect(loader.loadedEngine).toBe('wllama');
+		expect(loader.loadedEngine).toBe('llama');
 		client.loadError = new Error('out of memory');
 		await loader.loadSelected();
 		expect(loader.model).toBeNull();
@@ -143,6 +143,34 @@ describe('ModelLoader', () => {
 		await new Promise((resolve) => setTimeout(resolve, 0));
 		expect(client.loads).toHaveLength(2);
 		expect(loader.model).not.toBeNull();
+	});
+
+	it('loads GGUF models on our engine, or on wllama once picked, and says which one runs', async () => {
+		const { client, loader } = await setup();
+		await loader.loadSelected();
+		expect(client.loadEngines).toEqual(['llama']);
+		loader.cpuEngine = 'wllama';
+		// The pick applies from the next load.
+		expect(loader.loadedEngine).toBe('llama');
+		await loader.loadSelected();
+		expect(client.loadEngines).toEqual(['llama', 'wllama']);
+		expect(loader.loadedEngine).toBe('wllama');
+	});
+
+	it('starts with the CPU engine the page was opened with, and reloads on it after a restart', async () => {
+		const client = new FakeClient();
+		const notices = new Notices();
+		const shelf = new ModelShelf(new MemoryShelfSources(), notices);
+		await shelf.discover(MODELS_URL);
+		const loader = new ModelLoader(client, shelf, new FieldValidity(), notices, {
+			cpuEngine: 'wllama'
+		});
+		expect(loader.cpuEngine).toBe('wllama');
+		await loader.loadSelected();
+		loader.cpuEngine = 'llama';
+		client.restart('gone', client.model);
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		expect(client.loadEngines).toEqual(['wllama', 'wllama']);
 	});
 
 	it('useModel loads only a model that is not loaded yet', async () => {

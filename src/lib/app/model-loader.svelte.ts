@@ -1,5 +1,5 @@
-import type { EngineId, LoadProgress, ModelInfo, ModelSource } from '#lib/core/model';
-import { engineOfSource, webLlmModelId } from '#lib/core/model-id';
+import type { CpuEngineId, EngineId, LoadProgress, ModelInfo, ModelSource } from '#lib/core/model';
+import { DEFAULT_CPU_ENGINE, engineOfSource, webLlmModelId } from '#lib/core/model-id';
 import type { SamplingMode } from '#lib/core/run';
 import { WLLAMA_ARCHITECTURES } from '#lib/engines/wllama/architectures';
 import { describeGgufFacts, GgufError, readGguf } from '#lib/models/gguf';
@@ -14,6 +14,8 @@ import { describeError } from './errors';
 export interface LoaderOptions {
 	/** Threads for the CPU engine; the engine's own choice when undefined. */
 	threads?: number;
+	/** The CPU engine picked at first; our llama.cpp build when undefined. */
+	cpuEngine?: CpuEngineId;
 	/** Called before a load starts, to end a run still streaming on the old model. */
 	beforeLoad?: () => Promise<void>;
 	/** Why a CPU model on a server must not be downloaded (its header is bad), or null. */
@@ -34,15 +36,22 @@ export class ModelLoader {
 	samplingMode = $state<SamplingMode>('exact');
 	/** What the header of the last file opened from disk says (name: facts), before it loads. */
 	fileFacts = $state('');
+	/**
+	 * The engine GGUF models load on: ours by default, or wllama (llama.cpp through
+	 * @wllama/wllama, multi-threaded). A change applies from the next load.
+	 */
+	cpuEngine = $state<CpuEngineId>(DEFAULT_CPU_ENGINE);
 	/** Counts loads started, so what was computed for one model can tell it is stale. */
 	loads = $state(0);
 	/**
 	 * What the current model was loaded from, to load it again after a worker restart. Raw, not
 	 * proxied: it is sent to the worker as it is.
 	 */
-	private loaded = $state.raw<{ source: ModelSource; contextLength: number | undefined } | null>(
-		null
-	);
+	private loaded = $state.raw<{
+		source: ModelSource;
+		contextLength: number | undefined;
+		cpuEngine: CpuEngineId;
+	} | null>(null);
 	/** The load under way, if any: {@link useModel} waits for it rather than cancel it. */
 	private pending: Promise<void> | null = null;
 
@@ -53,18 +62,19 @@ export class ModelLoader {
 		private readonly notices: Notices,
 		private readonly options: LoaderOptions = {}
 	) {
+		if (options.cpuEngine) this.cpuEngine = options.cpuEngine;
 		client.onStatus((event) => {
 			this.model = null;
 			const lost = this.loaded;
 			const reload = event.lostModel && lost ? event.lostModel.name : null;
 			this.notices.workerRestarted(event.reason, reload);
-			if (reload && lost) void this.load(lost.source, lost.contextLength);
+			if (reload && lost) void this.load(lost.source, lost.contextLength, lost.cpuEngine);
 		});
 	}
 
 	/** Engine of the loaded model. */
 	get loadedEngine(): EngineId | null {
-		return this.loaded ? engineOfSource(this.loaded.source) : null;
+		return this.loaded ? engineOfSource(this.loaded.source, this.loaded.cpuEngine) : null;
 	}
 
 	/** Loads the model picked on the shelf, if this device can run it. */
@@ -148,8 +158,12 @@ export class ModelLoader {
 		return source.kind === 'url' && source.url === this.shelf.choices.find((c) => c.id === id)?.url;
 	}
 
-	private async load(source: ModelSource, contextLength: number | undefined): Promise<void> {
-		const loading = this.loadNow(source, contextLength);
+	private async load(
+		source: ModelSource,
+		contextLength: number | undefined,
+		cpuEngine: CpuEngineId = this.cpuEngine
+	): Promise<void> {
+		const loading = this.loadNow(source, contextLength, cpuEngine);
 		this.pending = loading;
 		try {
 			await loading;
@@ -158,7 +172,11 @@ export class ModelLoader {
 		}
 	}
 
-	private async loadNow(source: ModelSource, contextLength: number | undefined): Promise<void> {
+	private async loadNow(
+		source: ModelSource,
+		contextLength: number | undefined,
+		cpuEngine: CpuEngineId
+	): Promise<void> {
 		const invalidContext = this.validity.of('contextLength');
 		if (invalidContext) {
 			this.notices.error = invalidContext;
@@ -177,9 +195,10 @@ export class ModelLoader {
 			this.model = await this.client.loadModel(source, {
 				contextLength,
 				threads: this.options.threads,
+				cpuEngine,
 				onProgress: (progress) => (this.progress = progress)
 			});
-			this.loaded = { source, contextLength };
+			this.loaded = { source, contextLength, cpuEngine };
 			// A damaged stored copy that was downloaded again, or a download the disk had no room for.
 			if (this.model.storage?.notice) this.notices.notice = this.model.storage.notice;
 			if (this.loadedEngine !== 'webllm') this.samplingMode = 'exact';
@@ -189,7 +208,8 @@ export class ModelLoader {
 			const kept =
 				(error as Error | null)?.name === 'GgufError' &&
 				previous.loaded !== null &&
-				engineOfSource(previous.loaded.source) === engineOfSource(source);
+				engineOfSource(previous.loaded.source, previous.loaded.cpuEngine) ===
+					engineOfSource(source, cpuEngine);
 			if (kept) ({ model: this.model, loaded: this.loaded } = previous);
 		} finally {
 			this.loading = false;

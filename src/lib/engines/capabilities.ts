@@ -1,4 +1,4 @@
-import type { EngineId } from '#lib/core/model';
+import type { CpuEngineId, EngineId } from '#lib/core/model';
 import type { SamplingMode } from '#lib/core/run';
 import type { SamplingParams } from '#lib/sampling';
 
@@ -94,6 +94,20 @@ const WEBLLM_NATIVE = {
 			"Native sampling runs on the engine's own sampler, which records no trace; turn tracing off or use exact sampling"
 	}
 } satisfies ModeCapabilities;
+
+/** What the page calls each engine, e.g. in the CPU engine choice. */
+export const ENGINE_NAMES = {
+	llama: 'our llama.cpp build',
+	wllama: 'wllama',
+	webllm: 'WebLLM'
+} satisfies Record<EngineId, string>;
+
+/** What each CPU engine is for, in the CPU engine choice. */
+export const CPU_ENGINE_NOTES = {
+	llama: 'exact sampling at native speed, raw logits, 1 thread',
+	wllama:
+		"llama.cpp through @wllama/wllama, multi-threaded, for comparisons with llama.cpp's own sampler"
+} satisfies Record<CpuEngineId, string>;
 
 export const ENGINE_MODES = {
 	llama: {

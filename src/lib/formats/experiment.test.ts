@@ -48,7 +48,7 @@ describe('one experiment validator for links and files', () => {
 		{
 			link: { e: 'cuda' },
 			file: (x) => ((x.model as Record<string, unknown>).engine = 'cuda'),
-			problem: 'model.engine: must be one of "wllama", "webllm", got "cuda"'
+			problem: 'model.engine: must be one of "llama", "wllama", "webllm", got "cuda"'
 		},
 		{
 			link: { t: 0 },

@@ -1,5 +1,6 @@
 import { parseAxisValues, SWEEP_PARAMS } from '#lib/compare/sweep';
 import type { Experiment, ExperimentModel, SweepParam } from '#lib/core/experiment';
+import type { EngineId } from '#lib/core/model';
 import type { ChatMessage, PromptInput } from '#lib/core/prompt';
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import {
@@ -37,7 +38,7 @@ export interface ExperimentRules {
 	limits?: ExperimentLimits;
 }
 
-const MODEL_ENGINES = ['wllama', 'webllm'] as const;
+const MODEL_ENGINES = ['llama', 'wllama', 'webllm'] as const satisfies readonly EngineId[];
 const SAMPLING_MODES = ['exact', 'native'] as const;
 
 const sha256Hex = string({ pattern: /^[0-9a-f]{64}$/, what: '64 lowercase hex digits' });

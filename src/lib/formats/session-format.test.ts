@@ -238,7 +238,7 @@ describe('import validation', () => {
 			'sessions[0].runs[0].stats.totalMs: must be a number ≥ 0, got "slow"',
 			'sessions[1].createdAt: must be an integer in [0, 8640000000000000], got 1.5',
 			'sessions[1].experiment.model.id: must be a non-empty string, got ""',
-			'sessions[1].experiment.model.engine: must be one of "wllama", "webllm", got "gpu"',
+			'sessions[1].experiment.model.engine: must be one of "llama", "wllama", "webllm", got "gpu"',
 			'sessions[1].experiment.model.sha256: must be 64 lowercase hex digits, got "abc"'
 		]);
 	});

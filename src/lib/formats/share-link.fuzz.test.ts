@@ -81,7 +81,7 @@ const richLink: SharedExperiment = {
 		model: {
 			id: 'webllm:Some-Model',
 			name: 'Some model',
-			engine: 'wllama',
+			engine: 'llama',
 			sha256: 'ab'.repeat(32)
 		},
 		input: { mode: 'chat', systemPrompt: 'Be brief.', messages: [{ role: 'user', content: 'Hi' }] },

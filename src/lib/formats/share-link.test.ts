@@ -16,7 +16,7 @@ const TEST_SHA = '270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd25
 
 function defaultExperiment(overrides: Partial<Experiment> = {}): Experiment {
 	return {
-		model: { id: 'stories260k', name: 'TinyStories 260K', engine: 'wllama', sha256: TEST_SHA },
+		model: { id: 'stories260k', name: 'TinyStories 260K', engine: 'llama', sha256: TEST_SHA },
 		input: { mode: 'completion', prompt: 'Once upon a time' },
 		params: {
 			...DEFAULT_SAMPLING_PARAMS,
@@ -66,7 +66,7 @@ const experimentArbitrary: fc.Arbitrary<SharedExperiment> = fc
 		model: fc.record({
 			id: fc.oneof(fc.constant('stories260k'), fc.string({ minLength: 1, maxLength: 40 })),
 			name: text,
-			engine: fc.constantFrom('wllama' as const, 'webllm' as const),
+			engine: fc.constantFrom('llama' as const, 'wllama' as const, 'webllm' as const),
 			sha256: fc.option(fc.stringMatching(/^[0-9a-f]{64}$/), { nil: null })
 		}),
 		input: fc.oneof(
@@ -163,7 +163,7 @@ describe('share links', () => {
 		});
 		expect((await encode({ experiment: tuned, view: 'single' })).length).toBeLessThan(250);
 		const withoutSha = defaultExperiment({
-			model: { id: 'stories260k', name: 'TinyStories 260K', engine: 'wllama', sha256: null }
+			model: { id: 'stories260k', name: 'TinyStories 260K', engine: 'llama', sha256: null }
 		});
 		expect((await encode({ experiment: withoutSha, view: 'single' })).length).toBeLessThan(110);
 	});
@@ -184,7 +184,7 @@ describe('share links', () => {
 			value: {
 				view: 'single',
 				experiment: {
-					model: { id: 'stories260k', name: 'stories260k', engine: 'wllama', sha256: null },
+					model: { id: 'stories260k', name: 'stories260k', engine: 'llama', sha256: null },
 					input: { mode: 'completion', prompt: 'Hi' },
 					params: {
 						temperature: 0.8,
@@ -260,7 +260,7 @@ describe('bad share links say what is wrong', () => {
 			[{ zz: 1 }, /zz: is not a known field/],
 			[{ m: '' }, /model\.id: must be a non-empty string of at most 300 characters, got ""/],
 			[{ n: 3 }, /model\.name: must be a string, got 3/],
-			[{ e: 'cuda' }, /model\.engine: must be one of "wllama", "webllm", got "cuda"/],
+			[{ e: 'cuda' }, /model\.engine: must be one of "llama", "wllama", "webllm", got "cuda"/],
 			[{ h: 'ABC' }, /model\.sha256: must be 64 lowercase hex digits, got "ABC"/],
 			[{ p: 5 }, /input\.prompt: must be a string, got 5/],
 			[{ c: { m: [] } }, /input: must be a completion prompt or a chat, got both/],

@@ -1,4 +1,5 @@
 import type { EngineId } from '#lib/core/model';
+import { DEFAULT_CPU_ENGINE } from '#lib/core/model-id';
 
 export interface CatalogueEntry {
 	/** Stable id, used in URLs and storage. */
@@ -35,7 +36,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 		name: 'TinyStories 260K',
 		description:
 			'A tiny story-writing model (llama2.c). Instant on any CPU; the offline test and demo model.',
-		engine: 'wllama',
+		engine: DEFAULT_CPU_ENGINE,
 		file: 'stories260K.gguf',
 		remoteUrl: 'https://huggingface.co/ggml-org/models/resolve/main/tinyllamas/stories260K.gguf',
 		sizeBytes: 1_185_376,
@@ -49,7 +50,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 		id: 'smollm2-135m-instruct-q8',
 		name: 'SmolLM2 135M Instruct (Q8_0)',
 		description: 'The smallest useful chat model; fast on CPU, often wrong.',
-		engine: 'wllama',
+		engine: DEFAULT_CPU_ENGINE,
 		file: 'smollm2-135m-instruct-q8_0.gguf',
 		remoteUrl:
 			'https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct-GGUF/resolve/main/smollm2-135m-instruct-q8_0.gguf',
@@ -64,7 +65,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 		id: 'smollm2-360m-instruct-q8',
 		name: 'SmolLM2 360M Instruct (Q8_0)',
 		description: 'A small chat model that follows simple instructions.',
-		engine: 'wllama',
+		engine: DEFAULT_CPU_ENGINE,
 		file: 'smollm2-360m-instruct-q8_0.gguf',
 		remoteUrl:
 			'https://huggingface.co/HuggingFaceTB/SmolLM2-360M-Instruct-GGUF/resolve/main/smollm2-360m-instruct-q8_0.gguf',
@@ -79,7 +80,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 		id: 'qwen2.5-0.5b-instruct-q4km',
 		name: 'Qwen2.5 0.5B Instruct (Q4_K_M)',
 		description: 'A capable small multilingual chat model; slower on CPU.',
-		engine: 'wllama',
+		engine: DEFAULT_CPU_ENGINE,
 		file: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
 		remoteUrl:
 			'https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf',

@@ -1,3 +1,4 @@
+import { DEFAULT_CPU_ENGINE } from '#lib/core/model-id';
 import type { CatalogueEntry } from './catalogue';
 
 /** A model file in the local models folder, as listed in `/models/index.json`. */
@@ -87,7 +88,7 @@ export function modelChoices(
 			id: `local:${m.file}`,
 			name: m.file.replace(/\.gguf$/i, ''),
 			description: 'A GGUF file from the local models folder.',
-			engine: 'wllama',
+			engine: DEFAULT_CPU_ENGINE,
 			file: m.file,
 			remoteUrl: null,
 			sizeBytes: m.sizeBytes,

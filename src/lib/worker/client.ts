@@ -33,6 +33,8 @@ export type ClientStatusEvent = {
 export interface InferenceClientOptions {
 	/** Absolute URL of the folder with `single-thread/` and `multi-thread/` wllama.wasm. */
 	wasmBaseUrl: string;
+	/** Absolute URL of the folder our llama.cpp module is served from. */
+	engineBaseUrl: string;
 	/** Creates the worker; tests may substitute their own. */
 	createWorker?: () => Worker;
 }
@@ -201,9 +203,14 @@ export class InferenceClient implements InferenceClientApi {
 		worker.addEventListener('messageerror', () => {
 			this.#restart(connection, 'the inference worker sent a message that could not be read');
 		});
-		remote.configure({ wasmBaseUrl: this.#options.wasmBaseUrl }).catch((error: unknown) => {
-			this.#restart(connection, `the inference worker could not start: ${String(error)}`);
-		});
+		remote
+			.configure({
+				wasmBaseUrl: this.#options.wasmBaseUrl,
+				engineBaseUrl: this.#options.engineBaseUrl
+			})
+			.catch((error: unknown) => {
+				this.#restart(connection, `the inference worker could not start: ${String(error)}`);
+			});
 		return connection;
 	}
 

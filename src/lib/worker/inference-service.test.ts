@@ -14,7 +14,10 @@ import { InferenceService } from './inference-service';
 function setup(next: (context: readonly number[]) => number = () => 97) {
 	const engine = new FakeEngine({ next });
 	const service = new InferenceService(() => engine, { createSampler, validateSamplingParams });
-	service.configure({ wasmBaseUrl: 'http://localhost/wllama/' });
+	service.configure({
+		wasmBaseUrl: 'http://localhost/wllama/',
+		engineBaseUrl: 'http://localhost/engine/'
+	});
 	return { engine, service };
 }
 
@@ -214,7 +217,10 @@ describe('InferenceService with two engines', () => {
 			},
 			{ createSampler, validateSamplingParams }
 		);
-		service.configure({ wasmBaseUrl: 'http://localhost/wllama/' });
+		service.configure({
+			wasmBaseUrl: 'http://localhost/wllama/',
+			engineBaseUrl: 'http://localhost/engine/'
+		});
 		return { service, cpu, gpu, fakes, created };
 	}
 	const webllm = { kind: 'webllm' as const, model: MODEL };
@@ -229,7 +235,30 @@ describe('InferenceService with two engines', () => {
 		expect((await service.generate(request())).text).toBe('aaaaa');
 		await service.loadModel(webllm);
 		expect(cpu.calls.filter((c) => c === 'unload')).toHaveLength(1);
-		expect(created).toEqual(['webllm', 'wllama']);
+		expect(created).toEqual(['webllm', 'llama']);
+	});
+
+	it('runs a GGUF file on the CPU engine the load asks for, one model at a time', async () => {
+		const ours = new FakeEngine({ next: () => 97 });
+		const theirs = new FakeEngine({ next: () => 98 });
+		const created: string[] = [];
+		const service = new InferenceService(
+			(_config, engineId) => {
+				created.push(engineId);
+				return engineId === 'wllama' ? theirs : ours;
+			},
+			{ createSampler, validateSamplingParams }
+		);
+		service.configure({
+			wasmBaseUrl: 'http://localhost/wllama/',
+			engineBaseUrl: 'http://localhost/engine/'
+		});
+		await service.loadModel(gguf);
+		expect((await service.generate(request())).text).toBe('aaaaa');
+		await service.loadModel(gguf, { cpuEngine: 'wllama', contextLength: 32 });
+		expect(ours.calls).toContain('unload');
+		expect((await service.generate(request())).text).toBe('bbbbb');
+		expect(created).toEqual(['llama', 'wllama']);
 	});
 
 	it('still loads and runs the CPU engine after a WebLLM failure', async () => {

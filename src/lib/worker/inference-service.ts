@@ -130,14 +130,15 @@ export class InferenceService implements InferenceApi {
 			const kept = { model: this.#model, explore: this.#explore };
 			this.#model = null;
 			this.#explore = null;
-			const engine = this.#engineFor(engineOfSource(source));
+			const { cpuEngine, ...engineOptions } = options;
+			const engine = this.#engineFor(engineOfSource(source, cpuEngine));
 			const previous = this.#active;
 			this.#active = engine;
 			// One model at a time: free the other engine's model (and its memory) first.
 			if (previous && previous !== engine) await previous.unload().catch(() => {});
 			try {
 				this.#model = await engine.load(source, {
-					...options,
+					...engineOptions,
 					signal: load.signal,
 					onProgress: (progress) => void notify(onProgress, progress)
 				});

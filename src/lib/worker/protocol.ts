@@ -1,5 +1,11 @@
 import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
-import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
+import type {
+	CpuEngineId,
+	LoadProgress,
+	ModelInfo,
+	ModelSource,
+	WebLlmModel
+} from '#lib/core/model';
 import type {
 	GenerateRequest,
 	GenerationEvent,
@@ -24,11 +30,15 @@ export interface WorkerEnvironment {
 export interface WorkerLoadOptions {
 	contextLength?: number;
 	threads?: number;
+	/** The engine for a GGUF file; our llama.cpp build when omitted. */
+	cpuEngine?: CpuEngineId;
 }
 
 export interface WorkerConfig {
-	/** Absolute URL of the folder the CPU engine's wasm files are served from. */
+	/** Absolute URL of the folder wllama's wasm files are served from. */
 	wasmBaseUrl: string;
+	/** Absolute URL of the folder our llama.cpp module is served from. */
+	engineBaseUrl: string;
 }
 
 /** What the inference worker exposes through comlink. Callbacks arrive as comlink proxies. */

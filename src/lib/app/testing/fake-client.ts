@@ -1,4 +1,10 @@
-import type { LoadProgress, ModelInfo, ModelSource, WebLlmModel } from '#lib/core/model';
+import type {
+	CpuEngineId,
+	LoadProgress,
+	ModelInfo,
+	ModelSource,
+	WebLlmModel
+} from '#lib/core/model';
 import type { GenerationResult } from '#lib/core/run';
 import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
 import type { ExploredStep } from '#lib/explore/explorer';
@@ -97,6 +103,8 @@ export class FakeClient implements PlaygroundClient {
 	holdLanes = false;
 	stops = 0;
 	readonly loads: { source: ModelSource; contextLength?: number }[] = [];
+	/** The CPU engine each load asked for. */
+	readonly loadEngines: (CpuEngineId | undefined)[] = [];
 	readonly generations: GenerateRequest[] = [];
 	readonly laneRequests: LanesRequest[] = [];
 	readonly resamples: SamplingParams[] = [];
@@ -134,10 +142,12 @@ export class FakeClient implements PlaygroundClient {
 		options: {
 			contextLength?: number;
 			threads?: number;
+			cpuEngine?: CpuEngineId;
 			onProgress?: (progress: LoadProgress) => void;
 		} = {}
 	): Promise<ModelInfo> {
 		this.loads.push({ source, contextLength: options.contextLength });
+		this.loadEngines.push(options.cpuEngine);
 		this.#cancelPendingLoad();
 		options.onProgress?.({ phase: 'download', loadedBytes: 1, totalBytes: 4 });
 		if (this.loadError) {

@@ -77,7 +77,7 @@ describe('LlamaEngine: loading', () => {
 			sizeBytes: 1000,
 			storage: STORED,
 			distribution: 'logits',
-			backend: 'our llama.cpp b7000 (wasm), 1 thread'
+			backend: 'our llama.cpp build (llama.cpp b7000 in wasm), 1 thread'
 		});
 		expect(progress.map((p) => p.phase)).toEqual(['download', 'initialize', 'initialize']);
 		expect(engine.engineId).toBe('llama');

@@ -6,6 +6,7 @@ import {
 } from '../errors';
 import { fetchModelFile, type ModelFileDeps } from '../model-file';
 import type { ChatMessage } from '#lib/core/prompt';
+import { ENGINE_NAMES } from '../capabilities';
 import type { Engine, LoadOptions } from '../types';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import {
@@ -135,7 +136,7 @@ export class LlamaEngine implements Engine {
 			sizeBytes: blob.size,
 			storage,
 			distribution: 'logits',
-			backend: `our llama.cpp ${this.#options.libraryVersion} (wasm), 1 thread`
+			backend: `${ENGINE_NAMES.llama} (llama.cpp ${this.#options.libraryVersion} in wasm), 1 thread`
 		};
 		return this.#info;
 	}

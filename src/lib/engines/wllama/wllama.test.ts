@@ -105,7 +105,7 @@ describe('WllamaEngine: loading', () => {
 			sizeBytes: 1000,
 			storage: STORED,
 			distribution: 'logprobs',
-			backend: 'wasm (llama.cpp b1234), 1 thread'
+			backend: 'wllama (llama.cpp b1234 in wasm), 1 thread'
 		});
 		expect(engine.model).toBe(info);
 	});

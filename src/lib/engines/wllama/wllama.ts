@@ -5,6 +5,7 @@ import {
 	UnsupportedSourceError
 } from '../errors';
 import type { ChatMessage } from '#lib/core/prompt';
+import { ENGINE_NAMES } from '../capabilities';
 import type { Engine, LoadOptions } from '../types';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import {
@@ -141,7 +142,7 @@ export class WllamaEngine implements Engine {
 			sizeBytes: blob.size,
 			storage,
 			distribution: 'logprobs',
-			backend: `wasm (llama.cpp ${this.#options.libraryVersion}), ${usedThreads} thread${usedThreads === 1 ? '' : 's'}`
+			backend: `${ENGINE_NAMES.wllama} (llama.cpp ${this.#options.libraryVersion} in wasm), ${usedThreads} thread${usedThreads === 1 ? '' : 's'}`
 		};
 		return this.#info;
 	}

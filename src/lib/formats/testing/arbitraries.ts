@@ -148,7 +148,7 @@ export function experimentArbitrary(
 			model: fc.record({
 				id: fc.oneof(fc.constant('stories260k'), fc.string({ minLength: 1, maxLength: 60 })),
 				name: text(40),
-				engine: fc.constantFrom('wllama' as const, 'webllm' as const),
+				engine: fc.constantFrom('llama' as const, 'wllama' as const, 'webllm' as const),
 				sha256: fc.option(fc.stringMatching(/^[0-9a-f]{64}$/), { nil: null })
 			}),
 			input: fc.oneof(

@@ -15,7 +15,7 @@ export function params(overrides: Partial<SamplingParams> = {}): SamplingParams 
 
 export function experiment(overrides: Partial<Experiment> = {}): Experiment {
 	return {
-		model: { id: 'stories260k', name: 'TinyStories 260K', engine: 'wllama', sha256: null },
+		model: { id: 'stories260k', name: 'TinyStories 260K', engine: 'llama', sha256: null },
 		input: { mode: 'completion', prompt: 'Once upon a time' },
 		params: params({ temperature: 1, seed: 7 }),
 		maxNewTokens: 40,
