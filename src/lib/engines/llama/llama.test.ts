@@ -180,13 +180,21 @@ describe('LlamaEngine: tokens and chats', () => {
 		).toBe('<|system|>Be brief.<|end|><|user|>Hi<|end|><|assistant|>');
 	});
 
-	it('says which model has no template, or cannot have it applied', async () => {
-		const none = setup([{ chatTemplate: null }]);
+	it('renders ChatML itself when the module cannot apply templates, as llama.cpp would', async () => {
+		const none = setup([{ noChatTemplate: true, chatTemplate: null }]);
 		await none.engine.load(url);
-		await expect(none.engine.formatChat([{ role: 'user', content: 'Hi' }])).rejects.toThrow(
-			'"Tiny Model.gguf" has no chat template'
+		expect(await none.engine.formatChat([{ role: 'user', content: 'Hi' }])).toBe(
+			'<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n'
 		);
-		const unable = setup([{ noChatTemplate: true }]);
+		const chatMl = setup([{ noChatTemplate: true, chatTemplate: "{{'<|im_start|>' + role}}" }]);
+		await chatMl.engine.load(url);
+		expect(await chatMl.engine.formatChat([{ role: 'user', content: 'Hi' }])).toContain(
+			'<|im_start|>assistant\n'
+		);
+	});
+
+	it('names the model whose template it cannot apply', async () => {
+		const unable = setup([{ noChatTemplate: true, chatTemplate: '[INST] {{ content }} [/INST]' }]);
 		await unable.engine.load(url);
 		await expect(unable.engine.formatChat([{ role: 'user', content: 'Hi' }])).rejects.toThrow(
 			'cannot apply the chat template of "Tiny Model.gguf"'

@@ -5,6 +5,7 @@ import {
 	UnsupportedSourceError
 } from '../errors';
 import { fetchModelFile, type ModelFileDeps } from '../model-file';
+import { renderChatMl, rendersAsChatMl } from './chat-template';
 import type { ChatMessage } from '#lib/core/prompt';
 import { ENGINE_NAMES } from '../capabilities';
 import type { Engine, LoadOptions } from '../types';
@@ -196,18 +197,16 @@ export class LlamaEngine implements Engine {
 	async formatChat(messages: readonly ChatMessage[]): Promise<string> {
 		const binding = this.#require();
 		const info = this.#info as ModelInfo;
-		if (info.chatTemplate === null) {
-			throw new Error(`${quote(info.name)} has no chat template; use a completion prompt`);
-		}
 		const apply = binding.applyChatTemplate?.bind(binding);
-		if (!apply) {
-			throw new Error(
-				`This engine cannot apply the chat template of ${quote(info.name)}; use a completion prompt`
+		if (apply) {
+			const turns = messages.map((m) => ({ role: m.role, content: m.content }));
+			return this.#call(`applying the chat template of ${quote(info.name)}`, () =>
+				apply(turns, true)
 			);
 		}
-		const turns = messages.map((m) => ({ role: m.role, content: m.content }));
-		return this.#call(`applying the chat template of ${quote(info.name)}`, () =>
-			apply(turns, true)
+		if (rendersAsChatMl(info.chatTemplate)) return renderChatMl(messages);
+		throw new Error(
+			`This engine cannot apply the chat template of ${quote(info.name)} yet (only ChatML); use a completion prompt, or load it with wllama as CPU engine`
 		);
 	}
 
