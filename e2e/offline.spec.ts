@@ -36,8 +36,8 @@ test('after one visit the app starts offline, loads the model from storage and g
 	context
 }) => {
 	const gguf = ggufRequests(context);
-	// Two threads: the multi-threaded wasm needs cross-origin isolation, offline too.
-	await openWithTestModel(page, '?threads=2');
+	// wllama on two threads: its multi-threaded wasm needs cross-origin isolation, offline too.
+	await openWithTestModel(page, '?cpuEngine=wllama&threads=2');
 	await waitForServiceWorker(page);
 	const sampledOnline = await run(page, { temperature: '1', seed: '42', maxTokens: '40' });
 	expect(gguf.length).toBeGreaterThan(0);

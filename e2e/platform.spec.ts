@@ -20,7 +20,7 @@ test('the page makes no request to any other origin', async ({ page, context, ba
 	expect(foreign).toEqual([]);
 	// The observer does see the workers' own requests (model file and wasm).
 	expect(seen).toContain('/models/stories260K.gguf');
-	expect(seen).toContain('/wllama/single-thread/wllama.wasm');
+	expect(seen).toContain('/engine/playground-llama.wasm');
 });
 
 test('the app is cross-origin isolated and serves the model folder listing', async ({ page }) => {
@@ -34,8 +34,11 @@ test('the app is cross-origin isolated and serves the model folder listing', asy
 	expect(missing).toBe(404);
 });
 
-test('multi-threaded wasm gives the same greedy text', async ({ page }) => {
-	await openWithTestModel(page, '?threads=2');
+test('wllama, the second CPU engine, gives the same greedy text on two threads', async ({
+	page
+}) => {
+	await openWithTestModel(page, '?cpuEngine=wllama&threads=2');
+	await expect(page.getByTestId('model-status')).toContainText('wllama');
 	await expect(page.getByTestId('model-status')).toContainText('2 threads');
 	const result = await run(page, { temperature: '0', maxTokens: '40' });
 	expect(result.text).toBe(ORACLE_GREEDY_40);

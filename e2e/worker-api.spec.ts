@@ -38,7 +38,7 @@ test('the first step distribution matches the reference probabilities', async ({
 	const start = events[0];
 	expect(start).toMatchObject({ type: 'start', promptTokens: [1, 403, 407, 261, 378] });
 	const trace = (events[1] as { trace: StepTrace }).trace;
-	expect(trace.distribution).toBe('logprobs');
+	expect(trace.distribution).toBe('logits');
 	const top = trace.candidates.slice(0, 3).map((c) => [c.id, c.rawProbability]);
 	expect(top.map(([id]) => id)).toEqual([432, 383, 322]);
 	expect(top[0][1]).toBeCloseTo(0.9687, 3);
