@@ -57,11 +57,10 @@ describe('LlamaEngine: loading', () => {
 		const info = await engine.load(url, { onProgress: (p) => progress.push(p) });
 		expect(created).toHaveLength(1);
 		expect(created[0].loadedWith?.bytes).toEqual(FILE_BYTES);
-		expect(created[0].loadedWith?.params).toEqual({
-			contextLength: DEFAULT_CONTEXT_LENGTH,
-			batchSize: BATCH_SIZE,
-			sequences: 1,
-			kvType: 'f32'
+		expect(created[0].loadedWith?.options).toEqual({
+			nCtx: DEFAULT_CONTEXT_LENGTH,
+			kvType: 'f32',
+			nSeqMax: 1
 		});
 		expect(info).toEqual({
 			name: 'Tiny Model.gguf',
@@ -72,7 +71,7 @@ describe('LlamaEngine: loading', () => {
 			eosId: FAKE_EOS,
 			stopIds: [FAKE_EOS, FAKE_EOT],
 			addBos: true,
-			chatTemplate: '{{ chatml }}',
+			chatTemplate: null,
 			sha256: 'cafe',
 			sizeBytes: 1000,
 			storage: STORED,
@@ -93,7 +92,7 @@ describe('LlamaEngine: loading', () => {
 		expect(info.sha256).toBe('beef');
 		expect(info.contextLength).toBe(64);
 		expect(info.storage).toBeNull();
-		expect(created[0].loadedWith?.params.contextLength).toBe(64);
+		expect(created[0].loadedWith?.options.nCtx).toBe(64);
 	});
 
 	it('refuses WebLLM models', async () => {
@@ -131,7 +130,7 @@ describe('LlamaEngine: loading', () => {
 		await expect(engine.load(url)).rejects.toThrow(
 			'Loading "Tiny Model.gguf" failed: unknown model architecture: foo'
 		);
-		expect(created[0].disposed).toBe(true);
+		expect(created[0].unloaded).toBe(true);
 		await expect(engine.tokenize('a')).rejects.toMatchObject({ name: 'ModelNotLoadedError' });
 	});
 
@@ -140,9 +139,9 @@ describe('LlamaEngine: loading', () => {
 		await engine.load(url);
 		await engine.load(url);
 		expect(created).toHaveLength(2);
-		expect(created[0].disposed).toBe(true);
+		expect(created[0].unloaded).toBe(true);
 		await engine.unload();
-		expect(created[1].disposed).toBe(true);
+		expect(created[1].unloaded).toBe(true);
 		expect(engine.model).toBeNull();
 	});
 });
@@ -162,41 +161,33 @@ describe('LlamaEngine: tokens and chats', () => {
 		await engine.load(url);
 		const euro = [0xe2, 0x82, 0xac];
 		expect(await engine.tokenBytes(euro)).toEqual(Uint8Array.from(euro));
+		// Control tokens as their text.
 		expect(await engine.tokenBytes([0xe2, FAKE_EOS])).toEqual(
 			Uint8Array.of(0xe2, ...new TextEncoder().encode('<eos>'))
 		);
-		expect(created[0].calls.filter((c) => c === 'tokenPiece')).toHaveLength(4);
+		expect(created[0].calls.filter((c) => c === 'tokenBytes')).toHaveLength(4);
 		await expect(engine.tokenBytes([FAKE_VOCAB])).rejects.toThrow('outside the vocabulary');
 	});
 
-	it("formats chats with the model's template, opening the assistant's turn", async () => {
-		const { engine } = setup();
-		await engine.load(url);
-		expect(
-			await engine.formatChat([
-				{ role: 'system', content: 'Be brief.' },
-				{ role: 'user', content: 'Hi' }
-			])
-		).toBe('<|system|>Be brief.<|end|><|user|>Hi<|end|><|assistant|>');
-	});
-
-	it('renders ChatML itself when the module cannot apply templates, as llama.cpp would', async () => {
-		const none = setup([{ noChatTemplate: true, chatTemplate: null }]);
+	it('renders ChatML for a model without a template or with a ChatML one, as llama.cpp does', async () => {
+		const messages = [
+			{ role: 'system' as const, content: 'Be brief.' },
+			{ role: 'user' as const, content: 'Hi' }
+		];
+		const none = setup([{ chatTemplate: null }]);
 		await none.engine.load(url);
-		expect(await none.engine.formatChat([{ role: 'user', content: 'Hi' }])).toBe(
-			'<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n'
+		expect(await none.engine.formatChat(messages)).toBe(
+			'<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n'
 		);
-		const chatMl = setup([{ noChatTemplate: true, chatTemplate: "{{'<|im_start|>' + role}}" }]);
+		const chatMl = setup([{ chatTemplate: "{{'<|im_start|>' + message['role']}}" }]);
 		await chatMl.engine.load(url);
-		expect(await chatMl.engine.formatChat([{ role: 'user', content: 'Hi' }])).toContain(
-			'<|im_start|>assistant\n'
-		);
+		expect(await chatMl.engine.formatChat(messages)).toBe(await none.engine.formatChat(messages));
 	});
 
 	it('names the model whose template it cannot apply', async () => {
-		const unable = setup([{ noChatTemplate: true, chatTemplate: '[INST] {{ content }} [/INST]' }]);
-		await unable.engine.load(url);
-		await expect(unable.engine.formatChat([{ role: 'user', content: 'Hi' }])).rejects.toThrow(
+		const { engine } = setup([{ chatTemplate: '[INST] {{ content }} [/INST]' }]);
+		await engine.load(url);
+		await expect(engine.formatChat([{ role: 'user', content: 'Hi' }])).rejects.toThrow(
 			'cannot apply the chat template of "Tiny Model.gguf"'
 		);
 	});
@@ -214,8 +205,12 @@ describe('LlamaEngine: evaluation and context', () => {
 		// replaced its own buffer, as grown wasm memory would).
 		expect(second).toBe(first);
 		expect(second).toEqual(defaultLogits([FAKE_BOS, 1, 2, 3]));
-		expect(engine.contextUsed).toBe(4);
-		expect(created[0].sequences.get(0)).toEqual([FAKE_BOS, 1, 2, 3]);
+		await engine.evaluate([4]);
+		// Each step's batch is the same arrays, refilled.
+		expect(created[0].batches[2]).toBe(created[0].batches[1]);
+		expect(Array.from(created[0].batches[2].tokens)).toEqual([4]);
+		expect(engine.contextUsed).toBe(5);
+		expect(created[0].tokens).toEqual([FAKE_BOS, 1, 2, 3, 4]);
 	});
 
 	it('feeds a long prompt in batches, asking logits of the last row only', async () => {
@@ -243,9 +238,9 @@ describe('LlamaEngine: evaluation and context', () => {
 		const { engine, created } = setup([{}]);
 		await engine.load(url);
 		await engine.evaluate([1, 2]);
-		created[0].script.decodeError = 'llama_decode returned 1 (no KV slot)';
+		created[0].script.decodeError = 'llama_decode failed with status 2';
 		await expect(engine.evaluate([3])).rejects.toThrow(
-			'Decoding 1 token failed: llama_decode returned 1 (no KV slot)'
+			'Decoding 1 token failed: llama_decode failed with status 2'
 		);
 		expect(engine.contextUsed).toBe(2);
 		expect(await engine.evaluate([3])).toEqual(defaultLogits([1, 2, 3]));
@@ -257,7 +252,7 @@ describe('LlamaEngine: evaluation and context', () => {
 		await engine.evaluate([1, 2, 3, 4]);
 		await engine.rollback(2);
 		expect(engine.contextUsed).toBe(2);
-		expect(created[0].calls).toContain('seqRemove 0 2 -1');
+		expect(created[0].calls).toContain('seqRemove 0 2');
 		// The next token lands where a run that never went further would put it.
 		expect(await engine.evaluate([9])).toEqual(defaultLogits([1, 2, 9]));
 		await engine.rollback(10);
@@ -275,7 +270,7 @@ describe('LlamaEngine: an aborted instance', () => {
 		const crash = engine.evaluate([1]);
 		await expect(crash).rejects.toMatchObject({ name: 'EngineCrashedError' });
 		await expect(crash).rejects.toThrow(
-			'The llama.cpp engine stopped while decoding 1 token (wasm trap: unreachable)'
+			'Decoding 1 token failed: the llama.cpp engine stopped (unreachable)'
 		);
 		await expect(engine.tokenize('a')).rejects.toMatchObject({ name: 'EngineCrashedError' });
 		// The dead instance is not called again, not even to free it.
@@ -290,10 +285,11 @@ describe('LlamaEngine: an aborted instance', () => {
 	});
 
 	it('recovers from an instance that aborts while loading', async () => {
-		const { engine, created } = setup([{ trap: 'loadModel' }, {}]);
+		const { engine, created } = setup([{ trap: 'load' }, {}]);
 		await expect(engine.load(url)).rejects.toThrow('Loading "Tiny Model.gguf" failed');
-		expect(created[0].disposed).toBe(false);
+		expect(created[0].unloaded).toBe(false);
 		await engine.load(url);
+		expect(created).toHaveLength(2);
 		expect(await engine.tokenize('a')).toEqual([97]);
 	});
 });

@@ -1,3 +1,4 @@
+import { ENGINE_NAMES } from '../capabilities';
 import {
 	ContextFullError,
 	EngineCrashedError,
@@ -5,23 +6,17 @@ import {
 	UnsupportedSourceError
 } from '../errors';
 import { fetchModelFile, type ModelFileDeps } from '../model-file';
-import { renderChatMl, rendersAsChatMl } from './chat-template';
-import type { ChatMessage } from '#lib/core/prompt';
-import { ENGINE_NAMES } from '../capabilities';
 import type { Engine, LoadOptions } from '../types';
+import type { ChatMessage } from '#lib/core/prompt';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
-import {
-	isInstanceAbort,
-	type LlamaBatch,
-	type LlamaBinding,
-	type LlamaBindingFactory
-} from './binding';
+import type { LlamaBatch, LlamaBinding, LlamaBindingFactory } from './binding';
+import { renderChatMl, rendersAsChatMl } from './chat-template';
 
 /**
  * The default CPU engine: our own llama.cpp build in wasm (`engine/`), run in the inference
- * worker's thread through its binding. It hands the sampler the model's raw logits. The worker
- * creates it with the binding factory and the model-file dependencies; the inference service
- * calls it through the `Engine` contract.
+ * worker's own thread through its binding, handing the sampler the model's raw logits. The
+ * worker creates it with the binding factory and the model-file dependencies; the inference
+ * service calls it through the `Engine` contract.
  */
 
 export interface LlamaEngineOptions extends ModelFileDeps {
@@ -38,6 +33,25 @@ export const BATCH_SIZE = 512;
 /** The sequence a single context runs on. */
 const SEQ = 0;
 
+/** Reused arrays for a batch of one size (`logits` asks for the last row only). */
+interface BatchArrays extends LlamaBatch {
+	tokens: Int32Array;
+	positions: Int32Array;
+	seqs: Int32Array;
+	logits: boolean[];
+}
+
+function batchOf(size: number): BatchArrays {
+	const logits = new Array<boolean>(size).fill(false);
+	if (size > 0) logits[size - 1] = true;
+	return {
+		tokens: new Int32Array(size),
+		positions: new Int32Array(size),
+		seqs: new Int32Array(size).fill(SEQ),
+		logits
+	};
+}
+
 export class LlamaEngine implements Engine {
 	readonly engineId = 'llama' as const;
 	readonly rollbackReplays = false;
@@ -49,15 +63,14 @@ export class LlamaEngine implements Engine {
 	/** Set when the instance aborted: every call fails with it until the next load. */
 	#crash: EngineCrashedError | null = null;
 	/**
-	 * evaluate()'s result. One buffer per model, overwritten by the next evaluate(): the
-	 * decode loop and the sampler read it before the next call, and callers that keep a
-	 * distribution across calls (lanes keep the prompt's, explore stores each step's) copy it.
-	 * A view of wasm memory instead would go stale when that memory grows.
+	 * evaluate()'s result: one array per model, overwritten by the next evaluate(). The decode
+	 * loop and the sampler read it before the next call; callers that keep a distribution across
+	 * calls copy it (lanes keep the prompt's, explore stores each step's). Handing out the wasm
+	 * view itself would not do: it is detached when wasm memory grows.
 	 */
 	#logits = new Float32Array(0);
-	#batch: LlamaBatch = emptyBatch(0);
-	/** The batch's first row alone: decoding one token at a time allocates nothing. */
-	#single: LlamaBatch = emptyBatch(0);
+	/** The one-token batch every decode step uses, so a step allocates nothing. */
+	#step = batchOf(1);
 
 	constructor(options: LlamaEngineOptions) {
 		this.#options = options;
@@ -85,18 +98,15 @@ export class LlamaEngine implements Engine {
 		}
 		const { blob, sha256, storage, fileName } = file;
 		await this.unload();
-		onProgress?.({ phase: 'initialize', loadedBytes: 0, totalBytes: blob.size });
+		const crashed = this.#crash !== null;
+		onProgress?.({
+			phase: 'initialize',
+			loadedBytes: 0,
+			totalBytes: blob.size,
+			...(crashed ? { detail: 'Restarting the engine, which stopped after an error' } : {})
+		});
 		const bytes = new Uint8Array(await blob.arrayBuffer());
 		signal?.throwIfAborted();
-		const crashed = this.#crash;
-		if (crashed) {
-			onProgress?.({
-				phase: 'initialize',
-				loadedBytes: 0,
-				totalBytes: blob.size,
-				detail: 'Restarting the engine, which stopped after an error'
-			});
-		}
 		// A fresh instance per model: wasm memory never shrinks, so this also returns the memory
 		// a larger model held, and it is how an aborted instance is replaced.
 		const binding = await this.#options.createBinding();
@@ -104,32 +114,28 @@ export class LlamaEngine implements Engine {
 		const label = source.name || fileName || 'the model';
 		const contextLength = options.contextLength ?? DEFAULT_CONTEXT_LENGTH;
 		let facts;
+		let stopIds: number[];
+		let name: string | null;
 		try {
-			facts = binding.loadModel(bytes, {
-				contextLength,
-				batchSize: BATCH_SIZE,
-				sequences: 1,
-				kvType: 'f32'
-			});
+			facts = binding.load(bytes, { nCtx: contextLength, kvType: 'f32', nSeqMax: 1 });
+			const eog = new Set<number>();
+			for (let id = 0; id < facts.nVocab; id++) if (binding.isEndOfGeneration(id)) eog.add(id);
+			stopIds = [...new Set([facts.eos, facts.eot, ...eog])].filter((id) => id >= 0);
+			name = binding.meta('general.name');
 		} catch (error) {
-			if (!isInstanceAbort(error)) binding.dispose();
+			if (!binding.aborted) binding.unload();
 			throw new Error(`Loading ${quote(label)} failed: ${messageOf(error)}`, { cause: error });
 		}
 		onProgress?.({ phase: 'initialize', loadedBytes: blob.size, totalBytes: blob.size });
 		this.#binding = binding;
-		this.#logits = new Float32Array(facts.vocabSize);
-		this.#batch = emptyBatch(BATCH_SIZE);
-		this.#single = sliceBatch(this.#batch, 1);
-		const stopIds = [...new Set([facts.eosId, facts.eotId, ...facts.eogIds])].filter(
-			(id) => id >= 0
-		);
+		this.#logits = new Float32Array(facts.nVocab);
 		this.#info = {
-			name: source.name || fileName || facts.name || 'model',
-			vocabSize: facts.vocabSize,
-			contextLength,
-			trainedContextLength: facts.trainedContextLength > 0 ? facts.trainedContextLength : null,
-			bosId: facts.bosId >= 0 ? facts.bosId : null,
-			eosId: facts.eosId >= 0 ? facts.eosId : null,
+			name: source.name || fileName || name || 'model',
+			vocabSize: facts.nVocab,
+			contextLength: facts.nCtx,
+			trainedContextLength: facts.nCtxTrain > 0 ? facts.nCtxTrain : null,
+			bosId: facts.bos >= 0 ? facts.bos : null,
+			eosId: facts.eos >= 0 ? facts.eos : null,
 			stopIds,
 			addBos: facts.addBos,
 			chatTemplate: facts.chatTemplate,
@@ -149,11 +155,9 @@ export class LlamaEngine implements Engine {
 		this.#used = 0;
 		this.#pieces.clear();
 		this.#logits = new Float32Array(0);
-		this.#batch = emptyBatch(0);
-		this.#single = this.#batch;
-		if (binding && !this.#crash) {
+		if (binding && !binding.aborted) {
 			try {
-				binding.dispose();
+				binding.unload();
 			} catch {
 				// The instance is dropped either way.
 			}
@@ -162,8 +166,8 @@ export class LlamaEngine implements Engine {
 
 	async tokenize(text: string, options: { special?: boolean } = {}): Promise<number[]> {
 		const binding = this.#require();
-		const ids = this.#call('tokenizing text', () =>
-			binding.tokenize(text, options.special ?? true)
+		const ids = this.#call(binding, 'tokenizing text', () =>
+			binding.tokenize(text, { addBos: false, parseSpecial: options.special ?? true })
 		);
 		return Array.from(ids);
 	}
@@ -179,12 +183,14 @@ export class LlamaEngine implements Engine {
 			}
 			let piece = this.#pieces.get(id);
 			if (!piece) {
-				piece = this.#call(`reading token ${id}`, () => binding.tokenPiece(id)).slice();
+				// Control tokens as their text (`<|im_end|>`), as wllama gives them.
+				piece = this.#call(binding, `reading token ${id}`, () => binding.tokenBytes(id, true));
 				this.#pieces.set(id, piece);
 			}
 			pieces.push(piece);
 			length += piece.length;
 		}
+		if (pieces.length === 1) return pieces[0].slice();
 		const out = new Uint8Array(length);
 		let offset = 0;
 		for (const piece of pieces) {
@@ -194,16 +200,13 @@ export class LlamaEngine implements Engine {
 		return out;
 	}
 
+	/**
+	 * The module has no `llama_chat_apply_template` yet, so the one format llama.cpp would pick
+	 * that is known here, ChatML, is rendered in TypeScript; any other template is refused.
+	 */
 	async formatChat(messages: readonly ChatMessage[]): Promise<string> {
-		const binding = this.#require();
+		this.#require();
 		const info = this.#info as ModelInfo;
-		const apply = binding.applyChatTemplate?.bind(binding);
-		if (apply) {
-			const turns = messages.map((m) => ({ role: m.role, content: m.content }));
-			return this.#call(`applying the chat template of ${quote(info.name)}`, () =>
-				apply(turns, true)
-			);
-		}
 		if (rendersAsChatMl(info.chatTemplate)) return renderChatMl(messages);
 		throw new Error(
 			`This engine cannot apply the chat template of ${quote(info.name)} yet (only ChatML); use a completion prompt, or load it with wllama as CPU engine`
@@ -219,34 +222,32 @@ export class LlamaEngine implements Engine {
 				`The context holds ${info.contextLength} tokens; ${this.#used} are used and ${ids.length} more were given`
 			);
 		}
-		const batch = this.#batch;
+		for (const id of ids) {
+			if (!Number.isInteger(id) || id < 0 || id >= info.vocabSize) {
+				throw new RangeError(`Token ${id} is outside the vocabulary (0–${info.vocabSize - 1})`);
+			}
+		}
 		for (let start = 0; start < ids.length; start += BATCH_SIZE) {
 			const count = Math.min(BATCH_SIZE, ids.length - start);
-			const last = start + count === ids.length;
+			const batch = count === 1 ? this.#step : batchOf(count);
 			for (let i = 0; i < count; i++) {
-				const id = ids[start + i];
-				if (!Number.isInteger(id) || id < 0 || id >= info.vocabSize) {
-					this.#dropFrom(this.#used);
-					throw new RangeError(`Token ${id} is outside the vocabulary (0–${info.vocabSize - 1})`);
-				}
-				batch.tokens[i] = id;
+				batch.tokens[i] = ids[start + i];
 				batch.positions[i] = this.#used + i;
-				batch.seqIds[i] = SEQ;
-				batch.logits[i] = last && i === count - 1 ? 1 : 0;
 			}
-			const rows =
-				count === BATCH_SIZE ? batch : count === 1 ? this.#single : sliceBatch(batch, count);
 			try {
-				this.#call(`decoding ${count} token${count === 1 ? '' : 's'}`, () => binding.decode(rows));
+				this.#call(binding, `decoding ${count} token${count === 1 ? '' : 's'}`, () =>
+					binding.decode(batch)
+				);
 			} catch (error) {
-				// A failed decode may have written some of the batch: keep only what came before.
-				if (!this.#crash) this.#dropFrom(this.#used);
+				// A failed decode may have written part of the batch: keep only what came before.
+				if (!binding.aborted) this.#dropFrom(binding, this.#used);
 				throw error;
 			}
 			this.#used += count;
-			if (last) {
-				const view = this.#call('reading the logits', () => binding.logits(count - 1));
-				this.#logits.set(view);
+			if (start + count === ids.length) {
+				this.#logits.set(
+					this.#call(binding, 'reading the logits', () => binding.logits(count - 1))
+				);
 			}
 		}
 		return this.#logits;
@@ -256,18 +257,16 @@ export class LlamaEngine implements Engine {
 		const binding = this.#require();
 		if (!Number.isInteger(length) || length < 0) throw new RangeError(`Bad length ${length}`);
 		if (length >= this.#used) return;
-		this.#call('rolling the context back', () =>
-			length === 0 ? binding.clear() : binding.seqRemove(SEQ, length, -1)
+		this.#call(binding, 'rolling the context back', () =>
+			length === 0 ? binding.clear() : binding.seqRemove(SEQ, length)
 		);
 		this.#used = length;
 	}
 
-	/** Drops the context's tokens from `length` on, clearing it when that fails. */
-	#dropFrom(length: number): void {
-		const binding = this.#binding;
-		if (!binding) return;
+	/** Drops the context's tokens from `length` on, emptying it when that fails. */
+	#dropFrom(binding: LlamaBinding, length: number): void {
 		try {
-			binding.seqRemove(SEQ, length, -1);
+			binding.seqRemove(SEQ, length);
 		} catch {
 			try {
 				binding.clear();
@@ -285,44 +284,25 @@ export class LlamaEngine implements Engine {
 	}
 
 	/**
-	 * Runs one call into the module. A checked failure becomes an error saying what failed; an
-	 * aborted instance makes this engine unusable until the next load, which starts a new one.
+	 * Runs one call into the module. A checked failure becomes an error of the same kind saying
+	 * what failed; an aborted instance makes this engine fail every call until the next load,
+	 * which starts a new instance.
 	 */
-	#call<T>(what: string, fn: () => T): T {
+	#call<T>(binding: LlamaBinding, what: string, fn: () => T): T {
 		try {
 			return fn();
 		} catch (error) {
-			if (isInstanceAbort(error)) {
-				this.#crash = new EngineCrashedError(
-					`The llama.cpp engine stopped while ${what} (${messageOf(error)}); load the model again to restart it`,
-					{ cause: error }
-				);
+			const message = `${capitalize(what)} failed: ${messageOf(error)}`;
+			if (binding.aborted) {
+				this.#crash = new EngineCrashedError(message, { cause: error });
 				this.#info = null;
 				this.#used = 0;
 				throw this.#crash;
 			}
-			throw new Error(`${capitalize(what)} failed: ${messageOf(error)}`, { cause: error });
+			if (error instanceof ContextFullError) throw new ContextFullError(message, { cause: error });
+			throw new Error(message, { cause: error });
 		}
 	}
-}
-
-function emptyBatch(size: number): LlamaBatch {
-	return {
-		tokens: new Int32Array(size),
-		positions: new Int32Array(size),
-		seqIds: new Int32Array(size),
-		logits: new Uint8Array(size)
-	};
-}
-
-/** The first `count` rows of `batch`, as views (no copy). */
-function sliceBatch(batch: LlamaBatch, count: number): LlamaBatch {
-	return {
-		tokens: batch.tokens.subarray(0, count),
-		positions: batch.positions.subarray(0, count),
-		seqIds: batch.seqIds.subarray(0, count),
-		logits: batch.logits.subarray(0, count)
-	};
 }
 
 function messageOf(error: unknown): string {

@@ -1,16 +1,12 @@
-import type {
-	ChatTurn,
-	LlamaBatch,
-	LlamaBinding,
-	LlamaLoadParams,
-	LlamaModelFacts
-} from '../binding';
+import { ContextFullError, EngineCrashedError } from '../../errors';
+import type { LlamaBatch, LlamaBinding, LlamaFacts, LlamaLoadOptions } from '../binding';
 
 /**
- * A stand-in for our llama.cpp module with a tiny model, for the adapter's unit tests: tokens
- * 0–255 are single bytes, 256 is BOS, 257 EOS, 258 end-of-turn. `logitsOf(sequence)` plays the
- * model on the tokens a sequence holds. Like wasm memory, the logits' backing buffer is replaced
- * on every decode (as when memory grows), so a caller holding an old view sees stale numbers.
+ * A stand-in for our llama.cpp module's class with a tiny model, for the adapter's unit tests:
+ * tokens 0–255 are single bytes, 256 is BOS, 257 EOS, 258 end-of-turn, 259 a control token.
+ * `logitsOf(tokens)` plays the model on the tokens sequence 0 holds. As with wasm memory, the
+ * view `logits()` returns is replaced at every decode, so a caller holding an old view would
+ * see stale numbers. Failures and traps behave as the real class's do.
  */
 export const FAKE_VOCAB = 260;
 export const FAKE_BOS = 256;
@@ -19,14 +15,12 @@ export const FAKE_EOT = 258;
 
 export interface FakeBindingScript {
 	logitsOf?: (tokens: readonly number[]) => Float32Array;
-	/** Makes `loadModel` fail with this (checked) message. */
+	/** Makes `load` fail with this (checked) message. */
 	loadError?: string;
 	/** Makes the next `decode` fail with this (checked) message. */
 	decodeError?: string;
 	/** Makes this call abort the instance (a wasm trap), once. */
-	trap?: 'loadModel' | 'decode' | 'tokenize';
-	/** Leaves out `applyChatTemplate`, as a module without it would. */
-	noChatTemplate?: boolean;
+	trap?: 'load' | 'decode' | 'tokenize';
 	chatTemplate?: string | null;
 }
 
@@ -38,65 +32,70 @@ export function defaultLogits(tokens: readonly number[]): Float32Array {
 	return out;
 }
 
-class Trap extends Error {
-	readonly trap = true;
+class LlamaError extends Error {
+	override name = 'LlamaError';
 }
 
 export class FakeBinding implements LlamaBinding {
 	readonly calls: string[] = [];
-	loadedWith: { bytes: Uint8Array; params: LlamaLoadParams } | null = null;
-	disposed = false;
-	/** Each sequence's tokens by position. */
-	readonly sequences = new Map<number, number[]>();
+	loadedWith: { bytes: Uint8Array; options: LlamaLoadOptions } | null = null;
+	unloaded = false;
+	/** Every batch decoded, as given. */
+	readonly batches: LlamaBatch[] = [];
+	/** Sequence 0's tokens by position. */
+	readonly tokens: number[] = [];
 	#rows: Float32Array[] = [];
-	#aborted = false;
-	readonly applyChatTemplate?: (messages: readonly ChatTurn[], addAssistant: boolean) => string;
+	#crashed: string | null = null;
 
-	constructor(readonly script: FakeBindingScript = {}) {
-		if (!script.noChatTemplate) {
-			this.applyChatTemplate = (messages, addAssistant) => {
-				this.#enter('applyChatTemplate');
-				const turns = messages.map((m) => `<|${m.role}|>${m.content}<|end|>`).join('');
-				return turns + (addAssistant ? '<|assistant|>' : '');
-			};
-		}
+	constructor(readonly script: FakeBindingScript = {}) {}
+
+	get aborted(): boolean {
+		return this.#crashed !== null;
 	}
 
 	#enter(call: string): void {
 		this.calls.push(call);
-		if (this.#aborted) throw new WebAssembly.RuntimeError('unreachable (instance already aborted)');
+		if (this.#crashed !== null) throw new EngineCrashedError(this.#crashed);
 		if (this.script.trap === call) {
 			this.script.trap = undefined;
-			this.#aborted = true;
-			throw new Trap('wasm trap: unreachable');
+			this.#crashed = 'the llama.cpp engine stopped (unreachable); it must be restarted';
+			throw new EngineCrashedError(this.#crashed);
 		}
 	}
 
-	loadModel(bytes: Uint8Array, params: LlamaLoadParams): LlamaModelFacts {
-		this.#enter('loadModel');
-		if (this.script.loadError) throw new Error(this.script.loadError);
-		this.loadedWith = { bytes, params };
+	load(bytes: Uint8Array, options: LlamaLoadOptions): LlamaFacts {
+		this.#enter('load');
+		if (this.script.loadError) throw new LlamaError(this.script.loadError);
+		this.loadedWith = { bytes, options };
 		return {
 			architecture: 'llama',
-			name: 'Fake GGUF',
-			vocabSize: FAKE_VOCAB,
-			trainedContextLength: 4096,
-			bosId: FAKE_BOS,
-			eosId: FAKE_EOS,
-			eotId: FAKE_EOT,
-			eogIds: [FAKE_EOS, FAKE_EOT],
+			nVocab: FAKE_VOCAB,
+			nCtx: options.nCtx,
+			nCtxTrain: 4096,
+			bos: FAKE_BOS,
+			eos: FAKE_EOS,
+			eot: FAKE_EOT,
 			addBos: true,
-			chatTemplate:
-				this.script.chatTemplate === undefined ? '{{ chatml }}' : this.script.chatTemplate
+			chatTemplate: this.script.chatTemplate === undefined ? null : this.script.chatTemplate
 		};
 	}
 
-	tokenize(text: string, special: boolean): Int32Array {
+	meta(key: string): string | null {
+		this.#enter('meta');
+		return key === 'general.name' ? 'Fake GGUF' : null;
+	}
+
+	isEndOfGeneration(token: number): boolean {
+		this.#enter('isEndOfGeneration');
+		return token === FAKE_EOS || token === FAKE_EOT;
+	}
+
+	tokenize(text: string, options: { addBos: boolean; parseSpecial: boolean }): Int32Array {
 		this.#enter('tokenize');
-		const ids: number[] = [];
+		const ids: number[] = options.addBos ? [FAKE_BOS] : [];
 		let rest = text;
 		while (rest.length > 0) {
-			if (special && rest.startsWith('<eos>')) {
+			if (options.parseSpecial && rest.startsWith('<eos>')) {
 				ids.push(FAKE_EOS);
 				rest = rest.slice(5);
 				continue;
@@ -107,10 +106,12 @@ export class FakeBinding implements LlamaBinding {
 		return Int32Array.from(ids);
 	}
 
-	tokenPiece(id: number): Uint8Array {
-		this.#enter('tokenPiece');
-		if (id < 256) return Uint8Array.of(id);
-		return new TextEncoder().encode(['<s>', '<eos>', '<eot>', '<unused>'][id - 256]);
+	tokenBytes(token: number, special = false): Uint8Array {
+		this.#enter('tokenBytes');
+		if (token < 256) return Uint8Array.of(token);
+		return special
+			? new TextEncoder().encode(['<s>', '<eos>', '<eot>', '<ctl>'][token - 256])
+			: new Uint8Array(0);
 	}
 
 	decode(batch: LlamaBatch): void {
@@ -118,49 +119,44 @@ export class FakeBinding implements LlamaBinding {
 		if (this.script.decodeError) {
 			const message = this.script.decodeError;
 			this.script.decodeError = undefined;
-			throw new Error(message);
+			throw new LlamaError(message);
+		}
+		this.batches.push(batch);
+		const n = batch.tokens.length;
+		if (this.tokens.length + n > (this.loadedWith?.options.nCtx ?? 0)) {
+			throw new ContextFullError('no room in the KV cache');
 		}
 		const logitsOf = this.script.logitsOf ?? defaultLogits;
 		this.#rows = [];
-		for (let i = 0; i < batch.tokens.length; i++) {
-			const seq = batch.seqIds[i];
-			const tokens = this.sequences.get(seq) ?? [];
-			if (batch.positions[i] !== tokens.length) {
-				throw new Error(`position ${batch.positions[i]} is not next in sequence ${seq}`);
+		for (let i = 0; i < n; i++) {
+			if (batch.seqs[i] !== 0) throw new LlamaError(`sequence ${batch.seqs[i]} out of range`);
+			if (batch.positions[i] !== this.tokens.length) {
+				throw new LlamaError(`position ${batch.positions[i]} does not continue sequence 0`);
 			}
-			tokens.push(batch.tokens[i]);
-			this.sequences.set(seq, tokens);
-			// A new buffer per decode, as if wasm memory grew.
-			this.#rows[i] = batch.logits[i] ? new Float32Array(logitsOf(tokens)) : new Float32Array(0);
+			this.tokens.push(batch.tokens[i]);
+			this.#rows[i] = batch.logits[i] ? logitsOf(this.tokens) : new Float32Array(0);
 		}
 	}
 
 	logits(row: number): Float32Array {
 		this.#enter('logits');
 		const view = this.#rows[row];
-		if (!view || view.length === 0) throw new Error(`no logits for row ${row}`);
+		if (!view || view.length === 0) throw new LlamaError(`row ${row} has no logits`);
 		return view;
 	}
 
-	seqRemove(seq: number, from: number, to: number): void {
-		this.#enter(`seqRemove ${seq} ${from} ${to}`);
-		const tokens = this.sequences.get(seq) ?? [];
-		if (to !== -1) throw new Error('the fake removes only to the end');
-		tokens.length = Math.min(tokens.length, from);
-	}
-
-	seqCopy(src: number, dst: number, from: number, to: number): void {
-		this.#enter(`seqCopy ${src} ${dst} ${from} ${to}`);
-		this.sequences.set(dst, [...(this.sequences.get(src) ?? [])]);
+	seqRemove(seq: number, from: number): void {
+		this.#enter(`seqRemove ${seq} ${from}`);
+		this.tokens.length = Math.min(this.tokens.length, from);
 	}
 
 	clear(): void {
 		this.#enter('clear');
-		this.sequences.clear();
+		this.tokens.length = 0;
 	}
 
-	dispose(): void {
-		this.#enter('dispose');
-		this.disposed = true;
+	unload(): void {
+		this.#enter('unload');
+		this.unloaded = true;
 	}
 }
