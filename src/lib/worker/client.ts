@@ -33,8 +33,8 @@ export type ClientStatusEvent = {
 export interface InferenceClientOptions {
 	/** Absolute URL of the folder with `single-thread/` and `multi-thread/` wllama.wasm. */
 	wasmBaseUrl: string;
-	/** Absolute URL of the folder our llama.cpp module is served from. */
-	engineBaseUrl: string;
+	/** Absolute URL of our llama.cpp module's wasm. */
+	engineWasmUrl: string;
 	/** Creates the worker; tests may substitute their own. */
 	createWorker?: () => Worker;
 }
@@ -206,7 +206,7 @@ export class InferenceClient implements InferenceClientApi {
 		remote
 			.configure({
 				wasmBaseUrl: this.#options.wasmBaseUrl,
-				engineBaseUrl: this.#options.engineBaseUrl
+				engineWasmUrl: this.#options.engineWasmUrl
 			})
 			.catch((error: unknown) => {
 				this.#restart(connection, `the inference worker could not start: ${String(error)}`);

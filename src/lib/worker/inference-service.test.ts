@@ -16,7 +16,7 @@ function setup(next: (context: readonly number[]) => number = () => 97) {
 	const service = new InferenceService(() => engine, { createSampler, validateSamplingParams });
 	service.configure({
 		wasmBaseUrl: 'http://localhost/wllama/',
-		engineBaseUrl: 'http://localhost/engine/'
+		engineWasmUrl: 'http://localhost/engine/playground-llama.wasm'
 	});
 	return { engine, service };
 }
@@ -219,7 +219,7 @@ describe('InferenceService with two engines', () => {
 		);
 		service.configure({
 			wasmBaseUrl: 'http://localhost/wllama/',
-			engineBaseUrl: 'http://localhost/engine/'
+			engineWasmUrl: 'http://localhost/engine/playground-llama.wasm'
 		});
 		return { service, cpu, gpu, fakes, created };
 	}
@@ -251,7 +251,7 @@ describe('InferenceService with two engines', () => {
 		);
 		service.configure({
 			wasmBaseUrl: 'http://localhost/wllama/',
-			engineBaseUrl: 'http://localhost/engine/'
+			engineWasmUrl: 'http://localhost/engine/playground-llama.wasm'
 		});
 		await service.loadModel(gguf);
 		expect((await service.generate(request())).text).toBe('aaaaa');

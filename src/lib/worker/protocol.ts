@@ -37,8 +37,8 @@ export interface WorkerLoadOptions {
 export interface WorkerConfig {
 	/** Absolute URL of the folder wllama's wasm files are served from. */
 	wasmBaseUrl: string;
-	/** Absolute URL of the folder our llama.cpp module is served from. */
-	engineBaseUrl: string;
+	/** Absolute URL of our llama.cpp module's wasm. */
+	engineWasmUrl: string;
 }
 
 /** What the inference worker exposes through comlink. Callbacks arrive as comlink proxies. */

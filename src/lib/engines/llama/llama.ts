@@ -21,8 +21,8 @@ import { renderChatMl, rendersAsChatMl } from './chat-template';
 
 export interface LlamaEngineOptions extends ModelFileDeps {
 	createBinding: LlamaBindingFactory;
-	/** The llama.cpp build the module was compiled from, for the status line. */
-	libraryVersion: string;
+	/** The llama.cpp build the module was compiled from (e.g. `b10256`), for the status line. */
+	libraryVersion?: string;
 }
 
 /** Context window used when the caller does not choose one (as for wllama). */
@@ -127,6 +127,7 @@ export class LlamaEngine implements Engine {
 			throw new Error(`Loading ${quote(label)} failed: ${messageOf(error)}`, { cause: error });
 		}
 		onProgress?.({ phase: 'initialize', loadedBytes: blob.size, totalBytes: blob.size });
+		const version = this.#options.libraryVersion;
 		this.#binding = binding;
 		this.#logits = new Float32Array(facts.nVocab);
 		this.#info = {
@@ -143,7 +144,7 @@ export class LlamaEngine implements Engine {
 			sizeBytes: blob.size,
 			storage,
 			distribution: 'logits',
-			backend: `${ENGINE_NAMES.llama} (llama.cpp ${this.#options.libraryVersion} in wasm), 1 thread`
+			backend: `${ENGINE_NAMES.llama} (llama.cpp${version ? ` ${version}` : ''} in wasm), 1 thread`
 		};
 		return this.#info;
 	}
