@@ -11,6 +11,7 @@ import type { ChatMessage } from '#lib/core/prompt';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import type { LlamaBatch, LlamaBinding, LlamaBindingFactory } from './binding';
 import { renderChatMl, rendersAsChatMl } from './chat-template';
+import { nextTask } from './next-task';
 
 /**
  * The default CPU engine: our own llama.cpp build in wasm (`engine/`), run in the inference
@@ -228,6 +229,8 @@ export class LlamaEngine implements Engine {
 				throw new RangeError(`Token ${id} is outside the vocabulary (0–${info.vocabSize - 1})`);
 			}
 		}
+		await nextTask();
+		if (this.#binding !== binding) throw this.#crash ?? new ModelNotLoadedError();
 		for (let start = 0; start < ids.length; start += BATCH_SIZE) {
 			const count = Math.min(BATCH_SIZE, ids.length - start);
 			const batch = count === 1 ? this.#step : batchOf(count);
