@@ -156,7 +156,7 @@ test('lanes can run on different models, each saying where it ran', async ({
 	await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: 60_000 });
 	const lanes = page.getByTestId('lane');
 	await expect(lanes.nth(0)).toHaveAttribute('data-status', 'done');
-	await expect(lanes.nth(0)).toContainText('TinyStories 260K · wasm');
+	await expect(lanes.nth(0)).toContainText('TinyStories 260K · our llama.cpp build');
 	await expect(lanes.nth(0)).toHaveAttribute('data-text', ORACLE_GREEDY_40);
 	// Its download fails, so the other model's lane fails and says why.
 	await expect(lanes.nth(1)).toHaveAttribute('data-status', 'failed');

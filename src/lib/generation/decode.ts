@@ -73,6 +73,8 @@ export interface DecodeDeps {
 	signal?: AbortSignal;
 	now: () => number;
 	onStep?: (step: DecodedStep) => void;
+	/** Resolves when the next model step may run (see GenerateDeps). */
+	paced?: () => Promise<void>;
 }
 
 /** Moments the run's stats are measured from. */
@@ -91,7 +93,7 @@ export async function decode(
 	times: DecodeTimes,
 	onEvent: (event: GenerationEvent) => void
 ): Promise<GenerationResult> {
-	const { engine, model, signal, now, onStep } = deps;
+	const { engine, model, signal, now, onStep, paced } = deps;
 	const { settings, sampler, history } = run;
 	const statistics = new RunStatistics();
 	const output = new RunOutput(model, settings, (id) => engine.tokenBytes([id]), onEvent, now);
@@ -112,7 +114,11 @@ export async function decode(
 		if (output.finishReason !== null) break;
 		if (engine.contextUsed >= model.contextLength) output.end('context-full');
 		else if (signal?.aborted) output.end('stopped');
-		else distribution = await run.evaluate(engine, [id]);
+		else {
+			await paced?.();
+			distribution = signal?.aborted ? null : await run.evaluate(engine, [id]);
+			if (distribution === null) output.end('stopped');
+		}
 	}
 	return output.result(times, {
 		seed: run.seed,

@@ -15,6 +15,11 @@ export interface GenerateDeps {
 	now?: () => number;
 	/** Called for every sampled step, before its token joins the history. */
 	onStep?: (step: DecodedStep) => void;
+	/**
+	 * Resolves when the next model step may run; the worker holds a run while the page has many
+	 * of its events still to read, so a fast engine cannot flood the page.
+	 */
+	paced?: () => Promise<void>;
 }
 
 /**
@@ -42,7 +47,7 @@ export async function generate(
 	return decode(
 		run,
 		first,
-		{ engine, model, signal, now, onStep: deps.onStep },
+		{ engine, model, signal, now, onStep: deps.onStep, paced: deps.paced },
 		{ startedAt, prefillStartedAt, prefillEndedAt },
 		onEvent
 	);

@@ -126,7 +126,7 @@ export async function generateLanes(
 		return decode(
 			run,
 			distribution,
-			{ engine, model, signal, now },
+			{ engine, model, signal, now, paced: deps.paced },
 			{ startedAt, prefillStartedAt, prefillEndedAt },
 			emit
 		);

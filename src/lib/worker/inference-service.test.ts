@@ -9,10 +9,10 @@ import type {
 import { createSampler, DEFAULT_SAMPLING_PARAMS, validateSamplingParams } from '#lib/sampling';
 import type { FakeMlcScript } from '#lib/engines/webllm/testing/fake-mlc-engine';
 import { createTestEngine, MODEL, scriptedLogits } from '#lib/engines/webllm/testing/fixture';
-import { InferenceService } from './inference-service';
+import { InferenceService, MAX_UNREAD_EVENTS } from './inference-service';
 
-function setup(next: (context: readonly number[]) => number = () => 97) {
-	const engine = new FakeEngine({ next });
+function setup(next: (context: readonly number[]) => number = () => 97, contextLength = 64) {
+	const engine = new FakeEngine({ next, contextLength });
 	const service = new InferenceService(() => engine, { createSampler, validateSamplingParams });
 	service.configure({
 		wasmBaseUrl: 'http://localhost/wllama/',
@@ -52,6 +52,29 @@ describe('InferenceService', () => {
 		const result = await service.generate(request());
 		expect(result.text).toBe('aaaaa');
 		expect(result.finishReason).toBe('max-tokens');
+	});
+
+	it('holds a run while the page has many events unread, and Stop still ends it', async () => {
+		const { service, engine } = setup(() => 97, 1024);
+		await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });
+		const unread: (() => void)[] = [];
+		const done = service.generate(request({ maxNewTokens: 500 }), () => {
+			return new Promise<void>((resolve) => unread.push(resolve));
+		});
+		for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+		const steps = engine.evaluated.length;
+		expect(unread.length).toBeLessThanOrEqual(MAX_UNREAD_EVENTS + 1);
+		expect(steps).toBeLessThan(MAX_UNREAD_EVENTS + 2);
+		// The page reads: the run goes on.
+		for (const read of unread.splice(0)) read();
+		for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+		expect(engine.evaluated.length).toBeGreaterThan(steps);
+		service.stop();
+		for (const read of unread.splice(0)) read();
+		const pending = setInterval(() => unread.splice(0).forEach((read) => read()), 1);
+		const result = await done;
+		clearInterval(pending);
+		expect(result.finishReason).toBe('stopped');
 	});
 
 	it('keeps the loaded model when the engine refuses a bad model file', async () => {

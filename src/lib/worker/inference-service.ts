@@ -43,6 +43,9 @@ export class BusyError extends Error {
 	}
 }
 
+/** Events of a run the page may have still to read before the run waits for it. */
+export const MAX_UNREAD_EVENTS = 64;
+
 /**
  * Calls a callback that may live in another thread without letting its failure break us.
  * Returns when the call has been handled (at once for a local callback).
@@ -194,7 +197,7 @@ export class InferenceService implements InferenceApi {
 		request: GenerateRequest,
 		onEvent?: (event: GenerationEvent) => void
 	): Promise<GenerationResult> {
-		return this.#generating(onEvent, async (signal, deliver) => {
+		return this.#generating(onEvent, async (signal, deliver, paced) => {
 			const model = this.#requireModel();
 			const engine = this.#engine;
 			if (request.sampling === 'native') {
@@ -208,7 +211,7 @@ export class InferenceService implements InferenceApi {
 			try {
 				return await generate(
 					request,
-					{ engine, model, sampling: this.#sampling, signal, onStep: recorder?.onStep },
+					{ engine, model, sampling: this.#sampling, signal, paced, onStep: recorder?.onStep },
 					deliver
 				);
 			} finally {
@@ -218,12 +221,12 @@ export class InferenceService implements InferenceApi {
 	}
 
 	generateLanes(request: LanesRequest, onEvent?: (event: LaneEvent) => void): Promise<LanesResult> {
-		return this.#generating(onEvent, async (signal, deliver) => {
+		return this.#generating(onEvent, async (signal, deliver, paced) => {
 			const model = this.#requireModel();
 			this.#explore?.forgetContext();
 			return generateLanes(
 				request,
-				{ engine: this.#engine, model, sampling: this.#sampling, signal },
+				{ engine: this.#engine, model, sampling: this.#sampling, signal, paced },
 				deliver
 			);
 		});
@@ -269,7 +272,11 @@ export class InferenceService implements InferenceApi {
 	 */
 	#generating<E, R>(
 		onEvent: ((event: E) => void) | undefined,
-		task: (signal: AbortSignal, deliver: (event: E) => void) => Promise<R>
+		task: (
+			signal: AbortSignal,
+			deliver: (event: E) => void,
+			paced: () => Promise<void>
+		) => Promise<R>
 	): Promise<R> {
 		if (this.#generation) return Promise.reject(new BusyError());
 		const controller = new AbortController();
@@ -282,8 +289,12 @@ export class InferenceService implements InferenceApi {
 			delivered.add(delivery);
 			void delivery.then(() => delivered.delete(delivery));
 		};
+		// A fast engine outruns the page: hold the run while too many events are unread.
+		const paced = async () => {
+			while (delivered.size >= MAX_UNREAD_EVENTS) await Promise.race(delivered);
+		};
 		return this.#exclusive(async () => {
-			const result = await task(controller.signal, deliver);
+			const result = await task(controller.signal, deliver, paced);
 			await Promise.all(delivered);
 			return result;
 		}).finally(() => {
