@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ModelSource } from '#lib/core/model';
+import { LlamaEngine } from './llama';
+import { LlamaWasm } from './module';
+
+/**
+ * The adapter on the real module and the shipped test model, in Node: the oracles of
+ * models/README.md (tokens, first-step probabilities, greedy text).
+ */
+const MODELS_DIR = process.env.MODELS_DIR ?? 'models';
+const GREEDY_40 =
+	', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
+
+let wasm: WebAssembly.Module;
+let modelBytes: Uint8Array;
+beforeAll(async () => {
+	wasm = await WebAssembly.compile(await readFile('static/engine/playground-llama.wasm'));
+	modelBytes = new Uint8Array(await readFile(path.join(MODELS_DIR, 'stories260K.gguf')));
+});
+
+function engine() {
+	return new LlamaEngine({
+		createBinding: () => LlamaWasm.instantiate(wasm),
+		libraryVersion: 'b10256',
+		loadCachedModel: () => Promise.reject(new Error('not used')),
+		sha256OfBlob: async () => 'sha',
+		checkModelFile: async () => {}
+	});
+}
+
+const file = (bytes: Uint8Array, name = 'stories260K.gguf'): ModelSource => ({
+	kind: 'blob',
+	blob: new Blob([bytes as Uint8Array<ArrayBuffer>]),
+	name
+});
+
+function probabilities(logits: Float32Array): Float64Array {
+	let max = -Infinity;
+	for (const l of logits) max = Math.max(max, l);
+	const out = new Float64Array(logits.length);
+	let sum = 0;
+	for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
+	return out.map((p) => p / sum);
+}
+
+const argmax = (values: Float32Array) =>
+	values.reduce((best, v, i) => (v > values[best] ? i : best), 0);
+
+describe('LlamaEngine on stories260K', () => {
+	it('describes the model and gives logits', async () => {
+		const llama = engine();
+		const info = await llama.load(file(modelBytes));
+		expect(info).toMatchObject({
+			name: 'stories260K.gguf',
+			vocabSize: 512,
+			bosId: 1,
+			eosId: 2,
+			stopIds: [2],
+			addBos: true,
+			chatTemplate: null,
+			distribution: 'logits'
+		});
+	});
+
+	it('reproduces the tokens, first-step probabilities and greedy text of models/README.md', async () => {
+		const llama = engine();
+		const info = await llama.load(file(modelBytes));
+		const prompt = await llama.tokenize('Once upon a time');
+		expect(prompt).toEqual([403, 407, 261, 378]);
+		let logits = await llama.evaluate([info.bosId as number, ...prompt]);
+		expect(logits).toHaveLength(512);
+		const p = probabilities(logits);
+		expect(p[432]).toBeCloseTo(0.9687, 3);
+		expect(p[383]).toBeCloseTo(0.0288, 3);
+		expect(p[322]).toBeCloseTo(0.0003, 3);
+		const first = logits;
+		const out: number[] = [];
+		for (let i = 0; i < 40; i++) {
+			out.push(argmax(logits));
+			logits = await llama.evaluate([out[i]]);
+		}
+		// One array for every step: nothing is allocated per token.
+		expect(logits).toBe(first);
+		expect(new TextDecoder().decode(await llama.tokenBytes(out))).toBe(GREEDY_40);
+	});
+
+	it('rolls back to the prompt and continues exactly as a fresh run', async () => {
+		const llama = engine();
+		const info = await llama.load(file(modelBytes));
+		const prompt = [info.bosId as number, ...(await llama.tokenize('Once upon a time'))];
+		const afterPrompt = (await llama.evaluate(prompt)).slice();
+		const fresh = (await llama.evaluate([383])).slice();
+		await llama.evaluate([1, 2, 3]);
+		await llama.rollback(prompt.length);
+		expect(llama.contextUsed).toBe(prompt.length);
+		expect((await llama.evaluate([383])).slice()).toEqual(fresh);
+		await llama.rollback(0);
+		expect((await llama.evaluate(prompt)).slice()).toEqual(afterPrompt);
+	});
+
+	it('refuses a malformed file with llama.cpp’s reason, then loads a good one', async () => {
+		const llama = engine();
+		await expect(llama.load(file(modelBytes.subarray(0, 4096), 'cut.gguf'))).rejects.toThrow(
+			/^Loading "cut.gguf" failed: /
+		);
+		await llama.load(file(modelBytes));
+		expect(await llama.tokenize('Once upon a time')).toEqual([403, 407, 261, 378]);
+	});
+});
