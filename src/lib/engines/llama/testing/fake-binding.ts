@@ -6,7 +6,7 @@ import type { LlamaBatch, LlamaBinding, LlamaFacts, LlamaLoadOptions } from '../
  * tokens 0–255 are single bytes, 256 is BOS, 257 EOS, 258 end-of-turn, 259 a control token.
  * `logitsOf(tokens)` plays the model on the tokens sequence 0 holds. As with wasm memory, the
  * view `logits()` returns is replaced at every decode, so a caller holding an old view would
- * see stale numbers. Failures and traps behave as the real class's do.
+ * see stale numbers. Failures and traps behave as the real class's (`LlamaWasm`) do.
  */
 export const FAKE_VOCAB = 260;
 export const FAKE_BOS = 256;
@@ -72,9 +72,13 @@ export class FakeBinding implements LlamaBinding {
 			nVocab: FAKE_VOCAB,
 			nCtx: options.nCtx,
 			nCtxTrain: 4096,
+			nSeqMax: options.nSeqMax ?? 1,
 			bos: FAKE_BOS,
 			eos: FAKE_EOS,
 			eot: FAKE_EOT,
+			sep: -1,
+			nl: 10,
+			pad: -1,
 			addBos: true,
 			chatTemplate: this.script.chatTemplate === undefined ? null : this.script.chatTemplate
 		};
