@@ -6,7 +6,16 @@ import ts from 'typescript-eslint';
 import { layersRule } from './tools/lint/layers.js';
 
 export default ts.config(
-	{ ignores: ['build/', '.svelte-kit/', 'static/wllama/', 'test-results/', 'playwright-report/'] },
+	{
+		ignores: [
+			'build/',
+			'.svelte-kit/',
+			'static/wllama/',
+			'test-results/',
+			'playwright-report/',
+			'.cache/'
+		]
+	},
 	js.configs.recommended,
 	...ts.configs.recommended,
 	...svelte.configs.recommended,
