@@ -28,6 +28,7 @@ struct state {
     int32_t n_vocab = 0;
     int32_t n_ctx = 0;
     int32_t n_seq_max = 0;
+    bool streams = false; // one KV stream per sequence (n_seq_max > 1)
     std::string architecture;
     std::string last_error;
     std::string last_log_error; // the last ERROR line llama.cpp or ggml logged
@@ -167,14 +168,22 @@ int pg_load(const uint8_t * bytes, size_t size, int32_t n_ctx, int32_t kv_type, 
 
     const int32_t n_train = llama_model_n_ctx_train(model);
     const int32_t ctx_len = n_ctx > 0 ? n_ctx : (n_train > 0 ? n_train : 4096);
+    if ((int64_t) ctx_len * n_seq_max > 4194304) {
+        llama_model_free(model);
+        return fail(PG_ERR_ARGUMENT, "n_ctx x n_seq_max must be at most 4194304 cells");
+    }
+    // Several sequences get a KV stream each, so a lane's cells sit where they would in a run
+    // of its own: decoded in one batch it gives bit-identical logits. In one shared (unified)
+    // stream its cells land elsewhere and attention sums in another order (~1e-6 apart).
+    const bool streams = n_seq_max > 1;
     llama_context_params cparams = llama_context_default_params();
-    cparams.n_ctx = (uint32_t) ctx_len;
+    cparams.n_ctx = (uint32_t) ctx_len * (uint32_t) n_seq_max;
     cparams.n_batch = (uint32_t) ctx_len;
     cparams.n_ubatch = (uint32_t) (ctx_len < 512 ? ctx_len : 512);
     cparams.n_seq_max = (uint32_t) n_seq_max;
     cparams.n_threads = 1;
     cparams.n_threads_batch = 1;
-    cparams.kv_unified = true;
+    cparams.kv_unified = !streams;
     cparams.type_k = kv_type == PG_KV_F16 ? GGML_TYPE_F16 : GGML_TYPE_F32;
     cparams.type_v = cparams.type_k;
     cparams.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
@@ -189,8 +198,9 @@ int pg_load(const uint8_t * bytes, size_t size, int32_t n_ctx, int32_t kv_type, 
     s.ctx = ctx;
     s.vocab = llama_model_get_vocab(model);
     s.n_vocab = llama_vocab_n_tokens(s.vocab);
-    s.n_ctx = (int32_t) llama_n_ctx(ctx);
+    s.n_ctx = ctx_len;
     s.n_seq_max = n_seq_max;
+    s.streams = streams;
     s.architecture = architecture;
     s.last_rows.clear();
     return PG_OK;
@@ -204,6 +214,7 @@ void pg_unload(void) {
     s.model = nullptr;
     s.vocab = nullptr;
     s.n_vocab = s.n_ctx = s.n_seq_max = 0;
+    s.streams = false;
     s.architecture.clear();
     s.last_rows.clear();
 }
@@ -351,6 +362,10 @@ int pg_seq_cp(int32_t src, int32_t dst, int32_t p0, int32_t p1) {
         return fail(PG_ERR_ARGUMENT, "sequence ids must be in 0.." + std::to_string(S().n_seq_max - 1));
     }
     if (p0 < -1 || p1 < -1 || (p0 >= 0 && p1 >= 0 && p1 < p0)) return fail(PG_ERR_ARGUMENT, "bad position range");
+    if (S().streams && src != dst && (p0 > 0 || p1 >= 0)) {
+        return fail(PG_ERR_ARGUMENT, "with several sequences only a whole sequence can be copied (p0 = p1 = -1); "
+                                     "remove the tail afterwards with pg_seq_rm");
+    }
     if (src != dst) llama_memory_seq_cp(llama_get_memory(S().ctx), src, dst, p0, p1);
     return PG_OK;
 }

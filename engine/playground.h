@@ -55,9 +55,11 @@ PG_API const char * pg_last_error(void);
 /*
  * Load a GGUF model from `size` bytes at `bytes` (read through fmemopen; the loader copies the
  * tensors, so the caller may free the bytes after the call). n_ctx: context length in tokens
- * (1 .. 1,048,576; 0 means the model's trained context); kv_type: enum pg_kv_type; n_seq_max:
- * number of sequences (1 .. 256) sharing one unified KV cache of n_ctx cells. The largest
- * batch pg_decode accepts is n_ctx tokens.
+ * (1 .. 1,048,576; 0 means the model's trained context) for each sequence; kv_type: enum
+ * pg_kv_type; n_seq_max: number of sequences (1 .. 256). With more than one, each sequence has
+ * a KV stream of its own (n_ctx x n_seq_max cells in all, at most 4,194,304), so a sequence
+ * decoded in a batch beside others gives the same logits, bit for bit, as decoded alone. The
+ * largest batch pg_decode accepts is n_ctx tokens.
  */
 PG_API int pg_load(const uint8_t * bytes, size_t size, int32_t n_ctx, int32_t kv_type, int32_t n_seq_max);
 
@@ -121,7 +123,9 @@ PG_API const float * pg_logits(int32_t row);
 
 /* Remove the cells of sequence seq (-1: every sequence) at positions >= p0 (p0 >= 0). */
 PG_API int pg_seq_rm(int32_t seq, int32_t p0);
-/* Copy the cells of sequence src at positions [p0, p1) to sequence dst (-1: open end). */
+/* Copy the cells of sequence src at positions [p0, p1) to sequence dst (-1: open end). With
+   n_seq_max > 1 only whole sequences (p0 = p1 = -1) can be copied, and the copy replaces what
+   dst held; to branch at position p, copy the whole and pg_seq_rm(dst, p). */
 PG_API int pg_seq_cp(int32_t src, int32_t dst, int32_t p0, int32_t p1);
 /* Highest position held by seq, or -1 when it is empty (or on error). */
 PG_API int32_t pg_seq_pos_max(int32_t seq);
