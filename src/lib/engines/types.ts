@@ -108,3 +108,32 @@ export function hasNativeSampling(engine: Engine): engine is NativeSamplingEngin
 
 /** What the next-token array returned by {@link Engine.evaluate} holds (the sampler's type). */
 export type { DistributionKind };
+
+/** One row of a multi-sequence step: `id` fed to lane `lane`. */
+export interface SequenceStep {
+	lane: number;
+	id: number;
+}
+
+/**
+ * An engine whose context can hold several sequences that decode together (lanes of a sweep).
+ * The context's own tokens (what `evaluate` fed, the prompt) are shared by every lane; each lane
+ * then grows on its own. Lane calls leave `contextUsed` (the shared context) unchanged.
+ */
+export interface MultiSequenceEngine extends Engine {
+	/** Most lanes one fork may hold. */
+	readonly maxSequences: number;
+	/** Starts `count` lanes, each holding the context as it is now. */
+	forkSequences(count: number): Promise<void>;
+	/**
+	 * Feeds every step's token to its lane in ONE model batch and returns each row's next-token
+	 * distribution, in the order of `steps`. The arrays are valid until the engine's next call.
+	 */
+	evaluateSequences(steps: readonly SequenceStep[]): Promise<Float32Array[]>;
+	/** Drops every lane; the context is what it was at the fork. */
+	endSequences(): Promise<void>;
+}
+
+export function hasSequences(engine: Engine): engine is MultiSequenceEngine {
+	return typeof (engine as Partial<MultiSequenceEngine>).evaluateSequences === 'function';
+}

@@ -1,4 +1,6 @@
+import { hasSequences } from '#lib/engines/types';
 import { decode, SamplingRun } from './decode';
+import { decodeTogether } from './lanes-together';
 import type { GenerateDeps } from './generate';
 import { checkNativeRequest, generateNative } from './native';
 import { preparePrompt, prefill } from './prefill';
@@ -86,6 +88,10 @@ export async function generateLanes(
 		}
 	});
 	const prompt = await preparePrompt(engine, model, request.input);
+	const exactLanes = checked.flatMap((c) =>
+		c.request?.sampling === 'exact' ? [{ laneId: c.lane.id, request: c.request }] : []
+	);
+	const sequential = exactLanes.length > 0 ? sequentialReason(exactLanes.length) : null;
 
 	let promptEvaluations = 0;
 	let prefillMs = 0;
@@ -95,10 +101,12 @@ export async function generateLanes(
 		// Kept across the lanes' own evaluations, which may overwrite the engine's array.
 		return (await prefill(engine, prompt)).slice();
 	};
-	if (!signal?.aborted && checked.some((c) => c.request?.sampling === 'exact')) {
-		const startedAt = now();
+	const sweepStartedAt = now();
+	let prefillEndedAt = sweepStartedAt;
+	if (!signal?.aborted && exactLanes.length > 0) {
 		first = await prefillPrompt();
-		prefillMs = now() - startedAt;
+		prefillEndedAt = now();
+		prefillMs = prefillEndedAt - sweepStartedAt;
 		onEvent({ type: 'prefill', promptTokens: [...prompt], prefillMs });
 	}
 	/** Brings the context back to exactly the prompt; returns the distribution after it. */
@@ -132,10 +140,34 @@ export async function generateLanes(
 		);
 	};
 
+	const together = new Map<string, LaneOutcome>();
+	const shared = first;
+	const decodedTogether =
+		exactLanes.length > 0 && sequential === null && shared !== null && hasSequences(engine);
+	if (decodedTogether) {
+		await decodeTogether(
+			exactLanes,
+			prompt,
+			shared,
+			{ engine, model, sampling, signal, now, paced: deps.paced },
+			{ startedAt: sweepStartedAt, prefillStartedAt: sweepStartedAt, prefillEndedAt },
+			(laneId, event) => onEvent({ type: 'lane', laneId, event }),
+			(laneId, outcome) => {
+				together.set(laneId, outcome);
+				onEvent({ type: 'lane-end', laneId, outcome });
+			}
+		);
+	}
+
 	const outcomes: LanesResult['lanes'] = [];
 	for (const { lane, request: single, error } of checked) {
 		const laneId = lane.id;
 		const emit = (event: GenerationEvent) => onEvent({ type: 'lane', laneId, event });
+		const done = together.get(laneId);
+		if (done) {
+			outcomes.push({ laneId, outcome: done });
+			continue;
+		}
 		let outcome: LaneOutcome;
 		if (single === null) outcome = { ok: false, error };
 		else {
@@ -156,5 +188,28 @@ export async function generateLanes(
 		onEvent({ type: 'lane-end', laneId, outcome });
 		outcomes.push({ laneId, outcome });
 	}
-	return { promptTokens: prompt, prefillMs, promptEvaluations, lanes: outcomes };
+	return {
+		promptTokens: prompt,
+		prefillMs,
+		promptEvaluations,
+		decodedTogether,
+		sequentialReason: sequential,
+		lanes: outcomes
+	};
+
+	/** Why the exact lanes cannot decode together on this engine, or null when they can. */
+	function sequentialReason(lanes: number): string | null {
+		if (!hasSequences(engine)) {
+			return `${model.name} runs on an engine that decodes one sequence at a time`;
+		}
+		if (lanes > engine.maxSequences) {
+			return `the engine decodes at most ${engine.maxSequences} lanes together`;
+		}
+		// The lanes' tokens share the context's cells with the prompt.
+		const cells = prompt.length + lanes * request.maxNewTokens;
+		if (cells > model.contextLength) {
+			return `the prompt (${prompt.length} tokens) and ${lanes} lanes of ${request.maxNewTokens} new tokens need ${cells} context cells; the context holds ${model.contextLength}`;
+		}
+		return null;
+	}
 }

@@ -106,6 +106,13 @@ export interface LanesResult {
 	 * rollback), when a failed lane lost the cache, or per native lane.
 	 */
 	promptEvaluations: number;
+	/**
+	 * The exact lanes decoded together: one model batch per step holding every live lane (an
+	 * engine with sequences, when the lanes' tokens fit in the context).
+	 */
+	decodedTogether: boolean;
+	/** Why exact lanes ran one after another instead; null when they decoded together or none ran. */
+	sequentialReason: string | null;
 	/** In request order. */
 	lanes: { laneId: string; outcome: LaneOutcome }[];
 }

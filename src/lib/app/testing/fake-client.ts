@@ -271,7 +271,14 @@ export class FakeClient implements PlaygroundClient {
 			onEvent?.({ type: 'lane-end', laneId: lane.id, outcome });
 			lanes.push({ laneId: lane.id, outcome });
 		}
-		return { promptTokens: [1, 3, 4], prefillMs: 2, promptEvaluations: 1, lanes };
+		return {
+			promptTokens: [1, 3, 4],
+			prefillMs: 2,
+			promptEvaluations: 1,
+			decodedTogether: false,
+			sequentialReason: null,
+			lanes
+		};
 	}
 
 	async exploreStart(): Promise<NodeView[]> {

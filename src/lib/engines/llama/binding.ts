@@ -19,6 +19,7 @@ export type LlamaBinding = Pick<
 	| 'decode'
 	| 'logits'
 	| 'seqRemove'
+	| 'seqCopy'
 	| 'clear'
 	| 'unload'
 >;

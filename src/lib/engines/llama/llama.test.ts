@@ -10,7 +10,7 @@ import {
 	FakeBinding,
 	type FakeBindingScript
 } from './testing/fake-binding';
-import { BATCH_SIZE, DEFAULT_CONTEXT_LENGTH, LlamaEngine } from './llama';
+import { BATCH_SIZE, DEFAULT_CONTEXT_LENGTH, LANE_SEQUENCES, LlamaEngine } from './llama';
 
 const FILE_BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
 const FILE = new Blob([FILE_BYTES]);
@@ -60,7 +60,7 @@ describe('LlamaEngine: loading', () => {
 		expect(created[0].loadedWith?.options).toEqual({
 			nCtx: DEFAULT_CONTEXT_LENGTH,
 			kvType: 'f32',
-			nSeqMax: 1
+			nSeqMax: LANE_SEQUENCES + 1
 		});
 		expect(info).toEqual({
 			name: 'Tiny Model.gguf',

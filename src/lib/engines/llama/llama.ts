@@ -6,7 +6,7 @@ import {
 	UnsupportedSourceError
 } from '../errors';
 import { fetchModelFile, type ModelFileDeps } from '../model-file';
-import type { Engine, LoadOptions } from '../types';
+import type { LoadOptions, MultiSequenceEngine, SequenceStep } from '../types';
 import type { ChatMessage } from '#lib/core/prompt';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import type { LlamaBatch, LlamaBinding, LlamaBindingFactory } from './binding';
@@ -31,8 +31,10 @@ export const DEFAULT_CONTEXT_LENGTH = 2048;
 /** Most tokens per decode call; a longer prompt is fed in several. */
 export const BATCH_SIZE = 512;
 
-/** The sequence a single context runs on. */
+/** The sequence a single context runs on; lanes run on sequences 1…LANE_SEQUENCES. */
 const SEQ = 0;
+/** Lanes one fork may hold (a sweep's most lanes). */
+export const LANE_SEQUENCES = 16;
 
 /** Reused arrays for a batch of one size (`logits` asks for the last row only). */
 interface BatchArrays extends LlamaBatch {
@@ -53,9 +55,10 @@ function batchOf(size: number): BatchArrays {
 	};
 }
 
-export class LlamaEngine implements Engine {
+export class LlamaEngine implements MultiSequenceEngine {
 	readonly engineId = 'llama' as const;
 	readonly rollbackReplays = false;
+	readonly maxSequences = LANE_SEQUENCES;
 	#options: LlamaEngineOptions;
 	#binding: LlamaBinding | null = null;
 	#info: ModelInfo | null = null;
@@ -72,6 +75,10 @@ export class LlamaEngine implements Engine {
 	#logits = new Float32Array(0);
 	/** The one-token batch every decode step uses, so a step allocates nothing. */
 	#step = batchOf(1);
+	/** Live lanes (sequences 1…n) and the next position of each. */
+	#lanePositions: number[] = [];
+	/** evaluateSequences()'s results, one array per lane, overwritten by the next call. */
+	#laneLogits: Float32Array[] = [];
 
 	constructor(options: LlamaEngineOptions) {
 		this.#options = options;
@@ -118,7 +125,11 @@ export class LlamaEngine implements Engine {
 		let stopIds: number[];
 		let name: string | null;
 		try {
-			facts = binding.load(bytes, { nCtx: contextLength, kvType: 'f32', nSeqMax: 1 });
+			facts = binding.load(bytes, {
+				nCtx: contextLength,
+				kvType: 'f32',
+				nSeqMax: LANE_SEQUENCES + 1
+			});
 			const eog = new Set<number>();
 			for (let id = 0; id < facts.nVocab; id++) if (binding.isEndOfGeneration(id)) eog.add(id);
 			stopIds = [...new Set([facts.eos, facts.eot, ...eog])].filter((id) => id >= 0);
@@ -157,6 +168,8 @@ export class LlamaEngine implements Engine {
 		this.#used = 0;
 		this.#pieces.clear();
 		this.#logits = new Float32Array(0);
+		this.#lanePositions = [];
+		this.#laneLogits = [];
 		if (binding && !binding.aborted) {
 			try {
 				binding.unload();
@@ -260,11 +273,84 @@ export class LlamaEngine implements Engine {
 	async rollback(length: number): Promise<void> {
 		const binding = this.#require();
 		if (!Number.isInteger(length) || length < 0) throw new RangeError(`Bad length ${length}`);
+		if (this.#lanePositions.length > 0) await this.endSequences();
 		if (length >= this.#used) return;
 		this.#call(binding, 'rolling the context back', () =>
 			length === 0 ? binding.clear() : binding.seqRemove(SEQ, length)
 		);
 		this.#used = length;
+	}
+
+	/**
+	 * Each lane is a sequence with a KV stream of its own (engine/playground.h): the fork copies
+	 * the context's cells into it, so its tokens sit where a single run's would and a lane in a
+	 * batch gets a single run's logits bit for bit. Lanes are dropped together at the end.
+	 */
+	async forkSequences(count: number): Promise<void> {
+		const binding = this.#require();
+		if (!Number.isInteger(count) || count < 1 || count > LANE_SEQUENCES) {
+			throw new RangeError(`A fork holds 1–${LANE_SEQUENCES} lanes, not ${count}`);
+		}
+		if (this.#used === 0) throw new RangeError('Fork a context that holds tokens');
+		await this.endSequences();
+		for (let lane = 1; lane <= count; lane++) {
+			this.#call(binding, 'copying the context to a lane', () =>
+				binding.seqCopy(SEQ, lane, -1, -1)
+			);
+		}
+		this.#lanePositions = new Array<number>(count).fill(this.#used);
+		const { vocabSize } = this.#info as ModelInfo;
+		this.#laneLogits = Array.from({ length: count }, () => new Float32Array(vocabSize));
+	}
+
+	async evaluateSequences(steps: readonly SequenceStep[]): Promise<Float32Array[]> {
+		const binding = this.#require();
+		const info = this.#info as ModelInfo;
+		const positions = this.#lanePositions;
+		const n = steps.length;
+		if (n === 0) throw new RangeError('evaluateSequences() needs at least one step');
+		const seen = new Set<number>();
+		for (const { lane, id } of steps) {
+			if (!Number.isInteger(lane) || lane < 0 || lane >= positions.length || seen.has(lane)) {
+				throw new RangeError(`Lane ${lane} is not a live lane of this fork, or is given twice`);
+			}
+			seen.add(lane);
+			if (!Number.isInteger(id) || id < 0 || id >= info.vocabSize) {
+				throw new RangeError(`Token ${id} is outside the vocabulary (0–${info.vocabSize - 1})`);
+			}
+			if (positions[lane] >= info.contextLength) {
+				throw new ContextFullError(`Lane ${lane} fills the context (${info.contextLength} tokens)`);
+			}
+		}
+		await nextTask();
+		if (this.#binding !== binding) throw this.#crash ?? new ModelNotLoadedError();
+		const batch: LlamaBatch = {
+			tokens: Int32Array.from(steps, (s) => s.id),
+			positions: Int32Array.from(steps, (s) => positions[s.lane]),
+			seqs: Int32Array.from(steps, (s) => s.lane + 1),
+			logits: new Array<boolean>(n).fill(true)
+		};
+		this.#call(binding, `decoding ${n} lane${n === 1 ? '' : 's'}`, () => binding.decode(batch));
+		const out: Float32Array[] = [];
+		for (let row = 0; row < n; row++) {
+			const { lane } = steps[row];
+			positions[lane]++;
+			const logits = this.#laneLogits[lane];
+			logits.set(this.#call(binding, 'reading the logits', () => binding.logits(row)));
+			out.push(logits);
+		}
+		return out;
+	}
+
+	async endSequences(): Promise<void> {
+		const count = this.#lanePositions.length;
+		this.#lanePositions = [];
+		this.#laneLogits = [];
+		const binding = this.#binding;
+		if (!binding || binding.aborted || count === 0) return;
+		for (let lane = 1; lane <= count; lane++) {
+			this.#call(binding, 'dropping a lane', () => binding.seqRemove(lane, 0));
+		}
 	}
 
 	/** Drops the context's tokens from `length` on, emptying it when that fails. */

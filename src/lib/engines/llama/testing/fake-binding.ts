@@ -142,6 +142,11 @@ export class FakeBinding implements LlamaBinding {
 		}
 	}
 
+	seqCopy(src: number, dst: number): void {
+		this.#enter('seqCopy');
+		throw new LlamaError(`sequences ${src} → ${dst}: this fake holds sequence 0 only`);
+	}
+
 	logits(row: number): Float32Array {
 		this.#enter('logits');
 		const view = this.#rows[row];
