@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS } from '#lib/sampling';
 import { REAL_SAMPLING as sampling } from './testing/sampling';
 import type { SamplingParams } from '#lib/sampling';
-import { FAKE_EOS, FAKE_VOCAB, FakeEngine, type FakeEngineOptions } from './testing/fake-engine';
+import {
+	FAKE_EOS,
+	FAKE_VOCAB,
+	FakeEngine,
+	FakeSequenceEngine,
+	type FakeEngineOptions
+} from './testing/fake-engine';
 import { generate } from './generate';
 import { generateLanes, laneRequest } from './lanes';
 import type { GenerationEvent, LaneEvent, LaneSpec, LanesRequest } from './types';
@@ -21,6 +27,9 @@ function noisy(distribution: Float32Array, context: readonly number[]): void {
 
 const engineFor = (options: Partial<FakeEngineOptions> = {}) =>
 	new FakeEngine({ next: () => 0, shape: noisy, contextLength: 64, ...options });
+
+const sequenceEngineFor = (options: Partial<FakeEngineOptions> = {}) =>
+	new FakeSequenceEngine({ next: () => 0, shape: noisy, contextLength: 512, ...options });
 
 const params = (extra: Partial<SamplingParams> = {}): SamplingParams => ({
 	...DEFAULT_SAMPLING_PARAMS,
@@ -326,5 +335,96 @@ describe('generateLanes: Stop', () => {
 			'stopped',
 			'stopped'
 		]);
+	});
+});
+
+describe('generateLanes: lanes decoded together (an engine with sequences)', () => {
+	const mixed = (): LaneSpec[] => [
+		...seedLanes([1, 2, 3, 4]),
+		{ id: 'hot', params: params({ seed: 9, temperature: 1.7, topK: 0, topP: 1, minP: 0 }) },
+		{ id: 'penalties', params: params({ seed: 5, repeatPenalty: 1.4, repeatLastN: -1 }) },
+		{ id: 'traced', params: params({ seed: 7 }), trace: { topN: 5 } }
+	];
+
+	it('evaluates the prompt once, then feeds every live lane in one batch per step', async () => {
+		const engine = sequenceEngineFor();
+		const request = lanesRequest(mixed(), { maxNewTokens: 24 });
+		const { result, lane } = await runLanes(engine, request);
+		expect(result).toMatchObject({ decodedTogether: true, sequentialReason: null });
+		expect(result.promptEvaluations).toBe(1);
+		expect(promptRuns(engine)).toHaveLength(1);
+		// No lane token goes through evaluate(): only the prompt does.
+		expect(engine.evaluated).toHaveLength(1);
+		const lengths = request.lanes.map((l) => lane(l.id).tokenIds.length);
+		expect(engine.batches).toHaveLength(Math.max(...lengths) - 1);
+		expect(engine.batches[0]).toHaveLength(request.lanes.length);
+		expect(engine.calls.filter((c) => c === 'forkSequences')).toHaveLength(1);
+		expect(engine.calls.at(-1)).toBe('endSequences');
+	});
+
+	it('gives every lane exactly the tokens, text, events and stats of a standalone run', async () => {
+		const request = lanesRequest(mixed(), { stopSequences: ['zz'], maxNewTokens: 24 });
+		const { lane, laneEvents } = await runLanes(sequenceEngineFor(), request);
+		for (const spec of request.lanes) {
+			const alone = await standalone(request, spec, { contextLength: 512 });
+			expect(comparable(lane(spec.id)), spec.id).toEqual(comparable(alone.result));
+			expect(laneEvents(spec.id), spec.id).toEqual(alone.events);
+		}
+	});
+
+	it('streams the lanes side by side, and each ends on its own', async () => {
+		const engine = sequenceEngineFor();
+		const request = lanesRequest(seedLanes([1, 2, 3, 4, 5, 6]), { maxNewTokens: 40 });
+		const { events, lane } = await runLanes(engine, request);
+		const order = events.map((e) =>
+			e.type === 'prefill' ? 'prefill' : `${e.laneId}:${e.type === 'lane' ? e.event.type : 'end'}`
+		);
+		// Every lane has streamed a token before any lane ends.
+		const firstEnd = order.findIndex((o) => o.endsWith(':end'));
+		for (const spec of request.lanes) {
+			expect(order.indexOf(`${spec.id}:token`)).toBeLessThan(firstEnd);
+		}
+		const lengths = request.lanes.map((l) => lane(l.id).tokenIds.length);
+		expect(new Set(lengths).size).toBeGreaterThan(1);
+		expect(request.lanes.map((l) => lane(l.id).finishReason)).toContain('eos');
+		// A lane that ended is in no later batch; the batches shrink as lanes end.
+		const sizes = engine.batches.map((b) => b.length);
+		expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+		expect(sizes.at(-1)).toBeLessThan(request.lanes.length);
+	});
+
+	it('ends every lane within one step on Stop', async () => {
+		const engine = sequenceEngineFor();
+		const controller = new AbortController();
+		engine.onBatch = () => {
+			if (engine.batches.length === 3) controller.abort();
+		};
+		const request = lanesRequest(seedLanes([1, 2, 3]), { maxNewTokens: 30 });
+		const { lane } = await runLanes(engine, request, { signal: controller.signal });
+		expect(engine.batches).toHaveLength(3);
+		for (const spec of request.lanes) {
+			expect(lane(spec.id).finishReason).toBe('stopped');
+			expect(lane(spec.id).tokenIds).toHaveLength(3);
+		}
+		expect(engine.calls.at(-1)).toBe('endSequences');
+	});
+
+	it('runs lanes one after another, saying why, when their tokens do not fit the context', async () => {
+		const engine = sequenceEngineFor({ contextLength: 64 });
+		const request = lanesRequest(seedLanes([1, 2, 3, 4]), { maxNewTokens: 16 });
+		const { result, lane } = await runLanes(engine, request);
+		expect(result.decodedTogether).toBe(false);
+		expect(result.sequentialReason).toMatch(/need 7\d context cells; the context holds 64/);
+		expect(engine.batches).toHaveLength(0);
+		for (const spec of request.lanes) {
+			const alone = await standalone(request, spec);
+			expect(lane(spec.id).tokenIds).toEqual(alone.result.tokenIds);
+		}
+	});
+
+	it('says so when the engine decodes one sequence at a time', async () => {
+		const { result } = await runLanes(engineFor(), lanesRequest(seedLanes([1, 2])));
+		expect(result.decodedTogether).toBe(false);
+		expect(result.sequentialReason).toMatch(/one sequence at a time/);
 	});
 });

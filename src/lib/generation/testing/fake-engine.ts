@@ -1,5 +1,5 @@
 import type { ChatMessage } from '#lib/core/prompt';
-import type { Engine } from '#lib/engines/types';
+import type { Engine, MultiSequenceEngine, SequenceStep } from '#lib/engines/types';
 import type { ModelInfo } from '#lib/core/model';
 
 /**
@@ -104,10 +104,15 @@ export class FakeEngine implements Engine {
 		this.evaluated.push([...ids]);
 		this.context.push(...ids);
 		this.#options.onEvaluate?.(ids);
-		const out = (this.#options.reuseArray ? this.#array : new Float32Array(FAKE_VOCAB)).fill(-10);
-		out[this.#options.next(this.context)] = 0;
-		this.#options.shape?.(out, this.context);
-		return out;
+		return this.distribution(this.context, this.#options.reuseArray ? this.#array : undefined);
+	}
+
+	/** What the "model" gives after `context`. */
+	protected distribution(context: readonly number[], into = new Float32Array(FAKE_VOCAB)) {
+		into.fill(-10);
+		into[this.#options.next(context)] = 0;
+		this.#options.shape?.(into, context);
+		return into;
 	}
 
 	async rollback(length: number): Promise<void> {
@@ -123,4 +128,39 @@ export class FakeEngine implements Engine {
 export function scripted(promptLength: number, reply: Uint8Array | string) {
 	const bytes = typeof reply === 'string' ? new TextEncoder().encode(reply) : reply;
 	return (context: readonly number[]) => bytes[context.length - promptLength] ?? FAKE_EOS;
+}
+
+/**
+ * The fake engine with sequences: a fork copies the context to each lane, and every
+ * evaluateSequences() call is one "batch" (recorded in `batches`, as the lanes it fed).
+ */
+export class FakeSequenceEngine extends FakeEngine implements MultiSequenceEngine {
+	readonly maxSequences = 16;
+	lanes: number[][] = [];
+	readonly batches: SequenceStep[][] = [];
+	/** Runs inside every batch, before it returns (e.g. to abort mid-sweep). */
+	onBatch?: (steps: readonly SequenceStep[]) => void;
+
+	async forkSequences(count: number): Promise<void> {
+		this.calls.push('forkSequences');
+		this.lanes = Array.from({ length: count }, () => [...this.context]);
+	}
+
+	async evaluateSequences(steps: readonly SequenceStep[]): Promise<Float32Array[]> {
+		this.calls.push('evaluateSequences');
+		this.batches.push(steps.map((s) => ({ ...s })));
+		const rows = steps.map(({ lane, id }) => {
+			const context = this.lanes[lane];
+			if (!context) throw new Error(`no lane ${lane}`);
+			context.push(id);
+			return this.distribution(context);
+		});
+		this.onBatch?.(steps);
+		return rows;
+	}
+
+	async endSequences(): Promise<void> {
+		this.calls.push('endSequences');
+		this.lanes = [];
+	}
 }
