@@ -100,6 +100,57 @@ describe('LlamaEngine on stories260K', () => {
 		expect((await llama.evaluate(prompt)).slice()).toEqual(afterPrompt);
 	});
 
+	it('decodes 8 lanes in one batch per step, each bit-identical to a single run', async () => {
+		const llama = engine();
+		const info = await llama.load(file(modelBytes));
+		const prompt = [info.bosId as number, ...(await llama.tokenize('Once upon a time'))];
+		const steps = 60;
+		// Each lane samples with its own seeded generator, so the lanes' texts part ways.
+		const sampler = (seed: number) => {
+			let state = seed;
+			return (logits: Float32Array) => {
+				state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+				const p = probabilities(logits);
+				let u = state / 2 ** 32;
+				for (let i = 0; i < p.length; i++) if ((u -= p[i]) <= 0) return i;
+				return p.length - 1;
+			};
+		};
+		const singles: { tokens: number[]; logits: Float32Array[] }[] = [];
+		for (let lane = 0; lane < 8; lane++) {
+			const pick = sampler(lane + 1);
+			await llama.rollback(0);
+			let logits = (await llama.evaluate(prompt)).slice();
+			const run = { tokens: [] as number[], logits: [] as Float32Array[] };
+			for (let step = 0; step < steps; step++) {
+				run.logits.push(logits);
+				run.tokens.push(pick(logits));
+				logits = (await llama.evaluate([run.tokens.at(-1) as number])).slice();
+			}
+			singles.push(run);
+		}
+		await llama.rollback(0);
+		const first = (await llama.evaluate(prompt)).slice();
+		await llama.forkSequences(8);
+		const picks = singles.map((_, lane) => sampler(lane + 1));
+		let rows = singles.map(() => first);
+		const tokens: number[][] = singles.map(() => []);
+		for (let step = 0; step < steps; step++) {
+			rows.forEach((logits, lane) => {
+				expect(logits, `lane ${lane}, step ${step}`).toEqual(singles[lane].logits[step]);
+				tokens[lane].push(picks[lane](logits));
+			});
+			const out = await llama.evaluateSequences(tokens.map((t, lane) => ({ lane, id: t[step] })));
+			rows = out.map((logits) => logits.slice());
+		}
+		expect(tokens).toEqual(singles.map((s) => s.tokens));
+		expect(new Set(tokens.map((t) => t.join())).size).toBe(8);
+		expect(llama.contextUsed).toBe(prompt.length);
+		await llama.endSequences();
+		// The context is the prompt again, as a single run left it.
+		expect((await llama.evaluate([singles[0].tokens[0]])).slice()).toEqual(singles[0].logits[1]);
+	});
+
 	it('refuses a malformed file with llama.cpp’s reason, then loads a good one', async () => {
 		const llama = engine();
 		await expect(llama.load(file(modelBytes.subarray(0, 4096), 'cut.gguf'))).rejects.toThrow(
