@@ -107,8 +107,9 @@ export async function runSweepBench(): Promise<boolean> {
 			`one sweep that evaluates the prompt once, against the same ${LANES} lanes as independent runs\n` +
 			`and against the first lane alone (a one-lane sweep), in Chromium with each CPU engine\n` +
 			`(1 thread), on TinyStories 260K and a generated 151,936-token model (F32, embedding 64);\n` +
-			`median of ${ROUNDS} rounds. Lanes run one after another today (≈ ${LANES}× one lane); issue 13's\n` +
-			`target with lanes decoded together is ${LANES} lanes in ≤ ${TARGET_LANES_RATIO}× one lane at 151,936.\n`
+			`median of ${ROUNDS} rounds. Lanes decode together on our engine (llama) and one after\n` +
+			`another on wllama (≈ ${LANES}× one lane); issue 13's target is ${LANES} lanes in\n` +
+			`≤ ${TARGET_LANES_RATIO}× one lane at 151,936.\n`
 	);
 	const rows: string[][] = [];
 	const verdicts: string[] = [];

@@ -40,6 +40,8 @@ test('four seeds at temperature 1 give four outputs from one prompt evaluation',
 	expect(texts.every((t) => t.length > 0)).toBe(true);
 	await expect(page.getByTestId('distinct-count')).toHaveText('4 lanes gave 4 distinct texts.');
 	await expect(page.getByTestId('prompt-evaluations')).toContainText('evaluated 1 time');
+	// On our llama.cpp engine (the default) the lanes decode together.
+	await expect(page.getByTestId('prompt-evaluations')).toContainText('decoded together');
 	// Lanes that differ from the reference (seed 1) mark their first different token.
 	await expect(page.locator('[data-testid=lane] mark')).toHaveCount(3);
 });

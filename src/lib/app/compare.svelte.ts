@@ -58,6 +58,10 @@ export class CompareState {
 	/** Prompt evaluations and their time in the last run, summed over models. */
 	promptEvaluations = $state(0);
 	prefillMs = $state(0);
+	/** The last run's exact lanes decoded together (one batch per step), on some model. */
+	decodedTogether = $state(false);
+	/** Why the last run's exact lanes ran one after another instead, if they did. */
+	sequentialReason = $state<string | null>(null);
 	/** The run being saved to the history, while lanes stream. */
 	private recording: SessionRecording | undefined;
 
@@ -143,6 +147,8 @@ export class CompareState {
 			this.referenceLaneId = grid.value[0].id;
 		this.promptEvaluations = 0;
 		this.prefillMs = 0;
+		this.decodedTogether = false;
+		this.sequentialReason = null;
 		this.running = true;
 		this.stopping = false;
 		this.recording = recorder?.begin(
@@ -228,6 +234,8 @@ export class CompareState {
 			});
 		this.promptEvaluations += result.promptEvaluations;
 		this.prefillMs += result.prefillMs;
+		this.decodedTogether ||= result.decodedTogether;
+		this.sequentialReason ??= result.sequentialReason;
 		for (const { laneId, outcome } of result.lanes) this.settle(laneId, outcome);
 	}
 

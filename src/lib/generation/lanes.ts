@@ -51,9 +51,15 @@ type CheckedLane =
 	| { lane: LaneSpec; request: null; error: LaneError };
 
 /**
- * One prompt, many lanes, one after another on the engine's single context.
+ * One prompt, many lanes.
  *
- * Prefix reuse: the prompt is prefilled once, exactly as a single run prefills it (from an
+ * Together: on an engine with sequences (our llama.cpp build), when the prompt and every exact
+ * lane's tokens fit the context, the prompt is prefilled once as a single run prefills it, then
+ * forked to one sequence per lane, and each step decodes every live lane's token in one batch
+ * (lanes-together.ts). Otherwise the exact lanes run one after another on the single context,
+ * and the result says why.
+ *
+ * Prefix reuse, one after another: the prompt is prefilled once, exactly as a single run prefills it (from an
  * empty context, in one call), and its next-token distribution is kept. Every exact lane then
  * rolls the context back to the prompt's length and starts from that distribution, so its
  * sampler sees what a standalone run's sampler would see, token for token:

@@ -68,7 +68,7 @@ export interface LaneSpec {
 	trace?: { topN: number } | null;
 }
 
-/** One prompt, evaluated once, continued by 1–{@link MAX_LANES} lanes one after another. */
+/** One prompt, evaluated once, continued by 1–{@link MAX_LANES} lanes (together when the engine can). */
 export interface LanesRequest {
 	input: PromptInput;
 	maxNewTokens: number;
