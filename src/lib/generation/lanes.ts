@@ -53,8 +53,8 @@ type CheckedLane =
 /**
  * One prompt, many lanes.
  *
- * Together: on an engine with sequences (our llama.cpp build), when the prompt and every exact
- * lane's tokens fit the context, the prompt is prefilled once as a single run prefills it, then
+ * Together: on an engine with sequences (our llama.cpp build), up to its number of
+ * sequences, the prompt is prefilled once as a single run prefills it, then
  * forked to one sequence per lane, and each step decodes every live lane's token in one batch
  * (lanes-together.ts). Otherwise the exact lanes run one after another on the single context,
  * and the result says why.
@@ -208,14 +208,13 @@ export async function generateLanes(
 		if (!hasSequences(engine)) {
 			return `${model.name} runs on an engine that decodes one sequence at a time`;
 		}
+		if (engine.maxSequences === 0) {
+			return `the context of ${model.contextLength} tokens is too long to hold a copy per lane`;
+		}
 		if (lanes > engine.maxSequences) {
 			return `the engine decodes at most ${engine.maxSequences} lanes together`;
 		}
-		// The lanes' tokens share the context's cells with the prompt.
-		const cells = prompt.length + lanes * request.maxNewTokens;
-		if (cells > model.contextLength) {
-			return `the prompt (${prompt.length} tokens) and ${lanes} lanes of ${request.maxNewTokens} new tokens need ${cells} context cells; the context holds ${model.contextLength}`;
-		}
+		// Each lane has a context of its own (and ends when it is full, as a single run does).
 		return null;
 	}
 }

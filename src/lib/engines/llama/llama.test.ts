@@ -10,7 +10,13 @@ import {
 	FakeBinding,
 	type FakeBindingScript
 } from './testing/fake-binding';
-import { BATCH_SIZE, DEFAULT_CONTEXT_LENGTH, LANE_SEQUENCES, LlamaEngine } from './llama';
+import {
+	BATCH_SIZE,
+	DEFAULT_CONTEXT_LENGTH,
+	LANE_SEQUENCES,
+	laneSequencesFor,
+	LlamaEngine
+} from './llama';
 
 const FILE_BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
 const FILE = new Blob([FILE_BYTES]);
@@ -51,6 +57,13 @@ const url: ModelSource = {
 };
 
 describe('LlamaEngine: loading', () => {
+	it('holds 16 lanes at the default context and fewer for a long one, bounding KV memory', () => {
+		expect(laneSequencesFor(DEFAULT_CONTEXT_LENGTH)).toBe(LANE_SEQUENCES);
+		expect(laneSequencesFor(8192)).toBe(7);
+		expect(laneSequencesFor(32_768)).toBe(1);
+		expect(laneSequencesFor(65_536)).toBe(0);
+	});
+
 	it("loads a URL's bytes into a new instance and describes the model", async () => {
 		const { engine, created } = setup();
 		const progress: LoadProgress[] = [];
@@ -62,6 +75,7 @@ describe('LlamaEngine: loading', () => {
 			kvType: 'f32',
 			nSeqMax: LANE_SEQUENCES + 1
 		});
+		expect(engine.maxSequences).toBe(LANE_SEQUENCES);
 		expect(info).toEqual({
 			name: 'Tiny Model.gguf',
 			vocabSize: FAKE_VOCAB,

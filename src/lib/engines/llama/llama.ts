@@ -35,6 +35,17 @@ export const BATCH_SIZE = 512;
 const SEQ = 0;
 /** Lanes one fork may hold (a sweep's most lanes). */
 export const LANE_SEQUENCES = 16;
+/**
+ * Every sequence has a KV stream of a whole context, so the lanes cost their number times the
+ * context's KV memory: a load keeps at most this many cells in all, with fewer lanes for a
+ * longer context (16 up to 3,855 tokens, fewer above, none from 65,536 on).
+ */
+export const MAX_KV_CELLS = 65_536;
+
+/** Lanes a context of `contextLength` tokens can hold beside the run's own sequence. */
+export function laneSequencesFor(contextLength: number): number {
+	return Math.max(0, Math.min(LANE_SEQUENCES, Math.floor(MAX_KV_CELLS / contextLength) - 1));
+}
 
 /** Reused arrays for a batch of one size (`logits` asks for the last row only). */
 interface BatchArrays extends LlamaBatch {
@@ -58,7 +69,8 @@ function batchOf(size: number): BatchArrays {
 export class LlamaEngine implements MultiSequenceEngine {
 	readonly engineId = 'llama' as const;
 	readonly rollbackReplays = false;
-	readonly maxSequences = LANE_SEQUENCES;
+	/** Lanes the loaded model's context can hold (see {@link MAX_KV_CELLS}). */
+	maxSequences = 0;
 	#options: LlamaEngineOptions;
 	#binding: LlamaBinding | null = null;
 	#info: ModelInfo | null = null;
@@ -128,7 +140,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 			facts = binding.load(bytes, {
 				nCtx: contextLength,
 				kvType: 'f32',
-				nSeqMax: LANE_SEQUENCES + 1
+				nSeqMax: laneSequencesFor(contextLength) + 1
 			});
 			const eog = new Set<number>();
 			for (let id = 0; id < facts.nVocab; id++) if (binding.isEndOfGeneration(id)) eog.add(id);
@@ -141,6 +153,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 		onProgress?.({ phase: 'initialize', loadedBytes: blob.size, totalBytes: blob.size });
 		const version = this.#options.libraryVersion;
 		this.#binding = binding;
+		this.maxSequences = facts.nSeqMax - 1;
 		this.#logits = new Float32Array(facts.nVocab);
 		this.#info = {
 			name: source.name || fileName || name || 'model',
@@ -170,6 +183,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 		this.#logits = new Float32Array(0);
 		this.#lanePositions = [];
 		this.#laneLogits = [];
+		this.maxSequences = 0;
 		if (binding && !binding.aborted) {
 			try {
 				binding.unload();
@@ -288,8 +302,8 @@ export class LlamaEngine implements MultiSequenceEngine {
 	 */
 	async forkSequences(count: number): Promise<void> {
 		const binding = this.#require();
-		if (!Number.isInteger(count) || count < 1 || count > LANE_SEQUENCES) {
-			throw new RangeError(`A fork holds 1–${LANE_SEQUENCES} lanes, not ${count}`);
+		if (!Number.isInteger(count) || count < 1 || count > this.maxSequences) {
+			throw new RangeError(`A fork holds 1–${this.maxSequences} lanes, not ${count}`);
 		}
 		if (this.#used === 0) throw new RangeError('Fork a context that holds tokens');
 		await this.endSequences();

@@ -135,7 +135,7 @@ export function scripted(promptLength: number, reply: Uint8Array | string) {
  * evaluateSequences() call is one "batch" (recorded in `batches`, as the lanes it fed).
  */
 export class FakeSequenceEngine extends FakeEngine implements MultiSequenceEngine {
-	readonly maxSequences = 16;
+	maxSequences = 16;
 	lanes: number[][] = [];
 	readonly batches: SequenceStep[][] = [];
 	/** Runs inside every batch, before it returns (e.g. to abort mid-sweep). */
