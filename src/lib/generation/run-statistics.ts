@@ -1,4 +1,4 @@
-import { expOfNonPositive } from '#lib/sampling';
+import { displayExp } from '#lib/sampling';
 
 /**
  * How sure the model was over a run, from the distributions the engine returned (no trace
@@ -29,7 +29,7 @@ export function stepStatistics(distribution: Float32Array, tokenId: number): Ste
 	for (let i = 0; i < distribution.length; i++) {
 		const y = distribution[i] - max;
 		// −Infinity (probability 0) gives 0.
-		const e = expOfNonPositive(y);
+		const e = displayExp(y);
 		if (e === 0) continue;
 		sum += e;
 		weighted += e * y;

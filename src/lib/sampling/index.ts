@@ -1,5 +1,5 @@
 export { Candidates } from './candidates';
-export { expOfNonPositive } from './display-exp';
+export { displayExp } from './display-exp';
 export {
 	DEFAULT_SAMPLING_PARAMS,
 	SamplingValidationError,

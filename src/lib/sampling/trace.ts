@@ -1,6 +1,6 @@
 import type { Candidates } from './candidates';
 import type { StageName } from './stages/registry';
-import { expOfNonPositive } from './display-exp';
+import { displayExp } from './display-exp';
 import { ranksBefore } from './weights';
 
 /**
@@ -196,7 +196,7 @@ export class TraceRecorder {
 		const { maxLogit, normalizer } = this.previous;
 		let kept = 0;
 		for (let i = 0; i < candidates.count; i++) {
-			kept += expOfNonPositive(candidates.logits[candidates.idAt(i)] - maxLogit);
+			kept += displayExp(candidates.logits[candidates.idAt(i)] - maxLogit);
 		}
 		return kept / normalizer;
 	}
@@ -207,7 +207,7 @@ export class TraceRecorder {
 }
 
 function probabilityOf(logit: number, distribution: Distribution): number {
-	return expOfNonPositive(logit - distribution.maxLogit) / distribution.normalizer;
+	return displayExp(logit - distribution.maxLogit) / distribution.normalizer;
 }
 
 function distributionOf(candidates: Candidates): Distribution {
@@ -217,12 +217,13 @@ function distributionOf(candidates: Candidates): Distribution {
 	let weightedLogRatio = 0;
 	for (let i = 0; i < count; i++) {
 		const logRatio = logits[dense ? i : ids[i]] - maxLogit;
-		const weight = expOfNonPositive(logRatio);
+		const weight = displayExp(logRatio);
 		if (weight > 0) {
 			normalizer += weight;
 			weightedLogRatio += weight * logRatio;
 		}
 	}
+	// H = −Σ p·ln p with p = w/Z and ln p = logRatio − ln Z.
 	const entropy = Math.log(normalizer) - weightedLogRatio / normalizer;
 	return { maxLogit, normalizer, entropy: Math.max(0, entropy) };
 }
