@@ -62,6 +62,33 @@ describe('ExploreSession', () => {
 		expect(fake.evaluated.length).toBe(calls);
 	});
 
+	it('a run after another keeps its own distributions (the first run’s arrays are reused)', async () => {
+		const fake = engine();
+		const session = new ExploreSession(fake, fake.model, sampling);
+		const run = async (prompt: string, p: SamplingParams) => {
+			const recorder = session.recordRun();
+			const result = await generate(
+				{ input: { mode: 'completion', prompt }, params: p, maxNewTokens: 12, trace: null },
+				{ engine: fake, model: fake.model, sampling, onStep: recorder.onStep }
+			);
+			recorder.finish();
+			return result;
+		};
+		await run('Hi', params({ temperature: 1 }));
+		await fake.rollback(0);
+		const second = await run('Hello there', params({ temperature: 1.5, seed: 4 }));
+		const calls = fake.evaluated.length;
+		const again = await session.resample(
+			params({ temperature: 1.5, seed: 4 }),
+			12,
+			() => {},
+			() => false
+		);
+		expect(again.map((s) => s.node.tokenId)).toEqual(second.tokenIds);
+		expect(again.every((s) => s.source === 'stored')).toBe(true);
+		expect(fake.evaluated.length).toBe(calls);
+	});
+
 	it('past the stored steps the model continues, evaluating only the tokens it lacks', async () => {
 		const fake = engine();
 		const { session, result } = await recordedRun(fake, params({ temperature: 1 }));

@@ -16,6 +16,11 @@ export class ExploreSession {
 	#explorer: Explorer | null = null;
 	/** The tokens in the engine's context, when known. */
 	#context: number[] | null = null;
+	/**
+	 * The previous tree's distribution arrays, refilled by the next tree's steps: at 151,936
+	 * tokens a fresh 600 KB array per token cost more than copying into it.
+	 */
+	#spare: Float32Array[] = [];
 
 	constructor(
 		private readonly engine: Engine,
@@ -33,7 +38,7 @@ export class ExploreSession {
 					tree = this.#start(history);
 					node = tree.root.id;
 				}
-				tree.storeDistribution(node, distribution.slice());
+				tree.storeDistribution(node, this.#copy(distribution));
 				node = tree.addChild(node, tokenId, {
 					trace: sampler.lastTrace,
 					pickedBy: 'sampler',
@@ -77,6 +82,8 @@ export class ExploreSession {
 	}
 
 	#start(prompt: readonly number[]): ExplorationTree {
+		// The old tree is dropped here, and nothing else holds its distributions.
+		if (this.#explorer) this.#spare = this.#explorer.tree.takeDistributions();
 		const tree = new ExplorationTree(prompt);
 		this.#explorer = new Explorer(tree, {
 			createSampler: this.sampling.createSampler,
@@ -104,7 +111,15 @@ export class ExploreSession {
 		if (keep < this.engine.contextUsed) await this.engine.rollback(keep);
 		const distribution = await this.engine.evaluate(history.slice(keep));
 		this.#context = [...history];
-		return distribution.slice();
+		return this.#copy(distribution);
+	}
+
+	/** A copy of `distribution` the tree may keep, in a spare array when one is left. */
+	#copy(distribution: Float32Array): Float32Array {
+		const spare = this.#spare.pop();
+		if (spare?.length !== distribution.length) return distribution.slice();
+		spare.set(distribution);
+		return spare;
 	}
 
 	#require(): Explorer {

@@ -137,6 +137,14 @@ export class ExplorationTree {
 		}
 	}
 
+	/** Empties the store of distributions and hands its arrays over, for reuse by another tree. */
+	takeDistributions(): Float32Array[] {
+		const arrays = [...this.#distributions.values()];
+		this.#distributions.clear();
+		this.#storedBytes = 0;
+		return arrays;
+	}
+
 	get storedBytes(): number {
 		return this.#storedBytes;
 	}

@@ -20,7 +20,7 @@ describe('stepStatistics', () => {
 
 	it('gives the same numbers for logits and for log-probabilities', () => {
 		const logits = [2.5, 1, 0.25, -1, -3.75, 0];
-		const max = Math.max(...logits);
+		const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
 		const logSum = max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0));
 		const logprobs = logits.map((x) => x - logSum);
 		for (const id of [0, 3, 4]) {
@@ -45,6 +45,37 @@ describe('stepStatistics', () => {
 		});
 		const step = stepStatistics(f32([1e30, 1e30]), 0);
 		expect(step.entropy).toBeCloseTo(Math.log(2), 12);
+	});
+
+	it('agrees with the direct formula over a large vocabulary of spread-out logits', () => {
+		// Wide enough that e^y spans hundreds of orders of magnitude, with ties and banned tokens.
+		let state = 12345;
+		const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+		const logits = new Float32Array(151_936).map((_, i) =>
+			i % 997 === 0 ? -Infinity : i % 5 === 0 ? 3.25 : 40 - 800 * random() ** 3
+		);
+		const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+		let sum = 0;
+		let weighted = 0;
+		for (const x of logits) {
+			if (x === -Infinity) continue;
+			sum += Math.exp(x - max);
+			weighted += Math.exp(x - max) * (x - max);
+		}
+		const entropy = Math.log(sum) - weighted / sum;
+		for (const id of [0, 5, 7, 151_935]) {
+			const step = stepStatistics(logits, id);
+			const surprisal = logits[id] === -Infinity ? Infinity : Math.log(sum) - (logits[id] - max);
+			expect(Math.abs(step.entropy - entropy)).toBeLessThan(1e-13 * entropy);
+			if (surprisal === Infinity) expect(step.surprisal).toBe(Infinity);
+			else expect(Math.abs(step.surprisal - surprisal)).toBeLessThan(1e-13 * surprisal);
+		}
+	});
+
+	it('treats tokens hundreds of nats below the best as probability 0 in the entropy only', () => {
+		const step = stepStatistics(f32([0, -1000]), 1);
+		expect(step.entropy).toBe(0);
+		expect(step.surprisal).toBe(1000);
 	});
 
 	it('refuses a distribution with nothing finite in it', () => {

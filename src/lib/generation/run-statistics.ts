@@ -1,3 +1,5 @@
+import { displayExp } from '#lib/sampling';
+
 /**
  * How sure the model was over a run, from the distributions the engine returned (no trace
  * needed). Both kinds of engine output (`logits`, `logprobs`) are log-probabilities up to an
@@ -17,10 +19,7 @@ export interface StepStatistics {
  * before any token is picked).
  */
 export function stepStatistics(distribution: Float32Array, tokenId: number): StepStatistics {
-	let max = -Infinity;
-	for (let i = 0; i < distribution.length; i++) {
-		if (distribution[i] > max) max = distribution[i];
-	}
+	const max = maxOf(distribution);
 	if (!Number.isFinite(max)) {
 		throw new RangeError('The distribution needs at least one finite, non-NaN entry');
 	}
@@ -29,8 +28,9 @@ export function stepStatistics(distribution: Float32Array, tokenId: number): Ste
 	let weighted = 0;
 	for (let i = 0; i < distribution.length; i++) {
 		const y = distribution[i] - max;
-		if (y === -Infinity) continue;
-		const e = Math.exp(y);
+		// −Infinity (probability 0) gives 0.
+		const e = displayExp(y);
+		if (e === 0) continue;
 		sum += e;
 		weighted += e * y;
 	}
@@ -41,6 +41,14 @@ export function stepStatistics(distribution: Float32Array, tokenId: number): Ste
 		entropy: Math.max(0, logSum - weighted / sum),
 		surprisal: chosen === -Infinity ? Infinity : logSum - chosen
 	};
+}
+
+function maxOf(distribution: Float32Array): number {
+	let max = -Infinity;
+	for (let i = 0; i < distribution.length; i++) {
+		if (distribution[i] > max) max = distribution[i];
+	}
+	return max;
 }
 
 /** Running means over a run's steps: mean entropy and the perplexity of its own tokens. */

@@ -1,4 +1,5 @@
 export { Candidates } from './candidates';
+export { displayExp } from './display-exp';
 export {
 	DEFAULT_SAMPLING_PARAMS,
 	SamplingValidationError,

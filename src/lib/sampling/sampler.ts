@@ -124,7 +124,7 @@ export class Sampler {
 				// The chain is deterministic: replay it once more, following the chosen token too.
 				this.window.invalidate();
 				candidates.reset(distribution);
-				recorder.begin(candidates, distribution, [...tracked, id]);
+				recorder.replay([...tracked, id]);
 				this.runChain(context);
 			}
 			this.lastTrace = recorder.finish(this.steps, candidates, id, u);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from './params';
 import { createSampler } from './sampler';
+import { topIds } from './trace';
 
 function traced(logits: number[], overrides: Partial<SamplingParams>, history: number[] = []) {
 	const params = { ...DEFAULT_SAMPLING_PARAMS, seed: 11, topK: 0, ...overrides };
@@ -86,6 +87,28 @@ describe('step trace', () => {
 		expect(trace.candidates[3].probabilities.every((p) => p !== null)).toBe(true);
 	});
 
+	it('a chosen token below the top N gets the same figures as when every token is followed', () => {
+		// Flat enough that the draw lands below the top 3; stages that reshape and that remove.
+		const values = Array.from({ length: 300 }, (_, i) => Math.cos(i * 0.37) * 0.5);
+		const params = { ...DEFAULT_SAMPLING_PARAMS, seed: 3, topK: 120, repeatPenalty: 1.3 };
+		const history = [4, 9, 9, 250];
+		const run = (topN: number) => {
+			const sampler = createSampler(params, { vocabSize: values.length, trace: { topN } });
+			const id = sampler.sample(Float32Array.from(values), history);
+			return { id, trace: sampler.lastTrace! };
+		};
+		const few = run(3);
+		const all = run(values.length);
+		expect(few.id).toBe(all.id);
+		expect(few.trace.candidates.map((c) => c.id)).toEqual([
+			...all.trace.candidates.slice(0, 3).map((c) => c.id),
+			few.id
+		]);
+		expect(few.trace.stages).toEqual(all.trace.stages);
+		expect(few.trace.candidates[3]).toEqual(all.trace.candidates.find((c) => c.id === few.id));
+		expect(few.trace.chosenProbability).toBe(all.trace.chosenProbability);
+	});
+
 	it('tracing does not change which tokens are picked', () => {
 		const steps = Array.from({ length: 20 }, (_, s) =>
 			Float32Array.from(logits, (l, i) => l + Math.sin(s * i))
@@ -100,5 +123,15 @@ describe('step trace', () => {
 			return history;
 		};
 		expect(pick(true)).toEqual(pick(false));
+	});
+});
+
+describe('topIds', () => {
+	it('gives the n best ids in rank order, ties by lower id, as a full sort does', () => {
+		const values = Float32Array.from({ length: 5000 }, (_, i) =>
+			i % 7 === 0 ? -Infinity : Math.round(Math.sin(i * 12.9898) * 40) / 4
+		);
+		const sorted = [...values.keys()].sort((a, b) => values[b] - values[a] || a - b);
+		for (const n of [0, 1, 20, 64, 5000]) expect(topIds(values, n)).toEqual(sorted.slice(0, n));
 	});
 });

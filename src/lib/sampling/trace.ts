@@ -1,5 +1,6 @@
 import type { Candidates } from './candidates';
 import type { StageName } from './stages/registry';
+import { displayExp } from './display-exp';
 import { ranksBefore } from './weights';
 
 /**
@@ -76,6 +77,10 @@ export class TraceRecorder {
 	private raw: Distribution = { maxLogit: 0, normalizer: 1, entropy: 0 };
 	private previous: Distribution = this.raw;
 	private rawLogits: Float32Array = new Float32Array(0);
+	/** What each applied stage of this step's first run left, for {@link replay}. */
+	private afterStages: { after: Distribution; massRemoved: number }[] = [];
+	private applications = 0;
+	private replaying = false;
 
 	constructor(
 		vocabSize: number,
@@ -88,13 +93,32 @@ export class TraceRecorder {
 	/** Starts a step whose chain is about to run on `candidates`, following the `tracked` ids. */
 	begin(candidates: Candidates, rawLogits: Float32Array, tracked: readonly number[]): void {
 		this.rawLogits = rawLogits;
+		this.replaying = false;
+		this.afterStages = [];
+		this.start(distributionOf(candidates), tracked);
+	}
+
+	/**
+	 * Starts the same step again, its chain about to run once more on the same candidates, to
+	 * follow more ids (the chosen one when it was not tracked). The chain is deterministic, so
+	 * the distributions after each stage are the ones the first run measured: they are reused
+	 * rather than computed again over the vocabulary.
+	 */
+	replay(tracked: readonly number[]): void {
+		this.replaying = true;
+		this.start(this.raw, tracked);
+	}
+
+	private start(raw: Distribution, tracked: readonly number[]): void {
+		const rawLogits = this.rawLogits;
 		this.tracked = tracked;
-		this.raw = distributionOf(candidates);
-		this.previous = this.raw;
-		this.current = tracked.map((id) => probabilityOf(rawLogits[id], this.raw));
+		this.raw = raw;
+		this.previous = raw;
+		this.current = tracked.map((id) => probabilityOf(rawLogits[id], raw));
 		this.columns = tracked.map(() => []);
 		this.removedBy = tracked.map(() => null);
 		this.stages = [];
+		this.applications = 0;
 	}
 
 	isTracked(id: number): boolean {
@@ -114,24 +138,35 @@ export class TraceRecorder {
 	}
 
 	applied(name: StageName, candidates: Candidates, countBefore: number): void {
-		const after = distributionOf(candidates);
+		let measured = this.afterStages[this.applications];
+		if (!this.replaying) {
+			measured = {
+				after: distributionOf(candidates),
+				massRemoved: candidates.count < countBefore ? 1 - this.keptMass(candidates) : 0
+			};
+			this.afterStages.push(measured);
+		}
+		this.applications++;
+		const { after, massRemoved } = measured;
 		this.stages.push({
 			name,
 			skipped: false,
 			survivors: candidates.count,
-			massRemoved: candidates.count < countBefore ? 1 - this.keptMass(candidates) : 0,
+			massRemoved,
 			entropy: after.entropy,
 			keptBestOnly: candidates.fallback
 		});
 		candidates.fallback = false;
-		this.setMembership(candidates, 1);
+		// A dense set holds every token: no need to mark them.
+		const all = candidates.dense;
+		if (!all) this.setMembership(candidates, 1);
 		this.tracked.forEach((id, i) => {
-			const present = this.membership[id] === 1;
+			const present = all || this.membership[id] === 1;
 			this.current[i] = present ? probabilityOf(candidates.logits[id], after) : null;
 			if (!present) this.removedBy[i] ??= name;
 			this.columns[i].push(this.current[i]);
 		});
-		this.setMembership(candidates, 0);
+		if (!all) this.setMembership(candidates, 0);
 		this.previous = after;
 	}
 
@@ -161,7 +196,7 @@ export class TraceRecorder {
 		const { maxLogit, normalizer } = this.previous;
 		let kept = 0;
 		for (let i = 0; i < candidates.count; i++) {
-			kept += Math.exp(candidates.logits[candidates.idAt(i)] - maxLogit);
+			kept += displayExp(candidates.logits[candidates.idAt(i)] - maxLogit);
 		}
 		return kept / normalizer;
 	}
@@ -172,16 +207,17 @@ export class TraceRecorder {
 }
 
 function probabilityOf(logit: number, distribution: Distribution): number {
-	return Math.exp(logit - distribution.maxLogit) / distribution.normalizer;
+	return displayExp(logit - distribution.maxLogit) / distribution.normalizer;
 }
 
 function distributionOf(candidates: Candidates): Distribution {
 	const maxLogit = candidates.maxLogit();
+	const { logits, ids, count, dense } = candidates;
 	let normalizer = 0;
 	let weightedLogRatio = 0;
-	for (let i = 0; i < candidates.count; i++) {
-		const logRatio = candidates.logits[candidates.idAt(i)] - maxLogit;
-		const weight = Math.exp(logRatio);
+	for (let i = 0; i < count; i++) {
+		const logRatio = logits[dense ? i : ids[i]] - maxLogit;
+		const weight = displayExp(logRatio);
 		if (weight > 0) {
 			normalizer += weight;
 			weightedLogRatio += weight * logRatio;
@@ -195,13 +231,18 @@ function distributionOf(candidates: Candidates): Distribution {
 /** The `n` best token ids by value, in rank order. */
 export function topIds(logits: Float32Array, n: number): number[] {
 	const best: number[] = [];
+	if (n < 1) return best;
 	for (let id = 0; id < logits.length; id++) {
-		if (best.length < n || ranksBefore(logits, id, best[best.length - 1])) {
-			let at = best.length;
-			while (at > 0 && ranksBefore(logits, id, best[at - 1])) at--;
-			best.splice(at, 0, id);
-			if (best.length > n) best.pop();
+		if (best.length === n) {
+			// Ids come in ascending order, so one that only ties the worst kept ranks after it.
+			const worst = logits[best[n - 1]];
+			while (id < logits.length && logits[id] <= worst) id++;
+			if (id === logits.length) break;
 		}
+		let at = best.length;
+		while (at > 0 && ranksBefore(logits, id, best[at - 1])) at--;
+		best.splice(at, 0, id);
+		if (best.length > n) best.pop();
 	}
 	return best;
 }
