@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OutputSearch, type OutputSearchSource } from './output-search.svelte';
 
 /** Records 0…n-1 as a store lists them; record i's text is `texts[i]`. */
@@ -53,6 +53,29 @@ describe('OutputSearch', () => {
 		expect(search.matches.size).toBe(0);
 		expect(search.scanned).toBe(0);
 		expect(log).toHaveLength(4);
+	});
+
+	it('shows how far it got while it runs', async () => {
+		const held: (() => void)[] = [];
+		// The settling pause passes; each pause between batches waits to be released.
+		const pause = (ms: number) =>
+			ms > 0 ? Promise.resolve() : new Promise<void>((resolve) => held.push(resolve));
+		const search = new OutputSearch(source(['owl', 'cat', 'owl', 'dog', 'owl']), {
+			batch: 2,
+			pause
+		});
+		const done = search.start('owl');
+		await vi.waitFor(() => expect(held).toHaveLength(1));
+		expect(search.running).toBe(true);
+		expect([search.scanned, search.total]).toEqual([2, 5]);
+		expect([...search.matches]).toEqual(['0']);
+		held[0]();
+		await vi.waitFor(() => expect(held).toHaveLength(2));
+		expect(search.scanned).toBe(4);
+		held[1]();
+		await done;
+		expect(search.running).toBe(false);
+		expect(search.scanned).toBe(5);
 	});
 
 	it('says why a scan stopped', async () => {
