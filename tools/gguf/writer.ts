@@ -6,23 +6,10 @@
  * Called by the synthetic model generator (tools/gguf/llama.ts, tools/gguf/make-model.ts).
  */
 import { tensorBytes, TENSOR_TYPES, type TensorTypeName } from './quantize';
+import { ValueType } from '../../src/lib/models/gguf';
 
-/** gguf_metadata_value_type. */
-export const GgufType = {
-	Uint8: 0,
-	Int8: 1,
-	Uint16: 2,
-	Int16: 3,
-	Uint32: 4,
-	Int32: 5,
-	Float32: 6,
-	Bool: 7,
-	String: 8,
-	Array: 9,
-	Uint64: 10,
-	Int64: 11,
-	Float64: 12
-} as const;
+/** gguf_metadata_value_type: the same table the app's GGUF checker reads files with. */
+export const GgufType = ValueType;
 
 export type GgufScalarType = Exclude<(typeof GgufType)[keyof typeof GgufType], 9>;
 
