@@ -1,9 +1,10 @@
 import type { LoadProgress, ModelFileStorage, ModelSource } from '#lib/core/model';
+import { UnsupportedSourceError } from './errors';
 
 /**
  * How the CPU engines (ours and wllama) get a GGUF file before llama.cpp sees it: downloaded or
  * read from the browser's storage, checked, and hashed. The worker hands in the real storage,
- * hasher and GGUF check; the engine adapters call {@link fetchModelFile}.
+ * hasher and GGUF check; the engine adapters call {@link fileForLoad}.
  */
 
 /** A GGUF file from the browser's storage, or downloaded (and stored) when it is not there. */
@@ -82,4 +83,29 @@ export async function fetchModelFile(
 	} catch (error) {
 		return { ok: false, error, refused };
 	}
+}
+
+/**
+ * The file a CPU engine's `load` goes on with, once the model it had is unloaded. The file is
+ * fetched and checked while that model is still loaded: a file the check refuses leaves it
+ * usable; any other failure unloads it. Throws what went wrong.
+ */
+export async function fileForLoad(
+	source: ModelSource,
+	deps: ModelFileDeps,
+	options: { onProgress?: (progress: LoadProgress) => void; signal?: AbortSignal },
+	unloadPrevious: () => Promise<void>
+): Promise<Extract<FetchedModelFile, { ok: true }> & { sourceName: string | undefined }> {
+	if (source.kind === 'webllm') {
+		throw new UnsupportedSourceError(
+			`The CPU engine runs GGUF files; "${source.model.name}" is a WebLLM model and needs the WebGPU engine`
+		);
+	}
+	const file = await fetchModelFile(source, deps, options);
+	if (!file.ok) {
+		if (!file.refused) await unloadPrevious();
+		throw file.error;
+	}
+	await unloadPrevious();
+	return { ...file, sourceName: source.name };
 }

@@ -1,11 +1,6 @@
 import { ENGINE_NAMES } from '../capabilities';
-import {
-	ContextFullError,
-	EngineCrashedError,
-	ModelNotLoadedError,
-	UnsupportedSourceError
-} from '../errors';
-import { fetchModelFile, type ModelFileDeps } from '../model-file';
+import { ContextFullError, EngineCrashedError, ModelNotLoadedError } from '../errors';
+import { fileForLoad, type ModelFileDeps } from '../model-file';
 import type { LoadOptions, MultiSequenceEngine, SequenceStep } from '../types';
 import type { ChatMessage } from '#lib/core/prompt';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
@@ -105,19 +100,13 @@ export class LlamaEngine implements MultiSequenceEngine {
 	}
 
 	async load(source: ModelSource, options: LoadOptions = {}): Promise<ModelInfo> {
-		if (source.kind === 'webllm') {
-			throw new UnsupportedSourceError(
-				`The CPU engine runs GGUF files; "${source.model.name}" is a WebLLM model and needs the WebGPU engine`
-			);
-		}
 		const { onProgress, signal } = options;
-		const file = await fetchModelFile(source, this.#options, options);
-		if (!file.ok) {
-			if (!file.refused) await this.unload();
-			throw file.error;
-		}
-		const { blob, sha256, storage, fileName } = file;
-		await this.unload();
+		const { blob, sha256, storage, fileName, sourceName } = await fileForLoad(
+			source,
+			this.#options,
+			options,
+			() => this.unload()
+		);
 		const crashed = this.#crash !== null;
 		onProgress?.({
 			phase: 'initialize',
@@ -131,7 +120,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 		// a larger model held, and it is how an aborted instance is replaced.
 		const binding = await this.#options.createBinding();
 		this.#crash = null;
-		const label = source.name || fileName || 'the model';
+		const label = sourceName || fileName || 'the model';
 		const contextLength = options.contextLength ?? DEFAULT_CONTEXT_LENGTH;
 		let facts;
 		let stopIds: number[];
@@ -156,7 +145,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 		this.maxSequences = facts.nSeqMax - 1;
 		this.#logits = new Float32Array(facts.nVocab);
 		this.#info = {
-			name: source.name || fileName || name || 'model',
+			name: sourceName || fileName || name || 'model',
 			vocabSize: facts.nVocab,
 			contextLength: facts.nCtx,
 			trainedContextLength: facts.nCtxTrain > 0 ? facts.nCtxTrain : null,

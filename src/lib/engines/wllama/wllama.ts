@@ -1,15 +1,10 @@
-import {
-	ContextFullError,
-	EngineCrashedError,
-	ModelNotLoadedError,
-	UnsupportedSourceError
-} from '../errors';
+import { ContextFullError, EngineCrashedError, ModelNotLoadedError } from '../errors';
 import type { ChatMessage } from '#lib/core/prompt';
 import { ENGINE_NAMES } from '../capabilities';
 import type { Engine, LoadOptions } from '../types';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import {
-	fetchModelFile,
+	fileForLoad,
 	type BlobHasher,
 	type CachedModelLoader,
 	type ModelFileCheck
@@ -86,21 +81,13 @@ export class WllamaEngine implements Engine {
 	}
 
 	async load(source: ModelSource, options: LoadOptions = {}): Promise<ModelInfo> {
-		if (source.kind === 'webllm') {
-			throw new UnsupportedSourceError(
-				`The CPU engine runs GGUF files; "${source.model.name}" is a WebLLM model and needs the WebGPU engine`
-			);
-		}
 		const { onProgress } = options;
-		// The file is fetched and checked while the previous model is still loaded: a file the
-		// check refuses leaves that model usable. Any other failure unloads it, as before.
-		const file = await fetchModelFile(source, this.#options, options);
-		if (!file.ok) {
-			if (!file.refused) await this.unload();
-			throw file.error;
-		}
-		const { blob, sha256, storage, fileName } = file;
-		await this.unload();
+		const { blob, sha256, storage, fileName, sourceName } = await fileForLoad(
+			source,
+			this.#options,
+			options,
+			() => this.unload()
+		);
 		const threads = chooseThreads(options.threads);
 		const base = this.#options.wasmBaseUrl.endsWith('/')
 			? this.#options.wasmBaseUrl
@@ -129,7 +116,7 @@ export class WllamaEngine implements Engine {
 		);
 		const usedThreads = wllama.getNumThreads();
 		this.#info = {
-			name: source.name || fileName || ctx.metadata['general.name'] || 'model',
+			name: sourceName || fileName || ctx.metadata['general.name'] || 'model',
 			vocabSize: ctx.n_vocab,
 			contextLength: ctx.n_ctx,
 			trainedContextLength: ctx.n_ctx_train > 0 ? ctx.n_ctx_train : null,
