@@ -3,12 +3,16 @@
 // src/lib/engines/llama/ calls it. Everything here checks arguments before llama.cpp sees
 // them, because this build cannot catch a C++ exception: a throw aborts the instance.
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE // fopencookie
+#endif
 #include "playground.h"
 
 #include "gguf.h"
 #include "llama.h"
 #include "llama-arch.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -72,15 +76,52 @@ bool valid_token(int32_t id) { return id >= 0 && id < S().n_vocab; }
 
 bool valid_seq(int32_t seq) { return seq >= 0 && seq < S().n_seq_max; }
 
+// The model file, read through the host's pg_host_read as a stdio stream, so the file never
+// sits in wasm memory whole: llama.cpp reads each tensor straight into its own buffer.
+struct host_file {
+    uint64_t size = 0;
+    uint64_t pos = 0;
+};
+
+ssize_t host_file_read(void * cookie, char * buf, size_t len) {
+    host_file & f = *static_cast<host_file *>(cookie);
+    if (f.pos >= f.size) return 0;
+    const uint64_t want = std::min<uint64_t>({ (uint64_t) len, f.size - f.pos, (uint64_t) INT32_MAX });
+    const int32_t got = pg_host_read((double) f.pos, buf, (int32_t) want);
+    if (got < 0 || (uint64_t) got > want) return -1;
+    f.pos += (uint64_t) got;
+    return got;
+}
+
+int host_file_seek(void * cookie, off_t * offset, int whence) {
+    host_file & f = *static_cast<host_file *>(cookie);
+    const int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t) f.pos : (int64_t) f.size;
+    const int64_t to = base + (int64_t) *offset;
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) return -1;
+    if (to < 0 || (uint64_t) to > f.size) return -1;
+    f.pos = (uint64_t) to;
+    *offset = (off_t) to;
+    return 0;
+}
+
+FILE * open_host_file(host_file & file) {
+    cookie_io_functions_t io = {};
+    io.read = host_file_read;
+    io.seek = host_file_seek;
+    return fopencookie(&file, "rb", io);
+}
+
 // The checks that keep a malformed file from reaching the loader (which would throw): a GGUF
-// header, a known architecture, and every tensor inside the file.
-int check_gguf(const uint8_t * bytes, size_t size, std::string & architecture) {
-    if (size < 8 || std::memcmp(bytes, "GGUF", 4) != 0) {
+// header, a known architecture, and every tensor inside the file. Leaves the stream anywhere.
+int check_gguf(FILE * file, uint64_t size, std::string & architecture) {
+    char magic[4] = {};
+    if (size < 8 || std::fread(magic, 1, 4, file) != 4 || std::memcmp(magic, "GGUF", 4) != 0) {
         return fail(PG_ERR_MODEL, "not a GGUF file (the first four bytes are not \"GGUF\")");
     }
+    std::rewind(file);
     S().last_log_error.clear();
     gguf_init_params params = { /*no_alloc =*/ true, /*ctx =*/ nullptr };
-    gguf_context * gguf = gguf_init_from_buffer(bytes, size, params);
+    gguf_context * gguf = gguf_init_from_file_ptr(file, params);
     if (gguf == nullptr) return fail(PG_ERR_MODEL, with_log("the GGUF header cannot be read"));
     int status = PG_OK;
     const int64_t key = gguf_find_key(gguf, "general.architecture");
@@ -92,10 +133,10 @@ int check_gguf(const uint8_t * bytes, size_t size, std::string & architecture) {
             status = fail(PG_ERR_MODEL, "this build does not know the architecture \"" + architecture + "\"");
         }
     }
-    const size_t data = gguf_get_data_offset(gguf);
+    const uint64_t data = gguf_get_data_offset(gguf);
     for (int64_t i = 0; status == PG_OK && i < gguf_get_n_tensors(gguf); i++) {
-        const size_t offset = gguf_get_tensor_offset(gguf, i);
-        const size_t length = gguf_get_tensor_size(gguf, i);
+        const uint64_t offset = gguf_get_tensor_offset(gguf, i);
+        const uint64_t length = gguf_get_tensor_size(gguf, i);
         if (data > size || offset > size - data || length > size - data - offset) {
             status = fail(PG_ERR_MODEL, std::string("tensor ") + gguf_get_tensor_name(gguf, i) +
                                             " lies beyond the end of the file (truncated download?)");
@@ -136,11 +177,13 @@ void pg_free(void * ptr) { std::free(ptr); }
 
 const char * pg_last_error(void) { return S().last_error.c_str(); }
 
-int pg_load(const uint8_t * bytes, size_t size, int32_t n_ctx, int32_t kv_type, int32_t n_seq_max) {
+int pg_load(double file_size, int32_t n_ctx, int32_t kv_type, int32_t n_seq_max) {
     state & s = S();
     s.last_error.clear();
     if (s.model != nullptr) return fail(PG_ERR_NO_MODEL, "a model is already loaded (unload it first)");
-    if (bytes == nullptr) return fail(PG_ERR_ARGUMENT, "no model bytes");
+    if (!(file_size >= 0 && file_size <= 9007199254740992.0) || file_size != (double) (uint64_t) file_size) {
+        return fail(PG_ERR_ARGUMENT, "the file size must be a whole number of bytes");
+    }
     if (n_ctx < 0 || n_ctx > 1048576) return fail(PG_ERR_ARGUMENT, "n_ctx must be in 0..1048576");
     if (kv_type != PG_KV_F32 && kv_type != PG_KV_F16) return fail(PG_ERR_ARGUMENT, "kv_type must be 0 (f32) or 1 (f16)");
     if (n_seq_max < 1 || n_seq_max > 256) return fail(PG_ERR_ARGUMENT, "n_seq_max must be in 1..256");
@@ -153,11 +196,16 @@ int pg_load(const uint8_t * bytes, size_t size, int32_t n_ctx, int32_t kv_type, 
         initialised = true;
     }
 
+    host_file source;
+    source.size = (uint64_t) file_size;
+    FILE * file = open_host_file(source);
+    if (file == nullptr) return fail(PG_ERR_MEMORY, "cannot open the model file as a stream");
     std::string architecture;
-    if (int status = check_gguf(bytes, size, architecture); status != PG_OK) return status;
-
-    FILE * file = fmemopen(const_cast<uint8_t *>(bytes), size, "rb");
-    if (file == nullptr) return fail(PG_ERR_MEMORY, "cannot open the model bytes as a stream");
+    if (int status = check_gguf(file, source.size, architecture); status != PG_OK) {
+        std::fclose(file);
+        return status;
+    }
+    std::rewind(file);
     llama_model_params mparams = llama_model_default_params();
     mparams.load_mode = LLAMA_LOAD_MODE_NONE;
     mparams.use_extra_bufts = false;
@@ -246,6 +294,41 @@ int32_t pg_token_is_control(int32_t token) {
 const char * pg_architecture(void) { return loaded() ? S().architecture.c_str() : nullptr; }
 
 const char * pg_chat_template(void) { return loaded() ? llama_model_chat_template(S().model, nullptr) : nullptr; }
+
+int32_t pg_eog_tokens(int32_t * out, int32_t capacity) {
+    if (!loaded()) return no_model();
+    if (capacity < 0 || (out == nullptr && capacity > 0)) return fail(PG_ERR_ARGUMENT, "capacity must be >= 0");
+    int32_t n = 0;
+    for (int32_t id = 0; id < S().n_vocab; id++) {
+        if (!llama_vocab_is_eog(S().vocab, id)) continue;
+        if (n < capacity) out[n] = id;
+        n++;
+    }
+    return n;
+}
+
+int32_t pg_chat_apply(const char * const * roles, const char * const * contents, int32_t n_messages,
+                      int32_t add_assistant, char * out, int32_t capacity) {
+    if (!loaded()) return no_model();
+    if (n_messages < 0 || capacity < 0 || (out == nullptr && capacity > 0)) {
+        return fail(PG_ERR_ARGUMENT, "the message count and capacity must be >= 0");
+    }
+    if (n_messages > 0 && (roles == nullptr || contents == nullptr)) return fail(PG_ERR_ARGUMENT, "no messages");
+    std::vector<llama_chat_message> chat((size_t) n_messages);
+    for (int32_t i = 0; i < n_messages; i++) {
+        if (roles[i] == nullptr || contents[i] == nullptr) {
+            return fail(PG_ERR_ARGUMENT, "message " + std::to_string(i) + " has no role or content");
+        }
+        chat[(size_t) i] = { roles[i], contents[i] };
+    }
+    const char * tmpl = llama_model_chat_template(S().model, nullptr);
+    const int32_t n = llama_chat_apply_template(tmpl, chat.data(), chat.size(), add_assistant != 0, out, capacity);
+    if (n < 0) {
+        return fail(PG_ERR_TEMPLATE, tmpl == nullptr ? "llama.cpp cannot render a chat for this model"
+                                                       : "llama.cpp does not know this model's chat template");
+    }
+    return n;
+}
 
 const char * pg_meta(const char * key) {
     if (!loaded() || key == nullptr) return nullptr;

@@ -5,7 +5,7 @@
  * Contract
  * - One model and one context per instance (a worker that needs two models makes two
  *   instances). Every function is synchronous and non-reentrant.
- * - Memory: the caller places inputs (model bytes, text, token arrays) in wasm memory with
+ * - Memory: the caller places inputs (text, token arrays) in wasm memory with
  *   pg_alloc and releases them with pg_free (malloc/free are exported too). Pointers returned
  *   by the API point into wasm memory and stay valid until the call named beside them.
  * - Errors: a function that can fail returns a status (PG_OK = 0, negative on failure) or a
@@ -38,6 +38,7 @@ enum pg_status {
     PG_ERR_MEMORY = -4,     /* an allocation failed */
     PG_ERR_CONTEXT_FULL = -5, /* decode found no room in the KV cache */
     PG_ERR_DECODE = -6,     /* llama_decode reported another failure */
+    PG_ERR_TEMPLATE = -7,   /* llama.cpp has no renderer for the model's chat template */
 };
 
 enum pg_kv_type {
@@ -53,15 +54,26 @@ PG_API void pg_free(void * ptr);
 PG_API const char * pg_last_error(void);
 
 /*
- * Load a GGUF model from `size` bytes at `bytes` (read through fmemopen; the loader copies the
- * tensors, so the caller may free the bytes after the call). n_ctx: context length in tokens
+ * Supplied by the host (imported as env.pg_host_read): copy `length` bytes of the model file,
+ * from byte `offset` on, into wasm memory at `dst`. Returns the bytes copied (0 at the end of the
+ * file; fewer than asked is fine, the caller asks again) or -1 when the file cannot be read.
+ * Called only during pg_load.
+ */
+__attribute__((import_module("env"), import_name("pg_host_read"))) int32_t pg_host_read(double offset, void * dst,
+                                                                                       int32_t length);
+
+/*
+ * Load a GGUF model of `file_size` bytes, read through pg_host_read as a stream: llama.cpp reads
+ * the header, then each tensor straight into its own buffer (no mmap), so wasm memory never holds
+ * the file whole besides the model. The file is checked first (GGUF header, a known
+ * architecture, every tensor inside the file). n_ctx: context length in tokens
  * (1 .. 1,048,576; 0 means the model's trained context) for each sequence; kv_type: enum
  * pg_kv_type; n_seq_max: number of sequences (1 .. 256). With more than one, each sequence has
  * a KV stream of its own (n_ctx x n_seq_max cells in all, at most 4,194,304), so a sequence
  * decoded in a batch beside others gives the same logits, bit for bit, as decoded alone. The
  * largest batch pg_decode accepts is n_ctx tokens.
  */
-PG_API int pg_load(const uint8_t * bytes, size_t size, int32_t n_ctx, int32_t kv_type, int32_t n_seq_max);
+PG_API int pg_load(double file_size, int32_t n_ctx, int32_t kv_type, int32_t n_seq_max);
 
 /* Free the context and the model (no-op when none is loaded). */
 PG_API void pg_unload(void);
@@ -85,6 +97,18 @@ PG_API int32_t pg_token_is_control(int32_t token);
    Valid until pg_unload. */
 PG_API const char * pg_architecture(void);
 PG_API const char * pg_chat_template(void);
+/* Every end-of-generation token id (EOS, EOT and the others the vocabulary marks), ascending.
+   Returns the count, written to `out` only when it is <= capacity. */
+PG_API int32_t pg_eog_tokens(int32_t * out, int32_t capacity);
+/*
+ * A conversation rendered with the model's chat template by llama.cpp's built-in renderers
+ * (llama_chat_apply_template: it recognizes known templates by their text; a model without a
+ * template gets ChatML). roles[i] / contents[i]: NUL-terminated UTF-8; add_assistant opens the
+ * assistant's turn. Returns the byte count (not NUL-terminated), written to `out` only when it is
+ * <= capacity, or PG_ERR_TEMPLATE when llama.cpp has no renderer for the template.
+ */
+PG_API int32_t pg_chat_apply(const char * const * roles, const char * const * contents, int32_t n_messages,
+                             int32_t add_assistant, char * out, int32_t capacity);
 /* Any metadata value as text, or NULL when absent. Valid until the next pg_meta call. */
 PG_API const char * pg_meta(const char * key);
 

@@ -31,6 +31,8 @@ interface PinnedPackage {
 	version: string;
 	license: string;
 	integrity: string;
+	/** Our build-time patches (unified diffs, repository paths), applied in order after unpacking. */
+	patches?: string[];
 }
 
 // Debian's fixed locations for the wasm32 libraries its packages install.
@@ -57,7 +59,8 @@ const REQUIRED: { what: string; present: () => boolean; pkg: string }[] = [
 		present: () => existsSync(`${LLVM}/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a`),
 		pkg: 'libclang-rt-19-dev-wasm32'
 	},
-	{ what: 'wasi-libc', present: () => existsSync(`${WASI_LIB}/libc.a`), pkg: 'wasi-libc' }
+	{ what: 'wasi-libc', present: () => existsSync(`${WASI_LIB}/libc.a`), pkg: 'wasi-libc' },
+	{ what: 'patch', present: () => onPath('patch'), pkg: 'patch' }
 ];
 
 function onPath(command: string): boolean {
@@ -80,11 +83,18 @@ function checkToolchain(): void {
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** Fetches a pinned package into the cache (once), checks its sha512, unpacks it. */
+/**
+ * Fetches a pinned package into the cache (once), checks its sha512, unpacks it and applies our
+ * patches to it (a changed patch unpacks the package afresh).
+ */
 async function fetchPackage(pkg: PinnedPackage): Promise<string> {
 	const dir = path.join(cache, 'packages', `${pkg.name.replace('/', '+')}@${pkg.version}`);
 	const stamp = path.join(dir, '.integrity');
-	if ((await readFile(stamp, 'utf8').catch(() => '')) === pkg.integrity)
+	let expected = pkg.integrity;
+	for (const patch of pkg.patches ?? []) {
+		expected += `\n${patch} ${sha256(await readFile(path.join(root, patch)))}`;
+	}
+	if ((await readFile(stamp, 'utf8').catch(() => '')) === expected)
 		return path.join(dir, 'package');
 	await rm(dir, { recursive: true, force: true });
 	await mkdir(dir, { recursive: true });
@@ -105,7 +115,19 @@ async function fetchPackage(pkg: PinnedPackage): Promise<string> {
 	}
 	await run('tar', ['-xzf', found, '-C', dir]);
 	await rm(found);
-	await writeFile(stamp, pkg.integrity);
+	for (const patch of pkg.patches ?? []) {
+		await run('patch', [
+			'-p1',
+			'--batch',
+			'--forward',
+			'--silent',
+			'-d',
+			path.join(dir, 'package'),
+			'-i',
+			path.join(root, patch)
+		]);
+	}
+	await writeFile(stamp, expected);
 	return path.join(dir, 'package');
 }
 
@@ -347,7 +369,8 @@ async function main(): Promise<void> {
 			name: p.name,
 			version: p.version,
 			license: p.license,
-			integrity: p.integrity
+			integrity: p.integrity,
+			patches: p.patches ?? []
 		})),
 		api: {
 			file: 'engine/playground.cpp',

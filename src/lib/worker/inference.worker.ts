@@ -14,6 +14,8 @@ import type { EngineId } from '#lib/core/model';
 import type { Engine } from '#lib/engines/types';
 import { InferenceService } from './inference-service';
 import type { WorkerConfig } from './protocol';
+// Only this key reaches the bundle (Vite exports a JSON file's top-level keys one by one).
+import { llamaCpp } from '../../../static/engine/playground-llama.json';
 import { installRemoteErrorHandler } from './remote-errors';
 
 /** The inference worker's entry: creates the engines with their real dependencies and exposes the service. */
@@ -31,7 +33,13 @@ function createEngine(config: WorkerConfig, engineId: EngineId): Engine {
 		case 'webllm':
 			return new WebLlmEngine();
 		case 'llama':
-			return new LlamaEngine({ createBinding: llamaInstances(config.engineWasmUrl), ...modelFile });
+			return new LlamaEngine({
+				createBinding: llamaInstances(config.engineWasmUrl),
+				libraryVersion: `b${llamaCpp.build}`,
+				readBlobSync: (blob, start, end) =>
+					new FileReaderSync().readAsArrayBuffer(blob.slice(start, end)),
+				...modelFile
+			});
 		case 'wllama':
 			return new WllamaEngine({
 				wasmBaseUrl: config.wasmBaseUrl,

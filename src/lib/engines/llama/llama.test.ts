@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadProgress, ModelFileStorage, ModelSource } from '#lib/core/model';
 import type { BlobHasher, CachedModelLoader, ModelFileCheck } from '../model-file';
+import type { ReadBlobSync } from './model-reader';
 import {
 	defaultLogits,
 	FAKE_BOS,
@@ -8,7 +9,8 @@ import {
 	FAKE_EOT,
 	FAKE_VOCAB,
 	FakeBinding,
-	type FakeBindingScript
+	type FakeBindingScript,
+	UNKNOWN_TEMPLATE
 } from './testing/fake-binding';
 import {
 	BATCH_SIZE,
@@ -24,7 +26,8 @@ const STORED: ModelFileStorage = { status: 'cached', notice: null };
 
 function setup(
 	scripts: FakeBindingScript[] = [{}],
-	checkModelFile: ModelFileCheck = async () => {}
+	checkModelFile: ModelFileCheck = async () => {},
+	readBlobSync?: ReadBlobSync
 ) {
 	const created: FakeBinding[] = [];
 	const loadCachedModel: CachedModelLoader = async (_source, { onProgress, signal }) => {
@@ -43,6 +46,7 @@ function setup(
 			return fake;
 		},
 		libraryVersion: 'b7000',
+		readBlobSync,
 		loadCachedModel,
 		sha256OfBlob,
 		checkModelFile
@@ -73,7 +77,8 @@ describe('LlamaEngine: loading', () => {
 		expect(created[0].loadedWith?.options).toEqual({
 			nCtx: DEFAULT_CONTEXT_LENGTH,
 			kvType: 'f32',
-			nSeqMax: LANE_SEQUENCES + 1
+			nSeqMax: LANE_SEQUENCES + 1,
+			onRead: expect.any(Function)
 		});
 		expect(engine.maxSequences).toBe(LANE_SEQUENCES);
 		expect(info).toEqual({
@@ -92,9 +97,34 @@ describe('LlamaEngine: loading', () => {
 			distribution: 'logits',
 			backend: 'our llama.cpp build (llama.cpp b7000 in wasm), 1 thread'
 		});
-		expect(progress.map((p) => p.phase)).toEqual(['download', 'initialize', 'initialize']);
+		expect(progress.map((p) => p.phase)).toEqual([
+			'download',
+			'initialize',
+			'initialize',
+			'initialize'
+		]);
 		expect(engine.engineId).toBe('llama');
 		expect(engine.rollbackReplays).toBe(false);
+	});
+
+	it('reads a stored file slice by slice while llama.cpp loads it, reporting the bytes read', async () => {
+		const slices: [number, number][] = [];
+		const { engine, created } = setup(
+			[{}],
+			async () => {},
+			(blob, start, end) => {
+				expect(blob).toBe(FILE);
+				slices.push([start, end]);
+				return FILE_BYTES.slice(start, end).buffer;
+			}
+		);
+		const progress: LoadProgress[] = [];
+		await engine.load(url, { onProgress: (p) => progress.push(p) });
+		expect(created[0].loadedWith?.bytes).toEqual(FILE_BYTES);
+		expect(slices).toEqual([[0, 1000]]);
+		expect(progress.filter((p) => p.phase === 'initialize').map((p) => p.loadedBytes)).toEqual([
+			0, 1000, 1000
+		]);
 	});
 
 	it('hashes a picked file and keeps the chosen context', async () => {
@@ -183,26 +213,22 @@ describe('LlamaEngine: tokens and chats', () => {
 		await expect(engine.tokenBytes([FAKE_VOCAB])).rejects.toThrow('outside the vocabulary');
 	});
 
-	it('renders ChatML for a model without a template or with a ChatML one, as llama.cpp does', async () => {
+	it("renders chats with the model's template through llama.cpp, the assistant's turn open", async () => {
+		const { engine, created } = setup([{ chatTemplate: null }]);
+		await engine.load(url);
 		const messages = [
 			{ role: 'system' as const, content: 'Be brief.' },
 			{ role: 'user' as const, content: 'Hi' }
 		];
-		const none = setup([{ chatTemplate: null }]);
-		await none.engine.load(url);
-		expect(await none.engine.formatChat(messages)).toBe(
-			'<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n'
-		);
-		const chatMl = setup([{ chatTemplate: "{{'<|im_start|>' + message['role']}}" }]);
-		await chatMl.engine.load(url);
-		expect(await chatMl.engine.formatChat(messages)).toBe(await none.engine.formatChat(messages));
+		expect(await engine.formatChat(messages)).toBe('[system]Be brief.[user]Hi[assistant]');
+		expect(created[0].calls).toContain('applyChatTemplate');
 	});
 
 	it('names the model whose template it cannot apply', async () => {
-		const { engine } = setup([{ chatTemplate: '[INST] {{ content }} [/INST]' }]);
+		const { engine } = setup([{ chatTemplate: UNKNOWN_TEMPLATE }]);
 		await engine.load(url);
 		await expect(engine.formatChat([{ role: 'user', content: 'Hi' }])).rejects.toThrow(
-			'cannot apply the chat template of "Tiny Model.gguf"'
+			'Applying the chat template of "Tiny Model.gguf" failed: llama.cpp does not know this model\'s chat template'
 		);
 	});
 });

@@ -5,7 +5,7 @@ import type { LoadOptions, MultiSequenceEngine, SequenceStep } from '../types';
 import type { ChatMessage } from '#lib/core/prompt';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import type { LlamaBatch, LlamaBinding, LlamaBindingFactory } from './binding';
-import { renderChatMl, rendersAsChatMl } from './chat-template';
+import { blobReader, bytesReader, type ReadBlobSync } from './model-reader';
 import { nextTask } from './next-task';
 
 /**
@@ -19,6 +19,12 @@ export interface LlamaEngineOptions extends ModelFileDeps {
 	createBinding: LlamaBindingFactory;
 	/** The llama.cpp build the module was compiled from (e.g. `b10256`), for the status line. */
 	libraryVersion?: string;
+	/**
+	 * Reads a slice of the model file synchronously while llama.cpp loads it (a worker's
+	 * FileReaderSync), so the file is never held whole in memory. Without it (Node) the file is
+	 * read into memory first.
+	 */
+	readBlobSync?: ReadBlobSync;
 }
 
 /** Context window used when the caller does not choose one (as for wllama). */
@@ -114,7 +120,10 @@ export class LlamaEngine implements MultiSequenceEngine {
 			totalBytes: blob.size,
 			...(crashed ? { detail: 'Restarting the engine, which stopped after an error' } : {})
 		});
-		const bytes = new Uint8Array(await blob.arrayBuffer());
+		const { readBlobSync } = this.#options;
+		const file = readBlobSync
+			? blobReader(blob, readBlobSync)
+			: bytesReader(new Uint8Array(await blob.arrayBuffer()));
 		signal?.throwIfAborted();
 		// A fresh instance per model: wasm memory never shrinks, so this also returns the memory
 		// a larger model held, and it is how an aborted instance is replaced.
@@ -126,13 +135,14 @@ export class LlamaEngine implements MultiSequenceEngine {
 		let stopIds: number[];
 		let name: string | null;
 		try {
-			facts = binding.load(bytes, {
+			facts = binding.load(file, {
 				nCtx: contextLength,
 				kvType: 'f32',
-				nSeqMax: laneSequencesFor(contextLength) + 1
+				nSeqMax: laneSequencesFor(contextLength) + 1,
+				onRead: (loadedBytes) =>
+					onProgress?.({ phase: 'initialize', loadedBytes, totalBytes: blob.size })
 			});
-			const eog = new Set<number>();
-			for (let id = 0; id < facts.nVocab; id++) if (binding.isEndOfGeneration(id)) eog.add(id);
+			const eog = binding.endOfGenerationTokens();
 			stopIds = [...new Set([facts.eos, facts.eot, ...eog])].filter((id) => id >= 0);
 			name = binding.meta('general.name');
 		} catch (error) {
@@ -223,11 +233,10 @@ export class LlamaEngine implements MultiSequenceEngine {
 	 * that is known here, ChatML, is rendered in TypeScript; any other template is refused.
 	 */
 	async formatChat(messages: readonly ChatMessage[]): Promise<string> {
-		this.#require();
-		const info = this.#info as ModelInfo;
-		if (rendersAsChatMl(info.chatTemplate)) return renderChatMl(messages);
-		throw new Error(
-			`This engine cannot apply the chat template of ${quote(info.name)} yet (only ChatML); use a completion prompt, or load it with wllama as CPU engine`
+		const binding = this.#require();
+		const { name } = this.#info as ModelInfo;
+		return this.#call(binding, `applying the chat template of ${quote(name)}`, () =>
+			binding.applyChatTemplate(messages, true)
 		);
 	}
 

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SPEC, llamaModel } from '../../../../tools/gguf/llama';
 import { makeModel } from '../../../../tools/gguf/make-model';
+import { gguf, writeGguf } from '../../../../tools/gguf/writer';
 import { EngineCrashedError } from '../errors';
 import { LlamaError, LlamaWasm } from './module';
 
@@ -202,6 +204,107 @@ describe('LlamaWasm options and weight types', () => {
 	});
 });
 
+describe('LlamaWasm reading the model file', () => {
+	it('loads through reads of any size and reports the bytes read', async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		let reads = 0;
+		const read: number[] = [];
+		llama.load(
+			{
+				size: modelBytes.length,
+				read(offset, into) {
+					reads++;
+					const chunk = modelBytes.subarray(offset, offset + Math.min(into.length, 4096));
+					into.set(chunk);
+					return chunk.length;
+				}
+			},
+			{ nCtx: 256, onRead: (n) => read.push(n) }
+		);
+		expect(reads).toBeGreaterThan(modelBytes.length / 4096);
+		expect(read.at(-1)).toBe(modelBytes.length);
+		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
+		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+	});
+
+	it('says the file could not be read when a read fails in the header, and stays usable', async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		const failing = {
+			size: modelBytes.length,
+			read: () => {
+				throw new Error('the stored file was deleted');
+			}
+		};
+		expect(() => llama.load(failing, { nCtx: 128 })).toThrow(
+			'the model file could not be read: the stored file was deleted'
+		);
+		expect(llama.aborted).toBe(false);
+		expect(llama.load(modelBytes, { nCtx: 128 }).nVocab).toBe(512);
+	});
+
+	it('names a read that fails among the tensors as the reason the engine stopped', async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		const failing = {
+			size: modelBytes.length,
+			read(offset: number, into: Uint8Array) {
+				if (offset > modelBytes.length / 2) throw new Error('the disk went away');
+				const chunk = modelBytes.subarray(offset, offset + into.length);
+				into.set(chunk);
+				return chunk.length;
+			}
+		};
+		expect(() => llama.load(failing, { nCtx: 128 })).toThrow(
+			/the model file could not be read \(the disk went away\)/
+		);
+		expect(llama.aborted).toBe(true);
+	});
+});
+
+describe('LlamaWasm chat templates and end-of-generation tokens', () => {
+	const messages = [
+		{ role: 'system', content: 'Be brief.' },
+		{ role: 'user', content: 'Hi' }
+	];
+
+	it('renders ChatML for a model without a template, as llama.cpp does', async () => {
+		const llama = await loaded();
+		expect(llama.facts().chatTemplate).toBeNull();
+		expect(llama.applyChatTemplate(messages, true)).toBe(
+			'<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n'
+		);
+		expect(llama.applyChatTemplate(messages.slice(1), false)).toBe(
+			'<|im_start|>user\nHi<|im_end|>\n'
+		);
+	});
+
+	it("renders a template llama.cpp knows by the model's own format", async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		llama.load(await modelWithTemplate(LLAMA3_TEMPLATE), { nCtx: 64 });
+		expect(llama.applyChatTemplate(messages, true)).toBe(
+			'<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>' +
+				'<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>' +
+				'<|start_header_id|>assistant<|end_header_id|>\n\n'
+		);
+	});
+
+	it('refuses a template llama.cpp does not know, and a message with a NUL', async () => {
+		const llama = await LlamaWasm.instantiate(compiled);
+		llama.load(await modelWithTemplate('{{ messages | tojson }}'), { nCtx: 64 });
+		expect(() => llama.applyChatTemplate(messages, true)).toThrow(
+			"llama.cpp does not know this model's chat template"
+		);
+		expect(() => llama.applyChatTemplate([{ role: 'user', content: 'a\0b' }], true)).toThrow(
+			'message 1 contains a NUL character'
+		);
+		expect(llama.aborted).toBe(false);
+	});
+
+	it('lists every end-of-generation token in one call', async () => {
+		const llama = await loaded();
+		expect(Array.from(llama.endOfGenerationTokens())).toEqual([2]);
+	});
+});
+
 describe('LlamaWasm with files that are not models', () => {
 	it('refuses random bytes with a message and stays usable', async () => {
 		const llama = await LlamaWasm.instantiate(compiled);
@@ -259,4 +362,26 @@ function ggufWithArchitecture(architecture: string): Uint8Array {
 	u32(8); // GGUF_TYPE_STRING
 	str(architecture);
 	return new Uint8Array(parts);
+}
+
+/** Llama 3's template as its GGUF files carry it (shortened: llama.cpp recognizes it by its tokens). */
+const LLAMA3_TEMPLATE =
+	"{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{% endfor %}";
+
+/** A generated 512-token llama model carrying `template` as its chat template. */
+async function modelWithTemplate(template: string): Promise<Uint8Array> {
+	const { layout, data } = llamaModel({ ...DEFAULT_SPEC, vocab: 512, context: 64 });
+	const chunks: Uint8Array[] = [];
+	await writeGguf(
+		{ ...layout, metadata: [...layout.metadata, ['tokenizer.chat_template', gguf.str(template)]] },
+		data,
+		(bytes) => void chunks.push(bytes.slice())
+	);
+	const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+	let at = 0;
+	for (const chunk of chunks) {
+		out.set(chunk, at);
+		at += chunk.length;
+	}
+	return out;
 }

@@ -6,6 +6,7 @@
  * in a worker, in the browser or in Node.
  */
 import { ContextFullError, EngineCrashedError } from '../errors';
+import { bytesReader } from './model-reader';
 import { createWasiShim, type WasiLineSink } from './wasi';
 
 /** The served path of the module, relative to the app's base. */
@@ -18,7 +19,7 @@ interface Exports {
 	pg_alloc(size: number): number;
 	pg_free(ptr: number): void;
 	pg_last_error(): number;
-	pg_load(bytes: number, size: number, nCtx: number, kvType: number, nSeqMax: number): number;
+	pg_load(fileSize: number, nCtx: number, kvType: number, nSeqMax: number): number;
 	pg_unload(): void;
 	pg_n_vocab(): number;
 	pg_n_ctx(): number;
@@ -35,6 +36,15 @@ interface Exports {
 	pg_token_is_control(token: number): number;
 	pg_architecture(): number;
 	pg_chat_template(): number;
+	pg_eog_tokens(out: number, cap: number): number;
+	pg_chat_apply(
+		roles: number,
+		contents: number,
+		n: number,
+		addAssistant: number,
+		out: number,
+		cap: number
+	): number;
 	pg_meta(key: number): number;
 	pg_tokenize(
 		text: number,
@@ -56,6 +66,16 @@ interface Exports {
 /** Status codes of engine/playground.h. */
 const PG_ERR_CONTEXT_FULL = -5;
 
+/**
+ * The model file as the module reads it during a load (engine/playground.h, pg_host_read):
+ * `read` copies up to `into.length` bytes from `offset` on into `into` and returns how many (0
+ * at the end). See `model-reader.ts` for readers over bytes and over a Blob.
+ */
+export interface ModelFileReader {
+	readonly size: number;
+	read(offset: number, into: Uint8Array): number;
+}
+
 /** A failure the C API reported (the instance stays usable). */
 export class LlamaError extends Error {
 	override name = 'LlamaError';
@@ -76,6 +96,8 @@ export interface LlamaLoadOptions {
 	kvType?: KvCacheType;
 	/** Sequences (lanes) that can live in the cache at once; default 1. */
 	nSeqMax?: number;
+	/** Called as the file is read, with the bytes read so far. */
+	onRead?: (bytesRead: number) => void;
 }
 
 /** What a loaded model says about itself; special ids are -1 when the model has none. */
@@ -113,12 +135,40 @@ export interface LlamaInstantiateOptions {
 
 const utf8 = new TextEncoder();
 
+/** The module's host import: pg_host_read reads from the file of the load under way. */
+interface HostFile {
+	reader: ModelFileReader | null;
+	onRead?: (bytesRead: number) => void;
+	bytesRead: number;
+	error: string | null;
+}
+
+function hostImports(host: HostFile, memory: () => WebAssembly.Memory) {
+	return {
+		pg_host_read(offset: number, dst: number, length: number): number {
+			const reader = host.reader;
+			if (reader === null) return -1;
+			try {
+				const n = reader.read(offset, new Uint8Array(memory().buffer, dst >>> 0, length));
+				host.bytesRead = Math.max(host.bytesRead, offset + n);
+				host.onRead?.(host.bytesRead);
+				return n;
+			} catch (error) {
+				host.error = error instanceof Error ? error.message : String(error);
+				return -1;
+			}
+		}
+	};
+}
+
 export class LlamaWasm {
 	private readonly exports: Exports;
+	private readonly host: HostFile;
 	private crashed: string | null = null;
 
-	private constructor(exports: Exports) {
+	private constructor(exports: Exports, host: HostFile) {
 		this.exports = exports;
+		this.host = host;
 	}
 
 	/** Instantiates the module from its bytes or a compiled module (one model per instance). */
@@ -128,11 +178,17 @@ export class LlamaWasm {
 	): Promise<LlamaWasm> {
 		const shim = createWasiShim(options.log ?? (() => {}));
 		const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
-		const instance = await WebAssembly.instantiate(module, shim.imports);
+		const host: HostFile = { reader: null, bytesRead: 0, error: null };
+		let memory: WebAssembly.Memory | null = null;
+		const instance = await WebAssembly.instantiate(module, {
+			...shim.imports,
+			env: hostImports(host, () => memory as WebAssembly.Memory)
+		});
 		const exports = instance.exports as unknown as Exports;
+		memory = exports.memory;
 		shim.bind(exports.memory);
 		exports._initialize();
-		return new LlamaWasm(exports);
+		return new LlamaWasm(exports, host);
 	}
 
 	/** True once the instance trapped: it must be dropped and a new one made. */
@@ -140,18 +196,36 @@ export class LlamaWasm {
 		return this.crashed !== null;
 	}
 
-	/** Loads a GGUF model from bytes (copied into wasm memory, freed after loading). */
-	load(bytes: Uint8Array, options: LlamaLoadOptions): LlamaFacts {
-		const ptr = this.place(bytes);
+	/**
+	 * Loads a GGUF model, read from `file` as llama.cpp asks for it: each tensor goes straight
+	 * into the model's buffers, so wasm memory never holds the whole file besides the model.
+	 */
+	load(file: ModelFileReader | Uint8Array, options: LlamaLoadOptions): LlamaFacts {
+		const host = this.host;
+		host.reader = file instanceof Uint8Array ? bytesReader(file) : file;
+		host.onRead = options.onRead;
+		host.bytesRead = 0;
+		host.error = null;
 		try {
 			const kv = (options.kvType ?? 'f32') === 'f16' ? 1 : 0;
-			this.check(
-				this.call(() =>
-					this.exports.pg_load(ptr, bytes.length, options.nCtx, kv, options.nSeqMax ?? 1)
-				)
-			);
+			const size = host.reader.size;
+			let status: number;
+			try {
+				status = this.call(() =>
+					this.exports.pg_load(size, options.nCtx, kv, options.nSeqMax ?? 1)
+				);
+			} catch (error) {
+				if (!(error instanceof EngineCrashedError) || host.error === null) throw error;
+				this.crashed = `the llama.cpp engine stopped: the model file could not be read (${host.error}); it must be restarted`;
+				throw new EngineCrashedError(this.crashed);
+			}
+			if (status < 0 && host.error !== null) {
+				throw new LlamaError(status, `the model file could not be read: ${host.error}`);
+			}
+			this.check(status);
 		} finally {
-			this.free(ptr);
+			host.reader = null;
+			host.onRead = undefined;
 		}
 		return this.facts();
 	}
@@ -230,6 +304,72 @@ export class LlamaWasm {
 			} finally {
 				this.free(out);
 			}
+		}
+	}
+
+	/** Every end-of-generation token (EOS, EOT and the others the vocabulary marks), ascending. */
+	endOfGenerationTokens(): Int32Array {
+		let capacity = 16;
+		for (;;) {
+			const out = this.alloc(capacity * 4);
+			try {
+				const n = this.check(this.call(() => this.exports.pg_eog_tokens(out, capacity)));
+				if (n <= capacity) return new Int32Array(this.exports.memory.buffer, out, n).slice();
+				capacity = n;
+			} finally {
+				this.free(out);
+			}
+		}
+	}
+
+	/**
+	 * A conversation rendered with the model's chat template by llama.cpp's built-in renderers;
+	 * throws (PG_ERR_TEMPLATE) when llama.cpp does not know the template.
+	 */
+	applyChatTemplate(
+		messages: readonly { role: string; content: string }[],
+		addAssistant: boolean
+	): string {
+		messages.forEach(({ role, content }, i) => {
+			if (`${role}${content}`.includes('\0')) {
+				throw new LlamaError(-1, `message ${i + 1} contains a NUL character`);
+			}
+		});
+		const strings = messages.flatMap(({ role, content }) => [
+			this.place(utf8.encode(`${role}\0`)),
+			this.place(utf8.encode(`${content}\0`))
+		]);
+		const n = messages.length;
+		const table = this.alloc(Math.max(1, n * 8));
+		try {
+			const pointers = new Uint32Array(this.exports.memory.buffer, table, n * 2);
+			for (let i = 0; i < n; i++) {
+				pointers[i] = strings[2 * i];
+				pointers[n + i] = strings[2 * i + 1];
+			}
+			let capacity = 256;
+			for (const ptr of strings) capacity += 2 * this.stringLength(ptr);
+			for (;;) {
+				const out = this.alloc(capacity);
+				try {
+					const length = this.check(
+						this.call(() =>
+							this.exports.pg_chat_apply(table, table + n * 4, n, +addAssistant, out, capacity)
+						)
+					);
+					if (length <= capacity) {
+						return new TextDecoder().decode(
+							new Uint8Array(this.exports.memory.buffer, out, length)
+						);
+					}
+					capacity = length;
+				} finally {
+					this.free(out);
+				}
+			}
+		} finally {
+			this.free(table);
+			for (const ptr of strings) this.free(ptr);
 		}
 	}
 
@@ -336,6 +476,10 @@ export class LlamaWasm {
 		const memory = new Uint8Array(this.exports.memory.buffer);
 		const end = memory.indexOf(0, start);
 		return new TextDecoder().decode(memory.subarray(start, end < 0 ? memory.length : end));
+	}
+
+	private stringLength(ptr: number): number {
+		return new Uint8Array(this.exports.memory.buffer).indexOf(0, ptr) - ptr;
 	}
 
 	private alloc(size: number): number {

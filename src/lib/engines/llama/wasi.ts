@@ -1,8 +1,9 @@
 /**
  * The few WASI (preview 1) imports our llama.cpp module needs, for Node and the browser alike:
  * `wasm-objdump -x -j Import static/engine/playground-llama.wasm` lists exactly these. There
- * is no file system (the model is read from memory), no environment and no arguments; stdout
- * and stderr go to a line sink; `proc_exit` throws. Used by `module.ts` only.
+ * is no file system (the model file comes through the module's own import, pg_host_read), no
+ * environment and no arguments; stdout and stderr go to a line sink; `proc_exit` throws. Used
+ * by `module.ts` only.
  */
 
 /** WASI errno values the shim returns. */

@@ -1,5 +1,6 @@
 import { ContextFullError, EngineCrashedError } from '../../errors';
 import type { LlamaBatch, LlamaBinding, LlamaFacts, LlamaLoadOptions } from '../binding';
+import type { ModelFileReader } from '../module';
 
 /**
  * A stand-in for our llama.cpp module's class with a tiny model, for the adapter's unit tests:
@@ -21,8 +22,11 @@ export interface FakeBindingScript {
 	decodeError?: string;
 	/** Makes this call abort the instance (a wasm trap), once. */
 	trap?: 'load' | 'decode' | 'tokenize';
+	/** The model's template; `UNKNOWN_TEMPLATE` is one llama.cpp cannot render. */
 	chatTemplate?: string | null;
 }
+
+export const UNKNOWN_TEMPLATE = '{{ unknown }}';
 
 /** Logits that depend on the last token and the length, so every step differs. */
 export function defaultLogits(tokens: readonly number[]): Float32Array {
@@ -63,8 +67,9 @@ export class FakeBinding implements LlamaBinding {
 		}
 	}
 
-	load(bytes: Uint8Array, options: LlamaLoadOptions): LlamaFacts {
+	load(file: ModelFileReader | Uint8Array, options: LlamaLoadOptions): LlamaFacts {
 		this.#enter('load');
+		const bytes = file instanceof Uint8Array ? file : readWhole(file, options.onRead);
 		if (this.script.loadError) throw new LlamaError(this.script.loadError);
 		this.loadedWith = { bytes, options };
 		return {
@@ -89,9 +94,22 @@ export class FakeBinding implements LlamaBinding {
 		return key === 'general.name' ? 'Fake GGUF' : null;
 	}
 
-	isEndOfGeneration(token: number): boolean {
-		this.#enter('isEndOfGeneration');
-		return token === FAKE_EOS || token === FAKE_EOT;
+	endOfGenerationTokens(): Int32Array {
+		this.#enter('endOfGenerationTokens');
+		return Int32Array.of(FAKE_EOS, FAKE_EOT);
+	}
+
+	/** "[role]content" per message (no real template); fails for {@link UNKNOWN_TEMPLATE}. */
+	applyChatTemplate(
+		messages: readonly { role: string; content: string }[],
+		addAssistant: boolean
+	): string {
+		this.#enter('applyChatTemplate');
+		if (this.script.chatTemplate === UNKNOWN_TEMPLATE) {
+			throw new LlamaError("llama.cpp does not know this model's chat template");
+		}
+		const text = messages.map(({ role, content }) => `[${role}]${content}`).join('');
+		return addAssistant ? `${text}[assistant]` : text;
 	}
 
 	tokenize(text: string, options: { addBos: boolean; parseSpecial: boolean }): Int32Array {
@@ -168,4 +186,17 @@ export class FakeBinding implements LlamaBinding {
 		this.#enter('unload');
 		this.unloaded = true;
 	}
+}
+
+/** The whole file through its reader, in the pieces it hands over, reporting progress. */
+function readWhole(file: ModelFileReader, onRead?: (bytesRead: number) => void): Uint8Array {
+	const bytes = new Uint8Array(file.size);
+	let at = 0;
+	while (at < file.size) {
+		const n = file.read(at, bytes.subarray(at));
+		if (n <= 0) throw new LlamaError(`the model file ended at ${at} of ${file.size} bytes`);
+		at += n;
+		onRead?.(at);
+	}
+	return bytes;
 }
