@@ -132,6 +132,21 @@ export interface MultiSequenceEngine extends Engine {
 	evaluateSequences(steps: readonly SequenceStep[]): Promise<Float32Array[]>;
 	/** Drops every lane; the context is what it was at the fork. */
 	endSequences(): Promise<void>;
+
+	/*
+	 * Contexts kept side by side (explore's branches): sequence 0 is the context `evaluate` and
+	 * `rollback` act on; sequences 1…maxSequences are the ones a fork fills, so a fork replaces
+	 * them and `endSequences` empties them. Whoever kept tokens there must forget them then.
+	 * A call below ends any live lanes first.
+	 */
+	/** Tokens sequence `seq` (0…maxSequences) holds. */
+	sequenceLength(seq: number): number;
+	/** Makes `dst` hold exactly what `src` holds (a whole copy; what `dst` held is dropped). */
+	copySequence(src: number, dst: number): Promise<void>;
+	/** Drops everything after the first `length` tokens of sequence `seq`. */
+	rollbackSequence(seq: number, length: number): Promise<void>;
+	/** {@link Engine.evaluate} on sequence `seq`; the array is valid until the engine's next call. */
+	evaluateSequence(seq: number, ids: readonly number[]): Promise<Float32Array>;
 }
 
 export function hasSequences(engine: Engine): engine is MultiSequenceEngine {
