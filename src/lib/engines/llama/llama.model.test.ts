@@ -195,6 +195,7 @@ describe('LlamaEngine on stories260K', () => {
 		expect((await llama.evaluateSequence(1, [487])).slice()).toEqual(
 			(await fresh([...a.slice(0, b.length - 1), 487])).at(-1)
 		);
+		await expect(llama.evaluateSequence(llama.maxSequences + 1, [487])).rejects.toThrow(RangeError);
 		// A fork for lanes replaces the sequences it uses.
 		await llama.forkSequences(2);
 		expect(llama.sequenceLength(1)).toBe(llama.contextUsed);
