@@ -147,35 +147,38 @@ describe('ExploreSession on an engine with sequences', () => {
 		const nodes = session.nodes();
 		const other = result.tokenIds[1] === 98 ? 99 : 98;
 		// Branch B parts from the run (branch A) after its first token.
-		let b = (await session.step(nodes[1].id, params(), other)).node;
-		let a = nodes.at(-1) as (typeof nodes)[number];
+		const b = (await session.step(nodes[1].id, params(), other)).node;
+		const a = nodes.at(-1) as (typeof nodes)[number];
 		return { session, result, a, b, step: (id: number) => session.step(id, params()) };
 	}
 
 	it('switching between two branches evaluates only each new token, never a branch again', async () => {
 		const fake = sequenceEngine();
-		let { a, b, step } = await twoBranches(fake);
+		const first = await twoBranches(fake);
+		let { a, b } = first;
 		const before = fake.evaluated.length;
 		for (let i = 0; i < 4; i++) {
-			b = (await step(b.id)).node;
-			a = (await step(a.id)).node;
+			b = (await first.step(b.id)).node;
+			a = (await first.step(a.id)).node;
 		}
 		// Eight steps past the stored distributions, one token each; nothing decoded twice.
 		expect(fake.evaluated.slice(before).map((ids) => ids.length)).toEqual(new Array(8).fill(1));
 		// The same walk on one context re-decodes each branch after the point where they part.
 		const single = engine();
-		({ a, b, step } = await twoBranches(single));
+		const second = await twoBranches(single);
+		({ a, b } = second);
 		const from = single.evaluated.length;
 		for (let i = 0; i < 4; i++) {
-			b = (await step(b.id)).node;
-			a = (await step(a.id)).node;
+			b = (await second.step(b.id)).node;
+			a = (await second.step(a.id)).node;
 		}
 		expect(tokensSince(single, from)).toBeGreaterThan(8 * 4);
 	});
 
 	it('gives each branch the same tokens as on an engine with one context', async () => {
 		const walk = async (fake: FakeEngine) => {
-			let { a, b, step } = await twoBranches(fake);
+			const { step, ...ends } = await twoBranches(fake);
+			let { a, b } = ends;
 			const out: number[] = [];
 			for (let i = 0; i < 4; i++) {
 				b = (await step(b.id)).node;
@@ -213,8 +216,8 @@ describe('ExploreSession on an engine with sequences', () => {
 
 	it('after lanes used the sequences, a branch is evaluated whole again, not on their tokens', async () => {
 		const fake = sequenceEngine();
-		let { session, b, step } = await twoBranches(fake);
-		b = (await step(b.id)).node;
+		const { session, step, ...ends } = await twoBranches(fake);
+		let b = (await step(ends.b.id)).node;
 		// A sweep forks into sequences 1… and drops them (the worker then calls forgetContext).
 		await fake.forkSequences(3);
 		await fake.endSequences();
@@ -232,7 +235,7 @@ describe('ExploreSession on an engine with sequences', () => {
 			const { session, result } = await recordedRun(fake, params(), 6);
 			const nodes = session.nodes();
 			const pick = (i: number, avoid: number) => (avoid === 98 + i ? 99 + i : 98 + i);
-			let branches = [
+			const branches = [
 				nodes.at(-1) as (typeof nodes)[number],
 				(await session.step(nodes[1].id, params(), pick(0, result.tokenIds[1]))).node,
 				(await session.step(nodes[2].id, params(), pick(1, result.tokenIds[2]))).node
