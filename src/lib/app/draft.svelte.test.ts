@@ -69,6 +69,36 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 		expect(await app.draft.open(other)).toContain('differs from the one this experiment ran on');
 	});
 
+	it('the experiment records the engine that ran the model: wllama when it was loaded on wllama', async () => {
+		const { app, client } = await startedTestApp();
+		app.loader.cpuEngine = 'wllama';
+		// Picked, but the model loaded on our engine runs until it is loaded again.
+		expect(app.draft.current().model.engine).toBe('llama');
+		await app.loader.loadSelected();
+		expect(app.draft.current().model.engine).toBe('wllama');
+		// A model not loaded yet is recorded on the engine it would load on.
+		app.loader.cpuEngine = 'llama';
+		client.restart('the worker was stopped', null);
+		expect(app.draft.current().model.engine).toBe('llama');
+	});
+
+	it('an experiment recorded on wllama selects wllama and opens its model on it', async () => {
+		const { app, client } = await startedTestApp();
+		const experiment = app.draft.current();
+		const onWllama = { ...experiment, model: { ...experiment.model, engine: 'wllama' as const } };
+		expect(app.draft.apply(onWllama)).toBeNull();
+		expect(app.loader.cpuEngine).toBe('wllama');
+		// Loaded already, but on our engine: opening it loads it again on wllama.
+		expect(await app.draft.open(onWllama)).toBeNull();
+		expect(client.loadEngines.at(-1)).toBe('wllama');
+		expect(app.loader.loadedEngine).toBe('wllama');
+		const loads = client.loads.length;
+		expect(await app.draft.open(onWllama)).toBeNull();
+		expect(client.loads).toHaveLength(loads);
+		expect(app.draft.apply(experiment)).toBeNull();
+		expect(app.loader.cpuEngine).toBe('llama');
+	});
+
 	it('presets and reset replace values and clear invalid fields; reset keeps the seed', async () => {
 		const { app } = await startedTestApp();
 		app.settings.params.seed = 5;
