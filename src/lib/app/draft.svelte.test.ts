@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '#lib/params/presets';
 import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, WHAT_IF_KEYS } from '#lib/sampling';
-import { NATIVE_UNSUPPORTED, nativeIgnores } from './native-mode';
+import { nativeMode } from './native-mode';
 import { createTestApp, startedTestApp } from './testing/test-app';
 
 describe('the draft: prompt, settings, validity and the experiment', () => {
@@ -136,10 +136,25 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 		expect(WHAT_IF_KEYS).toEqual(expect.arrayContaining(['seed', 'order']));
 	});
 
-	it('native mode ignores top-k and min-p, and says so in one list', () => {
-		expect(nativeIgnores('topK')).toBe(true);
-		expect(nativeIgnores('temperature')).toBe(false);
-		expect(NATIVE_UNSUPPORTED).toContain('stage order');
+	it('native mode on WebLLM ignores top-k and min-p, and says so in one list', () => {
+		const webllm = nativeMode('webllm');
+		expect(webllm?.ignored('topK')).toContain('WebLLM has no top-k');
+		expect(webllm?.ignored('temperature')).toBeNull();
+		expect(webllm?.unsupported).toContain('stage order');
+	});
+
+	it('native mode on wllama honours every stage but not the order; our engine has none', () => {
+		const wllama = nativeMode('wllama');
+		expect(wllama?.sampler).toContain("llama.cpp's own sampler");
+		expect(wllama?.ignored('topK')).toBeNull();
+		expect(wllama?.ignored('order')).toContain('logit bias, then penalties, top-k');
+		expect(wllama?.unsupported).toEqual([
+			'seeds that match other engines',
+			'stage order',
+			'traces'
+		]);
+		expect(nativeMode('llama')).toBeNull();
+		expect(nativeMode(null)).toBeNull();
 	});
 
 	it('the error banner offers a reload only for a lost GPU device', () => {

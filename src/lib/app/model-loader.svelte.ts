@@ -6,6 +6,7 @@ import {
 	webLlmModelId
 } from '#lib/core/model-id';
 import type { SamplingMode } from '#lib/core/run';
+import { ENGINE_MODES } from '#lib/engines/capabilities';
 import { WLLAMA_ARCHITECTURES } from '#lib/engines/wllama/architectures';
 import { describeGgufFacts, GgufError, readGguf } from '#lib/models/gguf';
 import type { ModelChoice } from '#lib/models/local-models';
@@ -37,7 +38,7 @@ export class ModelLoader {
 	loading = $state(false);
 	progress = $state<LoadProgress | null>(null);
 	loadStartedAt = $state(0);
-	/** How runs sample: our sampler (`exact`) or, for WebLLM, the engine's own (`native`). */
+	/** How runs sample: our sampler (`exact`) or, for WebLLM and wllama, the engine's own (`native`). */
 	samplingMode = $state<SamplingMode>('exact');
 	/** What the header of the last file opened from disk says (name: facts), before it loads. */
 	fileFacts = $state('');
@@ -234,7 +235,9 @@ export class ModelLoader {
 			this.loaded = { source, contextLength, cpuEngine };
 			// A damaged stored copy that was downloaded again, or a download the disk had no room for.
 			if (this.model.storage?.notice) this.notices.notice = this.model.storage.notice;
-			if (this.loadedEngine !== 'webllm') this.samplingMode = 'exact';
+			if (!ENGINE_MODES[this.loadedEngine ?? 'llama'].native.available) {
+				this.samplingMode = 'exact';
+			}
 		} catch (error) {
 			this.notices.showEngineError(error);
 			// The CPU engine refuses a bad file before unloading its model; the worker keeps it.

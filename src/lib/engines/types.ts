@@ -63,6 +63,8 @@ export interface Engine {
 /** What one run on an engine's own sampler (native mode) asks of it. */
 export interface NativeRunRequest {
 	input: PromptInput;
+	/** The prompt's ids: the engine's own (`nativePromptTokens`) or as exact runs build them. */
+	promptTokens: readonly number[];
 	/** Already validated. */
 	params: SamplingParams;
 	/** The resolved seed. */
@@ -94,8 +96,11 @@ export interface NativeStream {
 
 /** An engine with a sampler of its own that can run a whole generation (native mode). */
 export interface NativeSamplingEngine extends Engine {
-	/** The prompt's ids as the engine's own requests feed them. */
-	nativePromptTokens(input: PromptInput): Promise<number[]>;
+	/**
+	 * The prompt's ids as the engine's own requests feed them; when absent, the prompt is built
+	 * as for exact runs.
+	 */
+	nativePromptTokens?(input: PromptInput): Promise<number[]>;
 	/** What the engine's sampler does not honour of `params` run with `seed`, each with why. */
 	nativeIgnoredParams(params: SamplingParams, seed: number): IgnoredParam[];
 	/** Starts a streamed generation from an empty context; the context held before is lost. */
