@@ -143,6 +143,28 @@ test('a downloaded file that is malformed is refused the same way, and the model
 	expect((await run(page, { temperature: '0', maxTokens: '40' })).text).toBe(ORACLE_GREEDY_40);
 });
 
+test("handed straight to the worker, past the page's check, a malformed file is refused by our engine itself, which keeps its model", async ({
+	page
+}) => {
+	await openWithTestModel(page, '?testHooks');
+	await expect(page.getByTestId('model-status')).toContainText('our llama.cpp build');
+	const outcome = await page.evaluate(async (base64) => {
+		type Client = {
+			loadModel(source: object, options: object): Promise<unknown>;
+		};
+		const { client } = (window as unknown as { __playground: { client: Client } }).__playground;
+		const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+		const blob = new Blob([bytes]);
+		return client.loadModel({ kind: 'blob', blob, name: 'cut.gguf' }, { cpuEngine: 'llama' }).then(
+			() => 'loaded',
+			(error: Error) => `${error.name}: ${error.message}`
+		);
+	}, cut(0.5).toString('base64'));
+	expect(outcome).toMatch(/^GgufError: truncated: tensor \S+ ends at byte \d+, the file has \d+$/);
+	// The worker kept the model on our engine: the page runs on it as before.
+	expect((await run(page, { temperature: '0', maxTokens: '40' })).text).toBe(ORACLE_GREEDY_40);
+});
+
 /**
  * The test model's architecture with one tensor of the wrong shape: its header and bounds are
  * sound, so the page's check and our C API's let it through, and llama.cpp's loader then
