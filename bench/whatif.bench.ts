@@ -3,6 +3,8 @@ import { formatNumber, printTable } from './timing';
 
 const NEW_TOKENS = 128;
 const ROUNDS = 5;
+/** Steps taken in turn at the ends of the run and of the T 1.5 what-if. */
+const SWITCHES = 16;
 
 interface WhatIfFigures {
 	runMs: number;
@@ -11,19 +13,25 @@ interface WhatIfFigures {
 	changedMs: number;
 	changedStored: number;
 	changedModel: number;
+	switchMs: number;
 	identical: boolean;
 }
 
 /**
  * Runs in the page: a traced run, then a what-if with the same settings (every step from stored
  * distributions) and one at another temperature (stored steps up to the first new token, then
- * the model).
+ * the model), then steps taken in turn at the ends of the run and of that what-if.
  */
-async function measureInPage(args: { tokens: number; round: number }): Promise<WhatIfFigures> {
+async function measureInPage(args: {
+	tokens: number;
+	round: number;
+	switches: number;
+}): Promise<WhatIfFigures> {
 	type Step = { source: 'stored' | 'model'; node: { tokenId: number } };
 	type Client = {
 		generate: (request: unknown) => Promise<{ tokenIds: number[] }>;
 		exploreResample: (params: unknown, maxSteps: number) => Promise<Step[]>;
+		exploreStep: (nodeId: number, params: unknown) => Promise<Step & { node: { id: number } }>;
 	};
 	const hooks = (window as unknown as { __playground: { client: Client; defaults: object } })
 		.__playground;
@@ -48,6 +56,19 @@ async function measureInPage(args: { tokens: number; round: number }): Promise<W
 		args.tokens
 	);
 	const changedMs = performance.now() - start;
+
+	type Leaf = { node: { id: number } } | undefined;
+	const ends = [same.at(-1) as Leaf, changed.at(-1) as Leaf].map((s) => s?.node.id ?? 0);
+	const stepParams = [params, { ...params, temperature: 1.5 }].map((p) => ({
+		...p,
+		logitBias: banEos
+	}));
+	start = performance.now();
+	for (let i = 0; i < args.switches; i++) {
+		const branch = i % 2;
+		ends[branch] = (await hooks.client.exploreStep(ends[branch], stepParams[branch])).node.id;
+	}
+	const switchMs = (performance.now() - start) / args.switches;
 	return {
 		runMs,
 		storedMs,
@@ -55,6 +76,7 @@ async function measureInPage(args: { tokens: number; round: number }): Promise<W
 		changedMs,
 		changedStored: changed.filter((s) => s.source === 'stored').length,
 		changedModel: changed.filter((s) => s.source === 'model').length,
+		switchMs,
 		identical: same.map((s) => s.node.tokenId).join() === run.tokenIds.join()
 	};
 }
@@ -65,12 +87,16 @@ export async function runWhatIfBench(): Promise<boolean> {
 		`\nWhat-if: a traced run of ${NEW_TOKENS} tokens (T 1, a new seed per round, EOS banned), then a\n` +
 			`what-if with the same settings (every step from stored distributions, no model call) and one\n` +
 			`at T 1.5 (stored steps until the first new token, then the model), in Chromium with the CPU\n` +
-			`engine and TinyStories 260K; median of ${ROUNDS} rounds.\n`
+			`engine and TinyStories 260K; median of ${ROUNDS} rounds. Then ${SWITCHES} steps taken in turn at\n` +
+			`the ends of the run and of the T 1.5 what-if (each branch kept in a sequence of its own, or\n` +
+			`re-decoded from where they part on an engine with one context).\n`
 	);
 	return withAppPage(async (page) => {
 		const rounds: WhatIfFigures[] = [];
 		for (let round = 0; round < ROUNDS; round++) {
-			rounds.push(await page.evaluate(measureInPage, { tokens: NEW_TOKENS, round }));
+			rounds.push(
+				await page.evaluate(measureInPage, { tokens: NEW_TOKENS, round, switches: SWITCHES })
+			);
 		}
 		const median = (pick: (f: WhatIfFigures) => number) =>
 			rounds.map(pick).sort((a, b) => a - b)[Math.floor(ROUNDS / 2)];
@@ -94,6 +120,12 @@ export async function runWhatIfBench(): Promise<boolean> {
 					`${formatNumber(runMs / changedMs, 2)}×`
 				]
 			]
+		);
+		console.log(
+			`\nSwitching between the two branches: ${formatNumber(
+				median((f) => f.switchMs),
+				2
+			)} ms per step (median)`
 		);
 		const identical = rounds.every((f) => f.identical && f.storedSteps === NEW_TOKENS);
 		console.log(

@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { DEFAULT_SPEC, llamaModel } from '../tools/gguf/llama';
+import { writeGguf } from '../tools/gguf/writer';
 import { ORACLE_GREEDY_40, openWithTestModel, run } from './fixtures';
 
 /** Malformed GGUF files, made from the test model's bytes, each refused with what is wrong. */
@@ -90,6 +92,8 @@ test('each kind of malformed GGUF file is refused by what is wrong, and the mode
 }, testInfo) => {
 	test.setTimeout(120_000);
 	await openWithTestModel(page);
+	// These files are refused before any engine sees them; the model kept is on our engine.
+	await expect(page.getByTestId('model-status')).toContainText('our llama.cpp build');
 	for (const { name, bytes, message } of CASES) {
 		await open(page, { name, buffer: bytes });
 		await expect(page.getByTestId('error')).toHaveText(message);
@@ -137,4 +141,69 @@ test('a downloaded file that is malformed is refused the same way, and the model
 	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded');
 	await expect(page.getByTestId('model-status')).toContainText('TinyStories 260K');
 	expect((await run(page, { temperature: '0', maxTokens: '40' })).text).toBe(ORACLE_GREEDY_40);
+});
+
+test("handed straight to the worker, past the page's check, a malformed file is refused by our engine itself, which keeps its model", async ({
+	page
+}) => {
+	await openWithTestModel(page, '?testHooks');
+	await expect(page.getByTestId('model-status')).toContainText('our llama.cpp build');
+	const outcome = await page.evaluate(async (base64) => {
+		type Client = {
+			loadModel(source: object, options: object): Promise<unknown>;
+		};
+		const { client } = (window as unknown as { __playground: { client: Client } }).__playground;
+		const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+		const blob = new Blob([bytes]);
+		return client.loadModel({ kind: 'blob', blob, name: 'cut.gguf' }, { cpuEngine: 'llama' }).then(
+			() => 'loaded',
+			(error: Error) => `${error.name}: ${error.message}`
+		);
+	}, cut(0.5).toString('base64'));
+	expect(outcome).toMatch(/^GgufError: truncated: tensor \S+ ends at byte \d+, the file has \d+$/);
+	// The worker kept the model on our engine: the page runs on it as before.
+	expect((await run(page, { temperature: '0', maxTokens: '40' })).text).toBe(ORACLE_GREEDY_40);
+});
+
+/**
+ * The test model's architecture with one tensor of the wrong shape: its header and bounds are
+ * sound, so the page's check and our C API's let it through, and llama.cpp's loader then
+ * throws, which aborts the wasm instance (this build has no exception runtime).
+ */
+async function wrongShapeModel(): Promise<Buffer> {
+	const spec = { ...DEFAULT_SPEC, vocab: 512, layers: 1 };
+	const { layout, data } = llamaModel(spec);
+	const tensors = layout.tensors.map((tensor) =>
+		tensor.name === 'blk.0.attn_q.weight'
+			? { ...tensor, shape: [spec.embedding, spec.embedding / 2] }
+			: tensor
+	);
+	const pieces: Uint8Array[] = [];
+	await writeGguf({ ...layout, tensors }, data, (bytes) => {
+		pieces.push(bytes.slice());
+	});
+	return Buffer.concat(pieces);
+}
+
+test('a file that aborts our engine inside llama.cpp says why, and the next load and run work', async ({
+	page
+}) => {
+	await openWithTestModel(page);
+	await expect(page.getByTestId('model-status')).toContainText('our llama.cpp build');
+	await open(page, { name: 'wrong-shape.gguf', buffer: await wrongShapeModel() });
+	const error = page.getByTestId('error');
+	await expect(error).toContainText('llama.cpp failed and the engine stopped');
+	await expect(error).toContainText('blk.0.attn_q.weight');
+	await expect(error).toContainText('wrong shape');
+	await expect(page.getByTestId('model-status')).not.toHaveAttribute('data-state', 'loaded');
+
+	// A new instance replaces the aborted one at the next load.
+	await page.getByTestId('model-select').selectOption('stories260k');
+	await page.getByTestId('load').click();
+	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
+		timeout: 30_000
+	});
+	await expect(page.getByTestId('model-status')).toContainText('our llama.cpp build');
+	expect((await run(page, { temperature: '0', maxTokens: '40' })).text).toBe(ORACLE_GREEDY_40);
+	await expect(page.getByTestId('error')).toHaveCount(0);
 });

@@ -53,8 +53,11 @@ test.describe('every token explained', () => {
 	test('picking another candidate branches, continues from it, and the tree shows both', async ({
 		page
 	}) => {
+		await run(page, { temperature: '0', maxTokens: '7' });
+		const longer = await tokenIds(page);
 		await run(page, { temperature: '0', maxTokens: '6' });
 		const original = await tokenIds(page);
+		expect(original).toEqual(longer.slice(0, 6));
 		await page.getByTestId('token').nth(2).click();
 		const alternative = page.getByTestId('pick-candidate').and(page.locator(':enabled')).first();
 		const picked = Number(
@@ -76,6 +79,10 @@ test.describe('every token explained', () => {
 		await expect(page.getByTestId('token')).toHaveCount(original.length - 1);
 		await page.getByTestId('step-forward').click();
 		await expect(page.getByTestId('token')).toHaveCount(original.length);
+		// Continuing the original branch after the detour gives what a longer run gave.
+		await page.getByTestId('step-once').click();
+		await expect(page.getByTestId('token')).toHaveCount(longer.length);
+		expect(await tokenIds(page)).toEqual(longer);
 	});
 
 	test('step mode generates one token at a time from the prompt', async ({ page }) => {

@@ -75,6 +75,32 @@ test('after one visit the app starts offline, loads the model from storage and g
 	expect(gguf).toEqual([]);
 });
 
+test("our engine's wasm is kept by the service worker: offline, the default engine loads and gives the same text", async ({
+	page,
+	context
+}) => {
+	await openWithTestModel(page);
+	await expect(page.getByTestId('model-status')).toContainText('our llama.cpp build');
+	await waitForServiceWorker(page);
+	const sampledOnline = await run(page, { temperature: '1', seed: '42', maxTokens: '40' });
+	await expect
+		.poll(() =>
+			page.evaluate(async () => (await caches.match('engine/playground-llama.wasm')) !== undefined)
+		)
+		.toBe(true);
+
+	await context.setOffline(true);
+	const response = await page.reload();
+	expect(response?.fromServiceWorker()).toBe(true);
+	await expectAppStarted(page);
+	const status = page.getByTestId('model-status');
+	await expect(status).toHaveAttribute('data-state', 'loaded', { timeout: 30_000 });
+	await expect(status).toContainText('our llama.cpp build');
+	expect((await run(page, { temperature: '0', maxTokens: '40' })).text).toBe(ORACLE_GREEDY_40);
+	const sampledOffline = await run(page, { temperature: '1', seed: '42', maxTokens: '40' });
+	expect(sampledOffline.text).toBe(sampledOnline.text);
+});
+
 test('offline, any address of the app opens it, with its query options', async ({
 	page,
 	context

@@ -44,6 +44,30 @@ test('wllama, the second CPU engine, gives the same greedy text on two threads',
 	expect(result.text).toBe(ORACLE_GREEDY_40);
 });
 
+test("native mode on wllama: llama.cpp's own sampler gives the greedy text at temperature 0, and a seeded run repeats itself", async ({
+	page
+}) => {
+	await openWithTestModel(page, '?cpuEngine=wllama');
+	await page
+		.getByTestId('sampling-mode')
+		.getByLabel(/Native/)
+		.check();
+	await expect(page.getByTestId('native-note')).toContainText("llama.cpp's own sampler");
+	const greedy = await run(page, { temperature: '0', maxTokens: '40' });
+	expect(greedy.text).toBe(ORACLE_GREEDY_40);
+	await expect(page.getByTestId('ignored-params')).toContainText('seeds once when the model loads');
+	const first = await run(page, { temperature: '1', seed: '5', maxTokens: '30' });
+	const again = await run(page, { temperature: '1', seed: '5', maxTokens: '30' });
+	expect(again.text).toBe(first.text);
+	expect(first.tokens).toBeGreaterThan(0);
+	// Our own engine has no native mode: loading on it runs exact sampling again.
+	await page.getByTestId('cpu-engine').selectOption('llama');
+	await page.getByTestId('load').click();
+	await expect(page.getByTestId('model-status')).toContainText('our llama.cpp build');
+	await expect(page.getByTestId('sampling-mode')).toHaveCount(0);
+	expect((await run(page, { temperature: '0', maxTokens: '40' })).text).toBe(ORACLE_GREEDY_40);
+});
+
 test('a crashed worker is restarted, the page says so, and generation works again', async ({
 	page
 }) => {

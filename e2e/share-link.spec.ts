@@ -88,6 +88,23 @@ test('a share link opened in a new browser restores every setting and gives the 
 	await opened.context().close();
 });
 
+test('a link made from a run on wllama opens on wllama and gives the same text', async ({
+	page,
+	browser
+}) => {
+	await openWithTestModel(page, '?cpuEngine=wllama');
+	await expect(page.getByTestId('model-status')).toContainText('wllama');
+	const original = await run(page, { temperature: '1', seed: '77', maxTokens: '30' });
+	const url = await copyShareLink(page);
+
+	// The new browser's CPU engine is ours by default; the link picks wllama.
+	const opened = await openInNewContext(browser, url);
+	await expect(opened.getByTestId('model-status')).toContainText('wllama');
+	await expect(opened.getByTestId('cpu-engine')).toHaveValue('wllama');
+	expect((await generate(opened)).text).toBe(original.text);
+	await opened.context().close();
+});
+
 test('a random seed is shared as the seed the last run used', async ({ page, browser }) => {
 	await openWithTestModel(page);
 	const original = await run(page, { temperature: '1', seed: '', maxTokens: '30' });

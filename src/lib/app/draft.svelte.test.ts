@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '#lib/params/presets';
 import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, WHAT_IF_KEYS } from '#lib/sampling';
-import { NATIVE_UNSUPPORTED, nativeIgnores } from './native-mode';
+import { nativeMode } from './native-mode';
 import { createTestApp, startedTestApp } from './testing/test-app';
 
 describe('the draft: prompt, settings, validity and the experiment', () => {
@@ -69,6 +69,36 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 		expect(await app.draft.open(other)).toContain('differs from the one this experiment ran on');
 	});
 
+	it('the experiment records the engine that ran the model: wllama when it was loaded on wllama', async () => {
+		const { app, client } = await startedTestApp();
+		app.loader.cpuEngine = 'wllama';
+		// Picked, but the model loaded on our engine runs until it is loaded again.
+		expect(app.draft.current().model.engine).toBe('llama');
+		await app.loader.loadSelected();
+		expect(app.draft.current().model.engine).toBe('wllama');
+		// A model not loaded yet is recorded on the engine it would load on.
+		app.loader.cpuEngine = 'llama';
+		client.restart('the worker was stopped', null);
+		expect(app.draft.current().model.engine).toBe('llama');
+	});
+
+	it('an experiment recorded on wllama selects wllama and opens its model on it', async () => {
+		const { app, client } = await startedTestApp();
+		const experiment = app.draft.current();
+		const onWllama = { ...experiment, model: { ...experiment.model, engine: 'wllama' as const } };
+		expect(app.draft.apply(onWllama)).toBeNull();
+		expect(app.loader.cpuEngine).toBe('wllama');
+		// Loaded already, but on our engine: opening it loads it again on wllama.
+		expect(await app.draft.open(onWllama)).toBeNull();
+		expect(client.loadEngines.at(-1)).toBe('wllama');
+		expect(app.loader.loadedEngine).toBe('wllama');
+		const loads = client.loads.length;
+		expect(await app.draft.open(onWllama)).toBeNull();
+		expect(client.loads).toHaveLength(loads);
+		expect(app.draft.apply(experiment)).toBeNull();
+		expect(app.loader.cpuEngine).toBe('llama');
+	});
+
 	it('presets and reset replace values and clear invalid fields; reset keeps the seed', async () => {
 		const { app } = await startedTestApp();
 		app.settings.params.seed = 5;
@@ -106,10 +136,25 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 		expect(WHAT_IF_KEYS).toEqual(expect.arrayContaining(['seed', 'order']));
 	});
 
-	it('native mode ignores top-k and min-p, and says so in one list', () => {
-		expect(nativeIgnores('topK')).toBe(true);
-		expect(nativeIgnores('temperature')).toBe(false);
-		expect(NATIVE_UNSUPPORTED).toContain('stage order');
+	it('native mode on WebLLM ignores top-k and min-p, and says so in one list', () => {
+		const webllm = nativeMode('webllm');
+		expect(webllm?.ignored('topK')).toContain('WebLLM has no top-k');
+		expect(webllm?.ignored('temperature')).toBeNull();
+		expect(webllm?.unsupported).toContain('stage order');
+	});
+
+	it('native mode on wllama honours every stage but not the order; our engine has none', () => {
+		const wllama = nativeMode('wllama');
+		expect(wllama?.sampler).toContain("llama.cpp's own sampler");
+		expect(wllama?.ignored('topK')).toBeNull();
+		expect(wllama?.ignored('order')).toContain('logit bias, then penalties, top-k');
+		expect(wllama?.unsupported).toEqual([
+			'seeds that match other engines',
+			'stage order',
+			'traces'
+		]);
+		expect(nativeMode('llama')).toBeNull();
+		expect(nativeMode(null)).toBeNull();
 	});
 
 	it('the error banner offers a reload only for a lost GPU device', () => {

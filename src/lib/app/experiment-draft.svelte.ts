@@ -1,6 +1,5 @@
 import type { Experiment } from '#lib/core/experiment';
 import type { ModelInfo } from '#lib/core/model';
-import { engineOfModelId } from '#lib/core/model-id';
 import { fitToModel } from './experiment-fit';
 import type { FieldValidity } from './field-validity.svelte';
 import type { ModelLoader } from './model-loader.svelte';
@@ -31,7 +30,7 @@ export class ExperimentDraft {
 			model: {
 				id: shelf.modelId,
 				name: shelf.selectedChoice?.name ?? shelf.selectedWebLlm?.name ?? shelf.modelId,
-				engine: engineOfModelId(shelf.modelId),
+				engine: loader.engineOf(shelf.modelId),
 				sha256: loader.model?.sha256 ?? shelf.selectedChoice?.sha256 ?? null
 			},
 			input: snapshotOf(this.prompt.input()),
@@ -52,6 +51,8 @@ export class ExperimentDraft {
 		this.prompt.apply(experiment.input);
 		this.settings.apply(experiment);
 		this.loader.samplingMode = experiment.sampling;
+		// A GGUF model recorded on one CPU engine loads on that engine again.
+		if (experiment.model.engine !== 'webllm') this.loader.cpuEngine = experiment.model.engine;
 		this.validity.clear();
 		if (!this.shelf.offers(experiment.model.id)) {
 			return `The model “${experiment.model.name}” (${experiment.model.id}) is not available here; pick a model and run again.`;
@@ -90,7 +91,7 @@ export class ExperimentDraft {
 
 	/** Applies what {@link fitToModel} finds: field messages and corrections; returns its messages. */
 	private fit(experiment: Experiment, model: ModelInfo): string[] {
-		const engine = this.loader.loadedEngine ?? engineOfModelId(experiment.model.id);
+		const engine = this.loader.loadedEngine ?? experiment.model.engine;
 		const fit = fitToModel(experiment, { name: model.name, engine, vocabSize: model.vocabSize });
 		for (const [field, message] of Object.entries(fit.fields)) this.validity.set(field, message);
 		if (fit.logitBias) this.settings.params.logitBias = fit.logitBias;

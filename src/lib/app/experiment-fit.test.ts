@@ -62,10 +62,12 @@ describe('an experiment against the model it opened on', () => {
 	});
 
 	it('runs native sampling the CPU engine lacks as exact, and says so', () => {
-		const fit = fitToModel(experiment({ sampling: 'native' }), small);
+		const fit = fitToModel(experiment({ sampling: 'native' }), { ...small, engine: 'llama' });
 		expect(fit.sampling).toBe('exact');
 		expect(fit.messages).toEqual([
-			'The link asks for native sampling, which Tiny on the wllama engine does not have (this engine has no sampler of its own; use exact sampling); it runs with exact sampling instead.'
+			'The link asks for native sampling, which Tiny on the llama engine does not have (this engine has no sampler of its own; use exact sampling); it runs with exact sampling instead.'
 		]);
+		// wllama has llama.cpp's own sampler.
+		expect(fitToModel(experiment({ sampling: 'native' }), small).sampling).toBeNull();
 	});
 });

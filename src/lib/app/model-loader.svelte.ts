@@ -1,6 +1,12 @@
 import type { CpuEngineId, EngineId, LoadProgress, ModelInfo, ModelSource } from '#lib/core/model';
-import { DEFAULT_CPU_ENGINE, engineOfSource, webLlmModelId } from '#lib/core/model-id';
+import {
+	DEFAULT_CPU_ENGINE,
+	engineOfModelId,
+	engineOfSource,
+	webLlmModelId
+} from '#lib/core/model-id';
 import type { SamplingMode } from '#lib/core/run';
+import { ENGINE_MODES } from '#lib/engines/capabilities';
 import { WLLAMA_ARCHITECTURES } from '#lib/engines/wllama/architectures';
 import { describeGgufFacts, GgufError, readGguf } from '#lib/models/gguf';
 import type { ModelChoice } from '#lib/models/local-models';
@@ -32,7 +38,7 @@ export class ModelLoader {
 	loading = $state(false);
 	progress = $state<LoadProgress | null>(null);
 	loadStartedAt = $state(0);
-	/** How runs sample: our sampler (`exact`) or, for WebLLM, the engine's own (`native`). */
+	/** How runs sample: our sampler (`exact`) or, for WebLLM and wllama, the engine's own (`native`). */
 	samplingMode = $state<SamplingMode>('exact');
 	/** What the header of the last file opened from disk says (name: facts), before it loads. */
 	fileFacts = $state('');
@@ -77,8 +83,11 @@ export class ModelLoader {
 		return this.loaded ? engineOfSource(this.loaded.source, this.loaded.cpuEngine) : null;
 	}
 
-	/** Loads the model picked on the shelf, if this device can run it. */
-	async loadSelected(): Promise<void> {
+	/**
+	 * Loads the model picked on the shelf, if this device can run it; a GGUF model on
+	 * `cpuEngine` (the picked CPU engine unless given).
+	 */
+	async loadSelected(cpuEngine: CpuEngineId = this.cpuEngine): Promise<void> {
 		const { shelf, notices } = this;
 		this.fileFacts = '';
 		const webLlm = shelf.selectedWebLlm;
@@ -106,7 +115,8 @@ export class ModelLoader {
 		}
 		await this.load(
 			{ kind: 'url', url: choice.url, name: choice.name, sha256: choice.sha256 ?? undefined },
-			shelf.contextLength
+			shelf.contextLength,
+			cpuEngine
 		);
 	}
 
@@ -135,24 +145,48 @@ export class ModelLoader {
 	}
 
 	/**
-	 * Selects model `id` and loads it unless it is the one loaded. Returns the loaded model, or
-	 * null when it could not be loaded (the notices' `error` then says why).
+	 * Selects model `id` and loads it unless it is the one loaded, on `cpuEngine` if it is a
+	 * GGUF model (the picked CPU engine unless given). Returns the loaded model, or null when it
+	 * could not be loaded (the notices' `error` then says why).
 	 */
-	async useModel(id: string): Promise<ModelInfo | null> {
+	async useModel(id: string, cpuEngine: CpuEngineId = this.cpuEngine): Promise<ModelInfo | null> {
 		// A load under way (the one after a worker restart, say) ends first: starting another
 		// now would cancel it.
 		await this.pending;
-		if (this.shelf.modelId !== id || !this.model) {
+		const engine = engineOfModelId(id, cpuEngine);
+		if (this.shelf.modelId !== id || !this.model || this.loadedEngine !== engine) {
 			this.shelf.selectModel(id);
-			await this.loadSelected();
+			await this.loadSelected(cpuEngine);
 		}
-		return this.shelf.modelId === id ? this.model : null;
+		return this.shelf.modelId === id && this.loadedEngine === engine ? this.model : null;
 	}
 
-	/** Whether model `id` is loaded now with `contextLength`. */
-	isLoaded(id: string, contextLength: number): boolean {
+	/**
+	 * Whether model `id` is loaded now with `contextLength`, on the engine it would load on now
+	 * (`cpuEngine` for a GGUF model, the picked CPU engine unless given).
+	 */
+	isLoaded(id: string, contextLength: number, cpuEngine: CpuEngineId = this.cpuEngine): boolean {
+		return (
+			this.holds(id) &&
+			this.loaded?.contextLength === contextLength &&
+			this.loadedEngine === engineOfModelId(id, cpuEngine)
+		);
+	}
+
+	/**
+	 * The engine that runs model `id`: the one it is loaded on, or else the one it would load
+	 * on. What an experiment records, so a share link or session names the engine that ran.
+	 */
+	engineOf(id: string): EngineId {
+		return this.holds(id) && this.loadedEngine
+			? this.loadedEngine
+			: engineOfModelId(id, this.cpuEngine);
+	}
+
+	/** Whether the loaded model is model `id`, whatever its context or engine. */
+	private holds(id: string): boolean {
 		const loaded = this.loaded;
-		if (!this.model || !loaded || loaded.contextLength !== contextLength) return false;
+		if (!this.model || !loaded) return false;
 		const { source } = loaded;
 		if (source.kind === 'webllm') return webLlmModelId(source.model.id) === id;
 		return source.kind === 'url' && source.url === this.shelf.choices.find((c) => c.id === id)?.url;
@@ -201,7 +235,9 @@ export class ModelLoader {
 			this.loaded = { source, contextLength, cpuEngine };
 			// A damaged stored copy that was downloaded again, or a download the disk had no room for.
 			if (this.model.storage?.notice) this.notices.notice = this.model.storage.notice;
-			if (this.loadedEngine !== 'webllm') this.samplingMode = 'exact';
+			if (!ENGINE_MODES[this.loadedEngine ?? 'llama'].native.available) {
+				this.samplingMode = 'exact';
+			}
 		} catch (error) {
 			this.notices.showEngineError(error);
 			// The CPU engine refuses a bad file before unloading its model; the worker keeps it.

@@ -1,14 +1,32 @@
-import { ENGINE_MODES } from '#lib/engines/capabilities';
+import type { EngineId } from '#lib/core/model';
+import { ENGINE_MODES, NATIVE_SAMPLER_NAMES } from '#lib/engines/capabilities';
 
-/** What WebLLM's own GPU sampler (native mode) does not honour as our sampler does. */
-const NATIVE = Object.entries(ENGINE_MODES.webllm.native.capabilities).flatMap(
-	([key, capability]) => (capability.support === 'honoured' ? [] : [{ key, ...capability }])
-);
+/**
+ * Native mode as the page shows it for one engine: whose sampler runs and what it does not
+ * honour as our sampler does, read off the capability table. The parameter panel and the model
+ * picker call it.
+ */
+export interface NativeMode {
+	/** Whose sampler picks the tokens, e.g. "WebLLM's GPU sampler". */
+	sampler: string;
+	/** What native mode cannot honour, in words. */
+	unsupported: readonly string[];
+	/** Why native mode ignores the parameter `key` (its input is then disabled), or null. */
+	ignored(key: string): string | null;
+}
 
-/** What native mode cannot honour, in words. */
-export const NATIVE_UNSUPPORTED: readonly string[] = NATIVE.map((item) => item.label);
-
-/** Whether native mode ignores the parameter `key` (its input can be disabled). */
-export function nativeIgnores(key: string): boolean {
-	return NATIVE.some((item) => item.key === key && item.support === 'ignored');
+/** Native mode on `engine`, or null when the engine has none (or no model is loaded). */
+export function nativeMode(engine: EngineId | null): NativeMode | null {
+	if (engine === null || engine === 'llama') return null;
+	const native = ENGINE_MODES[engine].native;
+	if (!native.available) return null;
+	const notHonoured = Object.entries(native.capabilities).flatMap(([key, capability]) =>
+		capability.support === 'honoured' ? [] : [{ key, ...capability }]
+	);
+	return {
+		sampler: NATIVE_SAMPLER_NAMES[engine],
+		unsupported: notHonoured.map((item) => item.label),
+		ignored: (key) =>
+			notHonoured.find((item) => item.key === key && item.support === 'ignored')?.reason ?? null
+	};
 }

@@ -43,6 +43,21 @@ describe('Replay', () => {
 		expect(app.replay.note).toContain('The model file changed');
 	});
 
+	it('replays a run recorded on wllama on wllama, whatever CPU engine is picked now', async () => {
+		const { app, client, record } = await recordedRun();
+		const onWllama = {
+			...record,
+			experiment: {
+				...record.experiment,
+				model: { ...record.experiment.model, engine: 'wllama' as const }
+			}
+		};
+		await app.replay.replay(onWllama);
+		expect(client.loadEngines.at(-1)).toBe('wllama');
+		expect(app.loader.loadedEngine).toBe('wllama');
+		expect(app.replay.outcomes?.[0].verdict).toEqual({ kind: 'identical', tokens: 3 });
+	});
+
 	it('a failed run is not replayed, and says why', async () => {
 		const { app, record } = await recordedRun();
 		const failed = { ...record, runs: [{ ...record.runs[0], status: 'failed' as const }] };

@@ -101,7 +101,12 @@ export class Replay {
 		if (!replayable(run)) {
 			return { ...outcome, problem: 'It failed or never started, so there is nothing to check.' };
 		}
-		const model = await loader.useModel(run.modelId);
+		// GGUF models run on the CPU engine the session recorded (its lanes all ran on one).
+		const recorded = record.experiment.model.engine;
+		const model = await loader.useModel(
+			run.modelId,
+			recorded === 'webllm' ? loader.cpuEngine : recorded
+		);
 		if (!model) {
 			return {
 				...outcome,

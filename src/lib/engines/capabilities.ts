@@ -95,6 +95,47 @@ const WEBLLM_NATIVE = {
 	}
 } satisfies ModeCapabilities;
 
+/**
+ * llama.cpp's own sampler inside wllama 2.4.0 (its `samplingInit`, `samplingSample` and
+ * `samplingAccept`; llama.cpp build b8948). Its chain is fixed: logit bias, penalties, top-k,
+ * top-p, min-p, temperature, then a draw (llama.cpp's DRY, typical-p and XTC stages stay off).
+ */
+const WLLAMA_NATIVE = {
+	temperature: HONOURED,
+	topK: HONOURED,
+	topP: HONOURED,
+	minP: HONOURED,
+	repeatPenalty: HONOURED,
+	repeatLastN: HONOURED,
+	frequencyPenalty: HONOURED,
+	presencePenalty: HONOURED,
+	logitBias: HONOURED,
+	seed: {
+		support: 'differs',
+		label: 'seeds that match other engines',
+		reason:
+			"llama.cpp draws with its own generator, which wllama 2.4.0 seeds once when the model loads: native runs with the same settings repeat each other whatever the seed, and their tokens differ from exact sampling's."
+	},
+	order: {
+		support: 'ignored',
+		label: 'stage order',
+		reason:
+			"llama.cpp's chain always applies logit bias, then penalties, top-k, top-p, min-p and temperature, in that order."
+	},
+	trace: {
+		support: 'refused',
+		label: 'traces',
+		reason:
+			"Native sampling runs on the engine's own sampler, which records no trace; turn tracing off or use exact sampling"
+	}
+} satisfies ModeCapabilities;
+
+/** What native mode runs on each engine that has one, for the mode choice and notes. */
+export const NATIVE_SAMPLER_NAMES = {
+	wllama: "llama.cpp's own sampler in wllama (multi-threaded)",
+	webllm: "WebLLM's GPU sampler"
+} satisfies Partial<Record<EngineId, string>>;
+
 /** What the page calls each engine, e.g. in the CPU engine choice. */
 export const ENGINE_NAMES = {
 	llama: 'our llama.cpp build',
@@ -119,10 +160,7 @@ export const ENGINE_MODES = {
 	},
 	wllama: {
 		exact: { available: true, capabilities: EXACT },
-		native: {
-			available: false,
-			reason: 'This engine has no sampler of its own; use exact sampling'
-		}
+		native: { available: true, capabilities: WLLAMA_NATIVE }
 	},
 	webllm: {
 		exact: { available: true, capabilities: EXACT },

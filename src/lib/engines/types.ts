@@ -63,6 +63,8 @@ export interface Engine {
 /** What one run on an engine's own sampler (native mode) asks of it. */
 export interface NativeRunRequest {
 	input: PromptInput;
+	/** The prompt's ids: the engine's own (`nativePromptTokens`) or as exact runs build them. */
+	promptTokens: readonly number[];
 	/** Already validated. */
 	params: SamplingParams;
 	/** The resolved seed. */
@@ -94,8 +96,11 @@ export interface NativeStream {
 
 /** An engine with a sampler of its own that can run a whole generation (native mode). */
 export interface NativeSamplingEngine extends Engine {
-	/** The prompt's ids as the engine's own requests feed them. */
-	nativePromptTokens(input: PromptInput): Promise<number[]>;
+	/**
+	 * The prompt's ids as the engine's own requests feed them; when absent, the prompt is built
+	 * as for exact runs.
+	 */
+	nativePromptTokens?(input: PromptInput): Promise<number[]>;
 	/** What the engine's sampler does not honour of `params` run with `seed`, each with why. */
 	nativeIgnoredParams(params: SamplingParams, seed: number): IgnoredParam[];
 	/** Starts a streamed generation from an empty context; the context held before is lost. */
@@ -132,6 +137,21 @@ export interface MultiSequenceEngine extends Engine {
 	evaluateSequences(steps: readonly SequenceStep[]): Promise<Float32Array[]>;
 	/** Drops every lane; the context is what it was at the fork. */
 	endSequences(): Promise<void>;
+
+	/*
+	 * Contexts kept side by side (explore's branches): sequence 0 is the context `evaluate` and
+	 * `rollback` act on; sequences 1…maxSequences are the ones a fork fills, so a fork replaces
+	 * them and `endSequences` empties them. Whoever kept tokens there must forget them then.
+	 * A call below ends any live lanes first.
+	 */
+	/** Tokens sequence `seq` (0…maxSequences) holds. */
+	sequenceLength(seq: number): number;
+	/** Makes `dst` hold exactly what `src` holds (a whole copy; what `dst` held is dropped). */
+	copySequence(src: number, dst: number): Promise<void>;
+	/** Drops everything after the first `length` tokens of sequence `seq`. */
+	rollbackSequence(seq: number, length: number): Promise<void>;
+	/** {@link Engine.evaluate} on sequence `seq`; the array is valid until the engine's next call. */
+	evaluateSequence(seq: number, ids: readonly number[]): Promise<Float32Array>;
 }
 
 export function hasSequences(engine: Engine): engine is MultiSequenceEngine {

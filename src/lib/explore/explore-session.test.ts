@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeEngine } from '#lib/generation/testing/fake-engine';
+import { FakeEngine, FakeSequenceEngine } from '#lib/generation/testing/fake-engine';
 import { generate } from '#lib/generation/generate';
 import {
 	createSampler,
@@ -12,15 +12,21 @@ import { ExploreSession } from './explore-session';
 const sampling = { createSampler, validateSamplingParams };
 
 /** Letters a–e close together after any context, so temperature changes what is drawn. */
+const letters = {
+	next: (context: readonly number[]) => 97 + (context.length % 5),
+	contextLength: 256,
+	shape: (distribution: Float32Array, context: readonly number[]) => {
+		for (let i = 0; i < 5; i++) distribution[97 + i] = -0.3 * ((i + context.length) % 5);
+	}
+};
+
 function engine(options: { rollbackReplays?: boolean } = {}) {
-	return new FakeEngine({
-		next: (context) => 97 + (context.length % 5),
-		contextLength: 256,
-		rollbackReplays: options.rollbackReplays,
-		shape: (distribution, context) => {
-			for (let i = 0; i < 5; i++) distribution[97 + i] = -0.3 * ((i + context.length) % 5);
-		}
-	});
+	return new FakeEngine({ ...letters, rollbackReplays: options.rollbackReplays });
+}
+
+/** The same "model" on an engine that keeps contexts in sequences 0…maxSequences. */
+function sequenceEngine(maxSequences = 3) {
+	return new FakeSequenceEngine({ ...letters, maxSequences });
 }
 
 function params(overrides: Partial<SamplingParams> = {}): SamplingParams {
@@ -128,5 +134,129 @@ describe('ExploreSession', () => {
 		expect(session.nodes()).toHaveLength(result.tokenIds.length + 1);
 		expect(() => session.start([256, 1])).toThrow(/rewind/);
 		expect(() => session.step(0, params())).toThrow(/rewind/);
+	});
+});
+
+describe('ExploreSession on an engine with sequences', () => {
+	/** Tokens evaluated by the model calls after the `from`-th. */
+	const tokensSince = (fake: FakeEngine, from: number) =>
+		fake.evaluated.slice(from).reduce((sum, ids) => sum + ids.length, 0);
+
+	async function twoBranches(fake: FakeEngine) {
+		const { session, result } = await recordedRun(fake, params(), 6);
+		const nodes = session.nodes();
+		const other = result.tokenIds[1] === 98 ? 99 : 98;
+		// Branch B parts from the run (branch A) after its first token.
+		const b = (await session.step(nodes[1].id, params(), other)).node;
+		const a = nodes.at(-1) as (typeof nodes)[number];
+		return { session, result, a, b, step: (id: number) => session.step(id, params()) };
+	}
+
+	it('switching between two branches evaluates only each new token, never a branch again', async () => {
+		const fake = sequenceEngine();
+		const first = await twoBranches(fake);
+		let { a, b } = first;
+		const before = fake.evaluated.length;
+		for (let i = 0; i < 4; i++) {
+			b = (await first.step(b.id)).node;
+			a = (await first.step(a.id)).node;
+		}
+		// Eight steps past the stored distributions, one token each; nothing decoded twice.
+		expect(fake.evaluated.slice(before).map((ids) => ids.length)).toEqual(new Array(8).fill(1));
+		// The same walk on one context re-decodes each branch after the point where they part.
+		const single = engine();
+		const second = await twoBranches(single);
+		({ a, b } = second);
+		const from = single.evaluated.length;
+		for (let i = 0; i < 4; i++) {
+			b = (await second.step(b.id)).node;
+			a = (await second.step(a.id)).node;
+		}
+		expect(tokensSince(single, from)).toBeGreaterThan(8 * 4);
+	});
+
+	it('gives each branch the same tokens as on an engine with one context', async () => {
+		const walk = async (fake: FakeEngine) => {
+			const { step, ...ends } = await twoBranches(fake);
+			let { a, b } = ends;
+			const out: number[] = [];
+			for (let i = 0; i < 4; i++) {
+				b = (await step(b.id)).node;
+				a = (await step(a.id)).node;
+				out.push(b.tokenId as number, a.tokenId as number);
+			}
+			return out;
+		};
+		expect(await walk(sequenceEngine())).toEqual(await walk(engine()));
+	});
+
+	it('a what-if leaves the run’s sequence intact, so the run continues with one token', async () => {
+		const fake = sequenceEngine();
+		const { session, result } = await recordedRun(fake, params({ temperature: 1 }));
+		const runContext = [...fake.context];
+		const hot = await session.resample(
+			params({ temperature: 2, seed: 8 }),
+			12,
+			() => {},
+			() => false
+		);
+		expect(hot.map((s) => s.node.tokenId)).not.toEqual(result.tokenIds);
+		expect(fake.context).toEqual(runContext);
+		expect(fake.copies).toEqual([[0, 1]]);
+		// The what-if's tokens after it parted from the run went through the model once each.
+		const modelSteps = hot.filter((s) => s.source === 'model').length;
+		expect(modelSteps).toBeGreaterThan(0);
+		expect(fake.evaluated.slice(-modelSteps).every((ids) => ids.length === 1)).toBe(true);
+		// Continuing the run itself evaluates just its last token, on sequence 0.
+		const before = fake.evaluated.length;
+		const last = session.nodes().find((n) => n.tokenId === result.tokenIds.at(-1) && !n.stored);
+		await session.step((last as { id: number }).id, params());
+		expect(fake.evaluated.slice(before)).toEqual([[result.tokenIds.at(-1)]]);
+	});
+
+	it('after lanes used the sequences, a branch is evaluated whole again, not on their tokens', async () => {
+		const fake = sequenceEngine();
+		const { session, step, ...ends } = await twoBranches(fake);
+		let b = (await step(ends.b.id)).node;
+		// A sweep forks into sequences 1… and drops them (the worker then calls forgetContext).
+		await fake.forkSequences(3);
+		await fake.endSequences();
+		session.forgetContext();
+		const before = fake.evaluated.length;
+		b = (await step(b.id)).node;
+		const [fed] = fake.evaluated.slice(before);
+		expect(fed.length).toBe(b.depth + fake.evaluated[0].length - 1);
+		expect(session.nodes().find((n) => n.id === b.id)?.tokenId).toBe(b.tokenId);
+	});
+
+	it('with more branches than sequences, gives one up and decodes it again, exactly', async () => {
+		/** Three branches (the run, and two parting from it) walked in turn. */
+		const walk = async (fake: FakeEngine) => {
+			const { session, result } = await recordedRun(fake, params(), 6);
+			const nodes = session.nodes();
+			const pick = (i: number, avoid: number) => (avoid === 98 + i ? 99 + i : 98 + i);
+			const branches = [
+				nodes.at(-1) as (typeof nodes)[number],
+				(await session.step(nodes[1].id, params(), pick(0, result.tokenIds[1]))).node,
+				(await session.step(nodes[2].id, params(), pick(1, result.tokenIds[2]))).node
+			];
+			const from = fake.evaluated.length;
+			const tokens: number[] = [];
+			for (let i = 0; i < 3; i++) {
+				for (let b = 0; b < branches.length; b++) {
+					branches[b] = (await session.step(branches[b].id, params())).node;
+					tokens.push(branches[b].tokenId as number);
+				}
+			}
+			return { tokens, evaluated: tokensSince(fake, from) };
+		};
+		const one = await walk(engine());
+		const two = await walk(sequenceEngine(1));
+		const enough = await walk(sequenceEngine(2));
+		expect(two.tokens).toEqual(one.tokens);
+		expect(enough.tokens).toEqual(one.tokens);
+		expect(enough.evaluated).toBe(9);
+		expect(two.evaluated).toBeGreaterThan(enough.evaluated);
+		expect(two.evaluated).toBeLessThan(one.evaluated);
 	});
 });

@@ -9,15 +9,16 @@ import {
 } from '#lib/engines/types';
 import { randomSeed } from '#lib/sampling';
 import { checkPromptRoom } from './prefill';
+import { promptTokens } from './prompt';
 import { RunOutput } from './run-output';
 import type { GenerateRequest, GenerationEvent, SamplingBackend } from './types';
 import { GenerationRequestError, validateGenerateRequest } from './validate';
 
 /**
- * Native mode: a whole generation on the engine's own sampler (WebLLM on the GPU). The engine
- * streams the ids its sampler picks; text, stop ids, stop sequences, finish reasons and the
- * result are worked out by the same {@link RunOutput} as exact runs, so the events have the same
- * shape. Called by the worker's service and by lanes.
+ * Native mode: a whole generation on the engine's own sampler (WebLLM on the GPU, llama.cpp's
+ * in wllama). The engine streams the ids its sampler picks; text, stop ids, stop sequences,
+ * finish reasons and the result are worked out by the same {@link RunOutput} as exact runs, so
+ * the events have the same shape. Called by the worker's service and by lanes.
  */
 
 export interface NativeDeps {
@@ -80,7 +81,9 @@ export async function generateNative(
 	checkNativeRequest(request, engine);
 	const params = validateGenerateRequest(request, model, deps.sampling);
 	const now = deps.now ?? (() => performance.now());
-	const prompt = await engine.nativePromptTokens(request.input);
+	const prompt = engine.nativePromptTokens
+		? await engine.nativePromptTokens(request.input)
+		: await promptTokens(engine, model, request.input);
 	checkPromptRoom(prompt.length, model);
 	const startedAt = now();
 	const seed = params.seed ?? randomSeed();
@@ -98,6 +101,7 @@ export async function generateNative(
 		else {
 			stream = await engine.startNative({
 				input: request.input,
+				promptTokens: prompt,
 				params,
 				seed,
 				maxNewTokens: request.maxNewTokens,

@@ -56,6 +56,21 @@ describe('sessions index entries', () => {
 		}
 	});
 
+	it('keeps the engine the model ran on; entries written before it was kept read as unknown', () => {
+		const onWllama = session({
+			experiment: experiment({
+				model: { id: 'stories260k', name: 'TinyStories 260K', engine: 'wllama', sha256: null }
+			})
+		});
+		const summary = summarize(onWllama);
+		expect(summary.engine).toBe('wllama');
+		expect(readIndexEntry(structuredClone(indexEntry(summary)))).toEqual(summary);
+		const older: Partial<ReturnType<typeof indexEntry>> = indexEntry(summary);
+		delete older.engine;
+		expect(readIndexEntry(older)?.engine).toBeNull();
+		expect(readIndexEntry({ ...older, engine: 'cuda' })).toBeNull();
+	});
+
 	it('searches the whole text of any stored value, damaged ones too', () => {
 		const chat = session({
 			experiment: experiment({

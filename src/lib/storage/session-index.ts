@@ -8,6 +8,7 @@
 import { MAX_TIME } from '#lib/formats/session-format';
 import type { PromptInput } from '#lib/core/prompt';
 import type { RunRecord, RunStatus, SessionRecord } from '#lib/core/session';
+import type { EngineId } from '#lib/core/model';
 
 /** Characters of the prompt an entry keeps for search; outputs are searched in the records. */
 export const PREVIEW_CHARS = 300;
@@ -20,6 +21,8 @@ export interface SessionSummary {
 	name: string;
 	kind: SessionRecord['kind'];
 	modelName: string;
+	/** The engine the experiment's model ran on; null for entries written before it was kept. */
+	engine: EngineId | null;
 	createdAt: number;
 	updatedAt: number;
 	status: RunStatus;
@@ -35,6 +38,8 @@ export interface SessionSummary {
 
 /** A summary as the `sessionIndex` store holds it (only sound sessions have one). */
 export type IndexEntry = Omit<SessionSummary, 'problems'>;
+
+const ENGINES: readonly EngineId[] = ['llama', 'wllama', 'webllm'];
 
 const STATUSES: readonly RunStatus[] = ['running', 'interrupted', 'failed', 'stopped', 'done'];
 
@@ -58,6 +63,7 @@ export function summarize(record: SessionRecord): SessionSummary {
 		name: record.name,
 		kind: record.kind,
 		modelName,
+		engine: record.experiment.model.engine,
 		createdAt: record.createdAt,
 		updatedAt: record.updatedAt,
 		status: sessionStatus(record.runs),
@@ -77,6 +83,7 @@ export function indexEntry(summary: SessionSummary): IndexEntry {
 		name: summary.name,
 		kind: summary.kind,
 		modelName: summary.modelName,
+		engine: summary.engine,
 		createdAt: summary.createdAt,
 		updatedAt: summary.updatedAt,
 		status: summary.status,
@@ -106,13 +113,15 @@ export function readIndexEntry(value: unknown): SessionSummary | null {
 		Number.isInteger(v.runCount) &&
 		(v.runCount as number) >= 0 &&
 		typeof v.searchText === 'string' &&
-		v.searchText.length <= MAX_SEARCH_CHARS;
+		v.searchText.length <= MAX_SEARCH_CHARS &&
+		(v.engine === undefined || ENGINES.includes(v.engine as EngineId));
 	if (!sound) return null;
 	return {
 		id: v.id as string,
 		name: v.name as string,
 		kind: v.kind as SessionRecord['kind'],
 		modelName: v.modelName as string,
+		engine: (v.engine as EngineId | undefined) ?? null,
 		createdAt: v.createdAt as number,
 		updatedAt: v.updatedAt as number,
 		status: v.status as RunStatus,

@@ -63,6 +63,7 @@ export function damagedSummary(error: DamagedSessionError): SessionSummary {
 		name: `Damaged session ${error.id}`,
 		kind: 'single',
 		modelName: '',
+		engine: null,
 		createdAt: 0,
 		updatedAt: Infinity,
 		status: 'failed',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FAKE_BOS, FakeEngine } from '#lib/generation/testing/fake-engine';
+import {
+	FAKE_BOS,
+	FakeEngine,
+	FakeSequenceEngine,
+	type FakeEngineOptions
+} from '#lib/generation/testing/fake-engine';
 import type {
 	GenerateRequest,
 	GenerationEvent,
@@ -118,6 +123,40 @@ describe('InferenceService', () => {
 
 		const stopped = service.exploreResample(params, 50, () => service.stop());
 		expect((await stopped).length).toBe(1);
+	});
+
+	it('a branch kept in a sequence continues exactly after lanes used the sequences', async () => {
+		const next = (context: readonly number[]) => 97 + ((context.length * 7) % 5);
+		const walk = async (engine: FakeEngine) => {
+			const service = new InferenceService(() => engine, { createSampler, validateSamplingParams });
+			service.configure({
+				wasmBaseUrl: 'http://localhost/wllama/',
+				engineWasmUrl: 'http://localhost/engine/playground-llama.wasm'
+			});
+			await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });
+			const params = { ...DEFAULT_SAMPLING_PARAMS, temperature: 0, seed: 1 };
+			await service.generate(request({ params }));
+			const nodes = await service.exploreNodes();
+			let branch = (await service.exploreStep(nodes[2].id, params, 120)).node;
+			branch = (await service.exploreStep(branch.id, params)).node;
+			// A sweep with the same prompt forks into the sequences the branch was kept in.
+			await service.generateLanes({
+				input: { mode: 'completion', prompt: 'ab' },
+				maxNewTokens: 8,
+				lanes: [1, 2, 3].map((seed) => ({ id: `s${seed}`, params: { ...params, seed } }))
+			});
+			const tokens: number[] = [];
+			for (let i = 0; i < 3; i++) {
+				branch = (await service.exploreStep(branch.id, params)).node;
+				tokens.push(branch.tokenId as number);
+			}
+			return tokens;
+		};
+		const options: FakeEngineOptions = { next, contextLength: 64 };
+		const sequences = new FakeSequenceEngine(options);
+		expect(await walk(sequences)).toEqual(await walk(new FakeEngine(options)));
+		expect(sequences.calls).toContain('evaluateSequences');
+		expect(sequences.copies.length).toBeGreaterThan(0);
 	});
 
 	it('delivers every event before the result, even when the page is slow', async () => {

@@ -201,6 +201,8 @@ export class InferenceService implements InferenceApi {
 			const model = this.#requireModel();
 			const engine = this.#engine;
 			if (request.sampling === 'native') {
+				// The engine's context is replaced by the native run's.
+				this.#explore?.forgetContext();
 				return generateNative(
 					request,
 					{ engine, model, sampling: this.#sampling, signal },

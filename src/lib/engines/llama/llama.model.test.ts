@@ -151,6 +151,58 @@ describe('LlamaEngine on stories260K', () => {
 		expect((await llama.evaluate([singles[0].tokens[0]])).slice()).toEqual(singles[0].logits[1]);
 	});
 
+	it('keeps two branches in two sequences, each bit-identical to a fresh decode of it', async () => {
+		const llama = engine();
+		const info = await llama.load(file(modelBytes));
+		const prompt = [info.bosId as number, ...(await llama.tokenize('Once upon a time'))];
+		/** Decodes `forced` one token at a time after the prompt, from an empty context. */
+		const fresh = async (forced: number[]) => {
+			await llama.rollback(0);
+			const out = [(await llama.evaluate(prompt)).slice()];
+			for (const id of forced) out.push((await llama.evaluate([id])).slice());
+			return out;
+		};
+		const greedy: number[] = [];
+		let logits = await fresh([]).then((rows) => rows[0]);
+		for (let i = 0; i < 12; i++) {
+			greedy.push(argmax(logits));
+			logits = (await llama.evaluate([greedy[i]])).slice();
+		}
+		const branchAt = 4;
+		const other = greedy[branchAt] === 383 ? 384 : 383;
+		const a = [...greedy, 300];
+		const b = [...greedy.slice(0, branchAt), other, 301, 302, 303];
+		const freshA = await fresh(a);
+		const freshB = await fresh(b);
+
+		// Branch A on sequence 0 (as a run leaves it), branch B copied off it to sequence 1.
+		await fresh(a.slice(0, -1));
+		const used = llama.contextUsed;
+		await llama.copySequence(0, 1);
+		await llama.rollbackSequence(1, prompt.length + branchAt);
+		expect(llama.sequenceLength(1)).toBe(prompt.length + branchAt);
+		for (let i = branchAt; i < b.length; i++) {
+			const row = (await llama.evaluateSequence(1, [b[i]])).slice();
+			expect(row, `branch B, token ${i}`).toEqual(freshB[i + 1]);
+		}
+		// Branch A was left intact: its next token gives what a fresh decode gives.
+		expect(llama.contextUsed).toBe(used);
+		expect((await llama.evaluateSequence(0, [a.at(-1) as number])).slice()).toEqual(freshA.at(-1));
+		// A whole copy replaces what the destination held.
+		await llama.copySequence(0, 1);
+		expect(llama.sequenceLength(1)).toBe(llama.contextUsed);
+		await llama.rollbackSequence(1, prompt.length + b.length - 1);
+		expect((await llama.evaluateSequence(1, [487])).slice()).toEqual(
+			(await fresh([...a.slice(0, b.length - 1), 487])).at(-1)
+		);
+		await expect(llama.evaluateSequence(llama.maxSequences + 1, [487])).rejects.toThrow(RangeError);
+		// A fork for lanes replaces the sequences it uses.
+		await llama.forkSequences(2);
+		expect(llama.sequenceLength(1)).toBe(llama.contextUsed);
+		await llama.endSequences();
+		expect(llama.sequenceLength(1)).toBe(0);
+	});
+
 	it('refuses a malformed file with llama.cpp’s reason, then loads a good one', async () => {
 		const llama = engine();
 		await expect(llama.load(file(modelBytes.subarray(0, 4096), 'cut.gguf'))).rejects.toThrow(

@@ -286,7 +286,7 @@ describe('LlamaEngine: evaluation and context', () => {
 		expect(await engine.evaluate([3])).toEqual(defaultLogits([1, 2, 3]));
 	});
 
-	it('rolls back by removing the sequence from a position on, or clearing for 0', async () => {
+	it('rolls back by removing sequence 0 from a position on, keeping the other sequences', async () => {
 		const { engine, created } = setup();
 		await engine.load(url);
 		await engine.evaluate([1, 2, 3, 4]);
@@ -299,7 +299,8 @@ describe('LlamaEngine: evaluation and context', () => {
 		expect(engine.contextUsed).toBe(3);
 		await engine.rollback(0);
 		expect(engine.contextUsed).toBe(0);
-		expect(created[0].calls.at(-1)).toBe('clear');
+		// Not a clear: branches explore keeps in other sequences survive a new run.
+		expect(created[0].calls.at(-1)).toBe('seqRemove 0 0');
 	});
 });
 

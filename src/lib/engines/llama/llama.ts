@@ -32,7 +32,10 @@ export const DEFAULT_CONTEXT_LENGTH = 2048;
 /** Most tokens per decode call; a longer prompt is fed in several. */
 export const BATCH_SIZE = 512;
 
-/** The sequence a single context runs on; lanes run on sequences 1…LANE_SEQUENCES. */
+/**
+ * The sequence a single context runs on; lanes run on sequences 1…LANE_SEQUENCES, and explore
+ * keeps branches on any of them between sweeps.
+ */
 const SEQ = 0;
 /** Lanes one fork may hold (a sweep's most lanes). */
 export const LANE_SEQUENCES = 16;
@@ -56,13 +59,13 @@ interface BatchArrays extends LlamaBatch {
 	logits: boolean[];
 }
 
-function batchOf(size: number): BatchArrays {
+function batchOf(size: number, seq = SEQ): BatchArrays {
 	const logits = new Array<boolean>(size).fill(false);
 	if (size > 0) logits[size - 1] = true;
 	return {
 		tokens: new Int32Array(size),
 		positions: new Int32Array(size),
-		seqs: new Int32Array(size).fill(SEQ),
+		seqs: new Int32Array(size).fill(seq),
 		logits
 	};
 }
@@ -88,8 +91,10 @@ export class LlamaEngine implements MultiSequenceEngine {
 	#logits = new Float32Array(0);
 	/** The one-token batch every decode step uses, so a step allocates nothing. */
 	#step = batchOf(1);
-	/** Live lanes (sequences 1…n) and the next position of each. */
-	#lanePositions: number[] = [];
+	/** Tokens each sequence holds (index 0 unused: sequence 0's count is #used). */
+	#lengths: number[] = [];
+	/** Live lanes: lane i is sequence i + 1, its next position #lengths[i + 1]. */
+	#lanes = 0;
 	/** evaluateSequences()'s results, one array per lane, overwritten by the next call. */
 	#laneLogits: Float32Array[] = [];
 
@@ -153,6 +158,8 @@ export class LlamaEngine implements MultiSequenceEngine {
 		const version = this.#options.libraryVersion;
 		this.#binding = binding;
 		this.maxSequences = facts.nSeqMax - 1;
+		this.#lengths = new Array<number>(facts.nSeqMax).fill(0);
+		this.#lanes = 0;
 		this.#logits = new Float32Array(facts.nVocab);
 		this.#info = {
 			name: sourceName || fileName || name || 'model',
@@ -180,7 +187,8 @@ export class LlamaEngine implements MultiSequenceEngine {
 		this.#used = 0;
 		this.#pieces.clear();
 		this.#logits = new Float32Array(0);
-		this.#lanePositions = [];
+		this.#lengths = [];
+		this.#lanes = 0;
 		this.#laneLogits = [];
 		this.maxSequences = 0;
 		if (binding && !binding.aborted) {
@@ -240,13 +248,20 @@ export class LlamaEngine implements MultiSequenceEngine {
 		);
 	}
 
-	async evaluate(ids: readonly number[]): Promise<Float32Array> {
+	evaluate(ids: readonly number[]): Promise<Float32Array> {
+		return this.evaluateSequence(SEQ, ids);
+	}
+
+	async evaluateSequence(seq: number, ids: readonly number[]): Promise<Float32Array> {
 		const binding = this.#require();
 		const info = this.#info as ModelInfo;
+		this.#checkSequence(seq);
 		if (ids.length === 0) throw new RangeError('evaluate() needs at least one token');
-		if (this.#used + ids.length > info.contextLength) {
+		if (this.#lanes > 0 && seq !== SEQ) await this.endSequences();
+		const used = this.sequenceLength(seq);
+		if (used + ids.length > info.contextLength) {
 			throw new ContextFullError(
-				`The context holds ${info.contextLength} tokens; ${this.#used} are used and ${ids.length} more were given`
+				`The context holds ${info.contextLength} tokens; ${used} are used and ${ids.length} more were given`
 			);
 		}
 		for (const id of ids) {
@@ -258,10 +273,12 @@ export class LlamaEngine implements MultiSequenceEngine {
 		if (this.#binding !== binding) throw this.#crash ?? new ModelNotLoadedError();
 		for (let start = 0; start < ids.length; start += BATCH_SIZE) {
 			const count = Math.min(BATCH_SIZE, ids.length - start);
-			const batch = count === 1 ? this.#step : batchOf(count);
+			const batch = count === 1 ? this.#step : batchOf(count, seq);
+			const at = this.sequenceLength(seq);
+			batch.seqs[0] = seq;
 			for (let i = 0; i < count; i++) {
 				batch.tokens[i] = ids[start + i];
-				batch.positions[i] = this.#used + i;
+				batch.positions[i] = at + i;
 			}
 			try {
 				this.#call(binding, `decoding ${count} token${count === 1 ? '' : 's'}`, () =>
@@ -269,10 +286,10 @@ export class LlamaEngine implements MultiSequenceEngine {
 				);
 			} catch (error) {
 				// A failed decode may have written part of the batch: keep only what came before.
-				if (!binding.aborted) this.#dropFrom(binding, this.#used);
+				if (!binding.aborted) this.#dropFrom(binding, seq, at);
 				throw error;
 			}
-			this.#used += count;
+			this.#setLength(seq, at + count);
 			if (start + count === ids.length) {
 				this.#logits.set(
 					this.#call(binding, 'reading the logits', () => binding.logits(count - 1))
@@ -283,14 +300,39 @@ export class LlamaEngine implements MultiSequenceEngine {
 	}
 
 	async rollback(length: number): Promise<void> {
+		await this.rollbackSequence(SEQ, length);
+	}
+
+	async rollbackSequence(seq: number, length: number): Promise<void> {
 		const binding = this.#require();
+		this.#checkSequence(seq);
 		if (!Number.isInteger(length) || length < 0) throw new RangeError(`Bad length ${length}`);
-		if (this.#lanePositions.length > 0) await this.endSequences();
-		if (length >= this.#used) return;
-		this.#call(binding, 'rolling the context back', () =>
-			length === 0 ? binding.clear() : binding.seqRemove(SEQ, length)
-		);
-		this.#used = length;
+		if (this.#lanes > 0) await this.endSequences();
+		if (length >= this.sequenceLength(seq)) return;
+		this.#call(binding, 'rolling the context back', () => binding.seqRemove(seq, length));
+		this.#setLength(seq, length);
+	}
+
+	sequenceLength(seq: number): number {
+		return seq === SEQ ? this.#used : (this.#lengths[seq] ?? 0);
+	}
+
+	/**
+	 * A whole copy, then the drop of what `dst` held beyond: the form that is valid whether each
+	 * sequence has a KV stream of its own (cells copied) or all share one (cells tagged).
+	 */
+	async copySequence(src: number, dst: number): Promise<void> {
+		const binding = this.#require();
+		this.#checkSequence(src);
+		this.#checkSequence(dst);
+		if (src === dst) return;
+		if (this.#lanes > 0) await this.endSequences();
+		this.#call(binding, 'copying a sequence', () => {
+			binding.seqRemove(dst, 0);
+			this.#setLength(dst, 0);
+			binding.seqCopy(src, dst, -1, -1);
+		});
+		this.#setLength(dst, this.sequenceLength(src));
 	}
 
 	/**
@@ -306,11 +348,15 @@ export class LlamaEngine implements MultiSequenceEngine {
 		if (this.#used === 0) throw new RangeError('Fork a context that holds tokens');
 		await this.endSequences();
 		for (let lane = 1; lane <= count; lane++) {
-			this.#call(binding, 'copying the context to a lane', () =>
-				binding.seqCopy(SEQ, lane, -1, -1)
-			);
+			this.#call(binding, 'copying the context to a lane', () => {
+				// A branch explore kept there is dropped, so the copy is the lane's only content.
+				if (this.#lengths[lane] > 0) binding.seqRemove(lane, 0);
+				this.#lengths[lane] = 0;
+				binding.seqCopy(SEQ, lane, -1, -1);
+			});
+			this.#lengths[lane] = this.#used;
 		}
-		this.#lanePositions = new Array<number>(count).fill(this.#used);
+		this.#lanes = count;
 		const { vocabSize } = this.#info as ModelInfo;
 		this.#laneLogits = Array.from({ length: count }, () => new Float32Array(vocabSize));
 	}
@@ -318,19 +364,19 @@ export class LlamaEngine implements MultiSequenceEngine {
 	async evaluateSequences(steps: readonly SequenceStep[]): Promise<Float32Array[]> {
 		const binding = this.#require();
 		const info = this.#info as ModelInfo;
-		const positions = this.#lanePositions;
+		const lengths = this.#lengths;
 		const n = steps.length;
 		if (n === 0) throw new RangeError('evaluateSequences() needs at least one step');
 		const seen = new Set<number>();
 		for (const { lane, id } of steps) {
-			if (!Number.isInteger(lane) || lane < 0 || lane >= positions.length || seen.has(lane)) {
+			if (!Number.isInteger(lane) || lane < 0 || lane >= this.#lanes || seen.has(lane)) {
 				throw new RangeError(`Lane ${lane} is not a live lane of this fork, or is given twice`);
 			}
 			seen.add(lane);
 			if (!Number.isInteger(id) || id < 0 || id >= info.vocabSize) {
 				throw new RangeError(`Token ${id} is outside the vocabulary (0–${info.vocabSize - 1})`);
 			}
-			if (positions[lane] >= info.contextLength) {
+			if (lengths[lane + 1] >= info.contextLength) {
 				throw new ContextFullError(`Lane ${lane} fills the context (${info.contextLength} tokens)`);
 			}
 		}
@@ -338,7 +384,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 		if (this.#binding !== binding) throw this.#crash ?? new ModelNotLoadedError();
 		const batch: LlamaBatch = {
 			tokens: Int32Array.from(steps, (s) => s.id),
-			positions: Int32Array.from(steps, (s) => positions[s.lane]),
+			positions: Int32Array.from(steps, (s) => lengths[s.lane + 1]),
 			seqs: Int32Array.from(steps, (s) => s.lane + 1),
 			logits: new Array<boolean>(n).fill(true)
 		};
@@ -346,7 +392,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 		const out: Float32Array[] = [];
 		for (let row = 0; row < n; row++) {
 			const { lane } = steps[row];
-			positions[lane]++;
+			lengths[lane + 1]++;
 			const logits = this.#laneLogits[lane];
 			logits.set(this.#call(binding, 'reading the logits', () => binding.logits(row)));
 			out.push(logits);
@@ -355,20 +401,32 @@ export class LlamaEngine implements MultiSequenceEngine {
 	}
 
 	async endSequences(): Promise<void> {
-		const count = this.#lanePositions.length;
-		this.#lanePositions = [];
+		const count = this.#lanes;
+		this.#lanes = 0;
 		this.#laneLogits = [];
 		const binding = this.#binding;
 		if (!binding || binding.aborted || count === 0) return;
 		for (let lane = 1; lane <= count; lane++) {
+			this.#lengths[lane] = 0;
 			this.#call(binding, 'dropping a lane', () => binding.seqRemove(lane, 0));
 		}
 	}
 
-	/** Drops the context's tokens from `length` on, emptying it when that fails. */
-	#dropFrom(binding: LlamaBinding, length: number): void {
+	#checkSequence(seq: number): void {
+		if (!Number.isInteger(seq) || seq < 0 || seq > this.maxSequences) {
+			throw new RangeError(`Sequence ${seq} is not one of 0–${this.maxSequences}`);
+		}
+	}
+
+	#setLength(seq: number, length: number): void {
+		if (seq === SEQ) this.#used = length;
+		else this.#lengths[seq] = length;
+	}
+
+	/** Drops sequence `seq`'s tokens from `length` on, emptying every sequence when that fails. */
+	#dropFrom(binding: LlamaBinding, seq: number, length: number): void {
 		try {
-			binding.seqRemove(SEQ, length);
+			binding.seqRemove(seq, length);
 		} catch {
 			try {
 				binding.clear();
@@ -376,6 +434,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 				// Nothing more to try; the next load replaces the instance.
 			}
 			this.#used = 0;
+			this.#lengths.fill(0);
 		}
 	}
 
@@ -399,6 +458,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 				this.#crash = new EngineCrashedError(message, { cause: error });
 				this.#info = null;
 				this.#used = 0;
+				this.#lengths.fill(0);
 				throw this.#crash;
 			}
 			if (error instanceof ContextFullError) throw new ContextFullError(message, { cause: error });

@@ -1,7 +1,7 @@
-import { stageDefinition, type SamplingParams, type StageName } from '#lib/sampling';
-import { stageValues } from '#lib/sampling/params';
+import type { SamplingParams, StageName } from '#lib/sampling';
 import type { IgnoredParam } from '#lib/core/run';
 import { ENGINE_MODES } from '../capabilities';
+import { activeStages, orderDiffers } from '../native-stages';
 import type { NativeStep, NativeStream } from '../types';
 
 /**
@@ -23,13 +23,6 @@ export interface NativeSamplingFields {
 
 /** WebLLM reduces seeds modulo 2³¹ − 1 (and turns 0 into 1). */
 const WEBLLM_SEED_MODULUS = 2 ** 31 - 1;
-
-function activeStages(params: SamplingParams): StageName[] {
-	const values = stageValues(params);
-	return params.order.filter(
-		(name) => !stageDefinition(name).isNeutral(values, { logitBias: params.logitBias })
-	);
-}
 
 /** What WebLLM's sampler is asked to do: the user's values for active stages, no-ops for the rest. */
 export function nativeSamplingFields(params: SamplingParams, seed: number): NativeSamplingFields {
@@ -70,8 +63,7 @@ export function nativeIgnoredParams(params: SamplingParams, seed: number): Ignor
 	if (active.includes('repetition-penalty') || active.includes('frequency-presence')) {
 		ignored.push({ field: 'repeatLastN', reason: NATIVE.repeatLastN.reason });
 	}
-	const ranks = active.flatMap((name) => WEBLLM_RANK[name] ?? []);
-	if (ranks.some((rank, i) => i > 0 && rank < ranks[i - 1])) {
+	if (orderDiffers(active, WEBLLM_RANK)) {
 		ignored.push({ field: 'order', reason: NATIVE.order.reason });
 	}
 	const reduced = seed % WEBLLM_SEED_MODULUS || 1;

@@ -1,4 +1,5 @@
 import { Wllama, type WllamaLogger } from '@wllama/wllama/esm/index.js';
+import type { WllamaSamplingConfig } from './native';
 
 /**
  * The @wllama/wllama library as the CPU engine sees it: exactly the calls it makes
@@ -27,7 +28,11 @@ export interface WllamaContextInfo {
 
 /** Exactly the Wllama methods the CPU engine calls. */
 export interface WllamaLike {
-	loadModel(blobs: Blob[], config: { n_ctx: number; n_threads: number }): Promise<void>;
+	/** `seed` seeds llama.cpp's own sampler, for every `samplingInit` after this load. */
+	loadModel(
+		blobs: Blob[],
+		config: { n_ctx: number; n_threads: number; seed: number }
+	): Promise<void>;
 	getLoadedContextInfo(): WllamaContextInfo;
 	getChatTemplate(): string | null;
 	getNumThreads(): number;
@@ -38,6 +43,12 @@ export interface WllamaLike {
 	decode(tokens: number[], options: Record<string, never>): Promise<unknown>;
 	/** Softmax probabilities at temperature 1; `-1` for the whole vocabulary. */
 	getLogits(topK: number): Promise<{ token: number; p: number }[]>;
+	/** Starts llama.cpp's own sampler afresh; `pastTokens` enter its penalty window. */
+	samplingInit(config: WllamaSamplingConfig, pastTokens: number[]): Promise<void>;
+	/** Samples from the logits of the last decoded token with llama.cpp's own sampler. */
+	samplingSample(): Promise<{ token: number }>;
+	/** Adds tokens to the sampler's history (its penalty window). */
+	samplingAccept(tokens: number[]): Promise<void>;
 	kvRemove(nKeep: number, nDiscard: number): Promise<void>;
 	kvClear(): Promise<void>;
 	exit(): Promise<void>;

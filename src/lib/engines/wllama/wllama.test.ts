@@ -11,6 +11,7 @@ import {
 } from './testing/fake-wllama';
 import {
 	DEFAULT_CONTEXT_LENGTH,
+	NATIVE_SEED,
 	WllamaEngine,
 	type BlobHasher,
 	type CachedModelLoader,
@@ -87,7 +88,7 @@ describe('WllamaEngine: loading', () => {
 		});
 		expect(wllama.loadedWith).toEqual({
 			blobs: [FILE],
-			config: { n_ctx: DEFAULT_CONTEXT_LENGTH, n_threads: 1 }
+			config: { n_ctx: DEFAULT_CONTEXT_LENGTH, n_threads: 1, seed: NATIVE_SEED }
 		});
 		expect(wllama.baseUriDuringLoad).toBe('https://app.test/wllama/');
 		expect((globalThis as { document?: unknown }).document).toBeUndefined();

@@ -1,7 +1,16 @@
 import { ContextFullError, EngineCrashedError, ModelNotLoadedError } from '../errors';
 import type { ChatMessage } from '#lib/core/prompt';
 import { ENGINE_NAMES } from '../capabilities';
-import type { Engine, LoadOptions } from '../types';
+import type {
+	NativeRunRequest,
+	NativeSamplingEngine,
+	NativeStep,
+	NativeStream,
+	LoadOptions
+} from '../types';
+import type { IgnoredParam } from '#lib/core/run';
+import type { SamplingParams } from '#lib/sampling';
+import { nativeIgnoredParams, wllamaSamplingConfig } from './native';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import {
 	fileForLoad,
@@ -30,6 +39,12 @@ export const DEFAULT_CONTEXT_LENGTH = 2048;
 
 export { ContextFullError, EngineCrashedError, ModelNotLoadedError };
 
+/**
+ * The seed llama.cpp's own sampler starts from at every native run: wllama 2.4.0 takes it only
+ * when the model loads (its default would take the time of day, so runs could not repeat).
+ */
+export const NATIVE_SEED = 1;
+
 /** Threads to use: several only when the page is cross-origin isolated (SharedArrayBuffer). */
 export function chooseThreads(requested: number | undefined): number {
 	if (globalThis.crossOriginIsolated !== true) return 1;
@@ -54,10 +69,11 @@ async function withDocumentBaseUri<T>(baseUri: string, fn: () => Promise<T>): Pr
 }
 
 /**
- * The CPU engine: llama.cpp compiled to WebAssembly, through @wllama/wllama's low-level API.
- * Its library, model cache and hashing are given by its creator (the inference worker).
+ * The second CPU engine: llama.cpp compiled to WebAssembly, through @wllama/wllama's low-level
+ * API, for exact runs and for native runs on llama.cpp's own sampler. Its library, model cache
+ * and hashing are given by its creator (the inference worker).
  */
-export class WllamaEngine implements Engine {
+export class WllamaEngine implements NativeSamplingEngine {
 	readonly engineId = 'wllama' as const;
 	readonly rollbackReplays = false;
 	#options: WllamaEngineOptions;
@@ -100,7 +116,7 @@ export class WllamaEngine implements Engine {
 		onProgress?.({ phase: 'initialize', loadedBytes: 0, totalBytes: blob.size });
 		try {
 			await withDocumentBaseUri(base, () =>
-				wllama.loadModel([blob], { n_ctx: contextLength, n_threads: threads })
+				wllama.loadModel([blob], { n_ctx: contextLength, n_threads: threads, seed: NATIVE_SEED })
 			);
 		} catch (error) {
 			await wllama.exit().catch(() => {});
@@ -179,20 +195,7 @@ export class WllamaEngine implements Engine {
 		const wllama = this.#require();
 		const info = this.#info as ModelInfo;
 		if (ids.length === 0) throw new RangeError('evaluate() needs at least one token');
-		if (this.#context.length + ids.length > info.contextLength) {
-			throw new ContextFullError(
-				`The context holds ${info.contextLength} tokens; ${this.#context.length} are used and ${ids.length} more were given`
-			);
-		}
-		try {
-			await this.#guard(wllama.decode([...ids], {}));
-		} catch (error) {
-			// A failed decode leaves the KV cache in an unknown state: start the next call afresh.
-			this.#context = [];
-			await wllama.kvClear().catch(() => {});
-			throw error;
-		}
-		this.#context.push(...ids);
+		await this.#decode(wllama, ids);
 		// getLogits(-1) returns softmax probabilities at T=1 for the whole vocabulary, sorted by
 		// descending logit; map them back to vocabulary order as ln p.
 		const entries = await this.#guard(wllama.getLogits(-1));
@@ -209,6 +212,78 @@ export class WllamaEngine implements Engine {
 		if (length === 0) await this.#guard(wllama.kvClear());
 		else await this.#guard(wllama.kvRemove(length, -1));
 		this.#context = this.#context.slice(0, length);
+	}
+
+	nativeIgnoredParams(params: SamplingParams): IgnoredParam[] {
+		return nativeIgnoredParams(params);
+	}
+
+	/**
+	 * A native run: the prompt decoded from an empty context, then llama.cpp's own sampler picks,
+	 * accepts and (before the next pick) decodes one token at a time, as wllama's own completion
+	 * loop does. The context then holds what was decoded.
+	 */
+	async startNative(request: NativeRunRequest): Promise<NativeStream> {
+		const wllama = this.#require();
+		const info = this.#info as ModelInfo;
+		const prompt = [...request.promptTokens];
+		if (prompt.length === 0) throw new RangeError('A native run needs at least one prompt token');
+		await this.rollback(0);
+		await this.#decode(wllama, prompt);
+		await this.#guard(
+			wllama.samplingInit(wllamaSamplingConfig(request.params, info.contextLength), prompt)
+		);
+		let generated = 0;
+		let undecoded: number | null = null;
+		// The finish reason, once known: reported on one step, and the next step ends the stream.
+		let ending: string | null = null;
+		const finish = (reason: string): NativeStep => {
+			ending ??= reason;
+			return { sampled: [], done: false, finishReason: ending };
+		};
+		return {
+			next: async (): Promise<NativeStep> => {
+				if (ending !== null) return { sampled: [], done: true, finishReason: ending };
+				if (generated >= request.maxNewTokens) return finish('length');
+				if (undecoded !== null) {
+					if (this.#context.length >= info.contextLength) return finish('length');
+					await this.#decode(wllama, [undecoded]);
+					undecoded = null;
+				}
+				// An interrupt during the decode ends the run before another pick.
+				if (ending !== null) return finish(ending);
+				const { token } = await this.#guard(wllama.samplingSample());
+				await this.#guard(wllama.samplingAccept([token]));
+				undecoded = token;
+				generated++;
+				return { sampled: [token], done: false, finishReason: null };
+			},
+			interrupt: () => {
+				ending ??= 'abort';
+			},
+			close: async () => {
+				ending ??= 'abort';
+			}
+		};
+	}
+
+	/** Appends `ids` to the context; a failed decode leaves it empty. */
+	async #decode(wllama: WllamaLike, ids: readonly number[]): Promise<void> {
+		const info = this.#info as ModelInfo;
+		if (this.#context.length + ids.length > info.contextLength) {
+			throw new ContextFullError(
+				`The context holds ${info.contextLength} tokens; ${this.#context.length} are used and ${ids.length} more were given`
+			);
+		}
+		try {
+			await this.#guard(wllama.decode([...ids], {}));
+		} catch (error) {
+			// A failed decode leaves the KV cache in an unknown state: start the next call afresh.
+			this.#context = [];
+			await wllama.kvClear().catch(() => {});
+			throw error;
+		}
+		this.#context.push(...ids);
 	}
 
 	#require(): WllamaLike {

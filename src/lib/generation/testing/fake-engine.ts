@@ -131,27 +131,45 @@ export function scripted(promptLength: number, reply: Uint8Array | string) {
 }
 
 /**
- * The fake engine with sequences: a fork copies the context to each lane, and every
- * evaluateSequences() call is one "batch" (recorded in `batches`, as the lanes it fed).
+ * The fake engine with sequences: sequence 0 is `context`, sequences 1…maxSequences are kept in
+ * `sequences`. A fork copies the context to each lane (lane i is sequence i + 1), and every
+ * evaluateSequences() call is one "batch" (recorded in `batches`, as the lanes it fed). The
+ * single-sequence calls record what they fed in `evaluated` as `evaluate` does, and the copies
+ * in `copies`.
  */
 export class FakeSequenceEngine extends FakeEngine implements MultiSequenceEngine {
-	maxSequences = 16;
-	lanes: number[][] = [];
+	maxSequences: number;
+	/** Tokens of sequences 1…maxSequences (index 0 unused: sequence 0 is `context`). */
+	readonly sequences: number[][];
 	readonly batches: SequenceStep[][] = [];
+	readonly copies: [number, number][] = [];
+	#lanes = 0;
 	/** Runs inside every batch, before it returns (e.g. to abort mid-sweep). */
 	onBatch?: (steps: readonly SequenceStep[]) => void;
 
+	constructor(options: FakeEngineOptions & { maxSequences?: number }) {
+		super(options);
+		this.maxSequences = options.maxSequences ?? 16;
+		this.sequences = Array.from({ length: this.maxSequences + 1 }, () => []);
+	}
+
+	/** The live lanes' tokens. */
+	get lanes(): number[][] {
+		return this.sequences.slice(1, 1 + this.#lanes);
+	}
+
 	async forkSequences(count: number): Promise<void> {
 		this.calls.push('forkSequences');
-		this.lanes = Array.from({ length: count }, () => [...this.context]);
+		for (let lane = 1; lane <= count; lane++) this.sequences[lane] = [...this.context];
+		this.#lanes = count;
 	}
 
 	async evaluateSequences(steps: readonly SequenceStep[]): Promise<Float32Array[]> {
 		this.calls.push('evaluateSequences');
 		this.batches.push(steps.map((s) => ({ ...s })));
 		const rows = steps.map(({ lane, id }) => {
-			const context = this.lanes[lane];
-			if (!context) throw new Error(`no lane ${lane}`);
+			if (lane >= this.#lanes) throw new Error(`no lane ${lane}`);
+			const context = this.sequences[lane + 1];
 			context.push(id);
 			return this.distribution(context);
 		});
@@ -161,6 +179,46 @@ export class FakeSequenceEngine extends FakeEngine implements MultiSequenceEngin
 
 	async endSequences(): Promise<void> {
 		this.calls.push('endSequences');
-		this.lanes = [];
+		for (let lane = 1; lane <= this.#lanes; lane++) this.sequences[lane] = [];
+		this.#lanes = 0;
+	}
+
+	sequenceLength(seq: number): number {
+		return this.#sequence(seq).length;
+	}
+
+	async copySequence(src: number, dst: number): Promise<void> {
+		this.calls.push('copySequence');
+		await this.endSequences();
+		this.copies.push([src, dst]);
+		const tokens = [...this.#sequence(src)];
+		this.#sequence(dst);
+		if (dst === 0) this.context = tokens;
+		else this.sequences[dst] = tokens;
+	}
+
+	async rollbackSequence(seq: number, length: number): Promise<void> {
+		if (seq === 0) return this.rollback(length);
+		this.calls.push('rollbackSequence');
+		await this.endSequences();
+		this.#sequence(seq).length = Math.min(length, this.#sequence(seq).length);
+	}
+
+	async evaluateSequence(seq: number, ids: readonly number[]): Promise<Float32Array> {
+		if (seq === 0) return this.evaluate(ids);
+		this.calls.push('evaluateSequence');
+		await this.endSequences();
+		const context = this.#sequence(seq);
+		if (context.length + ids.length > this.model.contextLength) throw new Error('context full');
+		this.evaluated.push([...ids]);
+		context.push(...ids);
+		return this.distribution(context);
+	}
+
+	#sequence(seq: number): number[] {
+		if (!Number.isInteger(seq) || seq < 0 || seq > this.maxSequences) {
+			throw new Error(`no sequence ${seq}`);
+		}
+		return seq === 0 ? this.context : this.sequences[seq];
 	}
 }

@@ -1,10 +1,15 @@
 import type { WllamaContextInfo, WllamaLike, WllamaWasmPaths } from '../library';
+import type { WllamaSamplingConfig } from '../native';
+import { WllamaEngine } from '../wllama';
+import type { ModelInfo } from '#lib/core/model';
 
 /**
  * A stand-in for @wllama/wllama 2.4.0 with a tiny model: tokens 0–255 are single bytes, 256 is
  * BOS, 257 EOS and 258 end-of-turn. `probabilities(context)` plays the model; `getLogits(-1)`
  * returns them sorted by descending probability, as wllama does, leaving out tokens at 0.
- * `proxy.worker` stands for wllama's own worker, so tests can make it crash.
+ * `proxy.worker` stands for wllama's own worker, so tests can make it crash. Its own sampler
+ * takes the most probable token at temperature 0 and otherwise draws from the probabilities
+ * with a small generator restarted by every `samplingInit` from the seed given at load.
  */
 export const FAKE_WLLAMA_VOCAB = 260;
 export const WLLAMA_BOS = 256;
@@ -26,7 +31,13 @@ export interface FakeWllamaScript {
 export class FakeWllama implements WllamaLike {
 	readonly calls: string[] = [];
 	readonly context: number[] = [];
-	loadedWith: { blobs: Blob[]; config: { n_ctx: number; n_threads: number } } | null = null;
+	loadedWith: {
+		blobs: Blob[];
+		config: { n_ctx: number; n_threads: number; seed: number };
+	} | null = null;
+	/** The last `samplingInit`'s config and the sampler's history since. */
+	sampling: { config: WllamaSamplingConfig; history: number[] } | null = null;
+	#draws = 0;
 	/** `document.baseURI` as wllama saw it while loading. */
 	baseUriDuringLoad: string | undefined;
 	readonly proxy = { worker: new EventTarget() };
@@ -36,7 +47,10 @@ export class FakeWllama implements WllamaLike {
 		readonly script: FakeWllamaScript = {}
 	) {}
 
-	async loadModel(blobs: Blob[], config: { n_ctx: number; n_threads: number }): Promise<void> {
+	async loadModel(
+		blobs: Blob[],
+		config: { n_ctx: number; n_threads: number; seed: number }
+	): Promise<void> {
 		this.calls.push('loadModel');
 		this.baseUriDuringLoad = (globalThis as { document?: { baseURI?: string } }).document?.baseURI;
 		if (this.script.loadError) throw this.script.loadError;
@@ -110,6 +124,31 @@ export class FakeWllama implements WllamaLike {
 			.filter(({ p }) => p > 0);
 	}
 
+	async samplingInit(config: WllamaSamplingConfig, pastTokens: number[]): Promise<void> {
+		this.calls.push(`samplingInit ${pastTokens.length}`);
+		this.sampling = { config, history: [...pastTokens] };
+		this.#draws = this.loadedWith?.config.seed ?? 0;
+	}
+
+	async samplingSample(): Promise<{ token: number }> {
+		this.calls.push('samplingSample');
+		const config = this.sampling?.config;
+		if (!config) throw new Error('samplingSample before samplingInit');
+		const ranked = (await this.getLogits(-1)).filter((_, i) => i === 0 || config.temp > 0);
+		this.#draws = (this.#draws * 1_103_515_245 + 12_345) % 2 ** 31;
+		let u = this.#draws / 2 ** 31;
+		for (const { token, p } of ranked) {
+			u -= p / ranked.reduce((sum, r) => sum + r.p, 0);
+			if (u <= 0) return { token };
+		}
+		return { token: ranked[ranked.length - 1].token };
+	}
+
+	async samplingAccept(tokens: number[]): Promise<void> {
+		this.calls.push(`samplingAccept ${tokens.join(',')}`);
+		this.sampling?.history.push(...tokens);
+	}
+
 	async kvRemove(nKeep: number, nDiscard: number): Promise<void> {
 		this.calls.push(`kvRemove ${nKeep} ${nDiscard}`);
 		this.context.length = nKeep;
@@ -129,4 +168,33 @@ export class FakeWllama implements WllamaLike {
 		const event = Object.assign(new Event('error'), { message });
 		this.proxy.worker.dispatchEvent(event);
 	}
+}
+
+/**
+ * A {@link WllamaEngine} on a {@link FakeWllama} with `script`, loaded with `contextLength`
+ * (no download, no hashing, no file check).
+ */
+export async function loadFakeWllamaEngine(
+	script: FakeWllamaScript = {},
+	contextLength = 256
+): Promise<{ engine: WllamaEngine; model: ModelInfo; wllama: FakeWllama }> {
+	let wllama: FakeWllama | null = null;
+	const engine = new WllamaEngine({
+		wasmBaseUrl: 'https://app.test/wllama',
+		createWllama: (paths) => (wllama = new FakeWllama(paths, script)),
+		libraryVersion: 'b1234',
+		loadCachedModel: async () => ({
+			blob: new Blob([new Uint8Array(8)]),
+			sha256: 'cafe',
+			storage: { status: 'cached', notice: null }
+		}),
+		sha256OfBlob: async () => 'beef',
+		checkModelFile: async () => {}
+	});
+	const model = await engine.load(
+		{ kind: 'url', url: 'https://models.test/tiny.gguf', name: 'Tiny', sha256: 'cafe' },
+		{ contextLength }
+	);
+	if (!wllama) throw new Error('wllama was not created');
+	return { engine, model, wllama };
 }

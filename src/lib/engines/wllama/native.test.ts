@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
+import { nativeIgnoredParams, wllamaSamplingConfig } from './native';
+
+const params = (extra: Partial<SamplingParams> = {}): SamplingParams => ({
+	...DEFAULT_SAMPLING_PARAMS,
+	...extra
+});
+
+describe("wllama's native sampling config", () => {
+	it("passes the user's values for active stages and no-ops for the rest", () => {
+		const p = params({
+			temperature: 0.7,
+			topK: 12,
+			topP: 0.9,
+			minP: 0.05,
+			repeatPenalty: 1.1,
+			repeatLastN: 32,
+			frequencyPenalty: 0.2,
+			presencePenalty: -0.5,
+			logitBias: { 5: 2, 7: -100 }
+		});
+		expect(wllamaSamplingConfig(p, 2048)).toEqual({
+			temp: 0.7,
+			top_k: 12,
+			top_p: 0.9,
+			min_p: 0.05,
+			penalty_repeat: 1.1,
+			penalty_freq: 0.2,
+			penalty_present: -0.5,
+			penalty_last_n: 32,
+			logit_bias: [
+				{ token: 5, bias: 2 },
+				{ token: 7, bias: -100 }
+			]
+		});
+		// Stages left out of the order, or neutral, are off in llama.cpp too (its defaults are not).
+		const off = params({ temperature: 0.7, topK: 12, order: ['top-p'], logitBias: { 5: 2 } });
+		expect(wllamaSamplingConfig(off, 2048)).toEqual({
+			temp: 1,
+			top_k: 0,
+			top_p: DEFAULT_SAMPLING_PARAMS.topP,
+			min_p: 0,
+			penalty_repeat: 1,
+			penalty_freq: 0,
+			penalty_present: 0,
+			penalty_last_n: 0,
+			logit_bias: []
+		});
+	});
+
+	it('passes the whole-context penalty window as the context length (llama.cpp reads -1 as off)', () => {
+		const config = wllamaSamplingConfig(params({ repeatPenalty: 1.3, repeatLastN: -1 }), 512);
+		expect(config).toMatchObject({ penalty_repeat: 1.3, penalty_last_n: 512 });
+	});
+
+	it('temperature 0 is passed as it is: llama.cpp then keeps only the most likely token', () => {
+		expect(wllamaSamplingConfig(params({ temperature: 0 }), 512).temp).toBe(0);
+	});
+
+	it('names what llama.cpp does not honour: an order its fixed chain cannot follow, and the seed', () => {
+		const fields = (p: SamplingParams) => nativeIgnoredParams(p).map((i) => i.field);
+		// Our default order tempers before top-p and min-p; llama.cpp tempers last.
+		expect(fields(params())).toEqual(['order', 'seed']);
+		expect(fields(params({ temperature: 1 }))).toEqual(['seed']);
+		expect(
+			fields(
+				params({
+					order: ['logit-bias', 'repetition-penalty', 'top-k', 'top-p', 'min-p', 'temperature']
+				})
+			)
+		).toEqual(['seed']);
+		// A temperature keeps top-k's ranking, and temperature 0 keeps what every cut keeps first.
+		expect(fields(params({ topP: 1, minP: 0 }))).toEqual(['seed']);
+		expect(fields(params({ temperature: 0 }))).toEqual(['seed']);
+		// Penalties after a cut: llama.cpp penalizes first.
+		expect(fields(params({ repeatPenalty: 1.2, order: ['top-k', 'repetition-penalty'] }))).toEqual([
+			'order',
+			'seed'
+		]);
+		expect(nativeIgnoredParams(params()).at(-1)?.reason).toContain(
+			'seeds once when the model loads'
+		);
+	});
+});

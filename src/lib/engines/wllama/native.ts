@@ -1,0 +1,93 @@
+import type { IgnoredParam } from '#lib/core/run';
+import type { SamplingParams, StageName } from '#lib/sampling';
+import { ENGINE_MODES } from '../capabilities';
+import { activeStages, orderDiffers } from '../native-stages';
+
+/**
+ * wllama's native mode: the sampling config its `samplingInit` takes for the user's parameters,
+ * and what llama.cpp's chain does not honour of them (reasons from the capability table). Called
+ * by {@link WllamaEngine}.
+ */
+
+/** The fields of wllama 2.4.0's `SamplingConfig` this mode sets. */
+export interface WllamaSamplingConfig {
+	temp: number;
+	top_k: number;
+	top_p: number;
+	min_p: number;
+	penalty_repeat: number;
+	penalty_freq: number;
+	penalty_present: number;
+	penalty_last_n: number;
+	logit_bias: { token: number; bias: number }[];
+}
+
+/**
+ * Position of each of our stages in llama.cpp's fixed chain (wllama 2.4.0 builds it from
+ * llama.cpp's default sampler list and cannot change it): logit bias, penalties (one stage),
+ * top-k, top-p, min-p, temperature.
+ */
+const WLLAMA_RANK: Record<StageName, number> = {
+	'logit-bias': 0,
+	'repetition-penalty': 1,
+	'frequency-presence': 1,
+	'top-k': 2,
+	'top-p': 3,
+	'min-p': 4,
+	temperature: 5
+};
+
+/**
+ * What llama.cpp's chain is asked to do: the user's values for active stages and no-ops for the
+ * rest (llama.cpp's own defaults are not neutral: top-k 40, top-p 0.95, min-p 0.05,
+ * temperature 0.8). The penalty window "whole context" (-1) is passed as the context length,
+ * since llama.cpp's penalties stage turns -1 into 0, which switches it off.
+ */
+export function wllamaSamplingConfig(
+	params: SamplingParams,
+	contextLength: number
+): WllamaSamplingConfig {
+	const active = new Set(activeStages(params));
+	const repeat = active.has('repetition-penalty');
+	const frequencyPresence = active.has('frequency-presence');
+	const window = params.repeatLastN === -1 ? contextLength : params.repeatLastN;
+	return {
+		temp: active.has('temperature') ? params.temperature : 1,
+		top_k: active.has('top-k') ? params.topK : 0,
+		top_p: active.has('top-p') ? params.topP : 1,
+		min_p: active.has('min-p') ? params.minP : 0,
+		penalty_repeat: repeat ? params.repeatPenalty : 1,
+		penalty_freq: frequencyPresence ? params.frequencyPenalty : 0,
+		penalty_present: frequencyPresence ? params.presencePenalty : 0,
+		penalty_last_n: repeat || frequencyPresence ? window : 0,
+		logit_bias: active.has('logit-bias')
+			? Object.entries(params.logitBias).map(([token, bias]) => ({ token: Number(token), bias }))
+			: []
+	};
+}
+
+const NATIVE = ENGINE_MODES.wllama.native.capabilities;
+
+const TRUNCATIONS: readonly StageName[] = ['top-k', 'top-p', 'min-p'];
+
+/**
+ * Stages whose order does not matter: a temperature keeps the ranking top-k cuts by, and
+ * temperature 0 (only the most likely token) keeps what any truncation keeps first.
+ */
+function commutes(params: SamplingParams) {
+	return (a: StageName, b: StageName): boolean => {
+		const other = a === 'temperature' ? b : b === 'temperature' ? a : null;
+		if (other === null) return false;
+		return other === 'top-k' || (params.temperature === 0 && TRUNCATIONS.includes(other));
+	};
+}
+
+/** The user's parameters llama.cpp's own chain does not honour in this run, each with the reason. */
+export function nativeIgnoredParams(params: SamplingParams): IgnoredParam[] {
+	const ignored: IgnoredParam[] = [];
+	if (orderDiffers(activeStages(params), WLLAMA_RANK, commutes(params))) {
+		ignored.push({ field: 'order', reason: NATIVE.order.reason });
+	}
+	ignored.push({ field: 'seed', reason: NATIVE.seed.reason });
+	return ignored;
+}
