@@ -97,6 +97,8 @@ export class LlamaEngine implements MultiSequenceEngine {
 	#lanes = 0;
 	/** evaluateSequences()'s results, one array per lane, overwritten by the next call. */
 	#laneLogits: Float32Array[] = [];
+	/** evaluateSequences()'s batch for each number of rows, so a step allocates nothing. */
+	#laneBatches: BatchArrays[] = [];
 
 	constructor(options: LlamaEngineOptions) {
 		this.#options = options;
@@ -382,12 +384,18 @@ export class LlamaEngine implements MultiSequenceEngine {
 		}
 		await nextTask();
 		if (this.#binding !== binding) throw this.#crash ?? new ModelNotLoadedError();
-		const batch: LlamaBatch = {
-			tokens: Int32Array.from(steps, (s) => s.id),
-			positions: Int32Array.from(steps, (s) => lengths[s.lane + 1]),
-			seqs: Int32Array.from(steps, (s) => s.lane + 1),
-			logits: new Array<boolean>(n).fill(true)
-		};
+		let batch = this.#laneBatches[n];
+		if (!batch) {
+			batch = batchOf(n);
+			batch.logits.fill(true);
+			this.#laneBatches[n] = batch;
+		}
+		for (let row = 0; row < n; row++) {
+			const { lane, id } = steps[row];
+			batch.tokens[row] = id;
+			batch.positions[row] = lengths[lane + 1];
+			batch.seqs[row] = lane + 1;
+		}
 		this.#call(binding, `decoding ${n} lane${n === 1 ? '' : 's'}`, () => binding.decode(batch));
 		const out: Float32Array[] = [];
 		for (let row = 0; row < n; row++) {
