@@ -6,22 +6,10 @@ import {
 	encodeHeader,
 	gguf,
 	GgufType,
-	writeGguf,
+	writeGgufBytes as write,
 	type GgufLayout,
 	type TensorData
 } from './writer';
-
-async function write(layout: GgufLayout, data: TensorData): Promise<Uint8Array<ArrayBuffer>> {
-	const pieces: Uint8Array[] = [];
-	await writeGguf(layout, data, (bytes) => void pieces.push(bytes.slice()));
-	const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-	let at = 0;
-	for (const piece of pieces) {
-		out.set(piece, at);
-		at += piece.length;
-	}
-	return out;
-}
 
 const allTypes: [string, ReturnType<typeof gguf.u8>][] = [
 	['general.architecture', gguf.str('llama')],

@@ -279,3 +279,19 @@ export async function writeGguf(
 	}
 	return encoded;
 }
+
+/** The whole GGUF file in memory (tests and small models). */
+export async function writeGgufBytes(
+	layout: GgufLayout,
+	data: TensorData
+): Promise<Uint8Array<ArrayBuffer>> {
+	const pieces: Uint8Array[] = [];
+	await writeGguf(layout, data, (bytes) => void pieces.push(bytes.slice()));
+	const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+	let at = 0;
+	for (const piece of pieces) {
+		out.set(piece, at);
+		at += piece.length;
+	}
+	return out;
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SPEC, llamaModel } from '../../../../tools/gguf/llama';
 import { makeModel } from '../../../../tools/gguf/make-model';
-import { gguf, writeGguf } from '../../../../tools/gguf/writer';
+import { gguf, writeGgufBytes } from '../../../../tools/gguf/writer';
 import { EngineCrashedError } from '../errors';
 import { LlamaError, LlamaWasm } from './module';
 
@@ -371,17 +371,8 @@ const LLAMA3_TEMPLATE =
 /** A generated 512-token llama model carrying `template` as its chat template. */
 async function modelWithTemplate(template: string): Promise<Uint8Array> {
 	const { layout, data } = llamaModel({ ...DEFAULT_SPEC, vocab: 512, context: 64 });
-	const chunks: Uint8Array[] = [];
-	await writeGguf(
+	return writeGgufBytes(
 		{ ...layout, metadata: [...layout.metadata, ['tokenizer.chat_template', gguf.str(template)]] },
-		data,
-		(bytes) => void chunks.push(bytes.slice())
+		data
 	);
-	const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-	let at = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, at);
-		at += chunk.length;
-	}
-	return out;
 }
