@@ -30,6 +30,17 @@ export interface EvaluateOptions {
 	pick?: (distribution: Float32Array) => number;
 }
 
+/**
+ * A next-token distribution x summed up for figures shown to the user, never for sampling:
+ * with y = x − max and S = Σ e^y, `logSum` is ln S and `meanShift` is Σ e^y·y / S, so the
+ * entropy is `logSum − meanShift` and a token's surprisal `logSum − (x − max)`.
+ */
+export interface DistributionSummary {
+	max: number;
+	logSum: number;
+	meanShift: number;
+}
+
 export interface Engine {
 	readonly engineId: EngineId;
 	load(source: ModelSource, options?: LoadOptions): Promise<ModelInfo>;
@@ -49,6 +60,12 @@ export interface Engine {
 	 * until the engine's next call, so a caller that keeps it copies it.
 	 */
 	evaluate(ids: readonly number[], options?: EvaluateOptions): Promise<Float32Array>;
+	/**
+	 * The summary of a distribution this engine returned from its last evaluation (of the
+	 * context or of a lane), computed natively beside the logits; null for any other array.
+	 * Optional: without it, callers compute the figures themselves.
+	 */
+	summaryOf?(distribution: Float32Array): DistributionSummary | null;
 	/** Drops everything after the first `length` tokens of the context. */
 	rollback(length: number): Promise<void>;
 	/**

@@ -107,7 +107,7 @@ export async function decode(
 		}
 		const id = run.next(distribution);
 		onStep?.({ history, distribution, tokenId: id, sampler });
-		statistics.add(distribution, id);
+		statistics.add(distribution, id, engine.summaryOf?.(distribution));
 		const trace = settings.trace ? (sampler.lastTrace ?? undefined) : undefined;
 		history.push(id);
 		await output.add(id, trace);

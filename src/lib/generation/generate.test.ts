@@ -178,6 +178,17 @@ describe('generate', () => {
 		expect(result.stats.perplexity).toBeCloseTo(S, 9);
 	});
 
+	it("takes those figures from the engine's own summary of a distribution when it has one", async () => {
+		// Made-up figures, so their use shows.
+		const engine = new FakeEngine({
+			next: () => 97,
+			summaryOf: () => ({ max: 0, logSum: 0.25, meanShift: -0.5 })
+		});
+		const { result } = await run(engine, request('x', { maxNewTokens: 6 }));
+		expect(result.stats.meanEntropy).toBeCloseTo(0.75, 12);
+		expect(result.stats.perplexity).toBeCloseTo(Math.exp(0.25), 12);
+	});
+
 	it('does nothing when stopped before it starts', async () => {
 		const controller = new AbortController();
 		controller.abort();

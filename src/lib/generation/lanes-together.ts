@@ -96,7 +96,7 @@ export async function decodeTogether(
 				const { run, output, statistics } = lane;
 				if (output.finishReason === null) {
 					const id = run.next(lane.distribution);
-					statistics.add(lane.distribution, id);
+					statistics.add(lane.distribution, id, engine.summaryOf?.(lane.distribution));
 					const trace = run.settings.trace ? (run.sampler.lastTrace ?? undefined) : undefined;
 					run.history.push(id);
 					await output.add(id, trace);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunStatistics, stepStatistics } from './run-statistics';
+import { RunStatistics, stepStatistics, summaryStatistics } from './run-statistics';
 
 const f32 = (values: number[]) => Float32Array.from(values);
 
@@ -105,5 +105,36 @@ describe('RunStatistics', () => {
 		stats.add(f32([0, 0]), 0);
 		stats.add(f32([0, -Infinity]), 1);
 		expect(stats.perplexity).toBe(Infinity);
+	});
+});
+
+describe('summaryStatistics', () => {
+	it("gives stepStatistics' figures from an engine's summary", () => {
+		const distribution = f32([2, -1, 0.5, -Infinity, 3.25, 0]);
+		const max = 3.25;
+		let sum = 0;
+		let weighted = 0;
+		for (const x of distribution) {
+			const e = Math.exp(x - max);
+			sum += e;
+			if (e > 0) weighted += e * (x - max);
+		}
+		const summary = { max, logSum: Math.log(sum), meanShift: weighted / sum };
+		for (const token of [0, 3, 4]) {
+			const expected = stepStatistics(distribution, token);
+			const got = summaryStatistics(distribution, token, summary);
+			expect(got.entropy).toBeCloseTo(expected.entropy, 12);
+			expect(got.surprisal).toBeCloseTo(expected.surprisal, 12);
+		}
+		expect(summaryStatistics(distribution, 3, summary).surprisal).toBe(Infinity);
+	});
+
+	it('is what a run adds up when the engine has a summary', () => {
+		const stats = new RunStatistics();
+		const distribution = f32([0, 0]);
+		// A made-up summary, to show it is used instead of a pass over the distribution.
+		stats.add(distribution, 0, { max: 0, logSum: 2, meanShift: 0.5 });
+		expect(stats.meanEntropy).toBe(1.5);
+		expect(stats.perplexity).toBeCloseTo(Math.exp(2), 12);
 	});
 });

@@ -1,3 +1,4 @@
+import type { DistributionSummary } from '#lib/engines/types';
 import { displayExp } from '#lib/sampling';
 
 /**
@@ -51,15 +52,33 @@ function maxOf(distribution: Float32Array): number {
 	return max;
 }
 
+/** The same figures from an engine's native summary of the distribution (see `Engine.summaryOf`). */
+export function summaryStatistics(
+	distribution: Float32Array,
+	tokenId: number,
+	summary: DistributionSummary
+): StepStatistics {
+	const chosen = distribution[tokenId] - summary.max;
+	return {
+		entropy: Math.max(0, summary.logSum - summary.meanShift),
+		surprisal: chosen === -Infinity ? Infinity : summary.logSum - chosen
+	};
+}
+
 /** Running means over a run's steps: mean entropy and the perplexity of its own tokens. */
 export class RunStatistics {
 	#steps = 0;
 	#entropy = 0;
 	#surprisal = 0;
 
-	/** Adds the step whose distribution was `distribution` and whose sampled token was `tokenId`. */
-	add(distribution: Float32Array, tokenId: number): void {
-		const step = stepStatistics(distribution, tokenId);
+	/**
+	 * Adds the step whose distribution was `distribution` and whose sampled token was `tokenId`;
+	 * `summary`, when the engine has one, saves a pass over the vocabulary.
+	 */
+	add(distribution: Float32Array, tokenId: number, summary?: DistributionSummary | null): void {
+		const step = summary
+			? summaryStatistics(distribution, tokenId, summary)
+			: stepStatistics(distribution, tokenId);
 		this.#steps++;
 		this.#entropy += step.entropy;
 		this.#surprisal += step.surprisal;

@@ -19,6 +19,7 @@ export type LlamaBinding = Pick<
 	| 'applyChatTemplate'
 	| 'decode'
 	| 'logits'
+	| 'logitsSummary'
 	| 'seqRemove'
 	| 'seqCopy'
 	| 'clear'

@@ -253,6 +253,24 @@ describe('LlamaEngine: evaluation and context', () => {
 		expect(created[0].tokens).toEqual([FAKE_BOS, 1, 2, 3, 4]);
 	});
 
+	it('sums up the array it returned, for figures, and nothing else', async () => {
+		const { engine } = setup();
+		await engine.load(url);
+		const logits = await engine.evaluate([FAKE_BOS, 1, 2]);
+		const summary = engine.summaryOf(logits);
+		const max = Math.max(...logits);
+		expect(summary?.max).toBe(max);
+		expect(summary?.logSum).toBeCloseTo(
+			Math.log(logits.reduce((sum, x) => sum + Math.exp(x - max), 0)),
+			12
+		);
+		expect(engine.summaryOf(logits.slice())).toBeNull();
+		await engine.evaluate([3]);
+		expect(engine.summaryOf(logits)?.max).toBe(Math.max(...logits));
+		await engine.unload();
+		expect(engine.summaryOf(logits)).toBeNull();
+	});
+
 	it('feeds a long prompt in batches, asking logits of the last row only', async () => {
 		const { engine, created } = setup();
 		await engine.load(url, { contextLength: 2048 });

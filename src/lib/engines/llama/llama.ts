@@ -1,7 +1,7 @@
 import { ENGINE_NAMES } from '../capabilities';
 import { ContextFullError, EngineCrashedError, ModelNotLoadedError } from '../errors';
 import { fileForLoad, type ModelFileDeps } from '../model-file';
-import type { LoadOptions, MultiSequenceEngine, SequenceStep } from '../types';
+import type { DistributionSummary, LoadOptions, MultiSequenceEngine, SequenceStep } from '../types';
 import type { ChatMessage } from '#lib/core/prompt';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import type { LlamaBatch, LlamaBinding, LlamaBindingFactory } from './binding';
@@ -95,6 +95,8 @@ export class LlamaEngine implements MultiSequenceEngine {
 	#lengths: number[] = [];
 	/** Live lanes: lane i is sequence i + 1, its next position #lengths[i + 1]. */
 	#lanes = 0;
+	/** The summaries of the arrays the last evaluation filled (see `summaryOf`). */
+	#summaries = new Map<Float32Array, DistributionSummary>();
 	/** evaluateSequences()'s results, one array per lane, overwritten by the next call. */
 	#laneLogits: Float32Array[] = [];
 	/** evaluateSequences()'s batch for each number of rows, so a step allocates nothing. */
@@ -189,6 +191,7 @@ export class LlamaEngine implements MultiSequenceEngine {
 		this.#used = 0;
 		this.#pieces.clear();
 		this.#logits = new Float32Array(0);
+		this.#summaries.clear();
 		this.#lengths = [];
 		this.#lanes = 0;
 		this.#laneLogits = [];
@@ -296,9 +299,31 @@ export class LlamaEngine implements MultiSequenceEngine {
 				this.#logits.set(
 					this.#call(binding, 'reading the logits', () => binding.logits(count - 1))
 				);
+				this.#summaries.clear();
+				this.#summarize(binding, this.#logits, count - 1);
 			}
 		}
 		return this.#logits;
+	}
+
+	/**
+	 * Keeps the summary of `row`, just read into `logits`. A row the module cannot summarize (no
+	 * finite logit) gets none: the sampler then says what is wrong with it.
+	 */
+	#summarize(binding: LlamaBinding, logits: Float32Array, row: number): void {
+		try {
+			const summary = this.#call(binding, 'summing up the logits', () =>
+				binding.logitsSummary(row)
+			);
+			this.#summaries.set(logits, summary);
+		} catch (error) {
+			if (error instanceof EngineCrashedError) throw error;
+		}
+	}
+
+	/** Computed in wasm beside the logits: at 151,936 tokens a pass in JS cost a quarter of a token. */
+	summaryOf(distribution: Float32Array): DistributionSummary | null {
+		return this.#summaries.get(distribution) ?? null;
 	}
 
 	async rollback(length: number): Promise<void> {
@@ -398,11 +423,13 @@ export class LlamaEngine implements MultiSequenceEngine {
 		}
 		this.#call(binding, `decoding ${n} lane${n === 1 ? '' : 's'}`, () => binding.decode(batch));
 		const out: Float32Array[] = [];
+		this.#summaries.clear();
 		for (let row = 0; row < n; row++) {
 			const { lane } = steps[row];
 			lengths[lane + 1]++;
 			const logits = this.#laneLogits[lane];
 			logits.set(this.#call(binding, 'reading the logits', () => binding.logits(row)));
+			this.#summarize(binding, logits, row);
 			out.push(logits);
 		}
 		return out;

@@ -112,6 +112,15 @@ describe('LlamaWasm on stories260K', () => {
 		expect(Math.abs(p[432] - 0.9687)).toBeLessThan(1e-4);
 		expect(Math.abs(p[383] - 0.0288)).toBeLessThan(1e-4);
 		expect(Math.abs(p[322] - 0.0003)).toBeLessThan(1e-4);
+		// The summary for figures agrees with the same sums in f64.
+		const summary = llama.logitsSummary(prompt.length - 1);
+		const max = Math.max(...logits);
+		const logSum = Math.log(logits.reduce((sum, x) => sum + Math.exp(x - max), 0));
+		const entropy = -p.reduce((h, q) => (q > 0 ? h + q * Math.log(q) : h), 0);
+		expect(summary.max).toBe(max);
+		expect(summary.logSum).toBeCloseTo(logSum, 6);
+		expect(summary.logSum - summary.meanShift).toBeCloseTo(entropy, 6);
+		expect(() => llama.logitsSummary(0)).toThrow(/has no logits/);
 	});
 
 	it('generates the greedy 40-token text, and again after clearing', () => {

@@ -57,6 +57,7 @@ interface Exports {
 	pg_token_piece(token: number, special: number, out: number, cap: number): number;
 	pg_decode(tokens: number, pos: number, seq: number, logits: number, n: number): number;
 	pg_logits(row: number): number;
+	pg_logits_summary(row: number): number;
 	pg_seq_rm(seq: number, p0: number): number;
 	pg_seq_cp(src: number, dst: number, p0: number, p1: number): number;
 	pg_seq_pos_max(seq: number): number;
@@ -117,6 +118,13 @@ export interface LlamaFacts {
 	addBos: boolean;
 	/** The model's default chat template (Jinja text), or null. */
 	chatTemplate: string | null;
+}
+
+/** A row's logits summed up for figures: see `DistributionSummary` in engines/types.ts. */
+export interface LogitsSummary {
+	max: number;
+	logSum: number;
+	meanShift: number;
 }
 
 /** One decode call: row i feeds tokens[i] at positions[i] into sequence seqs[i]. */
@@ -416,6 +424,14 @@ export class LlamaWasm {
 		const ptr = this.call(() => this.exports.pg_logits(row)) >>> 0;
 		if (ptr === 0) throw new LlamaError(-1, this.lastError());
 		return new Float32Array(this.exports.memory.buffer, ptr, this.exports.pg_n_vocab());
+	}
+
+	/** The summary of a row's logits for figures (engine/playground.h, pg_logits_summary). */
+	logitsSummary(row: number): LogitsSummary {
+		const ptr = this.call(() => this.exports.pg_logits_summary(row)) >>> 0;
+		if (ptr === 0) throw new LlamaError(-1, this.lastError());
+		const [max, logSum, meanShift] = new Float64Array(this.exports.memory.buffer, ptr, 3);
+		return { max, logSum, meanShift };
 	}
 
 	/** Removes sequence seq's cells from position `from` on (seq -1: every sequence). */

@@ -1,5 +1,10 @@
 import type { ChatMessage } from '#lib/core/prompt';
-import type { Engine, MultiSequenceEngine, SequenceStep } from '#lib/engines/types';
+import type {
+	DistributionSummary,
+	Engine,
+	MultiSequenceEngine,
+	SequenceStep
+} from '#lib/engines/types';
 import type { ModelInfo } from '#lib/core/model';
 
 /**
@@ -23,6 +28,8 @@ export interface FakeEngineOptions {
 	shape?: (distribution: Float32Array, context: readonly number[]) => void;
 	/** evaluate() overwrites and returns one array, as our llama.cpp engine does. */
 	reuseArray?: boolean;
+	/** Makes the engine summarize its distributions (Engine.summaryOf) with this. */
+	summaryOf?: (distribution: Float32Array) => DistributionSummary | null;
 }
 
 export class FakeEngine implements Engine {
@@ -34,9 +41,11 @@ export class FakeEngine implements Engine {
 	readonly model: ModelInfo;
 	#options: FakeEngineOptions;
 	#array = new Float32Array(FAKE_VOCAB);
+	readonly summaryOf?: (distribution: Float32Array) => DistributionSummary | null;
 
 	constructor(options: FakeEngineOptions) {
 		this.#options = options;
+		this.summaryOf = options.summaryOf;
 		this.rollbackReplays = options.rollbackReplays ?? false;
 		this.model = {
 			name: 'fake',

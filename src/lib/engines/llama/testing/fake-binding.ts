@@ -172,6 +172,23 @@ export class FakeBinding implements LlamaBinding {
 		return view;
 	}
 
+	/** In f64 from the row's logits, as the module does in f32. */
+	logitsSummary(row: number): { max: number; logSum: number; meanShift: number } {
+		this.#enter('logitsSummary');
+		const logits = this.#rows[row];
+		if (!logits || logits.length === 0) throw new LlamaError(`row ${row} has no logits`);
+		const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+		if (!Number.isFinite(max)) throw new LlamaError(`row ${row} has no finite logit`);
+		let sum = 0;
+		let weighted = 0;
+		for (const x of logits) {
+			const e = Math.exp(x - max);
+			sum += e;
+			if (e > 0) weighted += e * (x - max);
+		}
+		return { max, logSum: Math.log(sum), meanShift: weighted / sum };
+	}
+
 	seqRemove(seq: number, from: number): void {
 		this.#enter(`seqRemove ${seq} ${from}`);
 		this.tokens.length = Math.min(this.tokens.length, from);
