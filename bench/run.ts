@@ -1,6 +1,7 @@
 import { execSync } from 'node:child_process';
 import { runEngineBench } from './engine.bench';
 import { runHistoryBench } from './history.bench';
+import { runKernelBench } from './kernel.bench';
 import { runResponsivenessBench } from './responsiveness.bench';
 import { runSamplerBench } from './sampler.bench';
 import { runStorageBench } from './storage.bench';
@@ -19,7 +20,8 @@ const BENCHES: { name: string; browser: boolean; run: () => boolean | Promise<bo
 	{ name: 'whatif', browser: true, run: runWhatIfBench },
 	{ name: 'responsiveness', browser: true, run: runResponsivenessBench },
 	{ name: 'history', browser: true, run: runHistoryBench },
-	{ name: 'engine', browser: true, run: runEngineBench }
+	{ name: 'engine', browser: true, run: runEngineBench },
+	{ name: 'kernel', browser: false, run: runKernelBench }
 ];
 
 const asked = process.argv.slice(2);
