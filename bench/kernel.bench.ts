@@ -10,8 +10,8 @@ import { formatNumber, printTable } from './timing';
  * `npm run bench -- kernel`: the output product of an 8-lane step at 151,936 tokens on its own
  * (`kernel/output-product.c`, compiled with the engine's toolchain to wasm32-wasi with SIMD and
  * run here in Node): one column as ggml multiplies it, eight columns the same way, and eight with
- * each matrix row loaded once for two columns, all adding in the same order. It shows how much of
- * the sweep's cost per lane no exact kernel of this kind removes.
+ * each matrix row loaded once for two columns (what our patch to ggml does,
+ * engine/patches/ggml-cpu-f32-columns.patch), all adding in the same order.
  */
 
 const run = promisify(execFile);
