@@ -1,4 +1,4 @@
-import type { Engine } from '#lib/engines/types';
+import type { DistributionSummary, Engine } from '#lib/engines/types';
 import type { ModelInfo } from '#lib/core/model';
 import type { SamplingParams } from '#lib/sampling';
 import { RunStatistics } from './run-statistics';
@@ -75,6 +75,8 @@ export interface DecodeDeps {
 	onStep?: (step: DecodedStep) => void;
 	/** Resolves when the next model step may run (see GenerateDeps). */
 	paced?: () => Promise<void>;
+	/** The engine's summary of a distribution (the engine's own `summaryOf` when omitted). */
+	summaryOf?: (distribution: Float32Array) => DistributionSummary | null;
 }
 
 /** Moments the run's stats are measured from. */
@@ -94,6 +96,7 @@ export async function decode(
 	onEvent: (event: GenerationEvent) => void
 ): Promise<GenerationResult> {
 	const { engine, model, signal, now, onStep, paced } = deps;
+	const summaryOf = deps.summaryOf ?? ((d: Float32Array) => engine.summaryOf?.(d) ?? null);
 	const { settings, sampler, history } = run;
 	const statistics = new RunStatistics();
 	const output = new RunOutput(model, settings, (id) => engine.tokenBytes([id]), onEvent, now);
@@ -107,7 +110,7 @@ export async function decode(
 		}
 		const id = run.next(distribution);
 		onStep?.({ history, distribution, tokenId: id, sampler });
-		statistics.add(distribution, id, engine.summaryOf?.(distribution));
+		statistics.add(distribution, id, summaryOf(distribution));
 		const trace = settings.trace ? (sampler.lastTrace ?? undefined) : undefined;
 		history.push(id);
 		await output.add(id, trace);

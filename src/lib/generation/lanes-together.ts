@@ -1,4 +1,4 @@
-import type { MultiSequenceEngine, SequenceStep } from '#lib/engines/types';
+import type { DistributionSummary, MultiSequenceEngine, SequenceStep } from '#lib/engines/types';
 import type { ModelInfo } from '#lib/core/model';
 import { SamplingRun } from './decode';
 import { RunOutput } from './run-output';
@@ -24,6 +24,8 @@ export interface TogetherDeps {
 	signal?: AbortSignal;
 	now: () => number;
 	paced?: () => Promise<void>;
+	/** The engine's summary of a distribution, `first`'s included (the engine's own when omitted). */
+	summaryOf?: (distribution: Float32Array) => DistributionSummary | null;
 }
 
 /** Moments shared by every lane: the sweep's start and its prefill. */
@@ -58,6 +60,7 @@ export async function decodeTogether(
 	onEnd: (laneId: string, outcome: LaneOutcome) => void
 ): Promise<void> {
 	const { engine, model, sampling, signal, now, paced } = deps;
+	const summaryOf = deps.summaryOf ?? ((d: Float32Array) => engine.summaryOf?.(d) ?? null);
 	const tokenBytes = (id: number) => engine.tokenBytes([id]);
 	const live: LiveLane[] = lanes.map(({ laneId, request }) => {
 		const emit = (event: GenerationEvent) => onEvent(laneId, event);
@@ -96,7 +99,7 @@ export async function decodeTogether(
 				const { run, output, statistics } = lane;
 				if (output.finishReason === null) {
 					const id = run.next(lane.distribution);
-					statistics.add(lane.distribution, id, engine.summaryOf?.(lane.distribution));
+					statistics.add(lane.distribution, id, summaryOf(lane.distribution));
 					const trace = run.settings.trace ? (run.sampler.lastTrace ?? undefined) : undefined;
 					run.history.push(id);
 					await output.add(id, trace);

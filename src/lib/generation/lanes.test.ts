@@ -93,6 +93,22 @@ async function standalone(request: LanesRequest, lane: LaneSpec, options = {}) {
 	return { result, events };
 }
 
+/**
+ * Fake summaries (entropy 0.75) of the arrays the engine returned only, as our llama.cpp
+ * engine keeps them: a copy of a distribution has none.
+ */
+function summarizing(): Partial<FakeEngineOptions> {
+	const returned = new WeakSet<Float32Array>();
+	return {
+		shape: (distribution, context) => {
+			noisy(distribution, context);
+			returned.add(distribution);
+		},
+		summaryOf: (distribution) =>
+			returned.has(distribution) ? { max: 0, logSum: 0.25, meanShift: -0.5 } : null
+	};
+}
+
 /** The result without timings, which differ run to run. */
 function comparable(result: Awaited<ReturnType<typeof generate>>) {
 	const { stats, ...rest } = result;
@@ -159,6 +175,16 @@ describe('generateLanes: prefix reuse', () => {
 		const { lane } = await runLanes(engineFor({ reuseArray: true }), request);
 		for (const spec of lanes) {
 			const alone = await standalone(request, spec, { reuseArray: true });
+			expect(comparable(lane(spec.id)), spec.id).toEqual(comparable(alone.result));
+		}
+	});
+
+	it("takes the first token's figures from the engine's summary of the prompt", async () => {
+		const request = lanesRequest(seedLanes([1, 2]), { maxNewTokens: 6 });
+		const { lane } = await runLanes(engineFor(summarizing()), request);
+		for (const spec of request.lanes) {
+			const alone = await standalone(request, spec, summarizing());
+			expect(lane(spec.id).stats.meanEntropy, spec.id).toBe(0.75);
 			expect(comparable(lane(spec.id)), spec.id).toEqual(comparable(alone.result));
 		}
 	});
@@ -369,6 +395,17 @@ describe('generateLanes: lanes decoded together (an engine with sequences)', () 
 			const alone = await standalone(request, spec, { contextLength: 512 });
 			expect(comparable(lane(spec.id)), spec.id).toEqual(comparable(alone.result));
 			expect(laneEvents(spec.id), spec.id).toEqual(alone.events);
+		}
+	});
+
+	it("takes every step's figures from the engine's summaries, the prompt's included", async () => {
+		const request = lanesRequest(seedLanes([1, 2, 3]), { maxNewTokens: 8 });
+		const { lane } = await runLanes(sequenceEngineFor(summarizing()), request);
+		for (const spec of request.lanes) {
+			const alone = await standalone(request, spec, { contextLength: 512, ...summarizing() });
+			// Made-up summaries: entropy 0.75 at every step, none computed in JS.
+			expect(lane(spec.id).stats.meanEntropy, spec.id).toBe(0.75);
+			expect(comparable(lane(spec.id)), spec.id).toEqual(comparable(alone.result));
 		}
 	});
 

@@ -1,4 +1,4 @@
-import { hasSequences } from '#lib/engines/types';
+import { hasSequences, type DistributionSummary } from '#lib/engines/types';
 import { decode, SamplingRun } from './decode';
 import { decodeTogether } from './lanes-together';
 import type { GenerateDeps } from './generate';
@@ -102,11 +102,18 @@ export async function generateLanes(
 	let promptEvaluations = 0;
 	let prefillMs = 0;
 	let first: Float32Array | null = null;
+	let firstSummary: DistributionSummary | null = null;
 	const prefillPrompt = async (): Promise<Float32Array> => {
 		promptEvaluations++;
+		const logits = await prefill(engine, prompt);
+		// The engine summarizes its own array only: the copy keeps its summary, so no lane sums
+		// the whole vocabulary in JS for its first token (and the figures stay a single run's).
+		firstSummary = engine.summaryOf?.(logits) ?? null;
 		// Kept across the lanes' own evaluations, which may overwrite the engine's array.
-		return (await prefill(engine, prompt)).slice();
+		return logits.slice();
 	};
+	const summaryOf = (distribution: Float32Array): DistributionSummary | null =>
+		distribution === first ? firstSummary : (engine.summaryOf?.(distribution) ?? null);
 	const sweepStartedAt = now();
 	let prefillEndedAt = sweepStartedAt;
 	if (!signal?.aborted && exactLanes.length > 0) {
@@ -140,7 +147,7 @@ export async function generateLanes(
 		return decode(
 			run,
 			distribution,
-			{ engine, model, signal, now, paced: deps.paced },
+			{ engine, model, signal, now, paced: deps.paced, summaryOf },
 			{ startedAt, prefillStartedAt, prefillEndedAt },
 			emit
 		);
@@ -155,7 +162,7 @@ export async function generateLanes(
 			exactLanes,
 			prompt,
 			shared,
-			{ engine, model, sampling, signal, now, paced: deps.paced },
+			{ engine, model, sampling, signal, now, paced: deps.paced, summaryOf },
 			{ startedAt: sweepStartedAt, prefillStartedAt: sweepStartedAt, prefillEndedAt },
 			(laneId, event) => onEvent({ type: 'lane', laneId, event }),
 			(laneId, outcome) => {

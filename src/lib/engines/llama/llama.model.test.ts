@@ -137,6 +137,7 @@ describe('LlamaEngine on stories260K', () => {
 		const picks = singles.map((_, lane) => sampler(lane + 1));
 		const rows = singles.map(() => first);
 		const tokens: number[][] = singles.map(() => []);
+		let firstRows: Float32Array[] = [];
 		for (let step = 0; step < stepsOf(0); step++) {
 			const live = singles.map((_, lane) => lane).filter((lane) => step < stepsOf(lane));
 			for (const lane of live) {
@@ -146,11 +147,22 @@ describe('LlamaEngine on stories260K', () => {
 			const out = await llama.evaluateSequences(
 				live.map((lane) => ({ lane, id: tokens[lane][step] }))
 			);
+			if (step === 0) firstRows = out;
 			live.forEach((lane, row) => (rows[lane] = out[row].slice()));
 		}
 		expect(tokens).toEqual(singles.map((s) => s.tokens));
 		expect(new Set(tokens.map((t) => t.join())).size).toBe(8);
 		expect(llama.contextUsed).toBe(prompt.length);
+		await llama.endSequences();
+		// A later sweep (in the arrays the first one used) gets its lanes' own rows again.
+		await llama.forkSequences(2);
+		const again = await llama.evaluateSequences([
+			{ lane: 0, id: singles[1].tokens[0] },
+			{ lane: 1, id: singles[0].tokens[0] }
+		]);
+		expect(again.map((row) => row.slice())).toEqual([singles[1].logits[1], singles[0].logits[1]]);
+		// Without new arrays of a whole vocabulary per sweep.
+		expect(again[1]).toBe(firstRows[1]);
 		await llama.endSequences();
 		// The context is the prompt again, as a single run left it.
 		expect((await llama.evaluate([singles[0].tokens[0]])).slice()).toEqual(singles[0].logits[1]);

@@ -97,7 +97,10 @@ export class LlamaEngine implements MultiSequenceEngine {
 	#lanes = 0;
 	/** The summaries of the arrays the last evaluation filled (see `summaryOf`). */
 	#summaries = new Map<Float32Array, DistributionSummary>();
-	/** evaluateSequences()'s results, one array per lane, overwritten by the next call. */
+	/**
+	 * evaluateSequences()'s results, one array per lane, overwritten by the next call and kept
+	 * from sweep to sweep: new arrays of a whole vocabulary cost a sweep its first step again.
+	 */
 	#laneLogits: Float32Array[] = [];
 	/** evaluateSequences()'s batch for each number of rows, so a step allocates nothing. */
 	#laneBatches: BatchArrays[] = [];
@@ -385,7 +388,8 @@ export class LlamaEngine implements MultiSequenceEngine {
 		}
 		this.#lanes = count;
 		const { vocabSize } = this.#info as ModelInfo;
-		this.#laneLogits = Array.from({ length: count }, () => new Float32Array(vocabSize));
+		if (this.#laneLogits[0]?.length !== vocabSize) this.#laneLogits = [];
+		while (this.#laneLogits.length < count) this.#laneLogits.push(new Float32Array(vocabSize));
 	}
 
 	async evaluateSequences(steps: readonly SequenceStep[]): Promise<Float32Array[]> {
@@ -438,7 +442,6 @@ export class LlamaEngine implements MultiSequenceEngine {
 	async endSequences(): Promise<void> {
 		const count = this.#lanes;
 		this.#lanes = 0;
-		this.#laneLogits = [];
 		const binding = this.#binding;
 		if (!binding || binding.aborted || count === 0) return;
 		for (let lane = 1; lane <= count; lane++) {
