@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumPath, offlineRootArgs } from '../e2e/browser';
 import { DEFAULT_MODELS_CACHE } from '../tools/gguf/make-model';
+import { ENGINES, type EngineConfig } from './engines';
 
 /**
  * Serves the built app to the Chromium benches (vite preview, with the generated models of
@@ -84,6 +85,30 @@ export async function withAppPage<T>(
 	} finally {
 		await browser.close();
 		if (server.pid) process.kill(-server.pid);
+	}
+}
+
+/**
+ * Opens the app once per engine of {@link ENGINES} and runs `measure` on it; an engine the build
+ * does not have (its status line does not name it) is skipped, and the skipped ones are listed.
+ */
+export async function forEachEngine(
+	measure: (page: Page, engine: EngineConfig) => Promise<void>,
+	options: Omit<AppPageOptions, 'query'> = {}
+): Promise<void> {
+	const skipped: string[] = [];
+	for (const engine of ENGINES) {
+		await withAppPage(
+			async (page) => {
+				const status = (await page.getByTestId('model-status').textContent()) ?? '';
+				if (engine.backend.test(status)) await measure(page, engine);
+				else skipped.push(engine.name);
+			},
+			{ ...options, query: engine.query }
+		);
+	}
+	if (skipped.length > 0) {
+		console.log(`Not in this build (status line did not name it): ${skipped.join(', ')}\n`);
 	}
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { makeModel } from '../tools/gguf/make-model';
 import type { LlamaSpec } from '../tools/gguf/llama';
-import { loadLocalModel, withAppPage, WLLAMA_MODULE_PATH } from './app-page';
+import { forEachEngine, loadLocalModel, WLLAMA_MODULE_PATH } from './app-page';
 import {
 	exactRunInPage,
 	nativeCloseInPage,
@@ -132,29 +132,19 @@ function nativeVia(results: EngineResults): string {
 }
 
 /** Opens the app once per engine and measures every model on it; engines the build lacks are skipped. */
-async function measureEngines(
-	files: { file: string; trace: boolean }[]
-): Promise<{ results: EngineResults; skipped: string[] }> {
+async function measureEngines(files: { file: string; trace: boolean }[]): Promise<EngineResults> {
 	const results: EngineResults = new Map();
-	const skipped: string[] = [];
-	for (const engine of ENGINES) {
-		await withAppPage(
-			async (page) => {
-				const status = (await page.getByTestId('model-status').textContent()) ?? '';
-				if (!engine.backend.test(status)) {
-					skipped.push(engine.name);
-					return;
-				}
-				const byModel = new Map<string, ModelFigures>();
-				for (const { file, trace } of files) {
-					byModel.set(file, await measureModel(page, engine, file, trace));
-				}
-				results.set(engine.name, byModel);
-			},
-			{ query: engine.query, wllamaModule: true }
-		);
-	}
-	return { results, skipped };
+	await forEachEngine(
+		async (page, engine) => {
+			const byModel = new Map<string, ModelFigures>();
+			for (const { file, trace } of files) {
+				byModel.set(file, await measureModel(page, engine, file, trace));
+			}
+			results.set(engine.name, byModel);
+		},
+		{ wllamaModule: true }
+	);
+	return results;
 }
 
 const rate = (value: number | null | undefined) =>
@@ -168,7 +158,7 @@ export async function runEngineBench(): Promise<boolean> {
 	const vocabFiles = await Promise.all(VOCABS.map((vocab) => makeModel(vocabSpec(vocab))));
 	const quantFiles = await Promise.all(QUANTIZED.map((spec) => makeModel(spec)));
 	const name = (made: { path: string }) => path.basename(made.path);
-	const { results, skipped } = await measureEngines([
+	const results = await measureEngines([
 		...vocabFiles.map((m) => ({ file: name(m), trace: true })),
 		...quantFiles.map((m) => ({ file: name(m), trace: false }))
 	]);
@@ -185,9 +175,6 @@ export async function runEngineBench(): Promise<boolean> {
 			`wllama's own sampler on the same file, ${nativeVia(results)},\n` +
 			`in rounds interleaved with each engine's (its column beside the engine it ran with).\n`
 	);
-	if (skipped.length > 0) {
-		console.log(`Not in this build (status line did not name it): ${skipped.join(', ')}\n`);
-	}
 	const header = ['vocabulary'];
 	for (const e of measured) {
 		header.push(`${e.name} exact`, `${e.name} traced`, 'wllama native', 'exact ÷ native');

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { makeModel } from '../tools/gguf/make-model';
-import { loadLocalModel, withAppPage } from './app-page';
-import { ENGINES } from './engines';
+import { forEachEngine, loadLocalModel } from './app-page';
 import { formatNumber, printTable } from './timing';
 
 /**
@@ -113,61 +112,47 @@ export async function runSweepBench(): Promise<boolean> {
 	);
 	const rows: string[][] = [];
 	const verdicts: string[] = [];
-	const skipped: string[] = [];
 	let correct = true;
-	for (const engine of ENGINES) {
-		await withAppPage(
-			async (page) => {
-				const status = (await page.getByTestId('model-status').textContent()) ?? '';
-				if (!engine.backend.test(status)) {
-					skipped.push(engine.name);
-					return;
-				}
-				for (const model of models) {
-					if (model.file) await loadLocalModel(page, model.file);
-					const rounds: SweepFigures[] = [];
-					for (let i = 0; i < ROUNDS; i++) {
-						rounds.push(
-							await page.evaluate(measureInPage, {
-								prompt: PROMPT,
-								lanes: LANES,
-								tokens: NEW_TOKENS
-							})
-						);
-					}
-					const lanesMs = median(rounds.map((f) => f.lanesMs));
-					const oneLaneMs = median(rounds.map((f) => f.oneLaneMs));
-					const independentMs = median(rounds.map((f) => f.independentMs));
-					const identical = rounds.every((f) => f.identical);
-					const evaluations = rounds[0].lanesEvaluations;
-					correct &&= identical && evaluations === 1;
-					rows.push([
-						engine.name,
-						model.label,
-						String(rounds[0].promptTokens),
-						String(evaluations),
-						formatNumber(oneLaneMs),
-						formatNumber(lanesMs),
-						formatNumber(independentMs),
-						`${formatNumber(lanesMs / oneLaneMs, 2)}×`,
-						`${formatNumber(independentMs / lanesMs, 2)}×`,
-						identical ? 'yes' : 'NO'
-					]);
-					if (model === models[1]) {
-						const met = lanesMs / oneLaneMs <= TARGET_LANES_RATIO;
-						verdicts.push(
-							`${engine.name}: ${LANES} lanes in ${formatNumber(lanesMs / oneLaneMs, 2)}× one lane at 151,936 ` +
-								`(target ≤ ${TARGET_LANES_RATIO}×: ${met ? 'met' : 'not met'})`
-						);
-					}
-				}
-			},
-			{ query: engine.query }
-		);
-	}
-	if (skipped.length > 0) {
-		console.log(`Not in this build (status line did not name it): ${skipped.join(', ')}\n`);
-	}
+	await forEachEngine(async (page, engine) => {
+		for (const model of models) {
+			if (model.file) await loadLocalModel(page, model.file);
+			const rounds: SweepFigures[] = [];
+			for (let i = 0; i < ROUNDS; i++) {
+				rounds.push(
+					await page.evaluate(measureInPage, {
+						prompt: PROMPT,
+						lanes: LANES,
+						tokens: NEW_TOKENS
+					})
+				);
+			}
+			const lanesMs = median(rounds.map((f) => f.lanesMs));
+			const oneLaneMs = median(rounds.map((f) => f.oneLaneMs));
+			const independentMs = median(rounds.map((f) => f.independentMs));
+			const identical = rounds.every((f) => f.identical);
+			const evaluations = rounds[0].lanesEvaluations;
+			correct &&= identical && evaluations === 1;
+			rows.push([
+				engine.name,
+				model.label,
+				String(rounds[0].promptTokens),
+				String(evaluations),
+				formatNumber(oneLaneMs),
+				formatNumber(lanesMs),
+				formatNumber(independentMs),
+				`${formatNumber(lanesMs / oneLaneMs, 2)}×`,
+				`${formatNumber(independentMs / lanesMs, 2)}×`,
+				identical ? 'yes' : 'NO'
+			]);
+			if (model === models[1]) {
+				const met = lanesMs / oneLaneMs <= TARGET_LANES_RATIO;
+				verdicts.push(
+					`${engine.name}: ${LANES} lanes in ${formatNumber(lanesMs / oneLaneMs, 2)}× one lane at 151,936 ` +
+						`(target ≤ ${TARGET_LANES_RATIO}×: ${met ? 'met' : 'not met'})`
+				);
+			}
+		}
+	});
 	printTable(
 		[
 			'engine',
