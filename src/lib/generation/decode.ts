@@ -1,7 +1,7 @@
-import type { DistributionSummary, Engine } from '#lib/engines/types';
+import type { Engine } from '#lib/engines/types';
 import type { ModelInfo } from '#lib/core/model';
 import type { SamplingParams } from '#lib/sampling';
-import { RunStatistics } from './run-statistics';
+import { engineSummaries, RunStatistics, type SummaryLookup } from './run-statistics';
 import { RunOutput, type RunTimes } from './run-output';
 import type { GenerationResult } from '#lib/core/run';
 import type { GenerateRequest, GenerationEvent, SamplingBackend } from './types';
@@ -76,7 +76,7 @@ export interface DecodeDeps {
 	/** Resolves when the next model step may run (see GenerateDeps). */
 	paced?: () => Promise<void>;
 	/** The engine's summary of a distribution (the engine's own `summaryOf` when omitted). */
-	summaryOf?: (distribution: Float32Array) => DistributionSummary | null;
+	summaryOf?: SummaryLookup;
 }
 
 /** Moments the run's stats are measured from. */
@@ -96,7 +96,7 @@ export async function decode(
 	onEvent: (event: GenerationEvent) => void
 ): Promise<GenerationResult> {
 	const { engine, model, signal, now, onStep, paced } = deps;
-	const summaryOf = deps.summaryOf ?? ((d: Float32Array) => engine.summaryOf?.(d) ?? null);
+	const summaryOf = deps.summaryOf ?? engineSummaries(engine);
 	const { settings, sampler, history } = run;
 	const statistics = new RunStatistics();
 	const output = new RunOutput(model, settings, (id) => engine.tokenBytes([id]), onEvent, now);

@@ -1,8 +1,8 @@
-import type { DistributionSummary, MultiSequenceEngine, SequenceStep } from '#lib/engines/types';
+import type { MultiSequenceEngine, SequenceStep } from '#lib/engines/types';
 import type { ModelInfo } from '#lib/core/model';
 import { SamplingRun } from './decode';
 import { RunOutput } from './run-output';
-import { RunStatistics } from './run-statistics';
+import { engineSummaries, RunStatistics, type SummaryLookup } from './run-statistics';
 import type { GenerateRequest, GenerationEvent, LaneOutcome, SamplingBackend } from './types';
 
 /**
@@ -25,7 +25,7 @@ export interface TogetherDeps {
 	now: () => number;
 	paced?: () => Promise<void>;
 	/** The engine's summary of a distribution, `first`'s included (the engine's own when omitted). */
-	summaryOf?: (distribution: Float32Array) => DistributionSummary | null;
+	summaryOf?: SummaryLookup;
 }
 
 /** Moments shared by every lane: the sweep's start and its prefill. */
@@ -60,7 +60,7 @@ export async function decodeTogether(
 	onEnd: (laneId: string, outcome: LaneOutcome) => void
 ): Promise<void> {
 	const { engine, model, sampling, signal, now, paced } = deps;
-	const summaryOf = deps.summaryOf ?? ((d: Float32Array) => engine.summaryOf?.(d) ?? null);
+	const summaryOf = deps.summaryOf ?? engineSummaries(engine);
 	const tokenBytes = (id: number) => engine.tokenBytes([id]);
 	const live: LiveLane[] = lanes.map(({ laneId, request }) => {
 		const emit = (event: GenerationEvent) => onEvent(laneId, event);

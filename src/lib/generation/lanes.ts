@@ -1,6 +1,7 @@
 import { hasSequences, type DistributionSummary } from '#lib/engines/types';
 import { decode, SamplingRun } from './decode';
 import { decodeTogether } from './lanes-together';
+import { engineSummaries, type SummaryLookup } from './run-statistics';
 import type { GenerateDeps } from './generate';
 import { checkNativeRequest, generateNative } from './native';
 import { preparePrompt, prefill } from './prefill';
@@ -102,18 +103,19 @@ export async function generateLanes(
 	let promptEvaluations = 0;
 	let prefillMs = 0;
 	let first: Float32Array | null = null;
+	const ownSummaries = engineSummaries(engine);
 	let firstSummary: DistributionSummary | null = null;
 	const prefillPrompt = async (): Promise<Float32Array> => {
 		promptEvaluations++;
 		const logits = await prefill(engine, prompt);
 		// The engine summarizes its own array only: the copy keeps its summary, so no lane sums
 		// the whole vocabulary in JS for its first token (and the figures stay a single run's).
-		firstSummary = engine.summaryOf?.(logits) ?? null;
+		firstSummary = ownSummaries(logits);
 		// Kept across the lanes' own evaluations, which may overwrite the engine's array.
 		return logits.slice();
 	};
-	const summaryOf = (distribution: Float32Array): DistributionSummary | null =>
-		distribution === first ? firstSummary : (engine.summaryOf?.(distribution) ?? null);
+	const summaryOf: SummaryLookup = (distribution) =>
+		distribution === first ? firstSummary : ownSummaries(distribution);
 	const sweepStartedAt = now();
 	let prefillEndedAt = sweepStartedAt;
 	if (!signal?.aborted && exactLanes.length > 0) {

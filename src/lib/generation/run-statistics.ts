@@ -1,4 +1,4 @@
-import type { DistributionSummary } from '#lib/engines/types';
+import type { DistributionSummary, Engine } from '#lib/engines/types';
 import { displayExp } from '#lib/sampling';
 
 /**
@@ -50,6 +50,14 @@ function maxOf(distribution: Float32Array): number {
 		if (distribution[i] > max) max = distribution[i];
 	}
 	return max;
+}
+
+/** Where a run finds the engine's summary of a distribution (null: none, sum it up in JS). */
+export type SummaryLookup = (distribution: Float32Array) => DistributionSummary | null;
+
+/** The engine's own summaries, of the arrays it returned (see `Engine.summaryOf`). */
+export function engineSummaries(engine: Engine): SummaryLookup {
+	return (distribution) => engine.summaryOf?.(distribution) ?? null;
 }
 
 /** The same figures from an engine's native summary of the distribution (see `Engine.summaryOf`). */
