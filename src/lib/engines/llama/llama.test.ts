@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { LoadProgress, ModelFileStorage, ModelSource } from '#lib/core/model';
-import type { BlobHasher, CachedModelLoader, ModelFileCheck } from '../model-file';
+import type { LoadProgress, ModelSource } from '#lib/core/model';
+import type { ModelFileCheck } from '../model-file';
+import { FAKE_STORAGE, fakeModelFile } from '../testing/fake-model-file';
 import type { ReadBlobSync } from './model-reader';
 import {
 	defaultLogits,
@@ -22,7 +23,6 @@ import {
 
 const FILE_BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
 const FILE = new Blob([FILE_BYTES]);
-const STORED: ModelFileStorage = { status: 'cached', notice: null };
 
 function setup(
 	scripts: FakeBindingScript[] = [{}],
@@ -30,15 +30,7 @@ function setup(
 	readBlobSync?: ReadBlobSync
 ) {
 	const created: FakeBinding[] = [];
-	const loadCachedModel: CachedModelLoader = async (_source, { onProgress, signal }) => {
-		onProgress?.({ phase: 'download', loadedBytes: 500, totalBytes: 1000 });
-		signal?.throwIfAborted();
-		return { blob: FILE, sha256: 'cafe', storage: STORED };
-	};
-	const sha256OfBlob: BlobHasher = async (blob, { onProgress }) => {
-		onProgress?.(blob.size);
-		return 'beef';
-	};
+	const { loadCachedModel, sha256OfBlob } = fakeModelFile(FILE);
 	const engine = new LlamaEngine({
 		createBinding: async () => {
 			const fake = new FakeBinding(scripts[Math.min(created.length, scripts.length - 1)]);
@@ -93,7 +85,7 @@ describe('LlamaEngine: loading', () => {
 			chatTemplate: null,
 			sha256: 'cafe',
 			sizeBytes: 1000,
-			storage: STORED,
+			storage: FAKE_STORAGE,
 			distribution: 'logits',
 			backend: 'our llama.cpp build (llama.cpp b7000 in wasm), 1 thread'
 		});

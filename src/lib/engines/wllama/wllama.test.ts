@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LoadProgress, ModelFileStorage, ModelSource } from '#lib/core/model';
+import type { LoadProgress, ModelSource } from '#lib/core/model';
 import type { WllamaWasmPaths } from './library';
 import {
 	FAKE_WLLAMA_VOCAB,
@@ -9,34 +9,17 @@ import {
 	WLLAMA_EOT,
 	type FakeWllamaScript
 } from './testing/fake-wllama';
-import {
-	DEFAULT_CONTEXT_LENGTH,
-	NATIVE_SEED,
-	WllamaEngine,
-	type BlobHasher,
-	type CachedModelLoader,
-	type ModelFileCheck
-} from './wllama';
+import { DEFAULT_CONTEXT_LENGTH, NATIVE_SEED, WllamaEngine, type ModelFileCheck } from './wllama';
 import { GgufError, readGguf } from '#lib/models/gguf';
 import { writeTestGguf } from '#lib/models/testing/gguf-writer';
 import { WLLAMA_ARCHITECTURES } from './architectures';
+import { FAKE_STORAGE, fakeModelFile } from '../testing/fake-model-file';
 
 const FILE = new Blob([new Uint8Array(1000)]);
-const STORED: ModelFileStorage = { status: 'cached', notice: null };
 
 function setup(script: FakeWllamaScript = {}, checkModelFile: ModelFileCheck = async () => {}) {
 	const created: FakeWllama[] = [];
-	const cacheCalls: Parameters<CachedModelLoader>[0][] = [];
-	const loadCachedModel: CachedModelLoader = async (source, { onProgress, signal }) => {
-		cacheCalls.push(source);
-		onProgress?.({ phase: 'download', loadedBytes: 500, totalBytes: 1000 });
-		signal?.throwIfAborted();
-		return { blob: FILE, sha256: 'cafe', storage: STORED };
-	};
-	const sha256OfBlob: BlobHasher = async (blob, { onProgress }) => {
-		onProgress?.(blob.size);
-		return 'beef';
-	};
+	const { loadCachedModel, sha256OfBlob, cacheCalls } = fakeModelFile(FILE);
 	const engine = new WllamaEngine({
 		wasmBaseUrl: 'https://app.test/wllama',
 		createWllama: (paths: WllamaWasmPaths) => {
@@ -104,7 +87,7 @@ describe('WllamaEngine: loading', () => {
 			chatTemplate: '{{ chatml }}',
 			sha256: 'cafe',
 			sizeBytes: 1000,
-			storage: STORED,
+			storage: FAKE_STORAGE,
 			distribution: 'logprobs',
 			backend: 'wllama (llama.cpp b1234 in wasm), 1 thread'
 		});
