@@ -5,7 +5,7 @@ import type { DistributionSummary, LoadOptions, MultiSequenceEngine, SequenceSte
 import type { ChatMessage } from '#lib/core/prompt';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import type { LlamaBatch, LlamaBinding, LlamaBindingFactory } from './binding';
-import { blobReader, bytesReader, type ReadBlobSync } from './model-reader';
+import { blobReader, bytesReader, throttledProgress, type ReadBlobSync } from './model-reader';
 import { nextTask } from './next-task';
 
 /**
@@ -151,8 +151,9 @@ export class LlamaEngine implements MultiSequenceEngine {
 				nCtx: contextLength,
 				kvType: 'f32',
 				nSeqMax: laneSequencesFor(contextLength) + 1,
-				onRead: (loadedBytes) =>
+				onRead: throttledProgress(blob.size, (loadedBytes) =>
 					onProgress?.({ phase: 'initialize', loadedBytes, totalBytes: blob.size })
+				)
 			});
 			const eog = binding.endOfGenerationTokens();
 			stopIds = [...new Set([facts.eos, facts.eot, ...eog])].filter((id) => id >= 0);

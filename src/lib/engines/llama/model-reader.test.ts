@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blobReader, bytesReader, MAX_READ_BYTES } from './model-reader';
+import { blobReader, bytesReader, MAX_READ_BYTES, throttledProgress } from './model-reader';
 
 const file = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
 
@@ -44,5 +44,15 @@ describe('model file readers', () => {
 	it('says when a slice comes back shorter than asked', () => {
 		const reader = blobReader(new Blob([file]), () => new ArrayBuffer(3));
 		expect(() => reader.read(0, new Uint8Array(10))).toThrow(/read 3 bytes at 0 where 10/);
+	});
+});
+
+describe('throttledProgress', () => {
+	it('reports at most once per hundredth of the file, and always the end', () => {
+		const reported: number[] = [];
+		const onRead = throttledProgress(1_000_000, (n) => reported.push(n));
+		for (let at = 1024; at <= 40_960; at += 1024) onRead(at);
+		onRead(1_000_000);
+		expect(reported).toEqual([10240, 20480, 30720, 40960, 1_000_000]);
 	});
 });

@@ -44,3 +44,20 @@ export function blobReader(blob: Blob, readSync: ReadBlobSync): ModelFileReader 
 		}
 	};
 }
+
+/**
+ * Passes on reading progress at most once per hundredth of the file (and at its end): stdio
+ * reads the header in 1 KiB pieces, and each report reaches the page as a message.
+ */
+export function throttledProgress(
+	totalBytes: number,
+	report: (bytesRead: number) => void
+): (bytesRead: number) => void {
+	const step = Math.max(1, totalBytes / 100);
+	let reported = 0;
+	return (bytesRead) => {
+		if (bytesRead - reported < step && bytesRead < totalBytes) return;
+		reported = bytesRead;
+		report(bytesRead);
+	};
+}
