@@ -11,6 +11,24 @@ function candidatesOf(logits: Float32Array): Candidates {
 }
 
 describe('Candidates', () => {
+	it('reset() refuses NaN and +Infinity wherever they are, and accepts banned tokens', () => {
+		// Seven values: positions in the four-wide part of the check and in its tail.
+		for (const bad of [NaN, Infinity]) {
+			for (let at = 0; at < 7; at++) {
+				const logits = Float32Array.from([1, 2, 3, 4, 5, 6, 7]);
+				logits[at] = bad;
+				expect(new Candidates(7).reset(logits)).toBe(false);
+			}
+		}
+		const banned = Float32Array.from([-Infinity, 2, -Infinity, 4, 5, -Infinity, 7]);
+		const c = candidatesOf(banned);
+		expect(c.reset(banned)).toBe(true);
+		expect(Array.from(c.logits)).toEqual(Array.from(banned));
+		expect(new Candidates(3).reset(Float32Array.from([-Infinity, -Infinity, -Infinity]))).toBe(
+			false
+		);
+	});
+
 	it('rank(m) lists the m best in rank order without changing the set', () => {
 		fc.assert(
 			fc.property(

@@ -41,7 +41,8 @@ export class Candidates {
 		this.dense = true;
 		this.sorted = false;
 		this.fallback = false;
-		return copyAllFinite(logits, this.logits) || this.onlyBannedTokensAreNonFinite();
+		this.logits.set(logits);
+		return allFinite(this.logits) || this.onlyBannedTokensAreNonFinite();
 	}
 
 	/** Slow path of {@link reset}: −Infinity (a banned token) is fine as long as one value is finite. */
@@ -209,19 +210,27 @@ export class Candidates {
 }
 
 /**
- * Copies `source` into `target` and tells whether every value is finite. x·0 is 0 for finite x
- * and NaN otherwise, so the test needs no branch. Hot loops live in small functions over typed
- * arrays, which V8 keeps optimised.
+ * Whether every value is finite. x·0 is 0 for finite x and NaN otherwise, so the test needs no
+ * branch; four sums keep the additions independent of each other. (A loop that converted each
+ * value and checked it in one pass took 0.7 ms per step at 151,936 in Chromium's worker; the
+ * engine's native conversion in `set` plus this pass take 0.1 ms.)
  */
-function copyAllFinite(source: Float32Array, target: Float64Array): boolean {
-	const length = target.length;
-	let nonFinite = 0;
-	for (let id = 0; id < length; id++) {
-		const value = source[id];
-		target[id] = value;
-		nonFinite += value * 0;
+function allFinite(values: Float64Array): boolean {
+	const length = values.length;
+	const whole = length - (length % 4);
+	let a = 0;
+	let b = 0;
+	let c = 0;
+	let d = 0;
+	let i = 0;
+	for (; i < whole; i += 4) {
+		a += values[i] * 0;
+		b += values[i + 1] * 0;
+		c += values[i + 2] * 0;
+		d += values[i + 3] * 0;
 	}
-	return nonFinite === 0;
+	for (; i < length; i++) a += values[i] * 0;
+	return a + b + c + d === 0;
 }
 
 /**
