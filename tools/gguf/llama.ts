@@ -1,11 +1,19 @@
 /**
- * Describes a synthetic llama-architecture model: the metadata llama.cpp needs, a
+ * Describes a synthetic model (llama architecture unless `arch` names another of
+ * tools/gguf/architectures.ts): the metadata llama.cpp needs, a
  * SentencePiece-style ("llama") vocabulary of any size, and the tensors llama.cpp expects,
  * filled with deterministic random weights from a seed. The weights mean nothing; the models
  * exist to test and benchmark engines at real vocabulary sizes and quantization types.
  * Called by tools/gguf/make-model.ts, which streams the result to a file with the GGUF writer.
  */
 import { Xoshiro128StarStar } from '../../src/lib/sampling/rng';
+import {
+	architectureMetadata,
+	architectureTensors,
+	isArchitecture,
+	type Architecture,
+	type Shape
+} from './architectures';
 import { encodeTensor, TENSOR_TYPES, type TensorTypeName } from './quantize';
 import {
 	gguf,
@@ -27,6 +35,10 @@ export interface LlamaSpec {
 	/** The type of every matrix; norms stay F32, as llama.cpp's converters write them. */
 	type: TensorTypeName;
 	seed: number;
+	/** The tensor layout and `general.architecture`; llama when omitted. */
+	arch?: Architecture;
+	/** Values per attention head; embedding / heads when omitted (Qwen3 and Gemma 3 differ). */
+	headDim?: number;
 }
 
 export const DEFAULT_SPEC: LlamaSpec = {
@@ -131,13 +143,17 @@ export function checkSpec(spec: LlamaSpec): void {
 			`vocab must be at least ${FIRST_PIECE_ID + SINGLE_CHARACTERS.length}, not ${spec.vocab}`
 		);
 	}
-	if (spec.embedding % spec.heads !== 0) {
+	if (spec.headDim === undefined && spec.embedding % spec.heads !== 0) {
 		throw new RangeError(`embedding ${spec.embedding} must be a multiple of heads ${spec.heads}`);
 	}
 	if (spec.heads % spec.kvHeads !== 0) {
 		throw new RangeError(`heads ${spec.heads} must be a multiple of kvHeads ${spec.kvHeads}`);
 	}
-	const headSize = spec.embedding / spec.heads;
+	if (spec.arch !== undefined && !isArchitecture(spec.arch))
+		throw new RangeError(`unknown architecture ${String(spec.arch)}`);
+	if (spec.headDim !== undefined && (!Number.isInteger(spec.headDim) || spec.headDim < 1))
+		throw new RangeError(`headDim must be a positive integer, not ${spec.headDim}`);
+	const headSize = headDimOf(spec);
 	if (headSize % 2 !== 0)
 		throw new RangeError(`the head size ${headSize} must be even (rotary embedding)`);
 	if (!(spec.type in TENSOR_TYPES)) throw new RangeError(`unknown tensor type ${spec.type}`);
@@ -147,46 +163,40 @@ export function checkSpec(spec: LlamaSpec): void {
 			throw new RangeError(`${key} ${spec[key]} must be a multiple of ${block} for ${spec.type}`);
 		}
 	}
+	// attn_output's rows hold every head's values.
+	if ((headSize * spec.heads) % block !== 0) {
+		throw new RangeError(
+			`headDim × heads ${headSize * spec.heads} must be a multiple of ${block} for ${spec.type}`
+		);
+	}
 	if (!Number.isInteger(spec.seed) || spec.seed < 0 || spec.seed > 0xffffffff) {
 		throw new RangeError(`seed must be an unsigned 32-bit integer, not ${spec.seed}`);
 	}
 }
 
-/** The tensors llama.cpp's llama architecture loads, in the order converters write them. */
+function headDimOf(spec: LlamaSpec): number {
+	return spec.headDim ?? spec.embedding / spec.heads;
+}
+
+function shapeOf(spec: LlamaSpec): Shape {
+	return { ...spec, headDim: headDimOf(spec) };
+}
+
+/** The tensors llama.cpp loads for the spec's architecture, in the order converters write them. */
 export function llamaTensors(spec: LlamaSpec): TensorInfo[] {
-	const { embedding: n, vocab, ffn, type } = spec;
-	const kv = (n / spec.heads) * spec.kvHeads;
-	const tensors: TensorInfo[] = [
-		{ name: 'token_embd.weight', shape: [n, vocab], type },
-		{ name: 'output_norm.weight', shape: [n], type: 'F32' },
-		{ name: 'output.weight', shape: [n, vocab], type }
-	];
-	for (let i = 0; i < spec.layers; i++) {
-		const blk = `blk.${i}`;
-		tensors.push(
-			{ name: `${blk}.attn_norm.weight`, shape: [n], type: 'F32' },
-			{ name: `${blk}.attn_q.weight`, shape: [n, n], type },
-			{ name: `${blk}.attn_k.weight`, shape: [n, kv], type },
-			{ name: `${blk}.attn_v.weight`, shape: [n, kv], type },
-			{ name: `${blk}.attn_output.weight`, shape: [n, n], type },
-			{ name: `${blk}.ffn_norm.weight`, shape: [n], type: 'F32' },
-			{ name: `${blk}.ffn_gate.weight`, shape: [n, ffn], type },
-			{ name: `${blk}.ffn_up.weight`, shape: [n, ffn], type },
-			{ name: `${blk}.ffn_down.weight`, shape: [ffn, n], type }
-		);
-	}
-	return tensors;
+	return architectureTensors(spec.arch ?? 'llama', shapeOf(spec));
 }
 
 /** A short name that says what the model is; also its `general.name`. */
 export function modelName(spec: LlamaSpec): string {
 	return [
-		'synthetic-llama',
+		`synthetic-${spec.arch ?? 'llama'}`,
 		`v${spec.vocab}`,
 		`e${spec.embedding}`,
 		`l${spec.layers}`,
 		`h${spec.heads}`,
 		`kv${spec.kvHeads}`,
+		...(spec.headDim === undefined ? [] : [`hd${spec.headDim}`]),
 		`ff${spec.ffn}`,
 		`c${spec.context}`,
 		`s${spec.seed}`,
@@ -194,23 +204,14 @@ export function modelName(spec: LlamaSpec): string {
 	].join('-');
 }
 
-/** The metadata of a llama model with `spec`, tokenizer included. */
+/** The metadata of a model with `spec`, tokenizer included. */
 export function llamaMetadata(spec: LlamaSpec): [string, GgufValue][] {
 	const vocabulary = llamaVocabulary(spec.vocab);
 	return [
-		['general.architecture', gguf.str('llama')],
+		['general.architecture', gguf.str(spec.arch ?? 'llama')],
 		['general.name', gguf.str(modelName(spec))],
 		['general.file_type', gguf.u32(FILE_TYPE[spec.type])],
-		['llama.vocab_size', gguf.u32(spec.vocab)],
-		['llama.context_length', gguf.u32(spec.context)],
-		['llama.embedding_length', gguf.u32(spec.embedding)],
-		['llama.block_count', gguf.u32(spec.layers)],
-		['llama.feed_forward_length', gguf.u32(spec.ffn)],
-		['llama.attention.head_count', gguf.u32(spec.heads)],
-		['llama.attention.head_count_kv', gguf.u32(spec.kvHeads)],
-		['llama.rope.dimension_count', gguf.u32(spec.embedding / spec.heads)],
-		['llama.rope.freq_base', gguf.f32(10_000)],
-		['llama.attention.layer_norm_rms_epsilon', gguf.f32(1e-5)],
+		...architectureMetadata(spec.arch ?? 'llama', shapeOf(spec)),
 		['tokenizer.ggml.model', gguf.str('llama')],
 		['tokenizer.ggml.tokens', gguf.array(GgufType.String, vocabulary.tokens)],
 		['tokenizer.ggml.scores', gguf.array(GgufType.Float32, vocabulary.scores)],

@@ -61,6 +61,16 @@ describe('makeModel', () => {
 		expect(made.sha256).toBe(await sha256(made.path));
 	});
 
+	it('names files after their architecture and writes each one the checker accepts', async () => {
+		const made = await makeModel({ vocab: 512, type: 'Q8_0', arch: 'gemma3', headDim: 32, dir });
+		expect(path.basename(made.path)).toBe(
+			'synthetic-gemma3-v512-e64-l2-h4-kv2-hd32-ff128-c2048-s1-q8_0.gguf'
+		);
+		const facts = await readGguf(await openAsBlob(made.path));
+		// Tied embeddings (no output.weight) and 13 tensors a layer.
+		expect(facts).toMatchObject({ architecture: 'gemma3', tensorCount: 2 + 13 * 2 });
+	});
+
 	it('writes the same bytes for the same spec and seed, other bytes for another seed', async () => {
 		const a = await makeModel({ vocab: 512, type: 'Q4_0', seed: 9, out: path.join(dir, 'a.gguf') });
 		const b = await makeModel({ vocab: 512, type: 'Q4_0', seed: 9, out: path.join(dir, 'b.gguf') });
@@ -129,6 +139,10 @@ describe('make:model command line', () => {
 				'4096',
 				'--seed',
 				'7',
+				'--arch',
+				'qwen3',
+				'--head-dim',
+				'64',
 				'--out',
 				'x.gguf'
 			])
@@ -142,6 +156,8 @@ describe('make:model command line', () => {
 			ffn: 256,
 			context: 4096,
 			seed: 7,
+			arch: 'qwen3',
+			headDim: 64,
 			out: 'x.gguf'
 		});
 		expect(parseCommandLine([])).toEqual({});
@@ -152,6 +168,9 @@ describe('make:model command line', () => {
 			/--type must be one of F32, F16, Q4_0, Q8_0, not q5_k/
 		);
 		expect(() => parseCommandLine(['--vocab', 'lots'])).toThrow(/--vocab must be an integer/);
+		expect(() => parseCommandLine(['--arch', 'mamba'])).toThrow(
+			/--arch must be one of llama, qwen2, qwen3, gemma3, not mamba/
+		);
 		expect(() => parseCommandLine(['--colour', 'red'])).toThrow(/colour/);
 	});
 });

@@ -2,7 +2,7 @@
  * Makes synthetic llama models on demand for tests and benchmarks: `makeModel(options)` writes
  * one GGUF file (streamed, never whole in memory) into a git-ignored cache folder, named after
  * its parameters, and reuses the file when it is already there. Also a command line:
- *   npm run make:model -- --vocab 32000 --type q8_0 [--out file.gguf] [--dir folder]
+ *   npm run make:model -- --vocab 32000 --type q8_0 [--arch qwen3] [--out file.gguf] [--dir folder]
  * Called by unit tests, e2e/synthetic-models.spec.ts and benchmarks.
  */
 import { createHash } from 'node:crypto';
@@ -10,6 +10,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ARCHITECTURES, isArchitecture, type Architecture } from './architectures';
 import { DEFAULT_SPEC, llamaModel, modelName, type LlamaSpec } from './llama';
 import { TENSOR_TYPE_NAMES, type TensorTypeName } from './quantize';
 import { encodeHeader, writeGguf } from './writer';
@@ -73,6 +74,12 @@ function parseType(text: string): TensorTypeName {
 	return type;
 }
 
+function parseArchitecture(text: string): Architecture {
+	if (!isArchitecture(text))
+		throw new RangeError(`--arch must be one of ${ARCHITECTURES.join(', ')}, not ${text}`);
+	return text;
+}
+
 function parseInteger(name: string, text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
 	const n = Number(text.replaceAll('_', '').replaceAll(',', ''));
@@ -90,6 +97,8 @@ export function parseCommandLine(args: readonly string[]): MakeModelOptions {
 			layers: { type: 'string' },
 			heads: { type: 'string' },
 			'kv-heads': { type: 'string' },
+			'head-dim': { type: 'string' },
+			arch: { type: 'string' },
 			ffn: { type: 'string' },
 			context: { type: 'string' },
 			type: { type: 'string' },
@@ -105,6 +114,8 @@ export function parseCommandLine(args: readonly string[]): MakeModelOptions {
 		layers: parseInteger('layers', values.layers),
 		heads: parseInteger('heads', values.heads),
 		kvHeads: parseInteger('kv-heads', values['kv-heads']),
+		headDim: parseInteger('head-dim', values['head-dim']),
+		arch: values.arch === undefined ? undefined : parseArchitecture(values.arch),
 		ffn: parseInteger('ffn', values.ffn),
 		context: parseInteger('context', values.context),
 		seed: parseInteger('seed', values.seed),
