@@ -4,9 +4,10 @@ import { openWithTestModel, run } from './fixtures';
 import { makeTestModel } from './generated-models';
 
 /**
- * Models the project generates itself (tools/gguf): llama architecture, random weights, real
- * vocabulary sizes and quantization types, written at test time and served from the app's
- * models folder. Each must load in the CPU engine and generate with the app.
+ * Models the project generates itself (tools/gguf): llama and the catalogue's other
+ * architectures, random weights, real vocabulary sizes and quantization types, written at test
+ * time and served from the app's models folder. Each must load in the CPU engine and generate
+ * with the app.
  */
 
 const cases = [
@@ -44,3 +45,59 @@ for (const { vocab, type, shown } of cases) {
 		expect(result.text.length).toBeGreaterThan(0);
 	});
 }
+
+// The chat-model architectures the catalogue lists, as tools/gguf lays them out (tied
+// embeddings, q/k/v biases, q/k norms, post-norms, a sliding window), in our own engine.
+const architectures = [
+	{ arch: 'qwen2', shape: {} },
+	{ arch: 'qwen3', shape: { headDim: 32 } },
+	{ arch: 'gemma3', shape: { headDim: 32, kvHeads: 1 } }
+] as const;
+
+for (const { arch, shape } of architectures) {
+	test(`a generated ${arch} model loads in our engine and generates 10 greedy tokens`, async ({
+		page
+	}) => {
+		const made = await makeTestModel({ vocab: 512, type: 'Q8_0', arch, ...shape });
+		const file = path.basename(made.path);
+
+		await openWithTestModel(page);
+		await page.getByTestId('cpu-engine').selectOption('llama');
+		await page.getByTestId('model-select').selectOption(`local:${file}`);
+		await expect(page.getByTestId('remote-facts')).toHaveText(
+			new RegExp(`^${file}: ${arch} · [\\d.]+ [KM] parameters · Q8_0 · trained context 2048 · `)
+		);
+		await page.getByTestId('load').click();
+		const status = page.getByTestId('model-status');
+		await expect(status).toHaveAttribute('data-state', 'loaded', { timeout: 30_000 });
+		await expect(status).toContainText('our llama.cpp build');
+		await expect(status).toContainText('vocabulary 512');
+
+		const result = await run(page, { temperature: '0', maxTokens: '10', banEos: true });
+		expect(result.finishReason).toBe('max-tokens');
+		expect(result.tokens).toBe(10);
+		const again = await run(page, { temperature: '0', maxTokens: '10', banEos: true });
+		expect(again.text).toBe(result.text);
+	});
+}
+
+test('the catalogue gives cited sizes in bytes and marks the others "size not verified"', async ({
+	page
+}) => {
+	await openWithTestModel(page);
+	const select = page.getByTestId('model-select');
+	await expect(select.locator('option[value="gemma-3-1b-it-q4km"]')).toHaveText(
+		/Gemma 3 1B Instruct \(Q4_K_M\) · ~806 MB, size not verified/
+	);
+	await expect(select.locator('option[value="qwen3-0.6b-q8"]')).toHaveText(
+		/^\s*Qwen3 0\.6B \(Q8_0\) · 639 MB\s*$/
+	);
+	await select.selectOption('gemma-3-1b-it-q4km');
+	const note = page.getByTestId('catalogue-file');
+	await expect(note).toHaveAttribute('data-verified', 'false');
+	await expect(note).toContainText('Size not verified (about 806 MB)');
+	await expect(note).toContainText('not checked against a checksum');
+	await select.selectOption('qwen3-0.6b-q8');
+	await expect(note).toHaveAttribute('data-verified', 'true');
+	await expect(note).toContainText("639,447,744 bytes, from wllama's example model list");
+});

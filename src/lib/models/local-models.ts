@@ -51,6 +51,9 @@ export function parseLocalIndex(json: unknown): LocalModelFile[] {
 	);
 }
 
+/** Where the size of a file in the local models folder comes from: the server measured it. */
+export const LOCAL_SOURCE = 'the local models folder (measured by the server)';
+
 /** A model the user can pick: a catalogue entry or a local file, with where to load it from. */
 export interface ModelChoice extends CatalogueEntry {
 	/** URL to load from: the local copy when there is one, else the remote URL. */
@@ -76,6 +79,7 @@ export function modelChoices(
 					...entry,
 					sizeBytes: file.sizeBytes,
 					sizeExact: true,
+					source: LOCAL_SOURCE,
 					url: base + encodeURIComponent(file.file),
 					isLocal: true
 				}
@@ -94,8 +98,10 @@ export function modelChoices(
 			sizeBytes: m.sizeBytes,
 			sizeExact: true,
 			sha256: null,
+			source: LOCAL_SOURCE,
 			licence: 'unknown',
 			chat: null,
+			architecture: null,
 			contextLength: 2048,
 			url: base + encodeURIComponent(m.file),
 			isLocal: true
