@@ -97,7 +97,11 @@ test('the catalogue gives cited sizes in bytes and marks the others "size not ve
 	await expect(note).toHaveAttribute('data-verified', 'false');
 	await expect(note).toContainText('Size not verified (about 806 MB)');
 	await expect(note).toContainText('not checked against a checksum');
-	await select.selectOption('qwen3-0.6b-q8');
+	await select.selectOption('llama-3.2-1b-instruct-q4km');
 	await expect(note).toHaveAttribute('data-verified', 'true');
-	await expect(note).toContainText("639,447,744 bytes, from wllama's example model list");
+	await expect(note).toContainText("807,690,656 bytes, from wllama's example model list");
+	await expect(note).toContainText('not checked against a checksum');
+	await select.selectOption('qwen3-0.6b-q8');
+	await expect(note).toContainText('639,447,744 bytes, from the Git LFS sha256 and size');
+	await expect(note).toContainText('A download is checked against sha256 e150ed544dfe…');
 });

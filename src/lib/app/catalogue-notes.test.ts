@@ -16,16 +16,19 @@ describe('catalogue notes', () => {
 	});
 
 	it('gives a cited size in bytes with its source, and says no checksum is checked without one', () => {
-		const qwen3 = byId('qwen3-0.6b-q8');
-		expect(catalogueSizeLabel(qwen3)).toBe('639 MB');
-		expect(catalogueFileNote(qwen3)).toMatch(
-			/^Qwen3-0\.6B-Q8_0\.gguf: 639,447,744 bytes, from wllama's example model list .*No sha256 is known for it, so a download is not checked against a checksum\.$/
+		const llama = byId('llama-3.2-1b-instruct-q4km');
+		expect(catalogueSizeLabel(llama)).toBe('808 MB');
+		expect(catalogueFileNote(llama)).toMatch(
+			/^llama-3\.2-1b-instruct-q4_k_m\.gguf: 807,690,656 bytes, from wllama's example model list .*No sha256 is known for it, so a download is not checked against a checksum\.$/
 		);
 	});
 
-	it('says a download is checked when the sha256 is known', () => {
+	it('says a download is checked when the sha256 is known, and where it comes from', () => {
 		expect(catalogueFileNote(byId('stories260k'))).toContain(
 			'A download is checked against sha256 270cba1bd510… and refused if it differs.'
+		);
+		expect(catalogueFileNote(byId('qwen3-0.6b-q8'))).toMatch(
+			/^Qwen3-0\.6B-Q8_0\.gguf: 639,447,744 bytes, from the Git LFS sha256 and size of this file in unsloth\/Qwen3-0\.6B-GGUF at revision 50968a4468ef, .* A download is checked against sha256 e150ed544dfe… and refused if it differs\.$/
 		);
 	});
 

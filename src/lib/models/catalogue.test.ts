@@ -19,6 +19,15 @@ describe('the catalogue’s claims', () => {
 			if (entry.sha256 !== null) expect(entry.sha256, entry.id).toMatch(/^[0-9a-f]{64}$/);
 	});
 
+	it('downloads a chat model with a sha256 from the Hub revision it was recorded at, not main', () => {
+		for (const entry of CATALOGUE) {
+			if (entry.sha256 === null || entry.id === TEST_MODEL_ID) continue;
+			const revision = /\/resolve\/([0-9a-f]{40})\//.exec(entry.remoteUrl ?? '')?.[1];
+			expect(revision, entry.id).toBeDefined();
+			expect(entry.source, entry.id).toContain(revision!.slice(0, 12));
+		}
+	});
+
 	it('gives a size for every entry: exact bytes when cited, else a rounded figure', () => {
 		for (const entry of CATALOGUE) {
 			expect(Number.isSafeInteger(entry.sizeBytes), entry.id).toBe(true);
@@ -31,6 +40,8 @@ describe('the catalogue’s claims', () => {
 		const size = (file: string) => CATALOGUE.find((e) => e.file === file)?.sizeBytes;
 		expect(size('smollm2-360m-instruct-q8_0.gguf')).toBe(386_404_992);
 		expect(size('qwen2.5-0.5b-instruct-q8_0.gguf')).toBe(675_710_816);
+		expect(size('Qwen3-0.6B-Q8_0.gguf')).toBe(639_447_744);
+		expect(size('llama-3.2-1b-instruct-q4_k_m.gguf')).toBe(807_690_656);
 	});
 
 	it('has the shipped test model’s real size and sha256', async () => {

@@ -44,12 +44,17 @@ export const TEST_MODEL_ID = 'stories260k';
 const WLLAMA_EXAMPLES =
 	"wllama's example model list (github.com/ngxson/wllama, examples/main/src/config.ts at commit 2592cfe)";
 
+/** The Hub's Git LFS record of a file (its sha256 and size) at a revision, as public code pins it. */
+const lfsRecord = (repo: string, revision: string, pinnedBy: string) =>
+	`the Git LFS sha256 and size of this file in ${repo} at revision ${revision.slice(0, 12)}, as pinned by ${pinnedBy}`;
+
 /**
  * The models offered by name. No machine this was written on could reach Hugging Face, so each
  * exact size or sha256 below is copied from a public source named in the entry's `source`, and
  * an entry without one says "size not verified": its size is the model page's rounded figure and
- * nothing about its download is checked. A failed download shows the HTTP error, and the file can
- * then be opened from disk instead.
+ * nothing about its download is checked. An entry with a sha256 downloads from the Hub revision
+ * the sha256 was recorded at, so the file cannot change under it. A failed download shows the
+ * HTTP error, and the file can then be opened from disk instead.
  */
 export const CATALOGUE: readonly CatalogueEntry[] = [
 	{
@@ -94,13 +99,18 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 		description: 'A small chat model that follows simple instructions.',
 		engine: DEFAULT_CPU_ENGINE,
 		file: 'smollm2-360m-instruct-q8_0.gguf',
-		// The copy wllama's examples load, whose size they pin.
+		// Pinned to the revision the sha256 was recorded at; wllama's list gives the same size.
 		remoteUrl:
-			'https://huggingface.co/ngxson/SmolLM2-360M-Instruct-Q8_0-GGUF/resolve/main/smollm2-360m-instruct-q8_0.gguf',
+			'https://huggingface.co/HuggingFaceTB/SmolLM2-360M-Instruct-GGUF/resolve/593b5a2e04c8f3e4ee880263f93e0bd2901ad47f/smollm2-360m-instruct-q8_0.gguf',
 		sizeBytes: 386_404_992,
 		sizeExact: true,
-		sha256: null,
-		source: WLLAMA_EXAMPLES,
+		sha256: '48ab3034d0dd401fbc721eb1df3217902fee7dab9078992d66431f09b7750201',
+		source: lfsRecord(
+			'HuggingFaceTB/SmolLM2-360M-Instruct-GGUF',
+			'593b5a2e04c8f3e4ee880263f93e0bd2901ad47f',
+			"a public Go model catalogue (kindling's package von) and the Hub listing captured in github.com/theodoreOnzGit/kopitiam (crates/kopitiam-models/tests/fixtures/smollm2_360m_tree.json); the size is also in " +
+				WLLAMA_EXAMPLES
+		),
 		licence: 'Apache-2.0',
 		chat: true,
 		architecture: 'llama',
@@ -113,11 +123,16 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 		engine: DEFAULT_CPU_ENGINE,
 		file: 'qwen2.5-0.5b-instruct-q8_0.gguf',
 		remoteUrl:
-			'https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q8_0.gguf',
+			'https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/9217f5db79a29953eb74d5343926648285ec7e67/qwen2.5-0.5b-instruct-q8_0.gguf',
 		sizeBytes: 675_710_816,
 		sizeExact: true,
-		sha256: null,
-		source: WLLAMA_EXAMPLES,
+		sha256: 'ca59ca7f13d0e15a8cfa77bd17e65d24f6844b554a7b6c12e07a5f89ff76844e',
+		source: lfsRecord(
+			'Qwen/Qwen2.5-0.5B-Instruct-GGUF',
+			'9217f5db79a29953eb74d5343926648285ec7e67',
+			"a public Go model catalogue (kindling's package von), with the same sha256 and size in other public download instructions; the size is also in " +
+				WLLAMA_EXAMPLES
+		),
 		licence: 'Apache-2.0',
 		chat: true,
 		architecture: 'qwen2',
@@ -130,12 +145,15 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 		engine: DEFAULT_CPU_ENGINE,
 		file: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
 		remoteUrl:
-			'https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf',
-		// No citable source states this file's exact size or sha256: the model page's rounded size.
-		sizeBytes: 491_000_000,
-		sizeExact: false,
-		sha256: null,
-		source: null,
+			'https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/9217f5db79a29953eb74d5343926648285ec7e67/qwen2.5-0.5b-instruct-q4_k_m.gguf',
+		sizeBytes: 491_400_032,
+		sizeExact: true,
+		sha256: '74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db',
+		source: lfsRecord(
+			'Qwen/Qwen2.5-0.5B-Instruct-GGUF',
+			'9217f5db79a29953eb74d5343926648285ec7e67',
+			"a public Go model catalogue (kindling's package von)"
+		),
 		licence: 'Apache-2.0',
 		chat: true,
 		architecture: 'qwen2',
@@ -147,11 +165,17 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 		description: 'A newer small Qwen chat model that can think before it answers.',
 		engine: DEFAULT_CPU_ENGINE,
 		file: 'Qwen3-0.6B-Q8_0.gguf',
-		remoteUrl: 'https://huggingface.co/unsloth/Qwen3-0.6B-GGUF/resolve/main/Qwen3-0.6B-Q8_0.gguf',
+		remoteUrl:
+			'https://huggingface.co/unsloth/Qwen3-0.6B-GGUF/resolve/50968a4468ef4233ed78cd7c3de230dd1d61a56b/Qwen3-0.6B-Q8_0.gguf',
 		sizeBytes: 639_447_744,
 		sizeExact: true,
-		sha256: null,
-		source: WLLAMA_EXAMPLES,
+		sha256: 'e150ed544dfe6016930c026a93913a5e3184181ebfe6ab2223ae01dd0491784c',
+		source: lfsRecord(
+			'unsloth/Qwen3-0.6B-GGUF',
+			'50968a4468ef4233ed78cd7c3de230dd1d61a56b',
+			"two public projects (SaLMon's curated model list, Go package recommend, and an installer's pinned-artifact list); the size is also in " +
+				WLLAMA_EXAMPLES
+		),
 		licence: 'Apache-2.0',
 		chat: true,
 		architecture: 'qwen3',
@@ -183,6 +207,8 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 		remoteUrl:
 			'https://huggingface.co/ggml-org/gemma-3-1b-it-GGUF/resolve/main/gemma-3-1b-it-Q4_K_M.gguf',
 		// No citable source states this file's exact size or sha256: listings round it to 806 MB.
+		// (unsloth's Q4_0 is listed at 721,918,496 bytes in several public files, none of which
+		// could be attributed to a repository here.)
 		sizeBytes: 806_000_000,
 		sizeExact: false,
 		sha256: null,

@@ -79,7 +79,9 @@ describe('CATALOGUE', () => {
 		expect(new Set(CATALOGUE.map((e) => e.id)).size).toBe(CATALOGUE.length);
 		for (const e of CATALOGUE) {
 			expect(e.file).toMatch(/\.gguf$/);
-			expect(e.remoteUrl).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/resolve\/main\//);
+			expect(e.remoteUrl).toMatch(
+				/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/resolve\/(main|[0-9a-f]{40})\//
+			);
 			expect(e.remoteUrl?.endsWith(`/${e.file}`)).toBe(true);
 		}
 	});
