@@ -2,7 +2,7 @@
  * A fake `fetch` serving one file as an HTTP server would, for tests of the remote GGUF reader
  * (`models/remote-gguf.ts`): Range requests answered with 206, or ignored (200 with the whole
  * body), bodies sent in chunks as they are read, with a count of the bytes sent and of the
- * requests cancelled.
+ * requests cancelled. Open ranges (`bytes=100-`, a resumed download) are served to the end.
  */
 
 export interface FakeRangeServerOptions {
@@ -44,7 +44,7 @@ export class FakeRangeServer {
 			this.requests.push({ range, status: options.status });
 			return new Response(null, { status: options.status });
 		}
-		const match = /^bytes=(\d+)-(\d+)$/.exec(range ?? '');
+		const match = /^bytes=(\d+)-(\d*)$/.exec(range ?? '');
 		const headers = new Headers({ 'content-type': 'application/octet-stream' });
 		if (options.ignoreRange || !match) {
 			this.requests.push({ range, status: 200 });
@@ -53,7 +53,7 @@ export class FakeRangeServer {
 			return new Response(this.#stream(body, signal), { status: 200, headers });
 		}
 		const start = Number(match[1]);
-		const end = Math.min(Number(match[2]), size - 1);
+		const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
 		if (start >= size) {
 			this.requests.push({ range, status: 416 });
 			headers.set('content-range', `bytes */${size}`);
