@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import adapter from '@sveltejs/adapter-static';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
-import { parseModelHosts } from './src/lib/models/model-hosts.ts';
+import { HUGGING_FACE_URL, parseHubUrl, parseModelHosts } from './src/lib/models/model-hosts.ts';
 import {
 	appContentSecurityPolicy,
 	contentSecurityPolicyHeaders
@@ -19,8 +19,14 @@ const extraModelsDirs = process.env.EXTRA_MODELS_DIR
 	? [path.resolve(root, process.env.EXTRA_MODELS_DIR)]
 	: [];
 
+// The Hugging Face Hub that models are found on by name: the real one unless a build (the
+// browser tests, with their fixture Hub) names another, which the policy then allows too.
+const hubUrl = parseHubUrl(process.env.HUB_URL);
 // Hosts a deployment adds to the policy's connect-src, e.g. for its own WebLLM models.
-const extraModelHosts = parseModelHosts(process.env.MODEL_HOSTS);
+const extraModelHosts = [
+	...parseModelHosts(process.env.MODEL_HOSTS),
+	...(hubUrl === HUGGING_FACE_URL ? [] : [hubUrl])
+];
 const policy = appContentSecurityPolicy(extraModelHosts);
 
 export default defineConfig({
@@ -31,7 +37,7 @@ export default defineConfig({
 		// The built page carries the policy as a <meta>, with the hash of SvelteKit's start-up script.
 		sveltekit({ adapter: adapter(), csp: { mode: 'hash', directives: policy } })
 	],
-	define: { __MODEL_HOSTS__: JSON.stringify(extraModelHosts) },
+	define: { __MODEL_HOSTS__: JSON.stringify(extraModelHosts), __HUB_URL__: JSON.stringify(hubUrl) },
 	worker: { format: 'es' },
 	test: {
 		projects: [

@@ -1,12 +1,21 @@
+import { hubFileChoice } from '#lib/models/hub';
 import { fetchLocalModels } from '#lib/models/local-models';
 import { allowsModelUrl, BUILT_IN_MODEL_HOSTS } from '#lib/models/model-hosts';
 import { readRemoteGguf } from '#lib/models/remote-gguf';
+import { downloadToStorage } from '#lib/models/resumable-download';
 import { requestPersistentStorage, storageStatus } from '#lib/platform/storage';
 import { probeWebGpu } from '#lib/platform/webgpu';
 import { playgroundDb, watchPlaygroundDb, type PlaygroundDbEvents } from '#lib/storage/db';
-import { deleteAllModelFiles, deleteModelFile, listModelFiles } from '#lib/storage/model-files';
+import { storedPartBytes } from '#lib/storage/model-file-parts';
+import {
+	CHUNK_BYTES,
+	deleteAllModelFiles,
+	deleteModelFile,
+	listModelFiles
+} from '#lib/storage/model-files';
 import { broadcastSessionChannel, type SessionChannel } from '#lib/storage/session-changes';
 import { readCustomModels, SETTING_KEYS, writeSetting } from '#lib/storage/settings';
+import type { HubSources } from './hub-models.svelte';
 import type { ModelHeaderReader } from './model-facts.svelte';
 import type { ShelfSources } from './model-shelf.svelte';
 import type { ModelStorage } from './stored-models.svelte';
@@ -19,7 +28,22 @@ export function browserShelfSources(): ShelfSources {
 		listLocalModels: (indexUrl) => fetchLocalModels(indexUrl),
 		probeWebGpu: () => probeWebGpu(),
 		allowsDownloadFrom: (url) =>
-			allowsModelUrl(url, [...BUILT_IN_MODEL_HOSTS, ...__MODEL_HOSTS__], location.origin)
+			allowsModelUrl(url, [...BUILT_IN_MODEL_HOSTS, ...__MODEL_HOSTS__], location.origin),
+		storedChoices: async () =>
+			(await listModelFiles(await playgroundDb())).map((file) => hubFileChoice(file, __HUB_URL__))
+	};
+}
+
+/** The Hugging Face Hub (the build's HUB_URL), the page's fetch and the browser's storage. */
+export function browserHubSources(): HubSources {
+	return {
+		hubUrl: __HUB_URL__,
+		fetch: (input, init) => fetch(input, init),
+		readHeader: (url, options) => readRemoteGguf(url, options),
+		download: async (target, options) => downloadToStorage(await playgroundDb(), target, options),
+		partBytes: async (url) => storedPartBytes(await playgroundDb(), url, CHUNK_BYTES),
+		isStored: async (url) =>
+			(await playgroundDb().then((db) => db.get('modelFiles', url))) !== undefined
 	};
 }
 

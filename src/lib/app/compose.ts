@@ -12,6 +12,7 @@ import { CompareState } from './compare.svelte';
 import { ExperimentDraft } from './experiment-draft.svelte';
 import { ExploreState } from './explore.svelte';
 import { FieldValidity } from './field-validity.svelte';
+import { HubModels, type HubSources } from './hub-models.svelte';
 import { ModelFacts, type ModelHeaderReader } from './model-facts.svelte';
 import { ModelLoader } from './model-loader.svelte';
 import { ModelShelf, type ShelfSources } from './model-shelf.svelte';
@@ -43,6 +44,8 @@ export interface AppDeps {
 	cpuEngine?: CpuEngineId;
 	/** Reads a remote model's header before it is downloaded; no facts are read without it. */
 	readModelHeader?: ModelHeaderReader;
+	/** The Hugging Face Hub, to find any GGUF model by name; no Hub panel without it. */
+	hub?: HubSources;
 }
 
 /** Every part of the page's state, wired together. Components get the parts they need. */
@@ -54,6 +57,8 @@ export interface App {
 	modelFacts: ModelFacts;
 	loader: ModelLoader;
 	storedModels: StoredModels;
+	/** Any GGUF from the Hub by name; null when the app was built without a Hub. */
+	hub: HubModels | null;
 	prompt: PromptDraft;
 	settings: RunSettings;
 	draft: ExperimentDraft;
@@ -113,6 +118,7 @@ export function createApp(deps: AppDeps): App {
 		beforeLoad: (): Promise<void> => single.stop()
 	});
 	const storedModels = new StoredModels(client, shelf, deps.modelStorage, notices);
+	const hub = deps.hub ? new HubModels(deps.hub, shelf, () => storedModels.refresh()) : null;
 	const prompt = new PromptDraft(client, loader, notices);
 	const settings = new RunSettings(validity);
 	const draft = new ExperimentDraft(shelf, loader, prompt, settings, validity);
@@ -138,6 +144,7 @@ export function createApp(deps: AppDeps): App {
 		modelFacts,
 		loader,
 		storedModels,
+		hub,
 		prompt,
 		settings,
 		draft,

@@ -24,6 +24,11 @@ export interface ShelfSources {
 	probeWebGpu(): Promise<WebGpuCapabilities>;
 	/** Whether the app's Content-Security-Policy lets it download from this URL. */
 	allowsDownloadFrom(url: string): boolean;
+	/**
+	 * Picker entries for files the browser stores that neither the catalogue nor the local folder
+	 * offers (GGUF files downloaded from the Hub by name), so they load offline too.
+	 */
+	storedChoices?(): Promise<ModelChoice[]>;
 }
 
 /**
@@ -102,7 +107,17 @@ export class ModelShelf {
 		}
 		const local = await this.sources.listLocalModels(`${modelsUrl}index.json`);
 		this.choices = modelChoices(CATALOGUE, local, modelsUrl);
+		const stored = (await this.sources.storedChoices?.().catch(() => [])) ?? [];
+		for (const choice of stored) this.offerChoice(choice);
 		this.selectModel(this.modelId);
+	}
+
+	/** Adds a model to the picker unless it offers it already (by id or by URL). */
+	offerChoice(choice: ModelChoice): void {
+		if (this.choices.some((c) => c.id === choice.id || (c.url !== null && c.url === choice.url))) {
+			return;
+		}
+		this.choices = [...this.choices, choice];
 	}
 
 	/** Adds a user's WebLLM model after checking it; returns the problems by field, if any. */

@@ -19,9 +19,9 @@
  */
 import { DEFAULT_CPU_ENGINE } from '#lib/core/model-id';
 import type { ModelChoice } from './local-models';
+import { HUGGING_FACE_URL } from './model-hosts';
 
-/** The Hub the app talks to unless a build sets another (the browser tests' fixture Hub). */
-export const HUGGING_FACE_URL = 'https://huggingface.co';
+export { HUGGING_FACE_URL };
 
 /** Hosts whose URLs are read as Hub URLs, besides the configured Hub's own. */
 const HUB_HOSTS = ['huggingface.co', 'www.huggingface.co', 'hf.co'];
@@ -276,7 +276,7 @@ export async function listHubGgufFiles(
 
 /** The picker's entry for a Hub file stored in this browser (it loads from storage, offline too). */
 export function hubFileChoice(
-	file: { url: string; name: string; sizeBytes: number; sha256: string },
+	file: { url: string; name: string; sizeBytes: number; sha256: string | null },
 	hubUrl: string = HUGGING_FACE_URL
 ): ModelChoice {
 	const hub = parseHubFileUrl(file.url, hubUrl);

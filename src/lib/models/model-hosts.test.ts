@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from './catalogue';
-import { allowsModelUrl, BUILT_IN_MODEL_HOSTS, parseModelHosts, refusedHosts } from './model-hosts';
+import {
+	allowsModelUrl,
+	BUILT_IN_MODEL_HOSTS,
+	parseHubUrl,
+	parseModelHosts,
+	refusedHosts
+} from './model-hosts';
 import { WEBLLM_CATALOGUE } from './webllm-catalogue';
 
 const APP = 'https://playground.example';
@@ -76,5 +82,15 @@ describe('refusedHosts', () => {
 				allows
 			)
 		).toEqual(['a.example', 'b.example:8080']);
+	});
+});
+
+describe('parseHubUrl', () => {
+	it('is the real Hub unless a build names another origin', () => {
+		expect(parseHubUrl(undefined)).toBe('https://huggingface.co');
+		expect(parseHubUrl('')).toBe('https://huggingface.co');
+		expect(parseHubUrl('http://127.0.0.1:5414/')).toBe('http://127.0.0.1:5414');
+		expect(() => parseHubUrl('http://127.0.0.1:5414/api')).toThrow(/HUB_URL: .* is not an origin/);
+		expect(() => parseHubUrl('ftp://x')).toThrow(/HUB_URL/);
 	});
 });

@@ -4,6 +4,7 @@
  * The policy's `connect-src` is built from this list (tools/vite/content-security-policy.ts,
  * called by vite.config.ts); the model shelf asks `allowsModelUrl` before it offers a custom
  * model, so a host the policy would block is reported when the model is added, not when it loads.
+ * Also the Hub's base URL a build talks to (`HUB_URL`, read by vite.config.ts).
  */
 
 export const BUILT_IN_MODEL_HOSTS: readonly string[] = [
@@ -70,4 +71,20 @@ export function allowsModelUrl(url: string, hosts: readonly string[], appOrigin:
 export function refusedHosts(urls: readonly string[], allows: (url: string) => boolean): string[] {
 	const hosts = urls.filter((url) => !allows(url)).map((url) => URL.parse(url)?.host ?? url);
 	return hosts.filter((host, i) => hosts.indexOf(host) === i);
+}
+
+/** The Hub the app talks to unless a build sets another (the browser tests' fixture Hub). */
+export const HUGGING_FACE_URL = 'https://huggingface.co';
+
+/**
+ * Reads a build's `HUB_URL` setting (an origin such as http://127.0.0.1:5414, for the browser
+ * tests' fixture Hub); the real Hub when unset. Throws naming what is wrong.
+ */
+export function parseHubUrl(text: string | undefined): string {
+	if (!text) return HUGGING_FACE_URL;
+	const url = URL.parse(text);
+	if (!url || !/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '')) {
+		throw new Error(`HUB_URL: “${text}” is not an origin such as https://huggingface.co`);
+	}
+	return url.origin;
 }

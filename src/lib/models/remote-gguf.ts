@@ -12,6 +12,13 @@ import { readGguf, type ByteSource, type GgufCheckOptions, type GgufFacts } from
 /** The header could not be read (network, HTTP status, an odd server); says nothing about the file. */
 export class HeaderReadError extends Error {
 	override name = 'HeaderReadError';
+	constructor(
+		message: string,
+		/** The HTTP status that refused the read, when one did (e.g. 401 for a gated file). */
+		readonly status: number | null = null
+	) {
+		super(message);
+	}
 }
 
 export interface RemoteGgufOptions extends GgufCheckOptions {
@@ -207,7 +214,10 @@ class RemoteFile implements ByteSource {
 		}
 		if (response.status !== 200 && response.status !== 206 && response.status !== 416) {
 			await response.body?.cancel().catch(() => {});
-			throw new HeaderReadError(`HTTP ${response.status} ${response.statusText}`.trim());
+			throw new HeaderReadError(
+				`HTTP ${response.status} ${response.statusText}`.trim(),
+				response.status
+			);
 		}
 		return response;
 	}

@@ -7,6 +7,7 @@ import { openPlaygroundDb } from '#lib/storage/db';
 import type { ModelFileRecord, PlaygroundDbEvents } from '#lib/storage/db';
 import type { SessionChannel } from '#lib/storage/session-changes';
 import { createApp, type App } from '../compose';
+import type { HubSources } from '../hub-models.svelte';
 import type { ModelHeaderReader } from '../model-facts.svelte';
 import type { ShelfSources } from '../model-shelf.svelte';
 import type { ModelStorage } from '../stored-models.svelte';
@@ -78,6 +79,7 @@ export function createTestApp(
 		sessionChannel?: SessionChannel;
 		watchDb?: (events: PlaygroundDbEvents) => void;
 		readModelHeader?: ModelHeaderReader;
+		hub?: HubSources;
 	} = {}
 ): {
 	app: App;
@@ -96,7 +98,8 @@ export function createTestApp(
 		sessionDb: () => openPlaygroundDb({ name }),
 		sessionChannel: options.sessionChannel,
 		watchDb: options.watchDb,
-		readModelHeader: options.readModelHeader
+		readModelHeader: options.readModelHeader,
+		hub: options.hub
 	});
 	return { app, client, sources, storage };
 }
