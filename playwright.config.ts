@@ -1,6 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 import { chromiumPath, offlineRootArgs, webGpuArgs } from './e2e/browser';
 import { E2E_MODELS_DIR } from './e2e/generated-models';
+import { HUB_URL } from './e2e/hub-port';
 
 const port = Number(process.env.E2E_PORT ?? 4173);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -30,7 +31,8 @@ export default defineConfig({
 		timeout: 240_000,
 		stdout: 'ignore',
 		stderr: 'pipe',
-		// The models the specs generate are served beside models/ (users' servers never list them).
-		env: { EXTRA_MODELS_DIR: E2E_MODELS_DIR }
+		// The models the specs generate are served beside models/ (users' servers never list them);
+		// models are found by name on the fixture Hub hub.spec.ts serves, not on huggingface.co.
+		env: { EXTRA_MODELS_DIR: E2E_MODELS_DIR, HUB_URL }
 	}
 });

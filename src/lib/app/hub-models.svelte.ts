@@ -50,7 +50,13 @@ export type HubListState =
 export type HubDownloadState =
 	| { status: 'none' }
 	| { status: 'partial'; bytes: number }
-	| { status: 'downloading'; progress: LoadProgress | null; resumedFrom: number }
+	| {
+			status: 'downloading';
+			progress: LoadProgress | null;
+			resumedFrom: number;
+			/** `performance.now()` when it started, for the speed shown. */
+			startedAt: number;
+	  }
 	| { status: 'stored'; message: string }
 	| { status: 'failed'; message: string; keptBytes: number };
 
@@ -217,7 +223,8 @@ export class HubModels {
 		const controller = new AbortController();
 		this.#controller = controller;
 		const partBytes = this.download.status === 'partial' ? this.download.bytes : 0;
-		this.download = { status: 'downloading', progress: null, resumedFrom: partBytes };
+		const startedAt = performance.now();
+		this.download = { status: 'downloading', progress: null, resumedFrom: partBytes, startedAt };
 		try {
 			const result = await this.sources.download(
 				{ url: file.url, name, sizeBytes: file.sizeBytes, sha256: file.sha256 },
@@ -225,7 +232,12 @@ export class HubModels {
 					signal: controller.signal,
 					onProgress: (progress) => {
 						if (this.#controller === controller) {
-							this.download = { status: 'downloading', progress, resumedFrom: partBytes };
+							this.download = {
+								status: 'downloading',
+								progress,
+								resumedFrom: partBytes,
+								startedAt
+							};
 						}
 					}
 				}
