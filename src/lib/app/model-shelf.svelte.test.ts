@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { webLlmModelId } from '#lib/core/model-id';
+import { hubFileChoice } from '#lib/models/hub';
 import { ModelShelf } from './model-shelf.svelte';
 import { Notices } from './notices.svelte';
 import { MemoryShelfSources, MODELS_URL } from './testing/test-app';
@@ -77,5 +78,29 @@ describe('ModelShelf', () => {
 		await shelf.discover(MODELS_URL);
 		expect(notices.notice).toContain('storage is blocked');
 		expect(shelf.choices.length).toBeGreaterThan(0);
+	});
+
+	it('offers stored files the catalogue and the local folder do not, once each', async () => {
+		const sources = new MemoryShelfSources();
+		const hubFile = hubFileChoice({
+			url: 'https://huggingface.co/org/repo/resolve/main/m.gguf',
+			name: 'm.gguf',
+			sizeBytes: 10,
+			sha256: null
+		});
+		const localCopy = hubFileChoice({
+			url: `${MODELS_URL}stories260K.gguf`,
+			name: 'stories260K.gguf',
+			sizeBytes: 1,
+			sha256: null
+		});
+		sources.storedChoices = async () => [hubFile, localCopy];
+		const shelf = new ModelShelf(sources, new Notices());
+		await shelf.discover(MODELS_URL);
+		expect(shelf.offers('hub:org/repo/m.gguf')).toBe(true);
+		expect(shelf.choices.filter((c) => c.url === localCopy.url)).toHaveLength(1);
+		shelf.offerChoice(hubFile);
+		expect(shelf.choices.filter((c) => c.id === hubFile.id)).toHaveLength(1);
+		expect(shelf.modelName('hub:org/repo/m.gguf')).toBe('m (org/repo)');
 	});
 });

@@ -1,5 +1,5 @@
 import type { WebLlmModel } from '#lib/core/model';
-import type { LocalModelFile } from '#lib/models/local-models';
+import type { LocalModelFile, ModelChoice } from '#lib/models/local-models';
 import { allowsModelUrl } from '#lib/models/model-hosts';
 import type { StorageStatus } from '#lib/platform/storage';
 import { probeWebGpu, type WebGpuCapabilities } from '#lib/platform/webgpu';
@@ -43,6 +43,8 @@ export class MemoryShelfSources implements ShelfSources {
 	allowsDownloadFrom(url: string): boolean {
 		return this.modelHosts === null || allowsModelUrl(url, this.modelHosts, 'http://app.test');
 	}
+	/** Picker entries for stored files (none unless a test sets some). */
+	storedChoices?: () => Promise<ModelChoice[]>;
 }
 
 /** Model storage kept in memory. */
