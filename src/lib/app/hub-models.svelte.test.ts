@@ -17,11 +17,11 @@ const FILE_URL = `${HUB}/fixture/tiny/resolve/main/tiny.gguf`;
 
 let databases = 0;
 
-async function setup(repos: ConstructorParameters<typeof FakeHub>[0]) {
+async function setup(repos: ConstructorParameters<typeof FakeHub>[0], hubUrl = HUB) {
 	const hub = new FakeHub(repos);
 	const db = await openPlaygroundDb({ name: `hub-models-${++databases}` });
 	const sources: HubSources = {
-		hubUrl: HUB,
+		hubUrl,
 		fetch: hub.fetch,
 		readHeader: (url, options) => readRemoteGguf(url, { ...options, fetchImpl: hub.fetch }),
 		download: (target, options) =>
@@ -142,5 +142,25 @@ describe('HubModels', () => {
 			status: 'failed',
 			message: expect.stringMatching(/could not be reached \(Failed to fetch\)/)
 		});
+	});
+
+	it('a catalogue model found by name is stored under the catalogue entry, and not read again', async () => {
+		const repo = 'HuggingFaceTB/SmolLM2-135M-Instruct-GGUF';
+		const { hub, state, app } = await setup(
+			{ [repo]: { files: { 'smollm2-135m-instruct-q8_0.gguf': model } } },
+			'https://huggingface.co'
+		);
+		state.query = `https://huggingface.co/${repo}`;
+		await state.listFiles();
+		await state.downloadSelected();
+		expect(state.download.status).toBe('stored');
+		expect(app.shelf.modelId).toBe('smollm2-135m-instruct-q8');
+		expect(app.shelf.choices.filter((c) => c.id.startsWith('hub:'))).toEqual([]);
+
+		const asked = hub.requests.length;
+		await state.select('smollm2-135m-instruct-q8_0.gguf');
+		expect(state.download.status).toBe('stored');
+		expect(state.canDownload).toBe(false);
+		expect(hub.requests.length).toBe(asked);
 	});
 });

@@ -163,11 +163,13 @@ export class HubModels {
 		]);
 		if (pick !== this.#pick) return;
 		if (stored) {
+			// Stored whole: it loads from storage, so the network is not asked for its facts.
 			this.#offer(file, file.sha256);
 			this.download = {
 				status: 'stored',
 				message: `${name} is stored in this browser: pick it in the model list to load it.`
 			};
+			return;
 		} else if (partBytes > 0) {
 			this.download = { status: 'partial', bytes: partBytes };
 		}
@@ -299,7 +301,7 @@ export class HubModels {
 			{ url: file.url, name: baseName(file.path), sizeBytes: file.sizeBytes, sha256 },
 			this.sources.hubUrl
 		);
-		this.shelf.offerChoice(choice);
-		if (pick) this.shelf.selectModel(choice.id);
+		const id = this.shelf.offerChoice(choice);
+		if (pick) this.shelf.selectModel(id);
 	}
 }

@@ -112,12 +112,17 @@ export class ModelShelf {
 		this.selectModel(this.modelId);
 	}
 
-	/** Adds a model to the picker unless it offers it already (by id or by URL). */
-	offerChoice(choice: ModelChoice): void {
-		if (this.choices.some((c) => c.id === choice.id || (c.url !== null && c.url === choice.url))) {
-			return;
-		}
+	/**
+	 * Adds a model to the picker unless it offers it already (by id or by URL: a catalogue
+	 * entry's file found on the Hub by name). Returns the id the picker offers it under.
+	 */
+	offerChoice(choice: ModelChoice): string {
+		const known = this.choices.find(
+			(c) => c.id === choice.id || (c.url !== null && c.url === choice.url)
+		);
+		if (known) return known.id;
 		this.choices = [...this.choices, choice];
+		return choice.id;
 	}
 
 	/** Adds a user's WebLLM model after checking it; returns the problems by field, if any. */

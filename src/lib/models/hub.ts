@@ -10,6 +10,8 @@
  *   entries `{ type: 'file' | 'directory', path, size, oid, lfs?: { oid, size, pointerSize } }`,
  *   where `lfs.oid` is the file's sha256 in hex and `lfs.size` its size; a long listing goes on
  *   at the URL of the response's `Link: <…>; rel="next"` header.
+ *   (`GET {hub}/api/models/{org}/{repo}` is not used: its `siblings` name files by `rfilename`
+ *   and carry `size` and `lfs.sha256` only when asked with `?blobs=true`.)
  * - `GET {hub}/{org}/{repo}/resolve/{revision}/{path}` serves the file (redirecting to a CDN)
  *   and honours Range.
  * - An unknown repository answers 404, or 401 when the request is not signed in (private and
