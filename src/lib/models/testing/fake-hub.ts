@@ -2,7 +2,8 @@
  * A Hugging Face Hub in miniature for tests: answers the requests the app makes of the Hub
  * (`models/hub.ts`) for fixture repositories as the real one does — the tree listing (paged
  * with a `Link` header when asked), `resolve/` downloads with Range, the statuses and
- * `X-Error-Code`s of unknown, gated and missing things, and CORS headers. Unit tests call its
+ * `X-Error-Code`s of unknown, gated and missing things, CORS headers, and (when asked) the
+ * redirect of a download to a storage host. Unit tests call its
  * `fetch`; the browser tests serve it over HTTP (`e2e/hub-server.ts`). It can cut the next
  * download short (a network failure) to test resuming.
  */
@@ -42,6 +43,11 @@ export class FakeHub {
 	cutNextDownloadAfter: number | null = null;
 	/** Entries per page of a tree listing; longer listings go on at the `Link` header's URL. */
 	pageSize = 1000;
+	/**
+	 * Answers `resolve/` with a 302 to `/cdn/{sha256}`, as the Hub redirects a large file to its
+	 * storage host (a fetch in the browser follows it; the unit tests' fetch does not).
+	 */
+	redirectDownloads = false;
 	readonly #sha256 = new Map<Uint8Array, string>();
 
 	constructor(readonly repos: Record<string, FakeHubRepo>) {}
@@ -67,7 +73,11 @@ export class FakeHub {
 			return this.#tree(url, `${parts[2]}/${parts[3]}`);
 		}
 		if (parts[2] === 'resolve' && parts.length >= 5) {
-			return this.#file(`${parts[0]}/${parts[1]}`, parts.slice(4).join('/'), range, method);
+			return this.#file(`${parts[0]}/${parts[1]}`, parts.slice(4).join('/'), range, method, url);
+		}
+		if (parts[0] === 'cdn' && parts.length === 2) {
+			const bytes = this.#byHash(parts[1]);
+			return bytes ? this.#serve(bytes, range, method) : error(404, 'EntryNotFound', 'Not found');
 		}
 		return error(404, 'EntryNotFound', 'Not found');
 	}
@@ -101,12 +111,31 @@ export class FakeHub {
 		return new Response(JSON.stringify(page), { status: 200, headers });
 	}
 
-	#file(repoName: string, path: string, range: string | null, method: string): Response {
+	#file(repoName: string, path: string, range: string | null, method: string, url: URL): Response {
 		const repo = this.repos[repoName];
 		if (!repo) return error(401, 'RepoNotFound', 'Repository not found');
 		if (repo.gated) return error(401, 'GatedRepo', 'Access to this model is restricted');
 		const bytes = repo.files[path];
 		if (!bytes) return error(404, 'EntryNotFound', 'Entry not found');
+		if (this.redirectDownloads) {
+			return new Response(null, {
+				status: 302,
+				headers: { ...CORS, location: new URL(`/cdn/${this.#hashOf(bytes)}`, url).href }
+			});
+		}
+		return this.#serve(bytes, range, method);
+	}
+
+	#byHash(sha256: string): Uint8Array | null {
+		for (const repo of Object.values(this.repos)) {
+			for (const bytes of Object.values(repo.files)) {
+				if (this.#hashOf(bytes) === sha256) return bytes;
+			}
+		}
+		return null;
+	}
+
+	#serve(bytes: Uint8Array, range: string | null, method: string): Response {
 		const size = bytes.length;
 		const headers: Record<string, string> = {
 			...CORS,
