@@ -295,8 +295,12 @@ export function hubFileChoice(
 		sizeBytes: file.sizeBytes,
 		sizeExact: true,
 		sha256: file.sha256,
+		source: hub
+			? `Hugging Face's file list of ${hub.repo}, checked against the copy stored in this browser`
+			: 'the copy stored in this browser',
 		licence: 'unknown',
 		chat: null,
+		architecture: null,
 		contextLength: 2048,
 		url: file.url,
 		isLocal: false
