@@ -75,3 +75,36 @@ export async function promptTokens(
 ): Promise<number[]> {
 	return (await buildPrompt(engine, model, input)).ids;
 }
+
+/** One prompt token for display: its text and whether it is a special token. */
+export interface PromptToken {
+	id: number;
+	piece: string;
+	special: boolean;
+}
+
+/** The prompt as "Show prompt" shows it: its text cut at special tokens, and its tokens. */
+export interface PromptView {
+	pieces: PromptPiece[];
+	tokens: PromptToken[];
+}
+
+export async function promptView(
+	engine: Engine,
+	model: ModelInfo,
+	input: PromptInput
+): Promise<PromptView> {
+	const { pieces, ids } = await buildPrompt(engine, model, input);
+	const special = new Set([
+		...pieces.flatMap((piece) => (piece.special ? [piece.id] : [])),
+		...model.stopIds,
+		...(model.bosId === null ? [] : [model.bosId])
+	]);
+	const decoder = new TextDecoder();
+	const tokens: PromptToken[] = [];
+	for (const id of ids) {
+		const piece = decoder.decode(await engine.tokenBytes([id]));
+		tokens.push({ id, piece, special: special.has(id) });
+	}
+	return { pieces, tokens };
+}
