@@ -82,6 +82,7 @@ describe('LlamaEngine: loading', () => {
 			stopIds: [FAKE_EOS, FAKE_EOT],
 			addBos: true,
 			chatTemplate: null,
+			specialIds: [FAKE_BOS, FAKE_EOS, FAKE_EOT, FAKE_VOCAB - 1],
 			sha256: 'cafe',
 			sizeBytes: 1000,
 			storage: FAKE_STORAGE,
@@ -194,6 +195,7 @@ describe('LlamaEngine: tokens and chats', () => {
 	it("gives tokens' raw bytes, asking the module once per token", async () => {
 		const { engine, created } = setup();
 		await engine.load(url);
+		created[0].calls.length = 0;
 		const euro = [0xe2, 0x82, 0xac];
 		expect(await engine.tokenBytes(euro)).toEqual(Uint8Array.from(euro));
 		// Control tokens as their text.

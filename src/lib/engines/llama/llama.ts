@@ -204,6 +204,10 @@ export class LlamaEngine implements MultiSequenceEngine {
 			distribution: 'logits',
 			backend: `${ENGINE_NAMES.llama} (llama.cpp${version ? ` ${version}` : ''} in wasm), 1 thread`
 		};
+		const { special } = await this.chatVocabulary();
+		this.#info.specialIds = [...new Set([...special.map((t) => t.id), ...stopIds])].sort(
+			(a, b) => a - b
+		);
 		return this.#info;
 	}
 

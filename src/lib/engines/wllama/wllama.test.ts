@@ -86,6 +86,7 @@ describe('WllamaEngine: loading', () => {
 			stopIds: [WLLAMA_EOS, WLLAMA_EOT],
 			addBos: true,
 			chatTemplate: CHATML_TEMPLATE,
+			specialIds: [WLLAMA_BOS, WLLAMA_EOS, WLLAMA_EOT],
 			sha256: 'cafe',
 			sizeBytes: 1000,
 			storage: FAKE_STORAGE,

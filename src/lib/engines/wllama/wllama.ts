@@ -152,6 +152,10 @@ export class WllamaEngine implements NativeSamplingEngine {
 			distribution: 'logprobs',
 			backend: `${ENGINE_NAMES.wllama} (llama.cpp ${this.#options.libraryVersion} in wasm), ${usedThreads} thread${usedThreads === 1 ? '' : 's'}`
 		};
+		// wllama cannot list control tokens; the template's are found at the first chat.
+		this.#info.specialIds = [
+			...new Set([...stopIds, ...(ctx.token_bos >= 0 ? [ctx.token_bos] : [])])
+		].sort((a, b) => a - b);
 		return this.#info;
 	}
 
