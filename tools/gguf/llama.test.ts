@@ -81,8 +81,8 @@ describe('synthetic llama model', () => {
 		const spec = { ...DEFAULT_SPEC, vocab: 512, ...chat };
 		const metadata = new Map(llamaModel(spec).layout.metadata);
 		expect(metadata.get('tokenizer.chat_template')).toMatchObject({ value: '{{ messages }}' });
-		const tokens = metadata.get('tokenizer.ggml.tokens') as { items: string[] };
-		const types = metadata.get('tokenizer.ggml.token_type') as { items: number[] };
+		const tokens = metadata.get('tokenizer.ggml.tokens') as { items: readonly string[] };
+		const types = metadata.get('tokenizer.ggml.token_type') as { items: readonly number[] };
 		expect(tokens.items.slice(-2)).toEqual(chat.controlTokens);
 		expect(types.items.slice(-2)).toEqual([TokenType.Control, TokenType.Control]);
 		expect(tokens.items).toHaveLength(512);
