@@ -6,7 +6,8 @@ import type { ChatMessage } from '#lib/core/prompt';
  * typed. `maskMessages` hides control-token text in message contents before the template runs,
  * `splitAtSpecialTokens` cuts the rendered string at the template's own special tokens (longest
  * first, as llama.cpp partitions text), and `unmask` gives the contents back their text, which
- * is then tokenized as plain text. Pure; called by generation/prompt.ts.
+ * is then tokenized as plain text. Pure; called by generation/prompt.ts, and by the wllama engine
+ * for `specialTokenCandidates`.
  */
 
 /** A control token of the vocabulary and the text it stands for. */
