@@ -7,6 +7,7 @@ import {
 	FIRST_PIECE_ID,
 	llamaModel,
 	llamaVocabulary,
+	modelName,
 	TokenType,
 	VOCAB_SIZES,
 	type LlamaSpec
@@ -73,6 +74,24 @@ describe('synthetic llama model', () => {
 		const names = (list: { name: string }[]) =>
 			list.map((t) => t.name.replace(/^blk\.\d+\./, 'blk.N.'));
 		expect(new Set(names([...layout.tensors]))).toEqual(new Set(names(reference.tensors)));
+	});
+
+	it('writes a chat template and control tokens at the end of the vocabulary when asked', () => {
+		const chat = { chatTemplate: '{{ messages }}', controlTokens: ['<|im_start|>', '<|im_end|>'] };
+		const spec = { ...DEFAULT_SPEC, vocab: 512, ...chat };
+		const metadata = new Map(llamaModel(spec).layout.metadata);
+		expect(metadata.get('tokenizer.chat_template')).toMatchObject({ value: '{{ messages }}' });
+		const tokens = metadata.get('tokenizer.ggml.tokens') as { items: readonly string[] };
+		const types = metadata.get('tokenizer.ggml.token_type') as { items: readonly number[] };
+		expect(tokens.items.slice(-2)).toEqual(chat.controlTokens);
+		expect(types.items.slice(-2)).toEqual([TokenType.Control, TokenType.Control]);
+		expect(tokens.items).toHaveLength(512);
+		expect(modelName(spec)).not.toBe(modelName({ ...DEFAULT_SPEC, vocab: 512 }));
+		expect(
+			new Map(llamaModel({ ...DEFAULT_SPEC, vocab: 512 }).layout.metadata).has(
+				'tokenizer.chat_template'
+			)
+		).toBe(false);
 	});
 
 	// Every type at 512, and every vocabulary size in one type (the header is the same in the others).

@@ -39,6 +39,10 @@ export interface LlamaSpec {
 	arch?: Architecture;
 	/** Values per attention head; embedding / heads when omitted (Qwen3 and Gemma 3 differ). */
 	headDim?: number;
+	/** `tokenizer.chat_template`, when the model should have one. */
+	chatTemplate?: string;
+	/** Control tokens (e.g. `<|im_start|>`, `<|im_end|>`) that take the vocabulary's last ids. */
+	controlTokens?: string[];
 }
 
 export const DEFAULT_SPEC: LlamaSpec = {
@@ -189,6 +193,7 @@ export function llamaTensors(spec: LlamaSpec): TensorInfo[] {
 
 /** A short name that says what the model is; also its `general.name`. */
 export function modelName(spec: LlamaSpec): string {
+	const chat = (spec.chatTemplate ?? spec.controlTokens) ? [`chat${chatHash(spec)}`] : [];
 	return [
 		`synthetic-${spec.arch ?? 'llama'}`,
 		`v${spec.vocab}`,
@@ -200,13 +205,42 @@ export function modelName(spec: LlamaSpec): string {
 		`ff${spec.ffn}`,
 		`c${spec.context}`,
 		`s${spec.seed}`,
+		...chat,
 		spec.type.toLowerCase()
 	].join('-');
 }
 
+/** Eight hex digits (FNV-1a) of the chat template and control tokens, to tell files apart. */
+function chatHash(spec: LlamaSpec): string {
+	let hash = 0x811c9dc5;
+	for (const char of JSON.stringify([spec.chatTemplate ?? null, spec.controlTokens ?? []])) {
+		hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+	}
+	return hash.toString(16).padStart(8, '0');
+}
+
+/** The vocabulary of `spec`: {@link llamaVocabulary} with its control tokens at the end. */
+function specVocabulary(spec: LlamaSpec): Vocabulary {
+	const base = llamaVocabulary(spec.vocab);
+	const extra = spec.controlTokens ?? [];
+	if (extra.length === 0) return base;
+	const at = spec.vocab - extra.length;
+	if (at < FIRST_PIECE_ID)
+		throw new RangeError(`vocab ${spec.vocab} has no room for ${extra.length} control tokens`);
+	return {
+		tokens: [...base.tokens.slice(0, at), ...extra],
+		scores: [...base.scores.slice(0, at), ...extra.map(() => 0)],
+		types: [...base.types.slice(0, at), ...extra.map(() => TokenType.Control)]
+	};
+}
+
 /** The metadata of a model with `spec`, tokenizer included. */
 export function llamaMetadata(spec: LlamaSpec): [string, GgufValue][] {
-	const vocabulary = llamaVocabulary(spec.vocab);
+	const vocabulary = specVocabulary(spec);
+	const chat: [string, GgufValue][] =
+		spec.chatTemplate === undefined
+			? []
+			: [['tokenizer.chat_template', gguf.str(spec.chatTemplate)]];
 	return [
 		['general.architecture', gguf.str(spec.arch ?? 'llama')],
 		['general.name', gguf.str(modelName(spec))],
@@ -220,7 +254,8 @@ export function llamaMetadata(spec: LlamaSpec): [string, GgufValue][] {
 		['tokenizer.ggml.bos_token_id', gguf.u32(BOS_ID)],
 		['tokenizer.ggml.eos_token_id', gguf.u32(EOS_ID)],
 		['tokenizer.ggml.add_bos_token', gguf.bool(true)],
-		['tokenizer.ggml.add_eos_token', gguf.bool(false)]
+		['tokenizer.ggml.add_eos_token', gguf.bool(false)],
+		...chat
 	];
 }
 

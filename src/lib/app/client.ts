@@ -14,6 +14,7 @@ export type PlaygroundClient = Pick<
 	| 'cancelLoad'
 	| 'tokenize'
 	| 'tokenPieces'
+	| 'renderPrompt'
 	| 'generate'
 	| 'generateLanes'
 	| 'exploreStart'

@@ -125,10 +125,23 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 	it('shown prompt tokens belong to the model they were made with', async () => {
 		const { app } = await startedTestApp();
 		app.prompt.prompt = 'ab';
-		await app.prompt.tokenize();
+		await app.prompt.showPrompt();
 		expect(app.prompt.promptTokens?.map((t) => t.id)).toEqual([97, 98]);
 		await app.loader.loadSelected();
 		expect(app.prompt.promptTokens).toBeNull();
+	});
+
+	it('asks for special tokens in the user text only when the option is on, and restores it', async () => {
+		const { app } = await startedTestApp();
+		app.prompt.prompt = 'a<|im_end|>';
+		expect(app.prompt.input()).toEqual({ mode: 'completion', prompt: 'a<|im_end|>' });
+		app.prompt.parseSpecial = true;
+		app.prompt.mode = 'chat';
+		const input = app.prompt.input();
+		expect(input).toMatchObject({ mode: 'chat', parseSpecial: true });
+		app.prompt.parseSpecial = false;
+		app.prompt.apply(input);
+		expect(app.prompt.parseSpecial).toBe(true);
 	});
 
 	it('what-if keys cover every stage parameter, the seed and the order', () => {

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StepTrace } from '#lib/sampling';
 import { newRun } from '#lib/storage/sessions-recording';
 import { WHATIF_DELAY_MS } from './explore.svelte';
-import { createTestApp, MODELS_URL } from './testing/test-app';
+import { fakeModel } from './testing/fake-client';
+import { createTestApp, MODELS_URL, startedTestApp } from './testing/test-app';
 
 async function ranApp() {
 	const test = createTestApp();
@@ -43,6 +44,15 @@ describe('ExploreState', () => {
 		expect(app.explore.path.map((t) => t.tokenId)).toEqual([10, 11, 12]);
 		expect(app.explore.live).toBe(true);
 		await vi.waitFor(() => expect(app.explore.shownPiece(11)).toBe('<11>'));
+	});
+
+	it("marks the tokens the model's vocabulary calls special", async () => {
+		const { app, client } = await startedTestApp();
+		expect(app.explore.isSpecial(7)).toBe(false);
+		client.model = fakeModel({ specialIds: [1, 2, 7] });
+		await app.loader.loadSelected();
+		expect(app.explore.isSpecial(7)).toBe(true);
+		expect(app.explore.isSpecial(8)).toBe(false);
 	});
 
 	it('with what-if on, a penalty change re-samples once the edits pause', async () => {

@@ -286,6 +286,11 @@ export class ExploreState {
 		return this.pieces[id] ?? `#${id}`;
 	}
 
+	/** Whether the loaded model's vocabulary marks `id` as a special (control) token. */
+	isSpecial(id: number): boolean {
+		return this.deps.loader.model?.specialIds?.includes(id) ?? false;
+	}
+
 	/** A token's text as shown in the views: newlines, spaces and empty pieces made visible. */
 	shownPiece(id: number): string {
 		return this.pieceOf(id).replace(/\n/g, '↵').replace(/ /g, '·') || '∅';

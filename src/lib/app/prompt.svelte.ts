@@ -1,4 +1,5 @@
 import type { ChatMessage, PromptInput } from '#lib/core/prompt';
+import type { PromptToken, PromptView } from '#lib/generation/prompt';
 import type { PlaygroundClient } from './client';
 import { describeError } from './errors';
 import type { ModelLoader } from './model-loader.svelte';
@@ -7,17 +8,21 @@ import type { Notices } from './notices.svelte';
 export type PromptMode = 'completion' | 'chat';
 
 /**
- * The prompt being written: completion text or a chat, and its tokens after "Show tokens". Calls
- * the client to tokenize; the prompt editor binds to it; runs, compare, explore and the draft
- * read it as a {@link PromptInput}.
+ * The prompt being written: completion text or a chat, whether special-token text typed in it
+ * is parsed, and the prompt as the model is fed it after "Show prompt" (the rendered chat
+ * template with its special tokens marked, and its tokens). Calls the client to render it; the
+ * prompt editor binds to it; runs, compare, explore and the draft read it as a
+ * {@link PromptInput}.
  */
 export class PromptDraft {
 	mode = $state<PromptMode>('completion');
 	prompt = $state('Once upon a time');
 	systemPrompt = $state('You are a helpful assistant.');
 	conversation = $state<ChatMessage[]>([]);
-	/** Tokens shown after "Show tokens", with the load they were made on. */
-	#tokens = $state<{ load: number; tokens: { id: number; piece: string }[] } | null>(null);
+	/** Special-token text the user types (`<|im_end|>`) becomes that token; off: it is text. */
+	parseSpecial = $state(false);
+	/** The prompt shown after "Show prompt", with the load it was made on. */
+	#shown = $state<{ load: number; view: PromptView } | null>(null);
 
 	constructor(
 		private readonly client: PlaygroundClient,
@@ -25,25 +30,33 @@ export class PromptDraft {
 		private readonly notices: Notices
 	) {}
 
-	/** The prompt's tokens as the loaded model sees them, after "Show tokens"; gone on a new load. */
-	get promptTokens(): { id: number; piece: string }[] | null {
-		const shown = this.#tokens;
-		return shown && shown.load === this.loader.loads ? shown.tokens : null;
+	/** The prompt as the loaded model is fed it, after "Show prompt"; gone on a new load. */
+	get shownPrompt(): PromptView | null {
+		const shown = this.#shown;
+		return shown && shown.load === this.loader.loads ? shown.view : null;
+	}
+
+	/** The shown prompt's tokens (see {@link shownPrompt}). */
+	get promptTokens(): PromptToken[] | null {
+		return this.shownPrompt?.tokens ?? null;
 	}
 
 	/** The prompt as the worker takes it, for single runs and lanes alike. */
 	input(): PromptInput {
-		if (this.mode === 'completion') return { mode: 'completion', prompt: this.prompt };
+		const special = this.parseSpecial ? { parseSpecial: true } : {};
+		if (this.mode === 'completion') return { mode: 'completion', prompt: this.prompt, ...special };
 		return {
 			mode: 'chat',
 			systemPrompt: this.systemPrompt,
-			messages: [...this.conversation, { role: 'user', content: this.prompt }]
+			messages: [...this.conversation, { role: 'user', content: this.prompt }],
+			...special
 		};
 	}
 
 	/** Puts a stored prompt in the editor; a chat's last user message becomes the prompt. */
 	apply(input: PromptInput): void {
 		this.mode = input.mode;
+		this.parseSpecial = input.parseSpecial === true;
 		if (input.mode === 'completion') {
 			this.prompt = input.prompt;
 			return;
@@ -62,25 +75,26 @@ export class PromptDraft {
 		this.prompt = '';
 	}
 
-	/** Splits the completion prompt into the model's tokens (without BOS), for display. */
-	async tokenize(): Promise<void> {
+	/**
+	 * Renders the prompt as the model is fed it (chat template, BOS), for display; a template
+	 * that fails is reported as the run would report it.
+	 */
+	async showPrompt(): Promise<void> {
 		if (!this.loader.model) {
 			this.notices.error = 'Load a model first.';
 			return;
 		}
 		const load = this.loader.loads;
 		try {
-			const ids = await this.client.tokenize(this.prompt);
-			const pieces = await this.client.tokenPieces(ids);
-			this.#tokens = { load, tokens: ids.map((id, i) => ({ id, piece: pieces[i] })) };
+			this.#shown = { load, view: await this.client.renderPrompt(this.input()) };
 		} catch (error) {
 			this.notices.error = describeError(error);
 		}
 	}
 
-	/** The prompt was edited: the tokens shown no longer match it. */
+	/** The prompt was edited: the prompt shown no longer matches it. */
 	hideTokens(): void {
-		this.#tokens = null;
+		this.#shown = null;
 	}
 
 	clearConversation(): void {

@@ -72,6 +72,11 @@ export interface ModelInfo {
 	addBos: boolean;
 	/** The model's chat template (Jinja source), when it has one. */
 	chatTemplate: string | null;
+	/**
+	 * The vocabulary's special (control) tokens, for marking them in token views; absent when
+	 * the engine does not say.
+	 */
+	specialIds?: number[];
 	/** sha256 of the model file in hex, when known. */
 	sha256: string | null;
 	/** Size of the weights in bytes, when known. */

@@ -2,6 +2,8 @@ import type { EngineId, LoadProgress, ModelInfo, ModelSource } from '#lib/core/m
 import type { ChatMessage, PromptInput } from '#lib/core/prompt';
 import type { IgnoredParam } from '#lib/core/run';
 import type { DistributionKind, SamplingParams } from '#lib/sampling';
+import type { TemplateTokenNames } from './chat-template';
+import type { SpecialToken } from './special-tokens';
 
 /**
  * The contract every inference engine adapter fulfils. Adapters run inside the inference worker;
@@ -55,6 +57,13 @@ export interface Engine {
 	 */
 	formatChat(messages: readonly ChatMessage[]): Promise<string>;
 	/**
+	 * For engines with no chat-template renderer of their own: the vocabulary's control tokens
+	 * (text and id) and the special-token names templates read, so the model's Jinja template is
+	 * rendered here and special tokens are parsed only where the template wrote them. Absent
+	 * (WebLLM): the engine's `formatChat` renders chats and its output is parsed whole.
+	 */
+	chatVocabulary?(): Promise<ChatVocabulary>;
+	/**
 	 * Appends `ids` to the context, runs the model and returns the full next-token distribution
 	 * (vocabulary length) after the last of them. The engine may reuse the array: it is valid
 	 * until the engine's next call, so a caller that keeps it copies it.
@@ -75,6 +84,11 @@ export interface Engine {
 	readonly rollbackReplays: boolean;
 	/** Number of tokens in the context now. */
 	readonly contextUsed: number;
+}
+
+export interface ChatVocabulary {
+	special: readonly SpecialToken[];
+	names: TemplateTokenNames;
 }
 
 /** What one run on an engine's own sampler (native mode) asks of it. */

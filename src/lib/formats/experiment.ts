@@ -47,10 +47,10 @@ const message = object<ChatMessage>({
 	role: oneOf(['system', 'user', 'assistant']),
 	content: string()
 });
-const completionInput = object<{ mode: 'completion'; prompt: string }>({
-	mode: oneOf(['completion']),
-	prompt: string()
-});
+const completionInput = object<Extract<PromptInput, { mode: 'completion' }>>(
+	{ mode: oneOf(['completion']), prompt: string(), parseSpecial: boolean },
+	{ optional: ['parseSpecial'] }
+);
 /**
  * A chat's messages. The page holds a chat as a conversation and a prompt box, whose text is the
  * last user message; a chat ending otherwise would open with an empty user message added.
@@ -68,9 +68,9 @@ const chatMessages: Reader<ChatMessage[]> = (value, path, problems) => {
 	}
 	return messages;
 };
-const chatInput = object<{ mode: 'chat'; systemPrompt?: string; messages: ChatMessage[] }>(
-	{ mode: oneOf(['chat']), systemPrompt: string(), messages: chatMessages },
-	{ optional: ['systemPrompt'] }
+const chatInput = object<Extract<PromptInput, { mode: 'chat' }>>(
+	{ mode: oneOf(['chat']), systemPrompt: string(), messages: chatMessages, parseSpecial: boolean },
+	{ optional: ['systemPrompt', 'parseSpecial'] }
 );
 const promptInput: Reader<PromptInput> = (value, path, problems) => {
 	const mode = isPlainObject(value) ? value.mode : undefined;

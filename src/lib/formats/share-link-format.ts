@@ -69,6 +69,8 @@ interface CompactExperiment {
 	/** Completion prompt, or chat input: system prompt and messages as [role, content]. */
 	p?: string;
 	c?: { s?: string; m: [ChatMessage['role'], string][] };
+	/** 1: special-token text typed in the prompt is read as tokens (`parseSpecial`). */
+	r?: 1;
 	/** Parameters that differ from the format's defaults, by their SamplingParams key. */
 	s?: Record<string, number>;
 	/** Stage order as codes of {@link LINK_STAGES}. */
@@ -90,6 +92,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof CompactExperiment>([
 	'h',
 	'p',
 	'c',
+	'r',
 	's',
 	'o',
 	'l',
@@ -139,6 +142,7 @@ export function toCompact(
 		out.c = { m: x.input.messages.map((message) => [message.role, message.content]) };
 		if (x.input.systemPrompt !== undefined) out.c.s = x.input.systemPrompt;
 	}
+	if (x.input.parseSpecial === true) out.r = 1;
 	const params = x.params as unknown as Record<string, number>;
 	const changed: Record<string, number> = {};
 	for (const [key, value] of Object.entries(paramDefaults(registry))) {
@@ -237,7 +241,11 @@ function expandInput(data: Record<string, unknown>, problems: string[]): unknown
 	if (prompt !== undefined && chat !== undefined) {
 		problems.push('input: must be a completion prompt or a chat, got both');
 	}
-	if (chat === undefined) return { mode: 'completion', prompt: orDefault(prompt, '') };
+	if (data.r !== undefined && data.r !== 1) {
+		must(problems, 'input.parseSpecial', '1 (on) or absent', data.r);
+	}
+	const special = data.r === 1 ? { parseSpecial: true } : {};
+	if (chat === undefined) return { mode: 'completion', prompt: orDefault(prompt, ''), ...special };
 	if (!isPlainObject(chat)) return chat;
 	const input: Record<string, unknown> = {
 		mode: 'chat',
@@ -247,7 +255,7 @@ function expandInput(data: Record<string, unknown>, problems: string[]): unknown
 		})
 	};
 	if (chat.s !== undefined) input.systemPrompt = chat.s;
-	return input;
+	return { ...input, ...special };
 }
 
 /**

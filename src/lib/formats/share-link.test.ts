@@ -177,6 +177,21 @@ describe('share links', () => {
 		expect(compare.ok && compare.value).toEqual({ experiment, view: 'compare' });
 	});
 
+	it('keep the choice to read special tokens in the typed text', async () => {
+		for (const input of [
+			{ mode: 'completion' as const, prompt: 'a<|im_end|>', parseSpecial: true },
+			{
+				mode: 'chat' as const,
+				messages: [{ role: 'user' as const, content: '<|im_end|>' }],
+				parseSpecial: true
+			}
+		]) {
+			const experiment = defaultExperiment({ input });
+			const back = await decodeShareFragment(await encode({ experiment, view: 'single' }));
+			expect(back.ok && back.value.experiment.input).toEqual(input);
+		}
+	});
+
 	it('read a format-1 link with its frozen defaults and stage codes', async () => {
 		const link = { v: 1, m: 'stories260k', p: 'Hi', s: { topK: 5 }, o: '436', q: ['.'] };
 		expect(await decodeShareFragment(await fragmentOf(link))).toEqual({
@@ -263,6 +278,7 @@ describe('bad share links say what is wrong', () => {
 			[{ e: 'cuda' }, /model\.engine: must be one of "llama", "wllama", "webllm", got "cuda"/],
 			[{ h: 'ABC' }, /model\.sha256: must be 64 lowercase hex digits, got "ABC"/],
 			[{ p: 5 }, /input\.prompt: must be a string, got 5/],
+			[{ r: true }, /input\.parseSpecial: must be 1 \(on\) or absent, got true/],
 			[{ c: { m: [] } }, /input: must be a completion prompt or a chat, got both/],
 			[{ p: undefined, c: { m: 'hi' } }, /input\.messages: must be a list, got "hi"/],
 			[{ p: undefined, c: { s: 1, m: [] } }, /input\.systemPrompt: must be a string, got 1/],

@@ -80,11 +80,20 @@ describe('generate', () => {
 
 	it('does not add a second BOS, nor one when the model does not want it', async () => {
 		const withBos = new FakeEngine({ next: () => FAKE_EOS });
-		await run(withBos, request('<s>Hi'));
+		await run(withBos, {
+			...request(''),
+			input: { mode: 'completion', prompt: '<s>Hi', parseSpecial: true }
+		});
 		expect(withBos.evaluated[0]).toEqual([FAKE_BOS, 72, 105]);
 		const noBos = new FakeEngine({ next: () => FAKE_EOS, addBos: false });
 		await run(noBos, request('Hi'));
 		expect(noBos.evaluated[0]).toEqual([72, 105]);
+	});
+
+	it('reads special-token text in a completion prompt as text unless asked', async () => {
+		const engine = new FakeEngine({ next: () => FAKE_EOS });
+		await run(engine, request('<s>'));
+		expect(engine.evaluated[0]).toEqual([FAKE_BOS, 60, 115, 62]);
 	});
 
 	it('stops after maxNewTokens without evaluating the last token', async () => {

@@ -134,6 +134,9 @@ export class InferenceClient implements InferenceClientApi {
 	readonly tokenPieces: Api['tokenPieces'] = (ids) =>
 		this.#call((remote) => remote.tokenPieces(ids));
 
+	readonly renderPrompt: Api['renderPrompt'] = (input) =>
+		this.#call((remote) => remote.renderPrompt(input));
+
 	/**
 	 * Runs one generation. Invalid requests are rejected here, before the worker is involved
 	 * (the worker checks again). `onEvent` receives the start event and every token.

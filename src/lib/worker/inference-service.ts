@@ -9,6 +9,7 @@ import { generate } from '#lib/generation/generate';
 import { preparePrompt } from '#lib/generation/prefill';
 import { generateLanes } from '#lib/generation/lanes';
 import { generateNative } from '#lib/generation/native';
+import { promptView, type PromptView } from '#lib/generation/prompt';
 import type {
 	GenerateRequest,
 	GenerationEvent,
@@ -190,6 +191,13 @@ export class InferenceService implements InferenceApi {
 			const pieces: string[] = [];
 			for (const id of ids) pieces.push(decoder.decode(await this.#engine.tokenBytes([id])));
 			return pieces;
+		});
+	}
+
+	renderPrompt(input: PromptInput): Promise<PromptView> {
+		return this.#exclusive(async () => {
+			const model = this.#requireModel();
+			return promptView(this.#engine, model, input);
 		});
 	}
 

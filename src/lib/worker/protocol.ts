@@ -15,6 +15,7 @@ import type {
 } from '#lib/generation/types';
 import type { GenerationResult } from '#lib/core/run';
 import type { PromptInput } from '#lib/core/prompt';
+import type { PromptView } from '#lib/generation/prompt';
 import type { ExploredStep } from '#lib/explore/explorer';
 import type { NodeView } from '#lib/explore/tree';
 import type { SamplingParams } from '#lib/sampling';
@@ -58,6 +59,11 @@ export interface InferenceApi {
 	tokenize(text: string, options?: { special?: boolean; addBos?: boolean }): Promise<number[]>;
 	/** Each token's own text, e.g. for a trace view. */
 	tokenPieces(ids: number[]): Promise<string[]>;
+	/**
+	 * The prompt `input` gives as the model is fed it: the rendered chat template (or the
+	 * completion text) cut at its special tokens, and its tokens marked special or not.
+	 */
+	renderPrompt(input: PromptInput): Promise<PromptView>;
 	generate(
 		request: GenerateRequest,
 		onEvent?: (event: GenerationEvent) => void

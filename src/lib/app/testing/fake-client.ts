@@ -5,6 +5,8 @@ import type {
 	ModelSource,
 	WebLlmModel
 } from '#lib/core/model';
+import { chatMessages, type PromptInput } from '#lib/core/prompt';
+import type { PromptView } from '#lib/generation/prompt';
 import type { GenerationResult } from '#lib/core/run';
 import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
 import type { ExploredStep } from '#lib/explore/explorer';
@@ -193,6 +195,21 @@ export class FakeClient implements PlaygroundClient {
 
 	async tokenPieces(ids: number[]): Promise<string[]> {
 		return ids.map(fakePiece);
+	}
+
+	/** The prompt's text as one piece (a chat as `[role]content`), its characters as tokens. */
+	async renderPrompt(input: PromptInput): Promise<PromptView> {
+		const text =
+			input.mode === 'completion'
+				? input.prompt
+				: chatMessages(input)
+						.map((m) => `[${m.role}]${m.content}`)
+						.join('');
+		const ids = await this.tokenize(text);
+		return {
+			pieces: [{ special: false, text }],
+			tokens: ids.map((id) => ({ id, piece: fakePiece(id), special: false }))
+		};
 	}
 
 	async generate(

@@ -16,7 +16,7 @@ export type LlamaBinding = Pick<
 	| 'tokenize'
 	| 'tokenBytes'
 	| 'endOfGenerationTokens'
-	| 'applyChatTemplate'
+	| 'isControl'
 	| 'decode'
 	| 'logits'
 	| 'logitsSummary'

@@ -10,8 +10,7 @@ import {
 	FAKE_EOT,
 	FAKE_VOCAB,
 	FakeBinding,
-	type FakeBindingScript,
-	UNKNOWN_TEMPLATE
+	type FakeBindingScript
 } from './testing/fake-binding';
 import {
 	BATCH_SIZE,
@@ -83,6 +82,7 @@ describe('LlamaEngine: loading', () => {
 			stopIds: [FAKE_EOS, FAKE_EOT],
 			addBos: true,
 			chatTemplate: null,
+			specialIds: [FAKE_BOS, FAKE_EOS, FAKE_EOT, FAKE_VOCAB - 1],
 			sha256: 'cafe',
 			sizeBytes: 1000,
 			storage: FAKE_STORAGE,
@@ -195,6 +195,7 @@ describe('LlamaEngine: tokens and chats', () => {
 	it("gives tokens' raw bytes, asking the module once per token", async () => {
 		const { engine, created } = setup();
 		await engine.load(url);
+		created[0].calls.length = 0;
 		const euro = [0xe2, 0x82, 0xac];
 		expect(await engine.tokenBytes(euro)).toEqual(Uint8Array.from(euro));
 		// Control tokens as their text.
@@ -205,22 +206,41 @@ describe('LlamaEngine: tokens and chats', () => {
 		await expect(engine.tokenBytes([FAKE_VOCAB])).rejects.toThrow('outside the vocabulary');
 	});
 
-	it("renders chats with the model's template through llama.cpp, the assistant's turn open", async () => {
-		const { engine, created } = setup([{ chatTemplate: null }]);
+	it("renders chats with the model's own Jinja template, the assistant's turn open", async () => {
+		const template =
+			'{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{{ eos_token }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}';
+		const { engine } = setup([{ chatTemplate: template }]);
 		await engine.load(url);
 		const messages = [
 			{ role: 'system' as const, content: 'Be brief.' },
 			{ role: 'user' as const, content: 'Hi' }
 		];
-		expect(await engine.formatChat(messages)).toBe('[system]Be brief.[user]Hi[assistant]');
-		expect(created[0].calls).toContain('applyChatTemplate');
+		expect(await engine.formatChat(messages)).toBe(
+			'<s>[system]Be brief.<eos>[user]Hi<eos>[assistant]'
+		);
 	});
 
-	it('names the model whose template it cannot apply', async () => {
-		const { engine } = setup([{ chatTemplate: UNKNOWN_TEMPLATE }]);
+	it('lists the control tokens with their text, once per load', async () => {
+		const { engine, created } = setup();
+		await engine.load(url);
+		const vocabulary = await engine.chatVocabulary();
+		expect(vocabulary.special).toEqual([
+			{ id: FAKE_BOS, text: '<s>' },
+			{ id: FAKE_EOS, text: '<eos>' },
+			{ id: FAKE_EOT, text: '<eot>' },
+			{ id: FAKE_VOCAB - 1, text: '<ctl>' }
+		]);
+		expect(vocabulary.names).toEqual({ bos_token: '<s>', eos_token: '<eos>' });
+		const calls = created[0].calls.length;
+		expect(await engine.chatVocabulary()).toBe(vocabulary);
+		expect(created[0].calls).toHaveLength(calls);
+	});
+
+	it('says the model has no chat template, naming it', async () => {
+		const { engine } = setup([{ chatTemplate: null }]);
 		await engine.load(url);
 		await expect(engine.formatChat([{ role: 'user', content: 'Hi' }])).rejects.toThrow(
-			'Applying the chat template of "Tiny Model.gguf" failed: llama.cpp does not know this model\'s chat template'
+			'"Tiny Model.gguf" has no chat template'
 		);
 	});
 });

@@ -39,7 +39,6 @@ export interface WllamaLike {
 	tokenize(text: string, special: boolean): Promise<number[]>;
 	/** Raw bytes of the tokens (possibly an unfinished UTF-8 character). */
 	detokenize(tokens: number[]): Promise<Uint8Array>;
-	formatChat(messages: { role: string; content: string }[], addAssistant: boolean): Promise<string>;
 	decode(tokens: number[], options: Record<string, never>): Promise<unknown>;
 	/** Softmax probabilities at temperature 1; `-1` for the whole vocabulary. */
 	getLogits(topK: number): Promise<{ token: number; p: number }[]>;

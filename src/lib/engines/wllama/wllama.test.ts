@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LoadProgress, ModelSource } from '#lib/core/model';
 import type { WllamaWasmPaths } from './library';
 import {
+	CHATML_TEMPLATE,
 	FAKE_WLLAMA_VOCAB,
 	FakeWllama,
 	WLLAMA_BOS,
@@ -84,7 +85,8 @@ describe('WllamaEngine: loading', () => {
 			eosId: WLLAMA_EOS,
 			stopIds: [WLLAMA_EOS, WLLAMA_EOT],
 			addBos: true,
-			chatTemplate: '{{ chatml }}',
+			chatTemplate: CHATML_TEMPLATE,
+			specialIds: [WLLAMA_BOS, WLLAMA_EOS, WLLAMA_EOT],
 			sha256: 'cafe',
 			sizeBytes: 1000,
 			storage: FAKE_STORAGE,
@@ -219,8 +221,8 @@ describe('WllamaEngine: tokens and chats', () => {
 		expect(wllama.calls.filter((c) => c === 'detokenize 226')).toHaveLength(1);
 	});
 
-	it("formats chats with the model's template, opening the assistant's turn", async () => {
-		const { engine, wllama } = await loaded();
+	it("formats chats with the model's own Jinja template, opening the assistant's turn", async () => {
+		const { engine } = await loaded();
 		const text = await engine.formatChat([
 			{ role: 'system', content: 'Be brief.' },
 			{ role: 'user', content: 'Hi' }
@@ -228,13 +230,24 @@ describe('WllamaEngine: tokens and chats', () => {
 		expect(text).toBe(
 			'<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n'
 		);
-		expect(wllama.calls).toContain('formatChat true');
 	});
 
-	it('reports a chat template llama.cpp could not apply instead of an empty prompt', async () => {
-		const { engine } = await loaded({ formatChat: () => '' });
+	it("finds the template's special tokens in the vocabulary, with BOS and EOS", async () => {
+		const { engine } = await loaded();
+		const vocabulary = await engine.chatVocabulary();
+		expect(vocabulary.names).toEqual({ bos_token: '<s>', eos_token: '</s>' });
+		expect(vocabulary.special).toEqual([
+			{ id: WLLAMA_BOS, text: '<s>' },
+			{ id: WLLAMA_EOS, text: '</s>' },
+			{ id: WLLAMA_EOT + 1, text: '<|im_start|>' },
+			{ id: WLLAMA_EOT, text: '<|im_end|>' }
+		]);
+	});
+
+	it('says the model has no chat template, naming it', async () => {
+		const { engine } = await loaded({ chatTemplate: null });
 		await expect(engine.formatChat([{ role: 'user', content: 'Hi' }])).rejects.toThrow(
-			"The model's chat template could not be applied"
+			'"Tiny" has no chat template'
 		);
 	});
 });

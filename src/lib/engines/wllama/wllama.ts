@@ -1,7 +1,10 @@
 import { ContextFullError, EngineCrashedError, ModelNotLoadedError } from '../errors';
 import type { ChatMessage } from '#lib/core/prompt';
+import { renderChatTemplate, type TemplateTokenNames } from '../chat-template';
+import { specialTokenCandidates, type SpecialToken } from '../special-tokens';
 import { ENGINE_NAMES } from '../capabilities';
 import type {
+	ChatVocabulary,
 	NativeRunRequest,
 	NativeSamplingEngine,
 	NativeStep,
@@ -81,6 +84,8 @@ export class WllamaEngine implements NativeSamplingEngine {
 	#info: ModelInfo | null = null;
 	#context: number[] = [];
 	#pieces = new Map<number, Uint8Array>();
+	/** Read at the first chat, then kept until the next load. */
+	#vocabulary: ChatVocabulary | null = null;
 	#fatal: Error | null = null;
 	#rejectInFlight = new Set<(error: Error) => void>();
 
@@ -147,6 +152,10 @@ export class WllamaEngine implements NativeSamplingEngine {
 			distribution: 'logprobs',
 			backend: `${ENGINE_NAMES.wllama} (llama.cpp ${this.#options.libraryVersion} in wasm), ${usedThreads} thread${usedThreads === 1 ? '' : 's'}`
 		};
+		// wllama cannot list control tokens; the template's are found at the first chat.
+		this.#info.specialIds = [
+			...new Set([...stopIds, ...(ctx.token_bos >= 0 ? [ctx.token_bos] : [])])
+		].sort((a, b) => a - b);
 		return this.#info;
 	}
 
@@ -156,6 +165,7 @@ export class WllamaEngine implements NativeSamplingEngine {
 		this.#info = null;
 		this.#context = [];
 		this.#pieces.clear();
+		this.#vocabulary = null;
 		if (wllama && !this.#fatal) await wllama.exit().catch(() => {});
 	}
 
@@ -176,19 +186,43 @@ export class WllamaEngine implements NativeSamplingEngine {
 		return this.#guard(wllama.detokenize([...ids]));
 	}
 
+	/** The model's own Jinja template (tokenizer.chat_template), rendered in TypeScript. */
 	async formatChat(messages: readonly ChatMessage[]): Promise<string> {
+		this.#require();
+		const { name, chatTemplate } = this.#info as ModelInfo;
+		const { names } = await this.chatVocabulary();
+		return renderChatTemplate({ modelName: name, template: chatTemplate, messages, tokens: names });
+	}
+
+	/**
+	 * wllama cannot list the vocabulary's control tokens, so the strings of the template that
+	 * look like special tokens are kept when they are one token with special parsing and several
+	 * without: the special tokens a rendered template can hold, besides BOS and EOS.
+	 */
+	async chatVocabulary(): Promise<ChatVocabulary> {
 		const wllama = this.#require();
-		const text = await this.#guard(
-			wllama.formatChat(
-				messages.map((m) => ({ role: m.role, content: m.content })),
-				true
-			)
-		);
-		// wllama reports success with an empty string when llama.cpp rejects the template.
-		if (text === '' && messages.some((m) => m.content !== '')) {
-			throw new Error("The model's chat template could not be applied");
+		if (this.#vocabulary) return this.#vocabulary;
+		const { bosId, eosId, chatTemplate } = this.#info as ModelInfo;
+		const decoder = new TextDecoder();
+		const names: TemplateTokenNames = {};
+		const special: SpecialToken[] = [];
+		for (const [key, id] of [
+			['bos_token', bosId],
+			['eos_token', eosId]
+		] as const) {
+			if (id === null) continue;
+			const text = decoder.decode(await this.tokenBytes([id]));
+			names[key] = text;
+			if (text !== '' && !special.some((t) => t.id === id)) special.push({ id, text });
 		}
-		return text;
+		for (const text of specialTokenCandidates(chatTemplate ?? '')) {
+			const ids = await this.#guard(wllama.tokenize(text, true));
+			if (ids.length !== 1 || special.some((t) => t.id === ids[0])) continue;
+			const plain = await this.#guard(wllama.tokenize(text, false));
+			if (plain.length > 1) special.push({ id: ids[0], text });
+		}
+		this.#vocabulary = { special, names };
+		return this.#vocabulary;
 	}
 
 	async evaluate(ids: readonly number[]): Promise<Float32Array> {

@@ -152,7 +152,14 @@ export function experimentArbitrary(
 				sha256: fc.option(fc.stringMatching(/^[0-9a-f]{64}$/), { nil: null })
 			}),
 			input: fc.oneof(
-				fc.record({ mode: fc.constant('completion' as const), prompt: text(200) }),
+				fc.record(
+					{
+						mode: fc.constant('completion' as const),
+						prompt: text(200),
+						parseSpecial: fc.constant(true)
+					},
+					{ requiredKeys: ['mode', 'prompt'] }
+				),
 				fc.record(
 					{
 						mode: fc.constant('chat' as const),
@@ -169,7 +176,8 @@ export function experimentArbitrary(
 								),
 								text(80)
 							)
-							.map(([earlier, prompt]) => [...earlier, { role: 'user' as const, content: prompt }])
+							.map(([earlier, prompt]) => [...earlier, { role: 'user' as const, content: prompt }]),
+						parseSpecial: fc.constant(true)
 					},
 					{ requiredKeys: ['mode', 'messages'] }
 				)

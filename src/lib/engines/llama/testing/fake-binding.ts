@@ -22,11 +22,9 @@ export interface FakeBindingScript {
 	decodeError?: string;
 	/** Makes this call abort the instance (a wasm trap), once. */
 	trap?: 'load' | 'decode' | 'tokenize';
-	/** The model's template; `UNKNOWN_TEMPLATE` is one llama.cpp cannot render. */
+	/** The model's chat template (Jinja). */
 	chatTemplate?: string | null;
 }
-
-export const UNKNOWN_TEMPLATE = '{{ unknown }}';
 
 /** Logits that depend on the last token and the length, so every step differs. */
 export function defaultLogits(tokens: readonly number[]): Float32Array {
@@ -99,17 +97,12 @@ export class FakeBinding implements LlamaBinding {
 		return Int32Array.of(FAKE_EOS, FAKE_EOT);
 	}
 
-	/** "[role]content" per message (no real template); fails for {@link UNKNOWN_TEMPLATE}. */
-	applyChatTemplate(
-		messages: readonly { role: string; content: string }[],
-		addAssistant: boolean
-	): string {
-		this.#enter('applyChatTemplate');
-		if (this.script.chatTemplate === UNKNOWN_TEMPLATE) {
-			throw new LlamaError("llama.cpp does not know this model's chat template");
+	isControl(token: number): boolean {
+		this.#enter('isControl');
+		if (!Number.isInteger(token) || token < 0 || token >= FAKE_VOCAB) {
+			throw new LlamaError(`token ${token} is outside the vocabulary`);
 		}
-		const text = messages.map(({ role, content }) => `[${role}]${content}`).join('');
-		return addAssistant ? `${text}[assistant]` : text;
+		return token >= FAKE_BOS;
 	}
 
 	tokenize(text: string, options: { addBos: boolean; parseSpecial: boolean }): Int32Array {

@@ -5,7 +5,8 @@ import type { ModelInfo } from '#lib/core/model';
 
 /**
  * A stand-in for @wllama/wllama 2.4.0 with a tiny model: tokens 0–255 are single bytes, 256 is
- * BOS, 257 EOS and 258 end-of-turn. `probabilities(context)` plays the model; `getLogits(-1)`
+ * BOS (`<s>`), 257 EOS (`</s>`), 258 end-of-turn (`<|im_end|>`) and 259 `<|im_start|>`; the
+ * chat template is ChatML's. `probabilities(context)` plays the model; `getLogits(-1)`
  * returns them sorted by descending probability, as wllama does, leaving out tokens at 0.
  * `proxy.worker` stands for wllama's own worker, so tests can make it crash. Its own sampler
  * takes the most probable token at temperature 0 and otherwise draws from the probabilities
@@ -16,14 +17,20 @@ export const WLLAMA_BOS = 256;
 export const WLLAMA_EOS = 257;
 export const WLLAMA_EOT = 258;
 
+export const CHATML_TEMPLATE =
+	"{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/** The control tokens' text, from id 256 on. */
+const CONTROL = ['<s>', '</s>', '<|im_end|>', '<|im_start|>'];
+
 export interface FakeWllamaScript {
 	probabilities?: (context: readonly number[]) => Map<number, number>;
 	/** Makes `loadModel` fail with this error. */
 	loadError?: Error;
 	/** Makes `decode` fail with this error (once). */
 	decodeError?: Error;
-	/** The text `formatChat` returns (default: a ChatML rendering). */
-	formatChat?: (messages: { role: string; content: string }[]) => string;
+	/** The model's chat template (default: ChatML's). */
+	chatTemplate?: string | null;
 	/** Calls that never settle (to test a crash of wllama's worker). */
 	hang?: 'tokenize';
 }
@@ -72,7 +79,7 @@ export class FakeWllama implements WllamaLike {
 	}
 
 	getChatTemplate(): string | null {
-		return '{{ chatml }}';
+		return this.script.chatTemplate === undefined ? CHATML_TEMPLATE : this.script.chatTemplate;
 	}
 
 	getNumThreads(): number {
@@ -82,25 +89,20 @@ export class FakeWllama implements WllamaLike {
 	async tokenize(text: string, special: boolean): Promise<number[]> {
 		this.calls.push(`tokenize ${special}`);
 		if (this.script.hang === 'tokenize') return new Promise(() => {});
-		const parts = special ? text.split(/(<s>)/) : [text];
+		const parts = special ? text.split(/(<s>|<\/s>|<\|im_end\|>|<\|im_start\|>)/) : [text];
 		return parts.flatMap((part) =>
-			special && part === '<s>' ? [WLLAMA_BOS] : [...new TextEncoder().encode(part)]
+			special && CONTROL.includes(part)
+				? [WLLAMA_BOS + CONTROL.indexOf(part)]
+				: [...new TextEncoder().encode(part)]
 		);
 	}
 
 	async detokenize(tokens: number[]): Promise<Uint8Array> {
 		this.calls.push(`detokenize ${tokens.join(',')}`);
-		return new Uint8Array(tokens.filter((id) => id < 256));
-	}
-
-	async formatChat(
-		messages: { role: string; content: string }[],
-		addAssistant: boolean
-	): Promise<string> {
-		this.calls.push(`formatChat ${addAssistant}`);
-		if (this.script.formatChat) return this.script.formatChat(messages);
-		const turns = messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`);
-		return turns.join('') + (addAssistant ? '<|im_start|>assistant\n' : '');
+		const encoder = new TextEncoder();
+		return new Uint8Array(
+			tokens.flatMap((id) => (id < 256 ? [id] : [...encoder.encode(CONTROL[id - 256] ?? '')]))
+		);
 	}
 
 	async decode(tokens: number[]): Promise<unknown> {
