@@ -23,6 +23,7 @@ import {
 	type TensorData,
 	type TensorInfo
 } from './writer';
+import type { NamedTokenizer } from './tokenizer';
 
 export interface LlamaSpec {
 	vocab: number;
@@ -39,6 +40,8 @@ export interface LlamaSpec {
 	arch?: Architecture;
 	/** Values per attention head; embedding / heads when omitted (Qwen3 and Gemma 3 differ). */
 	headDim?: number;
+	/** A real tokenizer (tools/gguf/tokenizer.ts) instead of the synthetic one; `vocab` is its size. */
+	tokenizer?: NamedTokenizer;
 }
 
 export const DEFAULT_SPEC: LlamaSpec = {
@@ -138,7 +141,12 @@ export function checkSpec(spec: LlamaSpec): void {
 			throw new RangeError(`${key} must be a positive integer, not ${spec[key]}`);
 		}
 	}
-	if (spec.vocab < FIRST_PIECE_ID + SINGLE_CHARACTERS.length) {
+	if (spec.tokenizer && spec.tokenizer.tokens.length !== spec.vocab) {
+		throw new RangeError(
+			`vocab ${spec.vocab} must be the ${spec.tokenizer.name} tokenizer's ${spec.tokenizer.tokens.length} tokens`
+		);
+	}
+	if (!spec.tokenizer && spec.vocab < FIRST_PIECE_ID + SINGLE_CHARACTERS.length) {
 		throw new RangeError(
 			`vocab must be at least ${FIRST_PIECE_ID + SINGLE_CHARACTERS.length}, not ${spec.vocab}`
 		);
@@ -191,6 +199,7 @@ export function llamaTensors(spec: LlamaSpec): TensorInfo[] {
 export function modelName(spec: LlamaSpec): string {
 	return [
 		`synthetic-${spec.arch ?? 'llama'}`,
+		...(spec.tokenizer ? [spec.tokenizer.name] : []),
 		`v${spec.vocab}`,
 		`e${spec.embedding}`,
 		`l${spec.layers}`,
@@ -206,12 +215,18 @@ export function modelName(spec: LlamaSpec): string {
 
 /** The metadata of a model with `spec`, tokenizer included. */
 export function llamaMetadata(spec: LlamaSpec): [string, GgufValue][] {
-	const vocabulary = llamaVocabulary(spec.vocab);
 	return [
 		['general.architecture', gguf.str(spec.arch ?? 'llama')],
 		['general.name', gguf.str(modelName(spec))],
 		['general.file_type', gguf.u32(FILE_TYPE[spec.type])],
 		...architectureMetadata(spec.arch ?? 'llama', shapeOf(spec)),
+		...(spec.tokenizer?.metadata ?? syntheticTokenizerMetadata(spec.vocab))
+	];
+}
+
+function syntheticTokenizerMetadata(size: number): [string, GgufValue][] {
+	const vocabulary = llamaVocabulary(size);
+	return [
 		['tokenizer.ggml.model', gguf.str('llama')],
 		['tokenizer.ggml.tokens', gguf.array(GgufType.String, vocabulary.tokens)],
 		['tokenizer.ggml.scores', gguf.array(GgufType.Float32, vocabulary.scores)],

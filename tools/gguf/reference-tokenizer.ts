@@ -1,0 +1,68 @@
+/**
+ * The reference side of the tokenization tests: the real tokenizers of the @lenml/tokenizer-*
+ * packages run by @lenml/tokenizers (a port of Hugging Face's tokenizers), and the fixed
+ * multilingual text every engine's ids are compared on.
+ * Called by tools/gguf/tokenizer.test.ts and e2e/real-tokenizers.spec.ts.
+ */
+import { TokenizerLoader, type NSTokenizerConfig, type NSTokenizerJSON } from '@lenml/tokenizers';
+import { readRealTokenizerFiles, type RealTokenizerName } from './tokenizer';
+
+/**
+ * English, German with umlauts and ß, Chinese, Japanese, emoji with skin tones, ZWJ sequences
+ * and flags, indented code, tabs, digits, and runs of spaces and newlines.
+ */
+export const MULTILINGUAL_TEXT = [
+	"Hello, world! The quick brown fox jumps over the lazy dog's back; I'm sure they'll've done it.",
+	'Größere Übungen für Äpfel: schön, müde, weiß — „Straße“ heißt street.',
+	'你好，世界！我们今天学习自然语言处理。',
+	'こんにちは、世界。日本語のテキストをトークン化します。カタカナとひらがな。',
+	'Emoji: 👋🏽 👍🏿 👩‍👩‍👧‍👦 👨🏿‍💻 🏳️‍🌈 ❤️ 🇩🇪🇯🇵',
+	'def fib(n):',
+	'    if n < 2:',
+	'        return n',
+	'    return fib(n - 1) + fib(n - 2)',
+	'',
+	'',
+	'\tTab\tand    four spaces,  two, 12345 67 3.14159',
+	'\n\n   \n  end  '
+].join('\n');
+
+export interface ReferenceTokenizer {
+	/** Ids of `text` with no BOS/EOS added; special-token text in it becomes the special token. */
+	encode(text: string): number[];
+	decode(ids: number[]): string;
+}
+
+const loaded = new Map<RealTokenizerName, Promise<ReferenceTokenizer>>();
+
+/** The reference tokenizer `name` (loaded once per process). */
+export function referenceTokenizer(name: RealTokenizerName): Promise<ReferenceTokenizer> {
+	let done = loaded.get(name);
+	if (!done) {
+		done = readRealTokenizerFiles(name).then(({ json, config }) => {
+			const tokenizer = TokenizerLoader.fromPreTrained({
+				tokenizerJSON: json as unknown as NSTokenizerJSON.Root,
+				tokenizerConfig: config as unknown as NSTokenizerConfig.Root
+			});
+			return {
+				encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),
+				decode: (ids) => (ids.length === 0 ? '' : tokenizer.decode(ids))
+			};
+		});
+		loaded.set(name, done);
+	}
+	return done;
+}
+
+/**
+ * The shape of the real-tokenizer test models: the smallest llama.cpp loads in Q8_0, so even
+ * Gemma 3's 262,144 tokens make a file of about 24 MB.
+ */
+export const TINY_MODEL = {
+	embedding: 32,
+	heads: 4,
+	kvHeads: 2,
+	ffn: 32,
+	layers: 1,
+	type: 'Q8_0'
+} as const;
