@@ -1,11 +1,16 @@
 /**
  * The reference side of the tokenization tests: the real tokenizers of the @lenml/tokenizer-*
  * packages run by @lenml/tokenizers (a port of Hugging Face's tokenizers), and the fixed
- * multilingual text every engine's ids are compared on.
+ * multilingual text and chat every engine's ids are compared on.
  * Called by tools/gguf/tokenizer.test.ts and e2e/real-tokenizers.spec.ts.
  */
 import { TokenizerLoader, type NSTokenizerConfig, type NSTokenizerJSON } from '@lenml/tokenizers';
-import { readRealTokenizerFiles, type RealTokenizerName } from './tokenizer';
+import { Template } from '@huggingface/jinja';
+import {
+	readRealTokenizerFiles,
+	type RealTokenizerName,
+	type TokenizerConfigJson
+} from './tokenizer';
 
 /**
  * English, German with umlauts and ß, Chinese, Japanese, emoji with skin tones, ZWJ sequences
@@ -27,10 +32,45 @@ export const MULTILINGUAL_TEXT = [
 	'\n\n   \n  end  '
 ].join('\n');
 
+/** A chat with a system prompt and two turns, in several languages. */
+export const CHAT: ChatMessage[] = [
+	{ role: 'system', content: 'You are a helpful assistant. Antworte kurz.' },
+	{ role: 'user', content: 'What is 2 + 2? 你好！' },
+	{ role: 'assistant', content: 'It is 4. 👍🏽' },
+	{ role: 'user', content: 'Und auf Japanisch?\n  Bitte mit Leerzeichen.' }
+];
+
+export interface ChatMessage {
+	role: 'system' | 'user' | 'assistant';
+	content: string;
+}
+
 export interface ReferenceTokenizer {
 	/** Ids of `text` with no BOS/EOS added; special-token text in it becomes the special token. */
 	encode(text: string): number[];
 	decode(ids: number[]): string;
+	/** `messages` rendered with the tokenizer's own chat template, ready for the assistant's turn. */
+	chat(messages: ChatMessage[]): string;
+}
+
+/**
+ * `messages` through the config's chat template as transformers' apply_chat_template renders it
+ * (special tokens by name, a generation prompt). With @huggingface/jinja 0.5: the copy bundled
+ * in @lenml/tokenizers (0.2) cannot parse Qwen3's or Gemma 3's template.
+ */
+function renderChat(config: TokenizerConfigJson, messages: ChatMessage[]): string {
+	const template = config.chat_template;
+	if (typeof template !== 'string') throw new TypeError('the tokenizer has no chat template');
+	const text = (spec: TokenizerConfigJson['bos_token']) =>
+		typeof spec === 'object' && spec !== null ? spec.content : (spec ?? undefined);
+	return new Template(template).render({
+		messages,
+		add_generation_prompt: true,
+		bos_token: text(config.bos_token),
+		eos_token: text(config.eos_token),
+		pad_token: text(config.pad_token),
+		unk_token: text(config.unk_token)
+	});
 }
 
 const loaded = new Map<RealTokenizerName, Promise<ReferenceTokenizer>>();
@@ -46,7 +86,8 @@ export function referenceTokenizer(name: RealTokenizerName): Promise<ReferenceTo
 			});
 			return {
 				encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),
-				decode: (ids) => (ids.length === 0 ? '' : tokenizer.decode(ids))
+				decode: (ids) => (ids.length === 0 ? '' : tokenizer.decode(ids)),
+				chat: (messages) => renderChat(config, messages)
 			};
 		});
 		loaded.set(name, done);

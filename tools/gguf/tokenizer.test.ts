@@ -6,6 +6,7 @@ import { llamaModel } from './llama';
 import { makeModel } from './make-model';
 import { decodeGguf } from './read';
 import {
+	CHAT,
 	MULTILINGUAL_TEXT,
 	referenceTokenizer,
 	TINY_MODEL,
@@ -14,6 +15,7 @@ import {
 import {
 	convertTokenizer,
 	HfTokenType,
+	readRealTokenizerFiles,
 	realTokenizer,
 	type RealTokenizerName,
 	type TokenizerJson
@@ -291,6 +293,16 @@ describe.each(['llama3', 'qwen3', 'gemma3'] as const)(
 			expect(detokenize(llama, special, true)).toBe(text);
 			expect(detokenize(llama, special, false)).toBe('\n');
 			expect(llama.isEndOfGeneration(special[0])).toBe(true);
+		});
+
+		it('carries the chat template, and reads a rendered chat’s special tokens as the reference does', async () => {
+			const { config } = await readRealTokenizerFiles(name);
+			expect(llama.facts().chatTemplate).toBe(config.chat_template);
+			const prompt = reference.chat(CHAT);
+			expect(prompt).toContain(SPECIAL[name]);
+			const ids = llama.tokenize(prompt, { addBos: false, parseSpecial: true });
+			expect(Array.from(ids)).toEqual(reference.encode(prompt));
+			expect(detokenize(llama, ids, true)).toBe(prompt);
 		});
 
 		it('adds BOS as the tokenizer does', () => {
