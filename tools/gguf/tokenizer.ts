@@ -171,8 +171,12 @@ export function convertTokenizer(
 	// most important first, so the rank of the first merge making a piece is its score.
 	const rankOf = new Map<string, number>();
 	if (sentencePiece) {
-		for (const [rank, merge] of merges.entries()) {
-			const piece = merge.replace(' ', '');
+		for (const [rank, merge] of (json.model.merges ?? []).entries()) {
+			// A string merge is "left right", split at the first space after its first character.
+			const piece =
+				typeof merge === 'string'
+					? merge.slice(0, 1) + merge.slice(1).replace(' ', '')
+					: merge.join('');
 			if (!rankOf.has(piece)) rankOf.set(piece, rank);
 		}
 	}
