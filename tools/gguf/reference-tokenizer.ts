@@ -6,6 +6,7 @@
  */
 import { TokenizerLoader, type NSTokenizerConfig, type NSTokenizerJSON } from '@lenml/tokenizers';
 import { Template } from '@huggingface/jinja';
+import type { Architecture } from './architectures';
 import {
 	readRealTokenizerFiles,
 	type RealTokenizerName,
@@ -95,9 +96,16 @@ export function referenceTokenizer(name: RealTokenizerName): Promise<ReferenceTo
 	return done;
 }
 
+/** The architecture of the models each tokenizer comes from (Llama 3.2, Qwen3, Gemma 3). */
+export const ARCHITECTURE_OF: Record<RealTokenizerName, Architecture> = {
+	llama3: 'llama',
+	qwen3: 'qwen3',
+	gemma3: 'gemma3'
+};
+
 /**
  * The shape of the real-tokenizer test models: the smallest llama.cpp loads in Q8_0, so even
- * Gemma 3's 262,144 tokens make a file of about 24 MB.
+ * Gemma 3's 262,144 tokens make a file of about 15 MB (its output tied to the embeddings).
  */
 export const TINY_MODEL = {
 	embedding: 32,
