@@ -23,6 +23,7 @@ import {
 	type TensorData,
 	type TensorInfo
 } from './writer';
+import type { NamedTokenizer } from './tokenizer';
 
 export interface LlamaSpec {
 	vocab: number;
@@ -39,10 +40,12 @@ export interface LlamaSpec {
 	arch?: Architecture;
 	/** Values per attention head; embedding / heads when omitted (Qwen3 and Gemma 3 differ). */
 	headDim?: number;
-	/** `tokenizer.chat_template`, when the model should have one. */
+	/** `tokenizer.chat_template` of the synthetic tokenizer, when the model should have one. */
 	chatTemplate?: string;
-	/** Control tokens (e.g. `<|im_start|>`, `<|im_end|>`) that take the vocabulary's last ids. */
+	/** Control tokens (e.g. `<|im_start|>`, `<|im_end|>`) that take the synthetic vocabulary's last ids. */
 	controlTokens?: string[];
+	/** A real tokenizer (tools/gguf/tokenizer.ts) instead of the synthetic one; `vocab` is its size. */
+	tokenizer?: NamedTokenizer;
 }
 
 export const DEFAULT_SPEC: LlamaSpec = {
@@ -142,7 +145,17 @@ export function checkSpec(spec: LlamaSpec): void {
 			throw new RangeError(`${key} must be a positive integer, not ${spec[key]}`);
 		}
 	}
-	if (spec.vocab < FIRST_PIECE_ID + SINGLE_CHARACTERS.length) {
+	if (spec.tokenizer && spec.tokenizer.tokens.length !== spec.vocab) {
+		throw new RangeError(
+			`vocab ${spec.vocab} must be the ${spec.tokenizer.name} tokenizer's ${spec.tokenizer.tokens.length} tokens`
+		);
+	}
+	if (spec.tokenizer && (spec.chatTemplate !== undefined || spec.controlTokens !== undefined)) {
+		throw new RangeError(
+			`the ${spec.tokenizer.name} tokenizer brings its own chat template and control tokens`
+		);
+	}
+	if (!spec.tokenizer && spec.vocab < FIRST_PIECE_ID + SINGLE_CHARACTERS.length) {
 		throw new RangeError(
 			`vocab must be at least ${FIRST_PIECE_ID + SINGLE_CHARACTERS.length}, not ${spec.vocab}`
 		);
@@ -196,6 +209,7 @@ export function modelName(spec: LlamaSpec): string {
 	const chat = (spec.chatTemplate ?? spec.controlTokens) ? [`chat${chatHash(spec)}`] : [];
 	return [
 		`synthetic-${spec.arch ?? 'llama'}`,
+		...(spec.tokenizer ? [spec.tokenizer.name] : []),
 		`v${spec.vocab}`,
 		`e${spec.embedding}`,
 		`l${spec.layers}`,
@@ -236,16 +250,22 @@ function specVocabulary(spec: LlamaSpec): Vocabulary {
 
 /** The metadata of a model with `spec`, tokenizer included. */
 export function llamaMetadata(spec: LlamaSpec): [string, GgufValue][] {
+	return [
+		['general.architecture', gguf.str(spec.arch ?? 'llama')],
+		['general.name', gguf.str(modelName(spec))],
+		['general.file_type', gguf.u32(FILE_TYPE[spec.type])],
+		...architectureMetadata(spec.arch ?? 'llama', shapeOf(spec)),
+		...(spec.tokenizer?.metadata ?? syntheticTokenizerMetadata(spec))
+	];
+}
+
+function syntheticTokenizerMetadata(spec: LlamaSpec): [string, GgufValue][] {
 	const vocabulary = specVocabulary(spec);
 	const chat: [string, GgufValue][] =
 		spec.chatTemplate === undefined
 			? []
 			: [['tokenizer.chat_template', gguf.str(spec.chatTemplate)]];
 	return [
-		['general.architecture', gguf.str(spec.arch ?? 'llama')],
-		['general.name', gguf.str(modelName(spec))],
-		['general.file_type', gguf.u32(FILE_TYPE[spec.type])],
-		...architectureMetadata(spec.arch ?? 'llama', shapeOf(spec)),
 		['tokenizer.ggml.model', gguf.str('llama')],
 		['tokenizer.ggml.tokens', gguf.array(GgufType.String, vocabulary.tokens)],
 		['tokenizer.ggml.scores', gguf.array(GgufType.Float32, vocabulary.scores)],

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, truncate, utimes } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { readGguf } from '../../src/lib/models/gguf';
 import { makeModel, parseCommandLine } from './make-model';
 import { decodeTensor, tensorBytes, type TensorTypeName } from './quantize';
 import { decodeGguf } from './read';
+import { TINY_MODEL } from './reference-tokenizer';
 
 let dir = '';
 beforeAll(async () => {
@@ -98,6 +99,32 @@ describe('makeModel', () => {
 		expect(await sha256(rewritten.path)).toBe(first.sha256);
 	});
 
+	it('replaces a file of the right size whose header differs (an older tokenizer conversion)', async () => {
+		const first = await makeModel({ vocab: 700, dir });
+		const bytes = new Uint8Array(await readFile(first.path));
+		bytes[40] ^= 0xff;
+		await writeFile(first.path, bytes);
+		const again = await makeModel({ vocab: 700, dir });
+		expect(again.reused).toBe(false);
+		expect(await sha256(again.path)).toBe(first.sha256);
+	});
+
+	it('writes a model with a real tokenizer, named after it, with its vocabulary size', async () => {
+		const made = await makeModel({ tokenizer: 'qwen3', ...TINY_MODEL, dir });
+		expect(path.basename(made.path)).toBe(
+			'synthetic-llama-qwen3-v151936-e32-l1-h4-kv2-ff32-c2048-s1-q8_0.gguf'
+		);
+		const facts = await readGguf(await openAsBlob(made.path), {
+			supportedArchitectures: ['llama']
+		});
+		expect(facts).toMatchObject({
+			architecture: 'llama',
+			vocabSize: 151_936,
+			fileSize: made.bytes
+		});
+		expect(made.bytes).toBeLessThan(20e6);
+	}, 60_000);
+
 	it('stores the same weights in every type, within each type’s error', async () => {
 		const f32 = await makeModel({ vocab: 512, type: 'F32', dir });
 		const exact = await rowsOf(f32.path, 'blk.1.ffn_down.weight', 64);
@@ -161,6 +188,7 @@ describe('make:model command line', () => {
 			out: 'x.gguf'
 		});
 		expect(parseCommandLine([])).toEqual({});
+		expect(parseCommandLine(['--tokenizer', 'Gemma3'])).toEqual({ tokenizer: 'gemma3' });
 	});
 
 	it('names what is wrong', () => {
@@ -170,6 +198,9 @@ describe('make:model command line', () => {
 		expect(() => parseCommandLine(['--vocab', 'lots'])).toThrow(/--vocab must be an integer/);
 		expect(() => parseCommandLine(['--arch', 'mamba'])).toThrow(
 			/--arch must be one of llama, qwen2, qwen3, gemma3, not mamba/
+		);
+		expect(() => parseCommandLine(['--tokenizer', 'gpt4'])).toThrow(
+			/--tokenizer must be one of llama3, qwen3, gemma3, not gpt4/
 		);
 		expect(() => parseCommandLine(['--colour', 'red'])).toThrow(/colour/);
 	});

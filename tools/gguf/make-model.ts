@@ -1,8 +1,11 @@
 /**
  * Makes synthetic llama models on demand for tests and benchmarks: `makeModel(options)` writes
  * one GGUF file (streamed, never whole in memory) into a git-ignored cache folder, named after
- * its parameters, and reuses the file when it is already there. Also a command line:
+ * its parameters, and reuses the file when it is already there. A model has a synthetic
+ * SentencePiece vocabulary of `vocab` tokens, or a real tokenizer (Llama 3, Qwen3, Gemma 3:
+ * tools/gguf/tokenizer.ts) whose size it takes. Also a command line:
  *   npm run make:model -- --vocab 32000 --type q8_0 [--arch qwen3] [--out file.gguf] [--dir folder]
+ *   npm run make:model -- --tokenizer qwen3 --embedding 32 --type q8_0
  * Called by unit tests, e2e/synthetic-models.spec.ts and benchmarks.
  */
 import { createHash } from 'node:crypto';
@@ -13,6 +16,12 @@ import { parseArgs } from 'node:util';
 import { ARCHITECTURES, isArchitecture, type Architecture } from './architectures';
 import { DEFAULT_SPEC, llamaModel, modelName, type LlamaSpec } from './llama';
 import { TENSOR_TYPE_NAMES, type TensorTypeName } from './quantize';
+import {
+	realTokenizer,
+	REAL_TOKENIZER_NAMES,
+	type NamedTokenizer,
+	type RealTokenizerName
+} from './tokenizer';
 import { encodeHeader, writeGguf } from './writer';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,7 +29,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 /** Where generated models go unless told otherwise (listed in .gitignore). */
 export const DEFAULT_MODELS_CACHE = path.join(root, '.cache', 'models');
 
-export interface MakeModelOptions extends Partial<LlamaSpec> {
+export interface MakeModelOptions extends Partial<Omit<LlamaSpec, 'tokenizer'>> {
+	/** A real tokenizer by name, or one already converted; `vocab` defaults to its size. */
+	tokenizer?: RealTokenizerName | NamedTokenizer;
 	/** Folder for the file, named after the spec; DEFAULT_MODELS_CACHE when omitted. */
 	dir?: string;
 	/** An exact file path instead (overrides `dir`). */
@@ -39,13 +50,17 @@ export interface MadeModel {
 
 /** Writes (or finds) the model; the file appears under its final name only once complete. */
 export async function makeModel(options: MakeModelOptions = {}): Promise<MadeModel> {
-	const { dir, out, ...overrides } = options;
-	const spec: LlamaSpec = { ...DEFAULT_SPEC, ...overrides };
+	const { dir, out, tokenizer: named, ...overrides } = options;
+	const tokenizer = typeof named === 'string' ? await realTokenizer(named) : named;
+	const spec: LlamaSpec = tokenizer
+		? { ...DEFAULT_SPEC, vocab: tokenizer.tokens.length, ...overrides, tokenizer }
+		: { ...DEFAULT_SPEC, ...overrides };
 	const { layout, data } = llamaModel(spec);
 	const target = out ?? path.join(dir ?? DEFAULT_MODELS_CACHE, `${modelName(spec)}.gguf`);
-	const { fileSize } = encodeHeader(layout);
+	const { header, fileSize } = encodeHeader(layout);
 	const existing = await stat(target).catch(() => null);
-	if (existing?.isFile() && existing.size === fileSize) {
+	// The header holds the whole tokenizer: a file from an older conversion has another one.
+	if (existing?.isFile() && existing.size === fileSize && (await startsWith(target, header))) {
 		return { path: target, spec, bytes: fileSize, reused: true, sha256: null };
 	}
 	await mkdir(path.dirname(target), { recursive: true });
@@ -67,6 +82,17 @@ export async function makeModel(options: MakeModelOptions = {}): Promise<MadeMod
 	return { path: target, spec, bytes: fileSize, reused: false, sha256: hash.digest('hex') };
 }
 
+async function startsWith(file: string, bytes: Uint8Array): Promise<boolean> {
+	const handle = await open(file, 'r');
+	try {
+		const head = new Uint8Array(bytes.length);
+		const { bytesRead } = await handle.read(head, 0, head.length, 0);
+		return bytesRead === head.length && Buffer.compare(head, bytes) === 0;
+	} finally {
+		await handle.close();
+	}
+}
+
 function parseType(text: string): TensorTypeName {
 	const type = TENSOR_TYPE_NAMES.find((t) => t.toLowerCase() === text.toLowerCase());
 	if (!type)
@@ -78,6 +104,16 @@ function parseArchitecture(text: string): Architecture {
 	if (!isArchitecture(text))
 		throw new RangeError(`--arch must be one of ${ARCHITECTURES.join(', ')}, not ${text}`);
 	return text;
+}
+
+function parseTokenizer(text: string): RealTokenizerName {
+	const name = REAL_TOKENIZER_NAMES.find((n) => n === text.toLowerCase());
+	if (!name) {
+		throw new RangeError(
+			`--tokenizer must be one of ${REAL_TOKENIZER_NAMES.join(', ')}, not ${text}`
+		);
+	}
+	return name;
 }
 
 function parseInteger(name: string, text: string | undefined): number | undefined {
@@ -103,6 +139,7 @@ export function parseCommandLine(args: readonly string[]): MakeModelOptions {
 			context: { type: 'string' },
 			type: { type: 'string' },
 			seed: { type: 'string' },
+			tokenizer: { type: 'string' },
 			out: { type: 'string' },
 			dir: { type: 'string' }
 		},
@@ -120,6 +157,7 @@ export function parseCommandLine(args: readonly string[]): MakeModelOptions {
 		context: parseInteger('context', values.context),
 		seed: parseInteger('seed', values.seed),
 		type: values.type === undefined ? undefined : parseType(values.type),
+		tokenizer: values.tokenizer === undefined ? undefined : parseTokenizer(values.tokenizer),
 		out: values.out,
 		dir: values.dir
 	};
