@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { PromptInput } from '#lib/core/prompt';
 import type { RunRecord, SessionRecord } from '#lib/core/session';
@@ -171,4 +172,38 @@ it('names the files after the compare, or by date for the whole history', () => 
 	expect(trainingFileName('dpo', null, Date.UTC(2025, 0, 31))).toBe(
 		'judgements-dpo-2025-01-31.jsonl'
 	);
+});
+
+it('writes the example of docs/judgements.md', async () => {
+	const doc = await readFile(new URL('../../../docs/judgements.md', import.meta.url), 'utf8');
+	const blocks = [...doc.split('## Example')[1].matchAll(/```jsonl\n([\s\S]*?)```/g)].map(
+		(m) => m[1]
+	);
+	const example = (id: string, seed: number, text: string) =>
+		lane(id, text, seed, { label: `seed ${seed}` });
+	const judged = session({
+		id: 'b1946ac9-2f0c-4b1e-9d0a-6f3c2e1d7a10',
+		name: 'Name a colour',
+		kind: 'compare',
+		experiment: experiment({
+			input: {
+				mode: 'chat',
+				systemPrompt: 'Answer in one sentence.',
+				messages: [{ role: 'user', content: 'What colour is the sky?' }]
+			},
+			sweep: [{ param: 'seed', text: '1, 2, 3' }]
+		}),
+		runs: [
+			example('seed-1', 1, 'The sky is blue.'),
+			example('seed-2', 2, 'Blue, on a clear day.'),
+			example('seed-3', 3, 'It is green.')
+		],
+		prefill: { evaluations: 1, ms: 3 },
+		judgement: { ranking: ['seed-2', 'seed-1'] }
+	});
+	expect(blocks).toEqual([
+		sftJsonl([judged]),
+		sftJsonl([judged], { metadata: false }),
+		dpoJsonl([judged], { metadata: false })
+	]);
 });
