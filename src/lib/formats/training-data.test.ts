@@ -145,25 +145,34 @@ describe('DPO JSONL', () => {
 		expect(dpoJsonl([chatCompare()])).toBe('');
 	});
 
-	it('uses the prompt each lane ran with when lanes ran with different system prompts', () => {
-		const withSkill = (systemPrompt: string) =>
-			({ mode: 'chat', systemPrompt, messages: CHAT.messages }) as PromptInput;
-		const skilled = (run: RunRecord, input: PromptInput) => ({ ...run, input }) as RunRecord;
+	it('uses the prompt each lane ran with when a skill axis gave lanes their own system prompts', () => {
+		const skilled = (run: RunRecord, systemPrompt: string) =>
+			({ ...run, skill: { name: run.id, systemPrompt } }) as RunRecord;
 		const judged = chatCompare({
 			runs: [
-				skilled(lane('l1', 'Blue.', 1), withSkill('You are a poet.')),
-				skilled(lane('l2', 'Red.', 2), withSkill('You are terse.'))
+				skilled(lane('l1', 'Blue.', 1), 'You are a poet.'),
+				skilled(lane('l2', 'Red.', 2), 'You are terse.'),
+				lane('l3', 'Green.', 3)
 			],
 			judgement: { ranking: ['l2'] }
 		});
-		expect(laneInput(judged, judged.runs[0])).toEqual(withSkill('You are a poet.'));
+		expect(laneInput(judged, judged.runs[0])).toEqual({ ...CHAT, systemPrompt: 'You are a poet.' });
 		expect(sftLine(judged)?.messages?.[0]).toEqual({ role: 'system', content: 'You are terse.' });
-		const [line] = dpoLines(judged);
-		expect(line.prompt).toEqual([
-			{ role: 'system', content: 'You are terse.' },
-			{ role: 'user', content: 'Name a colour.' }
+		const lines = dpoLines(judged);
+		expect(lines.map((line) => line.prompt)).toEqual([
+			[
+				{ role: 'system', content: 'You are terse.' },
+				{ role: 'user', content: 'Name a colour.' }
+			],
+			[
+				{ role: 'system', content: 'You are terse.' },
+				{ role: 'user', content: 'Name a colour.' }
+			]
 		]);
-		expect(line.metadata?.rejected.systemPrompt).toBe('You are a poet.');
+		expect(lines.map((line) => line.metadata?.rejected.systemPrompt)).toEqual([
+			'You are a poet.',
+			'Be brief.'
+		]);
 	});
 });
 

@@ -50,11 +50,15 @@ export interface TrainingOptions {
 }
 
 /**
- * The prompt a lane ran with: its own when its run record holds one (lanes of a skills sweep run
- * with different system prompts), else the experiment's.
+ * The prompt a lane ran with: the experiment's, with the system prompt of the lane's own skill
+ * when a skill axis gave it one (the run record's `skill`), as the lane sent it.
  */
 export function laneInput(session: SessionRecord, run: RunRecord): PromptInput {
-	return (run as RunRecord & { input?: PromptInput }).input ?? session.experiment.input;
+	// Written against the run's `skill` field by shape: the skills change types it on RunRecord.
+	const skill = (run as RunRecord & { skill?: { systemPrompt: string } }).skill;
+	const input = session.experiment.input;
+	if (!skill || input.mode !== 'chat') return input;
+	return { ...input, systemPrompt: skill.systemPrompt };
 }
 
 function laneMetadata(session: SessionRecord, run: RunRecord): LaneMetadata {
