@@ -124,9 +124,9 @@ test('damaged records stored directly are listed, exported and deleted alone; th
 	]);
 	expect(download.suggestedFilename()).toBe('damaged-session-bad-date.json');
 	const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
-	// Format 2 writes a run's tokens as token data: "AQAA" is a chunk of no tokens, as the
+	// Formats 2 and 3 write a run's tokens as token data: "AQAA" is a chunk of no tokens, as the
 	// copied head holds none (its tokens are stored apart, under the sound session's id).
-	expect(exported.version).toBe(2);
+	expect(exported.version).toBe(3);
 	expect(exported.sessions).toEqual([
 		{
 			...good,

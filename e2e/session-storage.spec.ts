@@ -98,7 +98,7 @@ test('a 400-token traced run keeps every trace through a reload and an export â†
 	]);
 	const file = await readFile((await download.path())!, 'utf8');
 	const json = JSON.parse(file);
-	expect(json.version).toBe(2);
+	expect(json.version).toBe(3);
 	const packed: string = json.sessions[0].runs[0].tokens;
 	const exportedPerToken = packed.length / TOKENS;
 	console.info(`export: ${exportedPerToken.toFixed(0)} B a traced token`);

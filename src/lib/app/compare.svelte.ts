@@ -62,6 +62,10 @@ export class CompareState {
 	decodedTogether = $state(false);
 	/** Why the last run's exact lanes ran one after another instead, if they did. */
 	sequentialReason = $state<string | null>(null);
+	/** The history's id of the compare the lanes belong to (the last run, or one reopened). */
+	sessionId = $state<string | null>(null);
+	/** The user's judgement of these lanes: lane ids, best first (see judgements.svelte.ts). */
+	ranking = $state<string[]>([]);
 	/** The run being saved to the history, while lanes stream. */
 	private recording: SessionRecording | undefined;
 
@@ -156,6 +160,8 @@ export class CompareState {
 			{ ...draft.current(), sweep: this.sweepInputs() },
 			grid.value.map((spec) => newRun(spec))
 		);
+		this.sessionId = this.recording?.id ?? null;
+		this.ranking = [];
 		const originalModel = loader.model ? shelf.modelId : null;
 		try {
 			for (const [modelId, specs] of this.byModel(grid.value, shelf.modelId)) {
@@ -292,6 +298,8 @@ export class CompareState {
 			ranOn: run.ranOn
 		}));
 		this.referenceLaneId = record.runs[0]?.id ?? null;
+		this.sessionId = record.id;
+		this.ranking = [...(record.judgement?.ranking ?? [])];
 		this.promptEvaluations = record.prefill?.evaluations ?? 0;
 		this.prefillMs = record.prefill?.ms ?? 0;
 		this.error = '';

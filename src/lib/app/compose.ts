@@ -9,6 +9,7 @@ import type { PlaygroundDb, PlaygroundDbEvents } from '#lib/storage/db';
 import type { SessionChannel } from '#lib/storage/session-changes';
 import type { PlaygroundClient } from './client';
 import { CompareState } from './compare.svelte';
+import { Judgements } from './judgements.svelte';
 import { ExperimentDraft } from './experiment-draft.svelte';
 import { ExploreState } from './explore.svelte';
 import { FieldValidity } from './field-validity.svelte';
@@ -65,6 +66,7 @@ export interface App {
 	history: History;
 	single: SingleRun;
 	compare: CompareState;
+	judgements: Judgements;
 	explore: ExploreState;
 	replay: Replay;
 	opener: SessionOpener;
@@ -126,6 +128,7 @@ export function createApp(deps: AppDeps): App {
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
 	const single = new SingleRun({ ...runParts, recorder: history });
 	const compare = new CompareState({ ...runParts, single, recorder: history });
+	const judgements = new Judgements({ compare, history });
 	const explore = new ExploreState({ client, loader, prompt, settings, single, compare });
 	const replay = new Replay({ client, loader, settings, notices, single, compare, history });
 	const opener = new SessionOpener({ history, draft, single, compare, notices });
@@ -151,6 +154,7 @@ export function createApp(deps: AppDeps): App {
 		history,
 		single,
 		compare,
+		judgements,
 		explore,
 		replay,
 		opener,

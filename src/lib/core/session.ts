@@ -63,4 +63,15 @@ export interface SessionRecord {
 	runs: RunRecord[];
 	/** Compare only (null for single runs): how often the prompt was evaluated for its lanes. */
 	prefill: PrefillRecord | null;
+	/** Compare only: the user's judgement of its lanes, when it was judged (see compare/judgement.ts). */
+	judgement?: Judgement;
+}
+
+/** Which lanes of a compare the user preferred: lane (run) ids, best first. */
+export interface Judgement {
+	/**
+	 * Ranked lanes, best first; marking one lane "Best" is a ranking of one. Lanes left out rank
+	 * below every lane listed, level with each other.
+	 */
+	ranking: string[];
 }

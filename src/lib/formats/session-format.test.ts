@@ -174,6 +174,44 @@ describe('format version 2: tokens as token data', () => {
 	});
 });
 
+describe('format version 3: judgements of compares', () => {
+	const compare = (judgement?: { ranking: string[] }) =>
+		session({
+			kind: 'compare',
+			experiment: experiment({ sweep: [{ param: 'seed', text: '1, 2' }] }),
+			runs: [runRecord({ id: 'a', label: 'seed 1' }), runRecord({ id: 'b', label: 'seed 2' })],
+			prefill: { evaluations: 1, ms: 1 },
+			...(judgement ? { judgement } : {})
+		});
+
+	it('round-trips a judged compare, and one without a judgement stays without', () => {
+		const sessions = [compare({ ranking: ['b', 'a'] }), compare()];
+		const text = exportSessions(sessions);
+		expect(JSON.parse(text).version).toBe(3);
+		expect(parseSessionsFile(text)).toEqual({ ok: true, sessions });
+	});
+
+	it('still imports version 2 files', () => {
+		const file = JSON.parse(exportSessions([compare()]));
+		file.version = 2;
+		expect(parseSessionsFile(JSON.stringify(file))).toEqual({ ok: true, sessions: [compare()] });
+	});
+
+	it('names a judgement of a single run, an unknown lane and a lane ranked twice', () => {
+		const single = { ...session(), judgement: { ranking: ['run'] } };
+		const text = exportSessions([single, compare({ ranking: ['a', 'x', 'a'] })]);
+		expect(problemsOf(text)).toEqual([
+			'sessions[0].judgement: only a "compare" session has a judgement',
+			'sessions[1].judgement.ranking[1]: must be the id of one of the session\'s runs, got "x"',
+			'sessions[1].judgement.ranking[2]: must be a lane ranked once, got "a"'
+		]);
+		expect(readSession({ ...compare(), judgement: { ranking: 'a' } })).toEqual({
+			ok: false,
+			problems: ['judgement.ranking: must be a list, got "a"']
+		});
+	});
+});
+
 describe('import validation', () => {
 	it('explains a file that is not JSON', () => {
 		const [problem] = problemsOf('{"format": "sampling-playground-sessions",');
@@ -184,8 +222,8 @@ describe('import validation', () => {
 		expect(problemsOf('[1, 2]')).toEqual([
 			'This is not a sessions file of the Sampling Playground: format must be "sampling-playground-sessions", got [1,2].'
 		]);
-		expect(problemsOf(fileWith((f) => (f.version = 3)))).toEqual([
-			'This file has format version 3, newer than this app reads (2). Update the app to import it.'
+		expect(problemsOf(fileWith((f) => (f.version = 4)))).toEqual([
+			'This file has format version 4, newer than this app reads (3). Update the app to import it.'
 		]);
 		expect(problemsOf(fileWith((f) => (f.version = '1')))).toEqual([
 			'version: must be an integer ≥ 1, got "1"'

@@ -1,5 +1,11 @@
 import type { FinishReason, GenerationStats, IgnoredParam, StepTrace } from '#lib/core/run';
-import type { PrefillRecord, RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
+import type {
+	Judgement,
+	PrefillRecord,
+	RunRecord,
+	SessionRecord,
+	TokenRecord
+} from '#lib/core/session';
 import {
 	MAX_SEED,
 	STAGE_DEFINITIONS,
@@ -32,9 +38,10 @@ import { decodeTokens, encodeTokens, fromBase64, toBase64 } from './token-codec'
  * use too. The page's sessions state calls it. A change to the shapes in core/session.ts is a new
  * version; this reader then learns to upgrade older versions. Version 2 writes each run's tokens
  * as base64 of the token codec (token-codec.ts); version 1 files, with tokens as JSON, still read.
+ * Version 3 adds a compare's optional `judgement`; it packs tokens as version 2 does.
  */
 export const SESSIONS_FORMAT = 'sampling-playground-sessions';
-export const SESSIONS_FORMAT_VERSION = 2;
+export const SESSIONS_FORMAT_VERSION = 3;
 
 /** A sessions file as read: every version gives sessions in the stored shapes. */
 export interface SessionsFile {
@@ -284,19 +291,24 @@ function runReader(registry: StageRegistry, version = 1): Reader<RunRecord> {
 }
 
 const prefill = object<PrefillRecord>({ evaluations: count, ms: nonNegative });
+const judgement = object<Judgement>({ ranking: array(id, { max: 16 }) });
 
 /** The fields' types, then how they fit together (each rule once the fields it reads are sound). */
 function sessionReader(registry: StageRegistry, version = 1): Reader<SessionRecord> {
-	const sessionFields = object<SessionRecord>({
-		id,
-		name: nonEmpty,
-		kind: oneOf(['single', 'compare']),
-		createdAt: time,
-		updatedAt: time,
-		experiment: experimentReader({ registry }),
-		runs: array(runReader(registry, version), { min: 1, max: 16 }),
-		prefill: nullable(prefill)
-	});
+	const sessionFields = object<SessionRecord>(
+		{
+			id,
+			name: nonEmpty,
+			kind: oneOf(['single', 'compare']),
+			createdAt: time,
+			updatedAt: time,
+			experiment: experimentReader({ registry }),
+			runs: array(runReader(registry, version), { min: 1, max: 16 }),
+			prefill: nullable(prefill),
+			judgement
+		},
+		{ optional: ['judgement'] }
+	);
 	return (value, path, problems) => {
 		const record = sessionFields(value, path, problems);
 		if (!isPlainObject(record)) return record;
@@ -318,8 +330,32 @@ function sessionReader(registry: StageRegistry, version = 1): Reader<SessionReco
 				must(problems, `${at(path, 'runs')}[${i}].id`, 'unique within the session', id);
 			}
 		});
+		checkJudgement(record as Partial<SessionRecord>, ids, path, problems);
 		return record;
 	};
+}
+
+/** A judgement belongs to a compare and ranks its own lanes, each once. */
+function checkJudgement(
+	record: Partial<SessionRecord>,
+	runIds: unknown[],
+	path: string,
+	problems: string[]
+): void {
+	const ranking = record.judgement?.ranking;
+	if (!Array.isArray(ranking)) return;
+	if (record.kind === 'single') {
+		problems.push(`${at(path, 'judgement')}: only a "compare" session has a judgement`);
+	}
+	ranking.forEach((laneId, i) => {
+		const where = `${at(path, 'judgement.ranking')}[${i}]`;
+		if (typeof laneId !== 'string') return;
+		if (Array.isArray(record.runs) && !runIds.includes(laneId)) {
+			must(problems, where, "the id of one of the session's runs", laneId);
+		} else if (ranking.indexOf(laneId) !== i) {
+			must(problems, where, 'a lane ranked once', laneId);
+		}
+	});
 }
 
 export type ReadSession = { ok: true; record: SessionRecord } | { ok: false; problems: string[] };
@@ -344,7 +380,7 @@ export function sessionsFileReader(
 ): Reader<SessionsFile> {
 	return object<SessionsFile>({
 		format: oneOf([SESSIONS_FORMAT]),
-		version: oneOf([1, 2]),
+		version: oneOf([1, 2, 3]),
 		exportedAt: isoDate,
 		sessions: array(sessionReader(registry, version))
 	});

@@ -93,6 +93,31 @@ describe('session store', () => {
 		expect(await ids('  ')).toEqual(['a', 'b', 'c', 'd']);
 	});
 
+	it("stores a compare's judgement with the session, changes and clears it, and refuses a bad one", async () => {
+		const store = freshStore();
+		const compare = session({
+			kind: 'compare',
+			experiment: { ...session().experiment, sweep: [{ param: 'seed', text: '1, 2' }] },
+			runs: [runRecord({ id: 'a', tokens: normalizeTokens(traced) }), runRecord({ id: 'b' })],
+			prefill: { evaluations: 1, ms: 1 }
+		});
+		await store.put(compare);
+		await store.setJudgement(compare.id, { ranking: ['b'] });
+		expect(await store.get(compare.id)).toEqual({ ...compare, judgement: { ranking: ['b'] } });
+		await store.setJudgement(compare.id, { ranking: ['a', 'b'] });
+		expect((await store.get(compare.id))?.judgement).toEqual({ ranking: ['a', 'b'] });
+		await store.setJudgement(compare.id, null);
+		expect(await store.get(compare.id)).toEqual(compare);
+		await expect(store.setJudgement(compare.id, { ranking: ['x'] })).rejects.toThrow(
+			'judgement.ranking[0]: must be the id of one of the session\'s runs, got "x"'
+		);
+		await store.put(session({ id: 'single' }));
+		await expect(store.setJudgement('single', { ranking: ['run'] })).rejects.toThrow(
+			'only a "compare" session has a judgement'
+		);
+		await expect(store.setJudgement('missing', null)).rejects.toThrow('no longer stored');
+	});
+
 	it('renames a session, refusing an empty name', async () => {
 		const store = freshStore();
 		await store.put(session());

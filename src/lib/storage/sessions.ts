@@ -10,7 +10,7 @@ import {
 	type TokenChunk
 } from './run-tokens';
 import { normalizeTokens } from '#lib/formats/token-codec';
-import type { SessionRecord } from '#lib/core/session';
+import type { Judgement, SessionRecord } from '#lib/core/session';
 import {
 	fullSearchText,
 	indexEntry,
@@ -362,6 +362,25 @@ export class SessionStore {
 			tx.done
 		]);
 		return asFound(renamed, this.isLive);
+	}
+
+	/**
+	 * Stores a compare's judgement (null takes it away), leaving its other fields and its time as
+	 * they are. Refused for a session that is not a compare or a ranking naming another lane.
+	 */
+	async setJudgement(id: string, judgement: Judgement | null): Promise<SessionRecord> {
+		const tx = (await this.db()).transaction('sessions', 'readwrite');
+		const value = await tx.store.get(this.keyOf(id));
+		if (!value) throw new Error('This session is no longer stored.');
+		const read = readStored(value, id);
+		if (!read.ok) throw read.error;
+		const judged: SessionRecord = { ...read.record };
+		delete judged.judgement;
+		if (judgement) judged.judgement = { ranking: [...judgement.ranking] };
+		const check = readSession(judged);
+		if (!check.ok) throw new Error(`The judgement cannot be stored: ${check.problems.join('; ')}`);
+		await Promise.all([tx.store.put(judged), tx.done]);
+		return asFound(judged, this.isLive);
 	}
 
 	async delete(id: string): Promise<void> {

@@ -333,16 +333,28 @@ export function sessionArbitrary(
 			maxLength: 4,
 			selector: (run) => run.id
 		}),
-		prefill: fc.option(fc.record({ evaluations: fc.nat(), ms: nonNegative }), { nil: null })
+		prefill: fc.option(fc.record({ evaluations: fc.nat(), ms: nonNegative }), { nil: null }),
+		// A judgement ranks some of the lanes, in any order (a shuffle of their indexes).
+		ranked: fc.option(fc.array(fc.nat(), { maxLength: 4 }), { nil: undefined })
 	});
-	return fc.oneof(single, compare).map(({ times: [createdAt, updatedAt], ...rest }) => ({
-		id: rest.id,
-		name: rest.name,
-		kind: rest.kind,
-		createdAt,
-		updatedAt,
-		experiment: rest.experiment,
-		runs: rest.runs,
-		prefill: rest.prefill
-	}));
+	return fc
+		.oneof(single, compare)
+		.map(({ times: [createdAt, updatedAt], ...rest }): SessionRecord => {
+			const ranked = 'ranked' in rest ? rest.ranked : undefined;
+			const ids = rest.runs.map((run) => run.id);
+			const ranking = (ranked ?? [])
+				.map((i) => ids[i % ids.length])
+				.filter((id, i, all) => all.indexOf(id) === i);
+			return {
+				id: rest.id,
+				name: rest.name,
+				kind: rest.kind,
+				createdAt,
+				updatedAt,
+				experiment: rest.experiment,
+				runs: rest.runs,
+				prefill: rest.prefill,
+				...(ranked === undefined ? {} : { judgement: { ranking } })
+			};
+		});
 }
