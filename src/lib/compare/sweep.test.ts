@@ -8,6 +8,11 @@ const base: SamplingParams = {
 	seed: 5
 };
 
+const SKILLS = [
+	{ name: 'Tutor', systemPrompt: 'Explain step by step.' },
+	{ name: 'JSON only', systemPrompt: 'Reply in JSON.' }
+];
+
 describe('parseAxisValues', () => {
 	it('reads lists and ranges with a step, without float noise', () => {
 		expect(parseAxisValues('seed', '1, 2, 3')).toEqual({ ok: true, value: [1, 2, 3] });
@@ -67,6 +72,17 @@ describe('parseAxisValues', () => {
 			message: 'Model: “c” is not a model in the list.'
 		});
 	});
+	it('reads skill names in any case as the list spells them, and names an unknown one', () => {
+		expect(parseAxisValues('skill', ' tutor ,JSON ONLY', [], SKILLS)).toEqual({
+			ok: true,
+			value: ['Tutor', 'JSON only']
+		});
+		expect(parseAxisValues('skill', 'Tutor, Pirate', [], SKILLS)).toEqual({
+			ok: false,
+			message: 'Skill: “Pirate” is not a skill in the list.'
+		});
+		expect(parseAxisValues('skill', '  ', [], SKILLS)).toMatchObject({ ok: false });
+	});
 });
 
 describe('buildGrid', () => {
@@ -97,6 +113,38 @@ describe('buildGrid', () => {
 		]);
 	});
 
+	it('gives each lane of a skill axis its skill, labelled by name, beside other axes', () => {
+		const grid = buildGrid(
+			base,
+			'm',
+			[
+				{ param: 'skill', values: ['Tutor', 'JSON only'] },
+				{ param: 'temperature', values: [0.5] }
+			],
+			undefined,
+			SKILLS
+		);
+		expect(grid.ok).toBe(true);
+		if (!grid.ok) return;
+		expect(grid.value.map((l) => [l.label, l.skill])).toEqual([
+			['Tutor · T 0.5', { name: 'Tutor', systemPrompt: 'Explain step by step.' }],
+			['JSON only · T 0.5', { name: 'JSON only', systemPrompt: 'Reply in JSON.' }]
+		]);
+		expect(grid.value[0].params.temperature).toBe(0.5);
+		expect(grid.value[0].modelId).toBe('m');
+	});
+
+	it('leaves lanes without a skill axis without a skill, and refuses a skill it does not know', () => {
+		const grid = buildGrid(base, 'm', [seedsAxis(2)]);
+		expect(grid.ok && grid.value.every((l) => !('skill' in l))).toBe(true);
+		expect(
+			buildGrid(base, 'm', [{ param: 'skill', values: ['Tutor', 'Pirate'] }], undefined, SKILLS)
+		).toEqual({
+			ok: false,
+			message: 'Skill: “Pirate” is not a skill in the list.'
+		});
+	});
+
 	it('refuses grids over 16 lanes, under 2, and the same parameter twice', () => {
 		const big = buildGrid(base, 'm', [
 			seedsAxis(5),
@@ -118,7 +166,7 @@ describe('buildGrid', () => {
 });
 
 describe('sweep axes', () => {
-	it('are the seed, the stage parameters marked as axes in panel order, and the model', () => {
+	it('are the seed, the stage parameters marked as axes in panel order, the model and the skill', () => {
 		expect(SWEEP_PARAMS).toEqual([
 			{ param: 'seed', label: 'Seed', short: 'seed' },
 			{ param: 'temperature', label: 'Temperature', short: 'T' },
@@ -128,7 +176,8 @@ describe('sweep axes', () => {
 			{ param: 'repeatPenalty', label: 'Repetition penalty', short: 'rep' },
 			{ param: 'frequencyPenalty', label: 'Frequency penalty', short: 'freq' },
 			{ param: 'presencePenalty', label: 'Presence penalty', short: 'pres' },
-			{ param: 'model', label: 'Model', short: 'model' }
+			{ param: 'model', label: 'Model', short: 'model' },
+			{ param: 'skill', label: 'Skill', short: 'skill' }
 		]);
 	});
 });

@@ -8,11 +8,12 @@ import {
 	type StageRegistry
 } from '#lib/sampling';
 import type { SweepParam } from '#lib/core/experiment';
+import { skillNamed, type SkillRef } from '#lib/core/skill';
 
 /**
  * Sweeps: which parameters a sweep may vary, reading an axis's values, and the lanes of a grid.
  * The axes come from the stage registry (every stage parameter with `sweep` set), between the
- * seed and the model. Called by the compare state, the sweep builder and the experiment formats.
+ * seed and the model; the skill axis (the chat's system prompt) comes last. Called by the compare state, the sweep builder and the experiment formats.
  */
 
 /** A parameter a sweep may vary: its name in the picker, and in lane labels ("T 0.7"). */
@@ -22,7 +23,7 @@ export interface SweepOption {
 	short: string;
 }
 
-/** The sweep axes of `registry`: the seed, its stage parameters in panel order, the model. */
+/** The sweep axes of `registry`: the seed, its stage parameters in panel order, the model, the skill. */
 export function sweepOptions(registry: StageRegistry = STAGE_DEFINITIONS): readonly SweepOption[] {
 	const stageAxes = panelParamsOf(registry).flatMap((param) =>
 		// A parameter with `sweep` set is a SweepParam (SweepStageParamKey is derived from it).
@@ -33,7 +34,8 @@ export function sweepOptions(registry: StageRegistry = STAGE_DEFINITIONS): reado
 	return [
 		{ param: 'seed', label: 'Seed', short: 'seed' },
 		...stageAxes,
-		{ param: 'model', label: 'Model', short: 'model' }
+		{ param: 'model', label: 'Model', short: 'model' },
+		{ param: 'skill', label: 'Skill', short: 'skill' }
 	];
 }
 
@@ -53,8 +55,10 @@ export interface LaneSpec {
 	params: SamplingParams;
 	/** Model id (picker id) the lane runs on. */
 	modelId: string;
-	/** The overrides in words, e.g. "seed 7 · T 1.2". */
+	/** The overrides in words, e.g. "seed 7 · T 1.2" or "Tutor · T 1.2". */
 	label: string;
+	/** The skill whose text is this lane's system prompt, when a skill axis sets it. */
+	skill?: SkillRef;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -65,13 +69,15 @@ export interface Sweeps {
 	options: readonly SweepOption[];
 	/**
 	 * Reads the values of one axis: a comma-separated list (`1, 2, 3`), or a range with a step
-	 * (`0.2 to 1.0 step 0.2`). Model axes take model ids. Every number is checked as the sweep's
+	 * (`0.2 to 1.0 step 0.2`). Model axes take model ids, skill axes skill names (any case; the
+	 * values are the names as `skills` spells them). Every number is checked as the sweep's
 	 * parameter would be.
 	 */
 	parseAxisValues(
 		param: SweepParam,
 		text: string,
-		modelIds?: readonly string[]
+		modelIds?: readonly string[],
+		skills?: readonly SkillRef[]
 	): Parsed<SweepValue[]>;
 	/** "seed 7 · T 1.2" for the values a lane overrides. */
 	laneLabel(
@@ -86,7 +92,8 @@ export interface Sweeps {
 		base: SamplingParams,
 		baseModelId: string,
 		axes: readonly SweepAxis[],
-		modelName?: (id: string) => string
+		modelName?: (id: string) => string,
+		skills?: readonly SkillRef[]
 	): Parsed<LaneSpec[]>;
 }
 
@@ -104,7 +111,7 @@ function decimals(text: string): number {
 }
 
 function withValue(params: SamplingParams, param: SweepParam, value: SweepValue): SamplingParams {
-	if (param === 'model') return params;
+	if (param === 'model' || param === 'skill') return params;
 	return { ...params, [param]: value as number };
 }
 
@@ -127,7 +134,10 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 		order: []
 	} as unknown as SamplingParams;
 
-	function invalidValue(param: Exclude<SweepParam, 'model'>, value: number): string | null {
+	function invalidValue(
+		param: Exclude<SweepParam, 'model' | 'skill'>,
+		value: number
+	): string | null {
 		try {
 			validateSamplingParams(withValue(probe, param, value), { registry });
 			return null;
@@ -142,7 +152,8 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 	function parseAxisValues(
 		param: SweepParam,
 		text: string,
-		modelIds: readonly string[] = []
+		modelIds: readonly string[] = [],
+		skills: readonly SkillRef[] = []
 	): Parsed<SweepValue[]> {
 		const label = labelOf(param);
 		const trimmed = text.trim();
@@ -155,6 +166,20 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 			const unknown = ids.find((id) => !modelIds.includes(id));
 			if (unknown) return { ok: false, message: `Model: “${unknown}” is not a model in the list.` };
 			return { ok: true, value: ids };
+		}
+		if (param === 'skill') {
+			const names = trimmed
+				.split(',')
+				.map((s) => s.trim())
+				.filter(Boolean);
+			const found: string[] = [];
+			for (const name of names) {
+				const skill = skillNamed(skills, name);
+				if (!skill)
+					return { ok: false, message: `Skill: “${shorten(name)}” is not a skill in the list.` };
+				found.push(skill.name);
+			}
+			return { ok: true, value: found };
 		}
 		// The range pattern backtracks quadratically over long runs of digits and dots; no range
 		// is that long, and a long text is then read (and refused) as a list, in linear time.
@@ -205,7 +230,11 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 	): string {
 		return overrides
 			.map(({ param, value }) =>
-				param === 'model' ? modelName(String(value)) : `${optionOf(param).short} ${value}`
+				param === 'model'
+					? modelName(String(value))
+					: param === 'skill'
+						? String(value)
+						: `${optionOf(param).short} ${value}`
 			)
 			.join(' · ');
 	}
@@ -214,7 +243,8 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 		base: SamplingParams,
 		baseModelId: string,
 		axes: readonly SweepAxis[],
-		modelName?: (id: string) => string
+		modelName?: (id: string) => string,
+		skills: readonly SkillRef[] = []
 	): Parsed<LaneSpec[]> {
 		if (axes.length < 1 || axes.length > 2) {
 			return { ok: false, message: 'Pick one or two parameters to sweep.' };
@@ -244,19 +274,33 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 				axis.values.map((value) => [...combo, { param: axis.param, value }])
 			);
 		}
-		const lanes = combos.map((combo, i) => {
+		const lanes: LaneSpec[] = [];
+		for (const [i, combo] of combos.entries()) {
 			let params: SamplingParams = {
 				...base,
 				order: [...base.order],
 				logitBias: { ...base.logitBias }
 			};
 			let modelId = baseModelId;
+			let skill: SkillRef | undefined;
 			for (const { param, value } of combo) {
 				if (param === 'model') modelId = String(value);
-				else params = withValue(params, param, value);
+				else if (param === 'skill') {
+					const found = skillNamed(skills, String(value));
+					if (!found)
+						return { ok: false, message: `Skill: “${value}” is not a skill in the list.` };
+					skill = { name: found.name, systemPrompt: found.systemPrompt };
+				} else params = withValue(params, param, value);
 			}
-			return { id: `lane-${i + 1}`, params, modelId, label: laneLabel(combo, modelName) };
-		});
+			const lane: LaneSpec = {
+				id: `lane-${i + 1}`,
+				params,
+				modelId,
+				label: laneLabel(combo, modelName)
+			};
+			if (skill) lane.skill = skill;
+			lanes.push(lane);
+		}
 		return { ok: true, value: lanes };
 	}
 

@@ -1,6 +1,7 @@
 import type { Experiment } from '#lib/core/experiment';
 import type { FinishReason, GenerationStats, IgnoredParam, StepTrace } from '#lib/core/run';
 import type { SamplingParams } from '#lib/sampling';
+import type { SkillRef } from './skill';
 
 /**
  * What is stored of runs and compares. The same shapes are the export format (see
@@ -43,6 +44,11 @@ export interface RunRecord {
 	/** Which model and engine ran it, e.g. "TinyStories 260K · wasm, 1 thread"; empty if unknown. */
 	ranOn: string;
 	error: string | null;
+	/**
+	 * The skill a skill axis gave this lane: its text is the system prompt the lane sent instead
+	 * of the experiment's `input.systemPrompt` (see `runSystemPrompt` in skill.ts). Absent otherwise.
+	 */
+	skill?: SkillRef;
 }
 
 /** A compare's shared prompt evaluations, summed over its models. */

@@ -2,6 +2,7 @@ import { parseAxisValues, SWEEP_PARAMS } from '#lib/compare/sweep';
 import type { Experiment, ExperimentModel, SweepParam } from '#lib/core/experiment';
 import type { EngineId } from '#lib/core/model';
 import type { ChatMessage, PromptInput } from '#lib/core/prompt';
+import { SKILL_LIMITS, type SkillRef } from '#lib/core/skill';
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import {
 	array,
@@ -81,6 +82,12 @@ const promptInput: Reader<PromptInput> = (value, path, problems) => {
 	return value as PromptInput;
 };
 
+/** A skill as experiments and runs carry it: a name and the system prompt text it stands for. */
+export const skillRef = object<SkillRef>({
+	name: string({ nonEmpty: true, maxLength: SKILL_LIMITS.name }),
+	systemPrompt: string()
+});
+
 type SweepAxisInput = NonNullable<Experiment['sweep']>[number];
 
 /** An axis as typed; its values must parse as the compare view would parse them. */
@@ -92,9 +99,10 @@ function sweepAxis(maxTextChars?: number): Reader<SweepAxisInput> {
 	return (value, path, problems) => {
 		const before = problems.length;
 		const axis = fields(value, path, problems);
-		// Model ids are checked by the compare view against the models this page offers.
-		if (problems.length > before || axis.param === 'model') return axis;
-		const values = parseAxisValues(axis.param as Exclude<SweepParam, 'model'>, axis.text);
+		// Model ids and skill names are checked by the compare view against the models and
+		// skills this page offers (a session's own skills included).
+		if (problems.length > before || axis.param === 'model' || axis.param === 'skill') return axis;
+		const values = parseAxisValues(axis.param as Exclude<SweepParam, 'model' | 'skill'>, axis.text);
 		if (!values.ok) {
 			// The parser's message starts with the axis label: "Seed: “one” is not a number; …".
 			const [label, why] = splitOnce(values.message.replace(/\.$/, ''), ': ');
@@ -143,9 +151,11 @@ export function experimentReader(rules: ExperimentRules = {}): Reader<Experiment
 			stopSequences: array(stopSequence, { max: limits.stopSequences }),
 			banEndOfText: boolean,
 			sampling: oneOf(SAMPLING_MODES),
-			sweep: array(sweepAxis(limits.sweepTextChars), { min: 1, max: 2 })
+			sweep: array(sweepAxis(limits.sweepTextChars), { min: 1, max: 2 }),
+			skill: skillRef,
+			skills: array(skillRef, { max: 16 })
 		},
-		{ optional: ['sweep'] }
+		{ optional: ['sweep', 'skill', 'skills'] }
 	);
 }
 

@@ -28,7 +28,7 @@ import {
 	string,
 	type Reader
 } from './check';
-import { experimentReader } from './experiment';
+import { experimentReader, skillRef } from './experiment';
 import { samplingParamsReader, stageNamesOf } from './sampling-params';
 import { decodeTokens, encodeTokens, fromBase64, toBase64 } from './token-codec';
 
@@ -251,22 +251,26 @@ function runReader(registry: StageRegistry, version = 1): Reader<RunRecord> {
 		{ optional: ['trace'] }
 	);
 	const tokens = array(token);
-	const runFields = object<RunRecord>({
-		id,
-		label: string(),
-		modelId: nonEmpty,
-		params: samplingParamsReader(registry),
-		seed: nullable(number({ integer: true, min: 0, max: MAX_SEED })),
-		text: string(),
-		tokens: version >= 2 ? packedTokens(tokens) : tokens,
-		status: oneOf(['running', 'done', 'stopped', 'failed', 'interrupted']),
-		finishReason: nullable(oneOf(FINISH_REASONS)),
-		stopSequence: nullable(string()),
-		stats: nullable(stats),
-		ignoredParams: array(ignoredParam),
-		ranOn: string(),
-		error: nullable(string())
-	});
+	const runFields = object<RunRecord>(
+		{
+			id,
+			label: string(),
+			modelId: nonEmpty,
+			params: samplingParamsReader(registry),
+			seed: nullable(number({ integer: true, min: 0, max: MAX_SEED })),
+			text: string(),
+			tokens: version >= 2 ? packedTokens(tokens) : tokens,
+			status: oneOf(['running', 'done', 'stopped', 'failed', 'interrupted']),
+			finishReason: nullable(oneOf(FINISH_REASONS)),
+			stopSequence: nullable(string()),
+			stats: nullable(stats),
+			ignoredParams: array(ignoredParam),
+			ranOn: string(),
+			error: nullable(string()),
+			skill: skillRef
+		},
+		{ optional: ['skill'] }
+	);
 	return (value, path, problems) => {
 		const before = problems.length;
 		const record = runFields(value, path, problems);

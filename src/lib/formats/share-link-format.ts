@@ -82,6 +82,9 @@ interface CompactExperiment {
 	b?: 1;
 	a?: Experiment['sampling'];
 	w?: [SweepParam, string][];
+	/** The skill picked for the chat's system prompt, and a skill axis's skills: [name, text]. */
+	k?: [string, string];
+	K?: [string, string][];
 }
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof CompactExperiment>([
@@ -101,7 +104,9 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof CompactExperiment>([
 	'q',
 	'b',
 	'a',
-	'w'
+	'w',
+	'k',
+	'K'
 ]);
 
 /** Every stage parameter of `registry` at this format's defaults. */
@@ -159,6 +164,9 @@ export function toCompact(
 	if (x.banEndOfText) out.b = 1;
 	if (x.sampling !== 'exact') out.a = x.sampling;
 	if (view === 'compare' && x.sweep?.length) out.w = x.sweep.map((axis) => [axis.param, axis.text]);
+	if (x.skill) out.k = [x.skill.name, x.skill.systemPrompt];
+	if (view === 'compare' && x.skills?.length)
+		out.K = x.skills.map((skill) => [skill.name, skill.systemPrompt]);
 	return out;
 }
 
@@ -233,6 +241,15 @@ function expand(
 			text: '1'
 		});
 	}
+	const harmlessSkill = { name: 'skill', systemPrompt: '' };
+	if (data.k !== undefined) {
+		const [skill] = pairs([data.k], ['name', 'systemPrompt'], 'skill', problems, harmlessSkill) as [
+			unknown
+		];
+		experiment.skill = skill;
+	}
+	if (data.K !== undefined)
+		experiment.skills = pairs(data.K, ['name', 'systemPrompt'], 'skills', problems, harmlessSkill);
 	return experiment;
 }
 

@@ -37,7 +37,8 @@ describe('playground database', () => {
 			'runTokens',
 			'sessionIndex',
 			'sessions',
-			'settings'
+			'settings',
+			'skills'
 		]);
 		expect([...db.transaction('runTokens').store.indexNames]).toEqual(['bySession']);
 		expect([...db.transaction('sessions').store.indexNames]).toEqual(['byUpdated']);

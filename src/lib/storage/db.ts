@@ -6,6 +6,7 @@ import {
 	type StoreNames
 } from 'idb';
 import type { SessionRecord } from '#lib/core/session';
+import type { UserSkillRecord } from '#lib/core/skill';
 import { readSession } from '#lib/formats/session-format';
 import { indexEntry, summarize, type IndexEntry } from './session-index';
 
@@ -82,6 +83,8 @@ export interface PlaygroundSchema extends DBSchema {
 		value: IndexEntry;
 		indexes: { byUpdated: number };
 	};
+	/** The user's own skills (named system prompts), by id; see skills.ts. */
+	skills: { key: string; value: UserSkillRecord };
 }
 
 export type PlaygroundDb = IDBPDatabase<PlaygroundSchema>;
@@ -135,6 +138,10 @@ export const MIGRATIONS: readonly ((db: PlaygroundDb, tx: UpgradeTransaction) =>
 				cursor = await cursor.continue();
 			}
 		})().catch(() => undefined);
+	},
+	// 5 → 6: the user's own skills.
+	(db) => {
+		db.createObjectStore('skills', { keyPath: 'id' });
 	}
 ];
 

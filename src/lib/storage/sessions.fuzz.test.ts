@@ -34,7 +34,8 @@ async function expectUsable(record: SessionRecord): Promise<void> {
 	expect(exportFileName(record)).toMatch(/^session-[a-z0-9-]+\.json$/);
 	expect(readExperiment(record.experiment).ok).toBe(true);
 	for (const axis of record.experiment.sweep ?? []) {
-		if (axis.param !== 'model') expect(parseAxisValues(axis.param, axis.text).ok).toBe(true);
+		if (axis.param !== 'model' && axis.param !== 'skill')
+			expect(parseAxisValues(axis.param, axis.text).ok).toBe(true);
 	}
 	const shared = await encodeShareFragment({
 		experiment: record.experiment,

@@ -96,7 +96,8 @@ const nonBlank = (maxLength: number) =>
 
 /** The text of a sweep axis that the compare view reads as valid values of `param`. */
 function sweepText(param: SweepParam, registry: StageRegistry): fc.Arbitrary<string> {
-	if (param === 'model') {
+	// Model ids and skill names are checked by the compare view against its own lists.
+	if (param === 'model' || param === 'skill') {
 		const id = nonBlank(20).filter((s) => !s.includes(','));
 		return fc.array(id, { minLength: 1, maxLength: 4 }).map((ids) => ids.join(', '));
 	}
