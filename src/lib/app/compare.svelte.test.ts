@@ -97,3 +97,78 @@ describe('CompareState', () => {
 		expect(app.notices.error).toBe('');
 	});
 });
+
+describe('CompareState: a skill sweep', () => {
+	it('runs the same question under two skills, one request each, and records each lane’s skill', async () => {
+		const { app, client } = await startedTestApp();
+		await app.skills.create({
+			name: 'Pirate',
+			description: '',
+			systemPrompt: 'Talk like a pirate.'
+		});
+		app.prompt.mode = 'chat';
+		app.prompt.systemPrompt = 'Base prompt.';
+		app.prompt.prompt = 'What is a ship?';
+		app.compare.axisParam = 'skill';
+		app.compare.axisText = 'concise assistant, pirate';
+		await app.compare.run();
+		expect(app.compare.lanes.map((l) => [l.status, l.spec.label])).toEqual([
+			['done', 'Concise assistant'],
+			['done', 'Pirate']
+		]);
+		expect(client.laneRequests.map((r) => r.input)).toEqual([
+			{
+				mode: 'chat',
+				systemPrompt: app.skills.named('Concise assistant')?.systemPrompt,
+				messages: [{ role: 'user', content: 'What is a ship?' }]
+			},
+			{
+				mode: 'chat',
+				systemPrompt: 'Talk like a pirate.',
+				messages: [{ role: 'user', content: 'What is a ship?' }]
+			}
+		]);
+		await app.history.settled();
+		const record = await app.history.store.get(app.history.items[0].id);
+		expect(record?.runs.map((r) => r.skill?.name)).toEqual(['Concise assistant', 'Pirate']);
+		expect(record?.experiment.skills?.map((s) => s.name)).toEqual(['Concise assistant', 'Pirate']);
+		expect(record?.experiment.sweep).toEqual([
+			{ param: 'skill', text: 'concise assistant, pirate' }
+		]);
+	});
+
+	it('refuses a skill axis in completion mode and an unknown skill, saying which', async () => {
+		const { app, client } = await startedTestApp();
+		app.compare.axisParam = 'skill';
+		app.compare.axisText = 'Storyteller, JSON only';
+		await app.compare.run();
+		expect(app.compare.error).toMatch(
+			/^Skill: a skill is a system prompt; switch the prompt to Chat/
+		);
+		app.prompt.mode = 'chat';
+		app.compare.axisText = 'Storyteller, Pirate';
+		await app.compare.run();
+		expect(app.compare.error).toBe('Skill: “Pirate” is not a skill in the list.');
+		expect(client.laneRequests).toHaveLength(0);
+	});
+
+	it('an opened compare runs its skills with the texts it carried, even when the library has none', async () => {
+		const { app, client } = await startedTestApp();
+		app.prompt.mode = 'chat';
+		app.compare.applySweep(
+			[{ param: 'skill', text: 'Pirate, Storyteller' }],
+			[
+				{ name: 'Pirate', systemPrompt: 'Arr.' },
+				{ name: 'Storyteller', systemPrompt: 'Old storyteller text.' }
+			]
+		);
+		await app.compare.run();
+		expect(client.laneRequests.map((r) => r.input.mode === 'chat' && r.input.systemPrompt)).toEqual(
+			['Arr.', 'Old storyteller text.']
+		);
+		expect(app.sharing.current('compare').experiment.skills).toEqual([
+			{ name: 'Pirate', systemPrompt: 'Arr.' },
+			{ name: 'Storyteller', systemPrompt: 'Old storyteller text.' }
+		]);
+	});
+});

@@ -7,12 +7,15 @@ import {
 	type SweepAxis
 } from '#lib/compare/sweep';
 import { type SweepParam } from '#lib/core/experiment';
+import type { ModelInfo } from '#lib/core/model';
 import type { GenerationResult } from '#lib/core/run';
+import { skillNamed, withSkill, type SkillRef } from '#lib/core/skill';
 import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
 import type { SessionRecord } from '#lib/core/session';
 import { newRun, storedResult, type SessionRecording } from '#lib/storage/sessions-recording';
 import { crashReason, describeError } from './errors';
 import type { RunDeps } from './single-run.svelte';
+import type { SkillLibrary } from './skills.svelte';
 
 /** `interrupted`: a stored lane whose page closed while it ran. */
 export type LaneStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped' | 'interrupted';
@@ -35,6 +38,8 @@ export interface LaneView {
 export interface CompareDeps extends RunDeps {
 	/** The single run: lanes wait while it streams. */
 	single: { readonly running: boolean };
+	/** The skills a skill axis may name. */
+	skills: Pick<SkillLibrary, 'all'>;
 }
 
 /**
@@ -49,6 +54,11 @@ export class CompareState {
 	secondParam = $state<SweepParam>('temperature');
 	secondText = $state('0.5, 1.2');
 	seedCount = $state(8);
+	/**
+	 * Skills an opened session or link brought with its sweep: a skill axis reads these first, so
+	 * the sweep runs with the texts it ran with, whatever this page's library holds.
+	 */
+	openedSkills = $state.raw<SkillRef[]>([]);
 
 	lanes = $state<LaneView[]>([]);
 	running = $state(false);
@@ -75,15 +85,47 @@ export class CompareState {
 	get grid(): Parsed<LaneSpec[]> {
 		const { shelf, settings } = this.deps;
 		const modelIds = shelf.modelIds();
+		const skills = this.skillChoices();
 		const axes: SweepAxis[] = [];
 		for (const [param, text] of this.axisInputs()) {
-			const values = parseAxisValues(param, text, modelIds);
+			const values = parseAxisValues(param, text, modelIds, skills);
 			if (!values.ok) return values;
+			if (param === 'skill' && this.deps.prompt.mode !== 'chat')
+				return {
+					ok: false,
+					message: 'Skill: a skill is a system prompt; switch the prompt to Chat to sweep skills.'
+				};
 			axes.push({ param, values: values.value });
 		}
-		return buildGrid($state.snapshot(settings.params), shelf.modelId, axes, (id) =>
-			this.modelName(id)
+		return buildGrid(
+			$state.snapshot(settings.params),
+			shelf.modelId,
+			axes,
+			(id) => this.modelName(id),
+			skills
 		);
+	}
+
+	/** The skills a skill axis may name: an opened session's own first, then the library's. */
+	skillChoices(): SkillRef[] {
+		const opened = this.openedSkills;
+		return [...opened, ...this.deps.skills.all.filter((skill) => !skillNamed(opened, skill.name))];
+	}
+
+	/** The skills the sweep's skill axis names, to store and share with it. */
+	sweepSkills(): SkillRef[] {
+		const skills = this.skillChoices();
+		const used: SkillRef[] = [];
+		for (const [param, text] of this.axisInputs()) {
+			if (param !== 'skill') continue;
+			const values = parseAxisValues(param, text, [], skills);
+			for (const name of values.ok ? values.value : []) {
+				const skill = skillNamed(skills, String(name));
+				if (skill && !skillNamed(used, skill.name))
+					used.push({ name: skill.name, systemPrompt: skill.systemPrompt });
+			}
+		}
+		return used;
 	}
 
 	/** Ids a model axis accepts: every model of the picker. */
@@ -96,8 +138,9 @@ export class CompareState {
 		return this.axisInputs().map(([param, text]) => ({ param, text }));
 	}
 
-	/** Restores axes saved by {@link sweepInputs} (one or two). */
-	applySweep(axes: { param: SweepParam; text: string }[]): void {
+	/** Restores axes saved by {@link sweepInputs} (one or two), with the skills they name. */
+	applySweep(axes: { param: SweepParam; text: string }[], skills: SkillRef[] = []): void {
+		this.openedSkills = skills;
 		const [first, second] = axes;
 		if (!first) return;
 		this.axisParam = first.param;
@@ -128,7 +171,7 @@ export class CompareState {
 	}
 
 	async run(): Promise<void> {
-		const { shelf, loader, draft, single, recorder, validity } = this.deps;
+		const { shelf, loader, single, recorder, validity } = this.deps;
 		if (this.running || single.running || loader.loading) return;
 		const invalid = validity.message();
 		const grid = this.grid;
@@ -157,7 +200,7 @@ export class CompareState {
 		this.stopping = false;
 		this.recording = recorder?.begin(
 			'compare',
-			{ ...draft.current(), sweep: this.sweepInputs() },
+			this.experimentToRecord(),
 			grid.value.map((spec) => newRun(spec))
 		);
 		this.sessionId = this.recording?.id ?? null;
@@ -193,6 +236,12 @@ export class CompareState {
 		}
 	}
 
+	private experimentToRecord() {
+		const skills = this.sweepSkills();
+		const experiment = { ...this.deps.draft.current(), sweep: this.sweepInputs() };
+		return skills.length > 0 ? { ...experiment, skills } : experiment;
+	}
+
 	/** Lanes grouped by model, the loaded model first, each group in sweep order. */
 	private byModel(lanes: LaneSpec[], loaded: string): [string, LaneSpec[]][] {
 		const models = [loaded, ...lanes.map((l) => l.modelId)].filter(
@@ -204,7 +253,7 @@ export class CompareState {
 	}
 
 	private async runOnModel(modelId: string, specs: LaneSpec[]): Promise<void> {
-		const { client, loader, prompt, settings, notices } = this.deps;
+		const { loader, notices } = this.deps;
 		const model = await loader.useModel(modelId);
 		if (!model) {
 			for (const spec of specs)
@@ -217,12 +266,26 @@ export class CompareState {
 			this.lane(spec.id).ranOn = ranOn;
 			this.recording?.ranOn(spec.id, ranOn);
 		}
+		// Lanes under different skills send different prompts: one request per system prompt.
+		const prompts = specs
+			.map((spec) => spec.skill?.systemPrompt)
+			.filter((text, i, all) => all.indexOf(text) === i);
+		for (const text of prompts) {
+			const group = specs.filter((spec) => spec.skill?.systemPrompt === text);
+			if (this.stopping) break;
+			await this.runGroup(model, group);
+		}
+	}
+
+	/** Lanes that share their prompt, in one request; the prompt is evaluated once for them. */
+	private async runGroup(model: ModelInfo, specs: LaneSpec[]): Promise<void> {
+		const { client, loader, prompt, settings } = this.deps;
 		// Events the worker sent before it crashed can still arrive after the lanes failed.
 		let live = true;
 		const result = await client
 			.generateLanes(
 				{
-					input: prompt.input(),
+					input: withSkill(prompt.input(), specs[0].skill),
 					maxNewTokens: settings.maxNewTokens,
 					stopSequences: settings.stopList(),
 					lanes: specs.map((spec) => ({
@@ -288,7 +351,13 @@ export class CompareState {
 	/** Shows a stored compare's lanes as they were, without running anything. */
 	showStored(record: SessionRecord): void {
 		this.lanes = record.runs.map((run) => ({
-			spec: { id: run.id, label: run.label, modelId: run.modelId, params: run.params },
+			spec: {
+				id: run.id,
+				label: run.label,
+				modelId: run.modelId,
+				params: run.params,
+				...(run.skill ? { skill: run.skill } : {})
+			},
 			status: run.status,
 			tokens: run.tokens.map((t) => t.id),
 			pieces: run.tokens.map((t) => t.piece),

@@ -7,6 +7,7 @@ import {
 import type { CpuEngineId } from '#lib/core/model';
 import type { PlaygroundDb, PlaygroundDbEvents } from '#lib/storage/db';
 import type { SessionChannel } from '#lib/storage/session-changes';
+import { idbSkillStore, type SkillStore } from '#lib/storage/skills';
 import type { PlaygroundClient } from './client';
 import { CompareState } from './compare.svelte';
 import { Judgements } from './judgements.svelte';
@@ -26,6 +27,7 @@ import { SessionOpener } from './session-opener.svelte';
 import { Sharing } from './sharing';
 import { History } from './sessions.svelte';
 import { SingleRun } from './single-run.svelte';
+import { SkillLibrary } from './skills.svelte';
 import { StoredModels, type ModelStorage } from './stored-models.svelte';
 
 /** What the app is built from: the worker's client and the browser's stores (fakes in tests). */
@@ -47,6 +49,8 @@ export interface AppDeps {
 	readModelHeader?: ModelHeaderReader;
 	/** The Hugging Face Hub, to find any GGUF model by name; no Hub panel without it. */
 	hub?: HubSources;
+	/** Where the user's skills are kept; the `skills` store of `sessionDb` by default. */
+	skillStore?: SkillStore;
 }
 
 /** Every part of the page's state, wired together. Components get the parts they need. */
@@ -61,6 +65,7 @@ export interface App {
 	/** Any GGUF from the Hub by name; null when the app was built without a Hub. */
 	hub: HubModels | null;
 	prompt: PromptDraft;
+	skills: SkillLibrary;
 	settings: RunSettings;
 	draft: ExperimentDraft;
 	history: History;
@@ -122,12 +127,13 @@ export function createApp(deps: AppDeps): App {
 	const storedModels = new StoredModels(client, shelf, deps.modelStorage, notices);
 	const hub = deps.hub ? new HubModels(deps.hub, shelf, () => storedModels.refresh()) : null;
 	const prompt = new PromptDraft(client, loader, notices);
+	const skills = new SkillLibrary(deps.skillStore ?? idbSkillStore(deps.sessionDb));
 	const settings = new RunSettings(validity);
 	const draft = new ExperimentDraft(shelf, loader, prompt, settings, validity);
 	const history = new History(notices, deps.sessionDb, deps.sessionChannel);
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
 	const single = new SingleRun({ ...runParts, recorder: history });
-	const compare = new CompareState({ ...runParts, single, recorder: history });
+	const compare = new CompareState({ ...runParts, single, skills, recorder: history });
 	const judgements = new Judgements({ compare, history });
 	const explore = new ExploreState({ client, loader, prompt, settings, single, compare });
 	const replay = new Replay({ client, loader, settings, notices, single, compare, history });
@@ -149,6 +155,7 @@ export function createApp(deps: AppDeps): App {
 		storedModels,
 		hub,
 		prompt,
+		skills,
 		settings,
 		draft,
 		history,
@@ -161,12 +168,13 @@ export function createApp(deps: AppDeps): App {
 		sharing,
 		async start(modelsUrl, options) {
 			void shelf.probeDevice();
+			void skills.load();
 			const discovery = discover(modelsUrl);
 			void opener.start(discovery, options);
 			await discovery;
 		},
 		async openShared({ experiment, view }, show) {
-			if (view === 'compare') compare.applySweep(experiment.sweep ?? []);
+			if (view === 'compare') compare.applySweep(experiment.sweep ?? [], experiment.skills);
 			show(view);
 			const message = await draft.open(experiment);
 			if (message) notices.notice = message;

@@ -200,3 +200,36 @@ describe('Sharing', () => {
 		expect(app.sharing.note('compare')).toBe('');
 	});
 });
+
+describe('a skill picked in chat mode', () => {
+	it('fills the system prompt; the experiment records the skill and what was actually sent', async () => {
+		const { app } = await startedTestApp();
+		const tutor = app.skills.named('Step-by-step tutor');
+		app.prompt.mode = 'chat';
+		app.prompt.pickSkill(tutor ?? null);
+		expect(app.prompt.systemPrompt).toBe(tutor?.systemPrompt);
+		expect(app.prompt.skillEdited).toBe(false);
+		app.prompt.systemPrompt += ' Use metric units.';
+		expect(app.prompt.skillEdited).toBe(true);
+		const experiment = app.draft.current();
+		expect(experiment.skill).toEqual({
+			name: 'Step-by-step tutor',
+			systemPrompt: tutor?.systemPrompt
+		});
+		expect(experiment.input).toMatchObject({
+			systemPrompt: `${tutor?.systemPrompt} Use metric units.`
+		});
+		// Put back on another page, the pick and the edited prompt both come back.
+		const other = await startedTestApp();
+		other.app.draft.apply(experiment);
+		expect(other.app.prompt.skill).toEqual(experiment.skill);
+		expect(other.app.prompt.systemPrompt).toBe(`${tutor?.systemPrompt} Use metric units.`);
+		expect(other.app.prompt.skillEdited).toBe(true);
+	});
+
+	it('is not recorded in completion mode', async () => {
+		const { app } = await startedTestApp();
+		app.prompt.pickSkill(app.skills.named('JSON only') ?? null);
+		expect(app.draft.current().skill).toBeUndefined();
+	});
+});

@@ -26,7 +26,8 @@ export class ExperimentDraft {
 	current(): Experiment {
 		const { shelf, loader, settings } = this;
 		const snapshotOf = <T>(value: T): T => $state.snapshot(value) as T;
-		return {
+		const skill = this.prompt.mode === 'chat' ? this.prompt.skill : null;
+		const experiment: Experiment = {
 			model: {
 				id: shelf.modelId,
 				name: shelf.selectedChoice?.name ?? shelf.selectedWebLlm?.name ?? shelf.modelId,
@@ -41,6 +42,8 @@ export class ExperimentDraft {
 			banEndOfText: settings.banEndOfText,
 			sampling: loader.samplingMode
 		};
+		if (skill) experiment.skill = { name: skill.name, systemPrompt: skill.systemPrompt };
+		return experiment;
 	}
 
 	/**
@@ -49,6 +52,7 @@ export class ExperimentDraft {
 	 */
 	apply(experiment: Experiment): string | null {
 		this.prompt.apply(experiment.input);
+		this.prompt.skill = experiment.skill ?? null;
 		this.settings.apply(experiment);
 		this.loader.samplingMode = experiment.sampling;
 		// A GGUF model recorded on one CPU engine loads on that engine again.

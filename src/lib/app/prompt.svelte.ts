@@ -1,4 +1,5 @@
 import type { ChatMessage, PromptInput } from '#lib/core/prompt';
+import type { SkillRef } from '#lib/core/skill';
 import type { PromptToken, PromptView } from '#lib/generation/prompt';
 import type { PlaygroundClient } from './client';
 import { describeError } from './errors';
@@ -21,6 +22,8 @@ export class PromptDraft {
 	conversation = $state<ChatMessage[]>([]);
 	/** Special-token text the user types (`<|im_end|>`) becomes that token; off: it is text. */
 	parseSpecial = $state(false);
+	/** The skill picked for the system prompt (its text as picked), or null. */
+	skill = $state.raw<SkillRef | null>(null);
 	/** The prompt shown after "Show prompt", with the load it was made on. */
 	#shown = $state<{ load: number; view: PromptView } | null>(null);
 
@@ -95,6 +98,17 @@ export class PromptDraft {
 	/** The prompt was edited: the prompt shown no longer matches it. */
 	hideTokens(): void {
 		this.#shown = null;
+	}
+
+	/** Picks a skill: its text becomes the system prompt, which may be edited afterwards. */
+	pickSkill(skill: SkillRef | null): void {
+		this.skill = skill && { name: skill.name, systemPrompt: skill.systemPrompt };
+		if (skill) this.systemPrompt = skill.systemPrompt;
+	}
+
+	/** The system prompt was changed after the skill was picked. */
+	get skillEdited(): boolean {
+		return this.skill !== null && this.skill.systemPrompt !== this.systemPrompt;
 	}
 
 	clearConversation(): void {

@@ -70,7 +70,7 @@ export class SessionOpener {
 		}
 		const problem = draft.apply(record.experiment);
 		if (record.kind === 'compare') {
-			compare.applySweep(record.experiment.sweep ?? []);
+			compare.applySweep(record.experiment.sweep ?? [], record.experiment.skills);
 			compare.showStored(record);
 		} else {
 			single.showStoredRun(record.runs[0]);

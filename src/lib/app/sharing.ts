@@ -25,6 +25,8 @@ export class Sharing {
 		const experiment = draft.current();
 		if (view === 'compare') {
 			experiment.sweep = compare.sweepInputs();
+			const skills = compare.sweepSkills();
+			if (skills.length > 0) experiment.skills = skills;
 		} else if (experiment.params.seed === null && single.seedUsed !== null) {
 			experiment.params = { ...experiment.params, seed: single.seedUsed };
 		}

@@ -19,8 +19,10 @@ function storedParams(params: SamplingParams): SamplingParams {
 }
 
 /** A run or lane as it starts: nothing generated yet. */
-export function newRun(run: Pick<RunRecord, 'id' | 'label' | 'modelId' | 'params'>): RunRecord {
-	return {
+export function newRun(
+	run: Pick<RunRecord, 'id' | 'label' | 'modelId' | 'params' | 'skill'>
+): RunRecord {
+	const record: RunRecord = {
 		// Picked one by one: the record is the export format, so no stray field may slip in.
 		id: run.id,
 		label: run.label,
@@ -37,6 +39,8 @@ export function newRun(run: Pick<RunRecord, 'id' | 'label' | 'modelId' | 'params
 		ranOn: '',
 		error: null
 	};
+	if (run.skill) record.skill = { name: run.skill.name, systemPrompt: run.skill.systemPrompt };
+	return record;
 }
 
 /** "Once upon a time · 14:05": the prompt's first words and the time, to tell runs apart. */
