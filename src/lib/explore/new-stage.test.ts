@@ -108,7 +108,7 @@ describe('a new stage', () => {
 	it('is a sweep axis whose values are checked and whose lanes are labelled with it', () => {
 		const sweeps = createSweeps(registry);
 		expect(sweeps.options).toContainEqual({ param: GAIN, label: 'Dummy gain', short: 'gain' });
-		expect(sweeps.options.map((o) => o.param).at(-1)).toBe('model');
+		expect(sweeps.options.map((o) => o.param).slice(-2)).toEqual(['model', 'skill']);
 		expect(SWEEP_PARAMS.some((o) => o.param === GAIN)).toBe(false);
 		expect(sweeps.parseAxisValues(GAIN, '0.5 to 1.5 step 0.5')).toEqual({
 			ok: true,

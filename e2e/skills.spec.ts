@@ -1,0 +1,177 @@
+import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { DEFAULT_SPEC, llamaModel } from '../tools/gguf/llama';
+import { encodeHeader, gguf, writeGguf } from '../tools/gguf/writer';
+import { blockForeignRequests, openWithTestModel } from './fixtures';
+import { E2E_MODELS_DIR } from './generated-models';
+
+/**
+ * Skills end to end: a built-in skill picked in chat mode, a user's skill kept across a reload,
+ * a two-skill sweep, and a session's skill through export and import. Chat needs a chat
+ * template, so the spec writes a tiny generated llama model with a ChatML template.
+ */
+
+const CHATML =
+	"{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+const CHAT_MODEL = 'skills-chatml-512.gguf';
+
+/** The chat model in the e2e models folder, written once. */
+async function chatModel(): Promise<void> {
+	const target = path.join(E2E_MODELS_DIR, CHAT_MODEL);
+	const { layout, data } = llamaModel({ ...DEFAULT_SPEC, vocab: 512, type: 'Q4_0' });
+	const withTemplate = {
+		...layout,
+		metadata: [
+			...(layout.metadata as readonly (readonly [string, ReturnType<typeof gguf.str>])[]),
+			['tokenizer.chat_template', gguf.str(CHATML)] as const
+		]
+	};
+	const existing = await stat(target).catch(() => null);
+	if (existing?.size === encodeHeader(withTemplate).fileSize) return;
+	await mkdir(E2E_MODELS_DIR, { recursive: true });
+	const partial = `${target}.${process.pid}.partial`;
+	const out = createWriteStream(partial);
+	await writeGguf(withTemplate, data, async (bytes) => {
+		if (!out.write(bytes)) await new Promise((resolve) => out.once('drain', resolve));
+	});
+	await new Promise<void>((resolve, reject) =>
+		out.end((error?: Error) => (error ? reject(error) : resolve()))
+	);
+	await rename(partial, target);
+}
+
+test.beforeAll(chatModel);
+
+async function openChat(page: Page) {
+	await openWithTestModel(page);
+	await page.getByTestId('model-select').selectOption(`local:${CHAT_MODEL}`);
+	await page.getByTestId('load').click();
+	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
+		timeout: 30_000
+	});
+	await page.getByTestId('mode-chat').check();
+	await page.getByTestId('temperature').fill('0');
+	await page.getByTestId('max-tokens').fill('8');
+	await page.getByTestId('ban-eos').setChecked(true);
+}
+
+async function createSkill(page: Page, name: string, systemPrompt: string) {
+	await page.getByText(/^Your skills/).click();
+	await page.getByTestId('skill-new').click();
+	await page.getByTestId('skill-name').fill(name);
+	await page.getByTestId('skill-prompt').fill(systemPrompt);
+	await page.getByTestId('skill-save').click();
+	await expect(page.getByTestId('user-skill').filter({ hasText: name })).toBeVisible();
+}
+
+test('a built-in skill picked with the keyboard fills the system prompt, and the run sends it', async ({
+	page
+}) => {
+	await openChat(page);
+	const picker = page.getByRole('combobox', { name: 'Skill' });
+	await picker.focus();
+	await picker.selectOption('JSON only');
+	await expect(page.getByTestId('system-prompt')).toHaveValue(
+		/^You reply with a single valid JSON object/
+	);
+	await expect(page.getByTestId('skill-about')).toHaveText(
+		'Replies with one JSON object and no prose.'
+	);
+	await page.getByTestId('prompt').fill('Name a colour.');
+	await page.getByTestId('generate').click();
+	await expect(page.getByTestId('finish-reason')).not.toBeEmpty({ timeout: 30_000 });
+	await expect(page.getByTestId('token-count')).toHaveText('8');
+	// Edited after picking: still that skill, and the page says the prompt was changed.
+	await page.getByTestId('system-prompt').fill('Answer in French.');
+	await expect(page.getByTestId('skill-about')).toContainText('system prompt edited after picking');
+});
+
+test('a user skill is validated, kept across a reload, and can be deleted and undone', async ({
+	page
+}) => {
+	await openChat(page);
+	await page.getByText(/^Your skills/).click();
+	await page.getByTestId('skill-new').click();
+	await page.getByTestId('skill-name').fill('storyteller');
+	await page.getByTestId('skill-save').click();
+	await expect(page.getByText('Name: a skill named “Storyteller” exists already.')).toBeVisible();
+	await expect(page.getByText('System prompt: enter the text.')).toBeVisible();
+	await page.getByTestId('skill-name').fill('Pirate');
+	await page.getByTestId('skill-prompt').fill('You are a pirate. Say arr.');
+	await page.getByTestId('skill-save').click();
+	await expect(page.getByTestId('user-skill')).toHaveText([/^Pirate/]);
+
+	await page.reload();
+	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
+		timeout: 30_000
+	});
+	await page.getByTestId('mode-chat').check();
+	await page.getByRole('combobox', { name: 'Skill' }).selectOption('Pirate');
+	await expect(page.getByTestId('system-prompt')).toHaveValue('You are a pirate. Say arr.');
+	await page.getByText(/^Your skills/).click();
+	await page.getByRole('button', { name: 'Delete Pirate' }).click();
+	await expect(page.getByTestId('user-skill')).toHaveCount(0);
+	await page.getByTestId('skill-undo').click();
+	await expect(page.getByTestId('user-skill')).toHaveText([/^Pirate/]);
+});
+
+test('a two-skill sweep runs the same question in two lanes labelled with the skills', async ({
+	page
+}) => {
+	await openChat(page);
+	await createSkill(page, 'Pirate', 'You are a pirate.');
+	await page.getByTestId('prompt').fill('What is the sea?');
+	await page.getByTestId('tab-compare').click();
+	await page.getByTestId('sweep-param').selectOption('skill');
+	await expect(page.getByTestId('skill-names')).toContainText('Concise assistant');
+	await page.getByTestId('sweep-values').fill('Concise assistant, pirate');
+	await expect(page.getByTestId('sweep-summary')).toHaveText('2 lanes: Concise assistant, Pirate');
+	await page.getByTestId('run-lanes').click();
+	await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: 60_000 });
+	await expect(page.getByTestId('lane-label')).toHaveText(['Concise assistant', 'Pirate']);
+	await expect(page.getByTestId('lane')).toHaveAttribute('data-status', 'done');
+	await expect(page.getByTestId('lane-label').nth(1)).toHaveAttribute('title', 'You are a pirate.');
+});
+
+test('a session run under a user skill keeps the skill through export and import elsewhere', async ({
+	page,
+	browser,
+	baseURL
+}) => {
+	await openChat(page);
+	await createSkill(page, 'Pirate', 'You are a pirate.');
+	await page.getByRole('combobox', { name: 'Skill' }).selectOption('Pirate');
+	await page.getByTestId('prompt').fill('Hello');
+	await page.getByTestId('generate').click();
+	await expect(page.getByTestId('finish-reason')).not.toBeEmpty({ timeout: 30_000 });
+	await expect(page.getByTestId('history-item')).toHaveCount(1);
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		page.getByTestId('export-all').click()
+	]);
+	const file = await readFile(await download.path(), 'utf8');
+	const [session] = JSON.parse(file).sessions;
+	expect(session.experiment.skill).toEqual({ name: 'Pirate', systemPrompt: 'You are a pirate.' });
+	expect(session.experiment.input.systemPrompt).toBe('You are a pirate.');
+
+	// Another browser, which has no such skill.
+	const fresh = await browser.newContext({ baseURL });
+	await blockForeignRequests(fresh, baseURL);
+	const other = await fresh.newPage();
+	await openWithTestModel(other);
+	await other
+		.getByTestId('import-sessions')
+		.setInputFiles({
+			name: 'skills.json',
+			mimeType: 'application/json',
+			buffer: Buffer.from(file)
+		});
+	await expect(other.getByTestId('import-result')).toContainText('Imported 1 session');
+	await other.getByTestId('history-open').click();
+	const picker = other.getByRole('combobox', { name: 'Skill' });
+	await expect(picker.locator('option:checked')).toHaveText('Pirate (from the session)');
+	await expect(other.getByTestId('system-prompt')).toHaveValue('You are a pirate.');
+	await fresh.close();
+});
