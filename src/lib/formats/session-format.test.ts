@@ -102,6 +102,43 @@ describe('export file', () => {
 		expect(parseSessionsFile(text)).toEqual({ ok: true, sessions });
 	});
 
+	it('round-trips a skill picked for the chat, a skill sweep and each lane’s skill', () => {
+		const pirate = { name: 'Pirate', systemPrompt: 'You are a pirate.' };
+		const tutor = { name: 'Tutor', systemPrompt: 'Explain step by step.' };
+		const sessions = [
+			session({
+				kind: 'compare',
+				experiment: experiment({
+					input: {
+						mode: 'chat',
+						systemPrompt: 'Edited.',
+						messages: [{ role: 'user', content: 'Hi' }]
+					},
+					skill: pirate,
+					sweep: [{ param: 'skill', text: 'pirate, tutor' }],
+					skills: [pirate, tutor]
+				}),
+				runs: [
+					runRecord({ id: 'lane-1', label: 'Pirate', skill: pirate }),
+					runRecord({ id: 'lane-2', label: 'Tutor', skill: tutor })
+				],
+				prefill: { evaluations: 2, ms: 4 }
+			})
+		];
+		expect(parseSessionsFile(exportSessions(sessions, 0))).toEqual({ ok: true, sessions });
+	});
+
+	it('names a skill without a name or text', () => {
+		const file = JSON.parse(exportSessions([session()], 0));
+		file.sessions[0].experiment.skill = { name: ' ', systemPrompt: 3 };
+		file.sessions[0].runs[0].skill = { name: 'x' };
+		expect(problemsOf(JSON.stringify(file))).toEqual([
+			'sessions[0].experiment.skill.name: must be a non-empty string of at most 60 characters, got " "',
+			'sessions[0].experiment.skill.systemPrompt: must be a string, got 3',
+			'sessions[0].runs[0].skill.systemPrompt: is missing'
+		]);
+	});
+
 	it('reads the example of the format documentation', async () => {
 		const doc = await readFile(new URL('../../../docs/session-format.md', import.meta.url), 'utf8');
 		const example = doc.split('## Example')[1].match(/```json\n([\s\S]*?)```/)?.[1];

@@ -192,6 +192,26 @@ describe('share links', () => {
 		}
 	});
 
+	it('keep the picked skill, and a skill sweep with the skills it names', async () => {
+		const pirate = { name: 'Pirate', systemPrompt: 'You are a pirate.' };
+		const tutor = { name: 'Tutor', systemPrompt: 'Explain step by step.' };
+		const experiment = defaultExperiment({
+			input: {
+				mode: 'chat',
+				systemPrompt: 'You are a pirate. Be brief.',
+				messages: [{ role: 'user', content: 'Hi' }]
+			},
+			skill: pirate,
+			sweep: [{ param: 'skill', text: 'Pirate, Tutor' }],
+			skills: [pirate, tutor]
+		});
+		const compare = await decodeShareFragment(await encode({ experiment, view: 'compare' }));
+		expect(compare.ok && compare.value).toEqual({ experiment, view: 'compare' });
+		const single = await decodeShareFragment(await encode({ experiment, view: 'single' }));
+		expect(single.ok && single.value.experiment.skill).toEqual(pirate);
+		expect(single.ok && single.value.experiment.skills).toBeUndefined();
+	});
+
 	it('read a format-1 link with its frozen defaults and stage codes', async () => {
 		const link = { v: 1, m: 'stories260k', p: 'Hi', s: { topK: 5 }, o: '436', q: ['.'] };
 		expect(await decodeShareFragment(await fragmentOf(link))).toEqual({
