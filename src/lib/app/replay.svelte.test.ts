@@ -25,6 +25,26 @@ describe('Replay', () => {
 		expect(client.generations.at(-1)?.params.seed).toBe(42);
 	});
 
+	it('replays each lane of a skill sweep with the system prompt that lane sent', async () => {
+		const { app, client } = createTestApp();
+		await app.start(MODELS_URL, { reopen: false });
+		app.prompt.mode = 'chat';
+		app.compare.axisParam = 'skill';
+		app.compare.axisText = 'Storyteller, JSON only';
+		await app.compare.run();
+		await app.history.settled();
+		const record = await app.history.store.get(app.history.items[0].id);
+		if (!record) throw new Error('the compare was not recorded');
+		await app.replay.replay(record);
+		expect(app.replay.outcomes).toHaveLength(2);
+		expect(
+			client.generations.slice(-2).map((g) => g.input.mode === 'chat' && g.input.systemPrompt)
+		).toEqual([
+			app.skills.named('Storyteller')?.systemPrompt,
+			app.skills.named('JSON only')?.systemPrompt
+		]);
+	});
+
 	it('says where a replay parts from the stored output, with both tokens', async () => {
 		const { app, client, record } = await recordedRun();
 		client.tokens = [10, 99, 12];

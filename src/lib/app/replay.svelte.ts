@@ -1,3 +1,4 @@
+import { withSkill } from '#lib/core/skill';
 import { compareReplay, replayable, replayLength, type ReplayVerdict } from '#lib/compare/replay';
 import type { SessionRecord } from '#lib/core/session';
 import type { PlaygroundClient } from './client';
@@ -125,7 +126,8 @@ export class Replay {
 		try {
 			const { experiment } = record;
 			const result = await client.generate({
-				input: experiment.input,
+				// A lane of a skill sweep sent its skill's text as the system prompt.
+				input: withSkill(experiment.input, run.skill),
 				params: settings.requestParams(
 					model,
 					{ ...run.params, seed: run.seed },
