@@ -1,5 +1,4 @@
-import { mkdir, readFile, rename, stat } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { DEFAULT_SPEC, llamaModel } from '../tools/gguf/llama';
@@ -32,13 +31,14 @@ async function chatModel(): Promise<void> {
 	if (existing?.size === encodeHeader(withTemplate).fileSize) return;
 	await mkdir(E2E_MODELS_DIR, { recursive: true });
 	const partial = `${target}.${process.pid}.partial`;
-	const out = createWriteStream(partial);
-	await writeGguf(withTemplate, data, async (bytes) => {
-		if (!out.write(bytes)) await new Promise((resolve) => out.once('drain', resolve));
-	});
-	await new Promise<void>((resolve, reject) =>
-		out.end((error?: Error) => (error ? reject(error) : resolve()))
-	);
+	const out = await open(partial, 'w');
+	try {
+		await writeGguf(withTemplate, data, async (bytes) => {
+			await out.write(bytes);
+		});
+	} finally {
+		await out.close();
+	}
 	await rename(partial, target);
 }
 

@@ -243,12 +243,16 @@ function expand(
 	}
 	const harmlessSkill = { name: 'skill', systemPrompt: '' };
 	if (data.k !== undefined) {
-		const [skill] = pairs([data.k], ['name', 'systemPrompt'], 'skill', problems, harmlessSkill) as [
-			unknown
-		];
-		experiment.skill = skill;
+		const k = data.k;
+		if (Array.isArray(k) && k.length === 2) experiment.skill = { name: k[0], systemPrompt: k[1] };
+		else {
+			must(problems, 'skill', 'a pair [name, systemPrompt]', k);
+			experiment.skill = harmlessSkill;
+		}
 	}
-	if (data.K !== undefined)
+	if (data.K !== undefined && data.w === undefined)
+		problems.push('skills: a sweep’s skills come only with its sweep');
+	else if (data.K !== undefined)
 		experiment.skills = pairs(data.K, ['name', 'systemPrompt'], 'skills', problems, harmlessSkill);
 	return experiment;
 }

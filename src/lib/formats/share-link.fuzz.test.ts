@@ -115,7 +115,7 @@ function nodeAt(root: Json, path: readonly (string | number)[]): Json {
 
 /** A problem of a link's data names the experiment field (or link key) it is about. */
 const LINK_PROBLEM =
-	/^(model|input|params|maxNewTokens|contextLength|stopSequences|banEndOfText|sampling|sweep)\b[.[:]|: is not a known field \(remove it\)$|^its data is not an experiment$|^it uses link format /;
+	/^(model|input|params|maxNewTokens|contextLength|stopSequences|banEndOfText|sampling|sweep|skill|skills)\b[.[:]|: is not a known field \(remove it\)$|^its data is not an experiment$|^it uses link format /;
 
 describe('share links, fuzzed', { timeout: 60_000 }, () => {
 	it('open every generated experiment exactly, in its view', async () => {

@@ -3,6 +3,7 @@ import { parseAxisValues, SWEEP_PARAMS } from '#lib/compare/sweep';
 import type { Experiment, SweepParam } from '#lib/core/experiment';
 import type { GenerationStats, StepTrace } from '#lib/core/run';
 import type { RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
+import { SKILL_LIMITS } from '#lib/core/skill';
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import {
 	MAX_SEED,
@@ -133,6 +134,12 @@ function sweepArbitrary(registry: StageRegistry) {
 	);
 }
 
+/** A skill as experiments carry it. */
+const skillArbitrary = fc.record({
+	name: nonBlank(SKILL_LIMITS.name),
+	systemPrompt: text(80)
+});
+
 /** A valid experiment; `compare` says whether it has a sweep (required), none, or either. */
 export function experimentArbitrary(
 	options: { registry?: StageRegistry; sweep?: 'always' | 'never' | 'maybe' } = {}
@@ -192,9 +199,19 @@ export function experimentArbitrary(
 			),
 			banEndOfText: fc.boolean(),
 			sampling: fc.constantFrom('exact' as const, 'native' as const),
-			sweep: sweepOption
+			sweep: sweepOption,
+			skill: fc.option(skillArbitrary, { nil: undefined }),
+			skills: fc.option(fc.array(skillArbitrary, { minLength: 1, maxLength: 3 }), {
+				nil: undefined
+			})
 		})
-		.map(({ sweep: axes, ...rest }) => (axes === undefined ? rest : { ...rest, sweep: axes }));
+		.map(({ sweep: axes, skill, skills, ...rest }) => {
+			const experiment: Experiment = axes === undefined ? rest : { ...rest, sweep: axes };
+			if (skill) experiment.skill = skill;
+			// A sweep's skills travel with the sweep only.
+			if (skills && axes) experiment.skills = skills;
+			return experiment;
+		});
 }
 
 /** A valid experiment as a share link carries it: the compare view when it has a sweep. */
