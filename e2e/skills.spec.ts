@@ -94,7 +94,10 @@ test('a user skill is validated, kept across a reload, and can be deleted and un
 	await openChat(page);
 	await page.getByText(/^Your skills/).click();
 	await page.getByTestId('skill-new').click();
+	// A new skill starts from the system prompt on the page.
+	await expect(page.getByTestId('skill-prompt')).toHaveValue('You are a helpful assistant.');
 	await page.getByTestId('skill-name').fill('storyteller');
+	await page.getByTestId('skill-prompt').fill('');
 	await page.getByTestId('skill-save').click();
 	await expect(page.getByText('Name: a skill named “Storyteller” exists already.')).toBeVisible();
 	await expect(page.getByText('System prompt: enter the text.')).toBeVisible();
