@@ -1,10 +1,8 @@
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { DEFAULT_SPEC, llamaModel } from '../tools/gguf/llama';
-import { encodeHeader, gguf, writeGguf } from '../tools/gguf/writer';
 import { blockForeignRequests, openWithTestModel } from './fixtures';
-import { E2E_MODELS_DIR } from './generated-models';
+import { makeTestModel } from './generated-models';
 
 /**
  * Skills end to end: a built-in skill picked in chat mode, a user's skill kept across a reload,
@@ -14,39 +12,17 @@ import { E2E_MODELS_DIR } from './generated-models';
 
 const CHATML =
 	"{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
-const CHAT_MODEL = 'skills-chatml-512.gguf';
+/** The generated chat model's file name (in the e2e models folder), set before the tests. */
+let chatModelFile = '';
 
-/** The chat model in the e2e models folder, written once. */
-async function chatModel(): Promise<void> {
-	const target = path.join(E2E_MODELS_DIR, CHAT_MODEL);
-	const { layout, data } = llamaModel({ ...DEFAULT_SPEC, vocab: 512, type: 'Q4_0' });
-	const withTemplate = {
-		...layout,
-		metadata: [
-			...(layout.metadata as readonly (readonly [string, ReturnType<typeof gguf.str>])[]),
-			['tokenizer.chat_template', gguf.str(CHATML)] as const
-		]
-	};
-	const existing = await stat(target).catch(() => null);
-	if (existing?.size === encodeHeader(withTemplate).fileSize) return;
-	await mkdir(E2E_MODELS_DIR, { recursive: true });
-	const partial = `${target}.${process.pid}.partial`;
-	const out = await open(partial, 'w');
-	try {
-		await writeGguf(withTemplate, data, async (bytes) => {
-			await out.write(bytes);
-		});
-	} finally {
-		await out.close();
-	}
-	await rename(partial, target);
-}
-
-test.beforeAll(chatModel);
+test.beforeAll(async () => {
+	const made = await makeTestModel({ vocab: 512, type: 'Q4_0', chatTemplate: CHATML });
+	chatModelFile = path.basename(made.path);
+});
 
 async function openChat(page: Page) {
 	await openWithTestModel(page);
-	await page.getByTestId('model-select').selectOption(`local:${CHAT_MODEL}`);
+	await page.getByTestId('model-select').selectOption(`local:${chatModelFile}`);
 	await page.getByTestId('load').click();
 	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
 		timeout: 30_000
