@@ -1,6 +1,7 @@
 import { isJudgeable, keptRanking, preferencePairs, rankOf } from '#lib/compare/judgement';
 import { chatMessages, type ChatMessage, type PromptInput } from '#lib/core/prompt';
 import type { RunRecord, SessionRecord } from '#lib/core/session';
+import { withSkill } from '#lib/core/skill';
 import { PARAM_SPECS, type StageName, type StageParamKey } from '#lib/sampling';
 
 /**
@@ -54,11 +55,7 @@ export interface TrainingOptions {
  * when a skill axis gave it one (the run record's `skill`), as the lane sent it.
  */
 export function laneInput(session: SessionRecord, run: RunRecord): PromptInput {
-	// Written against the run's `skill` field by shape: the skills change types it on RunRecord.
-	const skill = (run as RunRecord & { skill?: { systemPrompt: string } }).skill;
-	const input = session.experiment.input;
-	if (!skill || input.mode !== 'chat') return input;
-	return { ...input, systemPrompt: skill.systemPrompt };
+	return withSkill(session.experiment.input, run.skill);
 }
 
 function laneMetadata(session: SessionRecord, run: RunRecord): LaneMetadata {
