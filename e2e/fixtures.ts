@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { expect, type BrowserContext, type Page } from '@playwright/test';
 
 /** Greedy continuation of `Once upon a time` for 40 tokens (see models/README.md). */
@@ -73,4 +74,18 @@ export async function blockForeignRequests(context: BrowserContext, baseURL: str
 		(url) => url.origin !== origin && url.protocol.startsWith('http'),
 		(route) => route.abort('internetdisconnected')
 	);
+}
+
+/** Clicks `button` and reads the JSONL file it downloads: its name and its lines. */
+export async function downloadedLines(
+	page: Page,
+	button: string
+): Promise<{ name: string; lines: string[] }> {
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		page.getByRole('button', { name: button }).click()
+	]);
+	const text = await readFile(await download.path(), 'utf8');
+	expect(text.endsWith('\n')).toBe(true);
+	return { name: download.suggestedFilename(), lines: text.split('\n').slice(0, -1) };
 }

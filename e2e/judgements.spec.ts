@@ -1,22 +1,11 @@
-import { expect, test, type Download, type Page } from '@playwright/test';
-import { readFile } from 'node:fs/promises';
-import { fillForm, openWithTestModel } from './fixtures';
+import { expect, test, type Page } from '@playwright/test';
+import { downloadedLines, fillForm, openWithTestModel } from './fixtures';
 
 /** The lanes' texts, in lane order. */
 async function laneTexts(page: Page): Promise<string[]> {
 	return page
 		.getByTestId('lane')
 		.evaluateAll((lanes) => lanes.map((l) => l.getAttribute('data-text') ?? ''));
-}
-
-async function downloaded(page: Page, button: string): Promise<{ name: string; lines: string[] }> {
-	const [download]: [Download, void] = await Promise.all([
-		page.waitForEvent('download'),
-		page.getByRole('button', { name: button }).click()
-	]);
-	const text = await readFile((await download.path())!, 'utf8');
-	expect(text.endsWith('\n')).toBe(true);
-	return { name: download.suggestedFilename(), lines: text.split('\n').slice(0, -1) };
 }
 
 test('a judged compare is exported as SFT and DPO JSONL, line by line, and its judgement survives a reload', async ({
@@ -57,7 +46,7 @@ test('a judged compare is exported as SFT and DPO JSONL, line by line, and its j
 	);
 	await expect(page.getByRole('combobox', { name: 'Rank of seed 3' })).toHaveValue('2');
 
-	const sft = await downloaded(page, 'Export SFT (this compare)');
+	const sft = await downloadedLines(page, 'Export SFT (this compare)');
 	expect(sft.name).toMatch(/^judgements-sft-once-upon-a-time-.*\.jsonl$/);
 	expect(sft.lines).toHaveLength(1);
 	const line = JSON.parse(sft.lines[0]);
@@ -73,7 +62,7 @@ test('a judged compare is exported as SFT and DPO JSONL, line by line, and its j
 
 	// Without metadata, the DPO file is exactly the three pairs of the ranking.
 	await page.getByRole('checkbox', { name: /with each lane's settings/ }).uncheck();
-	const dpo = await downloaded(page, 'Export DPO (this compare)');
+	const dpo = await downloadedLines(page, 'Export DPO (this compare)');
 	const pair = (chosen: string, rejected: string) =>
 		JSON.stringify({ prompt: 'Once upon a time', chosen, rejected });
 	expect(dpo.lines).toEqual([pair(two, three), pair(two, one), pair(three, one)]);
@@ -84,7 +73,7 @@ test('a judged compare is exported as SFT and DPO JSONL, line by line, and its j
 	// Changing and clearing: "Best" on the best lane takes its mark away; Clear takes the rest.
 	await page.getByRole('button', { name: 'Best: seed 2' }).click();
 	await expect(page.getByTestId('judgement-summary')).toContainText('Best: seed 3.');
-	const all = await downloaded(page, 'Export SFT (all judged)');
+	const all = await downloadedLines(page, 'Export SFT (all judged)');
 	expect(all.lines).toEqual([JSON.stringify({ prompt: 'Once upon a time', completion: three })]);
 	await page.getByRole('button', { name: 'Clear judgement' }).click();
 	await expect(page.getByTestId('judgement-summary')).toHaveText(

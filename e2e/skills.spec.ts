@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { blockForeignRequests, openWithTestModel } from './fixtures';
+import { blockForeignRequests, downloadedLines, openWithTestModel } from './fixtures';
 import { makeTestModel } from './generated-models';
 
 /**
@@ -96,7 +96,7 @@ test('a user skill is validated, kept across a reload, and can be deleted and un
 	await expect(page.getByTestId('user-skill')).toHaveText([/^Pirate/]);
 });
 
-test('a two-skill sweep runs the same question in two lanes labelled with the skills', async ({
+test('a two-skill sweep runs the same question in two lanes labelled with the skills, and its judgement exports as SFT and DPO lines', async ({
 	page
 }) => {
 	await openChat(page);
@@ -117,6 +117,26 @@ test('a two-skill sweep runs the same question in two lanes labelled with the sk
 	const texts = await lanes.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-text')));
 	expect(texts[0]).not.toBe(texts[1]);
 	await expect(page.getByTestId('lane-label').nth(1)).toHaveAttribute('title', 'You are a pirate.');
+
+	// Judged, the sweep becomes training data: each line has the messages its lane ran with.
+	await page.getByRole('button', { name: 'Best: Pirate' }).click();
+	await page.getByRole('checkbox', { name: /with each lane's settings/ }).uncheck();
+	const pirate = [
+		{ role: 'system', content: 'You are a pirate.' },
+		{ role: 'user', content: 'What is the sea?' }
+	];
+	const sft = await downloadedLines(page, 'Export SFT (this compare)');
+	expect(sft.lines).toEqual([
+		JSON.stringify({ messages: [...pirate, { role: 'assistant', content: texts[1] }] })
+	]);
+	const dpo = await downloadedLines(page, 'Export DPO (this compare)');
+	expect(dpo.lines).toEqual([
+		JSON.stringify({
+			prompt: pirate,
+			chosen: [{ role: 'assistant', content: texts[1] }],
+			rejected: [{ role: 'assistant', content: texts[0] }]
+		})
+	]);
 });
 
 test('a session run under a user skill keeps the skill through export and import elsewhere', async ({

@@ -3,7 +3,7 @@ import { parseAxisValues, SWEEP_PARAMS } from '#lib/compare/sweep';
 import type { Experiment, SweepParam } from '#lib/core/experiment';
 import type { GenerationStats, StepTrace } from '#lib/core/run';
 import type { RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
-import { SKILL_LIMITS } from '#lib/core/skill';
+import { SKILL_LIMITS, sameSkillName } from '#lib/core/skill';
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import {
 	MAX_SEED,
@@ -207,9 +207,23 @@ export function experimentArbitrary(
 		})
 		.map(({ sweep: axes, skill, skills, ...rest }) => {
 			const experiment: Experiment = axes === undefined ? rest : { ...rest, sweep: axes };
-			if (skill) experiment.skill = skill;
-			// A sweep's skills travel with the sweep only.
-			if (skills && axes) experiment.skills = skills;
+			// A picked skill belongs to a chat's system prompt (the page keeps it in chat mode only).
+			if (skill && rest.input.mode === 'chat') experiment.skill = skill;
+			// A sweep's skills are the ones its skill axes name, in the order named (as the compare
+			// view stores and shares them), each with one of the generated texts.
+			const named: string[] = [];
+			for (const axis of axes ?? []) {
+				if (axis.param !== 'skill') continue;
+				for (const name of axis.text.split(',').map((s) => s.trim())) {
+					if (name && !named.some((other) => sameSkillName(other, name))) named.push(name);
+				}
+			}
+			if (skills && named.length > 0) {
+				experiment.skills = named.map((name, i) => ({
+					name,
+					systemPrompt: skills[i % skills.length].systemPrompt
+				}));
+			}
 			return experiment;
 		});
 }
