@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { CHATML_CONTROL_TOKENS, CHATML_TEMPLATE } from '../tools/gguf/llama';
 import { openWithTestModel } from './fixtures';
 import { makeTestModel } from './generated-models';
 
@@ -8,8 +9,6 @@ import { makeTestModel } from './generated-models';
  * `<|im_end|>` as control tokens: the app renders the file's own template, shows the prompt
  * with its special tokens marked, and keeps the `<|im_end|>` the user typed as text.
  */
-const CHATML =
-	"{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 const IM_END = 511;
 
 for (const engine of ['llama', 'wllama'] as const) {
@@ -18,8 +17,8 @@ for (const engine of ['llama', 'wllama'] as const) {
 	}) => {
 		const made = await makeTestModel({
 			vocab: 512,
-			chatTemplate: CHATML,
-			controlTokens: ['<|im_start|>', '<|im_end|>']
+			chatTemplate: CHATML_TEMPLATE,
+			controlTokens: CHATML_CONTROL_TOKENS
 		});
 		const file = path.basename(made.path);
 		await openWithTestModel(page, engine === 'wllama' ? '?cpuEngine=wllama' : '');

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { CHATML_TEMPLATE } from '../tools/gguf/llama';
 import { blockForeignRequests, downloadedLines, openWithTestModel } from './fixtures';
 import { makeTestModel } from './generated-models';
 
@@ -10,13 +11,11 @@ import { makeTestModel } from './generated-models';
  * template, so the spec writes a tiny generated llama model with a ChatML template.
  */
 
-const CHATML =
-	"{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 /** The generated chat model's file name (in the e2e models folder), set before the tests. */
 let chatModelFile = '';
 
 test.beforeAll(async () => {
-	const made = await makeTestModel({ vocab: 512, type: 'Q4_0', chatTemplate: CHATML });
+	const made = await makeTestModel({ vocab: 512, type: 'Q4_0', chatTemplate: CHATML_TEMPLATE });
 	chatModelFile = path.basename(made.path);
 });
 

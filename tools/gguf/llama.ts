@@ -48,6 +48,13 @@ export interface LlamaSpec {
 	tokenizer?: NamedTokenizer;
 }
 
+/** A ChatML chat template (Qwen's turn format), for synthetic chat models in tests. */
+export const CHATML_TEMPLATE =
+	"{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/** The control tokens {@link CHATML_TEMPLATE} writes. */
+export const CHATML_CONTROL_TOKENS = ['<|im_start|>', '<|im_end|>'];
+
 export const DEFAULT_SPEC: LlamaSpec = {
 	vocab: 32_000,
 	embedding: 64,

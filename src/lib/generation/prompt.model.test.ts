@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SPEC, llamaModel } from '../../../tools/gguf/llama';
+import {
+	CHATML_CONTROL_TOKENS,
+	CHATML_TEMPLATE,
+	DEFAULT_SPEC,
+	llamaModel
+} from '../../../tools/gguf/llama';
 import { writeGgufBytes } from '../../../tools/gguf/writer';
 import type { ModelInfo, ModelSource } from '#lib/core/model';
 import { LlamaEngine } from '#lib/engines/llama/llama';
@@ -13,8 +18,6 @@ import type { SamplingBackend } from './types';
  * Chat prompts on our llama.cpp engine in Node, with a generated model whose GGUF holds a
  * ChatML template and `<|im_start|>` / `<|im_end|>` as control tokens (the last two ids).
  */
-const CHATML =
-	"{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 const IM_START = 510;
 const IM_END = 511;
 
@@ -25,8 +28,8 @@ beforeAll(async () => {
 	const { layout, data } = llamaModel({
 		...DEFAULT_SPEC,
 		vocab: 512,
-		chatTemplate: CHATML,
-		controlTokens: ['<|im_start|>', '<|im_end|>']
+		chatTemplate: CHATML_TEMPLATE,
+		controlTokens: CHATML_CONTROL_TOKENS
 	});
 	const bytes = await writeGgufBytes(layout, data);
 	engine = new LlamaEngine({
@@ -41,7 +44,7 @@ beforeAll(async () => {
 
 describe('chat prompts on our engine', () => {
 	it("knows the template, the control tokens and the end of turn from the model's file", () => {
-		expect(model.chatTemplate).toBe(CHATML);
+		expect(model.chatTemplate).toBe(CHATML_TEMPLATE);
 		expect(model.stopIds).toContain(IM_END);
 		expect(model.specialIds).toEqual(expect.arrayContaining([1, 2, IM_START, IM_END]));
 	});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CHATML_TEMPLATE } from '../../../tools/gguf/llama';
 import type { PromptInput } from '#lib/core/prompt';
 import type { ChatVocabulary } from '#lib/engines/types';
 import { buildPrompt } from './prompt';
@@ -7,8 +8,7 @@ import { FAKE_BOS, FAKE_EOS, FakeEngine } from './testing/fake-engine';
 /** ChatML over the fake engine's bytes, with two control tokens besides BOS and EOS. */
 const IM_START = 300;
 const IM_END = 301;
-const CHATML =
-	"{{ bos_token }}{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+const CHATML = `{{ bos_token }}${CHATML_TEMPLATE}`;
 
 class ChatEngine extends FakeEngine {
 	constructor(template: string | null = CHATML) {

@@ -1,3 +1,4 @@
+import { CHATML_TEMPLATE } from '../../../../../tools/gguf/llama';
 import type { WllamaContextInfo, WllamaLike, WllamaWasmPaths } from '../library';
 import type { WllamaSamplingConfig } from '../native';
 import { WllamaEngine } from '../wllama';
@@ -17,8 +18,7 @@ export const WLLAMA_BOS = 256;
 export const WLLAMA_EOS = 257;
 export const WLLAMA_EOT = 258;
 
-export const CHATML_TEMPLATE =
-	"{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+export { CHATML_TEMPLATE };
 
 /** The control tokens' text, from id 256 on. */
 const CONTROL = ['<s>', '</s>', '<|im_end|>', '<|im_start|>'];
