@@ -151,4 +151,53 @@ describe('ExploreState', () => {
 		expect(app.explore.path).toHaveLength(1);
 		expect(app.explore.selected).toBe(0);
 	});
+
+	it('a picked token reads and is coloured by its own model p, not the draw it replaced', async () => {
+		const { app, client } = await ranApp();
+		// The sampler draws token 50 (p 0.984); the user picks 77 (p 0.006).
+		client.stepTrace = {
+			...trace(50, [50, 77]),
+			candidates: [
+				{ id: 50, logit: 4, rawProbability: 0.984, probabilities: [0.99], removedBy: null },
+				{ id: 77, logit: -1, rawProbability: 0.006, probabilities: [0.01], removedBy: null }
+			]
+		};
+		await app.explore.startStepMode();
+		await app.explore.step();
+		const drawn = app.explore.path[0];
+		expect(app.explore.describeToken(drawn)).toBe('p 0.984');
+		await app.explore.pick(0, 77);
+		const picked = app.explore.path[0];
+		expect(picked).toMatchObject({ tokenId: 77, pickedBy: 'user' });
+		expect(app.explore.describeToken(picked)).toBe('p 0.006');
+		expect(app.explore.scoreOf(picked, 1)).toBeCloseTo(0.006, 6);
+		app.explore.metric = 'rank';
+		expect(app.explore.describeToken(picked)).toBe('rank 2');
+		expect(app.explore.scoreOf(picked, 1)).toBe(0.5);
+		// The why panel still explains the draw.
+		expect(picked.trace?.chosenId).toBe(50);
+	});
+
+	it('step mode streams its branch into the Output box, token count too', async () => {
+		const { app } = await ranApp();
+		expect(app.single.output).toBe('<10><11><12>');
+		await app.explore.startStepMode();
+		expect(app.single.output).toBe('');
+		expect(app.single.live.tokens).toBe(0);
+		await app.explore.step();
+		await app.explore.step();
+		expect(app.single.output).toBe('<50><50>');
+		expect(app.single.live.tokens).toBe(2);
+		await app.explore.pick(1, 77);
+		expect(app.single.output).toBe('<50><77>');
+		app.explore.back();
+		expect(app.single.output).toBe('<50>');
+		expect(app.single.live.tokens).toBe(1);
+		expect(app.single.result).toBeNull();
+		// A run takes the Output box back, and its tree stops driving it.
+		await app.single.run();
+		await vi.waitFor(() => expect(app.explore.path.map((t) => t.tokenId)).toEqual([10, 11, 12]));
+		app.explore.back();
+		expect(app.single.output).toBe('<10><11><12>');
+	});
 });

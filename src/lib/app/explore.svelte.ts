@@ -1,6 +1,6 @@
 import { untrack } from 'svelte';
 import type { ExploredStep, StepSource } from '#lib/explore/explorer';
-import type { TokenMetric } from '#lib/explore/token-metrics';
+import { confidence, describeMetric, type TokenMetric } from '#lib/explore/token-metrics';
 import type { NodeView, PickedBy } from '#lib/explore/tree';
 import { randomSeed, whatIfSignature, type SamplingParams, type StepTrace } from '#lib/sampling';
 import type { PlaygroundClient } from './client';
@@ -68,6 +68,11 @@ export class ExploreState {
 	/** A stored session's tokens, shown without a tree (nothing can be re-sampled from them). */
 	storedTokens = $state.raw<TokenItem[] | null>(null);
 
+	/**
+	 * Step mode drives the Output box: set by starting step mode, a step or a pick, cleared when a
+	 * run's tree or a stored run comes into view (their output is the run's own).
+	 */
+	#stepping = false;
 	#pendingWhatIf = false;
 	#whatIfTimer: ReturnType<typeof setTimeout> | undefined;
 	readonly #dispose: () => void;
@@ -173,6 +178,7 @@ export class ExploreState {
 			const nodes = await this.deps.client.exploreNodes();
 			// Texts first, so the views draw the new output once rather than again with its text.
 			await this.loadPieces(nodes.flatMap((node) => (node.tokenId === null ? [] : [node.tokenId])));
+			this.#stepping = false;
 			this.storedTokens = null;
 			this.sources = {};
 			this.lastWhatIf = null;
@@ -184,6 +190,7 @@ export class ExploreState {
 
 	/** Shows stored tokens (a reopened session): explained, but not re-sampled. */
 	showStored(tokens: TokenItem[], pieces: Record<number, string>): void {
+		this.#stepping = false;
 		this.storedTokens = tokens;
 		this.selected = null;
 		this.pieces = { ...this.pieces, ...pieces };
@@ -197,6 +204,8 @@ export class ExploreState {
 			this.nodes = await this.deps.client.exploreStart(this.deps.prompt.input());
 			this.leaf = 0;
 			this.selected = null;
+			this.#stepping = true;
+			this.#showOutput();
 		});
 	}
 
@@ -210,6 +219,8 @@ export class ExploreState {
 			this.leaf = step.node.id;
 			this.selected = step.node.depth - 1;
 			await this.loadPieces([step.node.tokenId!]);
+			this.#stepping = true;
+			this.#showOutput();
 		});
 	}
 
@@ -225,6 +236,8 @@ export class ExploreState {
 			this.leaf = step.node.id;
 			this.selected = index;
 			await this.loadPieces([tokenId]);
+			this.#stepping = true;
+			this.#showOutput();
 		});
 	}
 
@@ -235,6 +248,7 @@ export class ExploreState {
 		if (this.selected !== null && this.leaf !== null) {
 			this.selected = Math.min(this.selected, this.nodes[this.leaf].depth - 1);
 		}
+		this.#showOutput();
 	}
 
 	/** Walks forward along the most recent child, if the tree goes on. */
@@ -242,12 +256,14 @@ export class ExploreState {
 		const node = this.leaf === null ? this.nodes[0] : this.nodes[this.leaf];
 		const next = node?.children.at(-1);
 		if (next !== undefined) this.leaf = next;
+		this.#showOutput();
 	}
 
 	/** Shows the branch ending at `nodeId`. */
 	showBranch(nodeId: number): void {
 		this.leaf = nodeId;
 		this.selected = null;
+		this.#showOutput();
 	}
 
 	/** Re-samples the whole output with the panel's parameters, from stored steps where it can. */
@@ -274,11 +290,35 @@ export class ExploreState {
 			};
 			this.leaf = steps.at(-1)?.node.id ?? this.leaf;
 			await this.loadPieces(steps.map((s) => s.node.tokenId!));
+			this.#showOutput();
 		});
 		if (this.#pendingWhatIf) {
 			this.#pendingWhatIf = false;
 			await this.resample();
 		}
+	}
+
+	/** The token's colour score in [0, 1] by the metric on view, for the token actually placed. */
+	scoreOf(token: TokenItem, maxEntropy: number): number {
+		return token.trace ? confidence(token.trace, this.metric, maxEntropy, token.tokenId) : 1;
+	}
+
+	/** The token's metric in words ("p 0.006"), for the token actually placed; '' untraced. */
+	describeToken(token: TokenItem): string {
+		return token.trace ? describeMetric(token.trace, this.metric, token.tokenId) : '';
+	}
+
+	/** The text of the branch on view as a run would output it (a stop token adds no text). */
+	get pathText(): string {
+		return this.path
+			.filter((token) => !token.isStop)
+			.map((token) => this.pieces[token.tokenId] ?? '')
+			.join('');
+	}
+
+	/** In step mode, the Output box shows the branch on view, as a run streams its output. */
+	#showOutput(): void {
+		if (this.#stepping && this.live) this.deps.single.showSteps(this.pathText, this.path.length);
 	}
 
 	/** A token's text, or `#id` while it is not known. */

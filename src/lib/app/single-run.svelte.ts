@@ -186,6 +186,18 @@ export class SingleRun {
 		for (const listener of this.#storedShown) listener(stored);
 	}
 
+	/**
+	 * Shows step mode's branch as the output: its text and token count, as a run would stream
+	 * them (no timings or result: nothing ran end to end).
+	 */
+	showSteps(text: string, tokens: number): void {
+		if (this.running) return;
+		this.output = text;
+		this.result = null;
+		this.storedRun = null;
+		this.live = { tokens, timeToFirstTokenMs: null, tokensPerSecond: null };
+	}
+
 	async stop(): Promise<void> {
 		if (this.running) await this.deps.client.stop();
 	}

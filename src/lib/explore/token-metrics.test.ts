@@ -39,6 +39,16 @@ describe('token metrics', () => {
 		expect(rank(biased)).toBe(4);
 	});
 
+	it('read the token actually placed when the user picked another candidate than the draw', () => {
+		const trace = traced([Math.log(0.7), Math.log(0.2), Math.log(0.1)], { temperature: 0 });
+		expect(rawProbability(trace, 2)).toBeCloseTo(0.1, 6);
+		expect(surprisal(trace, 2)).toBeCloseTo(-Math.log(0.1), 6);
+		expect(rank(trace, 2)).toBe(3);
+		expect(describeMetric(trace, 'probability', 2)).toBe('p 0.100');
+		expect(confidence(trace, 'probability', 1, 2)).toBeCloseTo(0.1, 6);
+		expect(confidence(trace, 'rank', 1, 2)).toBeCloseTo(1 / 3, 6);
+	});
+
 	it('colours from red (unsure) to green (confident)', () => {
 		expect(confidenceColour(0)).toBe('hsl(0 75% 85%)');
 		expect(confidenceColour(1)).toBe('hsl(120 75% 85%)');

@@ -9,28 +9,36 @@ export const TOKEN_METRICS: readonly { metric: TokenMetric; label: string }[] = 
 	{ metric: 'rank', label: 'Rank' }
 ];
 
-/** The chosen token's line of a trace (traces always include it). */
-export function chosenCandidate(trace: StepTrace): CandidateTrace | undefined {
-	return trace.candidates.find((c) => c.id === trace.chosenId);
+/*
+ * Every metric is of the token actually placed at the step, `placed`: the sampler's draw
+ * (`trace.chosenId`, the default) or, where the user picked another candidate, that candidate.
+ */
+
+/** The placed token's line of a trace (traces always include the draw; picks come from them). */
+export function chosenCandidate(
+	trace: StepTrace,
+	placed: number = trace.chosenId
+): CandidateTrace | undefined {
+	return trace.candidates.find((c) => c.id === placed);
 }
 
-/** The chosen token's probability under the model itself (temperature 1, no cut-offs). */
-export function rawProbability(trace: StepTrace): number {
-	return chosenCandidate(trace)?.rawProbability ?? 0;
+/** The placed token's probability under the model itself (temperature 1, no cut-offs). */
+export function rawProbability(trace: StepTrace, placed: number = trace.chosenId): number {
+	return chosenCandidate(trace, placed)?.rawProbability ?? 0;
 }
 
-/** −ln p of the chosen token under the model, in nats: how surprising the model found it. */
-export function surprisal(trace: StepTrace): number {
-	const p = rawProbability(trace);
+/** −ln p of the placed token under the model, in nats: how surprising the model found it. */
+export function surprisal(trace: StepTrace, placed: number = trace.chosenId): number {
+	const p = rawProbability(trace, placed);
 	return p > 0 ? -Math.log(p) : Infinity;
 }
 
 /**
- * 1-based rank of the chosen token by the model's own values, best first. Traces keep the top N
+ * 1-based rank of the placed token by the model's own values, best first. Traces keep the top N
  * candidates plus the chosen one, so a token from beyond the top N reads as rank N + 1.
  */
-export function rank(trace: StepTrace): number {
-	const chosen = chosenCandidate(trace);
+export function rank(trace: StepTrace, placed: number = trace.chosenId): number {
+	const chosen = chosenCandidate(trace, placed);
 	if (!chosen) return trace.candidates.length + 1;
 	return trace.candidates.filter((c) => c.logit > chosen.logit).length + 1;
 }
@@ -45,14 +53,19 @@ export function survivors(trace: StepTrace): number {
  * A token's metric as a score in [0, 1], 1 meaning confident (likely, low entropy, top rank),
  * for colouring. Entropy is scaled by `maxEntropy`, the largest in view.
  */
-export function confidence(trace: StepTrace, metric: TokenMetric, maxEntropy: number): number {
+export function confidence(
+	trace: StepTrace,
+	metric: TokenMetric,
+	maxEntropy: number,
+	placed: number = trace.chosenId
+): number {
 	switch (metric) {
 		case 'probability':
-			return rawProbability(trace);
+			return rawProbability(trace, placed);
 		case 'entropy':
 			return maxEntropy > 0 ? 1 - Math.min(1, trace.entropyBefore / maxEntropy) : 1;
 		case 'rank':
-			return 1 / rank(trace);
+			return 1 / rank(trace, placed);
 	}
 }
 
@@ -63,13 +76,17 @@ export function confidenceColour(score: number): string {
 }
 
 /** How a token's metric reads in words, e.g. "p 0.969" or "rank 3". */
-export function describeMetric(trace: StepTrace, metric: TokenMetric): string {
+export function describeMetric(
+	trace: StepTrace,
+	metric: TokenMetric,
+	placed: number = trace.chosenId
+): string {
 	switch (metric) {
 		case 'probability':
-			return `p ${rawProbability(trace).toFixed(3)}`;
+			return `p ${rawProbability(trace, placed).toFixed(3)}`;
 		case 'entropy':
 			return `entropy ${trace.entropyBefore.toFixed(2)} nats`;
 		case 'rank':
-			return `rank ${rank(trace)}`;
+			return `rank ${rank(trace, placed)}`;
 	}
 }

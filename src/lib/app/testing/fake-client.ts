@@ -18,7 +18,7 @@ import type {
 	LanesRequest,
 	LanesResult
 } from '#lib/generation/types';
-import type { SamplingParams } from '#lib/sampling';
+import type { SamplingParams, StepTrace } from '#lib/sampling';
 import { WorkerCrashedError } from '#lib/worker/client';
 import type { PlaygroundClient, WorkerRestart } from '../client';
 
@@ -114,6 +114,8 @@ export class FakeClient implements PlaygroundClient {
 	readonly deleted: string[] = [];
 	/** The explore tree: root 0 and one node per token of the last run. */
 	nodes: NodeView[] = [];
+	/** The trace every explore step carries (the sampler's draw is token 50); none when null. */
+	stepTrace: StepTrace | null = null;
 
 	#listeners: ((event: WorkerRestart) => void)[] = [];
 	#pendingLoad: (Pending<ModelInfo> & { onProgress?: (p: LoadProgress) => void }) | null = null;
@@ -310,6 +312,7 @@ export class FakeClient implements PlaygroundClient {
 	async exploreStep(nodeId: number, _params: SamplingParams, pick?: number): Promise<ExploredStep> {
 		const parent = this.nodes[nodeId];
 		const added = node(this.nodes.length, nodeId, pick ?? 50, parent.depth + 1);
+		added.trace = this.stepTrace;
 		if (pick !== undefined) added.pickedBy = 'user';
 		this.nodes = [...this.nodes, added];
 		parent.children = [...parent.children, added.id];
