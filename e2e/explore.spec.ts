@@ -95,6 +95,61 @@ test.describe('every token explained', () => {
 		await expect(page.getByTestId('token')).toHaveCount(2);
 	});
 
+	test('a picked low-probability token shows its own model p and colour; the Output box follows', async ({
+		page
+	}) => {
+		await fillForm(page, { temperature: '0', maxTokens: '5' });
+		await page.getByTestId('step-start').click();
+		await page.getByTestId('step-once').click();
+		await page.getByTestId('step-once').click();
+		const tokens = page.getByTestId('token');
+		await expect(tokens).toHaveCount(2);
+		await expect(page.getByTestId('token-count')).toHaveText('2');
+		const firstLabel = (await tokens.first().getAttribute('aria-label')) ?? '';
+		const firstPiece = /“(.*)”/s.exec(firstLabel)![1];
+		expect((await page.getByTestId('output').textContent())!.startsWith(firstPiece)).toBe(true);
+
+		// The second token is selected; in the draw table, find its least likely candidate by model p.
+		await page.getByTestId('raw-toggle').check();
+		const rows = page.getByTestId('why-candidate');
+		const listed = await rows.evaluateAll((trs) =>
+			trs.map((tr) => ({
+				id: Number(tr.getAttribute('data-token-id')),
+				p: tr.querySelector('td')!.textContent!.trim()
+			}))
+		);
+		// Least likely, but not so unlikely that it reads p 0.000.
+		const least = listed
+			.filter((c) => Number(c.p) > 0)
+			.reduce((a, b) => (Number(b.p) < Number(a.p) ? b : a));
+		const drawnLabel = (await tokens.nth(1).getAttribute('aria-label')) ?? '';
+		expect(drawnLabel).not.toContain(`p ${least.p},`);
+		const row = page.locator(`[data-testid="why-candidate"][data-token-id="${least.id}"]`);
+		const pickLabel = (await row.getByTestId('pick-candidate').getAttribute('aria-label')) ?? '';
+		const piece = /“(.*)”/s.exec(pickLabel)![1];
+		await row.getByTestId('pick-candidate').click();
+
+		const picked = tokens.nth(1);
+		await expect(picked).toHaveAttribute('data-token-id', String(least.id));
+		await expect(picked).toHaveAttribute(
+			'aria-label',
+			new RegExp(`, p ${least.p}, picked by you$`)
+		);
+		// Coloured by that p: the same background as the scale's colour for it.
+		const hue = Math.round(Number(least.p) * 120);
+		const expected = await page.evaluate((h) => {
+			const probe = document.createElement('span');
+			probe.style.background = `hsl(${h} 75% 85%)`;
+			document.body.append(probe);
+			const colour = getComputedStyle(probe).backgroundColor;
+			probe.remove();
+			return colour;
+		}, hue);
+		await expect(picked).toHaveCSS('background-color', expected);
+		await expect(page.getByTestId('output')).toHaveText(firstPiece + piece);
+		await expect(page.getByTestId('token-count')).toHaveText('2');
+	});
+
 	test('a what-if re-samples from stored distributions without a model call', async ({ page }) => {
 		await run(page, { temperature: '0.8', seed: '7', maxTokens: '30', banEos: true });
 		const original = await tokenIds(page);
