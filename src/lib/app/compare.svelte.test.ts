@@ -35,6 +35,8 @@ describe('CompareState', () => {
 		await app.compare.run();
 		expect(client.laneRequests).toHaveLength(0);
 		expect(app.compare.error).toBe('Top-p must be above 0.');
+		app.validity.set('topP', null);
+		expect(app.compare.error).toBe('');
 	});
 
 	it('lanes on a model that cannot load fail with the reason, and the banner stays clear', async () => {

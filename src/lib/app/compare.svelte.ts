@@ -14,6 +14,7 @@ import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
 import type { SessionRecord } from '#lib/core/session';
 import { newRun, storedResult, type SessionRecording } from '#lib/storage/sessions-recording';
 import { crashReason, describeError } from './errors';
+import { CausedError } from './field-validity.svelte';
 import type { RunDeps } from './single-run.svelte';
 import type { SkillLibrary } from './skills.svelte';
 
@@ -63,7 +64,14 @@ export class CompareState {
 	lanes = $state<LaneView[]>([]);
 	running = $state(false);
 	stopping = $state(false);
-	error = $state('');
+	#error = new CausedError();
+	/** Why the sweep cannot run or failed; a refusal for invalid fields goes once they are valid. */
+	get error(): string {
+		return this.#error.text;
+	}
+	set error(text: string) {
+		this.#error.text = text;
+	}
 	referenceLaneId = $state<string | null>(null);
 	/** Prompt evaluations and their time in the last run, summed over models. */
 	promptEvaluations = $state(0);
@@ -176,7 +184,8 @@ export class CompareState {
 		const invalid = validity.message();
 		const grid = this.grid;
 		if (invalid || !grid.ok) {
-			this.error = invalid ?? (grid.ok ? '' : grid.message);
+			if (invalid) this.#error.blockedBy(validity);
+			else this.error = grid.ok ? '' : grid.message;
 			return;
 		}
 		this.error = '';

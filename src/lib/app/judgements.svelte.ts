@@ -2,6 +2,7 @@ import { isJudgeable, rankOf, withBest, withRank } from '#lib/compare/judgement'
 import type { SessionRecord } from '#lib/core/session';
 import { dpoJsonl, isJudged, sftJsonl, trainingFileName } from '#lib/formats/training-data';
 import type { CompareState } from './compare.svelte';
+import { plural } from '#lib/core/plural';
 import { describeError } from './errors';
 import type { ExportedFile, History } from './sessions.svelte';
 
@@ -128,7 +129,7 @@ export class Judgements {
 				return null;
 			}
 			const compares = sessions.filter(isJudged).length;
-			this.message = `Exported ${lines} ${kind.toUpperCase()} ${lines === 1 ? 'line' : 'lines'} from ${compares} judged ${compares === 1 ? 'compare' : 'compares'}.`;
+			this.message = `Exported ${plural(lines, `${kind.toUpperCase()} line`)} from ${plural(compares, 'judged compare')}.`;
 			this.error = '';
 			return { fileName: trainingFileName(kind, single), text };
 		} catch (error) {

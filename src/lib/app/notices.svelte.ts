@@ -1,4 +1,5 @@
 import { describeError } from './errors';
+import { CausedError, type FieldValidity } from './field-validity.svelte';
 
 /** What a worker crash cut short: a single run or a compare. */
 export type CrashedWork = 'run' | 'compare';
@@ -10,12 +11,30 @@ export type CrashedWork = 'run' | 'compare';
  * reports restarts, runs and compares what a crash cut short); the page's banners read it.
  */
 export class Notices {
-	error = $state('');
+	#error = new CausedError();
 	notice = $state('');
 	/** The GPU device was lost: only a page reload gets a fresh one. */
 	offerReload = $state(false);
 	/** The worker restart the notice tells of, while it does. */
 	#restart: { reason: string; reloading: string | null; during: CrashedWork | null } | null = null;
+
+	/** The error banner's text; setting it replaces what the banner says. */
+	get error(): string {
+		return this.#error.text;
+	}
+
+	set error(text: string) {
+		this.#error.text = text;
+	}
+
+	/**
+	 * A run was refused because of invalid fields: the banner repeats their messages while they stay
+	 * invalid and goes away once they all hold valid values.
+	 */
+	blockedByFields(validity: FieldValidity): void {
+		this.#error.blockedBy(validity);
+		this.offerReload = false;
+	}
 
 	/** Shows an engine or worker failure, offering a reload when the GPU device was lost. */
 	showEngineError(error: unknown): void {

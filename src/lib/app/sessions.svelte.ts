@@ -16,6 +16,7 @@ import {
 	SessionRecording,
 	type SessionRecorder
 } from '#lib/storage/sessions-recording';
+import { plural } from '#lib/core/plural';
 import { describeError } from './errors';
 import type { Notices } from './notices.svelte';
 import { OutputSearch } from './output-search.svelte';
@@ -260,7 +261,7 @@ export class History implements SessionRecorder {
 				const sessions = await this.store.list();
 				const damaged = this.items.filter((item) => item.problems.length > 0).length;
 				if (damaged > 0) {
-					this.notices.notice = `Export all left out ${damaged} damaged ${damaged === 1 ? 'session' : 'sessions'}; export ${damaged === 1 ? 'it' : 'each'} alone from the history.`;
+					this.notices.notice = `Export all left out ${plural(damaged, 'damaged session')}; export ${damaged === 1 ? 'it' : 'each'} alone from the history.`;
 				}
 				return { fileName: exportFileName(null), text: exportSessions(sessions) };
 			}
@@ -350,7 +351,7 @@ export class History implements SessionRecorder {
 			return `Reading “${p.fileName}”: ${megabytes(p.loadedBytes)} of ${megabytes(p.totalBytes)}…`;
 		}
 		if (p.phase === 'checking') return `Checking the sessions in “${p.fileName}”…`;
-		return `Storing ${p.sessions} ${p.sessions === 1 ? 'session' : 'sessions'} from “${p.fileName}”…`;
+		return `Storing ${plural(p.sessions ?? 0, 'session')} from “${p.fileName}”…`;
 	}
 
 	/** Stops the import under way; nothing of it is written. Too late once it is storing. */
@@ -372,7 +373,7 @@ export class History implements SessionRecorder {
 		if (signal?.aborted) return;
 		if (!parsed.ok) {
 			const n = parsed.problems.length;
-			this.importMessage = `Nothing was imported from “${fileName}”: ${n} ${n === 1 ? 'problem' : 'problems'} found.`;
+			this.importMessage = `Nothing was imported from “${fileName}”: ${plural(n, 'problem')} found.`;
 			this.importProblems = parsed.problems;
 			return;
 		}
@@ -381,9 +382,7 @@ export class History implements SessionRecorder {
 		}
 		try {
 			const report = await this.store.importSessions(parsed.sessions);
-			const parts = [
-				`Imported ${report.imported} ${report.imported === 1 ? 'session' : 'sessions'}`
-			];
+			const parts = [`Imported ${plural(report.imported, 'session')}`];
 			if (report.renamed > 0) {
 				parts.push(`${report.renamed} under a new id, as a different session had the same id`);
 			}

@@ -34,6 +34,37 @@ describe('SingleRun', () => {
 		expect(app.notices.error).toBe('Temperature must be between 0 and 2.');
 	});
 
+	it('the banner of a refused run goes once its field is valid again', async () => {
+		const { app, client } = await startedTestApp();
+		app.validity.set('temperature', 'Temperature must be a number in [0, 2]; got 5.');
+		app.validity.set('topP', 'Top-p must be above 0.');
+		await app.single.run();
+		expect(client.generations).toHaveLength(0);
+		expect(app.notices.error).toBe(
+			'Temperature must be a number in [0, 2]; got 5. Top-p must be above 0.'
+		);
+		app.validity.set('temperature', null);
+		expect(app.notices.error).toBe('Top-p must be above 0.');
+		// A field that turns invalid later did not block that run: the banner does not take it up.
+		app.validity.set('minP', 'Min-p must be at most 1.');
+		app.validity.set('topP', null);
+		expect(app.notices.error).toBe('');
+	});
+
+	it('a run error stays until a later run succeeds', async () => {
+		const { app, client } = await startedTestApp();
+		client.holdGenerations = true;
+		const failing = app.single.run();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		client.failGeneration(new Error('The engine ran out of memory'));
+		await failing;
+		expect(app.notices.error).toBe('The engine ran out of memory');
+		client.holdGenerations = false;
+		await app.single.run();
+		expect(app.single.result).not.toBeNull();
+		expect(app.notices.error).toBe('');
+	});
+
 	it('asks for a model first when none is loaded', async () => {
 		const { app, client, sources } = createTestApp();
 		sources.local = [];

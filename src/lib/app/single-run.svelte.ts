@@ -81,9 +81,8 @@ export class SingleRun {
 		const { client, shelf, loader, prompt, settings, validity, draft, notices, recorder } =
 			this.deps;
 		if (this.running || loader.loading) return;
-		const invalid = validity.message();
-		if (invalid) {
-			notices.error = invalid;
+		if (validity.message()) {
+			notices.blockedByFields(validity);
 			return;
 		}
 		const model = loader.model;

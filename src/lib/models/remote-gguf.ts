@@ -119,12 +119,35 @@ class RemoteFile implements ByteSource {
 		return this.#bytes.subarray(offset, end);
 	}
 
-	/** Ends any request still under way. */
+	/**
+	 * Ends any request still under way. The rest of a range (at most the first request's size) is
+	 * read to its end rather than cut off, which a browser reports as a failed request; a whole
+	 * file, or a longer rest, is aborted.
+	 */
 	close(): void {
-		void this.#stream?.cancel().catch(() => {});
+		const stream = this.#stream;
 		this.#stream = null;
-		this.#controller.abort();
 		this.#unlink();
+		if (!stream || this.#wholeBody) {
+			void stream?.cancel().catch(() => {});
+			this.#controller.abort();
+			return;
+		}
+		void (async () => {
+			let left = this.#firstBytes;
+			try {
+				while (left > 0) {
+					const { done, value } = await stream.read();
+					if (done) return;
+					left -= value.length;
+				}
+				await stream.cancel();
+			} catch {
+				// The request failed on its own; nothing is waiting for it.
+			} finally {
+				this.#controller.abort();
+			}
+		})();
 	}
 
 	/** Holds bytes `[0, end)`, fetching what is missing. */
