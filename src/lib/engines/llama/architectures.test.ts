@@ -5,6 +5,7 @@ import { ARCHITECTURES, type Architecture } from '../../../../tools/gguf/archite
 import { makeModel, type MakeModelOptions } from '../../../../tools/gguf/make-model';
 import { CATALOGUE } from '#lib/models/catalogue';
 import { LlamaWasm } from './module';
+import { greedyTokens } from './testing/greedy';
 
 // Every architecture the GGUF writer lays out, as our own llama.cpp build loads and runs it:
 // the proof that a catalogue entry of that architecture can run in the CPU engine.
@@ -28,30 +29,10 @@ async function loaded(arch: Architecture, vocab = 512) {
 	return { llama, facts };
 }
 
-function argmax(values: Float32Array): number {
-	let best = 0;
-	for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-	return best;
-}
-
+/** Greedy tokens after `prompt` on a cleared context. */
 function greedy(llama: LlamaWasm, prompt: number[], steps: number): number[] {
 	llama.clear();
-	const out: number[] = [];
-	let batch = prompt;
-	let pos = 0;
-	for (let step = 0; step < steps; step++) {
-		llama.decode({
-			tokens: batch,
-			positions: batch.map((_, i) => pos + i),
-			seqs: batch.map(() => 0),
-			logits: batch.map((_, i) => i === batch.length - 1)
-		});
-		pos += batch.length;
-		const next = argmax(llama.logits(batch.length - 1));
-		out.push(next);
-		batch = [next];
-	}
-	return out;
+	return greedyTokens(llama, prompt, steps);
 }
 
 describe('synthetic models of each architecture in our llama.cpp build', () => {

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelSource } from '#lib/core/model';
 import { LlamaEngine } from './llama';
 import { LlamaWasm } from './module';
+import { argmax } from './testing/greedy';
 
 /**
  * The adapter on the real module and the shipped test model, in Node: the oracles of
@@ -44,9 +45,6 @@ function probabilities(logits: Float32Array): Float64Array {
 	for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
 	return out.map((p) => p / sum);
 }
-
-const argmax = (values: Float32Array) =>
-	values.reduce((best, v, i) => (v > values[best] ? i : best), 0);
 
 describe('LlamaEngine on stories260K', () => {
 	it('describes the model and gives logits', async () => {

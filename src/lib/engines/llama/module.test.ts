@@ -6,6 +6,7 @@ import { makeModel } from '../../../../tools/gguf/make-model';
 import { gguf, writeGgufBytes } from '../../../../tools/gguf/writer';
 import { EngineCrashedError } from '../errors';
 import { LlamaError, LlamaWasm } from './module';
+import { argmax, greedyTokens } from './testing/greedy';
 
 // The committed module and the shipped test model, with the oracles of models/README.md.
 const root = path.resolve(import.meta.dirname, '../../../..');
@@ -23,38 +24,12 @@ async function loaded(options: { nSeqMax?: number } = {}): Promise<LlamaWasm> {
 	return llama;
 }
 
-function argmax(values: Float32Array): number {
-	let best = 0;
-	for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-	return best;
-}
-
 function softmax(values: Float32Array): Float64Array {
 	let max = -Infinity;
 	for (const v of values) max = Math.max(max, v);
 	const p = Float64Array.from(values, (v) => Math.exp(v - max));
 	const sum = p.reduce((a, b) => a + b, 0);
 	return p.map((v) => v / sum);
-}
-
-/** Greedy generation through decode and the raw logits, one sequence. */
-function greedy(llama: LlamaWasm, prompt: Int32Array, steps: number, seq = 0): number[] {
-	const out: number[] = [];
-	let batch = Array.from(prompt);
-	let pos = 0;
-	for (let step = 0; step < steps; step++) {
-		llama.decode({
-			tokens: batch,
-			positions: batch.map((_, i) => pos + i),
-			seqs: batch.map(() => seq),
-			logits: batch.map((_, i) => i === batch.length - 1)
-		});
-		pos += batch.length;
-		const next = argmax(llama.logits(batch.length - 1));
-		out.push(next);
-		batch = [next];
-	}
-	return out;
 }
 
 function text(llama: LlamaWasm, tokens: number[]): string {
@@ -126,9 +101,9 @@ describe('LlamaWasm on stories260K', () => {
 	it('generates the greedy 40-token text, and again after clearing', () => {
 		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
 		llama.clear();
-		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+		expect(text(llama, greedyTokens(llama, prompt, 40))).toBe(GREEDY_40);
 		llama.clear();
-		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+		expect(text(llama, greedyTokens(llama, prompt, 40))).toBe(GREEDY_40);
 	});
 
 	it('continues a copied sequence like the original, and rolls one back', () => {
@@ -181,7 +156,7 @@ describe('LlamaWasm on stories260K', () => {
 		// Still usable after every refusal.
 		llama.clear();
 		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
-		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+		expect(text(llama, greedyTokens(llama, prompt, 40))).toBe(GREEDY_40);
 	});
 });
 
@@ -190,7 +165,7 @@ describe('LlamaWasm options and weight types', () => {
 		const llama = await LlamaWasm.instantiate(compiled);
 		llama.load(modelBytes, { nCtx: 256, kvType: 'f16' });
 		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
-		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+		expect(text(llama, greedyTokens(llama, prompt, 40))).toBe(GREEDY_40);
 		const p = softmax(llama.logits(0));
 		expect(p.every(Number.isFinite)).toBe(true);
 	});
@@ -204,7 +179,7 @@ describe('LlamaWasm options and weight types', () => {
 		expect(facts).toMatchObject({ architecture: 'llama', nVocab: 512 });
 		const run = () => {
 			llama.clear();
-			return greedy(llama, Int32Array.from([1, 300, 301, 302]), 8);
+			return greedyTokens(llama, Int32Array.from([1, 300, 301, 302]), 8);
 		};
 		const tokens = run();
 		expect(tokens.every((t) => t >= 0 && t < 512)).toBe(true);
@@ -233,7 +208,7 @@ describe('LlamaWasm reading the model file', () => {
 		expect(reads).toBeGreaterThan(modelBytes.length / 4096);
 		expect(read.at(-1)).toBe(modelBytes.length);
 		const prompt = llama.tokenize(PROMPT, { addBos: true, parseSpecial: false });
-		expect(text(llama, greedy(llama, prompt, 40))).toBe(GREEDY_40);
+		expect(text(llama, greedyTokens(llama, prompt, 40))).toBe(GREEDY_40);
 	});
 
 	it('says the file could not be read when a read fails in the header, and stays usable', async () => {
