@@ -1,3 +1,4 @@
+import { plural } from '#lib/core/plural';
 import {
 	STAGE_DEFINITIONS,
 	type StageName,
@@ -114,4 +115,173 @@ export function drawRows(trace: StepTrace): DrawRow[] {
 		}),
 		...removed.map(({ id, raw }) => ({ id, raw, final: null, interval: null }))
 	];
+}
+
+/** A candidate's bar in one small chart. */
+export interface BarRow {
+	id: number;
+	/** Probability after the stage (renormalized over the survivors); `null` once removed. */
+	probability: number | null;
+	/** Probability before the stage; `null` if it was already removed. */
+	before: number | null;
+	/** This stage removed it (its `before` bar is drawn shaded and struck). */
+	removedHere: boolean;
+}
+
+/** One small chart: the model's raw distribution, or a stage that changed something. */
+export interface SmallChart {
+	key: string;
+	name: StageName | 'raw';
+	/** Candidates left after the stage; `null` for the raw distribution (the whole vocabulary). */
+	survivors: number | null;
+	/** Mass (before the stage) it removed, over the whole vocabulary. */
+	massRemoved: number;
+	/** Tokens of the vocabulary it removed; `null` when the count before it is unknown. */
+	removedCount: number | null;
+	keptBestOnly: boolean;
+	rows: BarRow[];
+}
+
+/** A stage that changed nothing, and why. */
+export interface UnchangedStage {
+	key: string;
+	name: StageName;
+	/** `off`: its setting turns it off (it was skipped); `kept`: it ran and left everything. */
+	reason: 'off' | 'kept';
+}
+
+export interface WhyCharts {
+	/** The raw distribution first, then each stage that changed something, in the chain's order. */
+	charts: SmallChart[];
+	/** The stages that changed nothing, in the chain's order. */
+	unchanged: UnchangedStage[];
+}
+
+/** Probabilities closer than this are the same (float64 display arithmetic of the same values). */
+const SAME = 1e-9;
+
+/**
+ * The small multiples of the why panel: one chart per stage that changed the distribution, the
+ * others folded into a list. A stage changed nothing when it was skipped, or when it removed no
+ * candidate and left every traced probability as it was.
+ */
+export function whyCharts(trace: StepTrace): WhyCharts {
+	const [raw, ...stages] = stageRows(trace);
+	const charts: SmallChart[] = [
+		{
+			key: raw.key,
+			name: raw.name,
+			survivors: null,
+			massRemoved: 0,
+			removedCount: null,
+			keptBestOnly: false,
+			rows: raw.rows.map((r) => ({ ...r, before: null }))
+		}
+	];
+	const unchanged: UnchangedStage[] = [];
+	let previous = raw;
+	stages.forEach((chart, i) => {
+		const name = chart.name as StageName;
+		const before = previous.rows;
+		const rows = chart.rows.map((r, j) => ({ ...r, before: before[j].probability }));
+		const countBefore = i === 0 ? null : trace.stages[i - 1].survivors;
+		const removedCount = countBefore === null ? null : countBefore - (chart.survivors ?? 0);
+		const moved = rows.some(
+			(r) =>
+				(r.probability === null) !== (r.before === null) ||
+				(r.probability !== null && Math.abs(r.probability - r.before!) > SAME)
+		);
+		previous = chart;
+		if (chart.skipped) {
+			unchanged.push({ key: chart.key, name, reason: 'off' });
+		} else if (!moved && chart.massRemoved === 0 && !removedCount && !chart.keptBestOnly) {
+			unchanged.push({ key: chart.key, name, reason: 'kept' });
+		} else {
+			charts.push({
+				key: chart.key,
+				name,
+				survivors: chart.survivors,
+				massRemoved: chart.massRemoved,
+				removedCount,
+				keptBestOnly: chart.keptBestOnly,
+				rows
+			});
+		}
+	});
+	return { charts, unchanged };
+}
+
+const fixed2 = (x: number) => x.toFixed(2);
+
+/** What a stage did, in a few words: "removed 0.31 of the mass, 14 tokens". */
+export function removalSummary(chart: SmallChart): string {
+	if (chart.name === 'raw') return 'the model’s own probabilities';
+	if (chart.keptBestOnly) return 'would have removed every token; kept the best one';
+	const tokens = chart.removedCount === null ? '' : `, ${plural(chart.removedCount, 'token')}`;
+	if (chart.massRemoved > 0 || (chart.removedCount ?? 0) > 0) {
+		// Mass that rounds to 0.00 still names what it removed.
+		const mass = chart.massRemoved >= 0.005 ? fixed2(chart.massRemoved) : '< 0.01';
+		return `removed ${mass} of the mass${tokens}`;
+	}
+	return 'removed nothing; reshaped the probabilities';
+}
+
+/** The folded line for stages that changed nothing; `null` when every stage changed something. */
+export function unchangedLine(
+	unchanged: readonly UnchangedStage[],
+	titles: Readonly<Record<string, string>> = STAGE_TITLES
+): string | null {
+	if (unchanged.length === 0) return null;
+	const off = unchanged.filter((s) => s.reason === 'off').map((s) => titles[s.name]);
+	const kept = unchanged.filter((s) => s.reason === 'kept').map((s) => titles[s.name]);
+	const parts = [
+		...(off.length > 0
+			? [
+					`${off.join(', ')} (${off.length === 1 ? 'its' : 'their'} setting turns ${off.length === 1 ? 'it' : 'them'} off)`
+				]
+			: []),
+		...(kept.length > 0 ? [`${kept.join(', ')} (kept every candidate as it was)`] : [])
+	];
+	return `No change: ${parts.join('; ')}.`;
+}
+
+/** A segment of the cumulative bar: a candidate's interval of [0, 1]. */
+export interface CumulativeSegment {
+	/** The token id, or `null` for the mass of the tokens outside the trace. */
+	id: number | null;
+	from: number;
+	to: number;
+	/** u falls in it: the draw took it (or would have, for the raw distribution). */
+	hit: boolean;
+}
+
+/**
+ * The cumulative bar the draw walks: the final survivors in draw order (most probable first), or
+ * with `raw` the model's own probabilities of the traced candidates; then what the traced
+ * candidates leave of the mass (other tokens), when it shows. `hit` marks the segment holding u.
+ */
+export function cumulativeSegments(trace: StepTrace, raw = false): CumulativeSegment[] {
+	const parts = raw
+		? [...trace.candidates]
+				.sort((a, b) => b.logit - a.logit)
+				.map((c) => ({ id: c.id, p: c.rawProbability }))
+		: drawRows(trace)
+				.filter((r) => r.final !== null)
+				.map((r) => ({ id: r.id, p: r.final! }));
+	const u = trace.u;
+	let cumulative = 0;
+	const segments: CumulativeSegment[] = parts.map(({ id, p }) => {
+		const from = cumulative;
+		cumulative += p;
+		return { id, from, to: cumulative, hit: false };
+	});
+	if (1 - cumulative > 1e-6) segments.push({ id: null, from: cumulative, to: 1, hit: false });
+	const at =
+		u === null
+			? raw
+				? -1
+				: segments.findIndex((s) => s.id === trace.chosenId)
+			: segments.findIndex((s) => u >= s.from && u < s.to);
+	if (at >= 0) segments[at].hit = true;
+	return segments;
 }
