@@ -1,0 +1,122 @@
+import { expect, test, type Page } from '@playwright/test';
+import { openWithTestModel, run } from './fixtures';
+
+/** The default chain (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05) on 20 traced candidates. */
+async function sampled(page: Page) {
+	await page.setViewportSize({ width: 1440, height: 900 });
+	await openWithTestModel(page);
+	await run(page, { temperature: '0.8', seed: '11', maxTokens: '8' });
+}
+
+/** The probability texts of a chart's or table's rows, in row order ('' for a removed one). */
+async function chartValues(page: Page, stage: string) {
+	return page
+		.locator(`[data-testid="why-chart"][data-stage="${stage}"] .bars li`)
+		.evaluateAll((lis) =>
+			lis.map((li) =>
+				li.classList.contains('removed') ? '' : li.querySelector('.p')!.textContent!.trim()
+			)
+		);
+}
+
+async function tableValues(page: Page, stage: string) {
+	return page
+		.locator(`[data-testid="why-stage"][data-stage="${stage}"] tbody tr`)
+		.evaluateAll((trs) => trs.map((tr) => tr.querySelector('.value')?.textContent?.trim() ?? ''));
+}
+
+test.describe('why this token, at a glance', () => {
+	test('Enter on a token opens its explanation, focuses its heading, and it fits 1440×900', async ({
+		page
+	}) => {
+		await sampled(page);
+		const token = page.getByTestId('token').nth(3);
+		await token.focus();
+		await page.keyboard.press('Enter');
+		const heading = page.locator('#why-heading');
+		await expect(heading).toHaveText(/at step 4\?/);
+		await expect(heading).toBeFocused();
+
+		const panel = page.getByTestId('why-panel');
+		const box = (await panel.boundingBox())!;
+		expect(box.y).toBeGreaterThanOrEqual(0);
+		expect(box.x).toBeGreaterThanOrEqual(0);
+		expect(box.y + box.height).toBeLessThanOrEqual(900);
+		expect(box.x + box.width).toBeLessThanOrEqual(1440);
+		// The page itself did not need scrolling sideways either.
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			1440
+		);
+
+		// The model's chart, then one per stage that changed something; the others on one line.
+		const charts = page.getByTestId('why-chart');
+		const stages = await charts.evaluateAll((figs) =>
+			figs.map((f) => f.getAttribute('data-stage'))
+		);
+		expect(stages[0]).toBe('raw');
+		expect(stages).toContain('temperature');
+		await expect(charts.first().locator('.bars li')).toHaveCount(20);
+		await expect(page.getByTestId('why-unchanged')).toHaveText(
+			/^No change: logit bias, repetition penalty, frequency & presence \(their setting turns them off\)/
+		);
+		for (const stage of stages.slice(1)) {
+			await expect(
+				page.locator(`[data-testid="why-chart"][data-stage="${stage}"] [data-testid="why-removed"]`)
+			).toHaveText(
+				/^removed (nothing; reshaped the probabilities|(\d\.\d\d|< 0\.01) of the mass, \d+ tokens?)$/
+			);
+		}
+		// The draw: u marks the picked segment of the survivors' cumulative bar.
+		const hit = page.locator('[data-testid="why-cumulative"] .segment.hit');
+		await expect(hit).toHaveCount(1);
+		const u = Number((await page.getByTestId('why-u').textContent())!.replace('u = ', ''));
+		const stack = (await page.locator('[data-testid="why-cumulative"] .stack').boundingBox())!;
+		const marker = (await page.getByTestId('why-u-marker').boundingBox())!;
+		expect(marker.x + marker.width / 2).toBeCloseTo(stack.x + u * stack.width, -1);
+		const segment = (await hit.boundingBox())!;
+		expect(marker.x + marker.width / 2).toBeGreaterThanOrEqual(segment.x - 1);
+		expect(marker.x + marker.width / 2).toBeLessThanOrEqual(segment.x + segment.width + 1);
+		// The bars are drawn for the eye only; their numbers are in the tables.
+		await expect(charts.first().locator('.bars')).toHaveAttribute('aria-hidden', 'true');
+	});
+
+	test('the tables show the same numbers as the charts, and every stage', async ({ page }) => {
+		await sampled(page);
+		await page.getByTestId('token').nth(3).click();
+		const stages = await page
+			.getByTestId('why-chart')
+			.evaluateAll((figs) => figs.map((f) => f.getAttribute('data-stage')!));
+		const charted = new Map<string, string[]>();
+		for (const stage of stages) charted.set(stage, await chartValues(page, stage));
+		const chosen = await page
+			.locator('[data-testid="why-cumulative"] .segment.hit')
+			.getAttribute('title');
+
+		await page.getByTestId('tables-toggle').check();
+		await expect(page.getByTestId('why-chart')).toHaveCount(0);
+		// Raw, then all seven stages of the chain, then the draw.
+		await expect(page.getByTestId('why-stage')).toHaveCount(8);
+		await expect(page.getByTestId('why-draw')).toBeVisible();
+		for (const [stage, values] of charted) expect(await tableValues(page, stage)).toEqual(values);
+		// The picked segment is the draw table's chosen row, with the same final p.
+		const row = page.locator('[data-testid="why-candidate"].chosen');
+		const [piece, p] = chosen!.split(' ');
+		await expect(row.locator('th')).toHaveText(piece);
+		await expect(row.locator('td').first()).toHaveText(p);
+
+		await page.getByTestId('tables-toggle').uncheck();
+		await expect(page.getByTestId('why-stage')).toHaveCount(0);
+		await expect(page.getByTestId('why-chart')).toHaveCount(stages.length);
+	});
+
+	test('the raw toggle lays the model’s own probabilities on the draw bar', async ({ page }) => {
+		await sampled(page);
+		await page.getByTestId('token').nth(3).click();
+		const caption = page.locator('[data-testid="why-cumulative"] figcaption');
+		await expect(caption).toContainText('the survivors laid end to end');
+		await page.getByTestId('raw-toggle').check();
+		await expect(caption).toContainText('without any stage, u =');
+		// 20 candidates and the rest of the vocabulary.
+		await expect(page.locator('[data-testid="why-cumulative"] .segment')).toHaveCount(21);
+	});
+});
