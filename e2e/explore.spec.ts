@@ -22,6 +22,8 @@ test.describe('every token explained', () => {
 		const first = page.getByTestId('token').first();
 		await expect(first).toHaveAttribute('data-token-id', '432');
 		await first.click();
+		// The same numbers as the tables showed before the charts came: ask for the tables.
+		await page.getByTestId('tables-toggle').check();
 		const raw = page.locator('[data-testid="why-stage"][data-stage="raw"]');
 		await expect(raw.locator('tbody tr').first()).toContainText(',');
 		const p = Number(await raw.locator('tbody tr').first().locator('.value').textContent());
@@ -36,6 +38,12 @@ test.describe('every token explained', () => {
 			'1'
 		);
 		await expect(page.locator('[data-testid="why-candidate"]:not(.removed)')).toHaveCount(1);
+		// The charts say the same: one token left after top-k, one segment for the draw.
+		await page.getByTestId('tables-toggle').uncheck();
+		await expect(
+			page.locator('[data-testid="why-chart"][data-stage="top-k"] figcaption')
+		).toContainText('1 token left');
+		await expect(page.locator('[data-testid="why-cumulative"] .segment')).toHaveCount(1);
 	});
 
 	test('hovering or focusing a token shows its top candidates', async ({ page }) => {
@@ -59,6 +67,7 @@ test.describe('every token explained', () => {
 		const original = await tokenIds(page);
 		expect(original).toEqual(longer.slice(0, 6));
 		await page.getByTestId('token').nth(2).click();
+		await page.getByTestId('tables-toggle').check();
 		const alternative = page.getByTestId('pick-candidate').and(page.locator(':enabled')).first();
 		const picked = Number(
 			await alternative.locator('xpath=ancestor::tr').getAttribute('data-token-id')
@@ -111,6 +120,7 @@ test.describe('every token explained', () => {
 
 		// The second token is selected; in the draw table, find its least likely candidate by model p.
 		await page.getByTestId('raw-toggle').check();
+		await page.getByTestId('tables-toggle').check();
 		const rows = page.getByTestId('why-candidate');
 		const listed = await rows.evaluateAll((trs) =>
 			trs.map((tr) => ({

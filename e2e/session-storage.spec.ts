@@ -51,7 +51,9 @@ async function why(page: Page, index: number) {
 	return {
 		heading: await page.locator('#why-heading').textContent(),
 		summary: await page.getByTestId('why-summary').textContent(),
-		stages: await page.getByTestId('why-stage').count()
+		stages: await page.getByTestId('why-chart').count(),
+		removed: await page.getByTestId('why-removed').allTextContents(),
+		draw: await page.locator('[data-testid="why-cumulative"] figcaption').textContent()
 	};
 }
 
