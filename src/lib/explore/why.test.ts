@@ -95,6 +95,15 @@ describe('why this token, at a glance', () => {
 		expect(kept).toBeCloseTo(1, 9);
 	});
 
+	it('a first stage that removes says how much mass, the count before it being unknown', () => {
+		const order: SamplingParams['order'] = ['top-k', 'temperature', 'top-p', 'min-p'];
+		const t = trace([3, 2, 1, 0, -1], { order, topK: 3, topP: 1, minP: 0, temperature: 1 });
+		const topK = whyCharts(t).charts[1];
+		expect(topK.name).toBe('top-k');
+		expect(topK.removedCount).toBeNull();
+		expect(removalSummary(topK)).toBe(`removed ${topK.massRemoved.toFixed(2)} of the mass`);
+	});
+
 	it('names a stage that ran but kept everything', () => {
 		// min-p 0.0001 over five close tokens keeps them all.
 		const t = trace([3, 2, 1, 0, -1], { topK: 0, topP: 1, minP: 0.0001, temperature: 1 });
