@@ -18,6 +18,7 @@ import { readCustomModels, SETTING_KEYS, writeSetting } from '#lib/storage/setti
 import type { HubSources } from './hub-models.svelte';
 import type { ModelHeaderReader } from './model-facts.svelte';
 import type { ShelfSources } from './model-shelf.svelte';
+import type { ClipboardWriter } from './output-actions.svelte';
 import type { ModelStorage } from './stored-models.svelte';
 
 /** The model shelf's lists as the browser keeps them. */
@@ -71,4 +72,10 @@ export function browserSessionChannel(): SessionChannel | null {
 /** Gives the page's handlers to this thread's shared database connection. */
 export function watchBrowserDb(events: PlaygroundDbEvents): void {
 	watchPlaygroundDb(events);
+}
+
+/** The browser's clipboard, where the page may write to it (a secure context); else null. */
+export function browserClipboard(): ClipboardWriter | null {
+	const clipboard = globalThis.navigator?.clipboard;
+	return clipboard ? { writeText: (text) => clipboard.writeText(text) } : null;
 }

@@ -15,6 +15,7 @@ import type { SessionRecord } from '#lib/core/session';
 import { newRun, storedResult, type SessionRecording } from '#lib/storage/sessions-recording';
 import { crashReason, describeError } from './errors';
 import { CausedError } from './field-validity.svelte';
+import { runInputs } from './notices.svelte';
 import type { RunDeps } from './single-run.svelte';
 import type { SkillLibrary } from './skills.svelte';
 
@@ -215,11 +216,18 @@ export class CompareState {
 		this.sessionId = this.recording?.id ?? null;
 		this.ranking = [];
 		const originalModel = loader.model ? shelf.modelId : null;
+		const startModel = shelf.modelId;
+		const inputs = runInputs(startModel, $state.snapshot(this.deps.prompt.input()));
 		try {
 			for (const [modelId, specs] of this.byModel(grid.value, shelf.modelId)) {
 				if (this.stopping) break;
 				await this.runOnModel(modelId, specs);
 			}
+			// A lane that ran the page's model and prompt to the end makes a banner about a run of
+			// them obsolete.
+			const same = (lane: LaneView) => lane.spec.modelId === startModel && !lane.spec.skill;
+			if (this.lanes.some((lane) => lane.status === 'done' && same(lane)))
+				this.deps.notices.runSucceeded(inputs);
 		} catch (error) {
 			const crash = crashReason(error);
 			if (crash === null) this.error = describeError(error);

@@ -19,6 +19,7 @@ import { ModelFacts, type ModelHeaderReader } from './model-facts.svelte';
 import { ModelLoader } from './model-loader.svelte';
 import { ModelShelf, type ShelfSources } from './model-shelf.svelte';
 import { Notices } from './notices.svelte';
+import { OutputActions, type ClipboardWriter } from './output-actions.svelte';
 import { otherTabsEvents } from './other-tabs';
 import { PromptDraft } from './prompt.svelte';
 import { Replay } from './replay.svelte';
@@ -51,6 +52,8 @@ export interface AppDeps {
 	hub?: HubSources;
 	/** Where the user's skills are kept; the `skills` store of `sessionDb` by default. */
 	skillStore?: SkillStore;
+	/** Where Copy puts the output; Copy says it is unavailable without one. */
+	clipboard?: ClipboardWriter | null;
 }
 
 /** Every part of the page's state, wired together. Components get the parts they need. */
@@ -70,6 +73,8 @@ export interface App {
 	draft: ExperimentDraft;
 	history: History;
 	single: SingleRun;
+	/** Copy, continue and regenerate the output; edit, regenerate and clear the chat. */
+	actions: OutputActions;
 	compare: CompareState;
 	judgements: Judgements;
 	explore: ExploreState;
@@ -133,6 +138,7 @@ export function createApp(deps: AppDeps): App {
 	const history = new History(notices, deps.sessionDb, deps.sessionChannel);
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
 	const single = new SingleRun({ ...runParts, recorder: history });
+	const actions = new OutputActions({ single, prompt, clipboard: deps.clipboard ?? null });
 	const compare = new CompareState({ ...runParts, single, skills, recorder: history });
 	const judgements = new Judgements({ compare, history });
 	const explore = new ExploreState({ client, loader, prompt, settings, single, compare });
@@ -160,6 +166,7 @@ export function createApp(deps: AppDeps): App {
 		draft,
 		history,
 		single,
+		actions,
 		compare,
 		judgements,
 		explore,

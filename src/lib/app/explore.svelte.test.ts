@@ -194,6 +194,12 @@ describe('ExploreState', () => {
 		expect(app.single.output).toBe('<50>');
 		expect(app.single.live.tokens).toBe(1);
 		expect(app.single.result).toBeNull();
+		// The seed the steps draw with is shown (the last run's, as the panel says random).
+		expect(app.single.seedUsed).toBe(7);
+		app.settings.params.seed = 123;
+		await app.explore.step();
+		expect(app.single.seedUsed).toBe(123);
+		app.explore.back();
 		// A run takes the Output box back, and its tree stops driving it.
 		await app.single.run();
 		await vi.waitFor(() => expect(app.explore.path.map((t) => t.tokenId)).toEqual([10, 11, 12]));

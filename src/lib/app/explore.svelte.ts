@@ -73,6 +73,8 @@ export class ExploreState {
 	 * run's tree or a stored run comes into view (their output is the run's own).
 	 */
 	#stepping = false;
+	/** The seed step mode's last step drew with (shown in the Output box), or null before one. */
+	#stepSeed: number | null = null;
 	#pendingWhatIf = false;
 	#whatIfTimer: ReturnType<typeof setTimeout> | undefined;
 	readonly #dispose: () => void;
@@ -204,6 +206,8 @@ export class ExploreState {
 			this.nodes = await this.deps.client.exploreStart(this.deps.prompt.input());
 			this.leaf = 0;
 			this.selected = null;
+			// The seed the steps will draw with, shown at once (and kept when the panel says random).
+			this.#stepSeed = this.samplingParams().seed;
 			this.#stepping = true;
 			this.#showOutput();
 		});
@@ -214,7 +218,9 @@ export class ExploreState {
 		const from = this.leaf ?? 0;
 		if (this.nodes.length === 0) await this.startStepMode();
 		await this.#guard(async () => {
-			const step = await this.deps.client.exploreStep(from, this.samplingParams());
+			const params = this.samplingParams();
+			const step = await this.deps.client.exploreStep(from, params);
+			this.#stepSeed = params.seed;
 			this.#merge(step);
 			this.leaf = step.node.id;
 			this.selected = step.node.depth - 1;
@@ -231,7 +237,9 @@ export class ExploreState {
 		const parent = this.nodes[item.nodeId].parent;
 		if (parent === null) return;
 		await this.#guard(async () => {
-			const step = await this.deps.client.exploreStep(parent, this.samplingParams(), tokenId);
+			const params = this.samplingParams();
+			const step = await this.deps.client.exploreStep(parent, params, tokenId);
+			this.#stepSeed = params.seed;
 			this.#merge(step);
 			this.leaf = step.node.id;
 			this.selected = index;
@@ -318,7 +326,8 @@ export class ExploreState {
 
 	/** In step mode, the Output box shows the branch on view, as a run streams its output. */
 	#showOutput(): void {
-		if (this.#stepping && this.live) this.deps.single.showSteps(this.pathText, this.path.length);
+		if (this.#stepping && this.live)
+			this.deps.single.showSteps(this.pathText, this.path.length, this.#stepSeed);
 	}
 
 	/** A token's text, or `#id` while it is not known. */

@@ -1,5 +1,11 @@
+import type { PromptInput } from '#lib/core/prompt';
 import { describeError } from './errors';
 import { CausedError, type FieldValidity } from './field-validity.svelte';
+
+/** The inputs a run's error is about: the model and the prompt, as one comparable key. */
+export function runInputs(modelId: string, input: PromptInput): string {
+	return JSON.stringify([modelId, input]);
+}
 
 /** What a worker crash cut short: a single run or a compare. */
 export type CrashedWork = 'run' | 'compare';
@@ -15,6 +21,8 @@ export class Notices {
 	notice = $state('');
 	/** The GPU device was lost: only a page reload gets a fresh one. */
 	offerReload = $state(false);
+	/** The run whose failure the error banner tells of: its inputs and the banner's text then. */
+	#failedRun: { inputs: string; text: string } | null = null;
 	/** The worker restart the notice tells of, while it does. */
 	#restart: { reason: string; reloading: string | null; during: CrashedWork | null } | null = null;
 
@@ -40,6 +48,23 @@ export class Notices {
 	showEngineError(error: unknown): void {
 		this.error = describeError(error);
 		this.offerReload = (error as { code?: unknown } | null)?.code === 'device-lost';
+	}
+
+	/** A run on `inputs` (see {@link runInputs}) failed with `error`: the banner tells of it. */
+	runFailed(error: unknown, inputs: string): void {
+		this.showEngineError(error);
+		this.#failedRun = { inputs, text: this.error };
+	}
+
+	/**
+	 * A later run (single or compare) on `inputs` succeeded: a banner about a run of the same
+	 * inputs is obsolete and goes; any other banner stays.
+	 */
+	runSucceeded(inputs: string): void {
+		const failed = this.#failedRun;
+		if (failed?.inputs !== inputs) return;
+		this.#failedRun = null;
+		if (this.error === failed.text) this.dismissError();
 	}
 
 	dismissError(): void {

@@ -20,6 +20,8 @@ export class PromptDraft {
 	prompt = $state('Once upon a time');
 	systemPrompt = $state('You are a helpful assistant.');
 	conversation = $state<ChatMessage[]>([]);
+	/** The conversation Clear took away, while Undo can bring it back. */
+	cleared = $state.raw<ChatMessage[] | null>(null);
 	/** Special-token text the user types (`<|im_end|>`) becomes that token; off: it is text. */
 	parseSpecial = $state(false);
 	/** The skill picked for the system prompt (its text as picked), or null. */
@@ -58,6 +60,7 @@ export class PromptDraft {
 
 	/** Puts a stored prompt in the editor; a chat's last user message becomes the prompt. */
 	apply(input: PromptInput): void {
+		this.cleared = null;
 		this.mode = input.mode;
 		this.parseSpecial = input.parseSpecial === true;
 		if (input.mode === 'completion') {
@@ -71,11 +74,47 @@ export class PromptDraft {
 		this.systemPrompt = input.systemPrompt ?? '';
 	}
 
-	/** A chat turn ended with `reply`: it joins the conversation and the prompt is cleared. */
-	continueChat(sent: PromptInput, reply: string): void {
+	/**
+	 * A chat turn ended with `reply`: the conversation becomes what was sent and the reply (a
+	 * regenerated or continued reply replaces the old one), and the message box is cleared unless
+	 * `keepDraft` (the turn did not come from it).
+	 */
+	continueChat(sent: PromptInput, reply: string, options: { keepDraft?: boolean } = {}): void {
 		if (sent.mode !== 'chat') return;
 		this.conversation = [...sent.messages, { role: 'assistant', content: reply }];
-		this.prompt = '';
+		this.cleared = null;
+		if (!options.keepDraft) this.prompt = '';
+	}
+
+	/**
+	 * The chat to send to regenerate the last reply: the conversation up to the user message
+	 * before it; null when the conversation does not end with a reply to a user message.
+	 */
+	lastReplyInput(): PromptInput | null {
+		const messages = this.conversation;
+		if (messages.at(-1)?.role !== 'assistant' || messages.at(-2)?.role !== 'user') return null;
+		return this.#chatInput(messages.slice(0, -1));
+	}
+
+	/**
+	 * Edits the user message at `index` for resending: the conversation after it is dropped and
+	 * the edited text is the chat to send. Returns it, or null when `index` is not a user message.
+	 */
+	editMessage(index: number, text: string): PromptInput | null {
+		if (this.conversation[index]?.role !== 'user') return null;
+		const messages = [
+			...this.conversation.slice(0, index),
+			{ role: 'user' as const, content: text }
+		];
+		this.conversation = messages.slice(0, -1);
+		this.cleared = null;
+		this.hideTokens();
+		return this.#chatInput(messages);
+	}
+
+	#chatInput(messages: ChatMessage[]): PromptInput {
+		const special = this.parseSpecial ? { parseSpecial: true } : {};
+		return { mode: 'chat', systemPrompt: this.systemPrompt, messages, ...special };
 	}
 
 	/**
@@ -111,7 +150,22 @@ export class PromptDraft {
 		return this.skill !== null && this.skill.systemPrompt !== this.systemPrompt;
 	}
 
+	/**
+	 * Clears the conversation; {@link undoClear} brings it back until the next turn. Sessions it
+	 * ran in stay in the history.
+	 */
 	clearConversation(): void {
+		if (this.conversation.length === 0) return;
+		this.cleared = this.conversation;
 		this.conversation = [];
+		this.hideTokens();
+	}
+
+	/** Brings back the conversation {@link clearConversation} cleared. */
+	undoClear(): void {
+		if (!this.cleared) return;
+		this.conversation = this.cleared;
+		this.cleared = null;
+		this.hideTokens();
 	}
 }

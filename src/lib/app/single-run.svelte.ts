@@ -1,6 +1,9 @@
+import type { Experiment } from '#lib/core/experiment';
+import type { PromptInput } from '#lib/core/prompt';
 import type { GenerationResult } from '#lib/core/run';
 import type { RunRecord, RunStatus, TokenRecord } from '#lib/core/session';
-import { DEFAULT_TRACE_TOP_N } from '#lib/sampling';
+import type { GenerateRequest } from '#lib/generation/types';
+import { DEFAULT_TRACE_TOP_N, randomSeed } from '#lib/sampling';
 import { newRun, storedResult, type SessionRecorder } from '#lib/storage/sessions-recording';
 import type { PlaygroundClient } from './client';
 import { crashReason } from './errors';
@@ -8,7 +11,7 @@ import type { ExperimentDraft } from './experiment-draft.svelte';
 import type { FieldValidity } from './field-validity.svelte';
 import type { ModelLoader } from './model-loader.svelte';
 import type { ModelShelf } from './model-shelf.svelte';
-import type { Notices } from './notices.svelte';
+import { runInputs, type Notices } from './notices.svelte';
 import type { PromptDraft } from './prompt.svelte';
 import type { RunSettings } from './run-settings.svelte';
 
@@ -38,7 +41,39 @@ export interface RunDeps {
 	notices: Notices;
 	/** Saves every run or compare to the history as it streams; none when absent. */
 	recorder?: SessionRecorder;
+	/** A fresh seed for Regenerate; the platform's random source when absent. */
+	newSeed?: () => number;
 }
+
+/** How a run differs from Generate with the page's prompt and settings. */
+export interface RunOptions {
+	/** The prompt to send instead of the editor's (Regenerate and Continue send the last one's). */
+	input?: PromptInput;
+	/** The whole request to send (Continue: the last run's, longer). */
+	request?: GenerateRequest;
+	/**
+	 * The output this run goes on from (Continue): its tokens are generated again with the same
+	 * seed, not shown a second time, and checked against these.
+	 */
+	keep?: { tokenIds: readonly number[]; text: string };
+	/** A chat turn that does not come from the message box leaves the box as it is. */
+	keepDraft?: boolean;
+	/** The experiment to record (Continue: the last run's, longer); the page's by default. */
+	experiment?: Experiment;
+}
+
+/** What the last run on show was asked, to continue it or run it again. */
+interface LastRun {
+	request: GenerateRequest;
+	/** The experiment and panel parameters it was recorded with. */
+	experiment: Experiment;
+	/** The model (id and backend) it ran on. */
+	model: string;
+}
+
+/** Why Continue is not offered for the output on show, or null when it is. */
+export type ContinueBlock =
+	'no-run' | 'running' | 'stored' | 'native' | 'ended' | 'other-model' | null;
 
 /**
  * The single run: streams one generation with the page's prompt and settings, its output, live
@@ -56,6 +91,10 @@ export class SingleRun {
 	seedUsed = $state<number | null>(null);
 	/** Set while the output shows a run reopened from the history rather than one run here. */
 	storedRun = $state<StoredRunView | null>(null);
+	/** The last continuation drew other tokens than the run it went on from (see {@link run}). */
+	diverged = $state<number | null>(null);
+	/** What the run on show was asked; null for stored runs and step mode. */
+	#last = $state.raw<LastRun | null>(null);
 
 	// Plain lists, not state: listeners are wiring, nothing renders them.
 	#completed: (() => void)[] = [];
@@ -77,7 +116,72 @@ export class SingleRun {
 		return () => (this.#storedShown = this.#storedShown.filter((l) => l !== listener));
 	}
 
-	async run(): Promise<void> {
+	/** The model a run on it is recorded with: id and backend. */
+	#modelKey(): string | null {
+		const model = this.deps.loader.model;
+		return model ? `${this.deps.shelf.modelId} · ${model.backend}` : null;
+	}
+
+	/**
+	 * Why Continue cannot go on from the output on show, or null when it can: it needs a run of
+	 * our own sampler (native mode cannot resume the engine's random stream) that ran out of
+	 * tokens or was stopped, on the model still loaded.
+	 */
+	get continueBlock(): ContinueBlock {
+		if (this.running) return 'running';
+		if (this.storedRun) return 'stored';
+		const last = this.#last;
+		const result = this.result;
+		if (!last || !result) return 'no-run';
+		if (last.request.sampling === 'native') return 'native';
+		if (result.finishReason !== 'max-tokens' && result.finishReason !== 'stopped') return 'ended';
+		if (this.#modelKey() !== last.model) return 'other-model';
+		return null;
+	}
+
+	/**
+	 * Generates more from where the run on show stopped, exactly as one longer run would: the
+	 * same request and seed with room for another "max new tokens". The tokens already shown are
+	 * generated again (the sampler replays its random stream from the seed and the engine sees
+	 * the same batches), not shown twice, and checked against the run on show.
+	 */
+	async continueRun(): Promise<void> {
+		const last = this.#last;
+		const result = this.result;
+		if (this.continueBlock !== null || !last || !result) return;
+		const maxNewTokens = result.tokenIds.length + this.deps.settings.maxNewTokens;
+		const { experiment } = last;
+		await this.run({
+			request: {
+				...last.request,
+				params: { ...last.request.params, seed: result.seed },
+				maxNewTokens
+			},
+			experiment: {
+				...experiment,
+				params: { ...experiment.params, seed: result.seed },
+				maxNewTokens
+			},
+			keep: { tokenIds: [...result.tokenIds], text: result.text },
+			keepDraft: true
+		});
+	}
+
+	/**
+	 * Runs again with a new random seed, which the seed box then holds (so the run can be
+	 * repeated), and the panel's other settings; the prompt is the last run's, or the editor's
+	 * when nothing ran yet. `input` replaces it (a chat's last reply is regenerated from the
+	 * conversation before it).
+	 */
+	async regenerate(input?: PromptInput): Promise<void> {
+		if (this.running || this.deps.loader.loading) return;
+		const seed = (this.deps.newSeed ?? randomSeed)();
+		this.deps.settings.params.seed = seed;
+		const sent = input ?? this.#last?.request.input;
+		await this.run(sent ? { input: sent, keepDraft: true } : {});
+	}
+
+	async run(options: RunOptions = {}): Promise<void> {
 		const { client, shelf, loader, prompt, settings, validity, draft, notices, recorder } =
 			this.deps;
 		if (this.running || loader.loading) return;
@@ -92,74 +196,85 @@ export class SingleRun {
 		}
 		notices.error = '';
 		notices.notice = '';
-		this.output = '';
+		const keep = options.keep ?? null;
+		this.output = keep?.text ?? '';
 		this.result = null;
 		this.seedUsed = null;
 		this.storedRun = null;
+		this.diverged = null;
 		this.live = { tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null };
-		const input = prompt.input();
-		const recording = recorder?.begin('single', draft.current(), [
+		const sampling = options.request?.sampling ?? loader.samplingMode;
+		const request: GenerateRequest = options.request ?? {
+			input: $state.snapshot(options.input ?? prompt.input()),
+			params: settings.requestParams(model),
+			maxNewTokens: settings.maxNewTokens,
+			sampling,
+			stopSequences: settings.stopList(),
+			// Exact runs explain every token (native runs cannot trace).
+			trace: sampling === 'exact' ? { topN: DEFAULT_TRACE_TOP_N } : null
+		};
+		const input = request.input;
+		const experiment = options.experiment ?? { ...draft.current(), input };
+		this.#last = { request, experiment, model: this.#modelKey() ?? '' };
+		const recording = recorder?.begin('single', experiment, [
 			newRun({
 				id: 'run',
 				label: '',
 				modelId: shelf.modelId,
-				params: $state.snapshot(settings.params)
+				params: experiment.params
 			})
 		]);
 		recording?.ranOn('run', `${model.name} · ${model.backend}`);
 		const started = performance.now();
 		let firstTokenAt: number | null = null;
-		const sampling = loader.samplingMode;
 		let completed = false;
 		// Events the worker sent before it crashed can still arrive after the run failed.
 		let live = true;
+		// Continue: the text the tokens streamed so far release, shown once past the kept ones.
+		let streamed = '';
 		this.running = true;
 		try {
-			const result = await client.generate(
-				{
-					input,
-					params: settings.requestParams(model),
-					maxNewTokens: settings.maxNewTokens,
-					sampling,
-					stopSequences: settings.stopList(),
-					// Exact runs explain every token (native runs cannot trace).
-					trace: sampling === 'exact' ? { topN: DEFAULT_TRACE_TOP_N } : null
-				},
-				(event) => {
-					if (!live) return;
-					if (event.type === 'start') {
-						this.seedUsed = event.seed;
-						recording?.started('run', event.seed);
-						return;
-					}
-					recording?.token(
-						'run',
-						{ id: event.tokenId, piece: event.piece, trace: event.trace },
-						event.text
-					);
-					const now = performance.now();
-					firstTokenAt ??= now;
-					this.output += event.text;
-					const tokens = event.index + 1;
-					const seconds = (now - firstTokenAt) / 1000;
-					this.live = {
-						tokens,
-						timeToFirstTokenMs: firstTokenAt - started,
-						tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null
-					};
+			const result = await client.generate(request, (event) => {
+				if (!live) return;
+				if (event.type === 'start') {
+					this.seedUsed = event.seed;
+					recording?.started('run', event.seed);
+					return;
 				}
-			);
+				recording?.token(
+					'run',
+					{ id: event.tokenId, piece: event.piece, trace: event.trace },
+					event.text
+				);
+				const now = performance.now();
+				firstTokenAt ??= now;
+				streamed += event.text;
+				if (keep && event.index < keep.tokenIds.length) {
+					if (event.tokenId !== keep.tokenIds[event.index]) this.diverged ??= event.index;
+				} else this.output = keep ? streamed : this.output + event.text;
+				const tokens = event.index + 1;
+				const seconds = (now - firstTokenAt) / 1000;
+				this.live = {
+					tokens,
+					timeToFirstTokenMs: firstTokenAt - started,
+					tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null
+				};
+			});
 			this.result = result;
 			this.completedRuns++;
 			this.output = result.text;
 			this.seedUsed = result.seed;
 			recording?.finished('run', result);
-			prompt.continueChat(input, result.text);
+			prompt.continueChat(input, result.text, { keepDraft: options.keepDraft === true });
+			if (this.diverged !== null) {
+				notices.notice = `Continue generated the earlier output again and the engine drew another token at position ${this.diverged + 1}, so this output is a new run of the longer length, not the old one continued.`;
+			}
+			notices.runSucceeded(runInputs(shelf.modelId, input));
 			completed = true;
 		} catch (error) {
 			const crash = crashReason(error);
 			if (crash === null) {
-				notices.showEngineError(error);
+				notices.runFailed(error, runInputs(shelf.modelId, input));
 				recording?.failed('run', notices.error);
 			} else {
 				// One banner, the restart's: it says what happened and that the model is reloading.
@@ -182,18 +297,21 @@ export class SingleRun {
 		this.live = { tokens: run.tokens.length, timeToFirstTokenMs: null, tokensPerSecond: null };
 		const stored = { status: run.status, error: run.error, tokens: run.tokens };
 		this.storedRun = stored;
+		this.#last = null;
 		for (const listener of this.#storedShown) listener(stored);
 	}
 
 	/**
-	 * Shows step mode's branch as the output: its text and token count, as a run would stream
-	 * them (no timings or result: nothing ran end to end).
+	 * Shows step mode's branch as the output: its text, token count and the seed its steps draw
+	 * with, as a run would stream them (no timings or result: nothing ran end to end).
 	 */
-	showSteps(text: string, tokens: number): void {
+	showSteps(text: string, tokens: number, seed: number | null): void {
 		if (this.running) return;
 		this.output = text;
 		this.result = null;
 		this.storedRun = null;
+		this.#last = null;
+		this.seedUsed = seed;
 		this.live = { tokens, timeToFirstTokenMs: null, tokensPerSecond: null };
 	}
 

@@ -7,7 +7,7 @@ import type {
 } from '#lib/core/model';
 import { chatMessages, type PromptInput } from '#lib/core/prompt';
 import type { PromptView } from '#lib/generation/prompt';
-import type { GenerationResult } from '#lib/core/run';
+import type { FinishReason, GenerationResult } from '#lib/core/run';
 import type { StoredWebLlmModel } from '#lib/engines/webllm/storage';
 import type { ExploredStep } from '#lib/explore/explorer';
 import type { NodeView } from '#lib/explore/tree';
@@ -95,6 +95,13 @@ interface Pending<T> {
 export class FakeClient implements PlaygroundClient {
 	/** Token ids every generation produces, in order. */
 	tokens = [10, 11, 12];
+	/**
+	 * When set, a generation's tokens come from this instead of {@link tokens} (e.g. a stream that
+	 * depends on the seed, as the real sampler's does).
+	 */
+	tokensOf: ((seed: number, count: number) => number[]) | null = null;
+	/** How generations end (`max-tokens` unless set). */
+	finishReason: FinishReason = 'max-tokens';
 	model: ModelInfo = fakeModel();
 	holdLoads = false;
 	/** When set, the next load fails with this error. */
@@ -221,7 +228,8 @@ export class FakeClient implements PlaygroundClient {
 		this.generations.push(request);
 		const seed = request.params.seed ?? 7;
 		onEvent?.({ type: 'start', seed, promptTokens: [1, 3, 4] });
-		const tokens = this.tokens.slice(0, request.maxNewTokens);
+		const tokens =
+			this.tokensOf?.(seed, request.maxNewTokens) ?? this.tokens.slice(0, request.maxNewTokens);
 		for (const [index, tokenId] of tokens.entries()) {
 			onEvent?.({
 				type: 'token',
@@ -242,7 +250,7 @@ export class FakeClient implements PlaygroundClient {
 			this.nodes.push(node(i + 1, i, tokenId, i + 1));
 			this.nodes[i].children = [i + 1];
 		}
-		return fakeResult(tokens, seed);
+		return { ...fakeResult(tokens, seed), finishReason: this.finishReason };
 	}
 
 	/** Lets a held generation go on. */

@@ -10,6 +10,7 @@ import { createApp, type App } from '../compose';
 import type { HubSources } from '../hub-models.svelte';
 import type { ModelHeaderReader } from '../model-facts.svelte';
 import type { ShelfSources } from '../model-shelf.svelte';
+import type { ClipboardWriter } from '../output-actions.svelte';
 import type { ModelStorage } from '../stored-models.svelte';
 import { FakeClient } from './fake-client';
 
@@ -82,6 +83,7 @@ export function createTestApp(
 		watchDb?: (events: PlaygroundDbEvents) => void;
 		readModelHeader?: ModelHeaderReader;
 		hub?: HubSources;
+		clipboard?: ClipboardWriter;
 	} = {}
 ): {
 	app: App;
@@ -101,7 +103,8 @@ export function createTestApp(
 		sessionChannel: options.sessionChannel,
 		watchDb: options.watchDb,
 		readModelHeader: options.readModelHeader,
-		hub: options.hub
+		hub: options.hub,
+		clipboard: options.clipboard
 	});
 	return { app, client, sources, storage };
 }
@@ -110,8 +113,10 @@ export function createTestApp(
 export const MODELS_URL = 'http://test/models/';
 
 /** A test app that has listed its models and loaded the local test model, as the page starts. */
-export async function startedTestApp(): Promise<ReturnType<typeof createTestApp>> {
-	const test = createTestApp();
+export async function startedTestApp(
+	options: Parameters<typeof createTestApp>[0] = {}
+): Promise<ReturnType<typeof createTestApp>> {
+	const test = createTestApp(options);
 	await test.app.start(MODELS_URL, { reopen: false });
 	return test;
 }
