@@ -74,6 +74,23 @@ describe('ExploreState', () => {
 		expect(app.explore.lastWhatIf).toEqual({ stored: 1, model: 1 });
 	});
 
+	it('a run in progress is not re-sampled (Regenerate sets a new seed as it starts one)', async () => {
+		const { app, client } = await ranApp();
+		app.explore.whatIf = true;
+		flushSync();
+		await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS);
+		expect(client.resamples).toHaveLength(1);
+		client.holdGenerations = true;
+		const running = app.actions.regenerate();
+		flushSync();
+		await vi.advanceTimersByTimeAsync(WHATIF_DELAY_MS);
+		expect(app.single.running).toBe(true);
+		expect(client.resamples).toHaveLength(1);
+		client.finishGeneration();
+		await running;
+		expect(app.explore.error).toBe('');
+	});
+
 	it('re-samples on every stage parameter, the seed and the order, but not on the length', async () => {
 		const { app, client } = await ranApp();
 		app.explore.whatIf = true;

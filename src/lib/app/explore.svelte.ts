@@ -276,7 +276,8 @@ export class ExploreState {
 
 	/** Re-samples the whole output with the panel's parameters, from stored steps where it can. */
 	async resample(): Promise<void> {
-		if (!this.live) return;
+		// A run in progress (Regenerate sets a new seed as it starts one) brings its own tree.
+		if (!this.live || this.deps.single.running) return;
 		if (this.busy) {
 			this.#pendingWhatIf = true;
 			return;
