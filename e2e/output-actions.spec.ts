@@ -125,15 +125,22 @@ test('chat: regenerate the last reply, edit a message and resend, clear with und
 	await expect(page.getByTestId('prompt')).toHaveValue('a draft');
 
 	// Edit the first message and resend: what came after it is dropped, a new reply follows.
+	// Esc cancels an edit; Ctrl+Enter in the edited message sends it (the message box keeps its draft).
+	await page.getByRole('button', { name: 'Edit message 1' }).click();
+	await expect(page.getByTestId('edit-message')).toBeFocused();
+	await page.keyboard.press('Escape');
+	await expect(page.getByTestId('edit-message')).toHaveCount(0);
+	await expect(messages).toHaveCount(4);
 	await page.getByRole('button', { name: 'Edit message 1' }).click();
 	await page.getByTestId('edit-message').fill('Hi again');
-	await page.getByRole('button', { name: 'Send edited message' }).click();
+	await page.keyboard.press('Control+Enter');
 	await waitForRun(page);
 	await expect(messages).toHaveCount(2);
 	await expect(messages.nth(0)).toContainText('Hi again');
 	await expect(messages.nth(1).locator('.content')).toHaveText(
 		(await page.getByTestId('output').textContent()) ?? ''
 	);
+	await expect(page.getByTestId('prompt')).toHaveValue('a draft');
 
 	// Clear, with an undo; sessions already run stay in the history.
 	const sessions = page.getByTestId('history-item');
