@@ -41,6 +41,7 @@ test('Continue gives exactly the text of one longer run with the same seed', asy
 	await page.getByRole('button', { name: 'Continue', exact: true }).click();
 	await waitForRun(page);
 	await expect(page.getByTestId('token-count')).toHaveText('40');
+	await expect(page.getByTestId('replaying')).toHaveCount(0);
 	const continued = (await page.getByTestId('output').textContent()) ?? '';
 	expect(continued.startsWith(short.text)).toBe(true);
 	expect(continued.length).toBeGreaterThan(short.text.length);

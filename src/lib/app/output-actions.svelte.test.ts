@@ -72,9 +72,12 @@ describe('OutputActions', () => {
 		await new Promise((resolve) => setTimeout(resolve, 0));
 		// The first regenerated token is one of the kept ones: nothing is shown twice.
 		expect(app.single.output).toBe(first);
+		expect(app.single.replaying).toBe(3);
+		expect(app.single.live.tokens).toBe(1);
 		client.finishGeneration();
 		await continuing;
 		expect(app.single.output).toBe(text(seededTokens(app.single.seedUsed!, 6)));
+		expect(app.single.replaying).toBeNull();
 	});
 
 	it('Continue says so when the engine did not draw the same tokens again', async () => {

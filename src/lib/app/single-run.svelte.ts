@@ -93,6 +93,8 @@ export class SingleRun {
 	storedRun = $state<StoredRunView | null>(null);
 	/** The last continuation drew other tokens than the run it went on from (see {@link run}). */
 	diverged = $state<number | null>(null);
+	/** While Continue generates the tokens on show again: how many there are; else null. */
+	replaying = $state<number | null>(null);
 	/** What the run on show was asked; null for stored runs and step mode. */
 	#last = $state.raw<LastRun | null>(null);
 
@@ -202,6 +204,7 @@ export class SingleRun {
 		this.seedUsed = null;
 		this.storedRun = null;
 		this.diverged = null;
+		this.replaying = keep && keep.tokenIds.length > 0 ? keep.tokenIds.length : null;
 		this.live = { tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null };
 		const sampling = options.request?.sampling ?? loader.samplingMode;
 		const request: GenerateRequest = options.request ?? {
@@ -251,7 +254,10 @@ export class SingleRun {
 				streamed += event.text;
 				if (keep && event.index < keep.tokenIds.length) {
 					if (event.tokenId !== keep.tokenIds[event.index]) this.diverged ??= event.index;
-				} else this.output = keep ? streamed : this.output + event.text;
+				} else {
+					this.replaying = null;
+					this.output = keep ? streamed : this.output + event.text;
+				}
 				const tokens = event.index + 1;
 				const seconds = (now - firstTokenAt) / 1000;
 				this.live = {
@@ -283,6 +289,7 @@ export class SingleRun {
 			}
 		} finally {
 			live = false;
+			this.replaying = null;
 			this.running = false;
 			void recording?.end();
 		}
