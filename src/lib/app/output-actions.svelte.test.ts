@@ -106,6 +106,11 @@ describe('OutputActions', () => {
 		client.finishReason = 'stopped';
 		await app.single.run();
 		expect(actions.continueBlocked).toBeNull();
+		// Picking another model changes nothing until it is loaded.
+		client.model = { ...client.model, name: 'Other model', sha256: 'b'.repeat(64) };
+		expect(actions.continueBlocked).toBeNull();
+		await app.loader.loadSelected();
+		expect(actions.continueBlocked).toMatch(/Another model/);
 	});
 
 	it('Regenerate runs the last prompt with a new seed, shown in the seed box and the output', async () => {

@@ -67,7 +67,7 @@ interface LastRun {
 	request: GenerateRequest;
 	/** The experiment and panel parameters it was recorded with. */
 	experiment: Experiment;
-	/** The model (id and backend) it ran on. */
+	/** The model it ran on (see #modelKey). */
 	model: string;
 }
 
@@ -118,10 +118,10 @@ export class SingleRun {
 		return () => (this.#storedShown = this.#storedShown.filter((l) => l !== listener));
 	}
 
-	/** The model a run on it is recorded with: id and backend. */
+	/** The loaded model as Continue tells it apart: its file and the engine running it. */
 	#modelKey(): string | null {
 		const model = this.deps.loader.model;
-		return model ? `${this.deps.shelf.modelId} · ${model.backend}` : null;
+		return model ? JSON.stringify([model.name, model.sha256, model.backend]) : null;
 	}
 
 	/**
