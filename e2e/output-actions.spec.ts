@@ -27,31 +27,35 @@ test('Copy puts the output text on the clipboard and says “Copied”', async (
 	expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(done.text);
 });
 
-test('Continue gives exactly the text of one longer run with the same seed', async ({ page }) => {
-	await openWithTestModel(page);
-	const short = await run(page, {
-		temperature: '1',
-		seed: '2024',
-		maxTokens: '20',
-		banEos: true
+for (const engine of ['llama', 'wllama'] as const) {
+	test(`Continue gives exactly the text of one longer run with the same seed (${engine})`, async ({
+		page
+	}) => {
+		await openWithTestModel(page, engine === 'wllama' ? '?cpuEngine=wllama' : '');
+		const short = await run(page, {
+			temperature: '1',
+			seed: '2024',
+			maxTokens: '20',
+			banEos: true
+		});
+		expect(short.tokens).toBe(20);
+		expect(short.finishReason).toBe('max-tokens');
+
+		await page.getByRole('button', { name: 'Continue', exact: true }).click();
+		await waitForRun(page);
+		await expect(page.getByTestId('token-count')).toHaveText('40');
+		await expect(page.getByTestId('replaying')).toHaveCount(0);
+		const continued = (await page.getByTestId('output').textContent()) ?? '';
+		expect(continued.startsWith(short.text)).toBe(true);
+		expect(continued.length).toBeGreaterThan(short.text.length);
+		await expect(page.getByTestId('seed-used')).toHaveText('2024');
+		await expect(page.getByTestId('worker-notice')).toHaveCount(0);
+
+		const long = await run(page, { temperature: '1', seed: '2024', maxTokens: '40', banEos: true });
+		expect(long.tokens).toBe(40);
+		expect(continued).toBe(long.text);
 	});
-	expect(short.tokens).toBe(20);
-	expect(short.finishReason).toBe('max-tokens');
-
-	await page.getByRole('button', { name: 'Continue', exact: true }).click();
-	await waitForRun(page);
-	await expect(page.getByTestId('token-count')).toHaveText('40');
-	await expect(page.getByTestId('replaying')).toHaveCount(0);
-	const continued = (await page.getByTestId('output').textContent()) ?? '';
-	expect(continued.startsWith(short.text)).toBe(true);
-	expect(continued.length).toBeGreaterThan(short.text.length);
-	await expect(page.getByTestId('seed-used')).toHaveText('2024');
-	await expect(page.getByTestId('worker-notice')).toHaveCount(0);
-
-	const long = await run(page, { temperature: '1', seed: '2024', maxTokens: '40', banEos: true });
-	expect(long.tokens).toBe(40);
-	expect(continued).toBe(long.text);
-});
+}
 
 test('Regenerate runs with a new seed, shown in the seed box and the figures, and new text', async ({
 	page
