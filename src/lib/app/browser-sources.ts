@@ -18,6 +18,7 @@ import { readCustomModels, SETTING_KEYS, writeSetting } from '#lib/storage/setti
 import type { HubSources } from './hub-models.svelte';
 import type { ModelHeaderReader } from './model-facts.svelte';
 import type { ShelfSources } from './model-shelf.svelte';
+import type { ScreenClock } from './single-run.svelte';
 import type { ModelStorage } from './stored-models.svelte';
 
 /** The model shelf's lists as the browser keeps them. */
@@ -72,3 +73,22 @@ export function browserSessionChannel(): SessionChannel | null {
 export function watchBrowserDb(events: PlaygroundDbEvents): void {
 	watchPlaygroundDb(events);
 }
+
+/** The browser's: `performance.now()` and the next `requestAnimationFrame`. */
+export const browserScreenClock: ScreenClock = {
+	now: () => performance.now(),
+	afterPaint: () =>
+		new Promise((resolve) => {
+			if (document.visibilityState === 'hidden') return resolve(null);
+			const hidden = () => {
+				cancelAnimationFrame(frame);
+				document.removeEventListener('visibilitychange', hidden);
+				resolve(null);
+			};
+			const frame = requestAnimationFrame(() => {
+				document.removeEventListener('visibilitychange', hidden);
+				resolve(performance.now());
+			});
+			document.addEventListener('visibilitychange', hidden);
+		})
+};

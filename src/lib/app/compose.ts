@@ -26,7 +26,7 @@ import { RunSettings } from './run-settings.svelte';
 import { SessionOpener } from './session-opener.svelte';
 import { Sharing } from './sharing';
 import { History } from './sessions.svelte';
-import { SingleRun } from './single-run.svelte';
+import { SingleRun, type ScreenClock } from './single-run.svelte';
 import { SkillLibrary } from './skills.svelte';
 import { StoredModels, type ModelStorage } from './stored-models.svelte';
 
@@ -51,6 +51,8 @@ export interface AppDeps {
 	hub?: HubSources;
 	/** Where the user's skills are kept; the `skills` store of `sessionDb` by default. */
 	skillStore?: SkillStore;
+	/** Times the figures seen on screen (time to first token); none are timed without it. */
+	screen?: ScreenClock;
 }
 
 /** Every part of the page's state, wired together. Components get the parts they need. */
@@ -132,7 +134,7 @@ export function createApp(deps: AppDeps): App {
 	const draft = new ExperimentDraft(shelf, loader, prompt, settings, validity);
 	const history = new History(notices, deps.sessionDb, deps.sessionChannel);
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
-	const single = new SingleRun({ ...runParts, recorder: history });
+	const single = new SingleRun({ ...runParts, recorder: history, screen: deps.screen });
 	const compare = new CompareState({ ...runParts, single, skills, recorder: history });
 	const judgements = new Judgements({ compare, history });
 	const explore = new ExploreState({ client, loader, prompt, settings, single, compare });

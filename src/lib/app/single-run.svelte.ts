@@ -15,9 +15,25 @@ import type { RunSettings } from './run-settings.svelte';
 /** Live figures of the run in progress (final ones come from the result). */
 export interface LiveStats {
 	tokens: number;
-	timeToFirstTokenMs: number | null;
-	tokensPerSecond: number | null;
+	/** From the click to the first token on screen, once it has been seen. */
+	firstTokenOnScreenMs: number | null;
 }
+
+/**
+ * The page's clock for the figures measured on screen: the click and the frame that shows a
+ * token (see core/run-figures.ts).
+ */
+export interface ScreenClock {
+	now(): number;
+	/**
+	 * Resolves with the time of the next animation frame, in which what the DOM holds now is
+	 * drawn; null when no frame will come (the page is hidden).
+	 */
+	afterPaint(): Promise<number | null>;
+}
+
+/** Without a screen (Node tests): nothing is seen, so the figures on screen stay null. */
+const NO_SCREEN: ScreenClock = { now: () => performance.now(), afterPaint: async () => null };
 
 /** A stored run on show: how it ended and its tokens, as recorded. */
 export interface StoredRunView {
@@ -38,6 +54,8 @@ export interface RunDeps {
 	notices: Notices;
 	/** Saves every run or compare to the history as it streams; none when absent. */
 	recorder?: SessionRecorder;
+	/** Times the click and the frames that show tokens; nothing is timed on screen without it. */
+	screen?: ScreenClock;
 }
 
 /**
@@ -49,7 +67,7 @@ export interface RunDeps {
 export class SingleRun {
 	running = $state(false);
 	output = $state('');
-	live = $state<LiveStats>({ tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null });
+	live = $state<LiveStats>({ tokens: 0, firstTokenOnScreenMs: null });
 	result = $state<GenerationResult | null>(null);
 	/** Counts runs that ended with a result. */
 	completedRuns = $state(0);
@@ -77,9 +95,16 @@ export class SingleRun {
 		return () => (this.#storedShown = this.#storedShown.filter((l) => l !== listener));
 	}
 
-	async run(): Promise<void> {
+	/**
+	 * Runs the page's prompt with its settings. `clickedAt` is the click's time stamp (the
+	 * `performance.now()` timeline), which the time to first token is measured from; now when
+	 * omitted.
+	 */
+	async run(clickedAt?: number): Promise<void> {
 		const { client, shelf, loader, prompt, settings, validity, draft, notices, recorder } =
 			this.deps;
+		const screen = this.deps.screen ?? NO_SCREEN;
+		const started = clickedAt ?? screen.now();
 		if (this.running || loader.loading) return;
 		if (validity.message()) {
 			notices.blockedByFields(validity);
@@ -96,7 +121,7 @@ export class SingleRun {
 		this.result = null;
 		this.seedUsed = null;
 		this.storedRun = null;
-		this.live = { tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null };
+		this.live = { tokens: 0, firstTokenOnScreenMs: null };
 		const input = prompt.input();
 		const recording = recorder?.begin('single', draft.current(), [
 			newRun({
@@ -107,8 +132,7 @@ export class SingleRun {
 			})
 		]);
 		recording?.ranOn('run', `${model.name} · ${model.backend}`);
-		const started = performance.now();
-		let firstTokenAt: number | null = null;
+		let firstShown: Promise<number | null> | null = null;
 		const sampling = loader.samplingMode;
 		let completed = false;
 		// Events the worker sent before it crashed can still arrive after the run failed.
@@ -137,23 +161,34 @@ export class SingleRun {
 						{ id: event.tokenId, piece: event.piece, trace: event.trace },
 						event.text
 					);
-					const now = performance.now();
-					firstTokenAt ??= now;
 					this.output += event.text;
-					const tokens = event.index + 1;
-					const seconds = (now - firstTokenAt) / 1000;
-					this.live = {
-						tokens,
-						timeToFirstTokenMs: firstTokenAt - started,
-						tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null
-					};
+					this.live = { ...this.live, tokens: event.index + 1 };
+					// The first token reaches the DOM now; it is on screen in the next frame.
+					firstShown ??= screen.afterPaint().then((at) => {
+						const ms = at === null ? null : at - started;
+						if (live && this.live.firstTokenOnScreenMs === null) {
+							this.live = { ...this.live, firstTokenOnScreenMs: ms };
+						}
+						return ms;
+					});
 				}
 			);
-			this.result = result;
-			this.completedRuns++;
 			this.output = result.text;
 			this.seedUsed = result.seed;
-			recording?.finished('run', result);
+			// The last token is on screen in the frame after the final text reaches the DOM.
+			const lastShown = await screen.afterPaint();
+			const withFigures: GenerationResult = {
+				...result,
+				stats: {
+					...result.stats,
+					firstTokenOnScreenMs: firstShown === null ? null : await firstShown,
+					lastTokenOnScreenMs:
+						firstShown === null || lastShown === null ? null : lastShown - started
+				}
+			};
+			this.result = withFigures;
+			this.completedRuns++;
+			recording?.finished('run', withFigures);
 			prompt.continueChat(input, result.text);
 			completed = true;
 		} catch (error) {
@@ -179,7 +214,7 @@ export class SingleRun {
 		this.output = run.text;
 		this.result = storedResult(run);
 		this.seedUsed = run.seed;
-		this.live = { tokens: run.tokens.length, timeToFirstTokenMs: null, tokensPerSecond: null };
+		this.live = { tokens: run.tokens.length, firstTokenOnScreenMs: null };
 		const stored = { status: run.status, error: run.error, tokens: run.tokens };
 		this.storedRun = stored;
 		for (const listener of this.#storedShown) listener(stored);
@@ -194,7 +229,7 @@ export class SingleRun {
 		this.output = text;
 		this.result = null;
 		this.storedRun = null;
-		this.live = { tokens, timeToFirstTokenMs: null, tokensPerSecond: null };
+		this.live = { tokens, firstTokenOnScreenMs: null };
 	}
 
 	async stop(): Promise<void> {
