@@ -1,3 +1,4 @@
+import type { ScreenClock } from '../single-run.svelte';
 import type { WebLlmModel } from '#lib/core/model';
 import type { LocalModelFile, ModelChoice } from '#lib/models/local-models';
 import { allowsModelUrl } from '#lib/models/model-hosts';
@@ -82,6 +83,7 @@ export function createTestApp(
 		watchDb?: (events: PlaygroundDbEvents) => void;
 		readModelHeader?: ModelHeaderReader;
 		hub?: HubSources;
+		screen?: ScreenClock;
 	} = {}
 ): {
 	app: App;
@@ -101,7 +103,8 @@ export function createTestApp(
 		sessionChannel: options.sessionChannel,
 		watchDb: options.watchDb,
 		readModelHeader: options.readModelHeader,
-		hub: options.hub
+		hub: options.hub,
+		screen: options.screen
 	});
 	return { app, client, sources, storage };
 }
@@ -110,8 +113,10 @@ export function createTestApp(
 export const MODELS_URL = 'http://test/models/';
 
 /** A test app that has listed its models and loaded the local test model, as the page starts. */
-export async function startedTestApp(): Promise<ReturnType<typeof createTestApp>> {
-	const test = createTestApp();
+export async function startedTestApp(
+	options: Parameters<typeof createTestApp>[0] = {}
+): Promise<ReturnType<typeof createTestApp>> {
+	const test = createTestApp(options);
 	await test.app.start(MODELS_URL, { reopen: false });
 	return test;
 }
