@@ -44,7 +44,7 @@ function clocked(engine: FakeEngine, pace: number) {
 	return { deps, onToken, streamedAt };
 }
 
-const options: Partial<FakeEngineOptions> = {
+const options: FakeEngineOptions = {
 	next: () => 0,
 	contextLength: 512,
 	shape: (distribution, context) => {
