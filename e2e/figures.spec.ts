@@ -91,7 +91,7 @@ test('time to first token runs from the click to the token on screen; prefill an
 	// Each figure says what it measures.
 	await page.getByLabel('Help: First token').click();
 	await expect(page.getByTestId('figure-help-firstToken')).toContainText(
-		'from your click on Generate to the first generated token on screen'
+		'to the first generated token on screen'
 	);
 	await page.getByLabel('Help: Decode').click();
 	await expect(page.getByTestId('figure-help-decodeSpeed')).toContainText(

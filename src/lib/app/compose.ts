@@ -92,8 +92,11 @@ export interface App {
 		link: ShareLinkResult<SharedExperiment>,
 		show: (view: ShareView) => void
 	): Promise<void>;
-	/** Runs what the view shows (Ctrl+Enter). */
-	run(view: ShareView): Promise<void>;
+	/**
+	 * Runs what the view shows (Ctrl+Enter); `pressedAt` is the key press's time stamp, which a
+	 * single run's time to first token is measured from.
+	 */
+	run(view: ShareView, pressedAt?: number): Promise<void>;
 	/** Stops whatever runs (Esc). */
 	stop(): Promise<void>;
 	dispose(): void;
@@ -194,8 +197,8 @@ export function createApp(deps: AppDeps): App {
 			notices.error = '';
 			await this.openShared(link.value, show);
 		},
-		run(view) {
-			return view === 'compare' ? compare.run() : single.run();
+		run(view, pressedAt) {
+			return view === 'compare' ? compare.run() : single.run(pressedAt);
 		},
 		async stop() {
 			if (compare.running) await compare.stop();

@@ -65,7 +65,7 @@ export const RUN_FIGURES: Record<FigureKey, FigureDefinition> = {
 		label: 'First token',
 		unit: 'ms',
 		digits: 0,
-		help: 'Time to first token: from your click on Generate to the first generated token on screen (the animation frame after the page shows it). It includes tokenizing, the prefill, sampling and drawing.',
+		help: 'Time to first token: from your click on Generate (or Ctrl+Enter) to the first generated token on screen (the animation frame after the page shows it). It includes tokenizing, the prefill, sampling and drawing.',
 		value: (stats) => stats.firstTokenOnScreenMs ?? null
 	},
 	prefillSpeed: {
@@ -93,7 +93,7 @@ export const RUN_FIGURES: Record<FigureKey, FigureDefinition> = {
 		label: 'Total',
 		unit: 'ms',
 		digits: 0,
-		help: 'From your click on Generate to the last token on screen: what the whole run took as you saw it, waits for the page included.',
+		help: 'From your click on Generate (or Ctrl+Enter) to the last token on screen: what the whole run took as you saw it, waits for the page included.',
 		value: (stats) => stats.lastTokenOnScreenMs ?? null
 	}
 };
