@@ -36,7 +36,9 @@ async function shownRun(page: Page) {
 		tokens: await page.getByTestId('token-count').textContent(),
 		finish: await page.getByTestId('finish-reason').textContent(),
 		ttft: await page.getByTestId('ttft').textContent(),
-		speed: await page.getByTestId('tokens-per-second').textContent()
+		prefill: await page.getByTestId('prefill-speed').textContent(),
+		decode: await page.getByTestId('decode-speed').textContent(),
+		total: await page.getByTestId('total-time').textContent()
 	};
 }
 

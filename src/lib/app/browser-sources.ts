@@ -19,6 +19,7 @@ import type { HubSources } from './hub-models.svelte';
 import type { ModelHeaderReader } from './model-facts.svelte';
 import type { ShelfSources } from './model-shelf.svelte';
 import type { ClipboardWriter } from './output-actions.svelte';
+import type { ScreenClock } from './single-run.svelte';
 import type { ModelStorage } from './stored-models.svelte';
 
 /** The model shelf's lists as the browser keeps them. */
@@ -79,3 +80,22 @@ export function browserClipboard(): ClipboardWriter | null {
 	const clipboard = globalThis.navigator?.clipboard;
 	return clipboard ? { writeText: (text) => clipboard.writeText(text) } : null;
 }
+
+/** The browser's: `performance.now()` and the next `requestAnimationFrame`. */
+export const browserScreenClock: ScreenClock = {
+	now: () => performance.now(),
+	afterPaint: () =>
+		new Promise((resolve) => {
+			if (document.visibilityState === 'hidden') return resolve(null);
+			const hidden = () => {
+				cancelAnimationFrame(frame);
+				document.removeEventListener('visibilitychange', hidden);
+				resolve(null);
+			};
+			const frame = requestAnimationFrame(() => {
+				document.removeEventListener('visibilitychange', hidden);
+				resolve(performance.now());
+			});
+			document.addEventListener('visibilitychange', hidden);
+		})
+};

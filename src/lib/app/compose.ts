@@ -27,7 +27,7 @@ import { RunSettings } from './run-settings.svelte';
 import { SessionOpener } from './session-opener.svelte';
 import { Sharing } from './sharing';
 import { History } from './sessions.svelte';
-import { SingleRun } from './single-run.svelte';
+import { SingleRun, type ScreenClock } from './single-run.svelte';
 import { SkillLibrary } from './skills.svelte';
 import { StoredModels, type ModelStorage } from './stored-models.svelte';
 
@@ -54,6 +54,8 @@ export interface AppDeps {
 	skillStore?: SkillStore;
 	/** Where Copy puts the output; Copy says it is unavailable without one. */
 	clipboard?: ClipboardWriter | null;
+	/** Times the figures seen on screen (time to first token); none are timed without it. */
+	screen?: ScreenClock;
 }
 
 /** Every part of the page's state, wired together. Components get the parts they need. */
@@ -95,8 +97,11 @@ export interface App {
 		link: ShareLinkResult<SharedExperiment>,
 		show: (view: ShareView) => void
 	): Promise<void>;
-	/** Runs what the view shows (Ctrl+Enter). */
-	run(view: ShareView): Promise<void>;
+	/**
+	 * Runs what the view shows (Ctrl+Enter); `pressedAt` is the key press's time stamp, which a
+	 * single run's time to first token is measured from.
+	 */
+	run(view: ShareView, pressedAt?: number): Promise<void>;
 	/** Stops whatever runs (Esc). */
 	stop(): Promise<void>;
 	dispose(): void;
@@ -137,7 +142,7 @@ export function createApp(deps: AppDeps): App {
 	const draft = new ExperimentDraft(shelf, loader, prompt, settings, validity);
 	const history = new History(notices, deps.sessionDb, deps.sessionChannel);
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
-	const single = new SingleRun({ ...runParts, recorder: history });
+	const single = new SingleRun({ ...runParts, recorder: history, screen: deps.screen });
 	const actions = new OutputActions({ single, prompt, clipboard: deps.clipboard ?? null });
 	const compare = new CompareState({ ...runParts, single, skills, recorder: history });
 	const judgements = new Judgements({ compare, history });
@@ -199,8 +204,8 @@ export function createApp(deps: AppDeps): App {
 			notices.error = '';
 			await this.openShared(link.value, show);
 		},
-		run(view) {
-			return view === 'compare' ? compare.run() : single.run();
+		run(view, pressedAt) {
+			return view === 'compare' ? compare.run() : single.run({ clickedAt: pressedAt });
 		},
 		async stop() {
 			if (compare.running) await compare.stop();

@@ -95,6 +95,45 @@ describe('SingleRun', () => {
 		expect(app.prompt.prompt).toBe('');
 	});
 
+	it('times the first and the last token on screen from the click, and records them', async () => {
+		// A made-up screen: each frame comes 16 ms after it is asked for.
+		const screen = {
+			t: 1_000,
+			now: () => screen.t,
+			afterPaint: async () => (screen.t += 16)
+		};
+		const { app, client } = await startedTestApp({ screen });
+		client.holdGenerations = true;
+		const running = app.single.run({ clickedAt: 990 });
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		// The first token is on screen in the frame after it reached the page: 1,016 − 990 ms.
+		expect(app.single.live.firstTokenOnScreenMs).toBe(26);
+		screen.t = 1_500;
+		client.finishGeneration();
+		await running;
+		const stats = app.single.result!.stats;
+		expect(stats.firstTokenOnScreenMs).toBe(26);
+		expect(stats.lastTokenOnScreenMs).toBe(1_516 - 990);
+		// The worker's figures stay as they were measured there.
+		expect(stats.decodeMs).toBe(200);
+		await app.history.settled();
+		const record = await app.history.store.get(app.history.items[0].id);
+		expect(record?.runs[0].stats).toMatchObject({
+			firstTokenOnScreenMs: 26,
+			lastTokenOnScreenMs: 526,
+			decodeMs: 200
+		});
+	});
+
+	it('a run nothing showed (no screen) has no figures on screen', async () => {
+		const { app } = await startedTestApp();
+		await app.single.run();
+		expect(app.single.result?.stats).toMatchObject({
+			firstTokenOnScreenMs: null,
+			lastTokenOnScreenMs: null
+		});
+	});
+
 	it('records the run in the history as it streams', async () => {
 		const { app } = await startedTestApp();
 		await app.single.run();

@@ -18,9 +18,25 @@ import type { RunSettings } from './run-settings.svelte';
 /** Live figures of the run in progress (final ones come from the result). */
 export interface LiveStats {
 	tokens: number;
-	timeToFirstTokenMs: number | null;
-	tokensPerSecond: number | null;
+	/** From the click to the first token on screen, once it has been seen. */
+	firstTokenOnScreenMs: number | null;
 }
+
+/**
+ * The page's clock for the figures measured on screen: the click and the frame that shows a
+ * token (see core/run-figures.ts).
+ */
+export interface ScreenClock {
+	now(): number;
+	/**
+	 * Resolves with the time of the next animation frame, in which what the DOM holds now is
+	 * drawn; null when no frame will come (the page is hidden).
+	 */
+	afterPaint(): Promise<number | null>;
+}
+
+/** Without a screen (Node tests): nothing is seen, so the figures on screen stay null. */
+const NO_SCREEN: ScreenClock = { now: () => performance.now(), afterPaint: async () => null };
 
 /** A stored run on show: how it ended and its tokens, as recorded. */
 export interface StoredRunView {
@@ -43,6 +59,8 @@ export interface RunDeps {
 	recorder?: SessionRecorder;
 	/** A fresh seed for Regenerate; the platform's random source when absent. */
 	newSeed?: () => number;
+	/** Times the click and the frames that show tokens; nothing is timed on screen without it. */
+	screen?: ScreenClock;
 }
 
 /** How a run differs from Generate with the page's prompt and settings. */
@@ -60,6 +78,8 @@ export interface RunOptions {
 	keepDraft?: boolean;
 	/** The experiment to record (Continue: the last run's, longer); the page's by default. */
 	experiment?: Experiment;
+	/** The click's time stamp, which the time to first token is measured from; now by default. */
+	clickedAt?: number;
 }
 
 /** What the last run on show was asked, to continue it or run it again. */
@@ -84,7 +104,7 @@ export type ContinueBlock =
 export class SingleRun {
 	running = $state(false);
 	output = $state('');
-	live = $state<LiveStats>({ tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null });
+	live = $state<LiveStats>({ tokens: 0, firstTokenOnScreenMs: null });
 	result = $state<GenerationResult | null>(null);
 	/** Counts runs that ended with a result. */
 	completedRuns = $state(0);
@@ -183,9 +203,16 @@ export class SingleRun {
 		await this.run(sent ? { input: sent, keepDraft: true } : {});
 	}
 
+	/**
+	 * Runs the page's prompt with its settings, or what `options` says instead. The time to first
+	 * token is measured from `options.clickedAt`, the click's time stamp (the `performance.now()`
+	 * timeline); from now when omitted.
+	 */
 	async run(options: RunOptions = {}): Promise<void> {
 		const { client, shelf, loader, prompt, settings, validity, draft, notices, recorder } =
 			this.deps;
+		const screen = this.deps.screen ?? NO_SCREEN;
+		const started = options.clickedAt ?? screen.now();
 		if (this.running || loader.loading) return;
 		if (validity.message()) {
 			notices.blockedByFields(validity);
@@ -205,7 +232,7 @@ export class SingleRun {
 		this.storedRun = null;
 		this.diverged = null;
 		this.replaying = keep && keep.tokenIds.length > 0 ? keep.tokenIds.length : null;
-		this.live = { tokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null };
+		this.live = { tokens: 0, firstTokenOnScreenMs: null };
 		const sampling = options.request?.sampling ?? loader.samplingMode;
 		const request: GenerateRequest = options.request ?? {
 			input: $state.snapshot(options.input ?? prompt.input()),
@@ -228,8 +255,7 @@ export class SingleRun {
 			})
 		]);
 		recording?.ranOn('run', `${model.name} · ${model.backend}`);
-		const started = performance.now();
-		let firstTokenAt: number | null = null;
+		let firstShown: Promise<number | null> | null = null;
 		let completed = false;
 		// Events the worker sent before it crashed can still arrive after the run failed.
 		let live = true;
@@ -249,8 +275,6 @@ export class SingleRun {
 					{ id: event.tokenId, piece: event.piece, trace: event.trace },
 					event.text
 				);
-				const now = performance.now();
-				firstTokenAt ??= now;
 				streamed += event.text;
 				if (keep && event.index < keep.tokenIds.length) {
 					if (event.tokenId !== keep.tokenIds[event.index]) this.diverged ??= event.index;
@@ -258,19 +282,32 @@ export class SingleRun {
 					this.replaying = null;
 					this.output = keep ? streamed : this.output + event.text;
 				}
-				const tokens = event.index + 1;
-				const seconds = (now - firstTokenAt) / 1000;
-				this.live = {
-					tokens,
-					timeToFirstTokenMs: firstTokenAt - started,
-					tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null
-				};
+				this.live = { ...this.live, tokens: event.index + 1 };
+				// The first token reaches the DOM now; it is on screen in the next frame.
+				firstShown ??= screen.afterPaint().then((at) => {
+					const ms = at === null ? null : at - started;
+					if (live && this.live.firstTokenOnScreenMs === null) {
+						this.live = { ...this.live, firstTokenOnScreenMs: ms };
+					}
+					return ms;
+				});
 			});
-			this.result = result;
-			this.completedRuns++;
 			this.output = result.text;
 			this.seedUsed = result.seed;
-			recording?.finished('run', result);
+			// The last token is on screen in the frame after the final text reaches the DOM.
+			const lastShown = await screen.afterPaint();
+			const withFigures: GenerationResult = {
+				...result,
+				stats: {
+					...result.stats,
+					firstTokenOnScreenMs: firstShown === null ? null : await firstShown,
+					lastTokenOnScreenMs:
+						firstShown === null || lastShown === null ? null : lastShown - started
+				}
+			};
+			this.result = withFigures;
+			this.completedRuns++;
+			recording?.finished('run', withFigures);
 			prompt.continueChat(input, result.text, { keepDraft: options.keepDraft === true });
 			if (this.diverged !== null) {
 				notices.notice = `Continue generated the earlier output again and the engine drew another token at position ${this.diverged + 1}, so this output is a new run of the longer length, not the old one continued.`;
@@ -301,7 +338,7 @@ export class SingleRun {
 		this.output = run.text;
 		this.result = storedResult(run);
 		this.seedUsed = run.seed;
-		this.live = { tokens: run.tokens.length, timeToFirstTokenMs: null, tokensPerSecond: null };
+		this.live = { tokens: run.tokens.length, firstTokenOnScreenMs: null };
 		const stored = { status: run.status, error: run.error, tokens: run.tokens };
 		this.storedRun = stored;
 		this.#last = null;
@@ -319,7 +356,7 @@ export class SingleRun {
 		this.storedRun = null;
 		this.#last = null;
 		this.seedUsed = seed;
-		this.live = { tokens, timeToFirstTokenMs: null, tokensPerSecond: null };
+		this.live = { tokens, firstTokenOnScreenMs: null };
 	}
 
 	async stop(): Promise<void> {

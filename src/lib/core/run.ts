@@ -27,11 +27,32 @@ export interface GenerationStats {
 	promptTokens: number;
 	/** Sampled tokens, counting a final end-of-generation token. */
 	generatedTokens: number;
-	/** From the request to the first sampled token (tokenizing and prefill included). */
+	/**
+	 * In the worker, from the request to the first sampled token (tokenizing and prefill
+	 * included). Not shown: the time to first token the page shows is `firstTokenOnScreenMs`.
+	 */
 	timeToFirstTokenMs: number | null;
+	/** In the worker, the engine's evaluation of the prompt. */
 	prefillMs: number;
-	/** Sampled tokens per second after prefill. */
-	tokensPerSecond: number | null;
+	/**
+	 * In the worker, from the first sampled token to the last, less the time the run was held
+	 * waiting for the page to read its tokens; null with fewer than two tokens. Absent from runs
+	 * stored before it was measured. Speeds are computed from it in `core/run-figures.ts`.
+	 */
+	decodeMs?: number | null;
+	/**
+	 * On the page, from the click that started the run to the animation frame after the first
+	 * token was shown; null when never seen (no token, a hidden page, a run from elsewhere).
+	 */
+	firstTokenOnScreenMs?: number | null;
+	/** On the page, from the click to the animation frame after the last token was shown. */
+	lastTokenOnScreenMs?: number | null;
+	/**
+	 * Tokens per second after the prefill, first token included, as runs stored by earlier
+	 * versions recorded it (a blend of decode, waits for the page and a free first token): read
+	 * so such runs still open, never shown or written.
+	 */
+	tokensPerSecond?: number | null;
 	totalMs: number;
 	/**
 	 * Mean entropy, in nats, of the model's own next-token distribution (temperature 1) over the

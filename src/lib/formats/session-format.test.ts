@@ -102,6 +102,19 @@ describe('export file', () => {
 		expect(parseSessionsFile(text)).toEqual({ ok: true, sessions });
 	});
 
+	it('round-trips the figures measured now, and reads runs stored with the old tokens/s', () => {
+		const measured = { ...runRecord().stats! };
+		delete measured.tokensPerSecond;
+		const now = runRecord({
+			stats: { ...measured, decodeMs: 812.5, firstTokenOnScreenMs: 41, lastTokenOnScreenMs: null }
+		});
+		const sessions = [session({ runs: [now] }), session({ id: 'old' })];
+		expect(sessions[1].runs[0].stats).toHaveProperty('tokensPerSecond', 250);
+		expect(sessions[1].runs[0].stats).not.toHaveProperty('decodeMs');
+		const text = exportSessions(sessions, Date.UTC(2025, 0, 31));
+		expect(parseSessionsFile(text)).toEqual({ ok: true, sessions });
+	});
+
 	it('round-trips a skill picked for the chat, a skill sweep and each lane’s skill', () => {
 		const pirate = { name: 'Pirate', systemPrompt: 'You are a pirate.' };
 		const tutor = { name: 'Tutor', systemPrompt: 'Explain step by step.' };

@@ -195,16 +195,24 @@ function traceReader(stage: Reader<StageName>): Reader<StepTrace> {
 	});
 }
 
-const stats = object<GenerationStats>({
-	promptTokens: count,
-	generatedTokens: count,
-	timeToFirstTokenMs: nullable(nonNegative),
-	prefillMs: nonNegative,
-	tokensPerSecond: nullable(nonNegative),
-	totalMs: nonNegative,
-	meanEntropy: nullable(nonNegative),
-	perplexity: nullable(number({ min: 0, infinite: true }))
-});
+// The figures measured since (decode phase, times on screen) are absent from older files, and
+// the blended tokens/s they wrote is absent from newer ones: all optional, so both open.
+const stats = object<GenerationStats>(
+	{
+		promptTokens: count,
+		generatedTokens: count,
+		timeToFirstTokenMs: nullable(nonNegative),
+		prefillMs: nonNegative,
+		decodeMs: nullable(nonNegative),
+		firstTokenOnScreenMs: nullable(nonNegative),
+		lastTokenOnScreenMs: nullable(nonNegative),
+		tokensPerSecond: nullable(nonNegative),
+		totalMs: nonNegative,
+		meanEntropy: nullable(nonNegative),
+		perplexity: nullable(number({ min: 0, infinite: true }))
+	},
+	{ optional: ['decodeMs', 'firstTokenOnScreenMs', 'lastTokenOnScreenMs', 'tokensPerSecond'] }
+);
 
 const ignoredParam = object<IgnoredParam>({ field: nonEmpty, reason: string() });
 

@@ -118,7 +118,7 @@ export async function decode(
 		if (engine.contextUsed >= model.contextLength) output.end('context-full');
 		else if (signal?.aborted) output.end('stopped');
 		else {
-			await paced?.();
+			await output.pace(paced);
 			distribution = signal?.aborted ? null : await run.evaluate(engine, [id]);
 			if (distribution === null) output.end('stopped');
 		}

@@ -115,7 +115,13 @@ export async function decodeTogether(
 			}
 			active = active.filter(({ lane }) => lane.output.finishReason === null);
 			if (steps.length === 0) break;
-			await paced?.();
+			if (paced) {
+				// Every lane of the batch waits: each leaves the wait out of its decode phase.
+				const before = now();
+				await paced();
+				const waited = now() - before;
+				for (const lane of fed) lane.output.waited(waited);
+			}
 			if (signal?.aborted) continue;
 			let rows: Float32Array[];
 			try {

@@ -36,6 +36,9 @@ export class RunOutput {
 	#stopSequence: string | null = null;
 	#text = '';
 	#firstTokenAt: number | null = null;
+	#lastTokenAt: number | null = null;
+	/** Time after the first token the run was held waiting for the page (see {@link waited}). */
+	#waitedMs = 0;
 	#stopIds: Set<number>;
 	#visible: VisibleText;
 	#pieceDecoder = new TextDecoder();
@@ -66,7 +69,9 @@ export class RunOutput {
 	 * the run.
 	 */
 	async add(id: number, trace?: StepTrace): Promise<void> {
-		this.#firstTokenAt ??= this.now();
+		const at = this.now();
+		this.#firstTokenAt ??= at;
+		this.#lastTokenAt = at;
 		const index = this.tokenIds.length;
 		this.tokenIds.push(id);
 		const traced = trace ? { trace } : {};
@@ -103,6 +108,25 @@ export class RunOutput {
 		}
 	}
 
+	/**
+	 * Counts `ms` the run was held waiting for the page to read its tokens: left out of the
+	 * decode phase, which times the engine, not the page.
+	 */
+	waited(ms: number): void {
+		if (this.#firstTokenAt !== null) this.#waitedMs += ms;
+	}
+
+	/**
+	 * Runs `paced` (the worker's hold while the page has too many tokens unread), counting its
+	 * wait as {@link waited}; nothing when there is no pacing.
+	 */
+	async pace(paced: (() => Promise<void>) | undefined): Promise<void> {
+		if (!paced) return;
+		const before = this.now();
+		await paced();
+		this.waited(this.now() - before);
+	}
+
 	/** Releases the text held back (or finds a last stop sequence in it) and builds the result. */
 	result(times: RunTimes, summary: RunSummary): GenerationResult {
 		if (this.#finishReason !== 'stop-sequence') {
@@ -115,8 +139,9 @@ export class RunOutput {
 		}
 		const endedAt = this.now();
 		const prefillEndedAt = times.prefillEndedAt ?? endedAt;
-		const decodeSeconds = (endedAt - prefillEndedAt) / 1000;
 		const generated = this.tokenIds.length;
+		const first = this.#firstTokenAt;
+		const last = this.#lastTokenAt;
 		return {
 			text: this.#text,
 			tokenIds: this.tokenIds,
@@ -127,10 +152,12 @@ export class RunOutput {
 			stats: {
 				promptTokens: summary.promptTokens,
 				generatedTokens: generated,
-				timeToFirstTokenMs:
-					this.#firstTokenAt === null ? null : this.#firstTokenAt - times.startedAt,
+				timeToFirstTokenMs: first === null ? null : first - times.startedAt,
 				prefillMs: prefillEndedAt - times.prefillStartedAt,
-				tokensPerSecond: generated > 0 && decodeSeconds > 0 ? generated / decodeSeconds : null,
+				decodeMs:
+					first === null || last === null || generated < 2
+						? null
+						: Math.max(0, last - first - this.#waitedMs),
 				totalMs: endedAt - times.startedAt,
 				meanEntropy: summary.meanEntropy,
 				perplexity: summary.perplexity

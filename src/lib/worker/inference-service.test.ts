@@ -194,12 +194,13 @@ describe('InferenceService', () => {
 	it('rejects invalid sampling parameters with the field named', async () => {
 		const { service, engine } = setup();
 		await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });
+		const warmUp = engine.evaluated.length;
 		const bad = request({ params: { ...DEFAULT_SAMPLING_PARAMS, topP: 2 } });
 		await expect(service.generate(bad)).rejects.toMatchObject({
 			name: 'SamplingValidationError',
 			field: 'topP'
 		});
-		expect(engine.evaluated).toEqual([]);
+		expect(engine.evaluated).toHaveLength(warmUp);
 	});
 });
 
@@ -214,6 +215,10 @@ describe('InferenceService lanes', () => {
 	it('runs lanes with one prompt evaluation and delivers every event before the result', async () => {
 		const { service, engine } = setup();
 		await service.loadModel({ kind: 'url', url: 'http://localhost/m.gguf' });
+		// The load's warm-up: a throwaway prompt and step, then an empty context.
+		expect(engine.evaluated).toEqual([[256, 256], [256]]);
+		expect(engine.contextUsed).toBe(0);
+		engine.evaluated.length = 0;
 		const seen: LaneEvent[] = [];
 		const slowPage = (event: LaneEvent) =>
 			new Promise<void>((resolve) =>

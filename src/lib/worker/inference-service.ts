@@ -6,7 +6,7 @@ import { ExploreSession } from '#lib/explore/explore-session';
 import type { ExploredStep } from '#lib/explore/explorer';
 import type { NodeView } from '#lib/explore/tree';
 import { generate } from '#lib/generation/generate';
-import { preparePrompt } from '#lib/generation/prefill';
+import { preparePrompt, warmUp } from '#lib/generation/prefill';
 import { generateLanes } from '#lib/generation/lanes';
 import { generateNative } from '#lib/generation/native';
 import { promptView, type PromptView } from '#lib/generation/prompt';
@@ -135,7 +135,8 @@ export class InferenceService implements InferenceApi {
 			this.#model = null;
 			this.#explore = null;
 			const { cpuEngine, ...engineOptions } = options;
-			const engine = this.#engineFor(engineOfSource(source, cpuEngine));
+			const engineId = engineOfSource(source, cpuEngine);
+			const engine = this.#engineFor(engineId);
 			const previous = this.#active;
 			this.#active = engine;
 			// One model at a time: free the other engine's model (and its memory) first.
@@ -146,6 +147,9 @@ export class InferenceService implements InferenceApi {
 					signal: load.signal,
 					onProgress: (progress) => void notify(onProgress, progress)
 				});
+				// Our wasm engines compile and size buffers on their first evaluations: done now, so
+				// the first run is timed like the others (WebLLM warms up in its own load).
+				if (engineId !== 'webllm') await warmUp(engine, this.#model);
 				this.#explore = new ExploreSession(engine, this.#model, this.#sampling);
 				return this.#model;
 			} catch (error) {

@@ -59,7 +59,7 @@ export function fakeResult(tokenIds: number[], seed: number): GenerationResult {
 			generatedTokens: tokenIds.length,
 			timeToFirstTokenMs: 1,
 			prefillMs: 1,
-			tokensPerSecond: 10,
+			decodeMs: 200,
 			totalMs: 5,
 			meanEntropy: 1,
 			perplexity: 2

@@ -1,3 +1,4 @@
+import type { ScreenClock } from '../single-run.svelte';
 import type { WebLlmModel } from '#lib/core/model';
 import type { LocalModelFile, ModelChoice } from '#lib/models/local-models';
 import { allowsModelUrl } from '#lib/models/model-hosts';
@@ -84,6 +85,7 @@ export function createTestApp(
 		readModelHeader?: ModelHeaderReader;
 		hub?: HubSources;
 		clipboard?: ClipboardWriter;
+		screen?: ScreenClock;
 	} = {}
 ): {
 	app: App;
@@ -104,7 +106,8 @@ export function createTestApp(
 		watchDb: options.watchDb,
 		readModelHeader: options.readModelHeader,
 		hub: options.hub,
-		clipboard: options.clipboard
+		clipboard: options.clipboard,
+		screen: options.screen
 	});
 	return { app, client, sources, storage };
 }

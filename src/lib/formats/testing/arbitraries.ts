@@ -277,16 +277,34 @@ function traceArbitrary(registry: StageRegistry): fc.Arbitrary<StepTrace> {
 	});
 }
 
-const statsArbitrary: fc.Arbitrary<GenerationStats> = fc.record({
-	promptTokens: fc.nat(),
-	generatedTokens: fc.nat(),
-	timeToFirstTokenMs: fc.option(nonNegative, { nil: null }),
-	prefillMs: nonNegative,
-	tokensPerSecond: fc.option(nonNegative, { nil: null }),
-	totalMs: nonNegative,
-	meanEntropy: fc.option(nonNegative, { nil: null }),
-	perplexity: fc.option(fc.oneof(nonNegative, fc.constant(Infinity)), { nil: null })
-});
+// Older runs have the blended tokens/s and none of the figures measured since; newer ones the
+// other way round: any mix of them is read.
+const statsArbitrary: fc.Arbitrary<GenerationStats> = fc.record(
+	{
+		promptTokens: fc.nat(),
+		generatedTokens: fc.nat(),
+		timeToFirstTokenMs: fc.option(nonNegative, { nil: null }),
+		prefillMs: nonNegative,
+		decodeMs: fc.option(nonNegative, { nil: null }),
+		firstTokenOnScreenMs: fc.option(nonNegative, { nil: null }),
+		lastTokenOnScreenMs: fc.option(nonNegative, { nil: null }),
+		tokensPerSecond: fc.option(nonNegative, { nil: null }),
+		totalMs: nonNegative,
+		meanEntropy: fc.option(nonNegative, { nil: null }),
+		perplexity: fc.option(fc.oneof(nonNegative, fc.constant(Infinity)), { nil: null })
+	},
+	{
+		requiredKeys: [
+			'promptTokens',
+			'generatedTokens',
+			'timeToFirstTokenMs',
+			'prefillMs',
+			'totalMs',
+			'meanEntropy',
+			'perplexity'
+		]
+	}
+);
 
 const FINISHED = ['eos', 'stop-sequence', 'max-tokens', 'context-full'] as const;
 
