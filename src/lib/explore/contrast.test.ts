@@ -9,9 +9,9 @@ import {
 } from './contrast';
 import { CONFIDENCE_PALETTE } from './token-metrics';
 
-/** The theme colours of src/app.css: each `--name: light-dark(#light, #dark)`. */
+/** The theme colours of static/app.css: each `--name: light-dark(#light, #dark)`. */
 function themeColours(): Record<'light' | 'dark', Record<string, string>> {
-	const css = readFileSync(new URL('../../app.css', import.meta.url), 'utf8');
+	const css = readFileSync(new URL('../../../static/app.css', import.meta.url), 'utf8');
 	const themes = { light: {} as Record<string, string>, dark: {} as Record<string, string> };
 	for (const [, name, light, dark] of css.matchAll(
 		/--(color-[a-z0-9-]+):\s*light-dark\((#[0-9a-f]+),\s*(#[0-9a-f]+)\)/gi
@@ -49,7 +49,7 @@ describe('WCAG contrast', () => {
 describe.each(['light', 'dark'] as const)('the %s theme', (theme) => {
 	const colours = THEMES[theme];
 
-	it('is read from src/app.css', () => {
+	it('is read from static/app.css', () => {
 		for (const name of [...BACKGROUNDS, 'color-text', 'color-focus'])
 			expect(colours[name]).toBeTruthy();
 	});

@@ -1,6 +1,6 @@
 /**
  * WCAG 2 contrast of sRGB colours, and what colour-blind readers see of them: the arithmetic the
- * tests use to check the probability palette and the theme colours (src/app.css).
+ * tests use to check the probability palette and the theme colours (static/app.css).
  */
 
 export type Rgb = readonly [number, number, number];

@@ -1,7 +1,7 @@
 /**
  * The page's theme: the system setting (the default) or a choice the user made, remembered in
  * localStorage. static/theme.js applies a remembered choice before the first paint with the same
- * key and values; src/app.css draws each theme from `data-theme` on <html>.
+ * key and values; static/app.css draws each theme from `data-theme` on <html>.
  */
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
