@@ -1,8 +1,9 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { contrastRatio, relativeLuminance } from '#lib/explore/contrast';
 import { SETTING_LABELS } from '#lib/params/fields';
 import { THEME_STORAGE_KEY } from '#lib/platform/theme';
-import { openWithTestModel } from './fixtures';
+import { openWithTestModel, run } from './fixtures';
 
 /** A computed `rgb(r, g, b)` as `#rrggbb`. */
 function hex(rgb: string): string {
@@ -148,3 +149,25 @@ test('every help toggle is named after its setting, and the names are unique', a
 	for (const name of names) expect(name).toMatch(/^Help: \S/);
 	expect(new Set(names).size).toBe(names.length);
 });
+
+for (const theme of ['light', 'dark'] as const) {
+	test(`axe finds no colour contrast or other serious problem in the ${theme} theme`, async ({
+		page
+	}) => {
+		await page.emulateMedia({ colorScheme: theme });
+		await openWithTestModel(page);
+		await run(page, { temperature: '1', seed: '5', maxTokens: '30' });
+		await page.getByTestId('token').nth(1).click();
+		const problems = async () =>
+			(await new AxeBuilder({ page }).analyze()).violations
+				.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+				.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`);
+		expect(await problems()).toEqual([]);
+		await page.getByTestId('tab-compare').click();
+		await page.getByTestId('sweep-param').selectOption('seed');
+		await page.getByTestId('sweep-values').fill('1, 2');
+		await page.getByTestId('run-lanes').click();
+		await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: 60_000 });
+		expect(await problems()).toEqual([]);
+	});
+}
