@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
+import { confidenceColour } from '#lib/explore/token-metrics';
 import { fillForm, openWithTestModel, run } from './fixtures';
 
 /** The token view's tokens as ids, in order. */
@@ -146,15 +147,17 @@ test.describe('every token explained', () => {
 			new RegExp(`, p ${least.p}, picked by you$`)
 		);
 		// Coloured by that p: the same background as the scale's colour for it.
-		const hue = Math.round(Number(least.p) * 120);
-		const expected = await page.evaluate((h) => {
-			const probe = document.createElement('span');
-			probe.style.background = `hsl(${h} 75% 85%)`;
-			document.body.append(probe);
-			const colour = getComputedStyle(probe).backgroundColor;
-			probe.remove();
-			return colour;
-		}, hue);
+		const expected = await page.evaluate(
+			(background) => {
+				const probe = document.createElement('span');
+				probe.style.background = background;
+				document.body.append(probe);
+				const colour = getComputedStyle(probe).backgroundColor;
+				probe.remove();
+				return colour;
+			},
+			confidenceColour(Number(least.p))
+		);
 		await expect(picked).toHaveCSS('background-color', expected);
 		await expect(page.getByTestId('output')).toHaveText(firstPiece + piece);
 		await expect(page.getByTestId('token-count')).toHaveText('2');

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createSampler, DEFAULT_SAMPLING_PARAMS } from '#lib/sampling';
 import {
 	confidence,
+	CONFIDENCE_PALETTE,
 	confidenceColour,
+	confidenceStep,
 	describeMetric,
 	rank,
 	rawProbability,
@@ -49,9 +51,16 @@ describe('token metrics', () => {
 		expect(confidence(trace, 'rank', 1, 2)).toBeCloseTo(1 / 3, 6);
 	});
 
-	it('colours from red (unsure) to green (confident)', () => {
-		expect(confidenceColour(0)).toBe('hsl(0 75% 85%)');
-		expect(confidenceColour(1)).toBe('hsl(120 75% 85%)');
-		expect(confidenceColour(2)).toBe('hsl(120 75% 85%)');
+	it('colour by one step of the palette per fifth of the score, in both themes', () => {
+		const first = CONFIDENCE_PALETTE[0];
+		const last = CONFIDENCE_PALETTE[CONFIDENCE_PALETTE.length - 1];
+		expect(confidenceColour(0)).toBe(`light-dark(${first.light}, ${first.dark})`);
+		expect(confidenceColour(1)).toBe(`light-dark(${last.light}, ${last.dark})`);
+		expect(confidenceColour(2)).toBe(confidenceColour(1));
+		expect(confidenceColour(-1)).toBe(confidenceColour(0));
+		expect(confidenceColour(Number.NaN)).toBe(confidenceColour(0));
+		expect([0, 0.19, 0.2, 0.5, 0.79, 0.8, 0.999, 1].map(confidenceStep)).toEqual([
+			0, 0, 1, 2, 3, 4, 4, 4
+		]);
 	});
 });

@@ -69,10 +69,32 @@ export function confidence(
 	}
 }
 
-/** A light background from red (0) through amber to green (1); dark text stays readable on it. */
+/**
+ * The one palette of confidence colours: a sequential single-hue ramp, one step per fifth of the
+ * score, the most ink for the least confident token, fading to nearly the page's surface for the
+ * most confident one. Each step has a colour for the light theme and one for the dark theme;
+ * lightness alone orders the steps, so readers who do not tell hues apart see the same order,
+ * and the theme's text stays readable on every step (contrast.test.ts checks both). The score is
+ * also drawn as a bar's length and read in words, never by colour alone.
+ */
+export const CONFIDENCE_PALETTE: readonly { light: string; dark: string }[] = [
+	{ light: '#e97013', dark: '#994f16' },
+	{ light: '#f19b58', dark: '#7b3f12' },
+	{ light: '#f6bd90', dark: '#60320e' },
+	{ light: '#fadac1', dark: '#4b260b' },
+	{ light: '#f7f3ef', dark: '#2b2520' }
+];
+
+/** The palette step of a score in [0, 1] (clamped): 0 the least confident. */
+export function confidenceStep(score: number): number {
+	const clamped = Math.max(0, Math.min(1, Number.isFinite(score) ? score : 0));
+	return Math.min(CONFIDENCE_PALETTE.length - 1, Math.floor(clamped * CONFIDENCE_PALETTE.length));
+}
+
+/** A token's background for a score in [0, 1], as CSS that follows the page's theme. */
 export function confidenceColour(score: number): string {
-	const hue = Math.round(Math.max(0, Math.min(1, score)) * 120);
-	return `hsl(${hue} 75% 85%)`;
+	const { light, dark } = CONFIDENCE_PALETTE[confidenceStep(score)];
+	return `light-dark(${light}, ${dark})`;
 }
 
 /** How a token's metric reads in words, e.g. "p 0.969" or "rank 3". */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PARAM_SPECS } from '#lib/sampling';
-import { SAMPLING_FIELDS, SEED_SPEC, parseNumberInput } from './fields';
+import { SAMPLING_FIELDS, SEED_SPEC, SETTING_LABELS, parseNumberInput } from './fields';
 import { PARAM_HELP } from './help';
 
 const temperature = PARAM_SPECS.find((s) => s.key === 'temperature')!;
@@ -87,5 +87,15 @@ describe('fields derived from the stage registry', () => {
 		});
 		expect(SAMPLING_FIELDS.filter((f) => f.warnAbove).map((f) => f.key)).toEqual(['temperature']);
 		for (const field of SAMPLING_FIELDS) expect(field.help).toBe(PARAM_HELP[field.key]);
+	});
+
+	it('label every setting once, from the stages and the panel’s own specs', () => {
+		for (const field of SAMPLING_FIELDS) expect(SETTING_LABELS[field.key]).toBe(field.spec.label);
+		expect(SETTING_LABELS.temperature).toBe('Temperature');
+		expect(SETTING_LABELS.seed).toBe('Seed');
+		expect(SETTING_LABELS.stop).toBe('Stop sequences');
+		const labels = Object.values(SETTING_LABELS);
+		expect(new Set(labels).size).toBe(labels.length);
+		expect(Object.keys(SETTING_LABELS).sort()).toEqual(Object.keys(PARAM_HELP).sort());
 	});
 });

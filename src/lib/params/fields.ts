@@ -2,6 +2,7 @@ import {
 	MAX_SEED,
 	STAGE_DEFINITIONS,
 	describeRange,
+	paramSpecsOf,
 	panelParamsOf,
 	type ParamHelp,
 	type ParamSpec,
@@ -84,6 +85,23 @@ export const CONTEXT_LENGTH_FIELD: NumberField = {
 	sliderMin: 128,
 	sliderMax: 8192,
 	step: 128
+};
+
+/**
+ * The label of every setting of the parameter panel: the table the panel's labels and the names
+ * of their help toggles ("Help: Temperature") are read from. Stage parameters carry theirs in
+ * their stage.
+ */
+export const SETTING_LABELS: Readonly<Record<SettingKey, string>> = {
+	// The real registry labels every StageParamKey.
+	...(Object.fromEntries(paramSpecsOf().map((spec) => [spec.key, spec.label])) as Record<
+		StageParamKey,
+		string
+	>),
+	seed: SEED_SPEC.label,
+	maxNewTokens: MAX_NEW_TOKENS_SPEC.label,
+	contextLength: CONTEXT_LENGTH_SPEC.label,
+	stop: 'Stop sequences'
 };
 
 export type ParsedNumber = { ok: true; value: number } | { ok: false; message: string };
