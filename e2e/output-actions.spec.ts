@@ -169,5 +169,5 @@ test('step mode shows the seed its steps draw with in the Output box', async ({ 
 	await page.getByTestId('step-once').click();
 	await expect(page.getByTestId('token-count')).toHaveText('2');
 	await expect(page.getByTestId('seed-used')).toHaveText('31337');
-	await expect(page.getByTestId('ttft')).toHaveText('–');
+	await expect(page.getByTestId('ttft')).toHaveText('—');
 });
