@@ -66,7 +66,9 @@ async function smallTargets(page: Page) {
 					el.getAttribute('aria-label') ??
 					el.getAttribute('data-testid') ??
 					el.textContent?.trim().slice(0, 30);
-				small.push(`${el.tagName.toLowerCase()} “${name}” ${width.toFixed(0)}×${height.toFixed(0)}`);
+				small.push(
+					`${el.tagName.toLowerCase()} “${name}” ${width.toFixed(0)}×${height.toFixed(0)}`
+				);
 			}
 		}
 		return small;
@@ -76,7 +78,15 @@ async function smallTargets(page: Page) {
 /** Brings `view` on screen: the tab it lives on, scrolled to its section. */
 async function show(page: Page, view: View) {
 	await page.getByTestId(view === 'compare' ? 'tab-compare' : 'tab-single').click();
-	if (view === 'explore') await page.getByTestId('why-panel').scrollIntoViewIfNeeded();
+	if (view === 'explore') {
+		// The token furthest right shows its tooltip: it must not push the page wider either.
+		const tokens = page.getByTestId('token');
+		const rights = await tokens.evaluateAll((all) =>
+			all.map((t) => t.getBoundingClientRect().right)
+		);
+		await tokens.nth(rights.indexOf(Math.max(...rights))).hover();
+		await expect(page.getByTestId('token-tooltip')).toBeVisible();
+	}
 	if (view === 'history') await page.getByTestId('history').scrollIntoViewIfNeeded();
 	if (view === 'single') await page.evaluate(() => window.scrollTo(0, 0));
 }
@@ -93,12 +103,17 @@ for (const size of SIZES) {
 		await run(page, { temperature: '1', seed: '7', maxTokens: '12' });
 		await page.getByTestId('token').nth(2).click();
 		await expect(page.getByTestId('why-panel')).toBeVisible();
+		// The wide tables are open, so that they are measured too.
+		await page.getByText('As a table', { exact: true }).click();
+		await expect(page.getByTestId('timeline-table')).toBeVisible();
 		await page.getByTestId('tab-compare').click();
 		await page.getByTestId('sweep-param').selectOption('seed');
 		await page.getByTestId('sweep-values').fill('1, 2, 3');
 		await page.getByTestId('run-lanes').click();
 		await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: 60_000 });
 		await expect(page.getByTestId('lane')).toHaveCount(3);
+		await page.getByText('Compare two lanes token by token').click();
+		await expect(page.getByTestId('diff-table')).toBeVisible();
 		await expect(page.getByTestId('history-item')).toHaveCount(2);
 
 		const problems: string[] = [];
@@ -109,7 +124,11 @@ for (const size of SIZES) {
 				const where = `${view}, ${colorScheme}`;
 				const { by, culprits } = await overflow(page);
 				if (by > 0) problems.push(`${where}: ${by} px too wide (${culprits.join(', ')})`);
-				for (const v of await seriousViolations(page)) problems.push(`${where}: ${v}`);
+				// The single, explore and history views are one page (one tab, scrolled): axe checks
+				// the whole page, so one pass there (with a token's tooltip up) covers all three.
+				if (view === 'explore' || view === 'compare') {
+					for (const v of await seriousViolations(page)) problems.push(`${where}: ${v}`);
+				}
 				if (size.width < 700 && colorScheme === 'light') {
 					for (const t of await smallTargets(page)) problems.push(`${where}: small target ${t}`);
 				}
@@ -118,3 +137,138 @@ for (const size of SIZES) {
 		expect(problems).toEqual([]);
 	});
 }
+
+interface Stop {
+	name: string;
+	role: string;
+	region: string;
+	box: { top: number; bottom: number; left: number; right: number };
+}
+
+/**
+ * Presses Tab from the top of the page until focus comes back round, and returns each focus stop:
+ * its accessible name and role (from Chromium's accessibility tree), its box in page coordinates
+ * and its region, the nearest landmark around it (a named section, nav, aside, main, the page's
+ * header) named by its accessible name.
+ */
+async function tabWalk(page: Page, limit = 300): Promise<Stop[]> {
+	const cdp = await page.context().newCDPSession(page);
+	// A click on the page's title (not a control) makes the top of the page where Tab starts.
+	await page.evaluate(() => window.scrollTo(0, 0));
+	await page.locator('h1').click();
+	const stops: Stop[] = [];
+	for (let i = 0; i < limit; i++) {
+		await page.keyboard.press('Tab');
+		const { result } = await cdp.send('Runtime.evaluate', { expression: 'document.activeElement' });
+		const where = await page.evaluate(() => {
+			const el = document.activeElement;
+			if (!el || el === document.body) return null;
+			// The box in the page's own coordinates: undo the scrolling of the window and of every
+			// scrolled box around it (focus scrolls the history's list, for one).
+			const r = el.getBoundingClientRect();
+			let dx = 0;
+			let dy = 0; // the loop reaches <html>, whose scroll is the window's
+			for (let box = el.parentElement; box; box = box.parentElement) {
+				dx += box.scrollLeft;
+				dy += box.scrollTop;
+			}
+			const landmark = el.parentElement?.closest(
+				'section[aria-label], section[aria-labelledby], nav, aside, main, body > * > header, [role="region"], [role="navigation"], [role="complementary"], [role="search"]'
+			);
+			const region = !landmark
+				? 'page'
+				: (landmark.getAttribute('aria-label') ??
+					document.getElementById(landmark.getAttribute('aria-labelledby') ?? '')?.textContent ??
+					landmark.tagName.toLowerCase());
+			return {
+				region: region.trim(),
+				box: { top: r.top + dy, bottom: r.bottom + dy, left: r.left + dx, right: r.right + dx },
+				first: el.hasAttribute('data-walk-seen')
+			};
+		});
+		if (!where || where.first) break;
+		await page.evaluate(() => document.activeElement?.setAttribute('data-walk-seen', ''));
+		const { nodes } = await cdp.send('Accessibility.getPartialAXTree', {
+			objectId: result.objectId,
+			fetchRelatives: false
+		});
+		const node = nodes.find((n) => !n.ignored) ?? nodes[0];
+		stops.push({
+			name: String(node?.name?.value ?? '').trim(),
+			role: String(node?.role?.value ?? ''),
+			region: where.region,
+			box: where.box
+		});
+	}
+	await page.evaluate(() =>
+		document
+			.querySelectorAll('[data-walk-seen]')
+			.forEach((e) => e.removeAttribute('data-walk-seen'))
+	);
+	await cdp.detach();
+	return stops;
+}
+
+/**
+ * The reading-order rule. Each focus stop must come after the one before it as a reader of a
+ * left-to-right page goes: on the same line and further right; or on a later line (it starts
+ * below the previous stop's top); or in a later column (it starts right of the previous stop's
+ * right edge, as the next lane card or the next column of the page does, even if higher up).
+ * Going back left and up, as Tab did when the history (drawn last) came first, breaks it. The
+ * rule is checked from each stop to the next within a region (a landmark) and from the last stop
+ * of a region to the first of the next, so regions too must follow each other in reading order.
+ */
+function outOfOrder(stops: Stop[]): string[] {
+	const slack = 2;
+	const bad: string[] = [];
+	for (let i = 1; i < stops.length; i++) {
+		const a = stops[i - 1].box;
+		const b = stops[i].box;
+		const sameLine = b.top < a.bottom - slack && b.bottom > a.top + slack;
+		const ok = sameLine
+			? b.left >= a.left + slack || b.left >= a.right - slack
+			: b.top >= a.top + slack || b.left >= a.right - slack;
+		if (!ok) {
+			const at = (s: Stop) =>
+				`${s.role} “${s.name}” in ${s.region} at (${s.box.left.toFixed(0)}, ${s.box.top.toFixed(0)})`;
+			bad.push(`${at(stops[i])} comes after ${at(stops[i - 1])}`);
+		}
+	}
+	return bad;
+}
+
+function duplicates(stops: Stop[]): string[] {
+	const seen = new Map<string, number>();
+	for (const s of stops) seen.set(s.name, (seen.get(s.name) ?? 0) + 1);
+	return [...seen]
+		.filter(([name, n]) => n > 1 || name === '')
+		.map(([name, n]) => `“${name}” ×${n}`);
+}
+
+test('a keyboard walk: Tab follows the reading order of the page and every stop has its own name', async ({
+	page
+}) => {
+	test.setTimeout(180_000);
+	for (const size of [SIZES[2], SIZES[0]]) {
+		await page.setViewportSize(size);
+		await openWithTestModel(page);
+		// Its own prompt at each size: sessions of one prompt in one minute are named alike.
+		const prompt = size.width > 700 ? 'Once upon a time' : 'One day';
+		await run(page, { prompt, temperature: '1', seed: '7', maxTokens: '6' });
+		await page.getByTestId('token').nth(2).click();
+		for (const view of ['single', 'compare'] as const) {
+			if (view === 'compare') {
+				await page.getByTestId('tab-compare').click();
+				await page.getByTestId('sweep-param').selectOption('seed');
+				await page.getByTestId('sweep-values').fill('1, 2, 3');
+				await page.getByTestId('run-lanes').click();
+				await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: 60_000 });
+			}
+			const stops = await tabWalk(page);
+			const where = `${view} at ${size.width}×${size.height}`;
+			expect(stops.length, where).toBeGreaterThan(20);
+			expect(outOfOrder(stops), where).toEqual([]);
+			expect(duplicates(stops), where).toEqual([]);
+		}
+	}
+});
