@@ -92,7 +92,7 @@ async function show(page: Page, view: View) {
 }
 
 for (const size of SIZES) {
-	test(`every view at ${size.width}×${size.height}, light and dark: no sideways scroll, nothing serious for axe${size.width < 700 ? ', 44 px targets' : ''}`, async ({
+	test(`every view at ${size.width}×${size.height}, light and dark: no sideways scroll, nothing serious for axe${size.width < 700 ? ', 44 px targets, 360 to 1280 px wide' : ''}`, async ({
 		page
 	}) => {
 		test.setTimeout(240_000);
@@ -131,6 +131,20 @@ for (const size of SIZES) {
 				}
 				if (size.width < 700 && colorScheme === 'light') {
 					for (const t of await smallTargets(page)) problems.push(`${where}: small target ${t}`);
+				}
+			}
+		}
+		// Widths between the three sizes (and below the phone's): no sideways scroll either, with a
+		// long unbroken word in the prompt, the output and the history.
+		if (size.width < 700) {
+			await run(page, { prompt: `${'Supercalifragilistic'.repeat(15)} once`, maxTokens: '4' });
+			for (const width of [360, 480, 600, 820, 1024, 1280]) {
+				await page.setViewportSize({ width, height: size.height });
+				for (const view of ['single', 'compare'] as const) {
+					await show(page, view);
+					const { by, culprits } = await overflow(page);
+					if (by > 0)
+						problems.push(`${view} at ${width} px: ${by} px too wide (${culprits.join(', ')})`);
 				}
 			}
 		}
