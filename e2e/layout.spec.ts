@@ -134,6 +134,16 @@ for (const size of SIZES) {
 				}
 			}
 		}
+		// A setting's help opens wholly on screen (the context window's "?" is near the left edge).
+		await page.getByTestId('tab-single').click();
+		await page.getByLabel('Help: Context window').click();
+		const help = await page
+			.locator('details.help[open] .body')
+			.evaluate((body) => body.getBoundingClientRect().toJSON());
+		if (help.left < 0 || help.right > size.width)
+			problems.push(`help spans ${help.left.toFixed(0)} to ${help.right.toFixed(0)} px`);
+		await page.getByLabel('Help: Context window').click();
+
 		// Widths between the three sizes (and below the phone's): no sideways scroll either, with a
 		// long unbroken word in the prompt, the output and the history.
 		if (size.width < 700) {
