@@ -104,6 +104,8 @@ for (const size of SIZES) {
 		await page.getByTestId('token').nth(2).click();
 		await expect(page.getByTestId('why-panel')).toBeVisible();
 		// The wide tables are open, so that they are measured too.
+		await page.getByTestId('tables-toggle').check();
+		await expect(page.getByTestId('why-draw')).toBeVisible();
 		await page.getByText('As a table', { exact: true }).click();
 		await expect(page.getByTestId('timeline-table')).toBeVisible();
 		await page.getByTestId('tab-compare').click();
