@@ -22,7 +22,7 @@ function hex(rgb: string): string {
 async function pageColours(page: Page) {
 	const raw = await page.evaluate(() => {
 		const body = getComputedStyle(document.body);
-		const panel = getComputedStyle(document.querySelector('aside')!);
+		const panel = getComputedStyle(document.querySelector('[data-testid="parameters-panel"]')!);
 		return { background: body.backgroundColor, text: body.color, panel: panel.backgroundColor };
 	});
 	return { background: hex(raw.background), text: hex(raw.text), panel: hex(raw.panel) };
