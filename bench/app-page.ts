@@ -13,23 +13,24 @@ import { ENGINES, type EngineConfig } from './engines';
  */
 
 /** Where the built app is served; BENCH_PORT moves it off a port something else holds. */
-const PORT = Number(process.env.BENCH_PORT ?? 4391);
+export const PORT = Number(process.env.BENCH_PORT ?? 4391);
 
-function startPreview(): Promise<ChildProcess> {
+function startPreview(port: number, root?: string): Promise<ChildProcess> {
 	return new Promise((resolve, reject) => {
 		const server = spawn(
 			'npx',
-			['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'],
+			['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
 			// Its own process group, so stopping it also stops the vite process npx starts.
 			{
 				stdio: ['ignore', 'pipe', 'pipe'],
 				detached: true,
-				env: { ...process.env, EXTRA_MODELS_DIR: DEFAULT_MODELS_CACHE }
+				cwd: root,
+				env: { ...process.env, EXTRA_MODELS_DIR: path.resolve(DEFAULT_MODELS_CACHE) }
 			}
 		);
 		const timer = setTimeout(() => reject(new Error('vite preview did not start')), 30_000);
 		server.stdout?.on('data', (chunk: Buffer) => {
-			if (chunk.toString().includes(String(PORT))) {
+			if (chunk.toString().includes(String(port))) {
 				clearTimeout(timer);
 				resolve(server);
 			}
@@ -47,6 +48,13 @@ export interface AppPageOptions {
 	 * request reaches the route).
 	 */
 	wllamaModule?: boolean;
+	/**
+	 * The folder of another checkout whose built app is served instead of this one (a baseline
+	 * revision, see streaming.bench.ts), on {@link AppPageOptions.port}.
+	 */
+	root?: string;
+	/** The port to serve on; BENCH_PORT (or 4391) by default. */
+	port?: number;
 }
 
 /** Where {@link AppPageOptions.wllamaModule} serves wllama's ES module. */
@@ -60,7 +68,8 @@ export async function withAppPage<T>(
 	measure: (page: Page) => Promise<T>,
 	options: AppPageOptions = {}
 ): Promise<T> {
-	const server = await startPreview();
+	const port = options.port ?? PORT;
+	const server = await startPreview(port, options.root);
 	const browser = await chromium.launch({ executablePath: chromiumPath, args: offlineRootArgs });
 	try {
 		const context = await browser.newContext(
@@ -79,7 +88,7 @@ export async function withAppPage<T>(
 		// tsx compiles named functions with a `__name` helper that a serialized function lacks.
 		await page.addInitScript('window.__name = (f) => f;');
 		const query = options.query ? `&${options.query}` : '';
-		await page.goto(`http://127.0.0.1:${PORT}/?testHooks${query}`);
+		await page.goto(`http://127.0.0.1:${port}/?testHooks${query}`);
 		await page.getByTestId('model-status').and(page.locator('[data-state=loaded]')).waitFor();
 		return await measure(page);
 	} finally {

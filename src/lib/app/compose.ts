@@ -28,6 +28,7 @@ import { SessionOpener } from './session-opener.svelte';
 import { Sharing } from './sharing';
 import { History } from './sessions.svelte';
 import { SingleRun, type ScreenClock } from './single-run.svelte';
+import type { FrameScheduler } from './frame-batcher';
 import { SkillLibrary } from './skills.svelte';
 import { StoredModels, type ModelStorage } from './stored-models.svelte';
 
@@ -56,6 +57,8 @@ export interface AppDeps {
 	clipboard?: ClipboardWriter | null;
 	/** Times the figures seen on screen (time to first token); none are timed without it. */
 	screen?: ScreenClock;
+	/** When streamed tokens reach the page's state: the browser's animation frames by default. */
+	frames?: FrameScheduler;
 }
 
 /** Every part of the page's state, wired together. Components get the parts they need. */
@@ -142,7 +145,12 @@ export function createApp(deps: AppDeps): App {
 	const draft = new ExperimentDraft(shelf, loader, prompt, settings, validity);
 	const history = new History(notices, deps.sessionDb, deps.sessionChannel);
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
-	const single = new SingleRun({ ...runParts, recorder: history, screen: deps.screen });
+	const single = new SingleRun({
+		...runParts,
+		recorder: history,
+		screen: deps.screen,
+		frames: deps.frames
+	});
 	const actions = new OutputActions({ single, prompt, clipboard: deps.clipboard ?? null });
 	const compare = new CompareState({ ...runParts, single, skills, recorder: history });
 	const judgements = new Judgements({ compare, history });

@@ -1,14 +1,19 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { ManualFrames } from './frame-batcher';
 import { createTestApp, MODELS_URL, startedTestApp } from './testing/test-app';
 
 describe('SingleRun', () => {
 	it('streams the output and live stats, then shows the result and seed', async () => {
-		const { app, client } = await startedTestApp();
+		const frames = new ManualFrames();
+		const { app, client } = await startedTestApp({ frames });
 		client.holdGenerations = true;
 		const running = app.single.run();
 		await new Promise((resolve) => setTimeout(resolve, 0));
 		expect(app.single.running).toBe(true);
+		// The token reaches the page's state at the next frame.
+		expect(app.single.output).toBe('');
+		frames.tick();
 		expect(app.single.output).toBe('<10>');
 		expect(app.single.seedUsed).toBe(7);
 		expect(app.single.live.tokens).toBe(1);
@@ -24,6 +29,24 @@ describe('SingleRun', () => {
 			sampling: 'exact',
 			trace: { topN: expect.any(Number) }
 		});
+	});
+
+	it('tokens that arrive between two frames reach the output together, at the frame', async () => {
+		const frames = new ManualFrames();
+		const { app, client } = await startedTestApp({ frames });
+		client.holdGenerations = true;
+		const running = app.single.run();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		frames.tick();
+		expect(app.single.output).toBe('<10>');
+		// The rest of the run arrives before the next frame: the state waits for that frame…
+		client.finishGeneration();
+		await running;
+		// …or for the run's end, which shows every token before the result.
+		expect(app.single.output).toBe('<10><11><12>');
+		expect(app.single.live.tokens).toBe(3);
+		expect(frames.pending).toBe(0);
+		expect(frames.requested).toBe(2);
 	});
 
 	it('an invalid field blocks the run and says why', async () => {

@@ -7,6 +7,7 @@ import { DEFAULT_TRACE_TOP_N, randomSeed } from '#lib/sampling';
 import { newRun, storedResult, type SessionRecorder } from '#lib/storage/sessions-recording';
 import type { PlaygroundClient } from './client';
 import { crashReason } from './errors';
+import { animationFrames, FrameBatcher, type FrameScheduler } from './frame-batcher';
 import type { ExperimentDraft } from './experiment-draft.svelte';
 import type { FieldValidity } from './field-validity.svelte';
 import type { ModelLoader } from './model-loader.svelte';
@@ -61,6 +62,16 @@ export interface RunDeps {
 	newSeed?: () => number;
 	/** Times the click and the frames that show tokens; nothing is timed on screen without it. */
 	screen?: ScreenClock;
+	/** When streamed tokens reach the page's state: once per animation frame by default. */
+	frames?: FrameScheduler;
+}
+
+/** A streamed token on its way to the page: its text and index. */
+interface ShownToken {
+	text: string;
+	index: number;
+	/** A token Continue generated again, already on show. */
+	kept: boolean;
 }
 
 /** How a run differs from Generate with the page's prompt and settings. */
@@ -261,6 +272,24 @@ export class SingleRun {
 		let live = true;
 		// Continue: the text the tokens streamed so far release, shown once past the kept ones.
 		let streamed = '';
+		// Tokens reach the output and the live figures once per frame, however fast they come;
+		// the recording takes each as it arrives (it draws nothing).
+		const shown = new FrameBatcher<ShownToken>((tokens) => {
+			const fresh = tokens.filter((t) => !t.kept);
+			if (fresh.length > 0) {
+				this.replaying = null;
+				this.output = keep ? streamed : this.output + fresh.map((t) => t.text).join('');
+			}
+			this.live = { ...this.live, tokens: tokens[tokens.length - 1].index + 1 };
+			// The first token reaches the DOM now; it is on screen in the next frame.
+			firstShown ??= screen.afterPaint().then((at) => {
+				const ms = at === null ? null : at - started;
+				if (live && this.live.firstTokenOnScreenMs === null) {
+					this.live = { ...this.live, firstTokenOnScreenMs: ms };
+				}
+				return ms;
+			});
+		}, this.deps.frames ?? animationFrames);
 		this.running = true;
 		try {
 			const result = await client.generate(request, (event) => {
@@ -276,22 +305,11 @@ export class SingleRun {
 					event.text
 				);
 				streamed += event.text;
-				if (keep && event.index < keep.tokenIds.length) {
-					if (event.tokenId !== keep.tokenIds[event.index]) this.diverged ??= event.index;
-				} else {
-					this.replaying = null;
-					this.output = keep ? streamed : this.output + event.text;
-				}
-				this.live = { ...this.live, tokens: event.index + 1 };
-				// The first token reaches the DOM now; it is on screen in the next frame.
-				firstShown ??= screen.afterPaint().then((at) => {
-					const ms = at === null ? null : at - started;
-					if (live && this.live.firstTokenOnScreenMs === null) {
-						this.live = { ...this.live, firstTokenOnScreenMs: ms };
-					}
-					return ms;
-				});
+				const kept = keep !== null && event.index < keep.tokenIds.length;
+				if (kept && event.tokenId !== keep.tokenIds[event.index]) this.diverged ??= event.index;
+				shown.push({ text: event.text, index: event.index, kept });
 			});
+			shown.flush();
 			this.output = result.text;
 			this.seedUsed = result.seed;
 			// The last token is on screen in the frame after the final text reaches the DOM.
@@ -325,6 +343,7 @@ export class SingleRun {
 				recording?.failed('run', `The model worker crashed during this run (${crash}).`);
 			}
 		} finally {
+			shown.flush();
 			live = false;
 			this.replaying = null;
 			this.running = false;

@@ -14,6 +14,7 @@ import type { ShelfSources } from '../model-shelf.svelte';
 import type { ClipboardWriter } from '../output-actions.svelte';
 import type { ModelStorage } from '../stored-models.svelte';
 import { FakeClient } from './fake-client';
+import type { FrameScheduler } from '../frame-batcher';
 
 /** The test model's file, as the local models folder lists it. */
 export const LOCAL_TEST_MODEL: LocalModelFile = {
@@ -86,6 +87,7 @@ export function createTestApp(
 		hub?: HubSources;
 		clipboard?: ClipboardWriter;
 		screen?: ScreenClock;
+		frames?: FrameScheduler;
 	} = {}
 ): {
 	app: App;
@@ -107,7 +109,8 @@ export function createTestApp(
 		readModelHeader: options.readModelHeader,
 		hub: options.hub,
 		clipboard: options.clipboard,
-		screen: options.screen
+		screen: options.screen,
+		frames: options.frames
 	});
 	return { app, client, sources, storage };
 }
