@@ -50,6 +50,50 @@ export interface StreamingFigures {
 	frames: number;
 	/** Longest task in the second after the finish (the finished run drawn in full). */
 	longestAfterMs: number;
+	/**
+	 * The main thread's CPU time while streaming, from a Chromium trace: unlike the wall times
+	 * above, other processes on a busy machine hardly change it.
+	 */
+	mainCpuMs: number;
+	/** The longest main-thread task's CPU time while streaming. */
+	longestTaskCpuMs: number;
+}
+
+interface TraceEvent {
+	name: string;
+	ph: string;
+	pid: number;
+	tid: number;
+	ts: number;
+	dur?: number;
+	tdur?: number;
+	args?: { name?: string };
+}
+
+/** The page's main-thread CPU time between its `stream-start` and `stream-end` marks. */
+export function mainThreadCpu(events: TraceEvent[]): { totalMs: number; longestMs: number } {
+	const mark = (name: string) => events.find((e) => e.name === name);
+	const start = mark('stream-start');
+	const end = mark('stream-end');
+	if (!start || !end) return { totalMs: NaN, longestMs: NaN };
+	const main = events.find(
+		(e) =>
+			e.name === 'thread_name' &&
+			e.args?.name === 'CrRendererMain' &&
+			e.pid === start.pid &&
+			e.tid === start.tid
+	) ?? { pid: start.pid, tid: start.tid };
+	const tasks = events.filter(
+		(e) =>
+			e.ph === 'X' &&
+			e.name === 'ThreadControllerImpl::RunTask' &&
+			e.pid === main.pid &&
+			e.tid === main.tid &&
+			e.ts >= start.ts &&
+			e.ts <= end.ts
+	);
+	const cpu = tasks.map((t) => (t.tdur ?? 0) / 1000);
+	return { totalMs: cpu.reduce((a, b) => a + b, 0), longestMs: Math.max(0, ...cpu) };
 }
 
 interface PageRound {
@@ -69,6 +113,8 @@ async function oneRound(page: Page, tokens: number): Promise<StreamingFigures> {
 	await page.getByTestId('ban-eos').setChecked(true);
 	// Lets the form's effects settle before the clock starts.
 	await page.waitForTimeout(300);
+	const browser = page.context().browser();
+	await browser?.startTracing(page, { categories: ['toplevel', 'blink.user_timing'] });
 	const round = await page.evaluate(async (settleMs): Promise<PageRound> => {
 		const long: { start: number; duration: number }[] = [];
 		const observer = new PerformanceObserver((list) => {
@@ -83,12 +129,14 @@ async function oneRound(page: Page, tokens: number): Promise<StreamingFigures> {
 		};
 		requestAnimationFrame(frame);
 		const finish = () => document.querySelector('[data-testid="finish-reason"]');
+		performance.mark('stream-start');
 		const start = performance.now();
 		document.querySelector<HTMLButtonElement>('[data-testid="generate"]')?.click();
 		const end = await new Promise<number>((resolve) => {
 			const timer = setInterval(() => {
 				if ((finish()?.textContent ?? '') !== '') {
 					clearInterval(timer);
+					performance.mark('stream-end');
 					resolve(performance.now());
 				}
 			}, 50);
@@ -99,7 +147,11 @@ async function oneRound(page: Page, tokens: number): Promise<StreamingFigures> {
 		const count = Number(document.querySelector('[data-testid="token-count"]')?.textContent);
 		return { start, end, tokens: count, frames, long };
 	}, SETTLE_MS);
-	return figures(round);
+	const trace = browser
+		? (JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] })
+		: { traceEvents: [] };
+	const cpu = mainThreadCpu(trace.traceEvents);
+	return { ...figures(round), mainCpuMs: cpu.totalMs, longestTaskCpuMs: cpu.longestMs };
 }
 
 function median(values: number[]): number {
@@ -110,7 +162,9 @@ function median(values: number[]): number {
 }
 
 /** The figures of one round, from its clock readings (exported for its unit test). */
-export function figures(round: PageRound): StreamingFigures {
+export function figures(
+	round: PageRound
+): Omit<StreamingFigures, 'mainCpuMs' | 'longestTaskCpuMs'> {
 	const { start, end } = round;
 	const wallMs = end - start;
 	const during = round.long.filter((t) => t.start < end && t.start + t.duration > start);
@@ -147,7 +201,9 @@ export function medians(rounds: StreamingFigures[]): StreamingFigures {
 		medianFps: of('medianFps'),
 		slowFrames: of('slowFrames'),
 		frames: of('frames'),
-		longestAfterMs: of('longestAfterMs')
+		longestAfterMs: of('longestAfterMs'),
+		mainCpuMs: of('mainCpuMs'),
+		longestTaskCpuMs: of('longestTaskCpuMs')
 	};
 }
 
@@ -194,7 +250,9 @@ const ROWS: { label: string; key: keyof StreamingFigures; digits: number; percen
 	{ label: 'median fps', key: 'medianFps', digits: 1 },
 	{ label: 'frames', key: 'frames', digits: 0 },
 	{ label: `frames > ${formatNumber(SLOW_FRAME_MS)} ms`, key: 'slowFrames', digits: 0 },
-	{ label: 'longest task, 1 s after (ms)', key: 'longestAfterMs', digits: 0 }
+	{ label: 'longest task, 1 s after (ms)', key: 'longestAfterMs', digits: 0 },
+	{ label: 'main-thread CPU (ms)', key: 'mainCpuMs', digits: 0 },
+	{ label: 'longest task CPU (ms)', key: 'longestTaskCpuMs', digits: 0 }
 ];
 
 function cell(row: (typeof ROWS)[number], figures: StreamingFigures): string {

@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { ManualFrames } from './frame-batcher';
 import { startedTestApp } from './testing/test-app';
 
 describe('CompareState', () => {
@@ -18,6 +19,31 @@ describe('CompareState', () => {
 		const record = await app.history.store.get(app.history.items[0].id);
 		expect(record?.kind).toBe('compare');
 		expect(record?.experiment.sweep).toEqual([{ param: 'seed', text: '1, 2, 3' }]);
+	});
+
+	it('lanes’ streamed tokens reach their state once per frame, and all of them before the result', async () => {
+		const frames = new ManualFrames();
+		const { app, client } = await startedTestApp({ frames });
+		client.holdLanes = true;
+		app.compare.useSeeds(2);
+		const running = app.compare.run();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		expect(app.compare.lanes[0].status).toBe('running');
+		expect(app.compare.lanes[0].text).toBe('');
+		frames.tick();
+		expect(app.compare.lanes[0].text).toBe('<11>');
+		expect(app.compare.lanes[0].tokens).toEqual([11]);
+		client.finishGeneration();
+		await running;
+		expect(app.compare.lanes.map((l) => l.text)).toEqual(['<11><12><13>', '<12><13><14>']);
+		expect(app.compare.lanes[1].pieces).toEqual(['<12>', '<13>', '<14>']);
+		expect(frames.pending).toBe(0);
+		await app.history.settled();
+		const record = await app.history.store.get(app.history.items[0].id);
+		expect(record?.runs.map((r) => r.tokens.map((t) => t.id))).toEqual([
+			[11, 12, 13],
+			[12, 13, 14]
+		]);
 	});
 
 	it('a sweep that cannot be read is refused with its message', async () => {

@@ -14,6 +14,7 @@ import type { LaneEvent, LaneOutcome } from '#lib/generation/types';
 import type { SessionRecord } from '#lib/core/session';
 import { newRun, storedResult, type SessionRecording } from '#lib/storage/sessions-recording';
 import { crashReason, describeError } from './errors';
+import { animationFrames, FrameBatcher } from './frame-batcher';
 import { CausedError } from './field-validity.svelte';
 import { runInputs } from './notices.svelte';
 import type { RunDeps } from './single-run.svelte';
@@ -88,7 +89,22 @@ export class CompareState {
 	/** The run being saved to the history, while lanes stream. */
 	private recording: SessionRecording | undefined;
 
-	constructor(private readonly deps: CompareDeps) {}
+	/**
+	 * Streamed tokens on their way to the lanes: they reach the lanes' state once per animation
+	 * frame, however fast the lanes decode (the recording takes each as it arrives).
+	 */
+	readonly #shown: FrameBatcher<{ laneId: string; tokenId: number; piece: string; text: string }>;
+
+	constructor(private readonly deps: CompareDeps) {
+		this.#shown = new FrameBatcher((tokens) => {
+			for (const { laneId, tokenId, piece, text } of tokens) {
+				const lane = this.lane(laneId);
+				lane.tokens.push(tokenId);
+				lane.pieces.push(piece);
+				lane.text += text;
+			}
+		}, deps.frames ?? animationFrames);
+	}
 
 	/** The lanes the sweep inputs describe now, or why they cannot be built. */
 	get grid(): Parsed<LaneSpec[]> {
@@ -190,6 +206,7 @@ export class CompareState {
 			return;
 		}
 		this.error = '';
+		this.#shown.cancel();
 		this.lanes = grid.value.map((spec) => ({
 			spec,
 			status: 'waiting',
@@ -241,6 +258,7 @@ export class CompareState {
 				this.deps.notices.crashedDuring('compare', crash);
 			}
 		} finally {
+			this.#shown.flush();
 			for (const lane of this.lanes) {
 				if (lane.status === 'waiting' || lane.status === 'running') lane.status = 'stopped';
 			}
@@ -341,12 +359,17 @@ export class CompareState {
 			{ id: inner.tokenId, piece: inner.piece, trace: inner.trace },
 			inner.text
 		);
-		lane.tokens.push(inner.tokenId);
-		lane.pieces.push(inner.piece);
-		lane.text += inner.text;
+		this.#shown.push({
+			laneId: event.laneId,
+			tokenId: inner.tokenId,
+			piece: inner.piece,
+			text: inner.text
+		});
 	}
 
 	private settle(laneId: string, outcome: LaneOutcome): void {
+		// A lane's tokens are all on show before its result replaces its text.
+		this.#shown.flush();
 		const lane = this.lane(laneId);
 		if (outcome.ok) {
 			this.recording?.finished(laneId, outcome.result);
@@ -359,6 +382,7 @@ export class CompareState {
 	}
 
 	private fail(laneId: string, message: string): void {
+		this.#shown.flush();
 		const lane = this.lane(laneId);
 		lane.status = 'failed';
 		lane.error = message;
@@ -367,6 +391,7 @@ export class CompareState {
 
 	/** Shows a stored compare's lanes as they were, without running anything. */
 	showStored(record: SessionRecord): void {
+		this.#shown.cancel();
 		this.lanes = record.runs.map((run) => ({
 			spec: {
 				id: run.id,

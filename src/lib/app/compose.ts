@@ -152,7 +152,13 @@ export function createApp(deps: AppDeps): App {
 		frames: deps.frames
 	});
 	const actions = new OutputActions({ single, prompt, clipboard: deps.clipboard ?? null });
-	const compare = new CompareState({ ...runParts, single, skills, recorder: history });
+	const compare = new CompareState({
+		...runParts,
+		single,
+		skills,
+		recorder: history,
+		frames: deps.frames
+	});
 	const judgements = new Judgements({ compare, history });
 	const explore = new ExploreState({ client, loader, prompt, settings, single, compare });
 	const replay = new Replay({ client, loader, settings, notices, single, compare, history });

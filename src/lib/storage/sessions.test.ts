@@ -2,9 +2,10 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { openPlaygroundDb } from './db';
 import { DamagedSessionError, SessionStore, sameValue, sessionStatus } from './sessions';
+import { newRun, newSession, SessionRecording } from './sessions-recording';
 import { indexEntry, summarize } from './session-index';
 import { exportSessions, parseSessionsFile } from '#lib/formats/session-format';
-import { runRecord, session } from '#lib/formats/testing/sessions';
+import { experiment, params, runRecord, session } from '#lib/formats/testing/sessions';
 import { tracedTokens } from '#lib/formats/testing/traced-tokens';
 import { normalizeTokens } from '#lib/formats/token-codec';
 import type { SessionRecord } from '#lib/core/session';
@@ -263,6 +264,62 @@ describe('session store', () => {
 		expect(await store.get('old')).toEqual({ ...old, name: 'Renamed' });
 		const file = parseSessionsFile(exportSessions(await store.list()));
 		expect(file.ok && file.sessions).toEqual([{ ...old, name: 'Renamed' }]);
+	});
+
+	it('a reload mid-run keeps every token of the saves before it, and each save only appends', async () => {
+		const name = `sessions-reload-${++counter}`;
+		let live = true;
+		const store = new SessionStore(
+			() => openPlaygroundDb({ name }),
+			() => live
+		);
+		const record = newSession(
+			'single',
+			experiment(),
+			[newRun({ id: 'run', label: '', modelId: 'm', params: params({ seed: 5 }) })],
+			'running',
+			1_700_000_000_000
+		);
+		const recording = new SessionRecording(record, {
+			save: (write) => store.append(write),
+			// Saved only when asked here, as at the page's timer.
+			intervalMs: 3_600_000
+		});
+		recording.started('run', 5);
+		const tokens = normalizeTokens(traced);
+		const streamed = (from: number, to: number) => {
+			for (const token of tokens.slice(from, to)) recording.token('run', token, token.piece);
+		};
+		streamed(0, 12);
+		await recording.flush();
+		streamed(12, 30);
+		await recording.flush();
+		const db = await openPlaygroundDb({ name });
+		const chunks = await db.getAll('runTokens');
+		// Two saves, two chunks: the second holds only what streamed since the first.
+		expect(chunks.map((c) => [c.seq, c.start, c.count])).toEqual([
+			[0, 0, 12],
+			[1, 12, 18]
+		]);
+		// The session record itself holds no tokens, so a save never rewrites them.
+		expect((await db.get('sessions', 'running'))?.runs[0].tokens).toEqual([]);
+		db.close();
+		// These never reach a save: the tab is reloaded.
+		streamed(30, 40);
+		live = false;
+		const reloaded = new SessionStore(() => openPlaygroundDb({ name }));
+		const found = await reloaded.get('running');
+		expect(found?.runs[0].tokens).toEqual(tokens.slice(0, 30));
+		expect(found?.runs[0].text).toBe(
+			tokens
+				.slice(0, 30)
+				.map((t) => t.piece)
+				.join('')
+		);
+		expect(found?.runs[0].status).toBe('interrupted');
+		expect((await reloaded.summaries()).map((s) => [s.id, s.status])).toEqual([
+			['running', 'interrupted']
+		]);
 	});
 
 	it('deletes a session’s chunks with it, and an undone delete brings them back', async () => {
