@@ -12,6 +12,14 @@ import type { PlaygroundSchema, RunTokensRecord } from './db';
  * both. SessionStore (sessions.ts) calls these inside its own transactions.
  */
 
+/**
+ * Most tokens a chunk of a recording holds. Encoding is main-thread work (about 0.15 ms per
+ * traced token), so what streamed since the last save is cut into chunks of at most this many,
+ * encoded one task after another ({@link encodeChunks}): no save holds the page for long, however
+ * fast the tokens came.
+ */
+export const MAX_CHUNK_TOKENS = 32;
+
 /** Tokens of one run to append: tokens `[start, start + tokens.length)`. */
 export interface TokenChunk {
 	runId: string;
@@ -44,23 +52,75 @@ export function chunksOf(record: SessionRecord): TokenChunk[] {
 		.map((run) => ({ runId: run.id, seq: 0, start: 0, tokens: run.tokens }));
 }
 
+/**
+ * Run `runId`'s tokens from `start` on as chunks of at most {@link MAX_CHUNK_TOKENS}, numbered
+ * from `seq`.
+ */
+export function splitChunks(
+	runId: string,
+	seq: number,
+	start: number,
+	tokens: readonly TokenRecord[]
+): TokenChunk[] {
+	const chunks: TokenChunk[] = [];
+	for (let at = 0; at < tokens.length; at += MAX_CHUNK_TOKENS) {
+		chunks.push({
+			runId,
+			seq: seq + chunks.length,
+			start: start + at,
+			tokens: tokens.slice(at, at + MAX_CHUNK_TOKENS)
+		});
+	}
+	return chunks;
+}
+
+function chunkRecord(sessionId: string, chunk: TokenChunk): RunTokensRecord {
+	const bytes = encodeTokens(chunk.tokens, { precision: 'float32' });
+	return {
+		sessionId,
+		runId: chunk.runId,
+		seq: chunk.seq,
+		start: chunk.start,
+		count: chunk.tokens.length,
+		bytes: bytes.buffer
+	};
+}
+
+/** Lets the page draw and answer between two pieces of work (a new task). */
+export const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Encodes chunks before their transaction opens (one that waits for a timer would commit), one
+ * chunk per task: `pause` runs between two chunks.
+ */
+export async function encodeChunks(
+	sessionId: string,
+	chunks: readonly TokenChunk[],
+	pause: () => Promise<void> = nextTask
+): Promise<RunTokensRecord[]> {
+	const records: RunTokensRecord[] = [];
+	for (const chunk of chunks) {
+		if (chunk.tokens.length === 0) continue;
+		if (records.length > 0) await pause();
+		records.push(chunkRecord(sessionId, chunk));
+	}
+	return records;
+}
+
+export async function putChunks(
+	store: Store<'readwrite'>,
+	records: readonly RunTokensRecord[]
+): Promise<void> {
+	for (const record of records) await store.put(record);
+}
+
 export async function writeChunks(
 	store: Store<'readwrite'>,
 	sessionId: string,
 	chunks: readonly TokenChunk[]
 ): Promise<void> {
 	for (const chunk of chunks) {
-		if (chunk.tokens.length === 0) continue;
-		const bytes = encodeTokens(chunk.tokens, { precision: 'float32' });
-		const record: RunTokensRecord = {
-			sessionId,
-			runId: chunk.runId,
-			seq: chunk.seq,
-			start: chunk.start,
-			count: chunk.tokens.length,
-			bytes: bytes.buffer
-		};
-		await store.put(record);
+		if (chunk.tokens.length > 0) await store.put(chunkRecord(sessionId, chunk));
 	}
 }
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GenerationResult, StepTrace } from '#lib/core/run';
 import type { SessionRecord } from '#lib/core/session';
 import type { SessionWrite } from './sessions';
+import { encodeChunks, MAX_CHUNK_TOKENS } from './run-tokens';
 import {
 	defaultSessionName,
 	newRun,
@@ -176,6 +177,26 @@ describe('recording a session while it streams', () => {
 		expect(raw.every((w) => w.head.runs[0].tokens.length === 0)).toBe(true);
 	});
 
+	it('cuts a save of many tokens into chunks of at most MAX_CHUNK_TOKENS, numbered on', async () => {
+		const { rec, raw, writes } = recording();
+		for (let i = 0; i < 2 * MAX_CHUNK_TOKENS + 5; i++) rec.token('run', { id: i, piece: 'x' }, 'x');
+		await rec.flush();
+		rec.token('run', { id: 999, piece: 'y' }, 'y');
+		await rec.flush();
+		expect(raw.map((w) => w.chunks.map((c) => [c.seq, c.start, c.tokens.length]))).toEqual([
+			[
+				[0, 0, MAX_CHUNK_TOKENS],
+				[1, MAX_CHUNK_TOKENS, MAX_CHUNK_TOKENS],
+				[2, 2 * MAX_CHUNK_TOKENS, 5]
+			],
+			[[3, 2 * MAX_CHUNK_TOKENS + 5, 1]]
+		]);
+		expect(writes.at(-1)!.runs[0].tokens.map((t) => t.id)).toEqual([
+			...Array.from({ length: 2 * MAX_CHUNK_TOKENS + 5 }, (_, i) => i),
+			999
+		]);
+	});
+
 	it('keeps a failed write’s tokens, so the next write that works stores them', async () => {
 		let fail = true;
 		const chunks: SessionWrite['chunks'][] = [];
@@ -223,5 +244,29 @@ describe('stored runs', () => {
 			input: { mode: 'completion', prompt: 'one two three four five six seven' }
 		});
 		expect(defaultSessionName(long, at)).toBe(`one two three four five six… · ${clock}`);
+	});
+});
+
+describe('encoding a save’s chunks', () => {
+	it('encodes one chunk per task, pausing between two, before any transaction opens', async () => {
+		const events: string[] = [];
+		const tokens = Array.from({ length: 3 }, (_, i) => ({ id: i, piece: `t${i}` }));
+		const records = await encodeChunks(
+			's',
+			[
+				{ runId: 'run', seq: 0, start: 0, tokens: tokens.slice(0, 2) },
+				{ runId: 'run', seq: 1, start: 2, tokens: [] },
+				{ runId: 'run', seq: 2, start: 2, tokens: tokens.slice(2) }
+			],
+			async () => {
+				events.push('pause');
+			}
+		);
+		expect(records.map((r) => [r.sessionId, r.runId, r.seq, r.start, r.count])).toEqual([
+			['s', 'run', 0, 0, 2],
+			['s', 'run', 2, 2, 1]
+		]);
+		// An empty chunk is left out, and needs no pause.
+		expect(events).toEqual(['pause']);
 	});
 });

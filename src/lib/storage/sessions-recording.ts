@@ -1,7 +1,7 @@
 import type { GenerationResult } from '#lib/core/run';
 import type { SamplingParams } from '#lib/sampling';
 import { promptText, type SessionWrite } from './sessions';
-import { headOf, type TokenChunk } from './run-tokens';
+import { headOf, splitChunks, type TokenChunk } from './run-tokens';
 import type { Experiment } from '#lib/core/experiment';
 import type { RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
 
@@ -87,8 +87,8 @@ export function storedResult(run: RunRecord): GenerationResult | null {
 
 export interface RecordingOptions {
 	/**
-	 * Writes the session's head and the tokens since the last write that worked, as one new chunk
-	 * per run (see storage/run-tokens.ts). A write that fails leaves them for the next one.
+	 * Writes the session's head and the tokens since the last write that worked, as new chunks of
+	 * each run (see storage/run-tokens.ts). A write that fails leaves them for the next one.
 	 */
 	save: (write: SessionWrite) => Promise<void>;
 	onSaved?: (record: SessionRecord) => void;
@@ -230,8 +230,9 @@ export class SessionRecording {
 		for (const run of this.record.runs) {
 			const { count, seq } = this.stored.get(run.id) ?? { count: 0, seq: 0 };
 			if (run.tokens.length === count) continue;
-			chunks.push({ runId: run.id, seq, start: count, tokens: run.tokens.slice(count) });
-			stored.set(run.id, { count: run.tokens.length, seq: seq + 1 });
+			const added = splitChunks(run.id, seq, count, run.tokens.slice(count));
+			chunks.push(...added);
+			stored.set(run.id, { count: run.tokens.length, seq: seq + added.length });
 		}
 		return { write: { head: headOf(this.record), chunks }, stored };
 	}

@@ -3,7 +3,9 @@ import { playgroundDb, type PlaygroundDb } from './db';
 import {
 	chunksOf,
 	deleteRunTokens,
+	encodeChunks,
 	headOf,
+	putChunks,
 	readRunTokens,
 	withRunTokens,
 	writeChunks,
@@ -136,15 +138,17 @@ export class SessionStore {
 	/**
 	 * One save of a recording, in one transaction: the head, and the tokens since the last save
 	 * appended as new chunks, and the session's index entry. Costs what streamed since, not the
-	 * whole session, nor anything of the other sessions.
+	 * whole session, nor anything of the other sessions; the chunks are encoded first, one task
+	 * each, so the page goes on drawing while a save of many tokens is prepared.
 	 */
 	async append(write: SessionWrite): Promise<void> {
+		const records = await encodeChunks(write.head.id, write.chunks);
 		const tx = (await this.db()).transaction(
 			['sessions', 'runTokens', 'sessionIndex'],
 			'readwrite'
 		);
 		await tx.objectStore('sessions').put(write.head);
-		await writeChunks(tx.objectStore('runTokens'), write.head.id, write.chunks);
+		await putChunks(tx.objectStore('runTokens'), records);
 		await tx.objectStore('sessionIndex').put(indexEntry(summarize(write.head)));
 		await tx.done;
 	}
