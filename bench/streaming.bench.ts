@@ -286,6 +286,12 @@ export async function runStreamingBench(args: readonly string[] = []): Promise<b
 					// Alternated, so a spell of load on the machine falls on both.
 					before.push(await oneRound(basePage, tokens));
 					now.push(await oneRound(page, tokens));
+					const [b, n] = [before[i], now[i]];
+					console.log(
+						`round ${i + 1}: click to finish ${formatNumber(b.wallMs, 0)} → ${formatNumber(n.wallMs, 0)} ms, ` +
+							`main-thread CPU ${formatNumber(b.mainCpuMs, 0)} → ${formatNumber(n.mainCpuMs, 0)} ms, ` +
+							`longest task ${formatNumber(b.longestTaskMs, 0)} → ${formatNumber(n.longestTaskMs, 0)} ms`
+					);
 				}
 			},
 			{ root: baseDir, port: PORT + 1 }
