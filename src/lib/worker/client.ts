@@ -3,6 +3,7 @@ import type { ModelInfo } from '#lib/core/model';
 import { validateGenerateRequest, validateLanesRequest } from '#lib/generation/validate';
 import { validateSamplingParams } from '#lib/sampling';
 import type { InferenceApi, WorkerLoadOptions } from './protocol';
+import { unbatching } from './event-batches';
 
 /**
  * The page's side of the inference worker: starts it (and a fresh one after a crash), checks
@@ -143,7 +144,9 @@ export class InferenceClient implements InferenceClientApi {
 	 */
 	readonly generate: Api['generate'] = async (request, onEvent) => {
 		if (this.#model) validateGenerateRequest(request, this.#model, { validateSamplingParams });
-		return this.#call((remote) => remote.generate(request, onEvent ? proxy(onEvent) : undefined));
+		return this.#call((remote) =>
+			remote.generate(request, onEvent ? proxy(unbatching(onEvent)) : undefined)
+		);
 	};
 
 	/**
@@ -154,7 +157,7 @@ export class InferenceClient implements InferenceClientApi {
 	readonly generateLanes: Api['generateLanes'] = async (request, onEvent) => {
 		if (this.#model) validateLanesRequest(request, this.#model);
 		return this.#call((remote) =>
-			remote.generateLanes(request, onEvent ? proxy(onEvent) : undefined)
+			remote.generateLanes(request, onEvent ? proxy(unbatching(onEvent)) : undefined)
 		);
 	};
 
@@ -168,7 +171,7 @@ export class InferenceClient implements InferenceClientApi {
 
 	readonly exploreResample: Api['exploreResample'] = (params, maxSteps, onStep) =>
 		this.#call((remote) =>
-			remote.exploreResample(params, maxSteps, onStep ? proxy(onStep) : undefined)
+			remote.exploreResample(params, maxSteps, onStep ? proxy(unbatching(onStep)) : undefined)
 		);
 
 	/** Ends the running generation after the current token (for lanes: every lane). */

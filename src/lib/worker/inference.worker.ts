@@ -13,6 +13,7 @@ import { createSampler, validateSamplingParams } from '#lib/sampling';
 import type { EngineId } from '#lib/core/model';
 import type { Engine } from '#lib/engines/types';
 import { InferenceService } from './inference-service';
+import { withBatchedEvents } from './event-batches';
 import type { WorkerConfig } from './protocol';
 // Only this key reaches the bundle (Vite exports a JSON file's top-level keys one by one).
 import { llamaCpp } from '../../../static/engine/playground-llama.json';
@@ -50,4 +51,6 @@ function createEngine(config: WorkerConfig, engineId: EngineId): Engine {
 	}
 }
 
-expose(new InferenceService(createEngine, { createSampler, validateSamplingParams }));
+expose(
+	withBatchedEvents(new InferenceService(createEngine, { createSampler, validateSamplingParams }))
+);
