@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { GenerateRequest } from '#lib/generation/types';
+import { ManualFrames } from './frame-batcher';
 import { fakePiece } from './testing/fake-client';
 import { startedTestApp } from './testing/test-app';
 
@@ -13,11 +14,14 @@ const text = (ids: number[]): string => ids.map(fakePiece).join('');
 /** A test app whose generations follow the seed, with a clipboard that keeps what it is given. */
 async function actionsApp() {
 	const copied: string[] = [];
+	// Streamed tokens reach the page's state when a test draws a frame (or as a run ends).
+	const frames = new ManualFrames();
 	const test = await startedTestApp({
-		clipboard: { writeText: async (value) => void copied.push(value) }
+		clipboard: { writeText: async (value) => void copied.push(value) },
+		frames
 	});
 	test.client.tokensOf = seededTokens;
-	return { ...test, actions: test.app.actions, copied };
+	return { ...test, actions: test.app.actions, copied, frames };
 }
 
 describe('OutputActions', () => {
@@ -63,13 +67,14 @@ describe('OutputActions', () => {
 	});
 
 	it('Continue shows the kept output at once and streams only the new tokens', async () => {
-		const { app, client, actions } = await actionsApp();
+		const { app, client, actions, frames } = await actionsApp();
 		app.settings.maxNewTokens = 3;
 		await app.single.run();
 		const first = app.single.output;
 		client.holdGenerations = true;
 		const continuing = actions.continueRun();
 		await new Promise((resolve) => setTimeout(resolve, 0));
+		frames.tick();
 		// The first regenerated token is one of the kept ones: nothing is shown twice.
 		expect(app.single.output).toBe(first);
 		expect(app.single.replaying).toBe(3);
