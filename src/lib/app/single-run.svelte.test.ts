@@ -125,11 +125,15 @@ describe('SingleRun', () => {
 			now: () => screen.t,
 			afterPaint: async () => (screen.t += 16)
 		};
-		const { app, client } = await startedTestApp({ screen });
+		const frames = new ManualFrames();
+		const { app, client } = await startedTestApp({ screen, frames });
 		client.holdGenerations = true;
 		const running = app.single.run({ clickedAt: 990 });
 		await new Promise((resolve) => setTimeout(resolve, 0));
-		// The first token is on screen in the frame after it reached the page: 1,016 − 990 ms.
+		// The first token reaches the page's state at a frame…
+		frames.tick();
+		await new Promise((resolve) => setTimeout(resolve, 0));
+		// …and is on screen in the frame after it reached the page: 1,016 − 990 ms.
 		expect(app.single.live.firstTokenOnScreenMs).toBe(26);
 		screen.t = 1_500;
 		client.finishGeneration();
