@@ -74,6 +74,19 @@ describe('ExploreState', () => {
 		expect(app.explore.lastWhatIf).toEqual({ stored: 1, model: 1 });
 	});
 
+	it("holds the previous run's tokens back while a new run streams, and shows the new ones", async () => {
+		const { app, client } = await ranApp();
+		expect(app.explore.awaitingRun).toBe(false);
+		client.holdGenerations = true;
+		const running = app.single.run();
+		flushSync();
+		expect(app.explore.awaitingRun).toBe(true);
+		client.finishGeneration();
+		await running;
+		expect(app.explore.awaitingRun).toBe(false);
+		expect(app.explore.path.map((t) => t.tokenId)).toEqual([10, 11, 12]);
+	});
+
 	it('a run in progress is not re-sampled (Regenerate sets a new seed as it starts one)', async () => {
 		const { app, client } = await ranApp();
 		app.explore.whatIf = true;

@@ -112,6 +112,15 @@ export class ExploreState {
 		return this.selected === null ? undefined : this.path[this.selected];
 	}
 
+	/**
+	 * A run is streaming: the tokens on view are the previous run's, which the new output
+	 * replaces when it ends, so the view holds them back (and the page need not repaint them as
+	 * the output above them grows).
+	 */
+	get awaitingRun(): boolean {
+		return this.deps.single.running;
+	}
+
 	/** Step mode cannot act now: explore or a run is busy, or no model is loaded. */
 	get stepDisabled(): boolean {
 		const { loader, single } = this.deps;
