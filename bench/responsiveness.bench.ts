@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { waitForFinishCheaply } from '../e2e/fixtures';
 import { withAppPage } from './app-page';
+import { fillLongRun, type TraceEvent } from './trace-events';
 import { formatNumber, printTable } from './timing';
 
 /**
@@ -15,17 +16,6 @@ const SLOWER = 3;
 const BUDGET_MS = 200;
 const ROUNDS = 3;
 const SHOWN = 5;
-
-interface TraceEvent {
-	name: string;
-	ph: string;
-	pid: number;
-	tid: number;
-	ts: number;
-	dur?: number;
-	tdur?: number;
-	args?: { name?: string; data?: { type?: string; functionName?: string } };
-}
 
 interface Task {
 	cpuMs: number;
@@ -84,11 +74,7 @@ function mainThreadTasks(events: TraceEvent[]): Task[] {
 async function oneRound(page: Page): Promise<Task[]> {
 	const browser = page.context().browser();
 	if (!browser) throw new Error('no browser');
-	await page.getByTestId('prompt').fill('Once upon a time');
-	await page.getByTestId('temperature').fill('1');
-	await page.getByTestId('seed').fill('5');
-	await page.getByTestId('max-tokens').fill('400');
-	await page.getByTestId('ban-eos').setChecked(true);
+	await fillLongRun(page, 400);
 	await browser.startTracing(page, {
 		categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline']
 	});

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { PORT, withAppPage } from './app-page';
+import { fillLongRun, type TraceEvent } from './trace-events';
 import { formatNumber, printTable } from './timing';
 
 /**
@@ -59,17 +60,6 @@ export interface StreamingFigures {
 	longestTaskCpuMs: number;
 }
 
-interface TraceEvent {
-	name: string;
-	ph: string;
-	pid: number;
-	tid: number;
-	ts: number;
-	dur?: number;
-	tdur?: number;
-	args?: { name?: string };
-}
-
 /** The page's main-thread CPU time between its `stream-start` and `stream-end` marks. */
 export function mainThreadCpu(events: TraceEvent[]): { totalMs: number; longestMs: number } {
 	const mark = (name: string) => events.find((e) => e.name === name);
@@ -106,11 +96,7 @@ interface PageRound {
 
 /** One run measured in the page; the observer and frame loop are the page's own, nothing polls it from outside. */
 async function oneRound(page: Page, tokens: number): Promise<StreamingFigures> {
-	await page.getByTestId('prompt').fill('Once upon a time');
-	await page.getByTestId('temperature').fill('1');
-	await page.getByTestId('seed').fill('5');
-	await page.getByTestId('max-tokens').fill(String(tokens));
-	await page.getByTestId('ban-eos').setChecked(true);
+	await fillLongRun(page, tokens);
 	// Lets the form's effects settle before the clock starts.
 	await page.waitForTimeout(300);
 	const browser = page.context().browser();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { CHATML_CONTROL_TOKENS, CHATML_TEMPLATE } from '../tools/gguf/llama';
-import { openWithTestModel } from './fixtures';
+import { loadLocalModel, openWithTestModel } from './fixtures';
 import { makeTestModel } from './generated-models';
 
 /**
@@ -22,11 +22,7 @@ for (const engine of ['llama', 'wllama'] as const) {
 		});
 		const file = path.basename(made.path);
 		await openWithTestModel(page, engine === 'wllama' ? '?cpuEngine=wllama' : '');
-		await page.getByTestId('model-select').selectOption(`local:${file}`);
-		await page.getByTestId('load').click();
-		await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
-			timeout: 30_000
-		});
+		await loadLocalModel(page, file);
 
 		await page.getByTestId('mode-chat').check();
 		await page.getByTestId('system-prompt').fill('Be brief.');

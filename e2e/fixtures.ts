@@ -12,6 +12,15 @@ export async function openWithTestModel(page: Page, query = '') {
 	});
 }
 
+/** Picks a model file served beside the test model (a generated one) and loads it. */
+export async function loadLocalModel(page: Page, file: string) {
+	await page.getByTestId('model-select').selectOption(`local:${file}`);
+	await page.getByTestId('load').click();
+	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
+		timeout: 30_000
+	});
+}
+
 export interface RunOptions {
 	prompt?: string;
 	temperature?: string;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CHATML_CONTROL_TOKENS, CHATML_TEMPLATE } from '../tools/gguf/llama';
-import { fillForm, openWithTestModel, run } from './fixtures';
+import { fillForm, loadLocalModel, openWithTestModel, run } from './fixtures';
 import { makeTestModel } from './generated-models';
 
 /**
@@ -92,11 +92,7 @@ test('chat: regenerate the last reply, edit a message and resend, clear with und
 		controlTokens: CHATML_CONTROL_TOKENS
 	});
 	await openWithTestModel(page);
-	await page.getByTestId('model-select').selectOption(`local:${path.basename(made.path)}`);
-	await page.getByTestId('load').click();
-	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
-		timeout: 30_000
-	});
+	await loadLocalModel(page, path.basename(made.path));
 	await page.getByTestId('mode-chat').check();
 	await page.getByTestId('temperature').fill('1');
 	await page.getByTestId('seed').fill('5');

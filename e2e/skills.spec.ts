@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { CHATML_TEMPLATE } from '../tools/gguf/llama';
-import { blockForeignRequests, downloadedLines, openWithTestModel } from './fixtures';
+import {
+	blockForeignRequests,
+	downloadedLines,
+	loadLocalModel,
+	openWithTestModel
+} from './fixtures';
 import { makeTestModel } from './generated-models';
 
 /**
@@ -21,11 +26,7 @@ test.beforeAll(async () => {
 
 async function openChat(page: Page) {
 	await openWithTestModel(page);
-	await page.getByTestId('model-select').selectOption(`local:${chatModelFile}`);
-	await page.getByTestId('load').click();
-	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
-		timeout: 30_000
-	});
+	await loadLocalModel(page, chatModelFile);
 	await page.getByTestId('mode-chat').check();
 	await page.getByTestId('temperature').fill('0');
 	await page.getByTestId('max-tokens').fill('8');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { GenerateRequest } from '#lib/generation/types';
 import { ManualFrames } from './frame-batcher';
 import { fakePiece } from './testing/fake-client';
-import { startedTestApp } from './testing/test-app';
+import { failedRun, startedTestApp } from './testing/test-app';
 
 /** A seeded token stream, as the real sampler's: the same seed gives the same prefix. */
 const seededTokens = (seed: number, count: number): number[] =>
@@ -212,12 +212,9 @@ describe('chat actions', () => {
 
 describe('run banners', () => {
 	it('a successful compare of the same model and prompt clears a failed run banner', async () => {
-		const { app, client } = await startedTestApp();
-		client.holdGenerations = true;
-		const failing = app.single.run();
-		await new Promise((resolve) => setTimeout(resolve, 0));
-		client.failGeneration(new Error('The engine ran out of memory'));
-		await failing;
+		const test = await startedTestApp();
+		const { app } = test;
+		await failedRun(test);
 		expect(app.notices.error).toBe('The engine ran out of memory');
 		app.compare.useSeeds(2);
 		await app.compare.run();
@@ -225,12 +222,9 @@ describe('run banners', () => {
 	});
 
 	it('a compare of another prompt leaves the banner, and other banners stay', async () => {
-		const { app, client } = await startedTestApp();
-		client.holdGenerations = true;
-		const failing = app.single.run();
-		await new Promise((resolve) => setTimeout(resolve, 0));
-		client.failGeneration(new Error('The engine ran out of memory'));
-		await failing;
+		const test = await startedTestApp();
+		const { app } = test;
+		await failedRun(test);
 		app.prompt.prompt = 'Another prompt';
 		app.compare.useSeeds(2);
 		await app.compare.run();

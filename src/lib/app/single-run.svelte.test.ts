@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { ManualFrames } from './frame-batcher';
-import { createTestApp, MODELS_URL, startedTestApp } from './testing/test-app';
+import { createTestApp, failedRun, MODELS_URL, startedTestApp } from './testing/test-app';
 
 describe('SingleRun', () => {
 	it('streams the output and live stats, then shows the result and seed', async () => {
@@ -75,14 +75,10 @@ describe('SingleRun', () => {
 	});
 
 	it('a run error stays until a later run succeeds', async () => {
-		const { app, client } = await startedTestApp();
-		client.holdGenerations = true;
-		const failing = app.single.run();
-		await new Promise((resolve) => setTimeout(resolve, 0));
-		client.failGeneration(new Error('The engine ran out of memory'));
-		await failing;
+		const test = await startedTestApp();
+		const { app } = test;
+		await failedRun(test);
 		expect(app.notices.error).toBe('The engine ran out of memory');
-		client.holdGenerations = false;
 		await app.single.run();
 		expect(app.single.result).not.toBeNull();
 		expect(app.notices.error).toBe('');
@@ -173,12 +169,9 @@ describe('SingleRun', () => {
 	});
 
 	it('a failed run shows the error and is recorded as failed', async () => {
-		const { app, client } = await startedTestApp();
-		client.holdGenerations = true;
-		const running = app.single.run();
-		await new Promise((resolve) => setTimeout(resolve, 0));
-		client.failGeneration(new Error('The engine ran out of memory'));
-		await running;
+		const test = await startedTestApp();
+		const { app } = test;
+		await failedRun(test);
 		expect(app.notices.error).toContain('ran out of memory');
 		await app.history.settled();
 		const record = await app.history.store.get(app.history.items[0].id);

@@ -126,3 +126,16 @@ export async function startedTestApp(
 	await test.app.start(MODELS_URL, { reopen: false });
 	return test;
 }
+
+/** Runs once and makes the engine fail after the first token with `message`. */
+export async function failedRun(
+	test: ReturnType<typeof createTestApp>,
+	message = 'The engine ran out of memory'
+): Promise<void> {
+	test.client.holdGenerations = true;
+	const running = test.app.single.run();
+	await new Promise((resolve) => setTimeout(resolve, 0));
+	test.client.failGeneration(new Error(message));
+	await running;
+	test.client.holdGenerations = false;
+}
