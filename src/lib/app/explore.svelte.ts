@@ -58,6 +58,13 @@ export class ExploreState {
 	metric = $state<TokenMetric>('probability');
 	/** Show the model's own probabilities instead of the final ones. */
 	showRaw = $state(false);
+	/**
+	 * The why panel as tables instead of charts (the same numbers, for screen readers and
+	 * keyboard users), and the timeline's table open (its rows exist only while it is): the
+	 * reader's choices live here so they outlast the views, which a streaming run takes down.
+	 */
+	whyAsTables = $state(false);
+	timelineTableOpen = $state(false);
 	/** Re-sample whenever the sampling parameters change. */
 	whatIf = $state(false);
 	sources = $state<Record<number, StepSource>>({});
