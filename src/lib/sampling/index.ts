@@ -22,7 +22,14 @@ export {
 	type SamplerCheckpoint,
 	type SamplerOptions
 } from './sampler';
-export type { ParamHelp, ParamSpec, StageDefinition, StageParam } from './stage';
+export type {
+	ExternalField,
+	ExternalNames,
+	ParamHelp,
+	ParamSpec,
+	StageDefinition,
+	StageParam
+} from './stage';
 export {
 	DEFAULT_ORDER,
 	PARAM_SPECS,

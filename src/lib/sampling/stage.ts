@@ -29,6 +29,30 @@ export interface ParamSpec<Key extends string = string> {
 	/** Values allowed outside [min, max], each with its meaning (e.g. −1 = whole context). */
 	special?: Readonly<Record<number, string>>;
 	default: number;
+	/**
+	 * This parameter's field name in other tools' settings (llama.cpp's `/completion` request,
+	 * text-generation-webui's preset YAML, SillyTavern's text-completion preset JSON), for import
+	 * and export. Omitted: the tools have no such field. See `#lib/formats/sampler-settings`.
+	 */
+	external?: ExternalNames;
+}
+
+/** How another tool names a value; `read`/`write` convert where its meaning differs from ours. */
+export type ExternalField =
+	| string
+	| {
+			name: string;
+			/** Their value → ours (e.g. text-generation-webui's range 0 = whole context → −1). */
+			read?: (value: number) => number;
+			/** Our value → theirs. */
+			write?: (value: number) => number;
+	  };
+
+/** A parameter's or a stage's names in the tools whose settings can be imported. */
+export interface ExternalNames {
+	llamaCpp?: ExternalField;
+	textgen?: ExternalField;
+	sillyTavern?: ExternalField;
 }
 
 /** Help for one setting: what it does, what low and high values do, uses, and common fixes. */
@@ -88,6 +112,12 @@ export interface StageDefinition<
 	 * The panel leads with the choice stages, although the chain runs the penalties first.
 	 */
 	panelRank: number;
+	/**
+	 * The stage's names in other tools' sampler orders: llama.cpp's `samplers` list and
+	 * text-generation-webui's `sampler_priority` (also used by SillyTavern). Several stages may
+	 * share a name (llama.cpp's "penalties"); one stage may have several (textgen's penalties).
+	 */
+	externalOrder?: { llamaCpp?: string; textgen?: readonly string[] };
 	/** Parameters this stage owns (validated, defaulted and shown with it). */
 	params: readonly StageParam<Key>[];
 	/** Parameters owned by other stages that this one reads too. */

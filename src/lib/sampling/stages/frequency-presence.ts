@@ -17,6 +17,7 @@ export const frequencyPresence = {
 	summary:
 		'Subtracts from the logit of tokens in the penalty window: the frequency penalty once per occurrence, the presence penalty once.',
 	panelRank: 6,
+	externalOrder: { llamaCpp: 'penalties', textgen: ['presence_penalty', 'frequency_penalty'] },
 	params: [
 		{
 			key: 'frequencyPenalty',
@@ -24,6 +25,11 @@ export const frequencyPresence = {
 			min: -2,
 			max: 2,
 			default: 0,
+			external: {
+				llamaCpp: 'frequency_penalty',
+				textgen: 'frequency_penalty',
+				sillyTavern: 'freq_pen'
+			},
 			help: {
 				what: 'Subtracts this much from a token’s logit for every time it occurs in the window.',
 				low: 'Negative values encourage repeating words.',
@@ -41,6 +47,11 @@ export const frequencyPresence = {
 			min: -2,
 			max: 2,
 			default: 0,
+			external: {
+				llamaCpp: 'presence_penalty',
+				textgen: 'presence_penalty',
+				sillyTavern: 'presence_pen'
+			},
 			help: {
 				what: 'Subtracts this much once from the logit of every token that occurs in the window.',
 				low: 'Negative values encourage staying on the same words.',

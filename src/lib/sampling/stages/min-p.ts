@@ -10,6 +10,7 @@ export const minP = {
 	summary:
 		'Keeps tokens at least min-p times as likely as the most likely one, so the cut adapts to how confident the model is.',
 	panelRank: 4,
+	externalOrder: { llamaCpp: 'min_p', textgen: ['min_p'] },
 	params: [
 		{
 			key: 'minP',
@@ -18,6 +19,7 @@ export const minP = {
 			max: 1,
 			maxExclusive: true,
 			default: 0.05,
+			external: { llamaCpp: 'min_p', textgen: 'min_p', sillyTavern: 'min_p' },
 			help: {
 				what: 'Keeps tokens that are at least min-p times as likely as the most likely one.',
 				low: '0 turns it off; 0.02–0.05 trims only the nonsense tail.',

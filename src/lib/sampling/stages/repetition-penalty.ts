@@ -12,6 +12,7 @@ export const repetitionPenalty = {
 	summary:
 		'Makes tokens already in the recent context less likely: positive logits are divided by the penalty, negative ones multiplied.',
 	panelRank: 5,
+	externalOrder: { llamaCpp: 'penalties', textgen: ['repetition_penalty'] },
 	params: [
 		{
 			key: 'repeatPenalty',
@@ -19,6 +20,11 @@ export const repetitionPenalty = {
 			min: 1,
 			max: 2,
 			default: 1,
+			external: {
+				llamaCpp: 'repeat_penalty',
+				textgen: 'repetition_penalty',
+				sillyTavern: 'rep_pen'
+			},
 			help: {
 				what: 'Makes tokens from the recent context less likely: positive logits are divided by it, negative ones multiplied.',
 				low: '1 turns it off.',
@@ -38,6 +44,17 @@ export const repetitionPenalty = {
 			integer: true,
 			special: { [-1]: 'the whole context' },
 			default: 64,
+			external: {
+				llamaCpp: 'repeat_last_n',
+				// text-generation-webui's range 0 means the whole context (ours: −1; 0 is off here).
+				textgen: {
+					name: 'repetition_penalty_range',
+					read: (n) => (n === 0 ? -1 : n),
+					write: (n) => (n === -1 ? 0 : n)
+				},
+				// SillyTavern passes it on unchanged to the backend; read as llama.cpp's repeat_last_n.
+				sillyTavern: 'rep_pen_range'
+			},
 			help: {
 				what: 'How many recent tokens (prompt included) the penalties look at.',
 				low: '0 turns the penalties off.',

@@ -10,6 +10,7 @@ export const temperature = {
 	summary:
 		'Divides every logit by T: below 1 sharpens the distribution, above 1 flattens it, 0 always picks the most likely token.',
 	panelRank: 1,
+	externalOrder: { llamaCpp: 'temperature', textgen: ['temperature'] },
 	params: [
 		{
 			key: 'temperature',
@@ -17,6 +18,7 @@ export const temperature = {
 			min: 0,
 			max: 2,
 			default: 0.8,
+			external: { llamaCpp: 'temperature', textgen: 'temperature', sillyTavern: 'temp' },
 			help: {
 				what: 'Divides every logit by T before the probabilities are computed.',
 				low: 'Below 1 sharpens the distribution: safer, more repetitive text. 0 always takes the most likely token (greedy).',

@@ -6,6 +6,7 @@ export const topK = {
 	label: 'Top-k',
 	summary: 'Keeps only the k most likely tokens; 0 keeps all.',
 	panelRank: 2,
+	externalOrder: { llamaCpp: 'top_k', textgen: ['top_k'] },
 	params: [
 		{
 			key: 'topK',
@@ -14,6 +15,12 @@ export const topK = {
 			max: 'vocab',
 			integer: true,
 			default: 40,
+			external: {
+				// llama.cpp turns top-k off with any k ≤ 0; here 0 is off.
+				llamaCpp: { name: 'top_k', read: (k) => Math.max(k, 0) },
+				textgen: 'top_k',
+				sillyTavern: 'top_k'
+			},
 			help: {
 				what: 'Keeps only the k most likely tokens before drawing. 0 turns it off.',
 				low: 'Small k (1–10) leaves few choices; 1 is the same as greedy.',

@@ -7,6 +7,7 @@ export const topP = {
 	summary:
 		'Keeps the most likely tokens until their probabilities add up to p, and drops the long tail.',
 	panelRank: 3,
+	externalOrder: { llamaCpp: 'top_p', textgen: ['top_p'] },
 	params: [
 		{
 			key: 'topP',
@@ -15,6 +16,7 @@ export const topP = {
 			minExclusive: true,
 			max: 1,
 			default: 0.95,
+			external: { llamaCpp: 'top_p', textgen: 'top_p', sillyTavern: 'top_p' },
 			help: {
 				what: 'Nucleus sampling: keeps the most likely tokens until their probabilities add up to p.',
 				low: 'Low p keeps only the head of the distribution: focused, predictable text.',

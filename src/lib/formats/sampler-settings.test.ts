@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SAMPLING_PARAMS, STAGE_DEFINITIONS, type StageRegistry } from '#lib/sampling';
+import {
+	describeImport,
+	detectFormat,
+	importSettings,
+	SettingsImportError,
+	toLlamaCppRequest
+} from './sampler-settings';
+
+const fixture = (name: string) =>
+	readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+function problemsOf(run: () => unknown): readonly string[] {
+	try {
+		run();
+	} catch (error) {
+		if (error instanceof SettingsImportError) return error.problems;
+		throw error;
+	}
+	throw new Error('expected a SettingsImportError');
+}
+
+describe('detectFormat', () => {
+	it('tells the three formats apart', () => {
+		expect(detectFormat(fixture('llama-cpp-completion.json'))).toBe('llamaCpp');
+		expect(detectFormat(fixture('textgen-min-p.yaml'))).toBe('textgen');
+		expect(detectFormat(fixture('sillytavern-preset.json'))).toBe('sillyTavern');
+	});
+});
+
+describe('llama.cpp /completion request', () => {
+	const imported = importSettings(fixture('llama-cpp-completion.json'));
+
+	it('maps every field a stage names, and seed, bias, length and stops', () => {
+		expect(imported.params).toMatchObject({
+			temperature: 0.8,
+			topK: 40,
+			topP: 0.95,
+			minP: 0.05,
+			repeatPenalty: 1.1,
+			repeatLastN: 64,
+			frequencyPenalty: 0,
+			presencePenalty: 0,
+			seed: 42,
+			logitBias: { 15043: 1, 2: -100 }
+		});
+		expect(imported.maxNewTokens).toBe(128);
+		expect(imported.stopSequences).toEqual(['</s>', 'User:']);
+	});
+
+	it('orders the stages as `samplers`, penalties first, logit bias before all', () => {
+		expect(imported.params.order).toEqual([
+			'logit-bias',
+			'repetition-penalty',
+			'frequency-presence',
+			'top-k',
+			'top-p',
+			'min-p',
+			'temperature'
+		]);
+	});
+
+	it('lists the fields it cannot use, apart from those at their off value', () => {
+		const fields = imported.unsupported.map((f) => f.field);
+		expect(fields).toContain('mirostat_tau');
+		expect(fields).toContain('typical_p');
+		expect(fields).toContain('samplers (stages)');
+		expect(fields).not.toContain('prompt');
+		const report = describeImport(imported).join('\n');
+		expect(report).toMatch(/Not supported here: .*dry_base \(1\.75\)/);
+		expect(report).toMatch(/samplers \(stages\) \(\["dry","typ_p","xtc"\]\)/);
+		expect(report).toMatch(/off anyway: .*typical_p.*mirostat/);
+	});
+
+	it('reads −1 as a random seed and a negative top_k as off', () => {
+		const { params } = importSettings('{"seed": -1, "top_k": -1}');
+		expect(params.seed).toBeNull();
+		expect(params.topK).toBe(0);
+	});
+
+	it('refuses bad values, naming the field and the range, all at once', () => {
+		const problems = problemsOf(() =>
+			importSettings('{"min_p": 1.5, "top_p": "high", "seed": 0.5, "logit_bias": [[3, 500]]}')
+		);
+		expect(problems).toEqual([
+			'top_p (Top-p) must be a number in (0, 1]; got "high"',
+			'min_p (Min-p) must be a number in [0, 1); got 1.5',
+			'seed must be an integer in [0, 4294967295] or -1 (random); got 0.5',
+			'logit_bias[3] must be a number in [-100, 100] or false (ban); got 500'
+		]);
+	});
+
+	it('bounds top-k and logit-bias ids by the vocabulary when it is known', () => {
+		const problems = problemsOf(() =>
+			importSettings('{"top_k": 200, "logit_bias": {"99": 1}}', { vocabSize: 50 })
+		);
+		expect(problems[0]).toBe('top_k (Top-k) must be an integer in [0, 50]; got 200');
+		expect(problems[1]).toBe('logit_bias must be keyed by token ids in [0, 49]; got "99"');
+	});
+
+	it('leaves biases keyed by text unsupported (they need the server tokenizer)', () => {
+		const imported = importSettings('{"logit_bias": [["Hello", -1]]}');
+		expect(imported.params.logitBias).toEqual({});
+		expect(imported.unsupported.map((f) => f.field)).toEqual(['logit_bias']);
+	});
+
+	it('says what is wrong with text that is no JSON object', () => {
+		expect(problemsOf(() => importSettings('[1]', { format: 'llamaCpp' }))[0]).toMatch(
+			/must be an object of settings; got \[1\]/
+		);
+		expect(problemsOf(() => importSettings('{oops', { format: 'llamaCpp' }))[0]).toMatch(
+			/not valid JSON/
+		);
+	});
+});
+
+describe('text-generation-webui preset', () => {
+	const imported = importSettings(fixture('textgen-min-p.yaml'));
+
+	it('maps the fields, reading range 0 as the whole context', () => {
+		expect(imported.params).toMatchObject({
+			temperature: 1.5,
+			minP: 0.1,
+			topP: 1,
+			topK: 0,
+			repeatPenalty: 1.05,
+			repeatLastN: -1
+		});
+		expect(imported.notes.join(' ')).toMatch(/repetition_penalty_range 0 read as .* -1/);
+	});
+
+	it('follows sampler_priority, then temperature_last', () => {
+		expect(imported.params.order).toEqual([
+			'logit-bias',
+			'repetition-penalty',
+			'frequency-presence',
+			'top-k',
+			'top-p',
+			'min-p',
+			'temperature'
+		]);
+	});
+
+	it('refuses a bad value naming the preset field', () => {
+		expect(problemsOf(() => importSettings('repetition_penalty: 0.5\n'))).toEqual([
+			'repetition_penalty (Repetition penalty) must be a number in [1, 2]; got 0.5'
+		]);
+	});
+
+	it('says when the YAML cannot be read', () => {
+		expect(problemsOf(() => importSettings('a: [1,', { format: 'textgen' }))[0]).toMatch(
+			/not valid YAML/
+		);
+	});
+});
+
+describe('SillyTavern text-completion preset', () => {
+	const imported = importSettings(fixture('sillytavern-preset.json'));
+
+	it('maps its own field names', () => {
+		expect(imported.params).toMatchObject({
+			temperature: 0.7,
+			topP: 0.9,
+			topK: 20,
+			minP: 0.02,
+			repeatPenalty: 1.15,
+			repeatLastN: 1024,
+			frequencyPenalty: 0.1,
+			presencePenalty: 0.2
+		});
+	});
+
+	it('orders by its llama.cpp-style samplers list, keeping the stages it leaves out', () => {
+		expect(imported.params.order).toEqual([
+			'logit-bias',
+			'repetition-penalty',
+			'frequency-presence',
+			'top-k',
+			'top-p',
+			'min-p',
+			'temperature'
+		]);
+		expect(imported.notes.join(' ')).toMatch(
+			/samplers does not name repetition-penalty, frequency-presence; kept/
+		);
+	});
+
+	it('reports DRY as active and unsupported, and the off samplers apart', () => {
+		const report = describeImport(imported).join('\n');
+		expect(report).toMatch(/Not supported here: .*dry_multiplier \(0\.8\)/);
+		expect(report).toMatch(/off anyway: .*top_a/);
+	});
+
+	it('refuses a bad value naming its field', () => {
+		expect(problemsOf(() => importSettings('{"temp": -1, "rep_pen": 1}'))).toEqual([
+			'temp (Temperature) must be a number in [0, 2]; got -1'
+		]);
+	});
+});
+
+describe('toLlamaCppRequest', () => {
+	it('writes the defaults as a request', () => {
+		expect(toLlamaCppRequest(DEFAULT_SAMPLING_PARAMS, { maxNewTokens: 256 })).toEqual({
+			n_predict: 256,
+			temperature: DEFAULT_SAMPLING_PARAMS.temperature,
+			top_k: DEFAULT_SAMPLING_PARAMS.topK,
+			top_p: DEFAULT_SAMPLING_PARAMS.topP,
+			min_p: DEFAULT_SAMPLING_PARAMS.minP,
+			repeat_penalty: DEFAULT_SAMPLING_PARAMS.repeatPenalty,
+			repeat_last_n: DEFAULT_SAMPLING_PARAMS.repeatLastN,
+			frequency_penalty: 0,
+			presence_penalty: 0,
+			seed: -1,
+			samplers: ['penalties', 'temperature', 'top_k', 'top_p', 'min_p']
+		});
+	});
+
+	it('round-trips through the importer', () => {
+		const params = importSettings(fixture('llama-cpp-completion.json')).params;
+		const request = toLlamaCppRequest(params, { maxNewTokens: 128, stopSequences: ['User:'] });
+		expect(request.logit_bias).toEqual([
+			[2, -100],
+			[15043, 1]
+		]);
+		const again = importSettings(JSON.stringify(request), { format: 'llamaCpp' });
+		expect(again.params).toEqual(params);
+		expect(again.unsupported).toEqual([]);
+		expect(again.maxNewTokens).toBe(128);
+	});
+
+	it('names a new stage through its own definition only', () => {
+		const extra = {
+			name: 'top-a',
+			label: 'Top-a',
+			summary: 'test',
+			panelRank: 9,
+			externalOrder: { llamaCpp: 'top_a', textgen: ['top_a'] },
+			params: [
+				{
+					key: 'topA',
+					label: 'Top-a',
+					min: 0,
+					max: 1,
+					default: 0,
+					external: { llamaCpp: 'top_a', textgen: 'top_a', sillyTavern: 'top_a' },
+					help: { what: '', low: '', high: '', typical: '', fixes: '' },
+					slider: { min: 0, max: 1, step: 0.01 },
+					sweep: null,
+					resamplesWhatIf: true
+				}
+			],
+			isNeutral: () => true,
+			create: () => ({ apply() {} })
+		};
+		const registry: StageRegistry = [...STAGE_DEFINITIONS, extra];
+		const base = { ...DEFAULT_SAMPLING_PARAMS, topA: 0, order: [...DEFAULT_SAMPLING_PARAMS.order] };
+		const imported = importSettings('top_a: 0.2\n', { registry, base });
+		expect((imported.params as unknown as Record<string, number>).topA).toBe(0.2);
+		expect(imported.unsupported).toEqual([]);
+		expect(toLlamaCppRequest(imported.params, {}, registry).top_a).toBe(0.2);
+	});
+});
