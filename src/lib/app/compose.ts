@@ -24,6 +24,7 @@ import { otherTabsEvents } from './other-tabs';
 import { PromptDraft } from './prompt.svelte';
 import { Replay } from './replay.svelte';
 import { RunSettings } from './run-settings.svelte';
+import { SettingsTransfer } from './settings-transfer.svelte';
 import { SessionOpener } from './session-opener.svelte';
 import { Sharing } from './sharing';
 import { History } from './sessions.svelte';
@@ -75,6 +76,8 @@ export interface App {
 	prompt: PromptDraft;
 	skills: SkillLibrary;
 	settings: RunSettings;
+	/** Import settings from llama.cpp, text-generation-webui or SillyTavern; copy a llama.cpp request. */
+	transfer: SettingsTransfer;
 	draft: ExperimentDraft;
 	history: History;
 	single: SingleRun;
@@ -142,6 +145,12 @@ export function createApp(deps: AppDeps): App {
 	const prompt = new PromptDraft(client, loader, notices);
 	const skills = new SkillLibrary(deps.skillStore ?? idbSkillStore(deps.sessionDb));
 	const settings = new RunSettings(validity);
+	const transfer = new SettingsTransfer({
+		settings,
+		validity,
+		vocabSize: () => loader.model?.vocabSize,
+		clipboard: deps.clipboard ?? null
+	});
 	const draft = new ExperimentDraft(shelf, loader, prompt, settings, validity);
 	const history = new History(notices, deps.sessionDb, deps.sessionChannel);
 	const runParts = { client, shelf, loader, prompt, settings, validity, draft, notices };
@@ -182,6 +191,7 @@ export function createApp(deps: AppDeps): App {
 		prompt,
 		skills,
 		settings,
+		transfer,
 		draft,
 		history,
 		single,

@@ -74,6 +74,12 @@ describe('llama.cpp /completion request', () => {
 		expect(report).toMatch(/off anyway: .*typical_p.*mirostat/);
 	});
 
+	it('leaves out of the chain the stages `samplers` leaves out, as the server does', () => {
+		const imported = importSettings('{"samplers": ["top_k", "temperature"]}');
+		expect(imported.params.order).toEqual(['logit-bias', 'top-k', 'temperature']);
+		expect(imported.notes.join(' ')).toMatch(/leaves out repetition-penalty, .*min-p: left out/);
+	});
+
 	it('reads −1 as a random seed and a negative top_k as off', () => {
 		const { params } = importSettings('{"seed": -1, "top_k": -1}');
 		expect(params.seed).toBeNull();

@@ -350,9 +350,11 @@ function orderSource(
 }
 
 /**
- * The order: the stages the tool's list names, in its order; every stage it does not name stays,
- * placed before the first named stage that follows it in our default order (logit bias first,
- * for one). `temperature_last` (textgen, SillyTavern) then moves temperature to the end.
+ * The order: the stages the tool's list names, in its order. In a llama.cpp request, as on the
+ * server, a stage it leaves out does not run (logit bias, which llama.cpp always applies first,
+ * excepted). In a preset, whose list only ranks the samplers, every stage it does not name
+ * stays, placed before the first named stage that follows it in our default order.
+ * `temperature_last` (textgen, SillyTavern) then moves temperature to the end.
  */
 function readOrder(
 	input: Record<string, unknown>,
@@ -389,7 +391,9 @@ function readOrder(
 			for (const stage of stages) if (!named.includes(stage.name)) named.push(stage.name);
 		}
 		const defaults = registry.map((stage) => stage.name);
-		const kept = defaults.filter((name) => !named.includes(name));
+		const exact = format === 'llamaCpp';
+		const left = defaults.filter((name) => !named.includes(name));
+		const kept = exact ? left.filter((name) => !stageHasOrderName(registry, name)) : left;
 		order = [...named];
 		for (const name of kept) {
 			const after = defaults.slice(defaults.indexOf(name) + 1);
@@ -399,9 +403,13 @@ function readOrder(
 		if (unknown.length > 0) {
 			result.unsupported.push({ field: `${source.field} (stages)`, value: unknown });
 		}
-		const unnamed = kept.filter((name) => name !== 'logit-bias');
+		const unnamed = left.filter((name) => stageHasOrderName(registry, name));
 		if (unnamed.length > 0) {
-			result.notes.push(`${source.field} does not name ${unnamed.join(', ')}; kept in the chain.`);
+			result.notes.push(
+				exact
+					? `${source.field} leaves out ${unnamed.join(', ')}: left out of the chain, as on the server.`
+					: `${source.field} does not name ${unnamed.join(', ')}; kept in the chain.`
+			);
 		}
 		result.mapped.push({ field: source.field, value: raw, key: 'order' });
 	}
@@ -416,6 +424,11 @@ function readOrder(
 		}
 	}
 	result.params.order = order as StageName[];
+}
+
+/** Whether other tools' sampler orders name the stage (logit bias is in none: it comes first). */
+function stageHasOrderName(registry: StageRegistry, name: string): boolean {
+	return registry.find((stage) => stage.name === name)?.externalOrder !== undefined;
 }
 
 /**
