@@ -1,6 +1,6 @@
 import type { CpuEngineId, EngineId } from '#lib/core/model';
 import type { SamplingMode } from '#lib/core/run';
-import type { SamplingParams } from '#lib/sampling';
+import { STAGE_DEFINITIONS, type SamplingParams, type StageParamKey } from '#lib/sampling';
 
 /**
  * What each engine honours in each sampling mode: the one table the engines' checks, the
@@ -35,8 +35,31 @@ export type ModeSupport =
 
 const HONOURED = { support: 'honoured' } as const;
 
+/**
+ * Every stage parameter of the registry with the capability `of` its stage gives: a table starts
+ * from it and then states what it knows, so a stage added to the registry is covered (our
+ * sampler runs it; a native sampler that does not list it ignores it).
+ */
+function everyStageParam(
+	of: (stage: (typeof STAGE_DEFINITIONS)[number]) => Capability
+): Record<StageParamKey, Capability> {
+	return Object.fromEntries(
+		STAGE_DEFINITIONS.flatMap((stage) => stage.params.map((spec) => [spec.key, of(stage)]))
+	) as Record<StageParamKey, Capability>;
+}
+
+/** What a native sampler without the stage does: the stage does not run there. */
+function missingStage(engine: string): (stage: { label: string }) => Capability {
+	return (stage) => ({
+		support: 'ignored',
+		label: stage.label.toLowerCase(),
+		reason: `${engine} has no ${stage.label.toLowerCase()}; that stage does not run.`
+	});
+}
+
 /** Our own sampler picks every token, so every setting counts. */
 const EXACT = {
+	...everyStageParam(() => HONOURED),
 	temperature: HONOURED,
 	topK: HONOURED,
 	topP: HONOURED,
@@ -53,6 +76,7 @@ const EXACT = {
 
 /** WebLLM's own GPU sampler (its version is pinned in package.json). */
 const WEBLLM_NATIVE = {
+	...everyStageParam(missingStage('WebLLM')),
 	temperature: HONOURED,
 	topK: {
 		support: 'ignored',
@@ -101,6 +125,7 @@ const WEBLLM_NATIVE = {
  * top-p, min-p, temperature, then a draw (llama.cpp's DRY, typical-p and XTC stages stay off).
  */
 const WLLAMA_NATIVE = {
+	...everyStageParam(missingStage("wllama's llama.cpp chain")),
 	temperature: HONOURED,
 	topK: HONOURED,
 	topP: HONOURED,

@@ -1,4 +1,11 @@
-import { stageDefinition, type SamplingParams, type StageName } from '#lib/sampling';
+import type { IgnoredParam } from '#lib/core/run';
+import {
+	STAGE_DEFINITIONS,
+	stageDefinition,
+	type SamplingParams,
+	type StageName
+} from '#lib/sampling';
+import type { ModeCapabilities } from './capabilities';
 import { stageValues } from '#lib/sampling/params';
 
 /**
@@ -29,5 +36,23 @@ export function orderDiffers(
 	const ranked = active.filter((name) => rank[name] !== undefined);
 	return ranked.some((a, i) =>
 		ranked.slice(i + 1).some((b) => (rank[a] as number) > (rank[b] as number) && !commute(a, b))
+	);
+}
+
+/**
+ * The parameters of active stages that the native sampler ignores (its capability table says
+ * `ignored`), in registry order, each with the table's reason.
+ */
+export function ignoredStageParams(
+	active: readonly StageName[],
+	capabilities: ModeCapabilities
+): IgnoredParam[] {
+	return STAGE_DEFINITIONS.filter((stage) => active.includes(stage.name)).flatMap((stage) =>
+		stage.params.flatMap((spec) => {
+			const capability = capabilities[spec.key];
+			return capability.support === 'ignored'
+				? [{ field: spec.key, reason: capability.reason }]
+				: [];
+		})
 	);
 }

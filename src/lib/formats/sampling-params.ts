@@ -77,13 +77,22 @@ export function samplingParamsReader(
 		);
 	}
 	checks.set('order', (value, path, problems) => order(value, at(path, 'order'), problems));
+	// Stages switched off by default came after files were written: a file without their
+	// parameters means them at their defaults (which turn the stage off).
+	const optional = new Map(
+		registry
+			.filter((stage) => stage.offByDefault)
+			.flatMap((stage) => stage.params.map((spec) => [spec.key, spec.default] as const))
+	);
 	return (value, path, problems) => {
 		if (!isPlainObject(value)) {
 			must(problems, path, 'an object of sampling parameters', value);
 			return value as SamplingParams;
 		}
+		const filled: Record<string, number> = {};
 		for (const [key, check] of checks) {
 			if (Object.hasOwn(value, key)) check(value[key], path, problems);
+			else if (optional.has(key)) filled[key] = optional.get(key) as number;
 			else problems.push(`${at(path, key)}: is missing`);
 		}
 		for (const key of Object.keys(value)) {
@@ -91,6 +100,6 @@ export function samplingParamsReader(
 				must(problems, keyPath(path, key), 'absent (unknown parameter)', value[key]);
 			}
 		}
-		return value as SamplingParams;
+		return (Object.keys(filled).length > 0 ? { ...value, ...filled } : value) as SamplingParams;
 	};
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { StepTrace } from '#lib/sampling';
+import { STAGE_NAMES, type StepTrace } from '#lib/sampling';
 import {
 	exportFileName,
 	exportSessions,
@@ -292,7 +292,7 @@ describe('import validation', () => {
 		expect(problems).toEqual([
 			'sessions[1].experiment.params.temperature: must be a number in [0, 2], got "hot"',
 			'sessions[1].experiment.params.topP: must be a number in (0, 1], got 3',
-			'sessions[1].experiment.params.order: must be a known stage (logit-bias, repetition-penalty, frequency-presence, temperature, top-k, top-p, min-p), got "warp"'
+			`sessions[1].experiment.params.order: must be a known stage (${STAGE_NAMES.join(', ')}), got "warp"`
 		]);
 	});
 
@@ -351,7 +351,7 @@ describe('import validation', () => {
 		);
 		expect(problems).toEqual([
 			'sessions[0].experiment.input.mode: must be one of "completion", "chat", got "poem"',
-			'sessions[0].runs[0].tokens[0].trace.stages[0].name: must be one of "logit-bias", "repetition-penalty", "frequency-presence", "temperature", "top-k", "top-p", "min-p", got "warp"',
+			`sessions[0].runs[0].tokens[0].trace.stages[0].name: must be one of ${STAGE_NAMES.map((name) => `"${name}"`).join(', ')}, got "warp"`,
 			'sessions[0].runs[0].tokens[0].trace.stages[0].skipped: is missing',
 			'sessions[0].runs[0].tokens[0].trace.stages[0].survivors: is missing',
 			'sessions[0].runs[0].tokens[0].trace.stages[0].massRemoved: is missing',

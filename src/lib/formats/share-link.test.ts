@@ -222,6 +222,10 @@ describe('share links', () => {
 					model: { id: 'stories260k', name: 'stories260k', engine: 'llama', sha256: null },
 					input: { mode: 'completion', prompt: 'Hi' },
 					params: {
+						// Stages added after format 1 are off: at their neutral defaults, not in the order.
+						topA: 0,
+						epsilonCutoff: 0,
+						etaCutoff: 0,
 						temperature: 0.8,
 						topK: 5,
 						topP: 0.95,

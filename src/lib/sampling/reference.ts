@@ -1,8 +1,10 @@
 import { validateSamplingParams, type SamplingParams } from './params';
 import { Xoshiro128StarStar, randomSeed } from './rng';
+import { etaThreshold } from './stages/eta-cutoff';
 import { penalizeFrequencyPresence } from './stages/frequency-presence';
 import { penalizeRepetition } from './stages/repetition-penalty';
-import { weightOf } from './weights';
+import { topAMinLogRatio } from './stages/top-a';
+import { WEIGHT_SCALE, weightOf } from './weights';
 
 interface Candidate {
 	id: number;
@@ -85,6 +87,32 @@ export class ReferenceSampler {
 						candidates = candidates.filter((c) => c.logit - max >= minLogRatio);
 					}
 					break;
+				case 'top-a':
+					if (p.topA > 0) {
+						const sorted = sortByRank(candidates);
+						const total = sum(weights(sorted));
+						candidates = keepAtLeast(sorted, topAMinLogRatio(p.topA, total));
+					}
+					break;
+				case 'epsilon-cutoff':
+					if (p.epsilonCutoff > 0) {
+						const sorted = sortByRank(candidates);
+						const total = sum(weights(sorted));
+						candidates = keepAtLeast(sorted, Math.log((p.epsilonCutoff * total) / WEIGHT_SCALE));
+					}
+					break;
+				case 'eta-cutoff':
+					if (p.etaCutoff > 0) {
+						const sorted = sortByRank(candidates);
+						const w = weights(sorted);
+						const total = sum(w);
+						// Entropy in nats of w / total: ln W − Σ w·ln w / W.
+						const weightedLog = sum(w.map((x) => (x > 0 ? x * Math.log(x) : 0)));
+						const entropy = Math.max(0, Math.log(total) - weightedLog / total);
+						const threshold = etaThreshold(p.etaCutoff, entropy);
+						candidates = keepAtLeast(sorted, Math.log((threshold * total) / WEIGHT_SCALE));
+					}
+					break;
 			}
 		}
 		if (greedy) return candidates[0].id;
@@ -109,6 +137,16 @@ function sortByRank(candidates: Candidate[]): Candidate[] {
 
 function weights(sorted: Candidate[]): number[] {
 	return sorted.map((c) => weightOf(c.logit, sorted[0].logit));
+}
+
+function sum(values: number[]): number {
+	return values.reduce((total, x) => total + x, 0);
+}
+
+/** The members of `sorted` with `logit − best ≥ minLogRatio`, or the best alone if none. */
+function keepAtLeast(sorted: Candidate[], minLogRatio: number): Candidate[] {
+	const kept = sorted.filter((c) => c.logit - sorted[0].logit >= minLogRatio);
+	return kept.length > 0 ? kept : [sorted[0]];
 }
 
 function nucleus(sorted: Candidate[], topP: number): Candidate[] {

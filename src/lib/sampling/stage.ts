@@ -118,6 +118,12 @@ export interface StageDefinition<
 	 * share a name (llama.cpp's "penalties"); one stage may have several (textgen's penalties).
 	 */
 	externalOrder?: { llamaCpp?: string; textgen?: readonly string[] };
+	/**
+	 * Left out of the default order: the user switches it on in the chain order. Stages added
+	 * after the first seven set it, so the default chain, old links and old sessions (whose
+	 * orders do not list them) keep running exactly the stages they ran.
+	 */
+	offByDefault?: true;
 	/** Parameters this stage owns (validated, defaulted and shown with it). */
 	params: readonly StageParam<Key>[];
 	/** Parameters owned by other stages that this one reads too. */

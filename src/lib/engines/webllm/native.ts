@@ -1,7 +1,7 @@
 import type { SamplingParams, StageName } from '#lib/sampling';
 import type { IgnoredParam } from '#lib/core/run';
 import { ENGINE_MODES } from '../capabilities';
-import { activeStages, orderDiffers } from '../native-stages';
+import { activeStages, ignoredStageParams, orderDiffers } from '../native-stages';
 import type { NativeStep, NativeStream } from '../types';
 
 /**
@@ -58,8 +58,7 @@ const NATIVE = ENGINE_MODES.webllm.native.capabilities;
 export function nativeIgnoredParams(params: SamplingParams, seed: number): IgnoredParam[] {
 	const active = activeStages(params);
 	const ignored: IgnoredParam[] = [];
-	if (active.includes('top-k')) ignored.push({ field: 'topK', reason: NATIVE.topK.reason });
-	if (active.includes('min-p')) ignored.push({ field: 'minP', reason: NATIVE.minP.reason });
+	ignored.push(...ignoredStageParams(active, NATIVE));
 	if (active.includes('repetition-penalty') || active.includes('frequency-presence')) {
 		ignored.push({ field: 'repeatLastN', reason: NATIVE.repeatLastN.reason });
 	}

@@ -1,7 +1,7 @@
 import type { IgnoredParam } from '#lib/core/run';
 import type { SamplingParams, StageName } from '#lib/sampling';
 import { ENGINE_MODES } from '../capabilities';
-import { activeStages, orderDiffers } from '../native-stages';
+import { activeStages, ignoredStageParams, orderDiffers } from '../native-stages';
 
 /**
  * wllama's native mode: the sampling config its `samplingInit` takes for the user's parameters,
@@ -27,7 +27,7 @@ export interface WllamaSamplingConfig {
  * llama.cpp's default sampler list and cannot change it): logit bias, penalties (one stage),
  * top-k, top-p, min-p, temperature.
  */
-const WLLAMA_RANK: Record<StageName, number> = {
+const WLLAMA_RANK: Partial<Record<StageName, number>> = {
 	'logit-bias': 0,
 	'repetition-penalty': 1,
 	'frequency-presence': 1,
@@ -84,8 +84,9 @@ function commutes(params: SamplingParams) {
 
 /** The user's parameters llama.cpp's own chain does not honour in this run, each with the reason. */
 export function nativeIgnoredParams(params: SamplingParams): IgnoredParam[] {
-	const ignored: IgnoredParam[] = [];
-	if (orderDiffers(activeStages(params), WLLAMA_RANK, commutes(params))) {
+	const active = activeStages(params);
+	const ignored: IgnoredParam[] = ignoredStageParams(active, NATIVE);
+	if (orderDiffers(active, WLLAMA_RANK, commutes(params))) {
 		ignored.push({ field: 'order', reason: NATIVE.order.reason });
 	}
 	ignored.push({ field: 'seed', reason: NATIVE.seed.reason });

@@ -1,9 +1,12 @@
 import type { ParamSpec, StageDefinition, StageParam } from '../stage';
+import { epsilonCutoff } from './epsilon-cutoff';
+import { etaCutoff } from './eta-cutoff';
 import { frequencyPresence } from './frequency-presence';
 import { logitBias } from './logit-bias';
 import { minP } from './min-p';
 import { repetitionPenalty } from './repetition-penalty';
 import { temperature } from './temperature';
+import { topA } from './top-a';
 import { topK } from './top-k';
 import { topP } from './top-p';
 
@@ -20,7 +23,10 @@ export const STAGE_DEFINITIONS = [
 	temperature,
 	topK,
 	topP,
-	minP
+	minP,
+	topA,
+	epsilonCutoff,
+	etaCutoff
 ] as const;
 
 /** Any stage, with its parameter keys widened to strings. */
@@ -43,7 +49,10 @@ export type SweepStageParamKey = Extract<Params, { sweep: object }>['key'];
 
 export const STAGE_NAMES: readonly StageName[] = STAGE_DEFINITIONS.map((stage) => stage.name);
 
-export const DEFAULT_ORDER: readonly StageName[] = STAGE_NAMES;
+/** The stages the default chain runs: every stage but those switched off by default. */
+export const DEFAULT_ORDER: readonly StageName[] = STAGE_DEFINITIONS.filter(
+	(stage: AnyStageDefinition) => !stage.offByDefault
+).map((stage) => stage.name);
 
 export function stageDefinition(name: StageName): StageDefinition<StageName, string, string> {
 	const definition = STAGE_DEFINITIONS.find((stage) => stage.name === name);
