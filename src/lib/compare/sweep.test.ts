@@ -103,6 +103,17 @@ describe('buildGrid', () => {
 		expect(grid.value.map((l) => l.id)).toEqual(['lane-1', 'lane-2', 'lane-3', 'lane-4']);
 	});
 
+	it('switches on a stage that is off by default when a sweep varies it, and no other', () => {
+		const grid = buildGrid(base, 'm', [{ param: 'topA', values: [0.1, 0.3] }], (id) => id);
+		expect(grid.ok && grid.value.map((l) => l.params.order)).toEqual([
+			[...base.order, 'top-a'],
+			[...base.order, 'top-a']
+		]);
+		const withoutMinP = { ...base, order: base.order.filter((name) => name !== 'min-p') };
+		const minP = buildGrid(withoutMinP, 'm', [{ param: 'minP', values: [0.1, 0.3] }], (id) => id);
+		expect(minP.ok && minP.value[0].params.order).toEqual(withoutMinP.order);
+	});
+
 	it('varies the model per lane', () => {
 		const grid = buildGrid(base, 'm', [{ param: 'model', values: ['a', 'b'] }], (id) =>
 			id.toUpperCase()

@@ -115,6 +115,25 @@ function withValue(params: SamplingParams, param: SweepParam, value: SweepValue)
 	return { ...params, [param]: value as number };
 }
 
+/**
+ * A lane that varies a parameter of a stage switched off by default also switches that stage on
+ * (last in the chain, as the chain order's switch does) when the order leaves it out: otherwise
+ * every lane would sample alike. Stages that were in the sampler before are left as the user set
+ * them, so older compares keep their meaning.
+ */
+function switchedOn(
+	params: SamplingParams,
+	param: SweepParam,
+	registry: StageRegistry
+): SamplingParams {
+	const stage = registry.find((s) => s.params.some((spec) => spec.key === param));
+	if (!stage?.offByDefault) return params;
+	// A test registry's stage names are not StageName's own; the validator checks them by registry.
+	const name = stage.name as SamplingParams['order'][number];
+	if (params.order.includes(name)) return params;
+	return { ...params, order: [...params.order, name] };
+}
+
 /** The sweep functions over `registry`'s stages; the module's exports use the real registry. */
 export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweeps {
 	const options = sweepOptions(registry);
@@ -290,7 +309,7 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 					if (!found)
 						return { ok: false, message: `Skill: “${value}” is not a skill in the list.` };
 					skill = { name: found.name, systemPrompt: found.systemPrompt };
-				} else params = withValue(params, param, value);
+				} else params = switchedOn(withValue(params, param, value), param, registry);
 			}
 			const lane: LaneSpec = {
 				id: `lane-${i + 1}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, validateSamplingParams } from '#lib/sampling';
-import { PRESETS, applyPreset, matchingPreset } from './presets';
+import { PRESETS, applyPreset, matchingPreset, type Preset } from './presets';
 
 describe('presets', () => {
 	it('are all valid parameter sets for a small vocabulary', () => {
@@ -32,5 +32,16 @@ describe('presets', () => {
 		expect(matchingPreset(balanced)?.id).toBe('balanced');
 		expect(matchingPreset({ ...balanced, temperature: 0.55 })).toBeNull();
 		expect(matchingPreset({ ...DEFAULT_SAMPLING_PARAMS, seed: 3 })?.id).toBe('defaults');
+	});
+});
+
+describe('a preset that sets a stage off by default', () => {
+	it('switches that stage on, last in the chain, only when it changes something', () => {
+		const preset: Preset = { id: 'x', label: 'X', description: 'x', values: { topA: 0.2 } };
+		const params = applyPreset(preset, DEFAULT_SAMPLING_PARAMS);
+		expect(params.order).toEqual([...DEFAULT_SAMPLING_PARAMS.order, 'top-a']);
+		expect(params.topA).toBe(0.2);
+		const unset = applyPreset({ ...preset, values: { topA: 0 } }, DEFAULT_SAMPLING_PARAMS);
+		expect(unset.order).toEqual(DEFAULT_SAMPLING_PARAMS.order);
 	});
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
+import { DEFAULT_SAMPLING_PARAMS, switchOnSetStages, type SamplingParams } from '#lib/sampling';
 
 export interface Preset {
 	id: string;
@@ -54,15 +54,18 @@ export const PRESETS: readonly Preset[] = [
 	}
 ];
 
-/** The parameters a preset gives: the defaults with the preset's values, keeping the seed. */
+/**
+ * The parameters a preset gives: the defaults with the preset's values, keeping the seed; a
+ * stage off by default that the preset sets is switched on.
+ */
 export function applyPreset(preset: Preset, current: SamplingParams): SamplingParams {
-	return {
+	return switchOnSetStages({
 		...DEFAULT_SAMPLING_PARAMS,
 		order: [...DEFAULT_SAMPLING_PARAMS.order],
 		logitBias: {},
 		...preset.values,
 		seed: current.seed
-	};
+	});
 }
 
 /** The preset whose values the parameters match exactly, if any. */

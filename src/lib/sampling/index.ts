@@ -5,6 +5,7 @@ export {
 	SamplingValidationError,
 	WHAT_IF_KEYS,
 	defaultStageValues,
+	switchOnSetStages,
 	describeRange,
 	validateNumber,
 	validateSamplingParams,

@@ -36,6 +36,28 @@ export function stageValues(params: SamplingParams): Record<StageParamKey, numbe
 	return values as Record<StageParamKey, number>;
 }
 
+/**
+ * `params` with every stage that is off by default but set to change something switched on, last
+ * in the chain (as the chain order's switch does): for settings that arrive as values alone, such
+ * as a preset or an imported file, where a value means the user wants the stage.
+ */
+export function switchOnSetStages(
+	params: SamplingParams,
+	registry: StageRegistry = STAGE_DEFINITIONS
+): SamplingParams {
+	const values = params as unknown as Record<string, number>;
+	const added = registry
+		.filter(
+			(stage) =>
+				stage.offByDefault &&
+				!(params.order as readonly string[]).includes(stage.name) &&
+				!stage.isNeutral(values, { logitBias: params.logitBias })
+		)
+		// A test registry's stage names are not StageName's own; the validator checks them.
+		.map((stage) => stage.name as StageName);
+	return added.length === 0 ? params : { ...params, order: [...params.order, ...added] };
+}
+
 export const DEFAULT_SAMPLING_PARAMS: Readonly<SamplingParams> = Object.freeze({
 	// The real registry's defaults hold a value for every StageParamKey.
 	...(defaultStageValues() as Record<StageParamKey, number>),
