@@ -54,6 +54,18 @@ describe('native sampling parameters', () => {
 		expect(fields(params({ topK: 0, minP: 0, order: ['top-p', 'temperature'], topP: 1 }))).toEqual([
 			'seed'
 		]);
+		// Stages WebLLM lacks are ignored when switched on, with the capability table's reason.
+		const cutoffs = params({
+			topK: 0,
+			minP: 0,
+			topA: 0.2,
+			etaCutoff: 0.001,
+			order: [...DEFAULT_SAMPLING_PARAMS.order, 'top-a', 'eta-cutoff']
+		});
+		expect(nativeIgnoredParams(cutoffs, 1).slice(0, 2)).toEqual([
+			{ field: 'topA', reason: 'WebLLM has no top-a; that stage does not run.' },
+			{ field: 'etaCutoff', reason: 'WebLLM has no eta cutoff; that stage does not run.' }
+		]);
 		const big = nativeIgnoredParams(params(), 2 ** 31 + 5).at(-1)?.reason;
 		expect(big).toContain('acts as 6');
 	});

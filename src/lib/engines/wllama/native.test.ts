@@ -78,6 +78,17 @@ describe("wllama's native sampling config", () => {
 			'order',
 			'seed'
 		]);
+		// llama.cpp's chain in wllama has no top-a or epsilon cutoff: switched on, they are ignored.
+		expect(
+			fields(
+				params({
+					temperature: 1,
+					topA: 0.2,
+					epsilonCutoff: 0.001,
+					order: [...DEFAULT_SAMPLING_PARAMS.order, 'top-a', 'epsilon-cutoff']
+				})
+			)
+		).toEqual(['topA', 'epsilonCutoff', 'seed']);
 		expect(nativeIgnoredParams(params()).at(-1)?.reason).toContain(
 			'seeds once when the model loads'
 		);
