@@ -157,6 +157,10 @@ describe('export file', () => {
 		const example = doc.split('## Example')[1].match(/```json\n([\s\S]*?)```/)?.[1];
 		const parsed = parseSessionsFile(example ?? '');
 		expect(parsed.ok && parsed.sessions.map((s) => s.runs[0].text)).toEqual([', there was']);
+		// Written before top-a and the cutoffs: it reads them off, at their defaults.
+		const params = parsed.ok ? parsed.sessions[0].experiment.params : null;
+		expect(params).toMatchObject({ topA: 0, epsilonCutoff: 0, etaCutoff: 0 });
+		expect(params?.order).not.toContain('top-a');
 	});
 
 	it('names files after the session or the day', () => {

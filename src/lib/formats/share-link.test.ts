@@ -212,6 +212,24 @@ describe('share links', () => {
 		expect(single.ok && single.value.experiment.skills).toBeUndefined();
 	});
 
+	it('carry a stage added after format 1 by its name, with its parameter', async () => {
+		const experiment = defaultExperiment({
+			params: {
+				...defaultExperiment().params,
+				etaCutoff: 0.0005,
+				order: [...DEFAULT_SAMPLING_PARAMS.order, 'eta-cutoff']
+			}
+		});
+		const fragment = await encode({ experiment, view: 'single' });
+		expect(await decodeShareFragment(fragment)).toEqual({
+			ok: true,
+			value: { experiment, view: 'single' }
+		});
+		const link = { v: 1, m: 'stories260k', s: { etaCutoff: 0.0005 }, o: '0123456(eta-cutoff)' };
+		const decoded = await decodeShareFragment(await fragmentOf(link));
+		expect(decoded.ok && decoded.value.experiment.params.order.at(-1)).toBe('eta-cutoff');
+	});
+
 	it('read a format-1 link with its frozen defaults and stage codes', async () => {
 		const link = { v: 1, m: 'stories260k', p: 'Hi', s: { topK: 5 }, o: '436', q: ['.'] };
 		expect(await decodeShareFragment(await fragmentOf(link))).toEqual({
