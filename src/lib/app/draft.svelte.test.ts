@@ -156,12 +156,16 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 		expect(webllm?.unsupported).toContain('stage order');
 	});
 
-	it('native mode on wllama honours every stage but not the order; our engine has none', () => {
+	it('native mode on wllama honours every stage llama.cpp runs, not the order nor the stages it lacks; our engine has none', () => {
 		const wllama = nativeMode('wllama');
 		expect(wllama?.sampler).toContain("llama.cpp's own sampler");
 		expect(wllama?.ignored('topK')).toBeNull();
 		expect(wllama?.ignored('order')).toContain('logit bias, then penalties, top-k');
+		expect(wllama?.ignored('topA')).toContain('has no top-a');
 		expect(wllama?.unsupported).toEqual([
+			'top-a',
+			'epsilon cutoff',
+			'eta cutoff',
 			'seeds that match other engines',
 			'stage order',
 			'traces'
