@@ -166,6 +166,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'top-a',
 			'epsilon cutoff',
 			'eta cutoff',
+			'top-nσ',
 			'seeds that match other engines',
 			'stage order',
 			'traces'

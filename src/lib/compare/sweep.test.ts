@@ -187,6 +187,7 @@ describe('sweep axes', () => {
 			{ param: 'topA', label: 'Top-a', short: 'top-a' },
 			{ param: 'epsilonCutoff', label: 'Epsilon cutoff', short: 'ε' },
 			{ param: 'etaCutoff', label: 'Eta cutoff', short: 'η' },
+			{ param: 'topNSigma', label: 'Top-nσ', short: 'nσ' },
 			{ param: 'repeatPenalty', label: 'Repetition penalty', short: 'rep' },
 			{ param: 'frequencyPenalty', label: 'Frequency penalty', short: 'freq' },
 			{ param: 'presencePenalty', label: 'Presence penalty', short: 'pres' },

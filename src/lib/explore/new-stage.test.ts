@@ -77,6 +77,7 @@ describe('a new stage', () => {
 			'topA',
 			'epsilonCutoff',
 			'etaCutoff',
+			'topNSigma',
 			'repeatPenalty',
 			'repeatLastN',
 			'frequencyPenalty',

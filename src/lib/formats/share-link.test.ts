@@ -244,6 +244,7 @@ describe('share links', () => {
 						topA: 0,
 						epsilonCutoff: 0,
 						etaCutoff: 0,
+						topNSigma: 0,
 						temperature: 0.8,
 						topK: 5,
 						topP: 0.95,

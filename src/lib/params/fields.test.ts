@@ -73,6 +73,7 @@ describe('fields derived from the stage registry', () => {
 			'topA',
 			'epsilonCutoff',
 			'etaCutoff',
+			'topNSigma',
 			'repeatPenalty',
 			'repeatLastN',
 			'frequencyPenalty',

@@ -4,6 +4,7 @@ import { etaThreshold } from './stages/eta-cutoff';
 import { penalizeFrequencyPresence } from './stages/frequency-presence';
 import { penalizeRepetition } from './stages/repetition-penalty';
 import { topAMinLogRatio } from './stages/top-a';
+import { sigmaOf } from './stages/top-n-sigma';
 import { WEIGHT_SCALE, weightOf } from './weights';
 
 interface Candidate {
@@ -99,6 +100,13 @@ export class ReferenceSampler {
 						const sorted = sortByRank(candidates);
 						const total = sum(weights(sorted));
 						candidates = keepAtLeast(sorted, Math.log((p.epsilonCutoff * total) / WEIGHT_SCALE));
+					}
+					break;
+				case 'top-n-sigma':
+					if (p.topNSigma > 0 && candidates.length > 1) {
+						const { max, sigma } = sigmaOf(candidates.length, (i) => candidates[i].logit);
+						const kept = candidates.filter((c) => c.logit - max >= -p.topNSigma * sigma);
+						candidates = kept.length > 0 ? kept : [sortByRank(candidates)[0]];
 					}
 					break;
 				case 'eta-cutoff':

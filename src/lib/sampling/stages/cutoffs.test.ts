@@ -5,7 +5,7 @@ import { etaThreshold } from './eta-cutoff';
 import { historyArbitrary, logitsArbitrary, paramsArbitrary } from '../testing/arbitraries';
 import { ReferenceSampler } from '../reference';
 import { createSampler } from '../sampler';
-import { members, runStage, softmax } from '../testing/stage-harness';
+import { members, rankOrder, runStage, softmax } from '../testing/stage-harness';
 import { DEFAULT_SAMPLING_PARAMS, stageValues } from '../params';
 
 /** Top-a, epsilon cutoff and eta cutoff: hand-computed cases and the invariants each keeps. */
@@ -99,7 +99,7 @@ describe.each(CUTOFFS)('$name on random logits', ({ name, key, floor }) => {
 					const probs = softmax(logits);
 					const p = [...probs.values()];
 					const threshold = floor(p, value);
-					const best = [...probs.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0];
+					const best = rankOrder(logits)[0];
 					expect(kept).toContain(best);
 					const survivors = softmax(logits, kept);
 					const total = [...survivors.values()].reduce((s, x) => s + x, 0);
@@ -139,7 +139,7 @@ describe.each(CUTOFFS)('$name on random logits', ({ name, key, floor }) => {
 	});
 });
 
-describe('the cutoffs in a chain', () => {
+describe('the cutoffs and top-nσ in a chain', () => {
 	it('pick the same tokens as the full-sort reference, switched on, in random orders', () => {
 		const cases = fc.integer({ min: 1, max: 400 }).chain((vocabSize) =>
 			fc.record({
@@ -148,7 +148,8 @@ describe('the cutoffs in a chain', () => {
 				cutoffs: fc.record({
 					topA: fc.double({ min: 0.001, max: 1, noNaN: true }),
 					epsilonCutoff: fc.double({ min: 0.0001, max: 0.2, noNaN: true }),
-					etaCutoff: fc.double({ min: 0.0001, max: 0.2, noNaN: true })
+					etaCutoff: fc.double({ min: 0.0001, max: 0.2, noNaN: true }),
+					topNSigma: fc.double({ min: 0.01, max: 4, noNaN: true })
 				}),
 				order: fc.shuffledSubarray([...STAGE_NAMES], { minLength: 1 }),
 				steps: fc.array(logitsArbitrary(vocabSize), { minLength: 1, maxLength: 3 }),

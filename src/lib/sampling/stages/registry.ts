@@ -8,6 +8,7 @@ import { repetitionPenalty } from './repetition-penalty';
 import { temperature } from './temperature';
 import { topA } from './top-a';
 import { topK } from './top-k';
+import { topNSigma } from './top-n-sigma';
 import { topP } from './top-p';
 
 /**
@@ -26,7 +27,8 @@ export const STAGE_DEFINITIONS = [
 	minP,
 	topA,
 	epsilonCutoff,
-	etaCutoff
+	etaCutoff,
+	topNSigma
 ] as const;
 
 /** Any stage, with its parameter keys widened to strings. */

@@ -1,0 +1,81 @@
+import type { StageDefinition } from '../stage';
+
+/**
+ * Top-nσ (Tang et al. 2024): keeps the tokens whose logit is at least `max_logit − n·σ`, σ the
+ * standard deviation (over the count, not count − 1) of the current members' finite logits;
+ * members at −∞ are left out of the mean and σ, and dropped. The cut does not depend on the
+ * temperature applied before it (temperature scales σ and the gap alike).
+ *
+ * Matches llama.cpp's `top-n-sigma` sampler in `src/llama-sampling.cpp`: the same cut, n ≤ 0
+ * turns it off (llama.cpp's default is −1; ours is 0, since the range starts at 0), and a set of
+ * one token is left alone. We differ in precision: our logits, mean and σ are float64, llama.cpp's
+ * float32, so a token within rounding of the cut may fall on the other side.
+ */
+export const topNSigma = {
+	name: 'top-n-sigma',
+	label: 'Top-nσ',
+	summary:
+		'Keeps the tokens whose logit is within n standard deviations of the best one: a cut on the logits themselves, which temperature does not move.',
+	panelRank: 4.4,
+	offByDefault: true,
+	params: [
+		{
+			key: 'topNSigma',
+			label: 'Top-nσ',
+			min: 0,
+			max: 10,
+			default: 0,
+			help: {
+				what: 'Keeps tokens whose logit is at least the best logit minus n standard deviations of all the logits.',
+				low: '0 turns it off; 0.5 keeps only the clear leaders.',
+				high: '2 and more keeps most plausible tokens; large n keeps everything.',
+				typical: '1 (the paper’s choice), which stays coherent even at high temperature.',
+				fixes:
+					'Nonsense at high temperature: switch top-nσ on at 1 instead of lowering the temperature. Too narrow: raise n.'
+			},
+			slider: { min: 0, max: 5, step: 0.1 },
+			sweep: { short: 'nσ' },
+			resamplesWhatIf: true
+		}
+	],
+	isNeutral: ({ topNSigma }) => topNSigma === 0,
+	create({ topNSigma: n }) {
+		return {
+			apply(candidates) {
+				if (n <= 0 || candidates.count <= 1) return;
+				const { logits } = candidates;
+				const count = candidates.count;
+				const stats = sigmaOf(count, (i) => logits[candidates.idAt(i)]);
+				candidates.retainLogRatioAtLeast(stats.max, -n * stats.sigma);
+			}
+		};
+	}
+} as const satisfies StageDefinition<'top-n-sigma', 'topNSigma'>;
+
+/**
+ * The largest logit and the standard deviation (over the count) of the finite ones among
+ * `count` logits, read by `logitAt`; σ is 0 when none or one is finite.
+ */
+export function sigmaOf(
+	count: number,
+	logitAt: (i: number) => number
+): { max: number; sigma: number } {
+	let max = -Infinity;
+	let sum = 0;
+	let finite = 0;
+	for (let i = 0; i < count; i++) {
+		const logit = logitAt(i);
+		if (logit === -Infinity) continue;
+		if (logit > max) max = logit;
+		sum += logit;
+		finite++;
+	}
+	if (finite === 0) return { max, sigma: 0 };
+	const mean = sum / finite;
+	let squares = 0;
+	for (let i = 0; i < count; i++) {
+		const logit = logitAt(i);
+		if (logit !== -Infinity) squares += (logit - mean) * (logit - mean);
+	}
+	return { max, sigma: Math.sqrt(squares / finite) };
+}
