@@ -390,7 +390,8 @@ function readOrder(
 			if (stages.length === 0) unknown.push(external);
 			for (const stage of stages) if (!named.includes(stage.name)) named.push(stage.name);
 		}
-		const defaults = registry.map((stage) => stage.name);
+		// The default chain: a stage off by default joins only when the list names it.
+		const defaults = registry.filter((stage) => !stage.offByDefault).map((stage) => stage.name);
 		const exact = format === 'llamaCpp';
 		const left = defaults.filter((name) => !named.includes(name));
 		const kept = exact ? left.filter((name) => !stageHasOrderName(registry, name)) : left;
