@@ -153,3 +153,52 @@ test.describe('why this token, at a glance', () => {
 		await expect(picked).toHaveAttribute('data-token-id', id);
 	});
 });
+
+test.describe('a stage explains its own mechanism', () => {
+	test('top-nσ shows σ, its cut line and each token’s logit against it', async ({ page }) => {
+		await page.setViewportSize({ width: 1440, height: 900 });
+		await openWithTestModel(page);
+		await page.getByRole('checkbox', { name: 'Use the Top-nσ stage' }).check();
+		await page.getByTestId('topNSigma').fill('1');
+		// Only top-nσ cuts: the other filters keep everything.
+		await page.getByTestId('topK').fill('0');
+		await page.getByTestId('topP').fill('1');
+		await page.getByTestId('minP').fill('0');
+		await run(page, { temperature: '1', seed: '5', maxTokens: '6' });
+		await page.getByTestId('token').nth(2).click();
+
+		const chart = page.locator('[data-testid="why-chart"][data-stage="top-n-sigma"]');
+		await expect(chart).toBeVisible();
+		const detail = chart.getByTestId('stage-detail');
+		const sigma = Number(
+			(await detail.locator('[data-fact="sigma"] dd').textContent())!.replace('−', '-')
+		);
+		expect(sigma).toBeGreaterThan(0);
+		await expect(detail.locator('[data-fact="cut"] dt')).toHaveText('Cut: best − 1σ');
+		// One row per token of the chart, each with its logit; those below the cut are struck.
+		const rows = detail.locator('[data-testid="stage-measure"] li');
+		await expect(rows).toHaveCount(await chart.locator('.bars li').count());
+		const cut = Number(
+			(await detail.locator('[data-fact="cut"] dd').textContent())!.replace('−', '-')
+		);
+		const values = await rows.evaluateAll((lis) =>
+			lis.map((li) => ({
+				value: li.querySelector('.value')!.childNodes[0]?.textContent ?? '',
+				cut: li.classList.contains('cut')
+			}))
+		);
+		for (const row of values.filter((r) => r.value !== '')) {
+			expect(row.cut).toBe(Number(row.value.replace('−', '-')) < cut);
+		}
+		expect(values.some((r) => r.cut)).toBe(true);
+
+		// The tables view shows the same detail, as text.
+		await page.getByTestId('tables-toggle').check();
+		await expect(page.getByTestId('stage-detail')).toHaveCount(1);
+		expect(
+			(
+				await new AxeBuilder({ page }).include('[data-testid="why-panel"]').analyze()
+			).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		).toEqual([]);
+	});
+});

@@ -68,11 +68,11 @@ describe('why this token, at a glance', () => {
 		const { charts, unchanged } = whyCharts(t);
 		expect(charts.map((c) => c.name)).toEqual(['raw', 'temperature', 'top-k']);
 		expect(unchanged).toEqual([
-			{ key: '0-logit-bias', name: 'logit-bias', reason: 'off' },
-			{ key: '1-repetition-penalty', name: 'repetition-penalty', reason: 'off' },
-			{ key: '2-frequency-presence', name: 'frequency-presence', reason: 'off' },
-			{ key: '5-top-p', name: 'top-p', reason: 'off' },
-			{ key: '6-min-p', name: 'min-p', reason: 'off' }
+			{ key: '0-logit-bias', name: 'logit-bias', reason: 'off', note: null },
+			{ key: '1-repetition-penalty', name: 'repetition-penalty', reason: 'off', note: null },
+			{ key: '2-frequency-presence', name: 'frequency-presence', reason: 'off', note: null },
+			{ key: '5-top-p', name: 'top-p', reason: 'off', note: null },
+			{ key: '6-min-p', name: 'min-p', reason: 'off', note: null }
 		]);
 		expect(unchangedLine(unchanged)).toBe(
 			'No change: logit bias, repetition penalty, frequency & presence, top-p (nucleus), min-p (their setting turns them off).'
@@ -113,7 +113,9 @@ describe('why this token, at a glance', () => {
 		expect(unchangedLine(unchanged)).toMatch(/; min-p \(kept every candidate as it was\)\.$/);
 		expect(unchangedLine([])).toBeNull();
 		expect(
-			unchangedLine([{ key: '0-top-p', name: 'top-p', reason: 'off' }], { 'top-p': 'top-p' })
+			unchangedLine([{ key: '0-top-p', name: 'top-p', reason: 'off', note: null }], {
+				'top-p': 'top-p'
+			})
 		).toBe('No change: top-p (its setting turns it off).');
 	});
 

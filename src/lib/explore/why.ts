@@ -1,6 +1,7 @@
 import { plural } from '#lib/core/plural';
 import {
 	STAGE_DEFINITIONS,
+	type StageDetail,
 	type StageName,
 	type StageRegistry,
 	type StepTrace
@@ -140,6 +141,8 @@ export interface SmallChart {
 	removedCount: number | null;
 	keptBestOnly: boolean;
 	rows: BarRow[];
+	/** The stage's own account of its decision, when it gives one. */
+	detail: StageDetail | null;
 }
 
 /** A stage that changed nothing, and why. */
@@ -148,6 +151,8 @@ export interface UnchangedStage {
 	name: StageName;
 	/** `off`: its setting turns it off (it was skipped); `kept`: it ran and left everything. */
 	reason: 'off' | 'kept';
+	/** The stage's own sentence on this step (e.g. a random stage that did not fire). */
+	note: string | null;
 }
 
 export interface WhyCharts {
@@ -175,7 +180,8 @@ export function whyCharts(trace: StepTrace): WhyCharts {
 			massRemoved: 0,
 			removedCount: null,
 			keptBestOnly: false,
-			rows: raw.rows.map((r) => ({ ...r, before: null }))
+			rows: raw.rows.map((r) => ({ ...r, before: null })),
+			detail: null
 		}
 	];
 	const unchanged: UnchangedStage[] = [];
@@ -192,10 +198,11 @@ export function whyCharts(trace: StepTrace): WhyCharts {
 				(r.probability !== null && Math.abs(r.probability - r.before!) > SAME)
 		);
 		previous = chart;
+		const detail = trace.stages[i].detail ?? null;
 		if (chart.skipped) {
-			unchanged.push({ key: chart.key, name, reason: 'off' });
+			unchanged.push({ key: chart.key, name, reason: 'off', note: null });
 		} else if (!moved && chart.massRemoved === 0 && !removedCount && !chart.keptBestOnly) {
-			unchanged.push({ key: chart.key, name, reason: 'kept' });
+			unchanged.push({ key: chart.key, name, reason: 'kept', note: detail?.note ?? null });
 		} else {
 			charts.push({
 				key: chart.key,
@@ -204,7 +211,8 @@ export function whyCharts(trace: StepTrace): WhyCharts {
 				massRemoved: chart.massRemoved,
 				removedCount,
 				keptBestOnly: chart.keptBestOnly,
-				rows
+				rows,
+				detail
 			});
 		}
 	});

@@ -30,6 +30,7 @@ import {
 } from './check';
 import { experimentReader, skillRef } from './experiment';
 import { samplingParamsReader, stageNamesOf } from './sampling-params';
+import { stageDetail } from './stage-detail';
 import { decodeTokens, encodeTokens, fromBase64, toBase64 } from './token-codec';
 
 /**
@@ -174,14 +175,18 @@ function traceReader(stage: Reader<StageName>): Reader<StepTrace> {
 		probabilities: array(nullable(probability)),
 		removedBy: nullable(stage)
 	});
-	const stageTrace = object<StageTrace>({
-		name: stage,
-		skipped: boolean,
-		survivors: count,
-		massRemoved: probability,
-		entropy: number(),
-		keptBestOnly: boolean
-	});
+	const stageTrace = object<StageTrace>(
+		{
+			name: stage,
+			skipped: boolean,
+			survivors: count,
+			massRemoved: probability,
+			entropy: number(),
+			keptBestOnly: boolean,
+			detail: stageDetail
+		},
+		{ optional: ['detail'] }
+	);
 	return object<StepTrace>({
 		step: count,
 		distribution: oneOf(['logits', 'logprobs']),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TokenRecord } from '#lib/core/session';
+import type { StageDetail } from '#lib/sampling';
 import { tracedTokens } from './testing/traced-tokens';
 import {
 	TOKEN_CODEC_VERSION,
@@ -102,6 +103,70 @@ describe('token codec', () => {
 		const decoded = decodeTokens(encodeTokens(odd));
 		expect(decoded).toEqual({ ok: true, tokens: odd });
 		expect(decodeTokens(encodeTokens([]))).toEqual({ ok: true, tokens: [] });
+	});
+
+	it("keeps a stage's own detail exactly, infinities included, and checks its shape", () => {
+		const [first, second] = tracedTokens(2);
+		const detail: StageDetail = {
+			facts: [
+				{ key: 'sigma', label: 'σ', value: 1.2345678901234567, unit: 'logits' },
+				{ key: 'floor', label: 'Floor', value: -Infinity }
+			],
+			measure: {
+				label: 'Logit',
+				values: first.trace!.candidates.map((c, i) => (i === 3 ? null : c.logit)),
+				lines: [{ label: 'Cut', value: Infinity }],
+				kept: 'above'
+			},
+			sequences: [{ label: 'Matched', ids: [5, 9, 5] }],
+			note: 'It fired.'
+		};
+		const withDetail: TokenRecord = {
+			...first,
+			trace: {
+				...first.trace!,
+				stages: first.trace!.stages.map((s, i) => (i === 4 ? { ...s, detail } : s))
+			}
+		};
+		const decoded = decodeTokens(encodeTokens([withDetail, second]));
+		expect(decoded).toEqual({ ok: true, tokens: [withDetail, second] });
+
+		const badDetail = { ...detail, facts: [{ key: 'x', label: 'X', value: 'big' }] };
+		const bad: TokenRecord = {
+			...first,
+			trace: {
+				...first.trace!,
+				stages: first.trace!.stages.map((s, i) =>
+					i === 4 ? { ...s, detail: badDetail as unknown as StageDetail } : s
+				)
+			}
+		};
+		expect(decodeTokens(encodeTokens([bad]))).toEqual({
+			ok: false,
+			problem: expect.stringMatching(
+				/^byte \d+: token 0's stage 4's detail\.facts\[0\]\.value: must be a number/
+			)
+		});
+	});
+
+	it('reads version 1 chunks, which had no stage details', () => {
+		const bytes = encodeTokens(tokens.slice(0, 3));
+		const version1 = bytes.slice();
+		version1[0] = 1;
+		expect(decodeTokens(version1)).toEqual(decodeTokens(bytes));
+		const [first] = tokens;
+		const detail: StageDetail = { facts: [{ key: 'k', label: 'K', value: 1 }] };
+		const withDetail = encodeTokens([
+			{
+				...first,
+				trace: { ...first.trace!, stages: first.trace!.stages.map((s) => ({ ...s, detail })) }
+			}
+		]);
+		withDetail[0] = 1;
+		expect(decodeTokens(withDetail)).toEqual({
+			ok: false,
+			problem: expect.stringMatching(/token 0's stage 0's flags has unknown bits/)
+		});
 	});
 
 	it('reports a truncated, extended or corrupt chunk with what is wrong, never throwing', () => {

@@ -1,6 +1,7 @@
 import type { StepTrace } from '#lib/core/run';
 import type { TokenRecord } from '#lib/core/session';
-import type { CandidateTrace, StageName, StageTrace } from '#lib/sampling';
+import type { CandidateTrace, StageDetail, StageName, StageTrace } from '#lib/sampling';
+import { stageDetail, stageDetailText } from './stage-detail';
 
 /**
  * The compact binary form of a run's tokens and their sampler traces ("token chunks"): what the
@@ -15,7 +16,7 @@ import type { CandidateTrace, StageName, StageTrace } from '#lib/sampling';
  * 'float32'`), and the encoder otherwise writes a token's as float32 only when that is exact,
  * else as float64, so an export gives back exactly what it was given.
  */
-export const TOKEN_CODEC_VERSION = 1;
+export const TOKEN_CODEC_VERSION = 2;
 
 /** Largest finite float32: larger finite values are stored as this, not as Infinity. */
 const F32_MAX = 3.4028234663852886e38;
@@ -31,7 +32,9 @@ const STAGE_SKIPPED = 1;
 const STAGE_KEPT_BEST = 2;
 const STAGE_REMOVED_MASS = 4;
 const STAGE_FACTOR = 8;
-const STAGE_FLAGS = 15;
+const STAGE_DETAIL = 16;
+/** The stage flags each version may set: version 2 added a stage's detail. */
+const STAGE_FLAGS_OF_VERSION: Readonly<Record<number, number>> = { 1: 15, 2: 31 };
 
 const PROBABILITY_NULL = 0;
 const PROBABILITY_SAME = 1;
@@ -209,12 +212,14 @@ function writeToken(
 			(stage.skipped ? STAGE_SKIPPED : 0) |
 				(stage.keptBestOnly ? STAGE_KEPT_BEST : 0) |
 				(removed ? STAGE_REMOVED_MASS : 0) |
-				(factor !== null ? STAGE_FACTOR : 0)
+				(factor !== null ? STAGE_FACTOR : 0) |
+				(stage.detail ? STAGE_DETAIL : 0)
 		);
 		w.varint(stage.survivors, 'a survivor count');
 		if (removed) w.float(stage.massRemoved, exact);
 		w.float(stage.entropy, exact);
 		if (factor !== null) w.f64(factor);
+		if (stage.detail) w.text(stageDetailText(stage.detail));
 	});
 	w.varint(trace.candidates.length, 'a candidate count');
 	for (const candidate of trace.candidates) {
@@ -415,7 +420,8 @@ export function decodeTokens(bytes: Uint8Array): DecodedTokens {
 	const r = new Reader(bytes);
 	try {
 		const version = r.u8('the codec version');
-		if (version !== TOKEN_CODEC_VERSION) {
+		const stageFlags = STAGE_FLAGS_OF_VERSION[version];
+		if (stageFlags === undefined) {
 			throw new CorruptChunk(
 				`token data version ${version} is not one this app reads (${TOKEN_CODEC_VERSION})`
 			);
@@ -434,7 +440,7 @@ export function decodeTokens(bytes: Uint8Array): DecodedTokens {
 		// A token takes at least 3 bytes: id, piece length, flags.
 		const count = r.count('the token count', 3);
 		const tokens: TokenRecord[] = [];
-		for (let i = 0; i < count; i++) tokens.push(readToken(r, `token ${i}`, name));
+		for (let i = 0; i < count; i++) tokens.push(readToken(r, `token ${i}`, name, stageFlags));
 		if (r.left > 0) {
 			throw new CorruptChunk(
 				`${r.left} bytes left over after the ${count} tokens (the chunk has ${bytes.length} bytes)`
@@ -451,7 +457,8 @@ export function decodeTokens(bytes: Uint8Array): DecodedTokens {
 function readToken(
 	r: Reader,
 	what: string,
-	name: (index: number, start: number) => StageName
+	name: (index: number, start: number) => StageName,
+	allowedStageFlags: number
 ): TokenRecord {
 	const id = r.varint(`${what}'s id`);
 	const piece = r.text(`${what}'s piece`);
@@ -475,7 +482,7 @@ function readToken(
 		const stageWhat = `${what}'s stage ${s}`;
 		const start = r.at;
 		const stageName = name(r.varint(`${stageWhat}'s name`), start);
-		const stageFlags = r.flags(`${stageWhat}'s flags`, STAGE_FLAGS);
+		const stageFlags = r.flags(`${stageWhat}'s flags`, allowedStageFlags);
 		const survivors = r.varint(`${stageWhat}'s survivors`);
 		const massRemoved =
 			stageFlags & STAGE_REMOVED_MASS ? r.float(`${stageWhat}'s removed mass`, exact) : 0;
@@ -488,6 +495,7 @@ function readToken(
 			keptBestOnly: (stageFlags & STAGE_KEPT_BEST) !== 0
 		});
 		factors.push(stageFlags & STAGE_FACTOR ? r.f64(`${stageWhat}'s factor`) : null);
+		if (stageFlags & STAGE_DETAIL) stages[s].detail = readDetail(r, `${stageWhat}'s detail`);
 	}
 	// A candidate takes at least 11 bytes: id, flags, logit, raw probability, count.
 	const candidateCount = r.count(`${what}'s candidate count`, 11);
@@ -510,6 +518,22 @@ function readToken(
 			entropyAfter
 		} satisfies StepTrace
 	};
+}
+
+/** A stage's detail: JSON text, checked like a field of a sessions file. */
+function readDetail(r: Reader, what: string): StageDetail {
+	const start = r.at;
+	const text = r.text(what);
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		throw new CorruptChunk(`byte ${start}: ${what} is not JSON`);
+	}
+	const problems: string[] = [];
+	const detail = stageDetail(value, what, problems);
+	if (problems.length > 0) throw new CorruptChunk(`byte ${start}: ${problems[0]}`);
+	return detail;
 }
 
 function readCandidate(

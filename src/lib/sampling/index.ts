@@ -23,6 +23,15 @@ export {
 	type SamplerCheckpoint,
 	type SamplerOptions
 } from './sampler';
+export {
+	factValue,
+	setFact,
+	type StageDetail,
+	type StageFact,
+	type StageLine,
+	type StageMeasure,
+	type TokenSequence
+} from './stage-detail';
 export type {
 	ExternalField,
 	ExternalNames,

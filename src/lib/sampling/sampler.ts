@@ -164,8 +164,9 @@ export class Sampler {
 				continue;
 			}
 			const before = candidates.count;
+			const detail = recorder && stage.explain?.(candidates, context, recorder.trackedIds);
 			stage.apply(candidates, context);
-			recorder?.applied(name, candidates, before);
+			recorder?.applied(name, candidates, before, detail ?? undefined);
 		}
 	}
 

@@ -1,4 +1,5 @@
 import type { Candidates } from './candidates';
+import type { StageDetail } from './stage-detail';
 import type { PenaltyWindow } from './window';
 
 /** What a stage may read about the current step besides the candidates. */
@@ -14,6 +15,12 @@ export interface SamplerStage {
 	apply(candidates: Candidates, context: StepContext): void;
 	/** True when this stage picked a single token without randomness (temperature 0). */
 	readonly greedy?: boolean;
+	/**
+	 * Tracing only, called just before {@link apply} with the same candidates and context: what
+	 * the stage is about to decide, for its chart in "Why this token?" (`tracked` lists the ids
+	 * the trace follows; a measure gives one value per id, in that order). It must change nothing.
+	 */
+	explain?(candidates: Candidates, context: StepContext, tracked: readonly number[]): StageDetail;
 }
 
 /** A numeric parameter a stage owns: its range, default and the value that turns it off. */

@@ -134,4 +134,34 @@ describe('topIds', () => {
 		const sorted = [...values.keys()].sort((a, b) => values[b] - values[a] || a - b);
 		for (const n of [0, 1, 20, 64, 5000]) expect(topIds(values, n)).toEqual(sorted.slice(0, n));
 	});
+
+	it('keeps a stage’s own detail, measured before it acts, for the tokens the trace follows', () => {
+		const params = {
+			...DEFAULT_SAMPLING_PARAMS,
+			seed: 3,
+			temperature: 2,
+			topK: 0,
+			topP: 1,
+			minP: 0,
+			topNSigma: 2,
+			order: [...DEFAULT_SAMPLING_PARAMS.order, 'top-n-sigma' as const]
+		};
+		// Following only the best 2, the draw often picks another token: the chain runs again.
+		const sampler = createSampler(params, { vocabSize: logits.length, trace: { topN: 2 } });
+		let untracked = 0;
+		for (let step = 0; step < 40; step++) {
+			sampler.sample(Float32Array.from(logits), []);
+			const trace = sampler.lastTrace!;
+			if (trace.candidates.length > 2) untracked++;
+			const sigma = trace.stages.find((s) => s.name === 'top-n-sigma')!;
+			const detail = sigma.detail!;
+			expect(detail.measure?.values).toHaveLength(trace.candidates.length);
+			// Temperature 2 ran first: the measure shows the logits the stage saw.
+			trace.candidates.forEach((c, i) =>
+				expect(detail.measure?.values[i]).toBeCloseTo(c.logit / 2, 5)
+			);
+			expect(trace.stages.filter((s) => s.detail)).toHaveLength(1);
+		}
+		expect(untracked).toBeGreaterThan(0);
+	});
 });

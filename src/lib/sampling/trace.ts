@@ -1,6 +1,7 @@
 import type { Candidates } from './candidates';
 import type { StageName } from './stages/registry';
 import { displayExp } from './display-exp';
+import type { StageDetail } from './stage-detail';
 import { ranksBefore } from './weights';
 
 /**
@@ -38,6 +39,8 @@ export interface StageTrace {
 	entropy: number;
 	/** The stage would have removed every candidate; the best one was kept instead. */
 	keptBestOnly: boolean;
+	/** The stage's own account of its decision, when it explains itself (see StageDetail). */
+	detail?: StageDetail;
 }
 
 export interface StepTrace {
@@ -125,6 +128,11 @@ export class TraceRecorder {
 		return this.tracked.includes(id);
 	}
 
+	/** The ids this step follows, in the order of the trace's candidates. */
+	get trackedIds(): readonly number[] {
+		return this.tracked;
+	}
+
 	skipped(name: StageName, candidates: Candidates): void {
 		this.stages.push({
 			name,
@@ -137,7 +145,12 @@ export class TraceRecorder {
 		this.current.forEach((probability, i) => this.columns[i].push(probability));
 	}
 
-	applied(name: StageName, candidates: Candidates, countBefore: number): void {
+	applied(
+		name: StageName,
+		candidates: Candidates,
+		countBefore: number,
+		detail: StageDetail | undefined
+	): void {
 		let measured = this.afterStages[this.applications];
 		if (!this.replaying) {
 			measured = {
@@ -154,7 +167,8 @@ export class TraceRecorder {
 			survivors: candidates.count,
 			massRemoved,
 			entropy: after.entropy,
-			keptBestOnly: candidates.fallback
+			keptBestOnly: candidates.fallback,
+			...(detail && { detail })
 		});
 		candidates.fallback = false;
 		// A dense set holds every token: no need to mark them.

@@ -5,7 +5,7 @@ import { etaThreshold } from './eta-cutoff';
 import { historyArbitrary, logitsArbitrary, paramsArbitrary } from '../testing/arbitraries';
 import { ReferenceSampler } from '../reference';
 import { createSampler } from '../sampler';
-import { members, rankOrder, runStage, softmax } from '../testing/stage-harness';
+import { explainStage, members, rankOrder, runStage, softmax } from '../testing/stage-harness';
 import { DEFAULT_SAMPLING_PARAMS, stageValues } from '../params';
 
 /** Top-a, epsilon cutoff and eta cutoff: hand-computed cases and the invariants each keeps. */
@@ -170,5 +170,33 @@ describe('the cutoffs and top-nσ in a chain', () => {
 			}),
 			{ numRuns: 300 }
 		);
+	});
+});
+
+// The logits pass through float32, so probabilities agree to about 7 digits.
+describe('the cutoffs explain themselves: each tracked token’s probability against the floor', () => {
+	const fact = (detail: ReturnType<typeof explainStage>, key: string) =>
+		detail.facts.find((f) => f.key === key)?.value;
+
+	it('top-a: the floor a·p_max² and the best probability', () => {
+		const detail = explainStage('top-a', l, { topA: 0.5 });
+		expect(fact(detail, 'bestProbability')).toBeCloseTo(0.5, 6);
+		expect(fact(detail, 'floor')).toBeCloseTo(0.125, 6);
+		expect(detail.measure?.lines[0].value).toBeCloseTo(0.125, 6);
+		detail.measure?.values.forEach((p, i) => expect(p).toBeCloseTo(probs[i], 6));
+		expect(detail.measure).toMatchObject({ kept: 'above', scale: 'log' });
+	});
+
+	it('epsilon: the floor is ε', () => {
+		const detail = explainStage('epsilon-cutoff', l, { epsilonCutoff: 0.1 }, [3, 0]);
+		expect(fact(detail, 'floor')).toBe(0.1);
+		expect(detail.measure?.values[0]).toBeCloseTo(0.05, 6);
+		expect(detail.measure?.values[1]).toBeCloseTo(0.5, 6);
+	});
+
+	it('eta: the entropy and the smaller of η and √η·e^(−H)', () => {
+		const detail = explainStage('eta-cutoff', l, { etaCutoff: 0.2 });
+		expect(fact(detail, 'entropy')).toBeCloseTo(H, 6);
+		expect(fact(detail, 'floor')).toBeCloseTo(Math.min(0.2, Math.sqrt(0.2) * Math.exp(-H)), 6);
 	});
 });

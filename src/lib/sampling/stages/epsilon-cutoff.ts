@@ -1,4 +1,5 @@
 import type { StageDefinition } from '../stage';
+import { probabilityFloorMeasure } from './explain';
 import { logRatioOfProbability, massOf } from './mass';
 
 /**
@@ -46,6 +47,13 @@ export const epsilonCutoff = {
 			apply(candidates) {
 				const { maxLogit, total } = massOf(candidates, false);
 				candidates.retainLogRatioAtLeast(maxLogit, logRatioOfProbability(epsilon, total));
+			},
+			explain(candidates, _context, tracked) {
+				const mass = massOf(candidates, false);
+				return {
+					facts: [{ key: 'floor', label: 'Floor ε', value: epsilon }],
+					measure: probabilityFloorMeasure(candidates, tracked, mass, epsilon)
+				};
 			}
 		};
 	}

@@ -1,4 +1,5 @@
 import type { StageDefinition } from '../stage';
+import { probabilityFloorMeasure } from './explain';
 import { entropyOf, logRatioOfProbability, massOf } from './mass';
 
 /**
@@ -52,6 +53,24 @@ export const etaCutoff = {
 					mass.maxLogit,
 					logRatioOfProbability(threshold, mass.total)
 				);
+			},
+			explain(candidates, _context, tracked) {
+				const mass = massOf(candidates, true);
+				const entropy = entropyOf(mass);
+				const floor = etaThreshold(eta, entropy);
+				return {
+					facts: [
+						{ key: 'entropy', label: 'Entropy H', value: entropy, unit: 'nats' },
+						{ key: 'eta', label: 'η', value: eta },
+						{
+							key: 'entropyFloor',
+							label: '√η · e^(−H)',
+							value: Math.sqrt(eta) * Math.exp(-entropy)
+						},
+						{ key: 'floor', label: 'Floor (the smaller)', value: floor }
+					],
+					measure: probabilityFloorMeasure(candidates, tracked, mass, floor)
+				};
 			}
 		};
 	}

@@ -1,5 +1,6 @@
 import type { StageDefinition } from '../stage';
 import { WEIGHT_SCALE } from '../weights';
+import { bestProbability, probabilityFloorMeasure } from './explain';
 import { massOf } from './mass';
 
 /**
@@ -47,6 +48,18 @@ export const topA = {
 			apply(candidates) {
 				const { maxLogit, total } = massOf(candidates, false);
 				candidates.retainLogRatioAtLeast(maxLogit, topAMinLogRatio(a, total));
+			},
+			explain(candidates, _context, tracked) {
+				const mass = massOf(candidates, false);
+				const best = bestProbability(mass.total);
+				const floor = a * best * best;
+				return {
+					facts: [
+						{ key: 'bestProbability', label: 'Best probability', value: best },
+						{ key: 'floor', label: 'Floor a × best²', value: floor }
+					],
+					measure: probabilityFloorMeasure(candidates, tracked, mass, floor)
+				};
 			}
 		};
 	}

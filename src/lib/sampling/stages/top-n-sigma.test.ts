@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, stageValues } from '../params';
 import { logitsArbitrary } from '../testing/arbitraries';
-import { members, runStage, softmax } from '../testing/stage-harness';
+import { explainStage, members, runStage, softmax } from '../testing/stage-harness';
 import { DEFAULT_ORDER, stageDefinition } from './registry';
 
 // Finite logits 3, 2, 1, 0: mean 1.5, σ = √1.25 = 1.1180…; the −∞ token is left out of both.
@@ -55,5 +55,14 @@ describe('top-nσ', () => {
 		expect(DEFAULT_ORDER).not.toContain('top-n-sigma');
 		expect(members(runStage('top-n-sigma', logits, { topNSigma: 0 }))).toEqual([0, 1, 2, 3, 4]);
 		expect(members(runStage('top-n-sigma', [5], { topNSigma: 1 }))).toEqual([0]);
+	});
+
+	it('explains itself: σ, the cut line and each tracked token’s logit', () => {
+		const detail = explainStage('top-n-sigma', logits, { topNSigma: 1 }, [0, 3, 4]);
+		const sigma = Math.sqrt(1.25);
+		expect(detail.facts.find((f) => f.key === 'sigma')?.value).toBeCloseTo(sigma, 12);
+		expect(detail.measure?.values).toEqual([3, 0, -Infinity]);
+		expect(detail.measure?.lines[0].value).toBeCloseTo(3 - sigma, 12);
+		expect(detail.measure?.kept).toBe('above');
 	});
 });

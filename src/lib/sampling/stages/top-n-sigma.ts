@@ -1,4 +1,5 @@
 import type { StageDefinition } from '../stage';
+import { memberValues } from './explain';
 
 /**
  * Top-nσ (Tang et al. 2024): keeps the tokens whose logit is at least `max_logit − n·σ`, σ the
@@ -47,6 +48,28 @@ export const topNSigma = {
 				const count = candidates.count;
 				const stats = sigmaOf(count, (i) => logits[candidates.idAt(i)]);
 				candidates.retainLogRatioAtLeast(stats.max, -n * stats.sigma);
+			},
+			explain(candidates, _context, tracked) {
+				const { logits } = candidates;
+				const { max, sigma } = sigmaOf(candidates.count, (i) => logits[candidates.idAt(i)]);
+				// A set of one token is left alone: no cut to show.
+				const cut = candidates.count <= 1 ? -Infinity : max - n * sigma;
+				return {
+					facts: [
+						{ key: 'sigma', label: 'σ of the logits', value: sigma },
+						{ key: 'max', label: 'Best logit', value: max },
+						{ key: 'cut', label: `Cut: best − ${n}σ`, value: cut }
+					],
+					measure: {
+						label: 'Logit',
+						values: memberValues(candidates, tracked, (id) => logits[id]),
+						lines: [
+							{ label: `best − ${n}σ`, value: cut },
+							{ label: 'best', value: max }
+						],
+						kept: 'above'
+					}
+				};
 			}
 		};
 	}

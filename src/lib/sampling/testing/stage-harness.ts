@@ -1,5 +1,6 @@
 import { Candidates } from '../candidates';
 import { DEFAULT_SAMPLING_PARAMS, stageValues, type SamplingParams } from '../params';
+import type { StageDetail } from '../stage-detail';
 import { stageDefinition, type StageName } from '../stages/registry';
 import { PenaltyWindow } from '../window';
 
@@ -16,6 +17,32 @@ export function runStage(
 	const stage = stageDefinition(name).create(stageValues(params), { logitBias: params.logitBias });
 	stage.apply(candidates, { history, window: new PenaltyWindow(logits.length) });
 	return candidates;
+}
+
+/**
+ * What one stage's `explain` says on `logits`, following `tracked` ids; checks that explaining
+ * changed nothing (the stage then gives the same members as without it).
+ */
+export function explainStage(
+	name: StageName,
+	logits: ArrayLike<number>,
+	overrides: Partial<SamplingParams> = {},
+	tracked: readonly number[] = Array.from({ length: logits.length }, (_, i) => i),
+	history: number[] = []
+): StageDetail {
+	const params = { ...DEFAULT_SAMPLING_PARAMS, ...overrides };
+	const candidates = new Candidates(logits.length);
+	candidates.reset(Float32Array.from(logits));
+	const stage = stageDefinition(name).create(stageValues(params), { logitBias: params.logitBias });
+	const context = { history, window: new PenaltyWindow(logits.length) };
+	if (!stage.explain) throw new Error(`Stage ${name} does not explain itself`);
+	const detail = stage.explain(candidates, context, tracked);
+	stage.apply(candidates, context);
+	const plain = runStage(name, logits, overrides, history);
+	if (members(candidates).join() !== members(plain).join()) {
+		throw new Error(`Explaining stage ${name} changed what it keeps`);
+	}
+	return detail;
 }
 
 /** Member ids of a candidate set, in their listed order. */
