@@ -3,8 +3,10 @@ import { Xoshiro128StarStar, randomSeed } from './rng';
 import { etaThreshold } from './stages/eta-cutoff';
 import { penalizeFrequencyPresence } from './stages/frequency-presence';
 import { penalizeRepetition } from './stages/repetition-penalty';
+import { TFS_FLAT, tfsFlatCut } from './stages/tail-free';
 import { topAMinLogRatio } from './stages/top-a';
 import { sigmaOf } from './stages/top-n-sigma';
+import { ExactSum, typicalCentre } from './stages/typical-p';
 import { WEIGHT_SCALE, weightOf } from './weights';
 
 interface Candidate {
@@ -109,6 +111,16 @@ export class ReferenceSampler {
 						candidates = kept.length > 0 ? kept : [sortByRank(candidates)[0]];
 					}
 					break;
+				case 'typical-p':
+					if (p.typicalP < 1 && candidates.length > 1) {
+						candidates = typical(sortByRank(candidates), p.typicalP);
+					}
+					break;
+				case 'tail-free':
+					if (p.tfsZ < 1 && candidates.length > 2) {
+						candidates = tailFree(sortByRank(candidates), p.tfsZ);
+					}
+					break;
 				case 'eta-cutoff':
 					if (p.etaCutoff > 0) {
 						const sorted = sortByRank(candidates);
@@ -164,6 +176,47 @@ function nucleus(sorted: Candidate[], topP: number): Candidate[] {
 	for (let i = 0; i < sorted.length; i++) {
 		mass += w[i];
 		if (mass >= target) return sorted.slice(0, i + 1);
+	}
+	return sorted;
+}
+
+/**
+ * Typical-p: the members in increasing distance |−ln p − H| = |m − (logit − max)| (sorting the
+ * rank order, equal distances keep it) until their weight exceeds p·W.
+ */
+function typical(sorted: Candidate[], p: number): Candidate[] {
+	const w = weights(sorted);
+	const total = sum(w);
+	const logRatios = sorted.map((c) => c.logit - sorted[0].logit);
+	const weighted = new ExactSum();
+	w.forEach((x, i) => x > 0 && weighted.add(x * logRatios[i]));
+	const centre = typicalCentre(total, weighted.value);
+	const distance = w.map((x, i) => (x > 0 ? Math.abs(centre - logRatios[i]) : Infinity));
+	const order = sorted
+		.map((_, i) => i)
+		.sort((a, b) => (distance[a] !== distance[b] ? (distance[a] < distance[b] ? -1 : 1) : a - b));
+	const target = p * total;
+	let mass = 0;
+	for (let k = 0; k < order.length; k++) {
+		mass += w[order[k]];
+		if (mass > target) return order.slice(0, k + 1).map((i) => sorted[i]);
+	}
+	return sorted;
+}
+
+/**
+ * Tail-free: second differences of the sorted weights, their running sum against z·S, the first
+ * i ≥ 1 past it keeps i tokens; a straight line (S ≤ 10⁻⁶·W) counts each difference alike.
+ */
+function tailFree(sorted: Candidate[], z: number): Candidate[] {
+	const w = weights(sorted);
+	const second = w.slice(0, -2).map((x, i) => Math.abs(x - 2 * w[i + 1] + w[i + 2]));
+	const total = sum(second);
+	if (!(total > TFS_FLAT * sum(w))) return sorted.slice(0, tfsFlatCut(z, sorted.length));
+	let cumulative = 0;
+	for (let i = 0; i < second.length; i++) {
+		cumulative += second[i];
+		if (cumulative > z * total && i >= 1) return sorted.slice(0, i);
 	}
 	return sorted;
 }

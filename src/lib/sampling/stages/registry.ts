@@ -5,11 +5,13 @@ import { frequencyPresence } from './frequency-presence';
 import { logitBias } from './logit-bias';
 import { minP } from './min-p';
 import { repetitionPenalty } from './repetition-penalty';
+import { tailFree } from './tail-free';
 import { temperature } from './temperature';
 import { topA } from './top-a';
 import { topK } from './top-k';
 import { topNSigma } from './top-n-sigma';
 import { topP } from './top-p';
+import { typicalP } from './typical-p';
 
 /**
  * The registry: every stage the chain can run, in the default order. It is the one home of each
@@ -28,7 +30,9 @@ export const STAGE_DEFINITIONS = [
 	topA,
 	epsilonCutoff,
 	etaCutoff,
-	topNSigma
+	topNSigma,
+	typicalP,
+	tailFree
 ] as const;
 
 /** Any stage, with its parameter keys widened to strings. */

@@ -38,6 +38,8 @@ export function paramsArbitrary(vocabSize: number): fc.Arbitrary<SamplingParams>
 		epsilonCutoff: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.3, noNaN: true })),
 		etaCutoff: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.3, noNaN: true })),
 		topNSigma: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 4, noNaN: true })),
+		typicalP: fc.oneof(fc.constant(1), fc.double({ min: 0.01, max: 1, noNaN: true })),
+		tfsZ: fc.oneof(fc.constant(1), fc.double({ min: 0.01, max: 1, noNaN: true })),
 		repeatPenalty: fc.oneof(fc.constant(1), fc.double({ min: 1, max: 2, noNaN: true })),
 		repeatLastN: fc.constantFrom(-1, 0, 1, 4, 64),
 		frequencyPenalty: fc.oneof(fc.constant(0), fc.double({ min: -2, max: 2, noNaN: true })),

@@ -1,0 +1,214 @@
+import type { Candidates } from '../candidates';
+import type { StageDefinition } from '../stage';
+import { weightOf } from '../weights';
+
+/**
+ * Tail-free sampling (TFS, Trenton Bricken 2019), kept for teaching. The members sorted by
+ * probability p₀ ≥ p₁ ≥ … form a curve; TFS finds where that curve flattens into its tail. With
+ * the first differences dᵢ = pᵢ − pᵢ₊₁ and the second differences aᵢ = |dᵢ − dᵢ₊₁| (i = 0 … n−3)
+ * normalised to sum to 1, it walks the cumulative sum and stops at the first i ≥ 1 where it
+ * exceeds z, keeping the i best tokens (the offset of one token is llama.cpp's: aᵢ belongs to
+ * the pair after token i). If the second differences are all but zero (sum ≤ 10⁻⁶, a straight
+ * line), each counts 1/(n−2). z = 1 turns it off, and sets of two tokens or fewer are left alone.
+ *
+ * This is the rule of llama.cpp's `tail-free` sampler (`llama_sampler_tail_free_apply` in
+ * `src/llama-sampling.cpp`, before llama.cpp removed TFS in late 2024; its `tfs_z` parameter),
+ * with min_keep 1 as in its tests, which also keeps at least one token (with min_keep 0 llama.cpp
+ * could keep none). We differ in precision, so that the fast sampler and the full-sort reference
+ * decide alike: the differences are taken on the shared integer weights (the normalisation
+ * cancels W), so every sum is exact; the flat case compares (i+1) > z·(n−2) exactly where
+ * llama.cpp adds 1/(n−2) in float32. text-generation-webui calls it `tfs`.
+ *
+ * Cost: the cut needs the sorted head only. The second differences of the unranked rest add up
+ * to between max(0, d − w) and d + 2w (d the last known first difference, w the weight of the
+ * last ranked token: the rest's first differences are ≥ 0 and add up to at most w), so the total
+ * S is bracketed; when the bracket decides the cut, the head suffices, otherwise eight times as
+ * many are ranked.
+ */
+export const tailFree = {
+	name: 'tail-free',
+	label: 'Tail-free (TFS)',
+	summary:
+		'Finds where the sorted probabilities flatten into a tail (where their second derivative dies away) and cuts the tail off there.',
+	panelRank: 3.2,
+	offByDefault: true,
+	externalOrder: { llamaCpp: 'tfs_z', textgen: ['tfs'] },
+	params: [
+		{
+			key: 'tfsZ',
+			label: 'Tail-free z',
+			min: 0,
+			minExclusive: true,
+			max: 1,
+			default: 1,
+			external: { llamaCpp: 'tfs_z', textgen: 'tfs', sillyTavern: 'tfs' },
+			help: {
+				what: 'Tail-free sampling: cuts the tail where the sorted probabilities stop curving, measured by their second derivative; z is how much of that curvature to keep.',
+				low: 'Low z cuts at the first bend: only the clear leaders survive.',
+				high: '1 keeps everything (off); 0.95–0.99 cuts only a flat tail.',
+				typical:
+					'0.95 (older text-generation-webui and KoboldAI presets); llama.cpp removed it in 2024, so this is mostly for learning.',
+				fixes:
+					'A long tail of odd tokens with top-p: try TFS 0.95 instead, which finds the tail by its shape rather than by mass. Too narrow: raise z.'
+			},
+			slider: { min: 0.01, max: 1, step: 0.01 },
+			sweep: { short: 'tfs' },
+			resamplesWhatIf: true
+		}
+	],
+	isNeutral: ({ tfsZ }) => tfsZ === 1,
+	create({ tfsZ: z }) {
+		const selection = new TailFreeSelection();
+		return {
+			apply(candidates) {
+				if (z >= 1 || candidates.count <= 2) return;
+				const kept = selection.select(candidates, z);
+				if (kept < candidates.count) candidates.keepRanking(kept);
+			}
+		};
+	}
+} as const satisfies StageDefinition<'tail-free', 'tfsZ'>;
+
+/** Below this sum of second differences (as probabilities) the curve counts as a straight line. */
+export const TFS_FLAT = 1e-6;
+
+/** The flat case: each second difference counts 1/(n−2); tokens kept out of `count` members. */
+export function tfsFlatCut(z: number, count: number): number {
+	const cut = Math.max(1, Math.floor(z * (count - 2)));
+	return cut <= count - 3 ? cut : count;
+}
+
+/** The heads ranked before the exact sum is taken: the best 64, then the best 512. */
+const HEAD_PASSES = [64, 512];
+
+/**
+ * The tail-free decision for one step, with what the chart shows. Buffers grow to the
+ * vocabulary once; `select` leaves the members unchanged, but the candidates' `ranking` then
+ * holds at least the kept ones, in rank order.
+ */
+export class TailFreeSelection {
+	/** Weights in rank order (the ranked head, or every weight once sorted). */
+	private sortedWeights = new Float64Array(0);
+	/** Prefix sums of the second differences of `sortedWeights`. */
+	private cumulative = new Float64Array(0);
+
+	/** The members' total weight W and how many second differences are known. */
+	total = 0;
+	known = 0;
+	/** Bounds on S, the sum of all second differences (weights); equal when S is known. */
+	sumLow = 0;
+	sumHigh = 0;
+	/** Whether the flat case (all second differences ≈ 0) applied. */
+	flat = false;
+	kept = 0;
+
+	/**
+	 * How many of the best members tail-free keeps (the member count when it keeps all). With
+	 * `exact`, S is always summed over every member (the chart's normalisation needs it).
+	 */
+	select(candidates: Candidates, z: number, exact = false): number {
+		const count = candidates.count;
+		const maxLogit = candidates.maxLogit();
+		const total = candidates.totalWeight(maxLogit);
+		this.total = total;
+		this.ensure(candidates.vocabSize);
+		const { sortedWeights, cumulative } = this;
+		const { logits, ranking } = candidates;
+		if (!exact) {
+			for (const wanted of HEAD_PASSES) {
+				const ranked = candidates.rank(wanted);
+				for (let i = 0; i < ranked; i++) sortedWeights[i] = weightOf(logits[ranking[i]], maxLogit);
+				const known = this.sumSecondDifferences(ranked);
+				let low = cumulative[known - 1] ?? 0;
+				let high = low;
+				if (ranked < count) {
+					// The rest: first differences ≥ 0 adding up to at most w, after the last known d.
+					const d = sortedWeights[ranked - 2] - sortedWeights[ranked - 1];
+					const w = sortedWeights[ranked - 1];
+					low += Math.max(0, d - w);
+					high += d + 2 * w;
+				}
+				const kept = this.decide(z, count, total, low, high);
+				if (kept !== null) return this.rankKept(candidates, kept, ranked);
+				if (ranked === count) break;
+			}
+		}
+		// Every weight, sorted (values only: the cut needs the sum S, the kept ones are ranked).
+		let withWeight = 0;
+		for (let i = 0; i < count; i++) {
+			const w = weightOf(logits[candidates.idAt(i)], maxLogit);
+			if (w > 0) sortedWeights[withWeight++] = w;
+		}
+		const weights = sortedWeights.subarray(0, withWeight);
+		weights.sort();
+		weights.reverse();
+		// Members of weight 0 follow: two of them are enough to close the last differences.
+		const length = Math.min(count, withWeight + 2);
+		sortedWeights.fill(0, withWeight, length);
+		const known = this.sumSecondDifferences(length);
+		const sum = cumulative[known - 1] ?? 0;
+		const kept = this.decide(z, count, total, sum, sum) as number;
+		return this.rankKept(candidates, kept, 0);
+	}
+
+	/** The prefix sum of second differences up to rank `rank` (null beyond the known ones). */
+	cumulativeAt(rank: number): number | null {
+		return rank < this.known ? this.cumulative[rank] : null;
+	}
+
+	/** Prefix sums of the second differences of `sortedWeights[0..length)`; returns their count. */
+	private sumSecondDifferences(length: number): number {
+		const { sortedWeights: w, cumulative } = this;
+		const known = Math.max(0, length - 2);
+		let sum = 0;
+		for (let i = 0; i < known; i++) {
+			sum += Math.abs(w[i] - 2 * w[i + 1] + w[i + 2]);
+			cumulative[i] = sum;
+		}
+		this.known = known;
+		return known;
+	}
+
+	/** The kept count if S ∈ [low, high] decides it, else null. */
+	private decide(
+		z: number,
+		count: number,
+		total: number,
+		low: number,
+		high: number
+	): number | null {
+		this.sumLow = low;
+		this.sumHigh = high;
+		const flatBelow = TFS_FLAT * total;
+		if (high <= flatBelow) {
+			this.flat = true;
+			return (this.kept = tfsFlatCut(z, count));
+		}
+		if (!(low > flatBelow)) return null;
+		const certain = firstAbove(this.cumulative, this.known, z * high);
+		const possible = firstAbove(this.cumulative, this.known, z * low);
+		if (possible !== certain) return null;
+		// No known prefix passes z·S: more differences are needed, unless all are known.
+		if (possible === -1 && low !== high) return null;
+		this.flat = false;
+		return (this.kept = possible === -1 ? count : possible);
+	}
+
+	/** Makes sure `ranking` holds the kept ones. */
+	private rankKept(candidates: Candidates, kept: number, ranked: number): number {
+		if (kept < candidates.count && kept > ranked) candidates.rank(kept);
+		return kept;
+	}
+
+	private ensure(vocabSize: number): void {
+		if (this.sortedWeights.length >= vocabSize) return;
+		this.sortedWeights = new Float64Array(vocabSize);
+		this.cumulative = new Float64Array(vocabSize);
+	}
+}
+
+/** The first i ≥ 1 below `known` with `cumulative[i] > threshold`, or −1. */
+function firstAbove(cumulative: Float64Array, known: number, threshold: number): number {
+	for (let i = 1; i < known; i++) if (cumulative[i] > threshold) return i;
+	return -1;
+}

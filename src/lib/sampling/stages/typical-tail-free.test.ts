@@ -1,0 +1,249 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { syntheticLogits } from '../../../../bench/synthetic-logits';
+import { DEFAULT_SAMPLING_PARAMS, stageValues } from '../params';
+import { ReferenceSampler } from '../reference';
+import { createSampler } from '../sampler';
+import { historyArbitrary, logitsArbitrary, paramsArbitrary } from '../testing/arbitraries';
+import { members, rankOrder, runStage, softmax } from '../testing/stage-harness';
+import { weightOf } from '../weights';
+import { DEFAULT_ORDER, STAGE_NAMES, stageDefinition } from './registry';
+import { TFS_FLAT, tfsFlatCut } from './tail-free';
+
+/** Typical-p and tail-free sampling: llama.cpp's test cases, hand-computed cases, invariants. */
+
+const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
+const kept = (...args: Parameters<typeof runStage>) => sorted(members(runStage(...args)));
+
+/** Renormalised probabilities of the survivors, in rank order. */
+function survivorProbs(probs: number[], ids: number[]): number[] {
+	const logits = probs.map(Math.log);
+	const p = softmax(logits, ids);
+	return rankOrder(logits, ids).map((id) => p.get(id) as number);
+}
+
+describe('typical-p', () => {
+	it("gives llama.cpp's test-sampling.cpp results", () => {
+		// test_typical({0.97, 0.01, 0.01, 0.01}, {0.97}, 0.5)
+		const sure = [0.97, 0.01, 0.01, 0.01];
+		expect(kept('typical-p', sure.map(Math.log), { typicalP: 0.5 })).toEqual([0]);
+		// test_typical({0.4, 0.2, 0.2, 0.2}, {0.2, 0.2, 0.2}, 0.5): the favourite is dropped.
+		const four = [0.4, 0.2, 0.2, 0.2];
+		const ids = kept('typical-p', four.map(Math.log), { typicalP: 0.5 });
+		expect(ids).toEqual([1, 2, 3]);
+		for (const p of survivorProbs(four, ids)) expect(p).toBeCloseTo(1 / 3, 6);
+	});
+
+	it('takes tokens in increasing |−ln p − H| until their mass exceeds p', () => {
+		// H = 1.1421; −ln p = 0.693, 1.204, 1.897, 2.996; distances 0.449, 0.062, 0.755, 1.854:
+		// the order is 0.3, 0.5, 0.15, 0.05, with cumulative mass 0.3, 0.8, 0.95, 1.
+		const l = [0.5, 0.3, 0.15, 0.05].map(Math.log);
+		expect(kept('typical-p', l, { typicalP: 0.25 })).toEqual([1]);
+		expect(kept('typical-p', l, { typicalP: 0.3 })).toEqual([0, 1]); // 0.3 is not > 0.3
+		expect(kept('typical-p', l, { typicalP: 0.5 })).toEqual([0, 1]);
+		expect(kept('typical-p', l, { typicalP: 0.9 })).toEqual([0, 1, 2]);
+		expect(kept('typical-p', l, { typicalP: 0.96 })).toEqual([0, 1, 2, 3]);
+	});
+
+	it('is neutral at 1, off by default, and leaves one token alone', () => {
+		const definition = stageDefinition('typical-p');
+		expect(DEFAULT_SAMPLING_PARAMS.typicalP).toBe(1);
+		expect(definition.isNeutral(stageValues(DEFAULT_SAMPLING_PARAMS), { logitBias: {} })).toBe(
+			true
+		);
+		expect(DEFAULT_ORDER).not.toContain('typical-p');
+		expect(kept('typical-p', [1, 2, 3], { typicalP: 1 })).toEqual([0, 1, 2]);
+		expect(kept('typical-p', [4], { typicalP: 0.1 })).toEqual([0]);
+	});
+
+	it('on random logits keeps the tokens closest to the entropy until the mass exceeds p', () => {
+		fc.assert(
+			fc.property(
+				fc.integer({ min: 2, max: 300 }).chain((v) => logitsArbitrary(v)),
+				fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+				(l, p) => {
+					const ids = members(runStage('typical-p', l, { typicalP: p }));
+					expect(ids.length).toBeGreaterThanOrEqual(1);
+					expect(new Set(ids).size).toBe(ids.length);
+					// Float64 softmax: the kept mass exceeds p, and without the farthest kept token
+					// it does not; every dropped token is at least as far from H as every kept one.
+					const probs = softmax(l);
+					const entropy = -[...probs.values()].reduce(
+						(s, x) => (x > 0 ? s + x * Math.log(x) : s),
+						0
+					);
+					const distance = (id: number) => Math.abs(-Math.log(probs.get(id) as number) - entropy);
+					const keptSet = new Set(ids);
+					const mass = ids.reduce((s, id) => s + (probs.get(id) as number), 0);
+					const far = Math.max(...ids.map(distance));
+					const tolerance = 1e-6;
+					if (ids.length < l.length) expect(mass).toBeGreaterThan(p - tolerance);
+					const farthestMass = Math.min(
+						...ids
+							.filter((id) => distance(id) >= far - tolerance)
+							.map((id) => probs.get(id) as number)
+					);
+					expect(mass - farthestMass).toBeLessThanOrEqual(p + tolerance);
+					for (let id = 0; id < l.length; id++) {
+						if (keptSet.has(id) || (probs.get(id) as number) < 1e-9) continue;
+						expect(distance(id)).toBeGreaterThanOrEqual(far - tolerance);
+					}
+					const total = [...softmax(l, ids).values()].reduce((a, b) => a + b, 0);
+					expect(total).toBeCloseTo(1, 12);
+				}
+			)
+		);
+	});
+});
+
+describe('tail-free sampling', () => {
+	it("gives llama.cpp's test-sampling.cpp results (its test_tfs cases, before TFS was removed)", () => {
+		// A straight line: the second derivatives vanish, each counts 1/3.
+		const line = [0.1, 0.15, 0.2, 0.25, 0.3];
+		const l = line.map(Math.log);
+		expect(kept('tail-free', l, { tfsZ: 0.25 })).toEqual([4]);
+		const two = kept('tail-free', l, { tfsZ: 0.75 });
+		expect(two).toEqual([3, 4]);
+		expect(survivorProbs(line, two)).toEqual([
+			expect.closeTo(0.3 / 0.55, 6),
+			expect.closeTo(0.25 / 0.55, 6)
+		]);
+		expect(kept('tail-free', l, { tfsZ: 0.99 })).toEqual([3, 4]);
+	});
+
+	it('cuts where the cumulative normalised second derivative first exceeds z (from i = 1)', () => {
+		// p = 0.4, 0.3, 0.2, 0.05, 0.03, 0.02: first differences 0.1, 0.1, 0.15, 0.02, 0.01;
+		// second 0, 0.05, 0.13, 0.01 (sum 0.19); cumulative 0, 0.263, 0.947, 1.
+		const l = [0.4, 0.3, 0.2, 0.05, 0.03, 0.02].map(Math.log);
+		expect(kept('tail-free', l, { tfsZ: 0.2 })).toEqual([0]);
+		expect(kept('tail-free', l, { tfsZ: 0.5 })).toEqual([0, 1]);
+		expect(kept('tail-free', l, { tfsZ: 0.94 })).toEqual([0, 1]);
+		expect(kept('tail-free', l, { tfsZ: 0.95 })).toEqual([0, 1, 2]);
+		// p = 0.5, 0.25, 0.15, 0.06, 0.04: second differences 0.15, 0.01, 0.07; cumulative 0.652,
+		// 0.696, 1. At z = 0.5 index 0 already passes, but the first cut llama.cpp takes is i = 1.
+		const m = [0.5, 0.25, 0.15, 0.06, 0.04].map(Math.log);
+		expect(kept('tail-free', m, { tfsZ: 0.5 })).toEqual([0]);
+		expect(kept('tail-free', m, { tfsZ: 0.7 })).toEqual([0, 1]);
+	});
+
+	it('is neutral at 1, off by default, and leaves two tokens or fewer alone', () => {
+		const definition = stageDefinition('tail-free');
+		expect(DEFAULT_SAMPLING_PARAMS.tfsZ).toBe(1);
+		expect(definition.isNeutral(stageValues(DEFAULT_SAMPLING_PARAMS), { logitBias: {} })).toBe(
+			true
+		);
+		expect(DEFAULT_ORDER).not.toContain('tail-free');
+		expect(kept('tail-free', [3, 2, 1, 0], { tfsZ: 1 })).toEqual([0, 1, 2, 3]);
+		expect(kept('tail-free', [3, 0], { tfsZ: 0.01 })).toEqual([0, 1]);
+		// Three tokens: one second difference, at index 0, which never counts: all kept.
+		expect(kept('tail-free', [3, 1, 0], { tfsZ: 0.01 })).toEqual([0, 1, 2]);
+	});
+
+	it('on random logits keeps a rank-order prefix of at least one token', () => {
+		fc.assert(
+			fc.property(
+				fc.integer({ min: 1, max: 300 }).chain((v) => logitsArbitrary(v)),
+				fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+				(l, z) => {
+					const ids = members(runStage('tail-free', l, { tfsZ: z }));
+					expect(ids.length).toBeGreaterThanOrEqual(1);
+					expect(sorted(ids)).toEqual(sorted(rankOrder(l).slice(0, ids.length)));
+				}
+			)
+		);
+	});
+});
+
+/** Kept counts by a full sort on the integer weights: the rule written out once more. */
+function fullSortTailFree(logits: Float32Array, z: number): number {
+	const order = rankOrder(logits);
+	const w = order.map((id) => weightOf(logits[id], logits[order[0]]));
+	const second = w.slice(0, -2).map((x, i) => Math.abs(x - 2 * w[i + 1] + w[i + 2]));
+	const sum = second.reduce((a, b) => a + b, 0);
+	if (!(sum > TFS_FLAT * w.reduce((a, b) => a + b, 0))) return tfsFlatCut(z, w.length);
+	let cumulative = 0;
+	for (let i = 0; i < second.length; i++) {
+		cumulative += second[i];
+		if (cumulative > z * sum && i >= 1) return i;
+	}
+	return w.length;
+}
+
+describe('on model-shaped logits of 20,000 tokens', () => {
+	const cases = [0.5, 1, 1.5].flatMap((temperature) =>
+		[1, 2, 3].map((seed) => ({
+			temperature,
+			seed,
+			logits: syntheticLogits(20000, seed).map((x) => x / temperature)
+		}))
+	);
+
+	it.each(cases)(
+		'tail-free keeps what a full sort keeps (T $temperature, seed $seed)',
+		({ logits }) => {
+			for (const z of [0.3, 0.9, 0.95, 0.99]) {
+				const ids = members(runStage('tail-free', logits, { tfsZ: z }));
+				expect(ids.length, `z ${z}`).toBe(fullSortTailFree(logits, z));
+				expect(ids).toEqual(rankOrder(logits).slice(0, ids.length));
+			}
+		}
+	);
+
+	it.each(cases)(
+		'typical-p draws what the reference draws (T $temperature, seed $seed)',
+		({ logits, seed }) => {
+			for (const typicalP of [0.2, 0.9, 0.95]) {
+				for (const tfsZ of [1, 0.95]) {
+					const params = {
+						...DEFAULT_SAMPLING_PARAMS,
+						typicalP,
+						tfsZ,
+						seed,
+						order: ['tail-free' as const, 'typical-p' as const]
+					};
+					const fast = createSampler(params, { vocabSize: logits.length });
+					const reference = new ReferenceSampler(params, logits.length);
+					for (let step = 0; step < 5; step++) {
+						expect(fast.sample(logits, [])).toBe(reference.sample(logits, []));
+					}
+				}
+			}
+		}
+	);
+});
+
+describe('typical-p and tail-free in a chain', () => {
+	it('pick the same tokens as the full-sort reference, switched on, in random orders', () => {
+		const cases = fc.integer({ min: 1, max: 400 }).chain((vocabSize) =>
+			fc.record({
+				vocabSize: fc.constant(vocabSize),
+				params: paramsArbitrary(vocabSize),
+				on: fc.record({
+					typicalP: fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+					tfsZ: fc.double({ min: 0.01, max: 0.99, noNaN: true })
+				}),
+				order: fc.shuffledSubarray([...STAGE_NAMES], { minLength: 1 }),
+				steps: fc.array(logitsArbitrary(vocabSize), { minLength: 1, maxLength: 3 }),
+				history: historyArbitrary(vocabSize)
+			})
+		);
+		fc.assert(
+			fc.property(cases, (c) => {
+				const order = [...c.order];
+				for (const name of ['typical-p', 'tail-free'] as const) {
+					if (!order.includes(name)) order.splice(c.vocabSize % (order.length + 1), 0, name);
+				}
+				const params = { ...c.params, ...c.on, order };
+				const fast = createSampler(params, { vocabSize: c.vocabSize });
+				const reference = new ReferenceSampler(params, c.vocabSize);
+				const history = [...c.history];
+				for (const logits of c.steps) {
+					const id = fast.sample(logits, history);
+					expect(id).toBe(reference.sample(logits, history));
+					history.push(id);
+				}
+			}),
+			{ numRuns: 300 }
+		);
+	});
+});
