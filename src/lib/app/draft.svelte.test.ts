@@ -167,6 +167,8 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'epsilon cutoff',
 			'eta cutoff',
 			'top-nσ',
+			'typical-p',
+			'tail-free (tfs)',
 			'seeds that match other engines',
 			'stage order',
 			'traces'

@@ -183,6 +183,8 @@ describe('sweep axes', () => {
 			{ param: 'temperature', label: 'Temperature', short: 'T' },
 			{ param: 'topK', label: 'Top-k', short: 'top-k' },
 			{ param: 'topP', label: 'Top-p', short: 'top-p' },
+			{ param: 'typicalP', label: 'Typical-p', short: 'typ-p' },
+			{ param: 'tfsZ', label: 'Tail-free z', short: 'tfs' },
 			{ param: 'minP', label: 'Min-p', short: 'min-p' },
 			{ param: 'topA', label: 'Top-a', short: 'top-a' },
 			{ param: 'epsilonCutoff', label: 'Epsilon cutoff', short: 'ε' },

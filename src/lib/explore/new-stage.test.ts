@@ -72,6 +72,8 @@ describe('a new stage', () => {
 			'temperature',
 			'topK',
 			'topP',
+			'typicalP',
+			'tfsZ',
 			'dummyGain',
 			'minP',
 			'topA',

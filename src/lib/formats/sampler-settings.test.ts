@@ -56,6 +56,7 @@ describe('llama.cpp /completion request', () => {
 			'repetition-penalty',
 			'frequency-presence',
 			'top-k',
+			'typical-p',
 			'top-p',
 			'min-p',
 			'temperature'
@@ -65,13 +66,14 @@ describe('llama.cpp /completion request', () => {
 	it('lists the fields it cannot use, apart from those at their off value', () => {
 		const fields = imported.unsupported.map((f) => f.field);
 		expect(fields).toContain('mirostat_tau');
-		expect(fields).toContain('typical_p');
+		expect(fields).not.toContain('typical_p');
+		expect(imported.params.typicalP).toBe(1);
 		expect(fields).toContain('samplers (stages)');
 		expect(fields).not.toContain('prompt');
 		const report = describeImport(imported).join('\n');
 		expect(report).toMatch(/Not supported here: .*dry_base \(1\.75\)/);
-		expect(report).toMatch(/samplers \(stages\) \(\["dry","typ_p","xtc"\]\)/);
-		expect(report).toMatch(/off anyway: .*typical_p.*mirostat/);
+		expect(report).toMatch(/samplers \(stages\) \(\["dry","xtc"\]\)/);
+		expect(report).toMatch(/off anyway: .*xtc_probability.*mirostat/);
 	});
 
 	it('leaves out of the chain the stages `samplers` leaves out, as the server does', () => {
@@ -144,6 +146,8 @@ describe('text-generation-webui preset', () => {
 			'frequency-presence',
 			'top-k',
 			'top-p',
+			'typical-p',
+			'tail-free',
 			'min-p',
 			'temperature'
 		]);
@@ -184,6 +188,8 @@ describe('SillyTavern text-completion preset', () => {
 			'repetition-penalty',
 			'frequency-presence',
 			'top-k',
+			'typical-p',
+			'tail-free',
 			'top-p',
 			'min-p',
 			'temperature'
@@ -218,6 +224,8 @@ describe('toLlamaCppRequest', () => {
 			repeat_last_n: DEFAULT_SAMPLING_PARAMS.repeatLastN,
 			frequency_penalty: 0,
 			presence_penalty: 0,
+			typical_p: 1,
+			tfs_z: 1,
 			seed: -1,
 			samplers: ['penalties', 'temperature', 'top_k', 'top_p', 'min_p']
 		});

@@ -159,7 +159,14 @@ describe('export file', () => {
 		expect(parsed.ok && parsed.sessions.map((s) => s.runs[0].text)).toEqual([', there was']);
 		// Written before top-a and the cutoffs: it reads them off, at their defaults.
 		const params = parsed.ok ? parsed.sessions[0].experiment.params : null;
-		expect(params).toMatchObject({ topA: 0, epsilonCutoff: 0, etaCutoff: 0, topNSigma: 0 });
+		expect(params).toMatchObject({
+			topA: 0,
+			epsilonCutoff: 0,
+			etaCutoff: 0,
+			topNSigma: 0,
+			typicalP: 1,
+			tfsZ: 1
+		});
 		expect(params?.order).not.toContain('top-a');
 	});
 

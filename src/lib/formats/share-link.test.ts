@@ -230,6 +230,22 @@ describe('share links', () => {
 		expect(decoded.ok && decoded.value.experiment.params.order.at(-1)).toBe('eta-cutoff');
 	});
 
+	it('carry typical-p and tail-free by name, in the user order, with their parameters', async () => {
+		const experiment = defaultExperiment({
+			params: {
+				...defaultExperiment().params,
+				typicalP: 0.9,
+				tfsZ: 0.95,
+				order: ['tail-free', ...DEFAULT_SAMPLING_PARAMS.order, 'typical-p']
+			}
+		});
+		const fragment = await encode({ experiment, view: 'single' });
+		expect(await decodeShareFragment(fragment)).toEqual({
+			ok: true,
+			value: { experiment, view: 'single' }
+		});
+	});
+
 	it('read a format-1 link with its frozen defaults and stage codes', async () => {
 		const link = { v: 1, m: 'stories260k', p: 'Hi', s: { topK: 5 }, o: '436', q: ['.'] };
 		expect(await decodeShareFragment(await fragmentOf(link))).toEqual({
@@ -245,6 +261,8 @@ describe('share links', () => {
 						epsilonCutoff: 0,
 						etaCutoff: 0,
 						topNSigma: 0,
+						typicalP: 1,
+						tfsZ: 1,
 						temperature: 0.8,
 						topK: 5,
 						topP: 0.95,

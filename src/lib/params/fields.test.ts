@@ -69,6 +69,8 @@ describe('fields derived from the stage registry', () => {
 			'temperature',
 			'topK',
 			'topP',
+			'typicalP',
+			'tfsZ',
 			'minP',
 			'topA',
 			'epsilonCutoff',

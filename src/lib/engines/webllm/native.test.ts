@@ -66,6 +66,17 @@ describe('native sampling parameters', () => {
 			{ field: 'topA', reason: 'WebLLM has no top-a; that stage does not run.' },
 			{ field: 'etaCutoff', reason: 'WebLLM has no eta cutoff; that stage does not run.' }
 		]);
+		const typical = params({
+			topK: 0,
+			minP: 0,
+			typicalP: 0.9,
+			tfsZ: 0.95,
+			order: [...DEFAULT_SAMPLING_PARAMS.order, 'typical-p', 'tail-free']
+		});
+		expect(nativeIgnoredParams(typical, 1).slice(0, 2)).toEqual([
+			{ field: 'typicalP', reason: 'WebLLM has no typical-p; that stage does not run.' },
+			{ field: 'tfsZ', reason: 'WebLLM has no tail-free (tfs); that stage does not run.' }
+		]);
 		const big = nativeIgnoredParams(params(), 2 ** 31 + 5).at(-1)?.reason;
 		expect(big).toContain('acts as 6');
 	});

@@ -89,6 +89,17 @@ describe("wllama's native sampling config", () => {
 				})
 			)
 		).toEqual(['topA', 'epsilonCutoff', 'seed']);
+		// Its chain runs llama.cpp's typical-p only when asked, which wllama does not; TFS is gone.
+		expect(
+			fields(
+				params({
+					temperature: 1,
+					typicalP: 0.9,
+					tfsZ: 0.95,
+					order: [...DEFAULT_SAMPLING_PARAMS.order, 'typical-p', 'tail-free']
+				})
+			)
+		).toEqual(['typicalP', 'tfsZ', 'seed']);
 		expect(nativeIgnoredParams(params()).at(-1)?.reason).toContain(
 			'seeds once when the model loads'
 		);
