@@ -1,6 +1,6 @@
 import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
-import { weightOf } from '../weights';
+import { WEIGHT_SCALE, weightOf } from '../weights';
 
 /**
  * Tail-free sampling (TFS, Trenton Bricken 2019), kept for teaching. The members sorted by
@@ -22,8 +22,8 @@ import { weightOf } from '../weights';
  * Cost: the cut needs the sorted head only. The second differences of the unranked rest add up
  * to between max(0, d − w) and d + 2w (d the last known first difference, w the weight of the
  * last ranked token: the rest's first differences are ≥ 0 and add up to at most w), so the total
- * S is bracketed; when the bracket decides the cut, the head suffices, otherwise eight times as
- * many are ranked.
+ * S is bracketed; when the bracket decides the cut (after ranking 64, then 512), the head
+ * suffices. Otherwise S is summed over every weight, sorted by a radix sort on the integers.
  */
 export const tailFree = {
 	name: 'tail-free',
@@ -89,6 +89,12 @@ const HEAD_PASSES = [64, 512];
 export class TailFreeSelection {
 	/** Weights in rank order (the ranked head, or every weight once sorted). */
 	private sortedWeights = new Float64Array(0);
+	/** Each member's weight, by member position. */
+	private memberWeights = new Float64Array(0);
+	/** Radix sort buffers. */
+	private keys = new Uint32Array(0);
+	private spare = new Uint32Array(0);
+	private readonly counts = new Uint32Array(RADIX);
 	/** Prefix sums of the second differences of `sortedWeights`. */
 	private cumulative = new Float64Array(0);
 
@@ -109,17 +115,22 @@ export class TailFreeSelection {
 	select(candidates: Candidates, z: number, exact = false): number {
 		const count = candidates.count;
 		const maxLogit = candidates.maxLogit();
-		const total = candidates.totalWeight(maxLogit);
-		this.total = total;
 		this.ensure(candidates.vocabSize);
-		const { sortedWeights, cumulative } = this;
+		const { sortedWeights, memberWeights } = this;
 		const { logits, ranking } = candidates;
+		let total = 0;
+		for (let i = 0; i < count; i++) {
+			const w = weightOf(logits[candidates.idAt(i)], maxLogit);
+			memberWeights[i] = w;
+			total += w;
+		}
+		this.total = total;
 		if (!exact) {
 			for (const wanted of HEAD_PASSES) {
 				const ranked = candidates.rank(wanted);
 				for (let i = 0; i < ranked; i++) sortedWeights[i] = weightOf(logits[ranking[i]], maxLogit);
 				const known = this.sumSecondDifferences(ranked);
-				let low = cumulative[known - 1] ?? 0;
+				let low = this.cumulative[known - 1] ?? 0;
 				let high = low;
 				if (ranked < count) {
 					// The rest: first differences ≥ 0 adding up to at most w, after the last known d.
@@ -133,22 +144,34 @@ export class TailFreeSelection {
 				if (ranked === count) break;
 			}
 		}
-		// Every weight, sorted (values only: the cut needs the sum S, the kept ones are ranked).
-		let withWeight = 0;
-		for (let i = 0; i < count; i++) {
-			const w = weightOf(logits[candidates.idAt(i)], maxLogit);
-			if (w > 0) sortedWeights[withWeight++] = w;
-		}
-		const weights = sortedWeights.subarray(0, withWeight);
-		weights.sort();
-		weights.reverse();
-		// Members of weight 0 follow: two of them are enough to close the last differences.
+		// Every weight in descending order (values only: the cut needs the sum S; the kept ones
+		// are ranked afterwards), then two members of weight 0 if there are: enough to close it.
+		const withWeight = this.sortWeights(count);
 		const length = Math.min(count, withWeight + 2);
 		sortedWeights.fill(0, withWeight, length);
 		const known = this.sumSecondDifferences(length);
-		const sum = cumulative[known - 1] ?? 0;
+		const sum = this.cumulative[known - 1] ?? 0;
 		const kept = this.decide(z, count, total, sum, sum) as number;
 		return this.rankKept(candidates, kept, 0);
+	}
+
+	/**
+	 * Writes the members' non-zero weights to `sortedWeights` in descending order and returns how
+	 * many there are: a radix sort on the integers (below 2^32; the best tokens' 2^32 go first).
+	 */
+	private sortWeights(count: number): number {
+		const { memberWeights, keys, spare, sortedWeights } = this;
+		let best = 0;
+		let size = 0;
+		for (let i = 0; i < count; i++) {
+			const w = memberWeights[i];
+			if (w === WEIGHT_SCALE) best++;
+			else if (w > 0) keys[size++] = w;
+		}
+		const ascending = radixSort(keys, spare, size, this.counts);
+		for (let i = 0; i < best; i++) sortedWeights[i] = WEIGHT_SCALE;
+		for (let i = 0; i < size; i++) sortedWeights[best + i] = ascending[size - 1 - i];
+		return best + size;
 	}
 
 	/** The prefix sum of second differences up to rank `rank` (null beyond the known ones). */
@@ -204,7 +227,40 @@ export class TailFreeSelection {
 		if (this.sortedWeights.length >= vocabSize) return;
 		this.sortedWeights = new Float64Array(vocabSize);
 		this.cumulative = new Float64Array(vocabSize);
+		this.memberWeights = new Float64Array(vocabSize);
+		this.keys = new Uint32Array(vocabSize);
+		this.spare = new Uint32Array(vocabSize);
 	}
+}
+
+/** Radix sort digits: three passes of 11 bits cover 32-bit keys. */
+const RADIX_BITS = 11;
+const RADIX = 1 << RADIX_BITS;
+
+/** Sorts `keys[0..size)` ascending (LSD radix, via `spare`); returns the array holding the result. */
+function radixSort(
+	keys: Uint32Array,
+	spare: Uint32Array,
+	size: number,
+	counts: Uint32Array
+): Uint32Array {
+	let from = keys;
+	let to = spare;
+	for (let shift = 0; shift < 32; shift += RADIX_BITS) {
+		counts.fill(0);
+		for (let i = 0; i < size; i++) counts[(from[i] >>> shift) & (RADIX - 1)]++;
+		let position = 0;
+		for (let digit = 0; digit < RADIX; digit++) {
+			const n = counts[digit];
+			counts[digit] = position;
+			position += n;
+		}
+		for (let i = 0; i < size; i++) to[counts[(from[i] >>> shift) & (RADIX - 1)]++] = from[i];
+		const swap = from;
+		from = to;
+		to = swap;
+	}
+	return from;
 }
 
 /** The first i ≥ 1 below `known` with `cumulative[i] > threshold`, or −1. */
