@@ -1,5 +1,7 @@
 import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
+import type { StageDetail } from '../stage-detail';
+import { memberValues } from './explain';
 import { WEIGHT_SCALE, weightOf } from '../weights';
 
 /**
@@ -64,6 +66,9 @@ export const tailFree = {
 				if (z >= 1 || candidates.count <= 2) return;
 				const kept = selection.select(candidates, z);
 				if (kept < candidates.count) candidates.keepRanking(kept);
+			},
+			explain(candidates, _context, tracked) {
+				return explainTailFree(selection, candidates, z, tracked);
 			}
 		};
 	}
@@ -71,6 +76,55 @@ export const tailFree = {
 
 /** Below this sum of second differences (as probabilities) the curve counts as a straight line. */
 export const TFS_FLAT = 1e-6;
+
+/**
+ * The chart: for each tracked token (by its rank r), the share of all second differences up to
+ * r, which the cut compares with z: tokens at or below z are kept (the best one always is). The
+ * sum is taken over every member here, so the shares are exact.
+ */
+function explainTailFree(
+	selection: TailFreeSelection,
+	candidates: Candidates,
+	z: number,
+	tracked: readonly number[]
+): StageDetail {
+	const count = candidates.count;
+	const facts = [{ key: 'z', label: 'z', value: z }];
+	if (z >= 1 || count <= 2) return { facts, note: 'Tail-free sampling leaves this set alone.' };
+	const kept = selection.select(candidates, z, true);
+	// Exact ranks for the head (kept ones and a margin); deeper tokens are placed by weight.
+	const ranked = candidates.rank(Math.min(count, kept + 64));
+	const rankOf = new Map<number, number>();
+	for (let r = 0; r < ranked; r++) rankOf.set(candidates.ranking[r], r);
+	const maxLogit = candidates.maxLogit();
+	const values = memberValues(candidates, tracked, (id) =>
+		selection.shareAt(
+			rankOf.get(id) ?? selection.rankOfWeight(weightOf(candidates.logits[id], maxLogit))
+		)
+	);
+	const firstDropped = kept < count ? selection.shareAt(kept) - selection.shareAt(kept - 1) : 0;
+	return {
+		facts: [
+			...facts,
+			{ key: 'kept', label: 'Tokens kept', value: kept },
+			{
+				key: 'curvature',
+				label: 'Sum of second differences (as probability)',
+				value: selection.sumLow / selection.total
+			},
+			{ key: 'dropped', label: 'Share of the first token dropped', value: firstDropped }
+		],
+		measure: {
+			label: 'Share of the second differences up to this token',
+			values,
+			lines: [{ label: 'z', value: z }],
+			kept: kept < count ? 'below' : 'all'
+		},
+		note: selection.flat
+			? 'The sorted probabilities fall in a straight line (no curvature): each token counts alike.'
+			: 'Second differences are large where the sorted probabilities bend and vanish in the flat tail; the tail starts where their running share passes z.'
+	};
+}
 
 /** The flat case: each second difference counts 1/(n−2); tokens kept out of `count` members. */
 export function tfsFlatCut(z: number, count: number): number {
@@ -98,8 +152,11 @@ export class TailFreeSelection {
 	/** Prefix sums of the second differences of `sortedWeights`. */
 	private cumulative = new Float64Array(0);
 
-	/** The members' total weight W and how many second differences are known. */
+	/** Members, their total weight W, and how many second differences are known. */
+	count = 0;
 	total = 0;
+	/** After an exact `select`: how many members have a weight. */
+	withWeight = 0;
 	known = 0;
 	/** Bounds on S, the sum of all second differences (weights); equal when S is known. */
 	sumLow = 0;
@@ -125,6 +182,7 @@ export class TailFreeSelection {
 			total += w;
 		}
 		this.total = total;
+		this.count = count;
 		if (!exact) {
 			for (const wanted of HEAD_PASSES) {
 				const ranked = candidates.rank(wanted);
@@ -147,6 +205,7 @@ export class TailFreeSelection {
 		// Every weight in descending order (values only: the cut needs the sum S; the kept ones
 		// are ranked afterwards), then two members of weight 0 if there are: enough to close it.
 		const withWeight = this.sortWeights(count);
+		this.withWeight = withWeight;
 		const length = Math.min(count, withWeight + 2);
 		sortedWeights.fill(0, withWeight, length);
 		const known = this.sumSecondDifferences(length);
@@ -174,9 +233,26 @@ export class TailFreeSelection {
 		return best + size;
 	}
 
-	/** The prefix sum of second differences up to rank `rank` (null beyond the known ones). */
-	cumulativeAt(rank: number): number | null {
-		return rank < this.known ? this.cumulative[rank] : null;
+	/**
+	 * After an exact `select`: the share of all second differences up to rank `rank` (what the
+	 * cut compares with z), 1 beyond the last.
+	 */
+	shareAt(rank: number): number {
+		if (this.flat) return Math.min(1, (rank + 1) / (this.count - 2));
+		return rank < this.known ? this.cumulative[rank] / this.sumLow : 1;
+	}
+
+	/** After an exact `select`: the first rank with weight `w` (every member of weight 0 is last). */
+	rankOfWeight(w: number): number {
+		const sorted = this.sortedWeights;
+		let low = 0;
+		let high = this.withWeight;
+		while (low < high) {
+			const middle = (low + high) >> 1;
+			if (sorted[middle] > w) low = middle + 1;
+			else high = middle;
+		}
+		return low;
 	}
 
 	/** Prefix sums of the second differences of `sortedWeights[0..length)`; returns their count. */

@@ -1,5 +1,6 @@
 import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
+import type { StageDetail } from '../stage-detail';
 import { WEIGHT_SCALE, weightOf } from '../weights';
 
 /**
@@ -62,10 +63,56 @@ export const typicalP = {
 				if (p >= 1 || candidates.count <= 1) return;
 				selection.select(candidates, p);
 				selection.keep(candidates);
+			},
+			explain(candidates, _context, tracked) {
+				return explainTypical(selection, candidates, p, tracked);
 			}
 		};
 	}
 } as const satisfies StageDefinition<'typical-p', 'typicalP'>;
+
+/**
+ * The chart: each tracked token's distance |−ln p − H| (0 is the entropy itself), the cut at the
+ * largest distance kept, the entropy, and how many tokens and how much mass survive.
+ */
+function explainTypical(
+	selection: TypicalSelection,
+	candidates: Candidates,
+	p: number,
+	tracked: readonly number[]
+): StageDetail {
+	const facts = [{ key: 'p', label: 'p', value: p }];
+	if (p >= 1 || candidates.count <= 1) {
+		return { facts, note: 'Typical-p leaves this set alone.' };
+	}
+	selection.select(candidates, p);
+	const at = new Map(tracked.map((id, i) => [id, i]));
+	const values: (number | null)[] = tracked.map(() => null);
+	selection.forEachDistance((id, distance) => {
+		const i = at.get(id);
+		if (i !== undefined) values[i] = distance;
+	});
+	const entropyLine = { label: 'Entropy (distance 0)', value: 0 };
+	return {
+		facts: [
+			{ key: 'entropy', label: 'Entropy H', value: selection.entropy, unit: 'nats' },
+			...facts,
+			{ key: 'kept', label: 'Tokens kept', value: selection.keptCount },
+			{ key: 'keptMass', label: 'Mass kept', value: selection.keptWeight / selection.total },
+			{ key: 'cut', label: 'Largest distance kept', value: selection.cutDistance, unit: 'nats' }
+		],
+		measure: {
+			label: 'Distance of −ln p from the entropy',
+			unit: 'nats',
+			values,
+			lines: selection.keepsAll
+				? [entropyLine]
+				: [{ label: 'Cut: largest distance kept', value: selection.cutDistance }, entropyLine],
+			kept: selection.keepsAll ? 'all' : 'below'
+		},
+		note: 'Tokens are taken from the entropy outwards, nearest first, until their mass exceeds p; a token far more likely than typical is as far away as an unlikely one.'
+	};
+}
 
 /** Σ w·(logit − max) is summed in units of 2^−10, split in two integer sums: exact in any order. */
 const QUANTUM = 1024;

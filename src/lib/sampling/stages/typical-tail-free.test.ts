@@ -5,7 +5,7 @@ import { DEFAULT_SAMPLING_PARAMS, stageValues } from '../params';
 import { ReferenceSampler } from '../reference';
 import { createSampler } from '../sampler';
 import { historyArbitrary, logitsArbitrary, paramsArbitrary } from '../testing/arbitraries';
-import { members, rankOrder, runStage, softmax } from '../testing/stage-harness';
+import { explainStage, members, rankOrder, runStage, softmax } from '../testing/stage-harness';
 import { weightOf } from '../weights';
 import { DEFAULT_ORDER, STAGE_NAMES, stageDefinition } from './registry';
 import { TFS_FLAT, tfsFlatCut } from './tail-free';
@@ -210,6 +210,88 @@ describe('on model-shaped logits of 20,000 tokens', () => {
 			}
 		}
 	);
+});
+
+describe('the charts of typical-p and tail-free', () => {
+	const fact = (detail: ReturnType<typeof explainStage>, key: string) =>
+		detail.facts.find((f) => f.key === key)?.value;
+
+	it('typical-p: each token’s distance to the entropy, the cut at the largest kept', () => {
+		const l = [0.5, 0.3, 0.15, 0.05].map(Math.log);
+		const detail = explainStage('typical-p', l, { typicalP: 0.5 });
+		// The logits pass through float32, so values agree to about 6 digits.
+		expect(fact(detail, 'entropy')).toBeCloseTo(1.14212, 5);
+		expect(fact(detail, 'kept')).toBe(2);
+		expect(fact(detail, 'keptMass')).toBeCloseTo(0.8, 6);
+		const distances = [0.448973, 0.061853, 0.755, 1.853612];
+		detail.measure?.values.forEach((d, i) => expect(d).toBeCloseTo(distances[i], 5));
+		expect(detail.measure?.lines[0].value).toBeCloseTo(0.448973, 5);
+		expect(detail.measure).toMatchObject({ kept: 'below', unit: 'nats' });
+	});
+
+	it('tail-free: the running share of the second differences against z', () => {
+		const l = [0.4, 0.3, 0.2, 0.05, 0.03, 0.02].map(Math.log);
+		const detail = explainStage('tail-free', l, { tfsZ: 0.5 }, [5, 0, 1, 2, 3]);
+		expect(fact(detail, 'kept')).toBe(2);
+		expect(fact(detail, 'curvature')).toBeCloseTo(0.19, 6);
+		expect(fact(detail, 'dropped')).toBeCloseTo(0.13 / 0.19, 5);
+		const shares = [1, 0, 0.05 / 0.19, 0.18 / 0.19, 1];
+		detail.measure?.values.forEach((v, i) => expect(v).toBeCloseTo(shares[i], 5));
+		expect(detail.measure?.lines).toEqual([{ label: 'z', value: 0.5 }]);
+		// The straight line: each of the three second differences counts a third.
+		const line = [0.1, 0.15, 0.2, 0.25, 0.3].map(Math.log);
+		const flat = explainStage('tail-free', line, { tfsZ: 0.75 });
+		expect(flat.measure?.values).toEqual([1, 1, 1, 2 / 3, 1 / 3]);
+		expect(fact(flat, 'kept')).toBe(2);
+	});
+
+	it('on 20,000 model-shaped logits, kept tokens are at or below the line and dropped ones above', () => {
+		const logits = syntheticLogits(20000, 7);
+		const tracked = rankOrder(logits).slice(0, 40);
+		for (const tfsZ of [0.5, 0.95]) {
+			const detail = explainStage('tail-free', logits, { tfsZ }, tracked);
+			const keep = fact(detail, 'kept') as number;
+			detail.measure?.values.forEach((v, rank) => {
+				if (rank > 0 && rank < keep) expect(v).toBeLessThanOrEqual(tfsZ);
+				if (rank >= keep) expect(v).toBeGreaterThan(tfsZ);
+			});
+		}
+		for (const typicalP of [0.3, 0.9]) {
+			const detail = explainStage('typical-p', logits, { typicalP }, tracked);
+			const cut = detail.measure?.lines[0].value as number;
+			const keptIds = new Set(members(runStage('typical-p', logits, { typicalP })));
+			detail.measure?.values.forEach((d, i) => {
+				if (keptIds.has(tracked[i])) expect(d).toBeLessThanOrEqual(cut);
+				else expect(d).toBeGreaterThanOrEqual(cut);
+			});
+		}
+	});
+});
+
+describe('typical-p and tail-free in a traced run', () => {
+	it('record their details and draw exactly what an untraced run draws', () => {
+		const logits = syntheticLogits(3000, 5);
+		const params = {
+			...DEFAULT_SAMPLING_PARAMS,
+			seed: 9,
+			temperature: 1.3,
+			topK: 0,
+			minP: 0,
+			typicalP: 0.9,
+			tfsZ: 0.97,
+			order: [...DEFAULT_SAMPLING_PARAMS.order, 'tail-free' as const, 'typical-p' as const]
+		};
+		const plain = createSampler(params, { vocabSize: logits.length });
+		const traced = createSampler(params, { vocabSize: logits.length, trace: { topN: 3 } });
+		for (let step = 0; step < 30; step++) {
+			expect(traced.sample(logits, [])).toBe(plain.sample(logits, []));
+			const trace = traced.lastTrace!;
+			for (const name of ['tail-free', 'typical-p']) {
+				const detail = trace.stages.find((s) => s.name === name)!.detail!;
+				expect(detail.measure?.values).toHaveLength(trace.candidates.length);
+			}
+		}
+	});
 });
 
 describe('typical-p and tail-free in a chain', () => {
