@@ -93,7 +93,7 @@ function explainTailFree(
 	if (z >= 1 || count <= 2) return { facts, note: 'Tail-free sampling leaves this set alone.' };
 	const kept = selection.select(candidates, z, true);
 	// Exact ranks for the head (kept ones and a margin); deeper tokens are placed by weight.
-	const ranked = candidates.rank(Math.min(count, kept + 64));
+	const ranked = candidates.rank(Math.min(count, kept + 64, 4096));
 	const rankOf = new Map<number, number>();
 	for (let r = 0; r < ranked; r++) rankOf.set(candidates.ranking[r], r);
 	const maxLogit = candidates.maxLogit();

@@ -135,6 +135,11 @@ export class ExactSum {
 		this.low += units - high * SPLIT;
 	}
 
+	reset(): void {
+		this.high = 0;
+		this.low = 0;
+	}
+
 	get value(): number {
 		return (this.high * SPLIT + this.low) / QUANTUM;
 	}
@@ -172,7 +177,7 @@ export class TypicalSelection {
 	private kept = new Int32Array(0);
 	private readonly bucketMass = new Float64Array(BUCKETS);
 	private readonly bucketCount = new Int32Array(BUCKETS);
-	private readonly bucketStart = new Int32Array(BUCKETS + 1);
+	private readonly weightedLogRatio = new ExactSum();
 	private logits: Float64Array = new Float64Array(0);
 
 	/** Members, total weight W, entropy H (nats), and what the last `select` kept. */
@@ -196,7 +201,8 @@ export class TypicalSelection {
 		this.logits = logits;
 		const maxLogit = candidates.maxLogit();
 		let total = 0;
-		const weightedLogRatio = new ExactSum();
+		const weightedLogRatio = this.weightedLogRatio;
+		weightedLogRatio.reset();
 		for (let i = 0; i < count; i++) {
 			const id = candidates.idAt(i);
 			memberIds[i] = id;
@@ -270,7 +276,7 @@ export class TypicalSelection {
 	 * to exceed, keeping whole buckets below the crossing one and narrowing into it.
 	 */
 	private narrow(size: number, low: number, high: number, target: number): void {
-		const { list, distances, weights, bucketMass, bucketCount, bucketStart } = this;
+		const { list, distances, weights, bucketMass, bucketCount } = this;
 		let keptWeight = 0;
 		for (;;) {
 			if (size <= SORT_BELOW || !(high > low)) {
@@ -299,8 +305,6 @@ export class TypicalSelection {
 				return;
 			}
 			// Partition: buckets below the crossing one are kept, the crossing one stays in play.
-			bucketStart[0] = 0;
-			for (let b = 0; b < BUCKETS; b++) bucketStart[b + 1] = bucketStart[b] + bucketCount[b];
 			let keptHere = 0;
 			let next = 0;
 			for (let j = 0; j < size; j++) {
@@ -332,17 +336,29 @@ export class TypicalSelection {
 	/** Sorts the last few by (distance, rank) and keeps them until the target is exceeded. */
 	private finishBySort(size: number, target: number, keptWeight: number): void {
 		const { list, distances, weights, memberIds, logits } = this;
-		const rest = Array.from(list.subarray(0, size));
-		rest.sort((a, b) => {
-			if (distances[a] !== distances[b]) return distances[a] < distances[b] ? -1 : 1;
+		const before = (a: number, b: number) => {
+			if (distances[a] !== distances[b]) return distances[a] < distances[b];
 			const la = logits[memberIds[a]];
 			const lb = logits[memberIds[b]];
-			if (la !== lb) return la > lb ? -1 : 1;
-			return memberIds[a] - memberIds[b];
-		});
+			return la > lb || (la === lb && memberIds[a] < memberIds[b]);
+		};
+		if (size <= SORT_BELOW) {
+			// Insertion sort in place: no allocation on the usual path.
+			for (let j = 1; j < size; j++) {
+				const i = list[j];
+				let k = j - 1;
+				for (; k >= 0 && before(i, list[k]); k--) list[k + 1] = list[k];
+				list[k + 1] = i;
+			}
+		} else {
+			// Only when many distances are equal (e.g. equal logits).
+			const rest = Array.from(list.subarray(0, size)).sort((a, b) => (before(a, b) ? -1 : 1));
+			list.set(rest);
+		}
 		let cumulative = 0;
 		let cut = 0;
-		for (const i of rest) {
+		for (let j = 0; j < size; j++) {
+			const i = list[j];
 			this.kept[this.keptCount++] = i;
 			cumulative += weights[i];
 			cut = distances[i];
