@@ -201,4 +201,39 @@ test.describe('a stage explains its own mechanism', () => {
 			).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
 		).toEqual([]);
 	});
+
+	test('typical-p shows the entropy, each token’s distance to it and the cut', async ({ page }) => {
+		await page.setViewportSize({ width: 1440, height: 900 });
+		await openWithTestModel(page);
+		await page.getByRole('checkbox', { name: 'Use the Typical-p stage' }).check();
+		await page.getByTestId('typicalP').fill('0.5');
+		await page.getByTestId('topK').fill('0');
+		await page.getByTestId('topP').fill('1');
+		await page.getByTestId('minP').fill('0');
+		await run(page, { temperature: '1', seed: '5', maxTokens: '6' });
+		await page.getByTestId('token').nth(2).click();
+
+		const chart = page.locator('[data-testid="why-chart"][data-stage="typical-p"]');
+		await expect(chart).toBeVisible();
+		const detail = chart.getByTestId('stage-detail');
+		const number = async (key: string) =>
+			Number((await detail.locator(`[data-fact="${key}"] dd`).textContent())!.replace('−', '-'));
+		expect(await number('entropy')).toBeGreaterThan(0);
+		expect(await number('kept')).toBeGreaterThanOrEqual(1);
+		const cut = await number('cut');
+		// One row per token of the chart: a distance, struck when farther than the cut.
+		const rows = detail.locator('[data-testid="stage-measure"] li');
+		await expect(rows).toHaveCount(await chart.locator('.bars li').count());
+		const values = await rows.evaluateAll((lis) =>
+			lis.map((li) => ({
+				value: li.querySelector('.value')!.childNodes[0]?.textContent ?? '',
+				cut: li.classList.contains('cut')
+			}))
+		);
+		for (const row of values.filter((r) => r.value !== '')) {
+			const distance = Number(row.value.replace('−', '-'));
+			if (row.cut) expect(distance).toBeGreaterThanOrEqual(cut);
+			else expect(distance).toBeLessThanOrEqual(cut);
+		}
+	});
 });

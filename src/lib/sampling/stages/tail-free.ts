@@ -97,11 +97,12 @@ function explainTailFree(
 	const rankOf = new Map<number, number>();
 	for (let r = 0; r < ranked; r++) rankOf.set(candidates.ranking[r], r);
 	const maxLogit = candidates.maxLogit();
-	const values = memberValues(candidates, tracked, (id) =>
-		selection.shareAt(
-			rankOf.get(id) ?? selection.rankOfWeight(weightOf(candidates.logits[id], maxLogit))
-		)
-	);
+	// The cut starts at the second token (llama.cpp's i ≥ 1): the best one shows 0, always kept.
+	const values = memberValues(candidates, tracked, (id) => {
+		const rank =
+			rankOf.get(id) ?? selection.rankOfWeight(weightOf(candidates.logits[id], maxLogit));
+		return rank === 0 ? 0 : selection.shareAt(rank);
+	});
 	const firstDropped = kept < count ? selection.shareAt(kept) - selection.shareAt(kept - 1) : 0;
 	return {
 		facts: [
@@ -115,7 +116,7 @@ function explainTailFree(
 			{ key: 'dropped', label: 'Share of the first token dropped', value: firstDropped }
 		],
 		measure: {
-			label: 'Share of the second differences up to this token',
+			label: 'Share of the second differences up to this token (the best: always kept)',
 			values,
 			lines: [{ label: 'z', value: z }],
 			kept: kept < count ? 'below' : 'all'

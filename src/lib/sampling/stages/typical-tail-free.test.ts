@@ -235,13 +235,18 @@ describe('the charts of typical-p and tail-free', () => {
 		expect(fact(detail, 'kept')).toBe(2);
 		expect(fact(detail, 'curvature')).toBeCloseTo(0.19, 6);
 		expect(fact(detail, 'dropped')).toBeCloseTo(0.13 / 0.19, 5);
-		const shares = [1, 0, 0.05 / 0.19, 0.18 / 0.19, 1];
+		const shares = [1, 0, 0.05 / 0.19, 0.18 / 0.19, 1]; // the best (0) shows 0 anyway
 		detail.measure?.values.forEach((v, i) => expect(v).toBeCloseTo(shares[i], 5));
 		expect(detail.measure?.lines).toEqual([{ label: 'z', value: 0.5 }]);
 		// The straight line: each of the three second differences counts a third.
 		const line = [0.1, 0.15, 0.2, 0.25, 0.3].map(Math.log);
 		const flat = explainStage('tail-free', line, { tfsZ: 0.75 });
-		expect(flat.measure?.values).toEqual([1, 1, 1, 2 / 3, 1 / 3]);
+		expect(flat.measure?.values).toEqual([1, 1, 1, 2 / 3, 0]);
+		// z below the best token's own share: the best is still kept, and shows 0.
+		const peaked = [0.5, 0.25, 0.15, 0.06, 0.04].map(Math.log);
+		const low = explainStage('tail-free', peaked, { tfsZ: 0.5 });
+		expect(fact(low, 'kept')).toBe(1);
+		expect(low.measure?.values[0]).toBe(0);
 		expect(fact(flat, 'kept')).toBe(2);
 	});
 
