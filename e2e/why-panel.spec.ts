@@ -217,7 +217,9 @@ test.describe('a stage explains its own mechanism', () => {
 		await expect(chart).toBeVisible();
 		const detail = chart.getByTestId('stage-detail');
 		const number = async (key: string) =>
-			Number((await detail.locator(`[data-fact="${key}"] dd`).textContent())!.replace('−', '-'));
+			parseFloat(
+				(await detail.locator(`[data-fact="${key}"] dd`).textContent())!.replace('−', '-')
+			);
 		expect(await number('entropy')).toBeGreaterThan(0);
 		expect(await number('kept')).toBeGreaterThanOrEqual(1);
 		const cut = await number('cut');
@@ -231,7 +233,7 @@ test.describe('a stage explains its own mechanism', () => {
 			}))
 		);
 		for (const row of values.filter((r) => r.value !== '')) {
-			const distance = Number(row.value.replace('−', '-'));
+			const distance = parseFloat(row.value.replace('−', '-'));
 			if (row.cut) expect(distance).toBeGreaterThanOrEqual(cut);
 			else expect(distance).toBeLessThanOrEqual(cut);
 		}

@@ -102,8 +102,8 @@ function explainTypical(
 			{ key: 'cut', label: 'Largest distance kept', value: selection.cutDistance, unit: 'nats' }
 		],
 		measure: {
-			label: 'Distance of −ln p from the entropy',
-			unit: 'nats',
+			// The chart appends a unit to the label as a bare word; said in the label instead.
+			label: 'Distance of −ln p from the entropy (nats)',
 			values,
 			lines: selection.keepsAll
 				? [entropyLine]
