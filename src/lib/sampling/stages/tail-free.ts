@@ -9,9 +9,10 @@ import { WEIGHT_SCALE, weightOf } from '../weights';
  * probability p₀ ≥ p₁ ≥ … form a curve; TFS finds where that curve flattens into its tail. With
  * the first differences dᵢ = pᵢ − pᵢ₊₁ and the second differences aᵢ = |dᵢ − dᵢ₊₁| (i = 0 … n−3)
  * normalised to sum to 1, it walks the cumulative sum and stops at the first i ≥ 1 where it
- * exceeds z, keeping the i best tokens (the offset of one token is llama.cpp's: aᵢ belongs to
- * the pair after token i). If the second differences are all but zero (sum ≤ 10⁻⁶, a straight
- * line), each counts 1/(n−2). z = 1 turns it off, and sets of two tokens or fewer are left alone.
+ * exceeds z, keeping the i best tokens: aᵢ, which spans tokens i, i+1 and i+2, decides whether
+ * token i is kept (llama.cpp's offset), and the best token always is. If the second differences
+ * are all but zero (their sum ≤ 10⁻⁶ as probabilities: a straight line), each counts 1/(n−2).
+ * z = 1 turns it off, and sets of two tokens or fewer are left alone.
  *
  * This is the rule of llama.cpp's `tail-free` sampler (`llama_sampler_tail_free_apply` in
  * `src/llama-sampling.cpp`, before llama.cpp removed TFS in late 2024; its `tfs_z` parameter),
@@ -21,11 +22,12 @@ import { WEIGHT_SCALE, weightOf } from '../weights';
  * cancels W), so every sum is exact; the flat case compares (i+1) > z·(n−2) exactly where
  * llama.cpp adds 1/(n−2) in float32. text-generation-webui calls it `tfs`.
  *
- * Cost: the cut needs the sorted head only. The second differences of the unranked rest add up
- * to between max(0, d − w) and d + 2w (d the last known first difference, w the weight of the
- * last ranked token: the rest's first differences are ≥ 0 and add up to at most w), so the total
- * S is bracketed; when the bracket decides the cut (after ranking 64, then 512), the head
- * suffices. Otherwise S is summed over every weight, sorted by a radix sort on the integers.
+ * Cost: no comparison sort of the vocabulary. The total S of the second differences depends on
+ * every member, but the unranked rest adds between max(0, d − w) and d + 2w to it (d the last
+ * known first difference, w the weight of the last ranked token: the rest's first differences
+ * are ≥ 0 and add up to at most w). When that bracket already decides the cut (after ranking 64,
+ * then 512), the ranked head suffices; otherwise S is summed over every weight, sorted by a
+ * radix sort on the integers.
  */
 export const tailFree = {
 	name: 'tail-free',
