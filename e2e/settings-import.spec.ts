@@ -20,15 +20,19 @@ test('imports presets onto the panel, refuses bad values, and copies a llama.cpp
 
 	await page
 		.getByTestId('import-text')
-		.fill('temperature: 1.3\nmin_p: 0.1\ntop_k: 0\nmirostat_mode: 2\ntypical_p: 1\n');
+		.fill(
+			'temperature: 1.3\nmin_p: 0.1\ntop_k: 0\nmirostat_mode: 2\nguidance_scale: 1\ntypical_p: 0.9\n'
+		);
 	await page.getByTestId('import-apply').click();
 	await expect(page.getByTestId('temperature')).toHaveValue('1.3');
 	await expect(page.getByTestId('minP')).toHaveValue('0.1');
 	await expect(page.getByTestId('topK')).toHaveValue('0');
+	// typical_p is read onto the panel now that the playground has the stage.
+	await expect(page.getByTestId('typicalP')).toHaveValue('0.9');
 	const report = page.getByTestId('import-report');
 	await expect(report).toContainText('text-generation-webui preset');
 	await expect(report).toContainText('Not supported here: mirostat_mode (2)');
-	await expect(report).toContainText('off anyway: typical_p');
+	await expect(report).toContainText('off anyway: guidance_scale');
 
 	await page.getByTestId('import-text').fill('{"temperature": 0.5, "min_p": 1.5}');
 	await page.getByTestId('import-apply').click();
@@ -58,5 +62,14 @@ test('imports presets onto the panel, refuses bad values, and copies a llama.cpp
 		frequency_penalty: 0.1,
 		presence_penalty: 0.2
 	});
-	expect(request.samplers).toEqual(['penalties', 'top_k', 'top_p', 'min_p', 'temperature']);
+	// The preset's samplers list names typical-p and TFS: they join the chain (here neutral, at 1).
+	expect(request.samplers).toEqual([
+		'penalties',
+		'top_k',
+		'typ_p',
+		'tfs_z',
+		'top_p',
+		'min_p',
+		'temperature'
+	]);
 });
