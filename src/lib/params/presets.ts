@@ -94,7 +94,6 @@ export const PRESETS: readonly Preset[] = [
 export function applyPreset(preset: Preset, current: SamplingParams): SamplingParams {
 	return switchOnSetStages({
 		...DEFAULT_SAMPLING_PARAMS,
-		order: [...DEFAULT_SAMPLING_PARAMS.order],
 		logitBias: {},
 		...preset.values,
 		// A copy: the panel's state must not share the preset's own list.
