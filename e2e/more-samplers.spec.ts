@@ -3,9 +3,9 @@ import { openWithTestModel, run } from './fixtures';
 
 /**
  * The parameter panel's "More samplers": the stages off by default fold under one remembered,
- * keyboard-usable section; a stage is switched on from its switch or by setting one of its
- * values (which says so), the chain order then lists it, and a reload (which reopens the last
- * run) keeps the section open and the stages on.
+ * keyboard-usable section (folded, it still shows the stages that are on); a stage is switched
+ * on from its switch or by setting one of its values (which says so), the chain order then
+ * lists it, and a reload (which reopens the last run) keeps the section open and the stages on.
  */
 
 const chainRows = (page: Page) =>
@@ -67,12 +67,19 @@ test('switches stages on from a value and from their switch, in the chain order,
 	await expect(page.getByTestId('topNSigma')).toHaveValue('1.5');
 	expect((await chainRows(page)).slice(-2)).toEqual(['Top-a', 'Top-nσ']);
 
-	// Switched off: its fields fold away and the chain drops it; closed, the heading names the rest.
+	// Switched off: its fields fold away and the chain drops it. Folded, the section still shows
+	// the stages that are on, with their values.
 	await switchTopA.uncheck();
 	await expect(page.getByTestId('topA')).toBeHidden();
 	expect(await chainRows(page)).not.toContain('Top-a');
 	await toggle.click();
-	await expect(page.getByTestId('more-samplers-on')).toHaveText('On: Top-nσ');
+	await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+	await expect(page.getByTestId('more-stage-top-a')).toBeHidden();
+	await expect(page.getByTestId('more-stage-eta-cutoff')).toBeHidden();
+	await expect(page.getByTestId('topNSigma')).toHaveValue('1.5');
+	// A stage switched on in the chain order shows up there too.
+	await page.getByRole('checkbox', { name: 'Use the Eta cutoff stage' }).check();
+	await expect(page.getByTestId('etaCutoff')).toBeVisible();
 	await page.reload();
 	await expect(toggle).toHaveAttribute('aria-expanded', 'false');
 });
