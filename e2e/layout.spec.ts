@@ -75,6 +75,18 @@ async function smallTargets(page: Page) {
 	});
 }
 
+/**
+ * Opens the parameter panel's "More samplers" (remembered, so it may be open already) with one
+ * stage that is off showing its fields, so that they are measured and walked too.
+ */
+async function openMoreSamplers(page: Page) {
+	const toggle = page.getByTestId('more-samplers-toggle');
+	if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+	const show = page.getByTestId('show-top-a');
+	if ((await show.getAttribute('aria-expanded')) !== 'true') await show.click();
+	await expect(page.getByTestId('topA')).toBeVisible();
+}
+
 /** Brings `view` on screen: the tab it lives on, scrolled to its section. */
 async function show(page: Page, view: View) {
 	await page.getByTestId(view === 'compare' ? 'tab-compare' : 'tab-single').click();
@@ -101,6 +113,7 @@ for (const size of SIZES) {
 		// Something in every view: a run with a token explained, a compare of three lanes, both in
 		// the history.
 		await run(page, { temperature: '1', seed: '7', maxTokens: '12' });
+		await openMoreSamplers(page);
 		await page.getByTestId('token').nth(2).click();
 		await expect(page.getByTestId('why-panel')).toBeVisible();
 		// The wide tables are open, so that they are measured too.
@@ -281,6 +294,7 @@ test('a keyboard walk: Tab follows the reading order of the page and every stop 
 		// Its own prompt at each size: sessions of one prompt in one minute are named alike.
 		const prompt = size.width > 700 ? 'Once upon a time' : 'One day';
 		await run(page, { prompt, temperature: '1', seed: '7', maxTokens: '6' });
+		await openMoreSamplers(page);
 		await page.getByTestId('token').nth(2).click();
 		for (const view of ['single', 'compare'] as const) {
 			if (view === 'compare') {

@@ -73,3 +73,41 @@ test('imports presets onto the panel, refuses bad values, and copies a llama.cpp
 		'temperature'
 	]);
 });
+
+test('an imported value of a stage off by default switches that stage on, and the report says so', async ({
+	page
+}) => {
+	await openWithTestModel(page);
+	await page.getByTestId('import-settings').click();
+	await page.getByTestId('import-text').fill('top_a: 0.2\nepsilon_cutoff: 3\ntop_n_sigma: 0\n');
+	await page.getByTestId('import-apply').click();
+	const report = page.getByTestId('import-report');
+	await expect(report).toContainText('top_a 0.2 switched Top-a on');
+	await expect(report).toContainText('epsilon_cutoff 3 read as Epsilon cutoff 0.0003');
+	await expect(page.getByTestId('more-samplers-toggle')).toContainText(/2 of \d+ on/);
+	await page.getByTestId('more-samplers-toggle').click();
+	await expect(page.getByTestId('switch-top-a')).toBeChecked();
+	await expect(page.getByTestId('switch-epsilon-cutoff')).toBeChecked();
+	await expect(page.getByTestId('switch-top-n-sigma')).not.toBeChecked();
+	await expect(page.getByTestId('topA')).toHaveValue('0.2');
+	await expect(page.getByTestId('epsilonCutoff')).toHaveValue('0.0003');
+
+	// A recipe preset switches its stage on too, and says what it is.
+	await page.getByTestId('preset').selectOption('top-n-sigma');
+	await expect(page.getByTestId('preset-note')).toContainText('Tang et al., 2024');
+	await expect(page.getByTestId('switch-top-n-sigma')).toBeChecked();
+	await expect(page.getByTestId('switch-top-a')).not.toBeChecked();
+	await expect(page.getByTestId('topNSigma')).toHaveValue('1');
+	await page.getByTestId('preset').selectOption('min-p-creative');
+	await expect(page.getByTestId('preset-note')).toContainText('min-p paper');
+	await expect(page.getByTestId('switch-top-n-sigma')).not.toBeChecked();
+	const chain = await page
+		.getByTestId('stage-order')
+		.locator('li')
+		.evaluateAll((rows) =>
+			rows
+				.filter((row) => row.querySelector('input:checked'))
+				.map((row) => row.textContent?.replace(/[↑↓]/g, '').trim())
+		);
+	expect(chain.slice(-2)).toEqual(['Min-p', 'Temperature']);
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, STAGE_DEFINITIONS, type StageRegistry } from '#lib/sampling';
+import { tenThousandths } from '#lib/sampling/stages/epsilon-cutoff';
 import {
 	describeImport,
 	detectFormat,
@@ -202,7 +203,7 @@ describe('SillyTavern text-completion preset', () => {
 	it('reports DRY as active and unsupported, and the off samplers apart', () => {
 		const report = describeImport(imported).join('\n');
 		expect(report).toMatch(/Not supported here: .*dry_multiplier \(0\.8\)/);
-		expect(report).toMatch(/off anyway: .*top_a/);
+		expect(report).toMatch(/off anyway: .*tfs/);
 	});
 
 	it('refuses a bad value naming its field', () => {
@@ -226,6 +227,8 @@ describe('toLlamaCppRequest', () => {
 			presence_penalty: 0,
 			typical_p: 1,
 			tfs_z: 1,
+			// Off: llama.cpp's own default.
+			top_n_sigma: -1,
 			seed: -1,
 			samplers: ['penalties', 'temperature', 'top_k', 'top_p', 'min_p']
 		});
@@ -246,19 +249,19 @@ describe('toLlamaCppRequest', () => {
 
 	it('names a new stage through its own definition only', () => {
 		const extra = {
-			name: 'top-a',
-			label: 'Top-a',
+			name: 'top-z',
+			label: 'Top-z',
 			summary: 'test',
 			panelRank: 9,
-			externalOrder: { llamaCpp: 'top_a', textgen: ['top_a'] },
+			externalOrder: { llamaCpp: 'top_z', textgen: ['top_z'] },
 			params: [
 				{
-					key: 'topA',
-					label: 'Top-a',
+					key: 'topZ',
+					label: 'Top-z',
 					min: 0,
 					max: 1,
 					default: 0,
-					external: { llamaCpp: 'top_a', textgen: 'top_a', sillyTavern: 'top_a' },
+					external: { llamaCpp: 'top_z', textgen: 'top_z', sillyTavern: 'top_z' },
 					help: { what: '', low: '', high: '', typical: '', fixes: '' },
 					slider: { min: 0, max: 1, step: 0.01 },
 					sweep: null,
@@ -269,10 +272,121 @@ describe('toLlamaCppRequest', () => {
 			create: () => ({ apply() {} })
 		};
 		const registry: StageRegistry = [...STAGE_DEFINITIONS, extra];
-		const base = { ...DEFAULT_SAMPLING_PARAMS, topA: 0, order: [...DEFAULT_SAMPLING_PARAMS.order] };
-		const imported = importSettings('top_a: 0.2\n', { registry, base });
-		expect((imported.params as unknown as Record<string, number>).topA).toBe(0.2);
+		const base = { ...DEFAULT_SAMPLING_PARAMS, topZ: 0, order: [...DEFAULT_SAMPLING_PARAMS.order] };
+		const imported = importSettings('top_z: 0.2\n', { registry, base });
+		expect((imported.params as unknown as Record<string, number>).topZ).toBe(0.2);
 		expect(imported.unsupported).toEqual([]);
-		expect(toLlamaCppRequest(imported.params, {}, registry).top_a).toBe(0.2);
+		expect(toLlamaCppRequest(imported.params, {}, registry).top_z).toBe(0.2);
+	});
+});
+
+describe('the stages off by default', () => {
+	const cutoffs = ['top-a', 'epsilon-cutoff', 'eta-cutoff', 'top-n-sigma'];
+
+	it('reads textgen’s top_a, top_n_sigma and its cutoffs in units of 1e-4, switching them on', () => {
+		const imported = importSettings(
+			'top_a: 0.2\nepsilon_cutoff: 3\neta_cutoff: 9\ntop_n_sigma: 1\n'
+		);
+		expect(imported.params).toMatchObject({
+			topA: 0.2,
+			epsilonCutoff: 0.0003,
+			etaCutoff: 0.0009,
+			topNSigma: 1
+		});
+		expect(imported.params.order).toEqual([...DEFAULT_SAMPLING_PARAMS.order, ...cutoffs]);
+		const notes = imported.notes.join(' ');
+		expect(notes).toMatch(/epsilon_cutoff 3 read as Epsilon cutoff 0\.0003/);
+		expect(notes).toMatch(/top_a 0\.2 switched Top-a on, last in the chain/);
+		expect(notes).toMatch(/top_n_sigma 1 switched Top-nσ on/);
+	});
+
+	it('places a set stage where sampler_priority ranks it, and leaves neutral ones out', () => {
+		const imported = importSettings(`${fixture('textgen-min-p.yaml')}\ntop_n_sigma: 1\n`);
+		// The fixture ranks top_n_sigma before temperature; temperature_last then moves temperature.
+		expect(imported.params.order).toEqual([
+			'logit-bias',
+			'repetition-penalty',
+			'frequency-presence',
+			'top-n-sigma',
+			'top-k',
+			'top-p',
+			'min-p',
+			'temperature'
+		]);
+		expect(imported.notes.join(' ')).not.toMatch(/switched/);
+	});
+
+	it('reads llama.cpp’s top_n_sigma (−1 off) and its place in samplers', () => {
+		expect(importSettings('{"top_n_sigma": -1}').params.topNSigma).toBe(0);
+		expect(importSettings('{"top_n_sigma": -1}').params.order).toEqual(
+			DEFAULT_SAMPLING_PARAMS.order
+		);
+		const on = importSettings('{"top_n_sigma": 1.5}');
+		expect(on.params.topNSigma).toBe(1.5);
+		expect(on.params.order).toEqual([...DEFAULT_SAMPLING_PARAMS.order, 'top-n-sigma']);
+		const placed = importSettings(
+			'{"top_n_sigma": 1.5, "samplers": ["top_n_sigma", "top_k", "temperature"]}'
+		);
+		expect(placed.params.order).toEqual(['logit-bias', 'top-n-sigma', 'top-k', 'temperature']);
+	});
+
+	it('leaves out a set stage that a llama.cpp samplers list leaves out, and says so', () => {
+		const imported = importSettings('{"top_n_sigma": 1, "samplers": ["top_k", "temperature"]}');
+		expect(imported.params.order).toEqual(['logit-bias', 'top-k', 'temperature']);
+		expect(imported.notes.join(' ')).toMatch(
+			/top_n_sigma 1 is set, but samplers leaves Top-nσ out: off, as on the server/
+		);
+	});
+
+	it('reads SillyTavern’s nsigma, top_a and cutoffs', () => {
+		const imported = importSettings(
+			'{"temp": 1, "nsigma": 1.2, "top_a": 0.1, "epsilon_cutoff": 2, "eta_cutoff": 0}'
+		);
+		expect(imported.format).toBe('sillyTavern');
+		expect(imported.params).toMatchObject({
+			topNSigma: 1.2,
+			topA: 0.1,
+			epsilonCutoff: 0.0002,
+			etaCutoff: 0
+		});
+		expect(imported.params.order).toEqual([
+			...DEFAULT_SAMPLING_PARAMS.order,
+			'top-a',
+			'epsilon-cutoff',
+			'top-n-sigma'
+		]);
+	});
+
+	it('refuses a cutoff out of range in their units, naming the field', () => {
+		expect(problemsOf(() => importSettings('epsilon_cutoff: 10000\n'))).toEqual([
+			'epsilon_cutoff (Epsilon cutoff) must be a number in [0, 1); got 10000'
+		]);
+	});
+
+	it('does not switch on a stage the panel has off when the file does not set it', () => {
+		const base = {
+			...DEFAULT_SAMPLING_PARAMS,
+			topA: 0.3,
+			order: [...DEFAULT_SAMPLING_PARAMS.order]
+		};
+		const imported = importSettings('temperature: 1\n', { base });
+		expect(imported.params.order).toEqual(DEFAULT_SAMPLING_PARAMS.order);
+		expect(imported.params.topA).toBe(0.3);
+	});
+
+	it('writes top-nσ to a llama.cpp request and the 1e-4 units back exactly', () => {
+		const params = {
+			...DEFAULT_SAMPLING_PARAMS,
+			topNSigma: 1,
+			order: ['top-n-sigma', 'temperature']
+		};
+		const request = toLlamaCppRequest(params as typeof DEFAULT_SAMPLING_PARAMS);
+		expect(request.top_n_sigma).toBe(1);
+		expect(request.samplers).toEqual(['top_n_sigma', 'temperature']);
+		// llama.cpp has no top-a, epsilon or eta cutoff: nothing is written for them.
+		expect(request).not.toHaveProperty('top_a');
+		const field = tenThousandths('eta_cutoff');
+		expect(typeof field === 'object' && field.write?.(0.0003)).toBe(3);
+		expect(typeof field === 'object' && field.read?.(3)).toBe(0.0003);
 	});
 });

@@ -10,6 +10,7 @@ import {
 	type ExternalField,
 	type ExternalNames,
 	type SamplingParams,
+	switchOnSetStages,
 	type StageName,
 	type StageRegistry
 } from '#lib/sampling';
@@ -200,6 +201,7 @@ export function importSettings(
 	readLength(input, format, used, result, fail);
 	readStops(input, format, used, result, fail);
 	readOrder(input, format, registry, used, result, fail);
+	switchOnImportedStages(input, format, registry, result);
 
 	if (problems.length > 0) throw new SettingsImportError(problems);
 	for (const [field, value] of Object.entries(input)) {
@@ -353,7 +355,7 @@ function orderSource(
  * The order: the stages the tool's list names, in its order. In a llama.cpp request, as on the
  * server, a stage it leaves out does not run (logit bias, which llama.cpp always applies first,
  * excepted). In a preset, whose list only ranks the samplers, every stage it does not name
- * stays, placed before the first named stage that follows it in our default order.
+ * stays, placed before the first named stage that follows it in the registry’s order.
  * `temperature_last` (textgen, SillyTavern) then moves temperature to the end.
  */
 function readOrder(
@@ -380,6 +382,7 @@ function readOrder(
 			fail(source.field, raw, 'a list of sampler names');
 			return;
 		}
+		const exact = format === 'llamaCpp';
 		const named: string[] = [];
 		const unknown: string[] = [];
 		for (const external of list) {
@@ -388,16 +391,23 @@ function readOrder(
 				return typeof names === 'string' ? names === external : names?.includes(external);
 			});
 			if (stages.length === 0) unknown.push(external);
-			for (const stage of stages) if (!named.includes(stage.name)) named.push(stage.name);
+			for (const stage of stages) {
+				// A preset's list ranks every sampler the tool has, most of them at their off value:
+				// a stage off by default joins from it only when the preset sets it to do something.
+				if (!exact && stage.offByDefault && isNeutralIn(stage, result.params)) continue;
+				if (!named.includes(stage.name)) named.push(stage.name);
+			}
 		}
 		// The default chain: a stage off by default joins only when the list names it.
 		const defaults = registry.filter((stage) => !stage.offByDefault).map((stage) => stage.name);
-		const exact = format === 'llamaCpp';
 		const left = defaults.filter((name) => !named.includes(name));
 		const kept = exact ? left.filter((name) => !stageHasOrderName(registry, name)) : left;
 		order = [...named];
+		// Each kept stage goes before the first named stage that follows it in the registry's order
+		// (so logit bias stays first, before a stage off by default too).
+		const all = registry.map((stage) => stage.name);
 		for (const name of kept) {
-			const after = defaults.slice(defaults.indexOf(name) + 1);
+			const after = all.slice(all.indexOf(name) + 1);
 			const next = order.findIndex((n) => after.includes(n));
 			order.splice(next === -1 ? order.length : next, 0, name);
 		}
@@ -425,6 +435,53 @@ function readOrder(
 		}
 	}
 	result.params.order = order as StageName[];
+}
+
+function isNeutralIn(stage: StageRegistry[number], params: SamplingParams): boolean {
+	return stage.isNeutral(params as unknown as Record<string, number>, {
+		logitBias: params.logitBias
+	});
+}
+
+/**
+ * A stage off by default whose imported value does something is switched on (appended to the
+ * chain by {@link switchOnSetStages}, unless the order already placed it), so an imported value
+ * never sits on a stage that does not run. Only stages with an imported value are considered: a
+ * value already on the panel with its stage switched off stays off. In a llama.cpp request with
+ * `samplers`, as on the server, a stage the list leaves out stays out; the report says so.
+ */
+function switchOnImportedStages(
+	input: Record<string, unknown>,
+	format: SettingsFormat,
+	registry: StageRegistry,
+	result: ImportedSettings
+): void {
+	const imported = new Set(result.mapped.map((m) => m.key));
+	const candidates = registry.filter(
+		(stage) =>
+			stage.offByDefault &&
+			stage.params.some((param) => imported.has(param.key)) &&
+			!(result.params.order as readonly string[]).includes(stage.name) &&
+			!isNeutralIn(stage, result.params)
+	);
+	if (candidates.length === 0) return;
+	const fields = (stage: StageRegistry[number]) =>
+		result.mapped
+			.filter((m) => stage.params.some((param) => param.key === m.key))
+			.map((m) => `${m.field} ${describe(m.value)}`)
+			.join(', ');
+	if (format === 'llamaCpp' && Object.hasOwn(input, 'samplers')) {
+		for (const stage of candidates) {
+			result.notes.push(
+				`${fields(stage)} is set, but samplers leaves ${stage.label} out: off, as on the server.`
+			);
+		}
+		return;
+	}
+	result.params = switchOnSetStages(result.params, candidates);
+	for (const stage of candidates) {
+		result.notes.push(`${fields(stage)} switched ${stage.label} on, last in the chain.`);
+	}
 }
 
 /** Whether other tools' sampler orders name the stage (logit bias is in none: it comes first). */

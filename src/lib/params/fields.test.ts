@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { PARAM_SPECS } from '#lib/sampling';
-import { SAMPLING_FIELDS, SEED_SPEC, SETTING_LABELS, parseNumberInput } from './fields';
+import { PARAM_SPECS, STAGE_DEFINITIONS } from '#lib/sampling';
+import {
+	MAIN_FIELDS,
+	MORE_STAGES,
+	SAMPLING_FIELDS,
+	SEED_SPEC,
+	SETTING_LABELS,
+	panelGroups,
+	parseNumberInput
+} from './fields';
 import { PARAM_HELP } from './help';
 
 const temperature = PARAM_SPECS.find((s) => s.key === 'temperature')!;
@@ -103,5 +111,59 @@ describe('fields derived from the stage registry', () => {
 		const labels = Object.values(SETTING_LABELS);
 		expect(new Set(labels).size).toBe(labels.length);
 		expect(Object.keys(SETTING_LABELS).sort()).toEqual(Object.keys(PARAM_HELP).sort());
+	});
+});
+
+describe('the panel’s groups', () => {
+	it('keep the default chain’s fields on show and fold the stages off by default', () => {
+		expect(MAIN_FIELDS.map((f) => f.key)).toEqual([
+			'temperature',
+			'topK',
+			'topP',
+			'minP',
+			'repeatPenalty',
+			'repeatLastN',
+			'frequencyPenalty',
+			'presencePenalty'
+		]);
+		expect(MORE_STAGES.map((s) => s.name)).toEqual([
+			'top-a',
+			'epsilon-cutoff',
+			'eta-cutoff',
+			'top-n-sigma'
+		]);
+		for (const stage of MORE_STAGES) {
+			const definition = STAGE_DEFINITIONS.find((d) => d.name === stage.name)!;
+			expect(stage.label).toBe(definition.label);
+			expect(stage.summary).toBe(definition.summary);
+			expect(stage.fields.map((f) => f.key)).toEqual(definition.params.map((p) => p.key));
+		}
+		// Every stage parameter is in exactly one group.
+		const all = [...MAIN_FIELDS, ...MORE_STAGES.flatMap((s) => s.fields)].map((f) => f.key);
+		expect(all.sort()).toEqual(PARAM_SPECS.map((s) => s.key).sort());
+	});
+
+	it('place a stage added to the registry by its offByDefault and panelRank alone', () => {
+		const stage = (name: string, panelRank: number, offByDefault: boolean) => ({
+			name,
+			label: name.toUpperCase(),
+			summary: `${name} summary`,
+			panelRank,
+			...(offByDefault && { offByDefault: true as const }),
+			params: [{ ...temperature, key: `${name}Value`, label: name }],
+			isNeutral: () => true,
+			create: () => ({ apply() {} })
+		});
+		const registry = [...STAGE_DEFINITIONS, stage('later', 4.05, true), stage('core', 1.5, false)];
+		const groups = panelGroups(registry);
+		expect(groups.more.map((s) => s.name)).toEqual([
+			'later',
+			'top-a',
+			'epsilon-cutoff',
+			'eta-cutoff',
+			'top-n-sigma'
+		]);
+		expect(groups.more[0]).toMatchObject({ label: 'LATER', summary: 'later summary' });
+		expect(groups.main.map((f) => f.key).slice(0, 2)).toEqual(['temperature', 'coreValue']);
 	});
 });

@@ -6,6 +6,8 @@ import {
 	panelParamsOf,
 	type ParamHelp,
 	type ParamSpec,
+	type StageName,
+	type StageParam,
 	type StageParamKey,
 	type StageRegistry
 } from '#lib/sampling';
@@ -51,11 +53,8 @@ export const SEED_SPEC: ParamSpec = {
 	default: 0
 };
 
-/** The panel's field of every stage parameter of `registry`, in panel order. */
-export function samplingFields(
-	registry: StageRegistry = STAGE_DEFINITIONS
-): readonly NumberField<string>[] {
-	return panelParamsOf(registry).map((param) => ({
+function fieldOf(param: StageParam): NumberField<string> {
+	return {
 		key: param.key,
 		spec: param,
 		help: param.help,
@@ -63,11 +62,62 @@ export function samplingFields(
 		sliderMax: param.slider.max,
 		step: param.slider.step,
 		...(param.warnAbove && { warnAbove: param.warnAbove })
-	}));
+	};
+}
+
+/** The panel's field of every stage parameter of `registry`, in panel order. */
+export function samplingFields(
+	registry: StageRegistry = STAGE_DEFINITIONS
+): readonly NumberField<string>[] {
+	return panelParamsOf(registry).map(fieldOf);
 }
 
 /** The sampling fields of the panel: the choice stages first, then the penalties. */
 export const SAMPLING_FIELDS = samplingFields() as readonly NumberField<StageParamKey>[];
+
+/** A stage of the panel's "More samplers" section: its name, label, summary and fields. */
+export interface OptionalStageFields<Name extends string = string, Key extends string = string> {
+	name: Name;
+	label: string;
+	summary: string;
+	fields: readonly NumberField<Key>[];
+}
+
+/**
+ * The parameter panel's two groups, read off `registry`: the fields of the stages the default
+ * chain runs (always on show, in panel order), and the stages off by default, each with its own
+ * fields, by `panelRank` (the "More samplers" section). A stage added to the registry lands in
+ * one of them by its `offByDefault` alone.
+ */
+export function panelGroups(registry: StageRegistry = STAGE_DEFINITIONS): {
+	main: readonly NumberField<string>[];
+	more: readonly OptionalStageFields[];
+} {
+	const main = registry.filter((stage) => !stage.offByDefault);
+	const more = [...registry]
+		.filter((stage) => stage.offByDefault)
+		.sort((a, b) => a.panelRank - b.panelRank);
+	return {
+		main: samplingFields(main),
+		more: more.map((stage) => ({
+			name: stage.name,
+			label: stage.label,
+			summary: stage.summary,
+			fields: stage.params.map(fieldOf)
+		}))
+	};
+}
+
+const PANEL_GROUPS = panelGroups();
+
+/** The fields of the default chain's stages, always on show in the panel. */
+export const MAIN_FIELDS = PANEL_GROUPS.main as readonly NumberField<StageParamKey>[];
+
+/** The stages off by default with their fields: the panel's "More samplers". */
+export const MORE_STAGES = PANEL_GROUPS.more as readonly OptionalStageFields<
+	StageName,
+	StageParamKey
+>[];
 
 export const MAX_NEW_TOKENS_FIELD: NumberField = {
 	key: 'maxNewTokens',

@@ -45,3 +45,33 @@ describe('a preset that sets a stage off by default', () => {
 		expect(unset.order).toEqual(DEFAULT_SAMPLING_PARAMS.order);
 	});
 });
+
+describe('recipes', () => {
+	const recipe = (id: string) => PRESETS.find((x) => x.id === id)!;
+
+	it('each carry a one-line note naming where they come from', () => {
+		for (const id of ['min-p-creative', 'top-n-sigma']) {
+			const { description } = recipe(id);
+			expect(description).not.toMatch(/\n/);
+			expect(description).toMatch(/\d{4}\)/);
+		}
+	});
+
+	it('min-p creative: min-p cuts before the temperature, top-k and top-p off', () => {
+		const params = applyPreset(recipe('min-p-creative'), DEFAULT_SAMPLING_PARAMS);
+		expect(params).toMatchObject({ minP: 0.1, temperature: 1.5, topK: 0, topP: 1 });
+		expect(params.minP).toBeGreaterThanOrEqual(0.05);
+		expect(params.minP).toBeLessThanOrEqual(0.1);
+		expect(params.order.at(-1)).toBe('temperature');
+		expect(params.order.indexOf('min-p')).toBeLessThan(params.order.indexOf('temperature'));
+		expect(params.order).not.toBe(recipe('min-p-creative').values.order);
+		expect(matchingPreset(params)?.id).toBe('min-p-creative');
+	});
+
+	it('top-nσ: switches its stage on as the only cut', () => {
+		const params = applyPreset(recipe('top-n-sigma'), DEFAULT_SAMPLING_PARAMS);
+		expect(params).toMatchObject({ topNSigma: 1, topK: 0, topP: 1, minP: 0 });
+		expect(params.order).toEqual([...DEFAULT_SAMPLING_PARAMS.order, 'top-n-sigma']);
+		expect(matchingPreset(params)?.id).toBe('top-n-sigma');
+	});
+});

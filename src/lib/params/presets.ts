@@ -3,12 +3,26 @@ import { DEFAULT_SAMPLING_PARAMS, switchOnSetStages, type SamplingParams } from 
 export interface Preset {
 	id: string;
 	label: string;
+	/** One line shown under the preset picker: what it does and, for a recipe, whose it is. */
 	description: string;
 	/** Values that differ from the defaults; every other parameter is reset to its default. */
 	values: Partial<SamplingParams>;
 }
 
-/** Presets from common assistants' parameter guides; where a guide gives a range, its middle. */
+/**
+ * The chain order of a recipe that cuts the tail first and applies the temperature last
+ * (text-generation-webui's and SillyTavern's `temperature_last`).
+ */
+const TEMPERATURE_LAST: Preset['values']['order'] = [
+	...DEFAULT_SAMPLING_PARAMS.order.filter((name) => name !== 'temperature'),
+	'temperature'
+];
+
+/**
+ * Presets from common assistants' parameter guides (where a guide gives a range, its middle),
+ * then the well-known recipes of particular samplers, each naming its source in its note. A
+ * preset that sets a stage off by default switches it on ({@link applyPreset}).
+ */
 export const PRESETS: readonly Preset[] = [
 	{
 		id: 'defaults',
@@ -51,7 +65,26 @@ export const PRESETS: readonly Preset[] = [
 		label: 'Conversation',
 		description: 'Natural, varied replies that stay on topic.',
 		values: { temperature: 0.6, topP: 0.8, topK: 75 }
+	},
+	{
+		id: 'min-p-creative',
+		label: 'Recipe: min-p creative',
+		description:
+			'Min-p 0.1 cuts the tail first, then temperature 1.5 (last in the chain); top-k and top-p off. From the min-p paper (Nguyen et al., 2024) and temperature_last in text-generation-webui.',
+		values: { minP: 0.1, temperature: 1.5, topK: 0, topP: 1, order: TEMPERATURE_LAST }
+	},
+	{
+		id: 'top-n-sigma',
+		label: 'Recipe: top-nσ',
+		description:
+			'Top-nσ at n = 1 (the paper’s setting, Tang et al., 2024) as the only cut, so raising the temperature does not widen what is kept.',
+		values: { topNSigma: 1, temperature: 1, topK: 0, topP: 1, minP: 0 }
 	}
+	// HOOK (DRY + XTC recipe): once the DRY and XTC stages are in the registry, add here
+	// { id: 'dry-xtc', label: 'Recipe: DRY + XTC', description: '…', values: { … } } with their
+	// authors' suggested values (DRY multiplier 0.8, base 1.75, allowed length 2; XTC threshold
+	// 0.1, probability 0.5) over a light min-p (text-generation-webui's Creative preset: min_p
+	// 0.02 with xtc_probability 0.5), top-k and top-p off. applyPreset switches both stages on.
 ];
 
 /**
@@ -61,9 +94,10 @@ export const PRESETS: readonly Preset[] = [
 export function applyPreset(preset: Preset, current: SamplingParams): SamplingParams {
 	return switchOnSetStages({
 		...DEFAULT_SAMPLING_PARAMS,
-		order: [...DEFAULT_SAMPLING_PARAMS.order],
 		logitBias: {},
 		...preset.values,
+		// A copy: the panel's state must not share the preset's own list.
+		order: [...(preset.values.order ?? DEFAULT_SAMPLING_PARAMS.order)],
 		seed: current.seed
 	});
 }

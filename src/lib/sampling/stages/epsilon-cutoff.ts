@@ -1,4 +1,4 @@
-import type { StageDefinition } from '../stage';
+import type { ExternalField, StageDefinition } from '../stage';
 import { probabilityFloorMeasure } from './explain';
 import { logRatioOfProbability, massOf } from './mass';
 
@@ -20,6 +20,7 @@ export const epsilonCutoff = {
 		'Drops every token whose probability is below a fixed floor ε, however sure or unsure the model is.',
 	panelRank: 4.2,
 	offByDefault: true,
+	externalOrder: { textgen: ['epsilon_cutoff'] },
 	params: [
 		{
 			key: 'epsilonCutoff',
@@ -28,6 +29,11 @@ export const epsilonCutoff = {
 			max: 1,
 			maxExclusive: true,
 			default: 0,
+			// llama.cpp has no epsilon cutoff; the other two count in units of 1e-4.
+			external: {
+				textgen: tenThousandths('epsilon_cutoff'),
+				sillyTavern: tenThousandths('epsilon_cutoff')
+			},
 			help: {
 				what: 'Drops tokens whose probability is below ε (a fixed floor, not relative to the best token).',
 				low: '0 turns it off; 0.0001–0.0003 removes only the long tail of near-impossible tokens.',
@@ -58,3 +64,16 @@ export const epsilonCutoff = {
 		};
 	}
 } as const satisfies StageDefinition<'epsilon-cutoff', 'epsilonCutoff'>;
+
+/**
+ * A field that text-generation-webui and SillyTavern give in units of 1e-4 (their 3 is our
+ * 0.0003; text-generation-webui multiplies by 1e-4 before sampling). Written back rounded to
+ * nine decimals, so 0.0003 is 3 again and not 2.9999999999999996.
+ */
+export function tenThousandths(name: string): ExternalField {
+	return {
+		name,
+		read: (value) => value / 1e4,
+		write: (value) => Math.round(value * 1e4 * 1e9) / 1e9
+	};
+}

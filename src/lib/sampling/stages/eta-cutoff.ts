@@ -1,4 +1,5 @@
 import type { StageDefinition } from '../stage';
+import { tenThousandths } from './epsilon-cutoff';
 import { probabilityFloorMeasure } from './explain';
 import { entropyOf, logRatioOfProbability, massOf } from './mass';
 
@@ -22,6 +23,7 @@ export const etaCutoff = {
 		'Drops tokens below a floor that is η when the model is sure and lower when it is unsure (it shrinks with the entropy).',
 	panelRank: 4.3,
 	offByDefault: true,
+	externalOrder: { textgen: ['eta_cutoff'] },
 	params: [
 		{
 			key: 'etaCutoff',
@@ -30,6 +32,11 @@ export const etaCutoff = {
 			max: 1,
 			maxExclusive: true,
 			default: 0,
+			// llama.cpp has no eta cutoff; the other two count in units of 1e-4.
+			external: {
+				textgen: tenThousandths('eta_cutoff'),
+				sillyTavern: tenThousandths('eta_cutoff')
+			},
 			help: {
 				what: 'Drops tokens whose probability is below min(η, √η·e^(−entropy)): a floor that drops as the model grows unsure.',
 				low: '0 turns it off; 0.0003 trims only near-impossible tokens.',

@@ -21,6 +21,7 @@ export const topA = {
 		'Drops tokens less likely than a times the square of the best probability, so it cuts hard when the model is sure and barely at all when it is not.',
 	panelRank: 4.1,
 	offByDefault: true,
+	externalOrder: { textgen: ['top_a'] },
 	params: [
 		{
 			key: 'topA',
@@ -28,6 +29,8 @@ export const topA = {
 			min: 0,
 			max: 1,
 			default: 0,
+			// llama.cpp has no top-a.
+			external: { textgen: 'top_a', sillyTavern: 'top_a' },
 			help: {
 				what: 'Drops tokens whose probability is below a × (best probability)².',
 				low: '0 turns it off; small values (0.1) only trim the tail when the model is confident.',

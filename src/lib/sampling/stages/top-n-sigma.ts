@@ -19,6 +19,7 @@ export const topNSigma = {
 		'Keeps the tokens whose logit is within n standard deviations of the best one: a cut on the logits themselves, which temperature does not move.',
 	panelRank: 4.4,
 	offByDefault: true,
+	externalOrder: { llamaCpp: 'top_n_sigma', textgen: ['top_n_sigma'] },
 	params: [
 		{
 			key: 'topNSigma',
@@ -26,6 +27,16 @@ export const topNSigma = {
 			min: 0,
 			max: 10,
 			default: 0,
+			external: {
+				// llama.cpp turns it off with any n ≤ 0 (its default is −1); here 0 is off.
+				llamaCpp: {
+					name: 'top_n_sigma',
+					read: (n) => Math.max(n, 0),
+					write: (n) => (n === 0 ? -1 : n)
+				},
+				textgen: 'top_n_sigma',
+				sillyTavern: 'nsigma'
+			},
 			help: {
 				what: 'Keeps tokens whose logit is at least the best logit minus n standard deviations of all the logits.',
 				low: '0 turns it off; 0.5 keeps only the clear leaders.',
