@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PARAM_SPECS, STAGE_DEFINITIONS } from '#lib/sampling';
+import { PARAM_SPECS, STAGE_DEFINITIONS, type AnyStageDefinition } from '#lib/sampling';
 import {
 	MAIN_FIELDS,
 	MORE_STAGES,
@@ -126,12 +126,13 @@ describe('the panel’s groups', () => {
 			'frequencyPenalty',
 			'presencePenalty'
 		]);
-		expect(MORE_STAGES.map((s) => s.name)).toEqual([
-			'top-a',
-			'epsilon-cutoff',
-			'eta-cutoff',
-			'top-n-sigma'
-		]);
+		// Every stage off by default, and only those, in the panel's rank order.
+		const offByDefault = STAGE_DEFINITIONS.filter((d: AnyStageDefinition) => d.offByDefault);
+		expect(MORE_STAGES.map((s) => s.name).sort()).toEqual(offByDefault.map((d) => d.name).sort());
+		const ranks = MORE_STAGES.map(
+			(s) => STAGE_DEFINITIONS.find((d) => d.name === s.name)!.panelRank
+		);
+		expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
 		for (const stage of MORE_STAGES) {
 			const definition = STAGE_DEFINITIONS.find((d) => d.name === stage.name)!;
 			expect(stage.label).toBe(definition.label);
@@ -156,14 +157,16 @@ describe('the panel’s groups', () => {
 		});
 		const registry = [...STAGE_DEFINITIONS, stage('later', 4.05, true), stage('core', 1.5, false)];
 		const groups = panelGroups(registry);
-		expect(groups.more.map((s) => s.name)).toEqual([
-			'later',
-			'top-a',
-			'epsilon-cutoff',
-			'eta-cutoff',
-			'top-n-sigma'
-		]);
-		expect(groups.more[0]).toMatchObject({ label: 'LATER', summary: 'later summary' });
+		const names = groups.more.map((s) => s.name);
+		expect(names).toContain('later');
+		expect(names).not.toContain('core');
+		const rankOf = (name: string) => registry.find((d) => d.name === name)!.panelRank;
+		const ranks = names.map(rankOf);
+		expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+		expect(groups.more.find((s) => s.name === 'later')).toMatchObject({
+			label: 'LATER',
+			summary: 'later summary'
+		});
 		expect(groups.main.map((f) => f.key).slice(0, 2)).toEqual(['temperature', 'coreValue']);
 	});
 });
