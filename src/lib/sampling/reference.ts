@@ -156,7 +156,8 @@ export class ReferenceSampler {
 					if (p.noRepeatNgramSize > 0) {
 						const banned = ngramBans(history, p.noRepeatNgramSize);
 						const kept = candidates.filter((c) => !banned.has(c.id));
-						candidates = kept.length > 0 ? kept : [sortByRank(candidates)[0]];
+						const finite = kept.some((c) => c.logit > -Infinity);
+						candidates = finite ? kept : [sortByRank(candidates)[0]];
 					}
 					break;
 			}

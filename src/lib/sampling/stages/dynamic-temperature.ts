@@ -11,8 +11,10 @@ import { WEIGHT_SCALE, weightOf } from '../weights';
  *
  * H is the entropy in nats of the current members, H_max = ln(count) the entropy of a uniform
  * distribution over them. Every logit is then multiplied by 1/T_used, as the temperature stage
- * does; T_used = 0 keeps only the best member (as llama.cpp's temperature 0 does). A set of one
- * member, or R = 0, is left alone.
+ * does; T_used = 0 keeps only the best member (as llama.cpp's temperature 0 does), and so does a
+ * T_used below 10⁻⁶ (counted as 0: 1/T_used could overflow, and such a temperature leaves weight
+ * only to tokens within 2.3·10⁻⁵ of the best anyway). A set of one member, or R = 0, is left
+ * alone.
  *
  * Matches llama.cpp's `temp-ext` sampler (`llama_sampler_temp_ext_apply` in
  * `src/llama-sampling.cpp`; `dynatemp_range`, `dynatemp_exponent`): there the extended
@@ -114,9 +116,12 @@ export interface DynamicTemperature {
 	maxTemperature: number;
 	/** H / ln(count), in [0, 1]. */
 	normalizedEntropy: number;
-	/** The temperature applied at this step. */
+	/** The temperature applied at this step (0: the best member alone). */
 	temperature: number;
 }
+
+/** Below this, the temperature used counts as 0. */
+export const MIN_DYNAMIC_TEMPERATURE = 1e-6;
 
 /** The temperature used for base `t`, `range`, `exponent`, entropy H in nats and `count` members. */
 export function dynamicTemperatureOf(
@@ -131,7 +136,12 @@ export function dynamicTemperatureOf(
 	const normalizedEntropy = count > 1 ? Math.min(1, entropy / Math.log(count)) : 0;
 	const temperature =
 		minTemperature + (maxTemperature - minTemperature) * Math.pow(normalizedEntropy, exponent);
-	return { minTemperature, maxTemperature, normalizedEntropy, temperature };
+	return {
+		minTemperature,
+		maxTemperature,
+		normalizedEntropy,
+		temperature: temperature < MIN_DYNAMIC_TEMPERATURE ? 0 : temperature
+	};
 }
 
 /** 2^24: the split of the exact sum in {@link entropyOfMembers}. */

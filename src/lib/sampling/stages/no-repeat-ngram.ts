@@ -6,8 +6,8 @@ import type { StageDefinition } from '../stage';
  * context (history, prompt included). With the context x₀ … x_{L−1}, the last n − 1 tokens
  * x_{L−n+1} … x_{L−1} are the prefix; every earlier position j (0 ≤ j ≤ L − n) where
  * x_j … x_{j+n−2} equals that prefix bans x_{j+n−1}, the token that followed it. n = 1 bans every
- * token of the context; n = 0 turns it off. A context shorter than n bans nothing. If every
- * member would be banned, the best one is kept (and the trace says so).
+ * token of the context; n = 0 turns it off. A context shorter than n bans nothing. If the ban
+ * would leave no member with a finite logit, the best one is kept (and the trace says so).
  *
  * llama.cpp has no such sampler. This is the rule of Hugging Face's
  * `NoRepeatNGramLogitsProcessor` (text-generation-webui's `no_repeat_ngram_size`), which sets the
@@ -108,33 +108,45 @@ export function matchedPositions(history: ArrayLike<number>, n: number): number[
 
 /**
  * Removes the members marked in `marks` (`marked` ids in all), keeping the others in their
- * order; when that would leave none, keeps the best member alone and sets `fallback`.
+ * order; when that would leave no member with a finite logit (none, or only banned −∞ ones),
+ * keeps the best member alone and sets `fallback`.
  */
 function removeMarked(candidates: Candidates, marks: Uint8Array, marked: number): void {
-	const { ids } = candidates;
+	const { ids, logits } = candidates;
 	const count = candidates.count;
-	// A dense set holds every id, so each marked id is a member.
-	let kept = count - marked;
-	if (!candidates.dense) {
-		kept = 0;
-		for (let i = 0; i < count; i++) if (marks[ids[i]] === 0) kept++;
+	let kept = 0;
+	let finite = false;
+	if (candidates.dense) {
+		// A dense set holds every id, so each marked id is a member; `ids` is free to fill.
+		if (marked === 0) return;
+		for (let id = 0; id < count; id++) {
+			if (marks[id] === 0) {
+				ids[kept++] = id;
+				if (logits[id] > -Infinity) finite = true;
+			}
+		}
+	} else {
+		for (let i = 0; i < count; i++) {
+			const id = ids[i];
+			if (marks[id] === 0) {
+				kept++;
+				if (logits[id] > -Infinity) finite = true;
+			}
+		}
+		if (kept === count) return;
+		if (finite) {
+			let next = 0;
+			for (let i = 0; i < count; i++) if (marks[ids[i]] === 0) ids[next++] = ids[i];
+		}
 	}
-	if (kept === count) return;
-	if (kept === 0) {
+	if (!finite) {
 		candidates.keepOnly(candidates.bestId());
 		candidates.fallback = true;
 		return;
 	}
-	let next = 0;
 	if (candidates.dense) {
-		for (let id = 0; id < count; id++) if (marks[id] === 0) ids[next++] = id;
 		candidates.dense = false;
 		candidates.sorted = false;
-	} else {
-		for (let i = 0; i < count; i++) {
-			const id = ids[i];
-			if (marks[id] === 0) ids[next++] = id;
-		}
 	}
 	candidates.count = kept;
 }

@@ -69,6 +69,8 @@ export const quadraticSmoothing = {
 	create({ smoothingFactor: factor, smoothingCurve: curve }) {
 		return {
 			apply(candidates) {
+				// Factor 0 would set every logit to the best one's: the rule is off there instead.
+				if (factor === 0) return;
 				const maxLogit = candidates.maxLogit();
 				const { logits } = candidates;
 				for (let i = 0; i < candidates.count; i++) {
