@@ -128,7 +128,9 @@ export class ReferenceSampler {
 				case 'dynamic-temperature':
 					if (p.dynatempRange > 0 && candidates.length > 1) {
 						const max = candidates.reduce((m, c) => Math.max(m, c.logit), -Infinity);
-						const entropy = entropyOfMembers(candidates.length, (i) => candidates[i].logit, max);
+						// Summed in ascending id order, as the fast sampler does.
+						const byId = [...candidates].sort((a, b) => a.id - b.id);
+						const entropy = entropyOfMembers(byId.length, (i) => byId[i].logit, max);
 						const { temperature } = dynamicTemperatureOf(
 							p.temperature,
 							p.dynatempRange,

@@ -1,5 +1,6 @@
 import type { StageDefinition } from '../stage';
-import { WEIGHT_SCALE, weightOf } from '../weights';
+import type { Candidates } from '../candidates';
+import { ZERO_WEIGHT_LOG_RATIO } from '../weights';
 
 /**
  * Dynamic temperature (entropy-based, kalomaze's "DynaTemp"): the temperature of this step
@@ -21,9 +22,9 @@ import { WEIGHT_SCALE, weightOf } from '../weights';
  * temperature takes the temperature's place, and here the temperature stage defers to this one
  * (it is skipped while this stage is in the chain with R > 0), so T is applied once. H_max counts
  * every member, banned (−∞) ones included, as llama.cpp's array size does (text-generation-webui
- * counts only finite logits). We differ in precision: H comes from the shared integer weights of
- * weights.ts (a member below e^−23 of the best counts as 0), summed exactly, so the fast sampler
- * and the reference get the same T_used bit for bit; llama.cpp sums float32 probabilities.
+ * counts only finite logits). We differ in precision: H is computed in float64 (a member below
+ * e^−23 of the best adds nothing) and summed in ascending id order, so the fast sampler and the
+ * reference get the same T_used bit for bit; llama.cpp sums float32 probabilities.
  *
  * Where it sits matters: after the truncation stages (where llama.cpp puts its temperature, and
  * where this stage joins the chain when switched on) H_max is the log of the few survivors; on
@@ -86,20 +87,29 @@ export const dynamicTemperature = {
 	reads: ['temperature'],
 	isNeutral: ({ dynatempRange }) => dynatempRange === 0,
 	create({ temperature: t, dynatempRange: range, dynatempExponent: exponent }) {
+		/** Scratch for sorting a listed set's ids (see entropyOfCandidates). */
+		let scratch = new Int32Array(0);
 		return {
 			apply(candidates) {
 				const count = candidates.count;
 				if (count <= 1) return;
+				if (scratch.length !== candidates.vocabSize) {
+					scratch = new Int32Array(candidates.vocabSize);
+				}
 				const maxLogit = candidates.maxLogit();
-				const { logits } = candidates;
-				const entropy = entropyOfMembers(count, (i) => logits[candidates.idAt(i)], maxLogit);
+				const entropy = entropyOfCandidates(candidates, maxLogit, scratch);
 				const used = dynamicTemperatureOf(t, range, exponent, entropy, count).temperature;
 				if (used === 0) {
 					candidates.keepOnly(candidates.bestId());
 					return;
 				}
 				const scale = 1 / used;
-				for (let i = 0; i < count; i++) logits[candidates.idAt(i)] *= scale;
+				const { logits, ids } = candidates;
+				if (candidates.dense) {
+					for (let id = 0; id < count; id++) logits[id] *= scale;
+				} else {
+					for (let i = 0; i < count; i++) logits[ids[i]] *= scale;
+				}
 				candidates.logitsChanged();
 			}
 		};
@@ -144,34 +154,61 @@ export function dynamicTemperatureOf(
 	};
 }
 
-/** 2^24: the split of the exact sum in {@link entropyOfMembers}. */
-const SPLIT = 16777216;
-
 /**
- * Entropy in nats of `count` members (logits read by `logitAt`, best `maxLogit`) under the shared
- * integer weights w = round(e^(logit − max)·2^32): H = ln(W / 2^32) − Σ w·(logit − max) / W, with
- * W = Σ w. Each term w·(logit − max) is rounded to an integer (|term| < 2^37) and summed as a
- * high and a low part, so the sum is exact and the same in any member order; a term's rounding
- * moves H by at most 0.5 / W ≤ 2^−33.
+ * Entropy in nats of `count` members whose logits `logitAt` reads, `maxLogit` the best:
+ * H = ln Z − Σ e^r·r / Z, r = logit − max, Z = Σ e^r, in float64. A member with r < −23 (e^r
+ * below 10⁻¹⁰, weight 0 in weights.ts) adds nothing. Float sums depend on their order, so
+ * callers pass the members in ascending id order: the fast sampler and the reference then get
+ * the same H, bit for bit.
  */
 export function entropyOfMembers(
 	count: number,
 	logitAt: (i: number) => number,
 	maxLogit: number
 ): number {
-	let total = 0;
-	let high = 0;
-	let low = 0;
+	let z = 0;
+	let weighted = 0;
 	for (let i = 0; i < count; i++) {
-		const logit = logitAt(i);
-		const w = weightOf(logit, maxLogit);
-		if (w === 0) continue;
-		total += w;
-		const term = Math.round(w * (logit - maxLogit));
-		const upper = Math.floor(term / SPLIT);
-		high += upper;
-		low += term - upper * SPLIT;
+		const r = logitAt(i) - maxLogit;
+		if (!(r >= ZERO_WEIGHT_LOG_RATIO)) continue;
+		const e = Math.exp(r);
+		z += e;
+		weighted += e * r;
 	}
-	const weighted = high * SPLIT + low;
-	return Math.max(0, Math.log(total / WEIGHT_SCALE) - weighted / total);
+	return Math.max(0, Math.log(z) - weighted / z);
+}
+
+/** {@link entropyOfMembers} of a dense set: every id below `count`, in id order. */
+function entropyOfDense(logits: Float64Array, count: number, maxLogit: number): number {
+	let z = 0;
+	let weighted = 0;
+	for (let id = 0; id < count; id++) {
+		const r = logits[id] - maxLogit;
+		if (!(r >= ZERO_WEIGHT_LOG_RATIO)) continue;
+		const e = Math.exp(r);
+		z += e;
+		weighted += e * r;
+	}
+	return Math.max(0, Math.log(z) - weighted / z);
+}
+
+/**
+ * The entropy of the members, summed in ascending id order (a listed set's ids are copied to
+ * `scratch` and sorted there unless already ascending).
+ */
+function entropyOfCandidates(
+	candidates: Candidates,
+	maxLogit: number,
+	scratch: Int32Array
+): number {
+	const { logits, ids, count } = candidates;
+	if (candidates.dense) return entropyOfDense(logits, count, maxLogit);
+	let ascending = true;
+	for (let i = 1; i < count && ascending; i++) ascending = ids[i - 1] < ids[i];
+	let order = ids;
+	if (!ascending) {
+		scratch.set(ids.subarray(0, count));
+		order = scratch.subarray(0, count).sort();
+	}
+	return entropyOfMembers(count, (i) => logits[order[i]], maxLogit);
 }
