@@ -160,6 +160,7 @@ describe('export file', () => {
 		// Written before top-a and the cutoffs: it reads them off, at their defaults.
 		const params = parsed.ok ? parsed.sessions[0].experiment.params : null;
 		expect(params).toMatchObject({ topA: 0, epsilonCutoff: 0, etaCutoff: 0, topNSigma: 0 });
+		expect(params).toMatchObject({ dynatempRange: 0, smoothingFactor: 0, noRepeatNgramSize: 0 });
 		expect(params?.order).not.toContain('top-a');
 	});
 

@@ -230,6 +230,30 @@ describe('share links', () => {
 		expect(decoded.ok && decoded.value.experiment.params.order.at(-1)).toBe('eta-cutoff');
 	});
 
+	it('carry dynamic temperature, quadratic smoothing and no-repeat n-gram by name', async () => {
+		const experiment = defaultExperiment({
+			params: {
+				...defaultExperiment().params,
+				dynatempRange: 0.4,
+				dynatempExponent: 1.5,
+				smoothingFactor: 0.25,
+				smoothingCurve: 2,
+				noRepeatNgramSize: 3,
+				order: [
+					'no-repeat-ngram',
+					...DEFAULT_SAMPLING_PARAMS.order,
+					'quadratic-smoothing',
+					'dynamic-temperature'
+				]
+			}
+		});
+		const fragment = await encode({ experiment, view: 'single' });
+		expect(await decodeShareFragment(fragment)).toEqual({
+			ok: true,
+			value: { experiment, view: 'single' }
+		});
+	});
+
 	it('read a format-1 link with its frozen defaults and stage codes', async () => {
 		const link = { v: 1, m: 'stories260k', p: 'Hi', s: { topK: 5 }, o: '436', q: ['.'] };
 		expect(await decodeShareFragment(await fragmentOf(link))).toEqual({
@@ -245,6 +269,11 @@ describe('share links', () => {
 						epsilonCutoff: 0,
 						etaCutoff: 0,
 						topNSigma: 0,
+						dynatempRange: 0,
+						dynatempExponent: 1,
+						smoothingFactor: 0,
+						smoothingCurve: 1,
+						noRepeatNgramSize: 0,
 						temperature: 0.8,
 						topK: 5,
 						topP: 0.95,

@@ -8,6 +8,31 @@ const params = (extra: Partial<SamplingParams> = {}): SamplingParams => ({
 });
 
 describe("wllama's native sampling config", () => {
+	it('ignores dynamic temperature, quadratic smoothing and no-repeat n-gram, keeping the base T', () => {
+		const shaped = params({
+			temperature: 0.7,
+			dynatempRange: 0.3,
+			smoothingFactor: 0.2,
+			noRepeatNgramSize: 3,
+			order: [
+				...DEFAULT_SAMPLING_PARAMS.order,
+				'dynamic-temperature',
+				'quadratic-smoothing',
+				'no-repeat-ngram'
+			]
+		});
+		expect(wllamaSamplingConfig(shaped, 2048).temp).toBe(0.7);
+		expect(nativeIgnoredParams(shaped).map((p) => p.field)).toEqual(
+			expect.arrayContaining([
+				'dynatempRange',
+				'dynatempExponent',
+				'smoothingFactor',
+				'smoothingCurve',
+				'noRepeatNgramSize'
+			])
+		);
+	});
+
 	it("passes the user's values for active stages and no-ops for the rest", () => {
 		const p = params({
 			temperature: 0.7,

@@ -80,7 +80,7 @@ export const dynamicTemperature = {
 					'Still too loose on ordinary steps: raise the exponent. Too cold everywhere: lower it.'
 			},
 			slider: { min: 0.1, max: 5, step: 0.1 },
-			sweep: { short: 'dyn^' },
+			sweep: null,
 			resamplesWhatIf: true
 		}
 	],

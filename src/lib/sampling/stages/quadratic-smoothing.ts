@@ -61,7 +61,7 @@ export const quadraticSmoothing = {
 				fixes: 'Smoothing keeps too many odd tokens: raise the curve.'
 			},
 			slider: { min: 1, max: 10, step: 0.1 },
-			sweep: { short: 'curve' },
+			sweep: null,
 			resamplesWhatIf: true
 		}
 	],
