@@ -6,7 +6,7 @@ import { ReferenceSampler } from '../reference';
 import { createSampler } from '../sampler';
 import { historyArbitrary, logitsArbitrary, paramsArbitrary } from '../testing/arbitraries';
 import { PenaltyWindow } from '../window';
-import { members, rankOrder, runStage, softmax } from '../testing/stage-harness';
+import { explainStage, members, rankOrder, runStage, softmax } from '../testing/stage-harness';
 import { dynamicTemperatureOf, entropyOfMembers } from './dynamic-temperature';
 import { DEFAULT_ORDER, STAGE_NAMES, stageDefinition } from './registry';
 
@@ -23,6 +23,33 @@ function logitsAfter(logits: number[], overrides: Partial<SamplingParams>): numb
 }
 
 describe('dynamic temperature', () => {
+	it('explains itself: the entropy, H/H_max, the range and the temperature used at this step', () => {
+		const detail = explainStage(
+			'dynamic-temperature',
+			l,
+			{ temperature: 1, dynatempRange: 0.5 },
+			[3, 0]
+		);
+		const fact = (key: string) => detail.facts.find((f) => f.key === key)?.value;
+		expect(fact('entropy')).toBeCloseTo(H, 6);
+		expect(fact('maxEntropy')).toBeCloseTo(Math.log(4), 12);
+		expect(fact('normalizedEntropy')).toBeCloseTo(NORMALIZED, 6);
+		expect(fact('minTemperature')).toBe(0.5);
+		expect(fact('maxTemperature')).toBe(1.5);
+		expect(fact('temperature')).toBeCloseTo(0.5 + NORMALIZED, 6);
+		// The transform: each tracked logit relative to the best, before and after ÷ T used.
+		const used = 0.5 + NORMALIZED;
+		const gap = Math.fround(l[3]) - Math.fround(l[0]);
+		expect(detail.measure?.before).toEqual([gap, 0]);
+		expect(detail.measure?.values[0]).toBeCloseTo(gap / used, 6);
+		expect(detail.measure?.kept).toBe('all');
+		const cold = explainStage('dynamic-temperature', [-30, 0, -40], {
+			temperature: 0.5,
+			dynatempRange: 0.5
+		});
+		expect(cold.note).toMatch(/only the best token/);
+	});
+
 	it('measures the entropy of the members', () => {
 		expect(entropyOfMembers(4, (i) => l[i], l[0])).toBeCloseTo(H, 12);
 		// Uniform: H = ln(count); one token far ahead of the rest: H = 0 (the rest add nothing).
@@ -209,28 +236,39 @@ describe('temperature defers to dynamic temperature', () => {
 		expect(sampler.lastTrace?.u).not.toBeNull();
 	});
 
-	it('picks the same tokens as the full-sort reference, switched on, in random orders', () => {
+	it('picks the same tokens as the full-sort reference, with quadratic smoothing, in random orders', () => {
 		const cases = fc.integer({ min: 1, max: 300 }).chain((vocabSize) =>
 			fc.record({
 				vocabSize: fc.constant(vocabSize),
 				params: paramsArbitrary(vocabSize),
 				dynatempRange: fc.double({ min: 0.01, max: 2, noNaN: true }),
+				smoothingFactor: fc.double({ min: 0.001, max: 3, noNaN: true }),
 				order: fc
 					.shuffledSubarray([...STAGE_NAMES], { minLength: 1 })
-					.map((names) => [...new Set([...names, 'dynamic-temperature' as const])]),
+					.map((names) => [
+						...new Set([...names, 'dynamic-temperature' as const, 'quadratic-smoothing' as const])
+					]),
 				steps: fc.array(logitsArbitrary(vocabSize), { minLength: 1, maxLength: 3 }),
 				history: historyArbitrary(vocabSize)
 			})
 		);
 		fc.assert(
 			fc.property(cases, (c) => {
-				const params = { ...c.params, dynatempRange: c.dynatempRange, order: c.order };
+				const params = {
+					...c.params,
+					dynatempRange: c.dynatempRange,
+					smoothingFactor: c.smoothingFactor,
+					order: c.order
+				};
 				const fast = createSampler(params, { vocabSize: c.vocabSize });
 				const reference = new ReferenceSampler(params, c.vocabSize);
+				// Tracing (explain before each stage, a replay for an untracked choice) changes nothing.
+				const traced = createSampler(params, { vocabSize: c.vocabSize, trace: { topN: 2 } });
 				const history = [...c.history];
 				for (const logits of c.steps) {
 					const id = fast.sample(logits, history);
 					expect(id).toBe(reference.sample(logits, history));
+					expect(traced.sample(logits, history)).toBe(id);
 					history.push(id);
 				}
 			}),

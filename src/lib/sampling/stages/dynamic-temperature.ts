@@ -1,4 +1,6 @@
 import type { StageDefinition } from '../stage';
+import type { StageDetail } from '../stage-detail';
+import { memberValues } from './explain';
 import type { Candidates } from '../candidates';
 import { ZERO_WEIGHT_LOG_RATIO } from '../weights';
 
@@ -111,6 +113,41 @@ export const dynamicTemperature = {
 					for (let i = 0; i < count; i++) logits[ids[i]] *= scale;
 				}
 				candidates.logitsChanged();
+			},
+			explain(candidates, _context, tracked) {
+				const count = candidates.count;
+				const maxLogit = candidates.maxLogit();
+				const entropy =
+					count > 1
+						? entropyOfCandidates(candidates, maxLogit, new Int32Array(candidates.vocabSize))
+						: 0;
+				const step = dynamicTemperatureOf(t, range, exponent, entropy, count);
+				const used = count > 1 ? step.temperature : null;
+				const { logits } = candidates;
+				const detail: StageDetail = {
+					facts: [
+						{ key: 'entropy', label: 'Entropy H', value: entropy, unit: 'nats' },
+						{ key: 'maxEntropy', label: 'H_max = ln n', value: Math.log(count), unit: 'nats' },
+						{ key: 'normalizedEntropy', label: 'H / H_max', value: step.normalizedEntropy },
+						{ key: 'minTemperature', label: 'Lowest T', value: step.minTemperature },
+						{ key: 'maxTemperature', label: 'Highest T', value: step.maxTemperature },
+						...(used === null ? [] : [{ key: 'temperature', label: 'T used', value: used }])
+					]
+				};
+				if (used === null) {
+					detail.note = 'One candidate: nothing to scale.';
+				} else if (used === 0) {
+					detail.note = 'The temperature used is 0: only the best token is kept.';
+				} else {
+					detail.measure = {
+						label: 'Logit − best',
+						values: memberValues(candidates, tracked, (id) => (logits[id] - maxLogit) / used),
+						before: memberValues(candidates, tracked, (id) => logits[id] - maxLogit),
+						lines: [{ label: 'best', value: 0 }],
+						kept: 'all'
+					};
+				}
+				return detail;
 			}
 		};
 	}

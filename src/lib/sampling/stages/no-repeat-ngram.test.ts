@@ -4,7 +4,7 @@ import { DEFAULT_SAMPLING_PARAMS, stageValues, type SamplingParams } from '../pa
 import { ReferenceSampler } from '../reference';
 import { createSampler } from '../sampler';
 import { historyArbitrary, logitsArbitrary, paramsArbitrary } from '../testing/arbitraries';
-import { members, rankOrder, runStage, softmax } from '../testing/stage-harness';
+import { explainStage, members, rankOrder, runStage, softmax } from '../testing/stage-harness';
 import { matchedPositions } from './no-repeat-ngram';
 import { DEFAULT_ORDER, STAGE_NAMES, stageDefinition } from './registry';
 
@@ -26,6 +26,36 @@ function naiveBans(history: number[], n: number): Set<number> {
 }
 
 describe('no-repeat n-gram', () => {
+	it('explains itself: the matched earlier n-grams, the banned tokens and each token’s count', () => {
+		const detail = explainStage(
+			'no-repeat-ngram',
+			flat,
+			{ noRepeatNgramSize: 2 },
+			[3, 2, 0],
+			[1, 2, 1, 3, 1]
+		);
+		const fact = (key: string) => detail.facts.find((f) => f.key === key)?.value;
+		expect(fact('matches')).toBe(2);
+		expect(fact('banned')).toBe(2);
+		expect(detail.sequences).toEqual([
+			{ label: 'Last n − 1 tokens', ids: [1] },
+			{ label: 'Earlier n-gram at token 0', ids: [1, 2] },
+			{ label: 'Earlier n-gram at token 2', ids: [1, 3] },
+			{ label: 'Banned', ids: [2, 3] }
+		]);
+		expect(detail.measure?.values).toEqual([1, 1, 0]);
+		expect(detail.measure?.kept).toBe('below');
+		expect(detail.note).toBeUndefined();
+		const all = explainStage(
+			'no-repeat-ngram',
+			[0, 1, 0.5],
+			{ noRepeatNgramSize: 1 },
+			[0],
+			[0, 1, 2]
+		);
+		expect(all.note).toMatch(/Every candidate would be banned/);
+	});
+
 	it('bans the token that would complete an n-gram already in the context', () => {
 		// Context 1 2 3 1 2: the trigram "1 2 3" exists, so after "1 2" token 3 is banned.
 		expect(survivors([1, 2, 3, 1, 2], 3)).toEqual([0, 1, 2, 4, 5]);
@@ -127,10 +157,13 @@ describe('no-repeat n-gram', () => {
 				const params = { ...c.params, noRepeatNgramSize: c.n, order: c.order };
 				const fast = createSampler(params, { vocabSize: c.vocabSize });
 				const reference = new ReferenceSampler(params, c.vocabSize);
+				// Tracing (explain before each stage, a replay for an untracked choice) changes nothing.
+				const traced = createSampler(params, { vocabSize: c.vocabSize, trace: { topN: 2 } });
 				const history = [...c.history];
 				for (const logits of c.steps) {
 					const id = fast.sample(logits, history);
 					expect(id).toBe(reference.sample(logits, history));
+					expect(traced.sample(logits, history)).toBe(id);
 					history.push(id);
 				}
 			}),

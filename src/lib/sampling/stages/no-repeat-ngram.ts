@@ -1,5 +1,13 @@
 import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
+import type { StageDetail } from '../stage-detail';
+import { memberValues } from './explain';
+
+/** How many matched earlier n-grams the chart lists (the most recent ones). */
+const MAX_SHOWN_MATCHES = 8;
+
+/** How many banned tokens the chart lists. */
+const MAX_SHOWN_BANNED = 64;
 
 /**
  * No-repeat n-gram: removes every token that would complete an n-gram already present in the
@@ -62,6 +70,58 @@ export const noRepeatNgram = {
 				if (count === 0) return;
 				removeMarked(candidates, marks, count);
 				for (let i = 0; i < count; i++) marks[banned[i]] = 0;
+			},
+			explain(candidates, { history }, tracked) {
+				const context = Array.from(history);
+				const positions = matchedPositions(context, n);
+				const completes = new Map<number, number>();
+				for (const j of positions) {
+					const next = context[j + n - 1];
+					completes.set(next, (completes.get(next) ?? 0) + 1);
+				}
+				const banned = [...completes.keys()].filter((id) => id >= 0 && id < candidates.vocabSize);
+				const shown = positions.slice(-MAX_SHOWN_MATCHES);
+				const detail: StageDetail = {
+					facts: [
+						{ key: 'n', label: 'n', value: n },
+						{ key: 'matches', label: 'Earlier n-grams matched', value: positions.length },
+						{ key: 'banned', label: 'Tokens banned', value: banned.length }
+					],
+					measure: {
+						label: 'Earlier n-grams it would repeat',
+						values: memberValues(candidates, tracked, (id) => completes.get(id) ?? 0),
+						lines: [{ label: 'allowed', value: 0 }],
+						kept: 'below'
+					},
+					sequences: [
+						...(n > 1 && context.length >= n - 1
+							? [{ label: 'Last n − 1 tokens', ids: context.slice(-(n - 1)) }]
+							: []),
+						...shown.map((j) => ({
+							label: `Earlier n-gram at token ${j}`,
+							ids: context.slice(j, j + n)
+						}))
+					]
+				};
+				if (banned.length > 0) {
+					const listed = banned.slice(0, MAX_SHOWN_BANNED);
+					const more = banned.length > listed.length ? ` (first ${listed.length})` : '';
+					detail.sequences!.push({ label: `Banned${more}`, ids: listed });
+				}
+				const notes: string[] = [];
+				if (positions.length > shown.length) {
+					notes.push(
+						`${positions.length} earlier n-grams match; the last ${shown.length} are shown.`
+					);
+				}
+				let survivor = false;
+				for (let i = 0; i < candidates.count && !survivor; i++) {
+					const id = candidates.idAt(i);
+					survivor = !completes.has(id) && candidates.logits[id] > -Infinity;
+				}
+				if (!survivor) notes.push('Every candidate would be banned: the best one is kept.');
+				if (notes.length > 0) detail.note = notes.join(' ');
+				return detail;
 			}
 		};
 	}

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, stageValues, type SamplingParams } from '../params';
 import { logitsArbitrary } from '../testing/arbitraries';
-import { members, rankOrder, runStage, softmax } from '../testing/stage-harness';
-import { smoothLogit } from './quadratic-smoothing';
+import { explainStage, members, rankOrder, runStage, softmax } from '../testing/stage-harness';
+import { breakEvenDistance, smoothLogit } from './quadratic-smoothing';
 import { DEFAULT_ORDER, stageDefinition } from './registry';
 
 /** The member logits after the stage, by id. */
@@ -13,6 +13,28 @@ function smoothed(logits: number[], overrides: Partial<SamplingParams>): number[
 }
 
 describe('quadratic smoothing', () => {
+	it('explains itself: the logit transform of each tracked token, factor, curve and break-even', () => {
+		const detail = explainStage('quadratic-smoothing', [2, 1, 0, -1], { smoothingFactor: 0.5 });
+		expect(detail.measure?.before).toEqual([0, -1, -2, -3]);
+		expect(detail.measure?.values).toEqual([0, -0.5, -2, -4.5]);
+		expect(detail.measure?.kept).toBe('all');
+		const fact = (key: string) => detail.facts.find((f) => f.key === key)?.value;
+		expect(fact('factor')).toBe(0.5);
+		expect(fact('curve')).toBe(1);
+		// At curve 1 the break-even distance is 1/f: the token 2 below the best stays put.
+		expect(fact('breakEven')).toBe(2);
+		// With the cubic term too: −x maps to itself (x = 1.5616 for f 0.5, c 2).
+		for (const [f, c] of [
+			[0.5, 2],
+			[0.2, 7],
+			[3, 1.5]
+		]) {
+			const x = breakEvenDistance(f, c);
+			expect(smoothLogit(-x, 0, f, c)).toBeCloseTo(-x, 12);
+		}
+		expect(breakEvenDistance(0.5, 2)).toBeCloseTo(1.561553, 6);
+	});
+
 	it('at curve 1 maps each logit to max − f·d², d its distance below the best', () => {
 		expect(smoothed([2, 1, 0, -1], { smoothingFactor: 0.5 })).toEqual([2, 1.5, 0, -2.5]);
 		// Factor 0.25: tokens within 1/f = 4 of the best move closer, farther ones drop.

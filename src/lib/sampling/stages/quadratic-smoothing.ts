@@ -1,4 +1,5 @@
 import type { StageDefinition } from '../stage';
+import { memberValues } from './explain';
 
 /**
  * Quadratic smoothing ("quadratic sampling", kalomaze): each finite logit is replaced by a curve
@@ -78,10 +79,48 @@ export const quadraticSmoothing = {
 					logits[id] = smoothLogit(logits[id], maxLogit, factor, curve);
 				}
 				candidates.logitsChanged();
+			},
+			explain(candidates, _context, tracked) {
+				const maxLogit = candidates.maxLogit();
+				const { logits } = candidates;
+				const breakEven = breakEvenDistance(factor, curve);
+				return {
+					facts: [
+						{ key: 'factor', label: 'Smoothing factor f', value: factor },
+						{ key: 'curve', label: 'Curve c', value: curve },
+						{ key: 'max', label: 'Best logit', value: maxLogit },
+						{ key: 'breakEven', label: 'Tokens closer than this gain', value: breakEven }
+					],
+					measure: {
+						label: 'Logit − best',
+						values: memberValues(
+							candidates,
+							tracked,
+							(id) => smoothLogit(logits[id], maxLogit, factor, curve) - maxLogit
+						),
+						before: memberValues(candidates, tracked, (id) => logits[id] - maxLogit),
+						lines: [
+							{ label: 'best', value: 0 },
+							{ label: 'break-even', value: -breakEven }
+						],
+						kept: 'all'
+					}
+				};
 			}
 		};
 	}
 } as const satisfies StageDefinition<'quadratic-smoothing', 'smoothingFactor' | 'smoothingCurve'>;
+
+/**
+ * The distance x below the best logit that smoothing leaves unchanged (−x ↦ −x): closer tokens
+ * move up towards the best, farther ones down. It solves s·f·x² + k·f·x = 1, so 1/f at c = 1.
+ */
+export function breakEvenDistance(f: number, c: number): number {
+	const k = (3 - c) / 2;
+	const s = (c - 1) / 2;
+	if (s === 0) return 1 / (k * f);
+	return (-k * f + Math.sqrt(k * k * f * f + 4 * s * f)) / (2 * s * f);
+}
 
 /** A logit after quadratic smoothing with factor `f` and curve `c`, given the best logit. */
 export function smoothLogit(logit: number, maxLogit: number, f: number, c: number): number {
