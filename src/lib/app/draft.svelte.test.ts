@@ -167,7 +167,6 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'epsilon cutoff',
 			'eta cutoff',
 			'top-nσ',
-			'dynamic temperature',
 			'quadratic smoothing',
 			'no-repeat n-gram',
 			'seeds that match other engines',
