@@ -239,3 +239,48 @@ test.describe('a stage explains its own mechanism', () => {
 		}
 	});
 });
+
+test.describe('the shaping stages explain themselves', () => {
+	test('quadratic smoothing shows its transform; no-repeat n-gram its matched n-grams', async ({
+		page
+	}) => {
+		await page.setViewportSize({ width: 1440, height: 900 });
+		await openWithTestModel(page);
+		await page.getByRole('checkbox', { name: 'Use the Quadratic smoothing stage' }).check();
+		await page.getByTestId('smoothingFactor').fill('0.3');
+		await page.getByRole('checkbox', { name: 'Use the No-repeat n-gram stage' }).check();
+		await page.getByTestId('noRepeatNgramSize').fill('2');
+		// Only the two shaping stages act: the filters keep everything.
+		await page.getByTestId('topK').fill('0');
+		await page.getByTestId('topP').fill('1');
+		await page.getByTestId('minP').fill('0');
+		await run(page, { temperature: '1', seed: '5', maxTokens: '16' });
+		await page.getByTestId('token').nth(5).click();
+
+		// Smoothing: each token's logit relative to the best after the curve, and where it was.
+		const smoothing = page.locator('[data-testid="why-chart"][data-stage="quadratic-smoothing"]');
+		const detail = smoothing.getByTestId('stage-detail');
+		await expect(detail.locator('[data-fact="breakEven"] dd')).toHaveText('3.33');
+		const rows = detail.locator('[data-testid="stage-measure"] li');
+		await expect(rows.first()).toBeVisible();
+		expect(await detail.locator('.before').count()).toBeGreaterThan(0);
+
+		// No-repeat n-gram, at a step where it banned a token (it has a chart only then): the last
+		// token, the earlier bigrams it starts, the banned tokens.
+		const ngram = page.locator('[data-testid="why-chart"][data-stage="no-repeat-ngram"]');
+		const tokens = page.getByTestId('token');
+		for (let i = (await tokens.count()) - 1; i >= 0; i--) {
+			await tokens.nth(i).click();
+			if ((await ngram.count()) > 0) break;
+		}
+		const sequences = ngram.getByTestId('stage-sequence');
+		await expect(sequences.first()).toContainText('Last n − 1 tokens');
+		await expect(ngram.locator('[data-fact="n"] dd')).toHaveText('2');
+		await expect(sequences.last()).toContainText('Banned');
+		expect(
+			(
+				await new AxeBuilder({ page }).include('[data-testid="why-panel"]').analyze()
+			).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		).toEqual([]);
+	});
+});

@@ -169,6 +169,8 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'top-nσ',
 			'typical-p',
 			'tail-free (tfs)',
+			'quadratic smoothing',
+			'no-repeat n-gram',
 			'seeds that match other engines',
 			'stage order',
 			'traces'

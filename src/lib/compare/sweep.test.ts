@@ -181,6 +181,8 @@ describe('sweep axes', () => {
 		expect(SWEEP_PARAMS).toEqual([
 			{ param: 'seed', label: 'Seed', short: 'seed' },
 			{ param: 'temperature', label: 'Temperature', short: 'T' },
+			{ param: 'dynatempRange', label: 'Dynamic temperature range', short: 'dyn±' },
+			{ param: 'smoothingFactor', label: 'Smoothing factor', short: 'smooth' },
 			{ param: 'topK', label: 'Top-k', short: 'top-k' },
 			{ param: 'topP', label: 'Top-p', short: 'top-p' },
 			{ param: 'typicalP', label: 'Typical-p', short: 'typ-p' },
@@ -191,6 +193,7 @@ describe('sweep axes', () => {
 			{ param: 'etaCutoff', label: 'Eta cutoff', short: 'η' },
 			{ param: 'topNSigma', label: 'Top-nσ', short: 'nσ' },
 			{ param: 'repeatPenalty', label: 'Repetition penalty', short: 'rep' },
+			{ param: 'noRepeatNgramSize', label: 'No-repeat n-gram size', short: 'no-rep n' },
 			{ param: 'frequencyPenalty', label: 'Frequency penalty', short: 'freq' },
 			{ param: 'presencePenalty', label: 'Presence penalty', short: 'pres' },
 			{ param: 'model', label: 'Model', short: 'model' },

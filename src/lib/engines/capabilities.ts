@@ -127,6 +127,9 @@ const WEBLLM_NATIVE = {
 const WLLAMA_NATIVE = {
 	...everyStageParam(missingStage("wllama's llama.cpp chain")),
 	temperature: HONOURED,
+	// llama.cpp's temperature sampler is `temp-ext`: dynamic temperature, at temperature's place.
+	dynatempRange: HONOURED,
+	dynatempExponent: HONOURED,
 	topK: HONOURED,
 	topP: HONOURED,
 	minP: HONOURED,

@@ -70,6 +70,10 @@ describe('a new stage', () => {
 		});
 		expect(fields.map((f) => f.key)).toEqual([
 			'temperature',
+			'dynatempRange',
+			'dynatempExponent',
+			'smoothingFactor',
+			'smoothingCurve',
 			'topK',
 			'topP',
 			'typicalP',
@@ -82,6 +86,7 @@ describe('a new stage', () => {
 			'topNSigma',
 			'repeatPenalty',
 			'repeatLastN',
+			'noRepeatNgramSize',
 			'frequencyPenalty',
 			'presencePenalty'
 		]);

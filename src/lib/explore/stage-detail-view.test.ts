@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { StageDetail, StepTrace } from '#lib/sampling';
 import { detailView, formatMeasured } from './stage-detail-view';
 
+const noBefore = { beforePosition: null, beforeText: null };
+
 const trace = {
 	candidates: [{ id: 7 }, { id: 3 }, { id: 9 }]
 } as unknown as StepTrace;
@@ -37,9 +39,9 @@ describe('a stage’s detail as the why panel shows it', () => {
 		};
 		const view = detailView(detail, trace, [9, 3, 7]);
 		expect(view.measure?.rows).toEqual([
-			{ id: 9, value: null, text: '', position: null, kept: null },
-			{ id: 3, value: 2, text: '2', position: 0, kept: false },
-			{ id: 7, value: 4, text: '4', position: 1, kept: true }
+			{ id: 9, value: null, text: '', position: null, kept: null, ...noBefore },
+			{ id: 3, value: 2, text: '2', position: 0, kept: false, ...noBefore },
+			{ id: 7, value: 4, text: '4', position: 1, kept: true, ...noBefore }
 		]);
 		expect(view.measure?.lines).toEqual([
 			{ label: 'cut', text: '3', position: 0.5 },
@@ -64,5 +66,23 @@ describe('a stage’s detail as the why panel shows it', () => {
 		const reshaping = { ...detail, measure: { ...detail.measure!, kept: 'all' as const } };
 		expect(detailView(reshaping, trace, [7]).measure!.rows[0].kept).toBeNull();
 		expect(detailView(detail, trace, [7]).measure!.lines[0].position).toBeCloseTo(0.5, 12);
+	});
+
+	it('shows a reshaping stage’s transform: each value before it acted on the same axis', () => {
+		const detail: StageDetail = {
+			facts: [],
+			measure: {
+				label: 'Logit − best',
+				values: [0, -0.5, -8],
+				before: [0, -1, -4],
+				lines: [{ label: 'best', value: 0 }],
+				kept: 'all'
+			}
+		};
+		const rows = detailView(detail, trace, [7, 3, 9]).measure!.rows;
+		// The axis spans both: −8 … 0.
+		expect(rows.map((r) => r.position)).toEqual([1, 0.9375, 0]);
+		expect(rows.map((r) => r.beforePosition)).toEqual([1, 0.875, 0.5]);
+		expect(rows.map((r) => r.beforeText)).toEqual(['0', '−1', '−4']);
 	});
 });

@@ -28,6 +28,9 @@ export interface MeasureRow {
 	position: number | null;
 	/** Whether the stage keeps it by the first line; null when it only reshapes. */
 	kept: boolean | null;
+	/** Where its value before the stage sits (a reshaping stage's `before`), or null. */
+	beforePosition: number | null;
+	beforeText: string | null;
 }
 
 /** A measured value in about three significant digits; tiny ones in exponent form. */
@@ -63,8 +66,9 @@ function measureView(detail: StageDetail, trace: StepTrace, rowIds: readonly num
 	const measure = detail.measure!;
 	const scale = measure.scale ?? 'linear';
 	const byId = new Map(trace.candidates.map((c, i) => [c.id, measure.values[i] ?? null]));
+	const beforeById = new Map(trace.candidates.map((c, i) => [c.id, measure.before?.[i] ?? null]));
 	const onAxis = (v: number) => (scale === 'log' ? (v > 0 ? Math.log10(v) : -Infinity) : v);
-	const finite = [...byId.values(), ...measure.lines.map((l) => l.value)]
+	const finite = [...byId.values(), ...beforeById.values(), ...measure.lines.map((l) => l.value)]
 		.filter((v): v is number => v !== null)
 		.map(onAxis)
 		.filter(Number.isFinite);
@@ -88,12 +92,15 @@ function measureView(detail: StageDetail, trace: StepTrace, rowIds: readonly num
 		scale,
 		rows: rowIds.map((id) => {
 			const value = byId.get(id) ?? null;
+			const before = value === null ? null : (beforeById.get(id) ?? null);
 			return {
 				id,
 				value,
 				text: value === null ? '' : formatMeasured(value),
 				position: value === null ? null : position(value),
-				kept: value === null ? null : keeps(value)
+				kept: value === null ? null : keeps(value),
+				beforePosition: before === null ? null : position(before),
+				beforeText: before === null ? null : formatMeasured(before)
 			};
 		}),
 		lines: measure.lines.map((l) => ({

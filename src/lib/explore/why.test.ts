@@ -119,6 +119,29 @@ describe('why this token, at a glance', () => {
 		).toBe('No change: top-p (its setting turns it off).');
 	});
 
+	it('says temperature was skipped because dynamic temperature applied it', () => {
+		const order = [
+			...DEFAULT_SAMPLING_PARAMS.order,
+			'dynamic-temperature'
+		] as SamplingParams['order'];
+		const t = trace([3, 2, 1, 0, -1], {
+			order,
+			topK: 0,
+			topP: 1,
+			minP: 0,
+			temperature: 0.8,
+			dynatempRange: 0.3
+		});
+		const { charts, unchanged } = whyCharts(t);
+		expect(charts.map((c) => c.name)).toContain('dynamic-temperature');
+		const temperature = unchanged.find((s) => s.name === 'temperature');
+		expect(temperature?.reason).toBe('off');
+		expect(temperature?.note).toMatch(/defers to dynamic temperature, which applies/);
+		// Without dynamic temperature on, a skipped temperature needs no note.
+		const plain = whyCharts(trace([3, 2, 1], { temperature: 1, topK: 0, topP: 1, minP: 0 }));
+		expect(plain.unchanged.find((s) => s.name === 'temperature')?.note).toBeNull();
+	});
+
 	it('a mass too small to show in two decimals still says something was removed', () => {
 		const t = trace([12, 0, -1], { topK: 1, topP: 1, minP: 0, temperature: 1 });
 		const topK = whyCharts(t).charts.find((c) => c.name === 'top-k')!;

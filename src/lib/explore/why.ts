@@ -200,7 +200,7 @@ export function whyCharts(trace: StepTrace): WhyCharts {
 		previous = chart;
 		const detail = trace.stages[i].detail ?? null;
 		if (chart.skipped) {
-			unchanged.push({ key: chart.key, name, reason: 'off', note: null });
+			unchanged.push({ key: chart.key, name, reason: 'off', note: deferral(trace, name) });
 		} else if (!moved && chart.massRemoved === 0 && !removedCount && !chart.keptBestOnly) {
 			unchanged.push({ key: chart.key, name, reason: 'kept', note: detail?.note ?? null });
 		} else {
@@ -217,6 +217,14 @@ export function whyCharts(trace: StepTrace): WhyCharts {
 		}
 	});
 	return { charts, unchanged };
+}
+
+/** Why a skipped stage's work happened elsewhere: temperature defers to dynamic temperature. */
+function deferral(trace: StepTrace, name: StageName): string | null {
+	const dynamic = trace.stages.some((s) => s.name === 'dynamic-temperature' && !s.skipped);
+	return name === 'temperature' && dynamic
+		? 'defers to dynamic temperature, which applies the temperature at this step.'
+		: null;
 }
 
 const fixed2 = (x: number) => x.toFixed(2);

@@ -57,7 +57,6 @@ describe('llama.cpp /completion request', () => {
 			'repetition-penalty',
 			'frequency-presence',
 			'top-k',
-			'typical-p',
 			'top-p',
 			'min-p',
 			'temperature'
@@ -147,8 +146,6 @@ describe('text-generation-webui preset', () => {
 			'frequency-presence',
 			'top-k',
 			'top-p',
-			'typical-p',
-			'tail-free',
 			'min-p',
 			'temperature'
 		]);
@@ -189,8 +186,6 @@ describe('SillyTavern text-completion preset', () => {
 			'repetition-penalty',
 			'frequency-presence',
 			'top-k',
-			'typical-p',
-			'tail-free',
 			'top-p',
 			'min-p',
 			'temperature'
@@ -203,7 +198,10 @@ describe('SillyTavern text-completion preset', () => {
 	it('reports DRY as active and unsupported, and the off samplers apart', () => {
 		const report = describeImport(imported).join('\n');
 		expect(report).toMatch(/Not supported here: .*dry_multiplier \(0\.8\)/);
-		expect(report).toMatch(/off anyway: .*tfs/);
+		expect(report).toMatch(/off anyway: .*penalty_alpha/);
+		// Read, at its off value: it stays out of the chain.
+		expect(report).toMatch(/Imported .*tfs/);
+		expect(imported.params.order).not.toContain('tail-free');
 	});
 
 	it('refuses a bad value naming its field', () => {
@@ -229,6 +227,8 @@ describe('toLlamaCppRequest', () => {
 			tfs_z: 1,
 			// Off: llama.cpp's own default.
 			top_n_sigma: -1,
+			dynatemp_range: 0,
+			dynatemp_exponent: 1,
 			seed: -1,
 			samplers: ['penalties', 'temperature', 'top_k', 'top_p', 'min_p']
 		});
@@ -388,5 +388,83 @@ describe('the stages off by default', () => {
 		const field = tenThousandths('eta_cutoff');
 		expect(typeof field === 'object' && field.write?.(0.0003)).toBe(3);
 		expect(typeof field === 'object' && field.read?.(3)).toBe(0.0003);
+	});
+});
+
+describe('dynamic temperature import', () => {
+	it('reads text-generation-webui’s low and high as temperature ± range', () => {
+		const yaml = [
+			'temperature: 0.7',
+			'dynamic_temperature: true',
+			'dynatemp_low: 0.5',
+			'dynatemp_high: 1.5',
+			'dynatemp_exponent: 2',
+			'sampler_priority:',
+			'  - temperature',
+			'  - dynamic_temperature',
+			'  - top_k',
+			'  - min_p'
+		].join('\n');
+		const imported = importSettings(yaml, { format: 'textgen' });
+		expect(imported.params).toMatchObject({
+			temperature: 1,
+			dynatempRange: 0.5,
+			dynatempExponent: 2
+		});
+		expect(imported.params.order).toContain('dynamic-temperature');
+		expect(imported.unsupported).toEqual([]);
+		expect(imported.notes.join(' ')).toMatch(
+			/dynatemp_low 0\.5 and dynatemp_high 1\.5 read as Temperature 1 ± Dynamic temperature range 0\.5/
+		);
+	});
+
+	it('reads SillyTavern’s dynatemp, min_temp and max_temp the same way; off sets the range to 0', () => {
+		const on = importSettings(
+			'{"temp": 1, "dynatemp": true, "min_temp": 0.2, "max_temp": 1.2, "rep_pen": 1}'
+		);
+		expect(on.params.temperature).toBeCloseTo(0.7, 12);
+		expect(on.params.dynatempRange).toBeCloseTo(0.5, 12);
+		const off = importSettings(
+			'{"temp": 0.9, "dynatemp": false, "min_temp": 0.2, "max_temp": 1.2, "rep_pen": 1}',
+			{ base: { ...DEFAULT_SAMPLING_PARAMS, dynatempRange: 0.4 } }
+		);
+		expect(off.params).toMatchObject({ temperature: 0.9, dynatempRange: 0 });
+		expect(off.unsupported).toEqual([]);
+	});
+
+	it('takes llama.cpp’s own fields as they are; its "temperature" sampler runs it there', () => {
+		const imported = importSettings(
+			'{"temperature": 0.8, "dynatemp_range": 0.3, "samplers": ["top_k", "temperature"]}'
+		);
+		expect(imported.params).toMatchObject({ temperature: 0.8, dynatempRange: 0.3 });
+		expect(imported.params.order).toEqual([
+			'logit-bias',
+			'top-k',
+			'temperature',
+			'dynamic-temperature'
+		]);
+		// Range 0: dynamic temperature stays out of the chain.
+		const plain = importSettings('{"temperature": 0.8, "samplers": ["top_k", "temperature"]}');
+		expect(plain.params.order).toEqual(['logit-bias', 'top-k', 'temperature']);
+	});
+
+	it('refuses low above high, or a midpoint beyond the temperature range, naming the fields', () => {
+		expect(
+			problemsOf(() =>
+				importSettings('dynamic_temperature: true\ndynatemp_low: 2\ndynatemp_high: 1\n', {
+					format: 'textgen'
+				})
+			)
+		).toEqual(['dynatemp_low must be at most dynatemp_high (1); got 2']);
+		expect(
+			problemsOf(() =>
+				importSettings('dynamic_temperature: true\ndynatemp_low: 3\ndynatemp_high: 4\n', {
+					format: 'textgen'
+				})
+			)
+		).toEqual(['dynatemp_low/dynatemp_high (Temperature) must be a number in [0, 2]; got 3.5']);
+		expect(
+			problemsOf(() => importSettings('dynamic_temperature: yes please\n', { format: 'textgen' }))
+		).toEqual(['dynamic_temperature must be true or false; got "yes please"']);
 	});
 });

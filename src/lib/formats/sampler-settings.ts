@@ -196,6 +196,7 @@ export function importSettings(
 		}
 	}
 
+	readDynamicTemperature(input, format, registry, used, result, fail);
 	readSeed(input, used, result, fail);
 	if (format === 'llamaCpp') readLogitBias(input, used, result, fail, options.vocabSize);
 	readLength(input, format, used, result, fail);
@@ -211,6 +212,83 @@ export function importSettings(
 }
 
 type Fail = (field: string, value: unknown, allowed: string) => void;
+
+/** How text-generation-webui and SillyTavern switch dynamic temperature on and bound it. */
+const DYNATEMP_FIELDS: Partial<Record<SettingsFormat, { on: string; low: string; high: string }>> =
+	{
+		textgen: { on: 'dynamic_temperature', low: 'dynatemp_low', high: 'dynatemp_high' },
+		sillyTavern: { on: 'dynatemp', low: 'min_temp', high: 'max_temp' }
+	};
+
+/**
+ * text-generation-webui's and SillyTavern's dynamic temperature: a switch and the lowest and
+ * highest temperature, where ours (llama.cpp's) is a base temperature and a range. Switched on,
+ * low and high become temperature (high + low)/2 and range (high − low)/2, the base their own
+ * `temperature` field does not give then; switched off, the range becomes 0.
+ */
+function readDynamicTemperature(
+	input: Record<string, unknown>,
+	format: SettingsFormat,
+	registry: StageRegistry,
+	used: Set<string>,
+	result: ImportedSettings,
+	fail: Fail
+): void {
+	const fields = DYNATEMP_FIELDS[format];
+	const specs = paramSpecsOf(registry);
+	const temperature = specs.find((spec) => spec.key === 'temperature');
+	const range = specs.find((spec) => spec.key === 'dynatempRange');
+	if (!fields || !temperature || !range || !Object.hasOwn(input, fields.on)) return;
+	const { on, low, high } = fields;
+	for (const field of [on, low, high]) if (Object.hasOwn(input, field)) used.add(field);
+	const record = result.params as unknown as Record<string, number>;
+	const enabled = input[on];
+	if (typeof enabled !== 'boolean') {
+		fail(on, enabled, 'true or false');
+		return;
+	}
+	if (!enabled) {
+		record.dynatempRange = 0;
+		result.mapped.push({ field: on, value: false, key: 'dynatempRange' });
+		return;
+	}
+	const lowValue = input[low];
+	const highValue = input[high];
+	const isNumber = (value: unknown): value is number =>
+		typeof value === 'number' && Number.isFinite(value) && value >= 0;
+	if (!isNumber(lowValue)) fail(low, lowValue, `a number ≥ 0 (${on} is true)`);
+	if (!isNumber(highValue)) fail(high, highValue, `a number ≥ 0 (${on} is true)`);
+	if (!isNumber(lowValue) || !isNumber(highValue)) return;
+	if (lowValue > highValue) {
+		fail(low, lowValue, `at most ${high} (${highValue})`);
+		return;
+	}
+	const values = {
+		temperature: (highValue + lowValue) / 2,
+		dynatempRange: (highValue - lowValue) / 2
+	};
+	let valid = true;
+	for (const spec of [temperature, range]) {
+		try {
+			validateNumber(spec, values[spec.key as keyof typeof values]);
+		} catch (error) {
+			if (!(error instanceof SamplingValidationError)) throw error;
+			fail(`${low}/${high} (${spec.label})`, error.value, error.allowed);
+			valid = false;
+		}
+	}
+	if (!valid) return;
+	record.temperature = values.temperature;
+	record.dynatempRange = values.dynatempRange;
+	result.mapped.push(
+		{ field: on, value: true, key: 'dynatempRange' },
+		{ field: low, value: lowValue, key: 'temperature' },
+		{ field: high, value: highValue, key: 'dynatempRange' }
+	);
+	result.notes.push(
+		`${low} ${lowValue} and ${high} ${highValue} read as ${temperature.label} ${describe(values.temperature)} ± ${range.label} ${describe(values.dynatempRange)}.`
+	);
+}
 
 function readSeed(
 	input: Record<string, unknown>,
@@ -392,9 +470,10 @@ function readOrder(
 			});
 			if (stages.length === 0) unknown.push(external);
 			for (const stage of stages) {
-				// A preset's list ranks every sampler the tool has, most of them at their off value:
-				// a stage off by default joins from it only when the preset sets it to do something.
-				if (!exact && stage.offByDefault && isNeutralIn(stage, result.params)) continue;
+				// A stage off by default joins only when the imported values switch it on: a textgen
+				// list ranks every sampler the tool has, most at their off value, and llama.cpp's
+				// "temperature" also names dynamic temperature, which its dynatemp_range switches on.
+				if (stage.offByDefault && isNeutralIn(stage, result.params)) continue;
 				if (!named.includes(stage.name)) named.push(stage.name);
 			}
 		}

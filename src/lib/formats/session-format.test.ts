@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { STAGE_NAMES, type StepTrace } from '#lib/sampling';
+import { offByDefaultValues } from '#lib/sampling/testing/off-by-default';
 import {
 	exportFileName,
 	exportSessions,
@@ -157,16 +158,9 @@ describe('export file', () => {
 		const example = doc.split('## Example')[1].match(/```json\n([\s\S]*?)```/)?.[1];
 		const parsed = parseSessionsFile(example ?? '');
 		expect(parsed.ok && parsed.sessions.map((s) => s.runs[0].text)).toEqual([', there was']);
-		// Written before top-a and the cutoffs: it reads them off, at their defaults.
+		// Written before the stages that are off by default: it reads them off, at their defaults.
 		const params = parsed.ok ? parsed.sessions[0].experiment.params : null;
-		expect(params).toMatchObject({
-			topA: 0,
-			epsilonCutoff: 0,
-			etaCutoff: 0,
-			topNSigma: 0,
-			typicalP: 1,
-			tfsZ: 1
-		});
+		expect(params).toMatchObject(offByDefaultValues());
 		expect(params?.order).not.toContain('top-a');
 	});
 

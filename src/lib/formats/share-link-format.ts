@@ -252,8 +252,11 @@ function expand(
 	}
 	if (data.K !== undefined && data.w === undefined)
 		problems.push('skills: a sweep’s skills come only with its sweep');
-	else if (data.K !== undefined)
-		experiment.skills = pairs(data.K, ['name', 'systemPrompt'], 'skills', problems, harmlessSkill);
+	else if (data.K !== undefined) {
+		const skills = pairs(data.K, ['name', 'systemPrompt'], 'skills', problems, harmlessSkill);
+		// The writer leaves an empty list out: read one as absent, so the link reopens the same.
+		if (skills.length > 0) experiment.skills = skills;
+	}
 	return experiment;
 }
 

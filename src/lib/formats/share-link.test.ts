@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, type SamplingParams } from '#lib/sampling';
 import { paramsArbitrary } from '#lib/sampling/testing/arbitraries';
+import { offByDefaultValues } from '#lib/sampling/testing/off-by-default';
 import type { Experiment } from '#lib/core/experiment';
 import { deflate, fromBase64Url, inflate, toBase64Url } from './share-link-bytes';
 import {
@@ -246,6 +247,30 @@ describe('share links', () => {
 		});
 	});
 
+	it('carry dynamic temperature, quadratic smoothing and no-repeat n-gram by name', async () => {
+		const experiment = defaultExperiment({
+			params: {
+				...defaultExperiment().params,
+				dynatempRange: 0.4,
+				dynatempExponent: 1.5,
+				smoothingFactor: 0.25,
+				smoothingCurve: 2,
+				noRepeatNgramSize: 3,
+				order: [
+					'no-repeat-ngram',
+					...DEFAULT_SAMPLING_PARAMS.order,
+					'quadratic-smoothing',
+					'dynamic-temperature'
+				]
+			}
+		});
+		const fragment = await encode({ experiment, view: 'single' });
+		expect(await decodeShareFragment(fragment)).toEqual({
+			ok: true,
+			value: { experiment, view: 'single' }
+		});
+	});
+
 	it('read a format-1 link with its frozen defaults and stage codes', async () => {
 		const link = { v: 1, m: 'stories260k', p: 'Hi', s: { topK: 5 }, o: '436', q: ['.'] };
 		expect(await decodeShareFragment(await fragmentOf(link))).toEqual({
@@ -257,12 +282,7 @@ describe('share links', () => {
 					input: { mode: 'completion', prompt: 'Hi' },
 					params: {
 						// Stages added after format 1 are off: at their neutral defaults, not in the order.
-						topA: 0,
-						epsilonCutoff: 0,
-						etaCutoff: 0,
-						topNSigma: 0,
-						typicalP: 1,
-						tfsZ: 1,
+						...offByDefaultValues(),
 						temperature: 0.8,
 						topK: 5,
 						topP: 0.95,
@@ -395,6 +415,15 @@ describe('bad share links say what is wrong', () => {
 				JSON.stringify(change)
 			).toMatch(expected);
 		}
+	});
+
+	it('reading an empty list of sweep skills as none, so the link reopens the same', async () => {
+		const link = { ...base, w: [['seed', '1, 2']], K: [] };
+		const opened = await decodeShareFragment(await fragmentOf(link));
+		expect(opened.ok && opened.value.experiment.skills).toBeUndefined();
+		if (!opened.ok) return;
+		const again = await encodeShareFragment(opened.value);
+		expect(again.ok && (await decodeShareFragment(again.value))).toEqual(opened);
 	});
 
 	it('listing every problem at once', async () => {

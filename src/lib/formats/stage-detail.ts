@@ -29,11 +29,12 @@ const measure = object<StageMeasure>(
 		label,
 		unit: label,
 		values: array(nullable(anyNumber)),
+		before: array(nullable(anyNumber)),
 		lines: array(line),
 		kept: oneOf(['above', 'below', 'all']),
 		scale: oneOf(['linear', 'log'])
 	},
-	{ optional: ['unit', 'scale'] }
+	{ optional: ['unit', 'before', 'scale'] }
 );
 const sequence = object<TokenSequence>({
 	label,

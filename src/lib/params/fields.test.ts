@@ -75,6 +75,10 @@ describe('fields derived from the stage registry', () => {
 	it('keep the panel’s order: the choice stages first, then the penalties', () => {
 		expect(SAMPLING_FIELDS.map((f) => f.key)).toEqual([
 			'temperature',
+			'dynatempRange',
+			'dynatempExponent',
+			'smoothingFactor',
+			'smoothingCurve',
 			'topK',
 			'topP',
 			'typicalP',
@@ -86,6 +90,7 @@ describe('fields derived from the stage registry', () => {
 			'topNSigma',
 			'repeatPenalty',
 			'repeatLastN',
+			'noRepeatNgramSize',
 			'frequencyPenalty',
 			'presencePenalty'
 		]);

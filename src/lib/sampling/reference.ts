@@ -1,7 +1,9 @@
 import { validateSamplingParams, type SamplingParams } from './params';
 import { Xoshiro128StarStar, randomSeed } from './rng';
+import { dynamicTemperatureOf, entropyOfMembers } from './stages/dynamic-temperature';
 import { etaThreshold } from './stages/eta-cutoff';
 import { penalizeFrequencyPresence } from './stages/frequency-presence';
+import { smoothLogit } from './stages/quadratic-smoothing';
 import { penalizeRepetition } from './stages/repetition-penalty';
 import { TFS_FLAT, tfsFlatCut } from './stages/tail-free';
 import { topAMinLogRatio } from './stages/top-a';
@@ -69,6 +71,8 @@ export class ReferenceSampler {
 					break;
 				}
 				case 'temperature':
+					// Temperature defers to dynamic temperature, which applies T itself.
+					if (p.dynatempRange > 0 && p.order.includes('dynamic-temperature')) break;
 					if (p.temperature === 0) {
 						candidates = [sortByRank(candidates)[0]];
 						greedy = true;
@@ -133,11 +137,64 @@ export class ReferenceSampler {
 						candidates = keepAtLeast(sorted, Math.log((threshold * total) / WEIGHT_SCALE));
 					}
 					break;
+				case 'dynamic-temperature':
+					if (p.dynatempRange > 0 && candidates.length > 1) {
+						const max = candidates.reduce((m, c) => Math.max(m, c.logit), -Infinity);
+						// Summed in ascending id order, as the fast sampler does.
+						const byId = [...candidates].sort((a, b) => a.id - b.id);
+						const entropy = entropyOfMembers(byId.length, (i) => byId[i].logit, max);
+						const { temperature } = dynamicTemperatureOf(
+							p.temperature,
+							p.dynatempRange,
+							p.dynatempExponent,
+							entropy,
+							candidates.length
+						);
+						if (temperature === 0) {
+							candidates = [sortByRank(candidates)[0]];
+						} else {
+							const scale = 1 / temperature;
+							for (const c of candidates) c.logit *= scale;
+						}
+					}
+					break;
+				case 'quadratic-smoothing':
+					if (p.smoothingFactor > 0) {
+						const max = candidates.reduce((m, c) => Math.max(m, c.logit), -Infinity);
+						for (const c of candidates) {
+							c.logit = smoothLogit(c.logit, max, p.smoothingFactor, p.smoothingCurve);
+						}
+					}
+					break;
+				case 'no-repeat-ngram':
+					if (p.noRepeatNgramSize > 0) {
+						const banned = ngramBans(history, p.noRepeatNgramSize);
+						const kept = candidates.filter((c) => !banned.has(c.id));
+						const finite = kept.some((c) => c.logit > -Infinity);
+						candidates = finite ? kept : [sortByRank(candidates)[0]];
+					}
+					break;
 			}
 		}
 		if (greedy) return candidates[0].id;
 		return draw(sortByRank(candidates), this.rng.nextFloat());
 	}
+}
+
+/**
+ * Every token that follows an earlier occurrence of the context's last n − 1 tokens: the n-grams
+ * of the context, keyed by their first n − 1 tokens, looked up with that suffix.
+ */
+function ngramBans(history: ArrayLike<number>, n: number): Set<number> {
+	const ids = Array.from(history);
+	const followers = new Map<string, Set<number>>();
+	for (let j = 0; j + n <= ids.length; j++) {
+		const key = ids.slice(j, j + n - 1).join(',');
+		const set = followers.get(key) ?? new Set<number>();
+		set.add(ids[j + n - 1]);
+		followers.set(key, set);
+	}
+	return followers.get(ids.slice(ids.length - n + 1).join(',')) ?? new Set();
 }
 
 function windowCounts(history: ArrayLike<number>, repeatLastN: number): Map<number, number> {

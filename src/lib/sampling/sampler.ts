@@ -81,7 +81,7 @@ export class Sampler {
 		this.seed = params.seed ?? randomSeed();
 		this.rng = Xoshiro128StarStar.fromSeed(this.seed);
 		const values = stageValues(params);
-		const shared = { logitBias: params.logitBias };
+		const shared = { logitBias: params.logitBias, order: params.order };
 		this.chain = params.order.map((name) => {
 			const definition = stageDefinition(name);
 			const neutral = definition.isNeutral(values, shared);

@@ -33,6 +33,12 @@ export interface StageMeasure {
 	 * ids `explain` was given); `null` where the measure does not apply (e.g. already removed).
 	 */
 	values: (number | null)[];
+	/**
+	 * For a stage that reshapes: each tracked candidate's value on the same axis before the stage
+	 * acted, so the chart shows the transform (quadratic smoothing's curve, a temperature's
+	 * stretch) as a move from `before` to `values`.
+	 */
+	before?: (number | null)[];
 	/** Values on the same axis the stage decided by (a cut, the entropy, μ). */
 	lines: StageLine[];
 	/** Which side of the first line the stage keeps; `all` when it only reshapes. */

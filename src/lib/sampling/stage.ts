@@ -98,6 +98,12 @@ export type ParamValues<Key extends string> = Readonly<Record<Key, number>>;
 export interface SharedInputs {
 	/** Token id → bias added to its logit. */
 	readonly logitBias: Readonly<Record<number, number>>;
+	/**
+	 * The chain's order, for a stage that defers to another one in it (temperature defers to
+	 * dynamic temperature). The sampler always passes it; absent, each stage is judged alone (as
+	 * for a native sampler, which runs none of the stages another defers to).
+	 */
+	readonly order?: readonly string[];
 }
 
 /**

@@ -8,6 +8,30 @@ const params = (extra: Partial<SamplingParams> = {}): SamplingParams => ({
 });
 
 describe('native sampling parameters', () => {
+	it('ignores dynamic temperature, quadratic smoothing and no-repeat n-gram, keeping the base T', () => {
+		const shaped = params({
+			temperature: 0.7,
+			dynatempRange: 0.3,
+			smoothingFactor: 0.2,
+			noRepeatNgramSize: 3,
+			order: [
+				...DEFAULT_SAMPLING_PARAMS.order,
+				'dynamic-temperature',
+				'quadratic-smoothing',
+				'no-repeat-ngram'
+			]
+		});
+		// Our chain skips temperature for dynamic temperature; WebLLM, which lacks it, keeps T.
+		expect(nativeSamplingFields(shaped, 1).temperature).toBe(0.7);
+		expect(nativeIgnoredParams(shaped, 1).map((p) => p.field)).toEqual(
+			expect.arrayContaining(['dynatempRange', 'smoothingFactor', 'noRepeatNgramSize'])
+		);
+		expect(nativeIgnoredParams(shaped, 1).find((p) => p.field === 'noRepeatNgramSize')).toEqual({
+			field: 'noRepeatNgramSize',
+			reason: 'WebLLM has no no-repeat n-gram; that stage does not run.'
+		});
+	});
+
 	it('passes the parameters WebLLM supports and neutral values for stages that are off', () => {
 		const p = params({
 			temperature: 0.7,

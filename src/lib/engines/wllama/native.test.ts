@@ -8,6 +8,42 @@ const params = (extra: Partial<SamplingParams> = {}): SamplingParams => ({
 });
 
 describe("wllama's native sampling config", () => {
+	it('runs dynamic temperature as llama.cpp’s own; ignores quadratic smoothing and no-repeat n-gram', () => {
+		const shaped = params({
+			temperature: 0.7,
+			dynatempRange: 0.3,
+			dynatempExponent: 2,
+			smoothingFactor: 0.2,
+			noRepeatNgramSize: 3,
+			order: [
+				...DEFAULT_SAMPLING_PARAMS.order,
+				'dynamic-temperature',
+				'quadratic-smoothing',
+				'no-repeat-ngram'
+			]
+		});
+		expect(wllamaSamplingConfig(shaped, 2048)).toMatchObject({
+			temp: 0.7,
+			dynatemp_range: 0.3,
+			dynatemp_exponent: 2
+		});
+		expect(nativeIgnoredParams(shaped).map((p) => p.field)).toEqual([
+			'smoothingFactor',
+			'smoothingCurve',
+			'noRepeatNgramSize',
+			'order',
+			'seed'
+		]);
+		// Dynamic temperature without the temperature stage still moves around the base T.
+		const alone = params({ temperature: 0.5, dynatempRange: 0.2, order: ['dynamic-temperature'] });
+		expect(wllamaSamplingConfig(alone, 2048)).toMatchObject({ temp: 0.5, dynatemp_range: 0.2 });
+		// Off, it is llama.cpp's plain temperature.
+		expect(wllamaSamplingConfig(params(), 2048)).toMatchObject({
+			dynatemp_range: 0,
+			dynatemp_exponent: 1
+		});
+	});
+
 	it("passes the user's values for active stages and no-ops for the rest", () => {
 		const p = params({
 			temperature: 0.7,
@@ -22,6 +58,8 @@ describe("wllama's native sampling config", () => {
 		});
 		expect(wllamaSamplingConfig(p, 2048)).toEqual({
 			temp: 0.7,
+			dynatemp_range: 0,
+			dynatemp_exponent: 1,
 			top_k: 12,
 			top_p: 0.9,
 			min_p: 0.05,
@@ -38,6 +76,8 @@ describe("wllama's native sampling config", () => {
 		const off = params({ temperature: 0.7, topK: 12, order: ['top-p'], logitBias: { 5: 2 } });
 		expect(wllamaSamplingConfig(off, 2048)).toEqual({
 			temp: 1,
+			dynatemp_range: 0,
+			dynatemp_exponent: 1,
 			top_k: 0,
 			top_p: DEFAULT_SAMPLING_PARAMS.topP,
 			min_p: 0,

@@ -12,6 +12,9 @@ import { activeStages, ignoredStageParams, orderDiffers } from '../native-stages
 /** The fields of wllama 2.4.0's `SamplingConfig` this mode sets. */
 export interface WllamaSamplingConfig {
 	temp: number;
+	/** llama.cpp's dynamic temperature (its temperature sampler is `temp-ext`): 0 turns it off. */
+	dynatemp_range: number;
+	dynatemp_exponent: number;
 	top_k: number;
 	top_p: number;
 	min_p: number;
@@ -34,12 +37,15 @@ const WLLAMA_RANK: Partial<Record<StageName, number>> = {
 	'top-k': 2,
 	'top-p': 3,
 	'min-p': 4,
-	temperature: 5
+	temperature: 5,
+	// llama.cpp's temperature sampler is the extended one: dynamic temperature runs in its place.
+	'dynamic-temperature': 5
 };
 
 /**
  * What llama.cpp's chain is asked to do: the user's values for active stages and no-ops for the
- * rest (llama.cpp's own defaults are not neutral: top-k 40, top-p 0.95, min-p 0.05,
+ * rest (dynamic temperature is llama.cpp's own: its temperature sampler moves T by ± the range,
+ * so T is passed as the base whenever dynamic temperature is on) (llama.cpp's own defaults are not neutral: top-k 40, top-p 0.95, min-p 0.05,
  * temperature 0.8). The penalty window "whole context" (-1) is passed as the context length,
  * since llama.cpp's penalties stage turns -1 into 0, which switches it off.
  */
@@ -50,9 +56,13 @@ export function wllamaSamplingConfig(
 	const active = new Set(activeStages(params));
 	const repeat = active.has('repetition-penalty');
 	const frequencyPresence = active.has('frequency-presence');
+	const dynamic = active.has('dynamic-temperature');
 	const window = params.repeatLastN === -1 ? contextLength : params.repeatLastN;
 	return {
-		temp: active.has('temperature') ? params.temperature : 1,
+		// Dynamic temperature moves T around its base, even when temperature itself is left out.
+		temp: active.has('temperature') || dynamic ? params.temperature : 1,
+		dynatemp_range: dynamic ? params.dynatempRange : 0,
+		dynatemp_exponent: dynamic ? params.dynatempExponent : 1,
 		top_k: active.has('top-k') ? params.topK : 0,
 		top_p: active.has('top-p') ? params.topP : 1,
 		min_p: active.has('min-p') ? params.minP : 0,

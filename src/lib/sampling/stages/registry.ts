@@ -1,9 +1,12 @@
 import type { ParamSpec, StageDefinition, StageParam } from '../stage';
+import { dynamicTemperature } from './dynamic-temperature';
 import { epsilonCutoff } from './epsilon-cutoff';
 import { etaCutoff } from './eta-cutoff';
 import { frequencyPresence } from './frequency-presence';
 import { logitBias } from './logit-bias';
 import { minP } from './min-p';
+import { noRepeatNgram } from './no-repeat-ngram';
+import { quadraticSmoothing } from './quadratic-smoothing';
 import { repetitionPenalty } from './repetition-penalty';
 import { tailFree } from './tail-free';
 import { temperature } from './temperature';
@@ -32,7 +35,10 @@ export const STAGE_DEFINITIONS = [
 	etaCutoff,
 	topNSigma,
 	typicalP,
-	tailFree
+	tailFree,
+	dynamicTemperature,
+	quadraticSmoothing,
+	noRepeatNgram
 ] as const;
 
 /** Any stage, with its parameter keys widened to strings. */

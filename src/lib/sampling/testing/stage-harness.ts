@@ -14,7 +14,10 @@ export function runStage(
 	const params = { ...DEFAULT_SAMPLING_PARAMS, ...overrides };
 	const candidates = new Candidates(logits.length);
 	candidates.reset(Float32Array.from(logits));
-	const stage = stageDefinition(name).create(stageValues(params), { logitBias: params.logitBias });
+	const stage = stageDefinition(name).create(stageValues(params), {
+		logitBias: params.logitBias,
+		order: params.order
+	});
 	stage.apply(candidates, { history, window: new PenaltyWindow(logits.length) });
 	return candidates;
 }
@@ -33,7 +36,10 @@ export function explainStage(
 	const params = { ...DEFAULT_SAMPLING_PARAMS, ...overrides };
 	const candidates = new Candidates(logits.length);
 	candidates.reset(Float32Array.from(logits));
-	const stage = stageDefinition(name).create(stageValues(params), { logitBias: params.logitBias });
+	const stage = stageDefinition(name).create(stageValues(params), {
+		logitBias: params.logitBias,
+		order: params.order
+	});
 	const context = { history, window: new PenaltyWindow(logits.length) };
 	if (!stage.explain) throw new Error(`Stage ${name} does not explain itself`);
 	const detail = stage.explain(candidates, context, tracked);
