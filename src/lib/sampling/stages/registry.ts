@@ -4,6 +4,7 @@ import { etaCutoff } from './eta-cutoff';
 import { frequencyPresence } from './frequency-presence';
 import { logitBias } from './logit-bias';
 import { minP } from './min-p';
+import { mirostat } from './mirostat';
 import { repetitionPenalty } from './repetition-penalty';
 import { temperature } from './temperature';
 import { topA } from './top-a';
@@ -28,7 +29,8 @@ export const STAGE_DEFINITIONS = [
 	topA,
 	epsilonCutoff,
 	etaCutoff,
-	topNSigma
+	topNSigma,
+	mirostat
 ] as const;
 
 /** Any stage, with its parameter keys widened to strings. */
