@@ -167,6 +167,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'epsilon cutoff',
 			'eta cutoff',
 			'top-nσ',
+			'mirostat',
 			'seeds that match other engines',
 			'stage order',
 			'traces'

@@ -188,6 +188,8 @@ describe('sweep axes', () => {
 			{ param: 'epsilonCutoff', label: 'Epsilon cutoff', short: 'ε' },
 			{ param: 'etaCutoff', label: 'Eta cutoff', short: 'η' },
 			{ param: 'topNSigma', label: 'Top-nσ', short: 'nσ' },
+			{ param: 'mirostatTau', label: 'Mirostat τ', short: 'Mτ' },
+			{ param: 'mirostatEta', label: 'Mirostat η', short: 'Mη' },
 			{ param: 'repeatPenalty', label: 'Repetition penalty', short: 'rep' },
 			{ param: 'frequencyPenalty', label: 'Frequency penalty', short: 'freq' },
 			{ param: 'presencePenalty', label: 'Presence penalty', short: 'pres' },

@@ -41,7 +41,6 @@ export const mirostat = {
 		'Steers the surprise of the text towards a target τ: it cuts at a threshold μ that it lowers after a surprising pick and raises after a predictable one.',
 	panelRank: 4.8,
 	offByDefault: true,
-	externalOrder: { textgen: ['mirostat'] },
 	params: [
 		{
 			key: 'mirostatMode',
