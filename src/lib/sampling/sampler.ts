@@ -142,7 +142,11 @@ export class Sampler {
 			}
 			this.lastTrace = recorder.finish(this.steps, candidates, id, u);
 		}
-		for (const { state } of this.stateful) state.observe(id, probability);
+		for (const { name, state } of this.stateful) {
+			state.observe(id, probability);
+			const detail = this.lastTrace?.stages.find((stage) => stage.name === name)?.detail;
+			if (recorder && detail) state.explainPick?.(detail);
+		}
 		this.steps++;
 		return id;
 	}

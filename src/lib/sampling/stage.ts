@@ -40,6 +40,8 @@ export interface StageState {
 	 * the chosen token and its probability in the final distribution (after every stage).
 	 */
 	observe(chosenId: number, probability: number): void;
+	/** Tracing: adds to this step's detail what the pick changed (Mirostat's μ after it). */
+	explainPick?(detail: StageDetail): void;
 }
 
 /** A numeric parameter a stage owns: its range, default and the value that turns it off. */

@@ -4,7 +4,8 @@ import { DEFAULT_SAMPLING_PARAMS, stageValues, type SamplingParams } from '../pa
 import { ReferenceSampler } from '../reference';
 import { createSampler, type SamplerCheckpoint } from '../sampler';
 import { logitsArbitrary } from '../testing/arbitraries';
-import { members, runStage, softmax } from '../testing/stage-harness';
+import { factValue } from '../stage-detail';
+import { explainStage, members, runStage, softmax } from '../testing/stage-harness';
 import { mirostatK, nextMu, zipfExponent } from './mirostat';
 import { DEFAULT_ORDER, stageDefinition } from './registry';
 
@@ -310,5 +311,49 @@ describe('state across steps in the sampler', () => {
 		// Such a checkpoint still resumes a sampler whose chain has no state, state or not.
 		plain.resume({ ...plain.checkpoint(), states: { mirostat: [3] } });
 		expect(plain.checkpoint().states).toBeUndefined();
+	});
+});
+
+// The logits pass through float32, so surprises agree to about 6 digits.
+describe('Mirostat explains itself: μ, τ, the cut and each token’s surprise', () => {
+	it('v2: the threshold is μ, and each tracked token’s surprise −log2 p', () => {
+		const detail = explainStage('mirostat', halving, { mirostatMode: 2, mirostatTau: 1.25 });
+		expect(factValue(detail, 'mu')).toBe(2.5);
+		expect(factValue(detail, 'tau')).toBe(1.25);
+		expect(factValue(detail, 'threshold')).toBe(2.5);
+		[1, 2, 3, 4, 4].forEach((bits, i) => expect(detail.measure?.values[i]).toBeCloseTo(bits, 5));
+		expect(detail.measure?.lines.map((line) => line.value)).toEqual([2.5, 1.25]);
+		expect(detail.measure?.kept).toBe('below');
+	});
+
+	it('v1: ŝ, k and the surprise of the k-th token as the cut', () => {
+		const detail = explainStage('mirostat', zipf2, { mirostatMode: 1, mirostatTau: 2 });
+		expect(factValue(detail, 'sHat')).toBeCloseTo(2, 6);
+		expect(factValue(detail, 'k')).toBe(4);
+		const total = zipf2.reduce((sum, l) => sum + Math.exp(l), 0);
+		const fourth = -Math.log2(Math.exp(zipf2[3]) / total); // 4.63 bits
+		expect(factValue(detail, 'threshold')).toBeCloseTo(fourth, 5);
+		expect(detail.measure?.lines[0].value).toBeCloseTo(fourth, 5);
+		expect(detail.measure?.lines.slice(1).map((line) => line.value)).toEqual([4, 2]);
+		// With k beyond the set there is no cut: the chart shows μ and τ only.
+		const all = explainStage('mirostat', zipf2, { mirostatMode: 1, mirostatTau: 4 });
+		expect(factValue(all, 'threshold')).toBeNull();
+		expect(all.measure?.kept).toBe('all');
+	});
+
+	it('a traced step adds the pick’s surprise and μ after it, which the next step starts from', () => {
+		const p = params({ mirostatMode: 2, mirostatTau: 2, mirostatEta: 0.5 });
+		const sampler = createSampler(p, { vocabSize: 300, trace: { topN: 5 } });
+		let before = 4;
+		for (const l of STEPS.slice(0, 6)) {
+			sampler.sample(l, []);
+			const detail = sampler.lastTrace?.stages.find((st) => st.name === 'mirostat')?.detail;
+			const after = muOf(sampler.checkpoint());
+			expect(factValue(detail, 'mu')).toBe(before);
+			expect(factValue(detail, 'muAfter')).toBe(after);
+			const surprise = factValue(detail, 'surprise')!;
+			expect(after).toBeCloseTo(before - 0.5 * (surprise - 2), 12);
+			before = after;
+		}
 	});
 });

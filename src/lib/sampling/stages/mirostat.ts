@@ -1,5 +1,8 @@
 import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
+import { setFact, type StageDetail, type StageFact, type StageLine } from '../stage-detail';
+import { weightOf } from '../weights';
+import { memberValues } from './explain';
 import { logRatioOfProbability, massOf } from './mass';
 
 /** How many of the best tokens Mirostat v1 fits its Zipf exponent to, unless set otherwise. */
@@ -130,10 +133,15 @@ export const mirostat = {
 	isNeutral: ({ mirostatMode }) => mirostatMode === 0,
 	create({ mirostatMode: mode, mirostatTau: tau, mirostatEta: eta, mirostatM: m }) {
 		let mu = 2 * tau;
+		/** The last pick's surprise in the final distribution, for its trace. */
+		let surprise = 0;
 		return {
 			apply(candidates) {
 				if (mode === 2) mirostatV2Cut(candidates, mu);
 				else mirostatV1Cut(candidates, mu, m);
+			},
+			explain(candidates, _context, tracked) {
+				return explainMirostat(candidates, tracked, { mode, mu, tau, m });
 			},
 			state: {
 				save: () => [mu],
@@ -141,7 +149,22 @@ export const mirostat = {
 					mu = saved?.[0] ?? 2 * tau;
 				},
 				observe(_id, probability) {
+					surprise = -Math.log2(probability);
 					mu = nextMu(mu, tau, eta, probability);
+				},
+				explainPick(detail) {
+					setFact(detail, {
+						key: 'surprise',
+						label: 'Surprise of the pick (after every stage)',
+						value: surprise,
+						unit: 'bits'
+					});
+					setFact(detail, {
+						key: 'muAfter',
+						label: 'μ after: μ − η·(surprise − τ)',
+						value: mu,
+						unit: 'bits'
+					});
 				}
 			}
 		};
@@ -164,15 +187,97 @@ export function mirostatV2Cut(candidates: Candidates, mu: number): void {
 
 /** v1: keeps the top k members, k from the Zipf fit of the best m and μ. */
 export function mirostatV1Cut(candidates: Candidates, mu: number, m: number): void {
-	if (candidates.count <= 1) return;
-	const ranked = candidates.rank(m);
-	const { logits, ranking } = candidates;
-	const zipf = zipfExponent(ranked, (i) => logits[ranking[i]]);
-	if (zipf === null) return;
-	const k = mirostatK(zipf, mu, candidates.vocabSize, candidates.count);
+	const { k, ranked } = mirostatV1Plan(candidates, mu, m);
 	if (k >= candidates.count) return;
 	// The best `ranked` are in rank order already; more need ranking again.
 	candidates.keepRanking(k <= ranked ? k : candidates.rank(k));
+}
+
+/**
+ * What v1 decides on the members: the fitted ŝ (null when there is nothing to fit) and k (the
+ * whole set when it keeps everything), with the best `ranked` members in rank order in `ranking`.
+ */
+function mirostatV1Plan(
+	candidates: Candidates,
+	mu: number,
+	m: number
+): { sHat: number | null; k: number; ranked: number } {
+	const count = candidates.count;
+	if (count <= 1) return { sHat: null, k: count, ranked: 0 };
+	const ranked = candidates.rank(m);
+	const { logits, ranking } = candidates;
+	const sHat = zipfExponent(ranked, (i) => logits[ranking[i]]);
+	const k = sHat === null ? count : mirostatK(sHat, mu, candidates.vocabSize, count);
+	return { sHat, k, ranked };
+}
+
+/**
+ * Tracing: μ, τ and the cut on the axis Mirostat decides by, each tracked member's surprise
+ * −log2 p (p over the current members, from the shared weights; null for a member whose
+ * weight rounds to 0, which can never be drawn). The sampler adds μ after the pick.
+ */
+function explainMirostat(
+	candidates: Candidates,
+	tracked: readonly number[],
+	{ mode, mu, tau, m }: { mode: number; mu: number; tau: number; m: number }
+): StageDetail {
+	const { logits } = candidates;
+	const mass = massOf(candidates, false);
+	const surpriseOf = (id: number) => {
+		const w = weightOf(logits[id], mass.maxLogit);
+		return w > 0 ? -Math.log2(w / mass.total) : null;
+	};
+	const values = memberValues(candidates, tracked, (id) => surpriseOf(id) ?? Number.NaN).map((v) =>
+		v === null || Number.isNaN(v) ? null : v
+	);
+	const facts: StageFact[] = [
+		{ key: 'mu', label: 'μ before this token', value: mu, unit: 'bits' },
+		{ key: 'tau', label: 'Target surprise τ', value: tau, unit: 'bits' }
+	];
+	const target: StageLine = { label: 'τ (target)', value: tau };
+	if (mode === 2) {
+		facts.push({ key: 'threshold', label: 'Surprise threshold (μ)', value: mu, unit: 'bits' });
+		return {
+			facts,
+			measure: {
+				label: 'Surprise −log2 p',
+				unit: 'bits',
+				values,
+				lines: [{ label: 'μ (threshold)', value: mu }, target],
+				kept: 'below'
+			},
+			note: 'Version 2: keeps the tokens at most μ bits surprising.'
+		};
+	}
+	const { sHat, k, ranked } = mirostatV1Plan(candidates, mu, m);
+	if (sHat !== null) facts.push({ key: 'sHat', label: 'Zipf exponent ŝ', value: sHat });
+	facts.push({ key: 'k', label: 'Tokens kept (k)', value: k });
+	const cuts = k < candidates.count;
+	const last = cuts ? candidates.ranking[k <= ranked ? k - 1 : candidates.rank(k) - 1] : -1;
+	const cut = cuts ? surpriseOf(last) : null;
+	if (cut !== null) {
+		facts.push({
+			key: 'threshold',
+			label: 'Surprise threshold (k-th token)',
+			value: cut,
+			unit: 'bits'
+		});
+	}
+	return {
+		facts,
+		measure: {
+			label: 'Surprise −log2 p',
+			unit: 'bits',
+			values,
+			lines: [
+				...(cut !== null ? [{ label: 'k-th token', value: cut }] : []),
+				{ label: 'μ', value: mu },
+				target
+			],
+			kept: cut !== null ? 'below' : 'all'
+		},
+		note: `Version 1: fits a Zipf law to the best ${Math.min(m, candidates.count)} tokens and keeps the top ${k}.`
+	};
 }
 
 /**
