@@ -1,0 +1,71 @@
+import { expect, test, type Page } from '@playwright/test';
+import { fillForm, openWithTestModel, run } from './fixtures';
+
+/** The token view's tokens as ids, in order. */
+async function tokenIds(page: Page): Promise<number[]> {
+	return page
+		.getByTestId('token')
+		.evaluateAll((buttons) => buttons.map((b) => Number(b.getAttribute('data-token-id'))));
+}
+
+/** Mirostat v2 at τ = 2 bits, the only stage that cuts (temperature 1 leaves the rest alone). */
+async function mirostatOn(page: Page) {
+	await page.getByRole('checkbox', { name: 'Use the Mirostat stage' }).check();
+	await page.getByTestId('mirostatMode').fill('2');
+	await page.getByTestId('mirostatTau').fill('2');
+	await page.getByTestId('mirostatEta').fill('0.5');
+	await page.getByTestId('topK').fill('0');
+	await page.getByTestId('topP').fill('1');
+	await page.getByTestId('minP').fill('0');
+}
+
+// A fact reads "4 bits", with the typographic minus.
+const number = (text: string | null) => Number.parseFloat(text!.replace('−', '-'));
+
+test.describe('Mirostat', () => {
+	test.beforeEach(async ({ page }) => {
+		await page.setViewportSize({ width: 1440, height: 900 });
+		await openWithTestModel(page);
+		await mirostatOn(page);
+	});
+
+	test('shows μ before and after each token, its threshold, and μ over the run', async ({
+		page
+	}) => {
+		await run(page, { temperature: '1', seed: '5', maxTokens: '8' });
+		const fact = async (step: number, key: string) => {
+			await page.getByTestId('token').nth(step).click();
+			const detail = page
+				.locator('[data-testid="why-chart"][data-stage="mirostat"]')
+				.getByTestId('stage-detail');
+			return number(await detail.locator(`[data-fact="${key}"] dd`).textContent());
+		};
+		// μ starts at 2τ; each step starts from where the one before left it.
+		expect(await fact(0, 'mu')).toBe(4);
+		expect(await fact(0, 'threshold')).toBe(4);
+		const after = await fact(2, 'muAfter');
+		expect(await fact(3, 'mu')).toBeCloseTo(after, 2);
+		const rows = page
+			.locator('[data-testid="why-chart"][data-stage="mirostat"]')
+			.locator('[data-testid="stage-measure"] li');
+		expect(await rows.count()).toBeGreaterThan(0);
+
+		await expect(page.getByTestId('timeline-mu')).toBeVisible();
+		await page.getByTestId('timeline').getByText('As a table').click();
+		await expect(
+			page.getByTestId('timeline-table').getByRole('columnheader', { name: 'Mirostat μ (bits)' })
+		).toBeVisible();
+	});
+
+	test('step mode, token by token, draws what the run drew', async ({ page }) => {
+		await run(page, { temperature: '1', seed: '7', maxTokens: '8' });
+		const whole = await tokenIds(page);
+		await fillForm(page, { temperature: '1', seed: '7', maxTokens: '8' });
+		await page.getByTestId('step-start').click();
+		for (let i = 1; i <= whole.length; i++) {
+			await page.getByTestId('step-once').click();
+			await expect(page.getByTestId('token')).toHaveCount(i);
+		}
+		expect(await tokenIds(page)).toEqual(whole);
+	});
+});
