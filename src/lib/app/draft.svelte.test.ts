@@ -167,7 +167,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'epsilon cutoff',
 			'eta cutoff',
 			'top-nσ',
-			'mirostat',
+			'mirostat v1 m',
 			'seeds that match other engines',
 			'stage order',
 			'traces'

@@ -120,30 +120,22 @@ const WEBLLM_NATIVE = {
 } satisfies ModeCapabilities;
 
 /**
- * llama.cpp has Mirostat, but with it on its chain is only logit bias, temperature and Mirostat
- * (no penalties, top-k, top-p or min-p): wllama's native mode keeps the full chain and leaves
- * Mirostat off.
- */
-const MIROSTAT_NOT_WIRED = Object.fromEntries(
-	(['mirostatMode', 'mirostatTau', 'mirostatEta', 'mirostatM'] as const).map((key) => [
-		key,
-		{
-			support: 'ignored',
-			label: 'mirostat',
-			reason:
-				"llama.cpp's Mirostat would replace its whole chain with temperature and Mirostat, so native mode here leaves it off; use exact sampling for Mirostat."
-		} satisfies Capability
-	])
-);
-
-/**
  * llama.cpp's own sampler inside wllama 2.4.0 (its `samplingInit`, `samplingSample` and
  * `samplingAccept`; llama.cpp build b8948). Its chain is fixed: logit bias, penalties, top-k,
  * top-p, min-p, temperature, then a draw (llama.cpp's DRY, typical-p and XTC stages stay off).
  */
 const WLLAMA_NATIVE = {
 	...everyStageParam(missingStage("wllama's llama.cpp chain")),
-	...MIROSTAT_NOT_WIRED,
+	// With Mirostat on, llama.cpp runs only logit bias, temperature and Mirostat (wllama/native.ts
+	// names the stages that then do not run).
+	mirostatMode: HONOURED,
+	mirostatTau: HONOURED,
+	mirostatEta: HONOURED,
+	mirostatM: {
+		support: 'differs',
+		label: 'mirostat v1 m',
+		reason: 'llama.cpp fits Mirostat v1 to the best 100 tokens, always.'
+	},
 	temperature: HONOURED,
 	topK: HONOURED,
 	topP: HONOURED,
