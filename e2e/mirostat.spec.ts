@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { fillForm, openWithTestModel, run } from './fixtures';
+import { ORACLE_GREEDY_40, fillForm, openWithTestModel, run } from './fixtures';
 
 /** The token view's tokens as ids, in order. */
 async function tokenIds(page: Page): Promise<number[]> {
@@ -68,4 +68,34 @@ test.describe('Mirostat', () => {
 		}
 		expect(await tokenIds(page)).toEqual(whole);
 	});
+});
+
+test("native mode on wllama runs llama.cpp's own Mirostat: τ = 0 with η = 0 keeps only the best token", async ({
+	page
+}) => {
+	await openWithTestModel(page, '?cpuEngine=wllama');
+	await page.getByRole('checkbox', { name: 'Use the Mirostat stage' }).check();
+	await page.getByTestId('mirostatMode').fill('2');
+	await page.getByTestId('mirostatTau').fill('0');
+	await page.getByTestId('mirostatEta').fill('0');
+	// Our sampler: μ stays at 0 bits, so only the best token is ever kept, even at temperature 1.
+	expect((await run(page, { temperature: '1', seed: '4', maxTokens: '40' })).text).toBe(
+		ORACLE_GREEDY_40
+	);
+	await page
+		.getByTestId('sampling-mode')
+		.getByLabel(/Native/)
+		.check();
+	expect((await run(page, { temperature: '1', seed: '4', maxTokens: '40' })).text).toBe(
+		ORACLE_GREEDY_40
+	);
+	// llama.cpp then runs only logit bias, temperature and Mirostat: top-k and the rest do not.
+	await expect(page.getByTestId('ignored-params')).toContainText(
+		'With Mirostat on, llama.cpp runs only logit bias, temperature and Mirostat'
+	);
+	// Without it, llama.cpp's draw at temperature 1 leaves the greedy path.
+	await page.getByTestId('mirostatMode').fill('0');
+	expect((await run(page, { temperature: '1', seed: '4', maxTokens: '40' })).text).not.toBe(
+		ORACLE_GREEDY_40
+	);
 });
