@@ -154,6 +154,11 @@ export interface StageDefinition<
 	offByDefault?: true;
 	/** Parameters this stage owns (validated, defaulted and shown with it). */
 	params: readonly StageParam<Key>[];
+	/**
+	 * For a stage switched on by a parameter of its own (Mirostat's mode): the values that make it
+	 * act, which a sweep of its other parameters sets when the switch is off.
+	 */
+	actingValues?: Readonly<Partial<Record<Key, number>>>;
 	/** Parameters owned by other stages that this one reads too. */
 	reads?: readonly Read[];
 	/** Whether these values leave the candidates unchanged (the chain then skips the stage). */

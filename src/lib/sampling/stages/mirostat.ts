@@ -63,7 +63,7 @@ export const mirostat = {
 					'Long texts that drift into boredom or into nonsense with fixed settings: switch Mirostat on and tune τ.'
 			},
 			slider: { min: 0, max: 2, step: 1 },
-			sweep: null,
+			sweep: { short: 'Mirostat' },
 			resamplesWhatIf: true
 		},
 		{
@@ -131,6 +131,8 @@ export const mirostat = {
 		}
 	],
 	isNeutral: ({ mirostatMode }) => mirostatMode === 0,
+	// A sweep of τ, η or m with the mode at 0 runs version 2 in its lanes.
+	actingValues: { mirostatMode: 2 },
 	create({ mirostatMode: mode, mirostatTau: tau, mirostatEta: eta, mirostatM: m }) {
 		let mu = 2 * tau;
 		/** The last pick's surprise in the final distribution, for its trace. */
