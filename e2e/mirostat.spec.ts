@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { ORACLE_GREEDY_40, fillForm, openWithTestModel, run } from './fixtures';
 
@@ -55,6 +56,15 @@ test.describe('Mirostat', () => {
 		await expect(
 			page.getByTestId('timeline-table').getByRole('columnheader', { name: 'Mirostat μ (bits)' })
 		).toBeVisible();
+		const results = await new AxeBuilder({ page })
+			.include('[data-testid="why-panel"]')
+			.include('[data-testid="timeline"]')
+			.analyze();
+		expect(
+			results.violations
+				.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+				.map((v) => v.id)
+		).toEqual([]);
 	});
 
 	test('step mode, token by token, draws what the run drew', async ({ page }) => {
