@@ -21,7 +21,7 @@ test('imports presets onto the panel, refuses bad values, and copies a llama.cpp
 	await page
 		.getByTestId('import-text')
 		.fill(
-			'temperature: 1.3\nmin_p: 0.1\ntop_k: 0\nmirostat_mode: 2\nguidance_scale: 1\ntypical_p: 0.9\n'
+			'temperature: 1.3\nmin_p: 0.1\ntop_k: 0\nmirostat_mode: 2\nguidance_scale: 1.5\ntypical_p: 0.9\npenalty_alpha: 0\n'
 		);
 	await page.getByTestId('import-apply').click();
 	await expect(page.getByTestId('temperature')).toHaveValue('1.3');
@@ -31,8 +31,12 @@ test('imports presets onto the panel, refuses bad values, and copies a llama.cpp
 	await expect(page.getByTestId('typicalP')).toHaveValue('0.9');
 	const report = page.getByTestId('import-report');
 	await expect(report).toContainText('text-generation-webui preset');
-	await expect(report).toContainText('Not supported here: mirostat_mode (2)');
-	await expect(report).toContainText('off anyway: guidance_scale');
+	await expect(report).toContainText('Not supported here: guidance_scale (1.5)');
+	// Mirostat's mode is read, and switches the stage on.
+	await expect(page.getByTestId('mirostatMode')).toHaveValue('2');
+	await expect(page.getByRole('checkbox', { name: 'Use the Mirostat stage' })).toBeChecked();
+	await expect(report).toContainText('mirostat_mode 2 switched Mirostat on');
+	await expect(report).toContainText('off anyway: penalty_alpha');
 
 	await page.getByTestId('import-text').fill('{"temperature": 0.5, "min_p": 1.5}');
 	await page.getByTestId('import-apply').click();

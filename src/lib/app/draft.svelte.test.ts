@@ -171,6 +171,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'tail-free (tfs)',
 			'quadratic smoothing',
 			'no-repeat n-gram',
+			'mirostat v1 m',
 			'seeds that match other engines',
 			'stage order',
 			'traces'

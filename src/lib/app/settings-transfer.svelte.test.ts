@@ -18,7 +18,7 @@ function transferWith(options: { clipboard?: boolean; vocabSize?: number } = {})
 	return { transfer, settings, validity, copied };
 }
 
-const TEXTGEN = 'temperature: 1.2\nmin_p: 0.1\ntop_k: 0\nmirostat_mode: 2\nguidance_scale: 1\n';
+const TEXTGEN = 'temperature: 1.2\nmin_p: 0.1\ntop_k: 0\nguidance_scale: 1.5\npenalty_alpha: 0\n';
 
 describe('SettingsTransfer', () => {
 	it('imports pasted settings onto the panel and reports what it did', () => {
@@ -32,8 +32,8 @@ describe('SettingsTransfer', () => {
 		expect(validity.message()).toBeNull();
 		expect(transfer.problems).toEqual([]);
 		expect(transfer.report[0]).toMatch(/text-generation-webui preset: temperature, top_k, min_p/);
-		expect(transfer.report.join('\n')).toMatch(/Not supported here: mirostat_mode \(2\)/);
-		expect(transfer.report.join('\n')).toMatch(/off anyway: guidance_scale/);
+		expect(transfer.report.join('\n')).toMatch(/Not supported here: guidance_scale \(1\.5\)/);
+		expect(transfer.report.join('\n')).toMatch(/off anyway: penalty_alpha/);
 	});
 
 	it('refuses bad values naming the field, and leaves the panel as it was', () => {

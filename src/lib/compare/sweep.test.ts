@@ -114,6 +114,28 @@ describe('buildGrid', () => {
 		expect(minP.ok && minP.value[0].params.order).toEqual(withoutMinP.order);
 	});
 
+	it('a sweep of Mirostat’s τ with its mode at 0 runs version 2 in the lanes; a mode sweep compares versions', () => {
+		const tau = buildGrid(base, 'm', [{ param: 'mirostatTau', values: [3, 5] }], (id) => id);
+		expect(
+			tau.ok && tau.value.map((l) => [l.label, l.params.mirostatMode, l.params.order])
+		).toEqual([
+			['Mτ 3', 2, [...base.order, 'mirostat']],
+			['Mτ 5', 2, [...base.order, 'mirostat']]
+		]);
+		const v1 = buildGrid(
+			{ ...base, mirostatMode: 1 },
+			'm',
+			[{ param: 'mirostatTau', values: [3, 4] }],
+			(id) => id
+		);
+		expect(v1.ok && v1.value[0].params.mirostatMode).toBe(1);
+		const modes = buildGrid(base, 'm', [{ param: 'mirostatMode', values: [1, 2] }], (id) => id);
+		expect(modes.ok && modes.value.map((l) => [l.label, l.params.mirostatMode])).toEqual([
+			['Mirostat 1', 1],
+			['Mirostat 2', 2]
+		]);
+	});
+
 	it('varies the model per lane', () => {
 		const grid = buildGrid(base, 'm', [{ param: 'model', values: ['a', 'b'] }], (id) =>
 			id.toUpperCase()
@@ -192,6 +214,9 @@ describe('sweep axes', () => {
 			{ param: 'epsilonCutoff', label: 'Epsilon cutoff', short: 'ε' },
 			{ param: 'etaCutoff', label: 'Eta cutoff', short: 'η' },
 			{ param: 'topNSigma', label: 'Top-nσ', short: 'nσ' },
+			{ param: 'mirostatMode', label: 'Mirostat mode', short: 'Mirostat' },
+			{ param: 'mirostatTau', label: 'Mirostat τ', short: 'Mτ' },
+			{ param: 'mirostatEta', label: 'Mirostat η', short: 'Mη' },
 			{ param: 'repeatPenalty', label: 'Repetition penalty', short: 'rep' },
 			{ param: 'noRepeatNgramSize', label: 'No-repeat n-gram size', short: 'no-rep n' },
 			{ param: 'frequencyPenalty', label: 'Frequency penalty', short: 'freq' },

@@ -128,10 +128,17 @@ function switchedOn(
 ): SamplingParams {
 	const stage = registry.find((s) => s.params.some((spec) => spec.key === param));
 	if (!stage?.offByDefault) return params;
+	// A stage whose switch is a parameter of its own (Mirostat's mode) takes the values that make
+	// it act, when the sweep varies another of its parameters and that switch is still off.
+	const values = params as unknown as Record<string, number>;
+	const acting =
+		stage.actingValues && stage.isNeutral(values, { logitBias: params.logitBias })
+			? { ...params, ...stage.actingValues }
+			: params;
 	// A test registry's stage names are not StageName's own; the validator checks them by registry.
 	const name = stage.name as SamplingParams['order'][number];
-	if (params.order.includes(name)) return params;
-	return { ...params, order: [...params.order, name] };
+	if (acting.order.includes(name)) return acting;
+	return { ...acting, order: [...acting.order, name] };
 }
 
 /** The sweep functions over `registry`'s stages; the module's exports use the real registry. */

@@ -126,6 +126,16 @@ const WEBLLM_NATIVE = {
  */
 const WLLAMA_NATIVE = {
 	...everyStageParam(missingStage("wllama's llama.cpp chain")),
+	// With Mirostat on, llama.cpp runs only logit bias, temperature and Mirostat (wllama/native.ts
+	// names the stages that then do not run).
+	mirostatMode: HONOURED,
+	mirostatTau: HONOURED,
+	mirostatEta: HONOURED,
+	mirostatM: {
+		support: 'differs',
+		label: 'mirostat v1 m',
+		reason: 'llama.cpp fits Mirostat v1 to the best 100 tokens, always.'
+	},
 	temperature: HONOURED,
 	// llama.cpp's temperature sampler is `temp-ext`: dynamic temperature, at temperature's place.
 	dynatempRange: HONOURED,

@@ -116,6 +116,27 @@ describe('ExploreSession', () => {
 		expect(fake.evaluated.slice(-3).every((ids) => ids.length === 1)).toBe(true);
 	});
 
+	it('with Mirostat, steps from inside a recorded run draw what the run drew (μ carried)', async () => {
+		const fake = engine();
+		const p = params({
+			temperature: 1,
+			order: ['temperature', 'mirostat'],
+			mirostatMode: 2,
+			mirostatTau: 2,
+			mirostatEta: 1
+		});
+		const { session, result } = await recordedRun(fake, p, 12);
+		const nodes = session.nodes();
+		for (const k of [3, 6, 9]) {
+			const step = await session.step(nodes[k].id, p);
+			expect(step.node.tokenId).toBe(result.tokenIds[k]);
+		}
+		// μ moved from its start at 2τ.
+		const mu = (id: number) => nodes[id].trace?.stages.find((st) => st.name === 'mirostat');
+		expect(mu(1)?.detail?.facts.find((f) => f.key === 'mu')?.value).toBe(4);
+		expect(mu(9)?.detail?.facts.find((f) => f.key === 'mu')?.value).not.toBe(4);
+	});
+
 	it('branches in step mode and keeps the engine context in step with the branch', async () => {
 		const fake = engine();
 		const { session, result } = await recordedRun(fake, params(), 4);

@@ -134,3 +134,75 @@ describe('Explorer', () => {
 		}
 	});
 });
+
+describe('Explorer with Mirostat, whose μ each step carries in its checkpoint', () => {
+	const mirostat = (mode: number, overrides: Partial<SamplingParams> = {}) =>
+		params({
+			order: ['temperature', 'mirostat'],
+			mirostatMode: mode,
+			mirostatTau: 1.5,
+			mirostatEta: 0.6,
+			...overrides
+		});
+	const muAt = (tree: ExplorationTree, id: number) => tree.node(id).checkpoint?.states?.mirostat;
+
+	for (const mode of [1, 2]) {
+		it(`v${mode}: step mode, a re-sample and a branch draw what an uninterrupted run draws`, async () => {
+			const p = mirostat(mode);
+			const expected = straightRun(p, 12);
+			const { e, tree } = explorer();
+
+			let node = tree.root.id;
+			const stepped: number[] = [];
+			for (let i = 0; i < 12; i++) {
+				const step = await e.step(node, p);
+				stepped.push(step.node.tokenId!);
+				node = step.node.id;
+				if (step.node.isStop) break;
+			}
+			expect(stepped).toEqual(expected);
+			expect(tokens(await e.resample(p, 12))).toEqual(expected);
+
+			// A branch from the fifth token on, step by step: the same tokens again.
+			// (Stepping to an explored token replaces its node's checkpoint: compare with copies.)
+			const run = await e.resample(p, 12);
+			const runMu = run.map((s) => muAt(tree, s.node.id));
+			let from = run[4].node.id;
+			for (const [i, step] of run.entries()) {
+				if (i < 5) continue;
+				const next = await e.step(from, p);
+				expect(next.node.tokenId).toBe(step.node.tokenId);
+				expect(muAt(tree, next.node.id)).toEqual(runMu[i]);
+				from = next.node.id;
+			}
+			// μ moved along the way, so carrying it mattered.
+			expect(new Set(runMu.map((mu) => mu![0])).size).toBeGreaterThan(3);
+		});
+	}
+
+	it('a what-if with another τ re-samples from the seed, and the original parameters repeat the run', async () => {
+		const { e } = explorer();
+		const p = mirostat(2);
+		const original = tokens(await e.resample(p, 12));
+		const whatIf = tokens(await e.resample(mirostat(2, { mirostatTau: 3 }), 12));
+		expect(whatIf).toEqual(straightRun(mirostat(2, { mirostatTau: 3 }), 12));
+		expect(tokens(await e.resample(p, 12))).toEqual(original);
+	});
+
+	it("a picked token keeps the sampler's μ after its own draw, and the branch continues from it", async () => {
+		const { e, tree } = explorer();
+		const p = mirostat(2);
+		const run = await e.resample(p, 6);
+		const sampled = run[3].node.tokenId!;
+		const other = (sampled + 1) % STOP;
+		const branch = await e.step(run[2].node.id, p, other);
+		expect(branch.node.pickedBy).toBe('user');
+		expect(muAt(tree, branch.node.id)).toEqual(muAt(tree, run[3].node.id));
+		// Continuing the branch: a sampler resumed from that checkpoint on the branch's context.
+		const after = await e.step(branch.node.id, p);
+		const sampler = createSampler(p, { vocabSize: VOCAB });
+		sampler.resume(tree.node(branch.node.id).checkpoint!);
+		const history = tree.history(branch.node.id);
+		expect(after.node.tokenId).toBe(sampler.sample(fakeLogits(history), history));
+	});
+});

@@ -6,6 +6,7 @@ import {
 	confidenceColour,
 	confidenceStep,
 	describeMetric,
+	mirostatMu,
 	rank,
 	rawProbability,
 	surprisal,
@@ -22,6 +23,14 @@ function traced(logits: number[], overrides = {}) {
 }
 
 describe('token metrics', () => {
+	it('read Mirostat’s μ where it ran, and nothing where it did not', () => {
+		const logits = [Math.log(0.5), Math.log(0.3), Math.log(0.2)];
+		const order = [...DEFAULT_SAMPLING_PARAMS.order, 'mirostat' as const];
+		expect(mirostatMu(traced(logits, { order, mirostatMode: 2, mirostatTau: 3 }))).toBe(6);
+		expect(mirostatMu(traced(logits, { order, mirostatMode: 0 }))).toBeNull();
+		expect(mirostatMu(traced(logits))).toBeNull();
+	});
+
 	it('read the chosen token’s probability, surprisal and rank from a greedy trace', () => {
 		const trace = traced([Math.log(0.7), Math.log(0.2), Math.log(0.1)], { temperature: 0 });
 		expect(trace.chosenId).toBe(0);

@@ -1,4 +1,4 @@
-import type { CandidateTrace, StepTrace } from '#lib/sampling';
+import { factValue, type CandidateTrace, type StepTrace } from '#lib/sampling';
 
 /** What the token view colours tokens by. */
 export type TokenMetric = 'probability' | 'entropy' | 'rank';
@@ -47,6 +47,11 @@ export function rank(trace: StepTrace, placed: number = trace.chosenId): number 
 export function survivors(trace: StepTrace): number {
 	const last = trace.stages.at(-1);
 	return last ? last.survivors : trace.candidates.length;
+}
+
+/** Mirostat's μ at this step (the threshold it cut at, in bits), or null when it did not run. */
+export function mirostatMu(trace: StepTrace): number | null {
+	return factValue(trace.stages.find((stage) => stage.name === 'mirostat')?.detail, 'mu');
 }
 
 /**

@@ -65,7 +65,7 @@ describe('llama.cpp /completion request', () => {
 
 	it('lists the fields it cannot use, apart from those at their off value', () => {
 		const fields = imported.unsupported.map((f) => f.field);
-		expect(fields).toContain('mirostat_tau');
+		expect(fields).not.toContain('mirostat_tau'); // Mirostat's, read even with it off
 		expect(fields).not.toContain('typical_p');
 		expect(imported.params.typicalP).toBe(1);
 		expect(fields).toContain('samplers (stages)');
@@ -73,7 +73,7 @@ describe('llama.cpp /completion request', () => {
 		const report = describeImport(imported).join('\n');
 		expect(report).toMatch(/Not supported here: .*dry_base \(1\.75\)/);
 		expect(report).toMatch(/samplers \(stages\) \(\["dry","xtc"\]\)/);
-		expect(report).toMatch(/off anyway: .*xtc_probability.*mirostat/);
+		expect(report).toMatch(/off anyway: .*xtc_probability/);
 	});
 
 	it('leaves out of the chain the stages `samplers` leaves out, as the server does', () => {
@@ -229,9 +229,36 @@ describe('toLlamaCppRequest', () => {
 			top_n_sigma: -1,
 			dynatemp_range: 0,
 			dynatemp_exponent: 1,
+			mirostat: 0,
+			mirostat_tau: 5,
+			mirostat_eta: 0.1,
 			seed: -1,
 			samplers: ['penalties', 'temperature', 'top_k', 'top_p', 'min_p']
 		});
+	});
+
+	it("Mirostat: its mode replaces llama.cpp's chain on import, and only a chain with it exports it", () => {
+		const imported = importSettings(
+			'{"mirostat": 2, "mirostat_tau": 4, "mirostat_eta": 0.2, "samplers": ["top_k", "temperature"]}'
+		);
+		expect(imported.params).toMatchObject({ mirostatMode: 2, mirostatTau: 4, mirostatEta: 0.2 });
+		expect(imported.params.order).toEqual(['logit-bias', 'temperature', 'mirostat']);
+		expect(imported.notes.join(' ')).toMatch(/mirostat 2: llama.cpp then runs only/);
+		expect(toLlamaCppRequest(imported.params)).toMatchObject({ mirostat: 2, mirostat_tau: 4 });
+		const off = {
+			...imported.params,
+			order: imported.params.order.filter((n) => n !== 'mirostat')
+		};
+		expect(toLlamaCppRequest(off)).toMatchObject({ mirostat: 0 });
+
+		const preset = importSettings('mirostat_mode: 1\nmirostat_tau: 3\n', { format: 'textgen' });
+		expect(preset.params.mirostatMode).toBe(1);
+		expect(preset.params.order.at(-1)).toBe('mirostat');
+		const last = importSettings('mirostat_mode: 2\ntemperature_last: true\n', {
+			format: 'textgen'
+		});
+		expect(last.params.order.slice(-2)).toEqual(['mirostat', 'temperature']);
+		expect(() => importSettings('{"mirostat": 3}')).toThrow(/mirostat \(Mirostat mode\)/);
 	});
 
 	it('round-trips through the importer', () => {

@@ -202,6 +202,7 @@ export function importSettings(
 	readLength(input, format, used, result, fail);
 	readStops(input, format, used, result, fail);
 	readOrder(input, format, registry, used, result, fail);
+	switchOnMirostat(format, registry, result);
 	switchOnImportedStages(input, format, registry, result);
 
 	if (problems.length > 0) throw new SettingsImportError(problems);
@@ -563,6 +564,33 @@ function switchOnImportedStages(
 	}
 }
 
+/**
+ * A Mirostat mode of 1 or 2 (`mirostat`, `mirostat_mode`) switches our Mirostat stage on. In
+ * llama.cpp the mode replaces the sampler list: logit bias, temperature, then Mirostat, which
+ * draws; the chain becomes that. In a preset Mirostat joins last, or just before temperature
+ * when temperature ends the chain (as `temperature_last` asks).
+ */
+function switchOnMirostat(
+	format: SettingsFormat,
+	registry: StageRegistry,
+	result: ImportedSettings
+): void {
+	const params = result.params;
+	if (!registry.some((stage) => stage.name === 'mirostat') || !(params.mirostatMode > 0)) return;
+	const field = format === 'llamaCpp' ? 'mirostat' : 'mirostat_mode';
+	if (format === 'llamaCpp') {
+		params.order = ['logit-bias', 'temperature', 'mirostat'];
+		result.notes.push(
+			`${field} ${params.mirostatMode}: llama.cpp then runs only logit bias, temperature and Mirostat, whatever its sampler list says; the chain is set so.`
+		);
+	} else if (!params.order.includes('mirostat')) {
+		const last = params.order.at(-1) === 'temperature' ? params.order.length - 1 : undefined;
+		params.order = [...params.order];
+		params.order.splice(last ?? params.order.length, 0, 'mirostat');
+		result.notes.push(`${field} ${params.mirostatMode} switched Mirostat on, last in the chain.`);
+	}
+}
+
 /** Whether other tools' sampler orders name the stage (logit bias is in none: it comes first). */
 function stageHasOrderName(registry: StageRegistry, name: string): boolean {
 	return registry.find((stage) => stage.name === name)?.externalOrder !== undefined;
@@ -643,6 +671,8 @@ export function toLlamaCppRequest(
 		const write = typeof external === 'object' ? external.write : undefined;
 		body[name] = write ? write(record[spec.key]) : record[spec.key];
 	}
+	// llama.cpp runs Mirostat whenever its mode is set, so a chain without it writes 0.
+	if (Object.hasOwn(body, 'mirostat') && !params.order.includes('mirostat')) body.mirostat = 0;
 	body.seed = params.seed ?? -1;
 	const bias = Object.entries(params.logitBias).map(([id, b]) => [Number(id), b]);
 	if (bias.length > 0) body.logit_bias = bias;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { STAGE_NAMES, type StepTrace } from '#lib/sampling';
+import { DEFAULT_SAMPLING_PARAMS, STAGE_NAMES, type StepTrace } from '#lib/sampling';
 import { offByDefaultValues } from '#lib/sampling/testing/off-by-default';
 import {
 	exportFileName,
@@ -101,6 +101,28 @@ describe('export file', () => {
 			exportedAt: '2025-01-31T00:00:00.000Z'
 		});
 		expect(parseSessionsFile(text)).toEqual({ ok: true, sessions });
+	});
+
+	it('keeps a Mirostat run: the file gives back its settings and traces, and its seed repeats the run', () => {
+		const mirostat = {
+			order: [...DEFAULT_SAMPLING_PARAMS.order, 'mirostat' as const],
+			mirostatMode: 2,
+			mirostatTau: 3,
+			mirostatEta: 0.3,
+			seed: 8
+		};
+		const base = experiment();
+		const tokens = normalizeTokens(tracedTokens(12, { ...base.params, ...mirostat }, 2000));
+		const record = session({
+			experiment: { ...base, params: { ...base.params, ...mirostat } },
+			runs: [runRecord({ tokens })]
+		});
+		const parsed = parseSessionsFile(exportSessions([record]));
+		expect(parsed).toEqual({ ok: true, sessions: [record] });
+		// Reloaded, the same settings and seed draw the same tokens (μ starts again at 2τ).
+		const params = parsed.ok ? parsed.sessions[0].experiment.params : base.params;
+		const again = tracedTokens(12, params, 2000);
+		expect(again.map((t) => t.id)).toEqual(tokens.map((t) => t.id));
 	});
 
 	it('round-trips the figures measured now, and reads runs stored with the old tokens/s', () => {

@@ -255,7 +255,7 @@ function expand(
 	else if (data.K !== undefined) {
 		const skills = pairs(data.K, ['name', 'systemPrompt'], 'skills', problems, harmlessSkill);
 		// The writer leaves an empty list out: read one as absent, so the link reopens the same.
-		if (skills.length > 0) experiment.skills = skills;
+		if (!Array.isArray(skills) || skills.length > 0) experiment.skills = skills;
 	}
 	return experiment;
 }

@@ -4,6 +4,7 @@ import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, type SamplingParams } from '#lib/
 import { paramsArbitrary } from '#lib/sampling/testing/arbitraries';
 import { offByDefaultValues } from '#lib/sampling/testing/off-by-default';
 import type { Experiment } from '#lib/core/experiment';
+import { tracedTokens } from './testing/traced-tokens';
 import { deflate, fromBase64Url, inflate, toBase64Url } from './share-link-bytes';
 import {
 	decodeShareFragment,
@@ -269,6 +270,25 @@ describe('share links', () => {
 			ok: true,
 			value: { experiment, view: 'single' }
 		});
+	});
+
+	it('carry Mirostat, so the link repeats its run for the same seed', async () => {
+		const experiment = defaultExperiment({
+			params: {
+				...defaultExperiment().params,
+				mirostatMode: 1,
+				mirostatTau: 3.5,
+				mirostatEta: 0.25,
+				mirostatM: 50,
+				seed: 3,
+				order: [...DEFAULT_SAMPLING_PARAMS.order, 'mirostat']
+			}
+		});
+		const decoded = await decodeShareFragment(await encode({ experiment, view: 'single' }));
+		expect(decoded).toEqual({ ok: true, value: { experiment, view: 'single' } });
+		const params = decoded.ok ? decoded.value.experiment.params : DEFAULT_SAMPLING_PARAMS;
+		const ids = (p: SamplingParams) => tracedTokens(10, p, 2000).map((t) => t.id);
+		expect(ids(params)).toEqual(ids(experiment.params));
 	});
 
 	it('read a format-1 link with its frozen defaults and stage codes', async () => {

@@ -4,6 +4,7 @@ import { dynamicTemperatureOf, entropyOfMembers } from './stages/dynamic-tempera
 import { etaThreshold } from './stages/eta-cutoff';
 import { penalizeFrequencyPresence } from './stages/frequency-presence';
 import { smoothLogit } from './stages/quadratic-smoothing';
+import { mirostatK, nextMu, zipfExponent } from './stages/mirostat';
 import { penalizeRepetition } from './stages/repetition-penalty';
 import { TFS_FLAT, tfsFlatCut } from './stages/tail-free';
 import { topAMinLogRatio } from './stages/top-a';
@@ -24,6 +25,8 @@ interface Candidate {
 export class ReferenceSampler {
 	readonly seed: number;
 	private readonly rng: Xoshiro128StarStar;
+	/** Mirostat's μ, carried from step to step. */
+	private mu: number;
 
 	constructor(
 		private readonly params: SamplingParams,
@@ -32,6 +35,7 @@ export class ReferenceSampler {
 		validateSamplingParams(params, { vocabSize });
 		this.seed = params.seed ?? randomSeed();
 		this.rng = Xoshiro128StarStar.fromSeed(this.seed);
+		this.mu = 2 * params.mirostatTau;
 	}
 
 	sample(distribution: Float32Array, history: ArrayLike<number>): number {
@@ -174,10 +178,32 @@ export class ReferenceSampler {
 						candidates = finite ? kept : [sortByRank(candidates)[0]];
 					}
 					break;
+				case 'mirostat':
+					if (p.mirostatMode === 2) {
+						const sorted = sortByRank(candidates);
+						const total = sum(weights(sorted));
+						candidates = keepAtLeast(sorted, Math.log((2 ** -this.mu * total) / WEIGHT_SCALE));
+					} else if (p.mirostatMode === 1 && candidates.length > 1) {
+						const sorted = sortByRank(candidates);
+						const fitted = Math.min(p.mirostatM, sorted.length);
+						const sHat = zipfExponent(fitted, (i) => sorted[i].logit);
+						if (sHat !== null) {
+							const k = mirostatK(sHat, this.mu, this.vocabSize, sorted.length);
+							candidates = sorted.slice(0, k);
+						}
+					}
+					break;
 			}
 		}
-		if (greedy) return candidates[0].id;
-		return draw(sortByRank(candidates), this.rng.nextFloat());
+		const final = sortByRank(candidates);
+		const id = greedy ? final[0].id : draw(final, this.rng.nextFloat());
+		if (p.order.includes('mirostat') && p.mirostatMode !== 0) {
+			// μ learns from the chosen token's probability in the final distribution.
+			const w = weights(final);
+			const chosen = w[final.findIndex((c) => c.id === id)];
+			this.mu = nextMu(this.mu, p.mirostatTau, p.mirostatEta, chosen / sum(w));
+		}
+		return id;
 	}
 }
 

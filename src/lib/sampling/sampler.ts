@@ -1,7 +1,7 @@
 import { Candidates } from './candidates';
 import { stageValues, validateSamplingParams, type SamplingParams } from './params';
 import { Xoshiro128StarStar, randomSeed } from './rng';
-import type { SamplerStage, StepContext } from './stage';
+import type { SamplerStage, StageState, StepContext } from './stage';
 import { stageDefinition, type StageName } from './stages/registry';
 import {
 	DEFAULT_TRACE_TOP_N,
@@ -10,7 +10,7 @@ import {
 	type DistributionKind,
 	type StepTrace
 } from './trace';
-import { MAX_VOCAB_SIZE } from './weights';
+import { MAX_VOCAB_SIZE, weightOf } from './weights';
 import { PenaltyWindow } from './window';
 
 export interface SamplerOptions {
@@ -25,6 +25,12 @@ export interface SamplerOptions {
 export interface SamplerCheckpoint {
 	rng: [number, number, number, number];
 	steps: number;
+	/**
+	 * What each stage that keeps state across steps remembers (Mirostat's μ), by stage name.
+	 * Present only when the chain has such a stage; a stage missing here (a checkpoint from
+	 * before it kept state, or from a chain without it) starts from its initial state.
+	 */
+	states?: Record<string, number[]>;
 }
 
 /** The engine handed over a distribution the sampler cannot use. */
@@ -61,6 +67,8 @@ export class Sampler {
 	steps = 0;
 
 	private readonly chain: ChainLink[];
+	/** The chain's stages that keep state across steps, by name. */
+	private readonly stateful: { name: StageName; state: StageState }[];
 	private readonly greedy: boolean;
 	private readonly candidates: Candidates;
 	private readonly window: PenaltyWindow;
@@ -88,6 +96,9 @@ export class Sampler {
 			return { name, stage: neutral ? null : definition.create(values, shared) };
 		});
 		this.greedy = this.chain.some((link) => link.stage?.greedy === true);
+		this.stateful = this.chain.flatMap(({ name, stage }) =>
+			stage?.state ? [{ name, state: stage.state }] : []
+		);
 		this.candidates = new Candidates(vocabSize);
 		this.window = new PenaltyWindow(vocabSize);
 		this.context = { history: [], window: this.window };
@@ -119,6 +130,8 @@ export class Sampler {
 		this.runChain(context);
 		const u = this.greedy ? null : this.rng.nextFloat();
 		const id = u === null ? candidates.bestId() : this.draw(u);
+		// Read before a trace's replay; stages learn of the pick only once that replay is done.
+		const probability = this.stateful.length > 0 ? this.finalProbability(id) : 0;
 		if (recorder) {
 			if (!recorder.isTracked(id)) {
 				// The chain is deterministic: replay it once more, following the chosen token too.
@@ -129,13 +142,24 @@ export class Sampler {
 			}
 			this.lastTrace = recorder.finish(this.steps, candidates, id, u);
 		}
+		for (const { name, state } of this.stateful) {
+			state.observe(id, probability);
+			const detail = this.lastTrace?.stages.find((stage) => stage.name === name)?.detail;
+			if (recorder && detail) state.explainPick?.(detail);
+		}
 		this.steps++;
 		return id;
 	}
 
 	/** Where the sampler is in its random stream, to continue from there later. */
 	checkpoint(): SamplerCheckpoint {
-		return { rng: this.rng.state(), steps: this.steps };
+		const checkpoint: SamplerCheckpoint = { rng: this.rng.state(), steps: this.steps };
+		if (this.stateful.length > 0) {
+			checkpoint.states = Object.fromEntries(
+				this.stateful.map(({ name, state }) => [name, state.save()])
+			);
+		}
+		return checkpoint;
 	}
 
 	/**
@@ -145,6 +169,7 @@ export class Sampler {
 	resume(checkpoint: SamplerCheckpoint): void {
 		this.rng = new Xoshiro128StarStar(checkpoint.rng);
 		this.steps = checkpoint.steps;
+		for (const { name, state } of this.stateful) state.load(checkpoint.states?.[name] ?? null);
 		this.lastTrace = null;
 	}
 
@@ -152,6 +177,7 @@ export class Sampler {
 	restart(): void {
 		this.rng = Xoshiro128StarStar.fromSeed(this.seed);
 		this.steps = 0;
+		for (const { state } of this.stateful) state.load(null);
 		this.lastTrace = null;
 	}
 
@@ -176,6 +202,13 @@ export class Sampler {
 		const maxLogit = candidates.maxLogit();
 		const threshold = u * candidates.totalWeight(maxLogit);
 		return candidates.ranking[candidates.smallestPrefixReaching(maxLogit, threshold, false) - 1];
+	}
+
+	/** The chosen member's probability in the final distribution, from the shared weights. */
+	private finalProbability(id: number): number {
+		const { candidates } = this;
+		const maxLogit = candidates.maxLogit();
+		return weightOf(candidates.logits[id], maxLogit) / candidates.totalWeight(maxLogit);
 	}
 
 	/** Explains why `distribution` cannot be sampled from. */

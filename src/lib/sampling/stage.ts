@@ -21,6 +21,27 @@ export interface SamplerStage {
 	 * the trace follows; a measure gives one value per id, in that order). It must change nothing.
 	 */
 	explain?(candidates: Candidates, context: StepContext, tracked: readonly number[]): StageDetail;
+	/**
+	 * What a stage remembers from one step to the next (Mirostat's μ). `apply` only reads it; the
+	 * sampler updates it once per step after the draw, saves it in its checkpoints and sets it
+	 * back on restart and resume, so step mode, branches, what-ifs and replays stay exact.
+	 */
+	readonly state?: StageState;
+}
+
+/** The memory of a stage that keeps state across steps (see {@link SamplerStage.state}). */
+export interface StageState {
+	/** The state as plain numbers, for a checkpoint. */
+	save(): number[];
+	/** Sets a state saved by {@link save}; `null` sets the initial state (a fresh run). */
+	load(saved: readonly number[] | null): void;
+	/**
+	 * Called once per step, after the draw and never during a trace's second run of the chain:
+	 * the chosen token and its probability in the final distribution (after every stage).
+	 */
+	observe(chosenId: number, probability: number): void;
+	/** Tracing: adds to this step's detail what the pick changed (Mirostat's μ after it). */
+	explainPick?(detail: StageDetail): void;
 }
 
 /** A numeric parameter a stage owns: its range, default and the value that turns it off. */
@@ -139,6 +160,11 @@ export interface StageDefinition<
 	offByDefault?: true;
 	/** Parameters this stage owns (validated, defaulted and shown with it). */
 	params: readonly StageParam<Key>[];
+	/**
+	 * For a stage switched on by a parameter of its own (Mirostat's mode): the values that make it
+	 * act, which a sweep of its other parameters sets when the switch is off.
+	 */
+	actingValues?: Readonly<Partial<Record<Key, number>>>;
 	/** Parameters owned by other stages that this one reads too. */
 	reads?: readonly Read[];
 	/** Whether these values leave the candidates unchanged (the chain then skips the stage). */

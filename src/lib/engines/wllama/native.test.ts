@@ -94,6 +94,16 @@ describe("wllama's native sampling config", () => {
 		expect(config).toMatchObject({ penalty_repeat: 1.3, penalty_last_n: 512 });
 	});
 
+	it('passes Mirostat only when it runs', () => {
+		const on = params({ mirostatMode: 2, mirostatTau: 4, mirostatEta: 0.2 });
+		expect(wllamaSamplingConfig({ ...on, order: ['temperature', 'mirostat'] }, 512)).toMatchObject({
+			mirostat: 2,
+			mirostat_tau: 4,
+			mirostat_eta: 0.2
+		});
+		expect(wllamaSamplingConfig(on, 512)).not.toHaveProperty('mirostat');
+	});
+
 	it('temperature 0 is passed as it is: llama.cpp then keeps only the most likely token', () => {
 		expect(wllamaSamplingConfig(params({ temperature: 0 }), 512).temp).toBe(0);
 	});
@@ -140,6 +150,32 @@ describe("wllama's native sampling config", () => {
 				})
 			)
 		).toEqual(['typicalP', 'tfsZ', 'seed']);
+		// Mirostat: llama.cpp has it, but then runs only logit bias, temperature and Mirostat.
+		const mirostat = params({
+			temperature: 0.9,
+			repeatPenalty: 1.1,
+			mirostatMode: 1,
+			mirostatM: 50,
+			order: [...DEFAULT_SAMPLING_PARAMS.order, 'mirostat']
+		});
+		expect(fields(mirostat)).toEqual([
+			'repeatPenalty',
+			'topK',
+			'topP',
+			'minP',
+			'mirostatM',
+			'seed'
+		]);
+		expect(nativeIgnoredParams(mirostat)[0].reason).toMatch(
+			/only logit bias, temperature and Mirostat/
+		);
+		expect(
+			fields(params({ temperature: 0.9, mirostatMode: 2, order: ['temperature', 'mirostat'] }))
+		).toEqual(['seed']);
+		// Before temperature, it is not where llama.cpp runs it.
+		expect(
+			fields(params({ temperature: 0.9, mirostatMode: 2, order: ['mirostat', 'temperature'] }))
+		).toEqual(['order', 'seed']);
 		expect(nativeIgnoredParams(params()).at(-1)?.reason).toContain(
 			'seeds once when the model loads'
 		);

@@ -23,6 +23,10 @@ export interface WllamaSamplingConfig {
 	penalty_present: number;
 	penalty_last_n: number;
 	logit_bias: { token: number; bias: number }[];
+	/** Set only when Mirostat runs: 1 or 2 (llama.cpp then runs logit bias, temperature, Mirostat). */
+	mirostat?: number;
+	mirostat_tau?: number;
+	mirostat_eta?: number;
 }
 
 /**
@@ -39,7 +43,8 @@ const WLLAMA_RANK: Partial<Record<StageName, number>> = {
 	'min-p': 4,
 	temperature: 5,
 	// llama.cpp's temperature sampler is the extended one: dynamic temperature runs in its place.
-	'dynamic-temperature': 5
+	'dynamic-temperature': 5,
+	mirostat: 6
 };
 
 /**
@@ -72,9 +77,56 @@ export function wllamaSamplingConfig(
 		penalty_last_n: repeat || frequencyPresence ? window : 0,
 		logit_bias: active.has('logit-bias')
 			? Object.entries(params.logitBias).map(([token, bias]) => ({ token: Number(token), bias }))
-			: []
+			: [],
+		...(active.has('mirostat') && {
+			mirostat: params.mirostatMode,
+			mirostat_tau: params.mirostatTau,
+			mirostat_eta: params.mirostatEta
+		})
 	};
 }
+
+/** The stages llama.cpp leaves out of its chain when Mirostat is on. */
+const REPLACED_BY_MIROSTAT: readonly StageName[] = [
+	'repetition-penalty',
+	'frequency-presence',
+	'top-k',
+	'top-p',
+	'min-p'
+];
+
+/** llama.cpp's common sampler fits Mirostat v1 to the best 100 tokens, always. */
+const LLAMA_CPP_MIROSTAT_M = 100;
+
+/**
+ * What Mirostat changes in llama.cpp's chain: with it on, only logit bias, temperature and
+ * Mirostat run, so the other active stages are ignored; v1's m is fixed at 100 there.
+ */
+function mirostatIgnored(params: SamplingParams, active: readonly StageName[]): IgnoredParam[] {
+	if (!active.includes('mirostat')) return [];
+	const ignored: IgnoredParam[] = active
+		.filter((name) => REPLACED_BY_MIROSTAT.includes(name))
+		.map((name) => ({
+			field: STAGE_PARAM_OF[name] ?? name,
+			reason: `With Mirostat on, llama.cpp runs only logit bias, temperature and Mirostat: ${name} does not run.`
+		}));
+	if (params.mirostatMode === 1 && params.mirostatM !== LLAMA_CPP_MIROSTAT_M) {
+		ignored.push({
+			field: 'mirostatM',
+			reason: `llama.cpp fits Mirostat v1 to the best ${LLAMA_CPP_MIROSTAT_M} tokens, always.`
+		});
+	}
+	return ignored;
+}
+
+/** The parameter that names each stage Mirostat replaces in the ignored list. */
+const STAGE_PARAM_OF: Partial<Record<StageName, keyof SamplingParams>> = {
+	'repetition-penalty': 'repeatPenalty',
+	'frequency-presence': 'frequencyPenalty',
+	'top-k': 'topK',
+	'top-p': 'topP',
+	'min-p': 'minP'
+};
 
 const NATIVE = ENGINE_MODES.wllama.native.capabilities;
 
@@ -95,8 +147,15 @@ function commutes(params: SamplingParams) {
 /** The user's parameters llama.cpp's own chain does not honour in this run, each with the reason. */
 export function nativeIgnoredParams(params: SamplingParams): IgnoredParam[] {
 	const active = activeStages(params);
-	const ignored: IgnoredParam[] = ignoredStageParams(active, NATIVE);
-	if (orderDiffers(active, WLLAMA_RANK, commutes(params))) {
+	const ignored: IgnoredParam[] = [
+		...ignoredStageParams(active, NATIVE),
+		...mirostatIgnored(params, active)
+	];
+	// With Mirostat on, the stages it replaces do not run there at all: their place is moot.
+	const running = active.includes('mirostat')
+		? active.filter((name) => !REPLACED_BY_MIROSTAT.includes(name))
+		: active;
+	if (orderDiffers(running, WLLAMA_RANK, commutes(params))) {
 		ignored.push({ field: 'order', reason: NATIVE.order.reason });
 	}
 	ignored.push({ field: 'seed', reason: NATIVE.seed.reason });

@@ -7,6 +7,7 @@ import { logitBias } from './logit-bias';
 import { minP } from './min-p';
 import { noRepeatNgram } from './no-repeat-ngram';
 import { quadraticSmoothing } from './quadratic-smoothing';
+import { mirostat } from './mirostat';
 import { repetitionPenalty } from './repetition-penalty';
 import { tailFree } from './tail-free';
 import { temperature } from './temperature';
@@ -38,7 +39,8 @@ export const STAGE_DEFINITIONS = [
 	tailFree,
 	dynamicTemperature,
 	quadraticSmoothing,
-	noRepeatNgram
+	noRepeatNgram,
+	mirostat
 ] as const;
 
 /** Any stage, with its parameter keys widened to strings. */
