@@ -62,7 +62,8 @@ test('imports presets onto the panel, refuses bad values, and copies a llama.cpp
 		frequency_penalty: 0.1,
 		presence_penalty: 0.2
 	});
-	// The preset's samplers list names typical-p and TFS: they join the chain (here neutral, at 1).
+	// The preset's samplers list names typical-p, TFS and xtc: they join the chain (here neutral:
+	// typical-p and TFS at 1, XTC at probability 0).
 	expect(request.samplers).toEqual([
 		'penalties',
 		'top_k',
@@ -70,8 +71,10 @@ test('imports presets onto the panel, refuses bad values, and copies a llama.cpp
 		'tfs_z',
 		'top_p',
 		'min_p',
+		'xtc',
 		'temperature'
 	]);
+	expect(request).toMatchObject({ xtc_probability: 0, xtc_threshold: 0.1 });
 });
 
 test('an imported value of a stage off by default switches that stage on, and the report says so', async ({

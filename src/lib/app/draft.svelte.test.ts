@@ -169,6 +169,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'top-nσ',
 			'typical-p',
 			'tail-free (tfs)',
+			'XTC',
 			'seeds that match other engines',
 			'stage order',
 			'traces'

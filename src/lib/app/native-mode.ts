@@ -25,7 +25,8 @@ export function nativeMode(engine: EngineId | null): NativeMode | null {
 	);
 	return {
 		sampler: NATIVE_SAMPLER_NAMES[engine],
-		unsupported: notHonoured.map((item) => item.label),
+		// A stage with several parameters is named once.
+		unsupported: [...new Set(notHonoured.map((item) => item.label))],
 		ignored: (key) =>
 			notHonoured.find((item) => item.key === key && item.support === 'ignored')?.reason ?? null
 	};

@@ -190,6 +190,8 @@ describe('sweep axes', () => {
 			{ param: 'epsilonCutoff', label: 'Epsilon cutoff', short: 'ε' },
 			{ param: 'etaCutoff', label: 'Eta cutoff', short: 'η' },
 			{ param: 'topNSigma', label: 'Top-nσ', short: 'nσ' },
+			{ param: 'xtcProbability', label: 'XTC probability', short: 'xtc p' },
+			{ param: 'xtcThreshold', label: 'XTC threshold', short: 'xtc t' },
 			{ param: 'repeatPenalty', label: 'Repetition penalty', short: 'rep' },
 			{ param: 'frequencyPenalty', label: 'Frequency penalty', short: 'freq' },
 			{ param: 'presencePenalty', label: 'Presence penalty', short: 'pres' },

@@ -80,6 +80,8 @@ describe('a new stage', () => {
 			'epsilonCutoff',
 			'etaCutoff',
 			'topNSigma',
+			'xtcProbability',
+			'xtcThreshold',
 			'repeatPenalty',
 			'repeatLastN',
 			'frequencyPenalty',

@@ -4,6 +4,8 @@ import { DEFAULT_SAMPLING_PARAMS, PARAM_SPECS, type SamplingParams } from '#lib/
 import { paramsArbitrary } from '#lib/sampling/testing/arbitraries';
 import type { Experiment } from '#lib/core/experiment';
 import { deflate, fromBase64Url, inflate, toBase64Url } from './share-link-bytes';
+import { tracedTokens } from './testing/traced-tokens';
+import { normalizeTokens } from './token-codec';
 import {
 	decodeShareFragment,
 	encodeShareFragment,
@@ -212,6 +214,27 @@ describe('share links', () => {
 		expect(single.ok && single.value.experiment.skills).toBeUndefined();
 	});
 
+	it('carry XTC and the seed, so the link repeats the run’s draws exactly', async () => {
+		const experiment = defaultExperiment({
+			params: {
+				...defaultExperiment().params,
+				temperature: 1,
+				seed: 2024,
+				xtcProbability: 0.5,
+				xtcThreshold: 0.05,
+				order: [...DEFAULT_SAMPLING_PARAMS.order, 'xtc']
+			}
+		});
+		const decoded = await decodeShareFragment(await encode({ experiment, view: 'single' }));
+		expect(decoded).toEqual({ ok: true, value: { experiment, view: 'single' } });
+		const opened = decoded.ok ? decoded.value.experiment.params : experiment.params;
+		const run = normalizeTokens(tracedTokens(10, experiment.params, 2000));
+		expect(normalizeTokens(tracedTokens(10, opened, 2000))).toEqual(run);
+		// Without XTC the same seed gives another run: the link's XTC settings matter.
+		const without = tracedTokens(10, { ...experiment.params, xtcProbability: 0 }, 2000);
+		expect(without.map((t) => t.id)).not.toEqual(run.map((t) => t.id));
+	});
+
 	it('carry a stage added after format 1 by its name, with its parameter', async () => {
 		const experiment = defaultExperiment({
 			params: {
@@ -263,6 +286,8 @@ describe('share links', () => {
 						topNSigma: 0,
 						typicalP: 1,
 						tfsZ: 1,
+						xtcProbability: 0,
+						xtcThreshold: 0.1,
 						temperature: 0.8,
 						topK: 5,
 						topP: 0.95,

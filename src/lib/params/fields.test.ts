@@ -84,6 +84,8 @@ describe('fields derived from the stage registry', () => {
 			'epsilonCutoff',
 			'etaCutoff',
 			'topNSigma',
+			'xtcProbability',
+			'xtcThreshold',
 			'repeatPenalty',
 			'repeatLastN',
 			'frequencyPenalty',

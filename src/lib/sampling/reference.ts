@@ -1,10 +1,11 @@
-import { validateSamplingParams, type SamplingParams } from './params';
+import { stageValues, validateSamplingParams, type SamplingParams } from './params';
 import { Xoshiro128StarStar, randomSeed } from './rng';
 import { etaThreshold } from './stages/eta-cutoff';
 import { penalizeFrequencyPresence } from './stages/frequency-presence';
 import { penalizeRepetition } from './stages/repetition-penalty';
 import { TFS_FLAT, tfsFlatCut } from './stages/tail-free';
 import { topAMinLogRatio } from './stages/top-a';
+import { stageDefinition } from './stages/registry';
 import { sigmaOf } from './stages/top-n-sigma';
 import { ExactSum, typicalCentre } from './stages/typical-p';
 import { WEIGHT_SCALE, weightOf } from './weights';
@@ -36,6 +37,8 @@ export class ReferenceSampler {
 		const p = this.params;
 		let candidates: Candidate[] = Array.from(distribution, (logit, id) => ({ id, logit }));
 		let greedy = false;
+		// The random stages' draws come first, in chain order, then the final draw (if any).
+		const draws = this.stageDraws();
 		for (const stage of p.order) {
 			switch (stage) {
 				case 'logit-bias':
@@ -133,10 +136,38 @@ export class ReferenceSampler {
 						candidates = keepAtLeast(sorted, Math.log((threshold * total) / WEIGHT_SCALE));
 					}
 					break;
+				case 'xtc': {
+					const u = draws.get('xtc');
+					if (u !== undefined && u[0] < p.xtcProbability) {
+						const sorted = sortByRank(candidates);
+						const total = sum(weights(sorted));
+						const cut = Math.log((p.xtcThreshold * total) / WEIGHT_SCALE);
+						const top = sorted.filter((c) => c.logit - sorted[0].logit >= cut).length;
+						// All at the threshold but the least likely of them, when there are two or more.
+						if (top >= 2) candidates = sorted.slice(top - 1);
+					}
+					break;
+				}
 			}
 		}
 		if (greedy) return candidates[0].id;
 		return draw(sortByRank(candidates), this.rng.nextFloat());
+	}
+
+	/** Each non-neutral stage's declared number of draws, taken in chain order. */
+	private stageDraws(): Map<string, number[]> {
+		const p = this.params;
+		const values = stageValues(p);
+		const draws = new Map<string, number[]>();
+		for (const name of p.order) {
+			const definition = stageDefinition(name);
+			if (!definition.draws || definition.isNeutral(values, { logitBias: p.logitBias })) continue;
+			draws.set(
+				name,
+				Array.from({ length: definition.draws }, () => this.rng.nextFloat())
+			);
+		}
+		return draws;
 	}
 }
 

@@ -100,6 +100,16 @@ describe("wllama's native sampling config", () => {
 				})
 			)
 		).toEqual(['typicalP', 'tfsZ', 'seed']);
+		// Nor XTC (wllama's sampling config has no XTC fields).
+		expect(
+			fields(
+				params({
+					temperature: 1,
+					xtcProbability: 0.5,
+					order: [...DEFAULT_SAMPLING_PARAMS.order, 'xtc']
+				})
+			)
+		).toEqual(['xtcProbability', 'xtcThreshold', 'seed']);
 		expect(nativeIgnoredParams(params()).at(-1)?.reason).toContain(
 			'seeds once when the model loads'
 		);

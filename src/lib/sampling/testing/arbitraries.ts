@@ -40,6 +40,11 @@ export function paramsArbitrary(vocabSize: number): fc.Arbitrary<SamplingParams>
 		topNSigma: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 4, noNaN: true })),
 		typicalP: fc.oneof(fc.constant(1), fc.double({ min: 0.01, max: 1, noNaN: true })),
 		tfsZ: fc.oneof(fc.constant(1), fc.double({ min: 0.01, max: 1, noNaN: true })),
+		xtcProbability: fc.oneof(fc.constantFrom(0, 1), fc.double({ min: 0, max: 1, noNaN: true })),
+		xtcThreshold: fc.oneof(
+			fc.constantFrom(0.1, 0.5),
+			fc.double({ min: 0.001, max: 0.6, noNaN: true })
+		),
 		repeatPenalty: fc.oneof(fc.constant(1), fc.double({ min: 1, max: 2, noNaN: true })),
 		repeatLastN: fc.constantFrom(-1, 0, 1, 4, 64),
 		frequencyPenalty: fc.oneof(fc.constant(0), fc.double({ min: -2, max: 2, noNaN: true })),
