@@ -66,16 +66,11 @@ test('imports presets onto the panel, refuses bad values, and copies a llama.cpp
 		frequency_penalty: 0.1,
 		presence_penalty: 0.2
 	});
-	// The preset's samplers list names typical-p and TFS: they join the chain (here neutral, at 1).
-	expect(request.samplers).toEqual([
-		'penalties',
-		'top_k',
-		'typ_p',
-		'tfs_z',
-		'top_p',
-		'min_p',
-		'temperature'
-	]);
+	// The preset's samplers list names typical-p, TFS and xtc, but at its values (typical_p and tfs
+	// 1, xtc_probability 0) they change nothing, so they stay out of the chain; their values are
+	// still written.
+	expect(request.samplers).toEqual(['penalties', 'top_k', 'top_p', 'min_p', 'temperature']);
+	expect(request).toMatchObject({ typical_p: 1, tfs_z: 1, xtc_probability: 0, xtc_threshold: 0.1 });
 });
 
 test('an imported value of a stage off by default switches that stage on, and the report says so', async ({

@@ -284,3 +284,36 @@ test.describe('the shaping stages explain themselves', () => {
 		).toEqual([]);
 	});
 });
+
+test.describe('a random stage shows its draw', () => {
+	test('XTC shows its draw u, whether it fired, each token’s p against the threshold and what it excluded', async ({
+		page
+	}) => {
+		await page.setViewportSize({ width: 1440, height: 900 });
+		await openWithTestModel(page);
+		await page.getByRole('checkbox', { name: 'Use the XTC stage' }).check();
+		// Probability 1: it fires at every step; a low threshold so that it excludes something.
+		await page.getByTestId('xtcProbability').fill('1');
+		await page.getByTestId('xtcThreshold').fill('0.001');
+		await page.getByTestId('topK').fill('0');
+		await page.getByTestId('topP').fill('1');
+		await page.getByTestId('minP').fill('0');
+		await run(page, { temperature: '1.5', seed: '5', maxTokens: '6' });
+		await page.getByTestId('token').nth(2).click();
+
+		const chart = page.locator('[data-testid="why-chart"][data-stage="xtc"]');
+		await expect(chart).toBeVisible();
+		const detail = chart.getByTestId('stage-detail');
+		const u = Number(await detail.locator('[data-fact="u"] dd').textContent());
+		expect(u).toBeGreaterThanOrEqual(0);
+		expect(u).toBeLessThan(1);
+		await expect(detail.locator('[data-fact="fired"] dd')).toHaveText('1');
+		await expect(detail.getByTestId('stage-note')).toContainText('XTC fired and excluded');
+		await expect(detail.locator('[data-testid="stage-measure"] li')).toHaveCount(
+			await chart.locator('.bars li').count()
+		);
+		// The excluded tokens and the one kept at the threshold, as text.
+		await expect(detail.getByTestId('stage-sequence')).toHaveCount(2);
+		await expect(detail.getByTestId('stage-sequence').first()).toContainText('Excluded');
+	});
+});

@@ -172,6 +172,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'quadratic smoothing',
 			'no-repeat n-gram',
 			'mirostat v1 m',
+			'XTC',
 			'seeds that match other engines',
 			'stage order',
 			'traces'

@@ -114,6 +114,8 @@ describe('ExploreState', () => {
 			() => (app.settings.params.frequencyPenalty = 0.4),
 			() => (app.settings.params.repeatLastN = 32),
 			() => (app.settings.params.topK = 5),
+			() => (app.settings.params.xtcProbability = 0.5),
+			() => (app.settings.params.xtcThreshold = 0.2),
 			() => (app.settings.params.seed = 99),
 			() => app.settings.params.order.reverse()
 		];

@@ -214,6 +214,8 @@ describe('sweep axes', () => {
 			{ param: 'epsilonCutoff', label: 'Epsilon cutoff', short: 'ε' },
 			{ param: 'etaCutoff', label: 'Eta cutoff', short: 'η' },
 			{ param: 'topNSigma', label: 'Top-nσ', short: 'nσ' },
+			{ param: 'xtcProbability', label: 'XTC probability', short: 'xtc p' },
+			{ param: 'xtcThreshold', label: 'XTC threshold', short: 'xtc t' },
 			{ param: 'mirostatMode', label: 'Mirostat mode', short: 'Mirostat' },
 			{ param: 'mirostatTau', label: 'Mirostat τ', short: 'Mτ' },
 			{ param: 'mirostatEta', label: 'Mirostat η', short: 'Mη' },

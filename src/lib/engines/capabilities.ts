@@ -1,6 +1,11 @@
 import type { CpuEngineId, EngineId } from '#lib/core/model';
 import type { SamplingMode } from '#lib/core/run';
-import { STAGE_DEFINITIONS, type SamplingParams, type StageParamKey } from '#lib/sampling';
+import {
+	labelInSentence,
+	STAGE_DEFINITIONS,
+	type SamplingParams,
+	type StageParamKey
+} from '#lib/sampling';
 
 /**
  * What each engine honours in each sampling mode: the one table the engines' checks, the
@@ -52,8 +57,8 @@ function everyStageParam(
 function missingStage(engine: string): (stage: { label: string }) => Capability {
 	return (stage) => ({
 		support: 'ignored',
-		label: stage.label.toLowerCase(),
-		reason: `${engine} has no ${stage.label.toLowerCase()}; that stage does not run.`
+		label: labelInSentence(stage.label),
+		reason: `${engine} has no ${labelInSentence(stage.label)}; that stage does not run.`
 	});
 }
 

@@ -206,3 +206,79 @@ describe('Explorer with Mirostat, whose μ each step carries in its checkpoint',
 		expect(after.node.tokenId).toBe(sampler.sample(fakeLogits(history), history));
 	});
 });
+
+describe('Explorer with XTC, a stage that draws from the seeded stream', () => {
+	const xtc = (overrides: Partial<SamplingParams> = {}) =>
+		params({
+			temperature: 1,
+			xtcProbability: 0.5,
+			xtcThreshold: 0.1,
+			order: [...DEFAULT_SAMPLING_PARAMS.order, 'xtc'],
+			...overrides
+		});
+
+	/** An ordinary run in which the user replaces the token of step `at` by `pick`. */
+	function runWithPick(p: SamplingParams, steps: number, at: number, pick: number): number[] {
+		const sampler = createSampler(p, { vocabSize: VOCAB });
+		const history = [...PROMPT];
+		const out: number[] = [];
+		for (let i = 0; i < steps; i++) {
+			const sampled = sampler.sample(fakeLogits(history), history);
+			const id = i === at ? pick : sampled;
+			out.push(id);
+			history.push(id);
+			if (id === STOP) break;
+		}
+		return out;
+	}
+
+	it('fires on some steps and not others, and changes the run', async () => {
+		const { e } = explorer();
+		const steps = await e.resample(xtc(), 12);
+		const fired = steps.map((s) => {
+			const stage = s.node.trace!.stages.find((t) => t.name === 'xtc')!;
+			return stage.massRemoved > 0;
+		});
+		expect(fired).toContain(true);
+		expect(fired).toContain(false);
+		expect(tokens(steps)).not.toEqual(straightRun(xtc({ xtcProbability: 0 }), 12));
+	});
+
+	it('step mode, one token at a time, draws what an uninterrupted run draws', async () => {
+		const { e, tree } = explorer();
+		const p = xtc();
+		let node = tree.root.id;
+		const stepped: number[] = [];
+		for (let i = 0; i < 12; i++) {
+			const step = await e.step(node, p);
+			stepped.push(step.node.tokenId!);
+			node = step.node.id;
+			if (step.node.isStop) break;
+		}
+		expect(stepped).toEqual(straightRun(p, 12));
+		expect(tokens(await e.resample(p, 12))).toEqual(stepped);
+	});
+
+	it('a branch continues with the draws an uninterrupted run with that pick would take', async () => {
+		const { e, tree } = explorer();
+		const p = xtc();
+		const run = await e.resample(p, 6);
+		const other = (run[2].node.tokenId! + 1) % STOP;
+		let node = (await e.step(run[1].node.id, p, other)).node.id;
+		for (let i = 0; i < 6; i++) {
+			const step = await e.step(node, p);
+			node = step.node.id;
+			if (step.node.isStop) break;
+		}
+		expect(tree.path(node)).toEqual(runWithPick(p, 9, 2, other).slice(0, tree.path(node).length));
+		expect(tree.path(node).length).toBeGreaterThan(3);
+	});
+
+	it('a what-if switching XTC on, or changing its settings, gives the uninterrupted run', async () => {
+		const { e } = explorer();
+		await e.resample(params({ temperature: 1 }), 10);
+		for (const p of [xtc(), xtc({ xtcProbability: 0.9 }), xtc({ xtcThreshold: 0.15, seed: 8 })]) {
+			expect(tokens(await e.resample(p, 10))).toEqual(straightRun(p, 10));
+		}
+	});
+});

@@ -84,6 +84,8 @@ describe('a new stage', () => {
 			'epsilonCutoff',
 			'etaCutoff',
 			'topNSigma',
+			'xtcProbability',
+			'xtcThreshold',
 			'mirostatMode',
 			'mirostatTau',
 			'mirostatEta',

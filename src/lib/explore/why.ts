@@ -1,5 +1,6 @@
 import { plural } from '#lib/core/plural';
 import {
+	labelInSentence,
 	STAGE_DEFINITIONS,
 	type StageDetail,
 	type StageName,
@@ -11,7 +12,7 @@ import {
 export function stageTitles(
 	registry: StageRegistry = STAGE_DEFINITIONS
 ): Readonly<Record<string, string>> {
-	return Object.fromEntries(registry.map((stage) => [stage.name, stage.label.toLowerCase()]));
+	return Object.fromEntries(registry.map((stage) => [stage.name, labelInSentence(stage.label)]));
 }
 
 /** Each stage's name as the panel shows it. */

@@ -72,8 +72,8 @@ describe('llama.cpp /completion request', () => {
 		expect(fields).not.toContain('prompt');
 		const report = describeImport(imported).join('\n');
 		expect(report).toMatch(/Not supported here: .*dry_base \(1\.75\)/);
-		expect(report).toMatch(/samplers \(stages\) \(\["dry","xtc"\]\)/);
-		expect(report).toMatch(/off anyway: .*xtc_probability/);
+		expect(report).toMatch(/samplers \(stages\) \(\["dry"\]\)/);
+		expect(report).toMatch(/off anyway: .*dry_multiplier/);
 	});
 
 	it('leaves out of the chain the stages `samplers` leaves out, as the server does', () => {
@@ -149,6 +149,7 @@ describe('text-generation-webui preset', () => {
 			'min-p',
 			'temperature'
 		]);
+		// The preset's typical_p, tfs and xtc_probability leave their stages neutral: left out.
 	});
 
 	it('refuses a bad value naming the preset field', () => {
@@ -232,6 +233,8 @@ describe('toLlamaCppRequest', () => {
 			mirostat: 0,
 			mirostat_tau: 5,
 			mirostat_eta: 0.1,
+			xtc_probability: 0,
+			xtc_threshold: 0.1,
 			seed: -1,
 			samplers: ['penalties', 'temperature', 'top_k', 'top_p', 'min_p']
 		});
@@ -493,5 +496,46 @@ describe('dynamic temperature import', () => {
 		expect(
 			problemsOf(() => importSettings('dynamic_temperature: yes please\n', { format: 'textgen' }))
 		).toEqual(['dynamic_temperature must be true or false; got "yes please"']);
+	});
+});
+
+describe('XTC settings', () => {
+	it('imports xtc_probability and xtc_threshold from each tool, XTC where its order names it', () => {
+		const llama = importSettings(
+			'{"xtc_probability": 0.5, "xtc_threshold": 0.15, "samplers": ["top_k", "xtc", "temperature"]}'
+		);
+		expect(llama.params).toMatchObject({ xtcProbability: 0.5, xtcThreshold: 0.15 });
+		expect(llama.params.order).toEqual(['logit-bias', 'top-k', 'xtc', 'temperature']);
+		const textgen = importSettings(
+			fixture('textgen-min-p.yaml') + 'xtc_probability: 0.4\nxtc_threshold: 0.2\n',
+			{ format: 'textgen' }
+		);
+		expect(textgen.params).toMatchObject({ xtcProbability: 0.4, xtcThreshold: 0.2 });
+		// sampler_priority puts xtc after min_p; temperature_last moves temperature to the end.
+		expect(textgen.params.order.slice(-3)).toEqual(['min-p', 'xtc', 'temperature']);
+		const tavern = JSON.parse(fixture('sillytavern-preset.json'));
+		const st = importSettings(JSON.stringify({ ...tavern, xtc_probability: 0.3 }));
+		expect(st.params).toMatchObject({ xtcProbability: 0.3, xtcThreshold: 0.1 });
+		// Its samplers list names xtc between min_p and temperature: XTC runs there.
+		expect(st.params.order.slice(-2)).toEqual(['xtc', 'temperature']);
+		// Without an order list, a probability above 0 switches XTC on at the end of the chain.
+		expect(importSettings('{"xtc_probability": 0.5}').params.order.at(-1)).toBe('xtc');
+	});
+
+	it('refuses a threshold of 0 or a probability above 1, naming the field', () => {
+		expect(problemsOf(() => importSettings('{"xtc_threshold": 0, "xtc_probability": 2}'))).toEqual([
+			'xtc_probability (XTC probability) must be a number in [0, 1]; got 2',
+			'xtc_threshold (XTC threshold) must be a number in (0, 1]; got 0'
+		]);
+	});
+
+	it('exports XTC as llama.cpp request fields and sampler name', () => {
+		const { params } = importSettings(
+			'{"xtc_probability": 0.5, "xtc_threshold": 0.1, "samplers": ["min_p", "xtc", "temperature"]}'
+		);
+		const request = toLlamaCppRequest(params);
+		expect(request).toMatchObject({ xtc_probability: 0.5, xtc_threshold: 0.1 });
+		expect(request.samplers).toEqual(['min_p', 'xtc', 'temperature']);
+		expect(importSettings(JSON.stringify(request)).params).toEqual(params);
 	});
 });

@@ -10,7 +10,7 @@ import {
 	SESSIONS_FORMAT,
 	SESSIONS_FORMAT_VERSION
 } from './session-format';
-import { experiment, runRecord, session, sessionsFileV1 } from './testing/sessions';
+import { experiment, params, runRecord, session, sessionsFileV1 } from './testing/sessions';
 import { tracedTokens } from './testing/traced-tokens';
 import { encodeTokens, normalizeTokens, toBase64 } from './token-codec';
 
@@ -209,6 +209,32 @@ describe('format version 2: tokens as token data', () => {
 		expect(perToken).toBeLessThanOrEqual(1024);
 		const parsed = parseSessionsFile(text);
 		expect(parsed.ok && parsed.sessions[0].runs[0].tokens).toEqual(stored);
+	});
+
+	it('a run with XTC reloads with settings that draw the same tokens, its draws in the traces', () => {
+		const xtc = params({
+			temperature: 1,
+			repeatPenalty: 1.1,
+			seed: 42,
+			xtcProbability: 0.5,
+			xtcThreshold: 0.05,
+			order: [...DEFAULT_SAMPLING_PARAMS.order, 'xtc']
+		});
+		const traced = normalizeTokens(tracedTokens(12, xtc, 2000));
+		const sessions = [
+			session({
+				experiment: experiment({ params: xtc }),
+				runs: [runRecord({ params: xtc, tokens: traced })]
+			})
+		];
+		const parsed = parseSessionsFile(exportSessions(sessions));
+		expect(parsed).toEqual({ ok: true, sessions });
+		const reloaded = parsed.ok ? parsed.sessions[0].runs[0].params : xtc;
+		expect(normalizeTokens(tracedTokens(12, reloaded, 2000))).toEqual(traced);
+		// XTC fired on some steps (it removed mass) and not on others.
+		const removed = traced.map((t) => t.trace!.stages.find((s) => s.name === 'xtc')!.massRemoved);
+		expect(removed.some((m) => m > 0)).toBe(true);
+		expect(removed.some((m) => m === 0)).toBe(true);
 	});
 
 	it('still imports version 1 files, traces included', () => {

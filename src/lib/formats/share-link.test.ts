@@ -6,6 +6,7 @@ import { offByDefaultValues } from '#lib/sampling/testing/off-by-default';
 import type { Experiment } from '#lib/core/experiment';
 import { tracedTokens } from './testing/traced-tokens';
 import { deflate, fromBase64Url, inflate, toBase64Url } from './share-link-bytes';
+import { normalizeTokens } from './token-codec';
 import {
 	decodeShareFragment,
 	encodeShareFragment,
@@ -212,6 +213,27 @@ describe('share links', () => {
 		const single = await decodeShareFragment(await encode({ experiment, view: 'single' }));
 		expect(single.ok && single.value.experiment.skill).toEqual(pirate);
 		expect(single.ok && single.value.experiment.skills).toBeUndefined();
+	});
+
+	it('carry XTC and the seed, so the link repeats the run’s draws exactly', async () => {
+		const experiment = defaultExperiment({
+			params: {
+				...defaultExperiment().params,
+				temperature: 1,
+				seed: 2024,
+				xtcProbability: 0.5,
+				xtcThreshold: 0.05,
+				order: [...DEFAULT_SAMPLING_PARAMS.order, 'xtc']
+			}
+		});
+		const decoded = await decodeShareFragment(await encode({ experiment, view: 'single' }));
+		expect(decoded).toEqual({ ok: true, value: { experiment, view: 'single' } });
+		const opened = decoded.ok ? decoded.value.experiment.params : experiment.params;
+		const run = normalizeTokens(tracedTokens(10, experiment.params, 2000));
+		expect(normalizeTokens(tracedTokens(10, opened, 2000))).toEqual(run);
+		// Without XTC the same seed gives another run: the link's XTC settings matter.
+		const without = tracedTokens(10, { ...experiment.params, xtcProbability: 0 }, 2000);
+		expect(without.map((t) => t.id)).not.toEqual(run.map((t) => t.id));
 	});
 
 	it('carry a stage added after format 1 by its name, with its parameter', async () => {

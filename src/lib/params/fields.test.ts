@@ -88,6 +88,8 @@ describe('fields derived from the stage registry', () => {
 			'epsilonCutoff',
 			'etaCutoff',
 			'topNSigma',
+			'xtcProbability',
+			'xtcThreshold',
 			'mirostatMode',
 			'mirostatTau',
 			'mirostatEta',

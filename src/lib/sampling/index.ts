@@ -40,6 +40,7 @@ export type {
 	StageDefinition,
 	StageParam
 } from './stage';
+export { labelInSentence } from './stage';
 export {
 	DEFAULT_ORDER,
 	PARAM_SPECS,

@@ -1,4 +1,4 @@
-import { validateSamplingParams, type SamplingParams } from './params';
+import { stageValues, validateSamplingParams, type SamplingParams } from './params';
 import { Xoshiro128StarStar, randomSeed } from './rng';
 import { dynamicTemperatureOf, entropyOfMembers } from './stages/dynamic-temperature';
 import { etaThreshold } from './stages/eta-cutoff';
@@ -8,6 +8,7 @@ import { mirostatK, nextMu, zipfExponent } from './stages/mirostat';
 import { penalizeRepetition } from './stages/repetition-penalty';
 import { TFS_FLAT, tfsFlatCut } from './stages/tail-free';
 import { topAMinLogRatio } from './stages/top-a';
+import { stageDefinition } from './stages/registry';
 import { sigmaOf } from './stages/top-n-sigma';
 import { ExactSum, typicalCentre } from './stages/typical-p';
 import { WEIGHT_SCALE, weightOf } from './weights';
@@ -42,6 +43,8 @@ export class ReferenceSampler {
 		const p = this.params;
 		let candidates: Candidate[] = Array.from(distribution, (logit, id) => ({ id, logit }));
 		let greedy = false;
+		// The random stages' draws come first, in chain order, then the final draw (if any).
+		const draws = this.stageDraws();
 		for (const stage of p.order) {
 			switch (stage) {
 				case 'logit-bias':
@@ -193,6 +196,18 @@ export class ReferenceSampler {
 						}
 					}
 					break;
+				case 'xtc': {
+					const u = draws.get('xtc');
+					if (u !== undefined && u[0] < p.xtcProbability) {
+						const sorted = sortByRank(candidates);
+						const total = sum(weights(sorted));
+						const cut = Math.log((p.xtcThreshold * total) / WEIGHT_SCALE);
+						const top = sorted.filter((c) => c.logit - sorted[0].logit >= cut).length;
+						// All at the threshold but the least likely of them, when there are two or more.
+						if (top >= 2) candidates = sorted.slice(top - 1);
+					}
+					break;
+				}
 			}
 		}
 		const final = sortByRank(candidates);
@@ -204,6 +219,22 @@ export class ReferenceSampler {
 			this.mu = nextMu(this.mu, p.mirostatTau, p.mirostatEta, chosen / sum(w));
 		}
 		return id;
+	}
+
+	/** Each non-neutral stage's declared number of draws, taken in chain order. */
+	private stageDraws(): Map<string, number[]> {
+		const p = this.params;
+		const values = stageValues(p);
+		const draws = new Map<string, number[]>();
+		for (const name of p.order) {
+			const definition = stageDefinition(name);
+			if (!definition.draws || definition.isNeutral(values, { logitBias: p.logitBias })) continue;
+			draws.set(
+				name,
+				Array.from({ length: definition.draws }, () => this.rng.nextFloat())
+			);
+		}
+		return draws;
 	}
 }
 

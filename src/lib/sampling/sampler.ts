@@ -50,11 +50,19 @@ interface ChainLink {
 	name: StageName;
 	/** `null` when the parameters leave the stage neutral, so it is skipped. */
 	stage: SamplerStage | null;
+	/** The stage's draws for the current step: its slice of {@link Sampler.stageDraws}. */
+	draws: Float64Array;
 }
 
 /**
  * Picks next tokens from full next-token distributions: runs the user's chain of stages, then
  * one seeded draw. Same distributions, history, parameters and seed give the same tokens.
+ *
+ * Every step reads its random numbers from one seeded stream, in a fixed order: first the draws
+ * of the chain's random stages (those whose definition declares `draws` and whose parameters
+ * are not neutral; XTC takes one), in chain order, then the final draw (none when greedy). So
+ * the stream's position after a step depends only on the parameters and the steps taken, and a
+ * checkpoint is just that position.
  */
 export class Sampler {
 	/** The seed in use (drawn once when the parameters asked for a random one). */
@@ -74,8 +82,14 @@ export class Sampler {
 	private readonly window: PenaltyWindow;
 	private readonly recorder: TraceRecorder | null;
 	private rng: Xoshiro128StarStar;
+	/** The random stages' draws for the current step, in chain order (see the class comment). */
+	private readonly stageDraws: Float64Array;
 	/** Reused every step, so sampling with tracing off allocates nothing. */
-	private readonly context: { history: ArrayLike<number>; window: PenaltyWindow };
+	private readonly context: {
+		history: ArrayLike<number>;
+		window: PenaltyWindow;
+		draws: ArrayLike<number>;
+	};
 
 	constructor(params: SamplingParams, options: SamplerOptions) {
 		const { vocabSize } = options;
@@ -90,10 +104,18 @@ export class Sampler {
 		this.rng = Xoshiro128StarStar.fromSeed(this.seed);
 		const values = stageValues(params);
 		const shared = { logitBias: params.logitBias, order: params.order };
-		this.chain = params.order.map((name) => {
+		const drawCounts = params.order.map((name) => {
+			const definition = stageDefinition(name);
+			return definition.isNeutral(values, shared) ? 0 : (definition.draws ?? 0);
+		});
+		this.stageDraws = new Float64Array(drawCounts.reduce((sum, n) => sum + n, 0));
+		let drawsBefore = 0;
+		this.chain = params.order.map((name, i) => {
 			const definition = stageDefinition(name);
 			const neutral = definition.isNeutral(values, shared);
-			return { name, stage: neutral ? null : definition.create(values, shared) };
+			const draws = this.stageDraws.subarray(drawsBefore, drawsBefore + drawCounts[i]);
+			drawsBefore += drawCounts[i];
+			return { name, stage: neutral ? null : definition.create(values, shared), draws };
 		});
 		this.greedy = this.chain.some((link) => link.stage?.greedy === true);
 		this.stateful = this.chain.flatMap(({ name, stage }) =>
@@ -101,7 +123,7 @@ export class Sampler {
 		);
 		this.candidates = new Candidates(vocabSize);
 		this.window = new PenaltyWindow(vocabSize);
-		this.context = { history: [], window: this.window };
+		this.context = { history: [], window: this.window, draws: this.stageDraws };
 		const trace = options.trace;
 		const topN =
 			typeof trace === 'object' ? (trace.topN ?? DEFAULT_TRACE_TOP_N) : DEFAULT_TRACE_TOP_N;
@@ -119,6 +141,9 @@ export class Sampler {
 		if (distribution.length !== this.vocabSize || !candidates.reset(distribution)) {
 			throw this.distributionError(distribution);
 		}
+		// The random stages' draws come first in the step's share of the stream, then the final one.
+		const { stageDraws, rng } = this;
+		for (let i = 0; i < stageDraws.length; i++) stageDraws[i] = rng.nextFloat();
 		const context = this.context;
 		context.history = history;
 		this.window.invalidate();
@@ -128,7 +153,7 @@ export class Sampler {
 			recorder.begin(candidates, distribution, tracked);
 		}
 		this.runChain(context);
-		const u = this.greedy ? null : this.rng.nextFloat();
+		const u = this.greedy ? null : rng.nextFloat();
 		const id = u === null ? candidates.bestId() : this.draw(u);
 		// Read before a trace's replay; stages learn of the pick only once that replay is done.
 		const probability = this.stateful.length > 0 ? this.finalProbability(id) : 0;
@@ -181,15 +206,17 @@ export class Sampler {
 		this.lastTrace = null;
 	}
 
-	private runChain(context: StepContext): void {
+	/** Runs the chain; the random stages read the draws already taken for this step. */
+	private runChain(context: StepContext & { draws: ArrayLike<number> }): void {
 		const { candidates, recorder, chain } = this;
 		for (let i = 0; i < chain.length; i++) {
-			const { name, stage } = chain[i];
+			const { name, stage, draws } = chain[i];
 			if (!stage) {
 				recorder?.skipped(name, candidates);
 				continue;
 			}
 			const before = candidates.count;
+			context.draws = draws;
 			const detail = recorder && stage.explain?.(candidates, context, recorder.trackedIds);
 			stage.apply(candidates, context);
 			recorder?.applied(name, candidates, before, detail ?? undefined);

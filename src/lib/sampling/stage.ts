@@ -7,6 +7,13 @@ export interface StepContext {
 	/** Every token id in the context so far, prompt included. */
 	readonly history: ArrayLike<number>;
 	readonly window: PenaltyWindow;
+	/**
+	 * This stage's uniform draws in [0, 1) for the step, as many as its definition's `draws`
+	 * (empty for stages that take none). The sampler takes them from the run's seeded stream
+	 * before the chain runs (see {@link StageDefinition.draws}), so running the chain twice in
+	 * one step (as tracing may) sees the same values and draws nothing more.
+	 */
+	readonly draws?: ArrayLike<number>;
 }
 
 /** One configured stage of the chain, applied to the candidates once per step. */
@@ -158,6 +165,16 @@ export interface StageDefinition<
 	 * orders do not list them) keep running exactly the stages they ran.
 	 */
 	offByDefault?: true;
+	/**
+	 * How many uniform draws in [0, 1) the stage takes from the run's seeded stream each step
+	 * (XTC takes one); omitted for the deterministic stages. The rule that keeps a run repeatable
+	 * bit for bit: at the start of every step, before the chain runs, the sampler takes `draws`
+	 * floats for each stage of the chain that is not neutral, in chain order, and only then the
+	 * final draw (none when greedy). The count is fixed by the parameters, never by what a stage
+	 * sees, so checkpoints, step mode, branches and what-ifs need no state beyond the stream's
+	 * position. The stage reads its values from {@link StepContext.draws}.
+	 */
+	draws?: number;
 	/** Parameters this stage owns (validated, defaulted and shown with it). */
 	params: readonly StageParam<Key>[];
 	/**
@@ -170,4 +187,12 @@ export interface StageDefinition<
 	/** Whether these values leave the candidates unchanged (the chain then skips the stage). */
 	isNeutral(values: ParamValues<Key | Read>, shared: SharedInputs): boolean;
 	create(values: ParamValues<Key | Read>, shared: SharedInputs): SamplerStage;
+}
+
+/**
+ * A stage's label as it reads inside a sentence: lower case ("top-p (nucleus)"), except a label
+ * that starts with an acronym ("XTC", "DRY"), which keeps its capitals.
+ */
+export function labelInSentence(label: string): string {
+	return /^[A-Z]{2,}\b/.test(label) ? label : label.toLowerCase();
 }

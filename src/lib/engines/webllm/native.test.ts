@@ -101,6 +101,17 @@ describe('native sampling parameters', () => {
 			{ field: 'typicalP', reason: 'WebLLM has no typical-p; that stage does not run.' },
 			{ field: 'tfsZ', reason: 'WebLLM has no tail-free (tfs); that stage does not run.' }
 		]);
+		// XTC draws from our seeded stream; WebLLM has no such stage, so both its fields are ignored.
+		const xtc = params({
+			topK: 0,
+			minP: 0,
+			xtcProbability: 0.5,
+			order: [...DEFAULT_SAMPLING_PARAMS.order, 'xtc']
+		});
+		expect(nativeIgnoredParams(xtc, 1).slice(0, 2)).toEqual([
+			{ field: 'xtcProbability', reason: 'WebLLM has no XTC; that stage does not run.' },
+			{ field: 'xtcThreshold', reason: 'WebLLM has no XTC; that stage does not run.' }
+		]);
 		const big = nativeIgnoredParams(params(), 2 ** 31 + 5).at(-1)?.reason;
 		expect(big).toContain('acts as 6');
 	});

@@ -176,6 +176,16 @@ describe("wllama's native sampling config", () => {
 		expect(
 			fields(params({ temperature: 0.9, mirostatMode: 2, order: ['mirostat', 'temperature'] }))
 		).toEqual(['order', 'seed']);
+		// Nor XTC (wllama's sampling config has no XTC fields).
+		expect(
+			fields(
+				params({
+					temperature: 1,
+					xtcProbability: 0.5,
+					order: [...DEFAULT_SAMPLING_PARAMS.order, 'xtc']
+				})
+			)
+		).toEqual(['xtcProbability', 'xtcThreshold', 'seed']);
 		expect(nativeIgnoredParams(params()).at(-1)?.reason).toContain(
 			'seeds once when the model loads'
 		);

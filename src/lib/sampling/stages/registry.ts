@@ -16,6 +16,7 @@ import { topK } from './top-k';
 import { topNSigma } from './top-n-sigma';
 import { topP } from './top-p';
 import { typicalP } from './typical-p';
+import { xtc } from './xtc';
 
 /**
  * The registry: every stage the chain can run, in the default order. It is the one home of each
@@ -40,7 +41,8 @@ export const STAGE_DEFINITIONS = [
 	dynamicTemperature,
 	quadraticSmoothing,
 	noRepeatNgram,
-	mirostat
+	mirostat,
+	xtc
 ] as const;
 
 /** Any stage, with its parameter keys widened to strings. */

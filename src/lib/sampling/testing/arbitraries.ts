@@ -49,6 +49,11 @@ export function paramsArbitrary(vocabSize: number): fc.Arbitrary<SamplingParams>
 		mirostatTau: fc.oneof(fc.constant(5), fc.double({ min: 0, max: 12, noNaN: true })),
 		mirostatEta: fc.oneof(fc.constant(0.1), fc.double({ min: 0, max: 1, noNaN: true })),
 		mirostatM: fc.oneof(fc.constant(100), fc.integer({ min: 2, max: 12 })),
+		xtcProbability: fc.oneof(fc.constantFrom(0, 1), fc.double({ min: 0, max: 1, noNaN: true })),
+		xtcThreshold: fc.oneof(
+			fc.constantFrom(0.1, 0.5),
+			fc.double({ min: 0.001, max: 0.6, noNaN: true })
+		),
 		repeatPenalty: fc.oneof(fc.constant(1), fc.double({ min: 1, max: 2, noNaN: true })),
 		repeatLastN: fc.constantFrom(-1, 0, 1, 4, 64),
 		frequencyPenalty: fc.oneof(fc.constant(0), fc.double({ min: -2, max: 2, noNaN: true })),

@@ -9,7 +9,9 @@ export function runStage(
 	name: StageName,
 	logits: ArrayLike<number>,
 	overrides: Partial<SamplingParams> = {},
-	history: number[] = []
+	history: number[] = [],
+	/** The stage's draws for the step (a random stage such as XTC reads them). */
+	draws: number[] = []
 ): Candidates {
 	const params = { ...DEFAULT_SAMPLING_PARAMS, ...overrides };
 	const candidates = new Candidates(logits.length);
@@ -18,7 +20,7 @@ export function runStage(
 		logitBias: params.logitBias,
 		order: params.order
 	});
-	stage.apply(candidates, { history, window: new PenaltyWindow(logits.length) });
+	stage.apply(candidates, { history, window: new PenaltyWindow(logits.length), draws });
 	return candidates;
 }
 
@@ -31,7 +33,9 @@ export function explainStage(
 	logits: ArrayLike<number>,
 	overrides: Partial<SamplingParams> = {},
 	tracked: readonly number[] = Array.from({ length: logits.length }, (_, i) => i),
-	history: number[] = []
+	history: number[] = [],
+	/** The stage's draws for the step (a random stage such as XTC reads them). */
+	draws: number[] = []
 ): StageDetail {
 	const params = { ...DEFAULT_SAMPLING_PARAMS, ...overrides };
 	const candidates = new Candidates(logits.length);
@@ -40,11 +44,11 @@ export function explainStage(
 		logitBias: params.logitBias,
 		order: params.order
 	});
-	const context = { history, window: new PenaltyWindow(logits.length) };
+	const context = { history, window: new PenaltyWindow(logits.length), draws };
 	if (!stage.explain) throw new Error(`Stage ${name} does not explain itself`);
 	const detail = stage.explain(candidates, context, tracked);
 	stage.apply(candidates, context);
-	const plain = runStage(name, logits, overrides, history);
+	const plain = runStage(name, logits, overrides, history, draws);
 	if (members(candidates).join() !== members(plain).join()) {
 		throw new Error(`Explaining stage ${name} changed what it keeps`);
 	}
