@@ -22,7 +22,9 @@ export const STAGE_BENCH_SETTINGS: Readonly<Record<string, Partial<SamplingParam
 	'top-a': { topA: 0.2 },
 	'epsilon-cutoff': { epsilonCutoff: 0.0003 },
 	'eta-cutoff': { etaCutoff: 0.002 },
-	'top-n-sigma': { topNSigma: 1 }
+	'top-n-sigma': { topNSigma: 1 },
+	'typical-p': { typicalP: 0.95 },
+	'tail-free': { tfsZ: 0.95 }
 };
 
 /** Tokens of context every configuration is given (history-reading stages read all of them). */
