@@ -4,6 +4,7 @@ import { runHistoryBench } from './history.bench';
 import { runKernelBench } from './kernel.bench';
 import { runResponsivenessBench } from './responsiveness.bench';
 import { runSamplerBench } from './sampler.bench';
+import { runStagesBench } from './stages.bench';
 import { runStorageBench } from './storage.bench';
 import { runStreamingBench } from './streaming.bench';
 import { runSweepBench } from './sweep.bench';
@@ -21,6 +22,7 @@ const BENCHES: {
 	run: (options: string[]) => boolean | Promise<boolean>;
 }[] = [
 	{ name: 'sampler', browser: false, run: runSamplerBench },
+	{ name: 'stages', browser: false, run: runStagesBench },
 	{ name: 'storage', browser: false, run: runStorageBench },
 	{ name: 'sweep', browser: true, run: runSweepBench },
 	{ name: 'whatif', browser: true, run: runWhatIfBench },

@@ -64,11 +64,13 @@ export class Candidates {
 	/** Highest logit among the members. */
 	maxLogit(): number {
 		if (this.sorted) return this.logits[this.ids[0]];
-		const { logits } = this;
+		const { logits, ids, count } = this;
 		let max = -Infinity;
-		for (let i = 0; i < this.count; i++) {
-			const logit = logits[this.idAt(i)];
-			if (logit > max) max = logit;
+		// Two loops, so the dense one (every token, the first stages' case) reads logits alone.
+		if (this.dense) {
+			for (let id = 0; id < count; id++) if (logits[id] > max) max = logits[id];
+		} else {
+			for (let i = 0; i < count; i++) if (logits[ids[i]] > max) max = logits[ids[i]];
 		}
 		return max;
 	}
@@ -188,12 +190,15 @@ export class Candidates {
 
 	/** Keeps the members whose `logit − maxLogit ≥ minLogRatio`, in their current order. */
 	retainLogRatioAtLeast(maxLogit: number, minLogRatio: number): void {
-		const { logits, ids } = this;
-		let kept = 0;
-		for (let i = 0; i < this.count; i++) {
-			const id = this.idAt(i);
-			if (logits[id] - maxLogit >= minLogRatio) ids[kept++] = id;
-		}
+		const { logits, ids, count } = this;
+		const kept = this.dense
+			? keepDenseAtLeast(logits, ids, count, maxLogit, minLogRatio)
+			: keepListedAtLeast(logits, ids, count, maxLogit, minLogRatio);
+		this.finishRetain(kept);
+	}
+
+	/** Makes the first `kept` ids the members, or the best one alone when none was kept. */
+	private finishRetain(kept: number): void {
 		if (kept === 0) {
 			this.keepOnly(this.bestId());
 			this.fallback = true;
@@ -201,6 +206,25 @@ export class Candidates {
 		}
 		this.count = kept;
 		this.dense = false;
+	}
+
+	/**
+	 * Like {@link retainLogRatioAtLeast} with `minLogRatio = to`, unless a member's log-ratio lies
+	 * in [from, to): then it changes nothing and returns false. One pass on a dense set.
+	 */
+	retainLogRatioAtLeastUnlessBetween(maxLogit: number, from: number, to: number): boolean {
+		const { logits, ids, count } = this;
+		if (this.dense) {
+			between[0] = 0;
+			const kept = keepDenseAtLeastUnlessBetween(logits, ids, count, maxLogit, from, to);
+			if (between[0] !== 0) return false;
+			this.finishRetain(kept);
+			return true;
+		} else if (countListedBetween(logits, ids, count, maxLogit, from, to) > 0) {
+			return false;
+		}
+		this.retainLogRatioAtLeast(maxLogit, to);
+		return true;
 	}
 
 	/** Records that member logits changed, so a sorted list may no longer be in rank order. */
@@ -211,26 +235,100 @@ export class Candidates {
 
 /**
  * Whether every value is finite. x·0 is 0 for finite x and NaN otherwise, so the test needs no
- * branch; four sums keep the additions independent of each other. (A loop that converted each
- * value and checked it in one pass took 0.7 ms per step at 151,936 in Chromium's worker; the
- * engine's native conversion in `set` plus this pass take 0.1 ms.)
+ * branch; each step adds four products summed in pairs, so the additions mostly do not wait on
+ * each other. (A loop that converted each value and checked it in one pass took 0.7 ms per step
+ * at 151,936 in Chromium's worker; the engine's native conversion in `set` plus this pass take
+ * 0.1 ms.)
  */
 function allFinite(values: Float64Array): boolean {
+	return sumTimesZero(values) === 0;
+}
+
+/** Σ x·0 over `values`: 0 when all are finite, NaN otherwise. Ends with its loop (see below). */
+function sumTimesZero(values: Float64Array): number {
 	const length = values.length;
 	const whole = length - (length % 4);
-	let a = 0;
-	let b = 0;
-	let c = 0;
-	let d = 0;
-	let i = 0;
-	for (; i < whole; i += 4) {
-		a += values[i] * 0;
-		b += values[i + 1] * 0;
-		c += values[i + 2] * 0;
-		d += values[i + 3] * 0;
+	let sum = 0;
+	for (let i = whole; i < length; i++) sum += values[i] * 0;
+	for (let i = 0; i < whole; i += 4) {
+		sum += values[i] * 0 + values[i + 1] * 0 + (values[i + 2] * 0 + values[i + 3] * 0);
 	}
-	for (; i < length; i++) a += values[i] * 0;
-	return a + b + c + d === 0;
+	return sum;
+}
+
+// The passes over every member live in functions that end right after their loop. V8 (Node 20)
+// compiles a long loop on its first run, before the code after it has run once; when that code
+// then needs type feedback it lacks, the compiled loop is thrown away, and it was compiled and
+// thrown away again on every later call (retainLogRatioAtLeast took twice as long as its loop).
+
+/** Lists in `ids` the ids among 0..count-1 with `logit − maxLogit ≥ minLogRatio`; returns how many. */
+function keepDenseAtLeast(
+	logits: Float64Array,
+	ids: Int32Array,
+	count: number,
+	maxLogit: number,
+	minLogRatio: number
+): number {
+	let kept = 0;
+	for (let id = 0; id < count; id++) if (logits[id] - maxLogit >= minLogRatio) ids[kept++] = id;
+	return kept;
+}
+
+/** Set by {@link keepDenseAtLeastUnlessBetween} when a log-ratio lies in [from, to). */
+const between = new Uint8Array(1);
+
+/**
+ * {@link keepDenseAtLeast} with `to`, setting {@link between} when a log-ratio lies in
+ * [from, to) (the ids it wrote then mean nothing: the set is still dense, so nothing reads them).
+ */
+function keepDenseAtLeastUnlessBetween(
+	logits: Float64Array,
+	ids: Int32Array,
+	count: number,
+	maxLogit: number,
+	from: number,
+	to: number
+): number {
+	let kept = 0;
+	for (let id = 0; id < count; id++) {
+		const logRatio = logits[id] - maxLogit;
+		if (logRatio >= to) ids[kept++] = id;
+		else if (logRatio >= from) between[0] = 1;
+	}
+	return kept;
+}
+
+/** How many of the listed members have a log-ratio in [from, to). */
+function countListedBetween(
+	logits: Float64Array,
+	ids: Int32Array,
+	count: number,
+	maxLogit: number,
+	from: number,
+	to: number
+): number {
+	let between = 0;
+	for (let i = 0; i < count; i++) {
+		const logRatio = logits[ids[i]] - maxLogit;
+		if (logRatio >= from && logRatio < to) between++;
+	}
+	return between;
+}
+
+/** Like {@link keepDenseAtLeast} for the listed members `ids[0..count)`, compacted in place. */
+function keepListedAtLeast(
+	logits: Float64Array,
+	ids: Int32Array,
+	count: number,
+	maxLogit: number,
+	minLogRatio: number
+): number {
+	let kept = 0;
+	for (let i = 0; i < count; i++) {
+		const id = ids[i];
+		if (logits[id] - maxLogit >= minLogRatio) ids[kept++] = id;
+	}
+	return kept;
 }
 
 /**

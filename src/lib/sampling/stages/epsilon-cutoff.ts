@@ -1,6 +1,6 @@
 import type { ExternalField, StageDefinition } from '../stage';
 import { probabilityFloorMeasure } from './explain';
-import { logRatioOfProbability, massOf } from './mass';
+import { logRatioOfProbability, massOf, retainAtMassCut } from './mass';
 
 /**
  * Epsilon cutoff (truncation sampling, Hewitt et al. 2022): drops tokens with `p < ε`, p over
@@ -49,10 +49,10 @@ export const epsilonCutoff = {
 	],
 	isNeutral: ({ epsilonCutoff }) => epsilonCutoff === 0,
 	create({ epsilonCutoff: epsilon }) {
+		const cut = (total: number) => logRatioOfProbability(epsilon, total);
 		return {
 			apply(candidates) {
-				const { maxLogit, total } = massOf(candidates, false);
-				candidates.retainLogRatioAtLeast(maxLogit, logRatioOfProbability(epsilon, total));
+				retainAtMassCut(candidates, false, cut);
 			},
 			explain(candidates, _context, tracked) {
 				const mass = massOf(candidates, false);

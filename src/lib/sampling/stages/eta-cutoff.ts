@@ -1,7 +1,7 @@
 import type { StageDefinition } from '../stage';
 import { tenThousandths } from './epsilon-cutoff';
 import { probabilityFloorMeasure } from './explain';
-import { entropyOf, logRatioOfProbability, massOf } from './mass';
+import { entropyOf, logRatioOfProbability, massOf, retainAtMassCut } from './mass';
 
 /**
  * Eta cutoff (truncation sampling, Hewitt et al. 2022): drops tokens with
@@ -52,14 +52,12 @@ export const etaCutoff = {
 	],
 	isNeutral: ({ etaCutoff }) => etaCutoff === 0,
 	create({ etaCutoff: eta }) {
+		// Monotone in both: up with the total, down with the entropy.
+		const cut = (total: number, entropy: number) =>
+			logRatioOfProbability(etaThreshold(eta, entropy), total);
 		return {
 			apply(candidates) {
-				const mass = massOf(candidates, true);
-				const threshold = etaThreshold(eta, entropyOf(mass));
-				candidates.retainLogRatioAtLeast(
-					mass.maxLogit,
-					logRatioOfProbability(threshold, mass.total)
-				);
+				retainAtMassCut(candidates, true, cut);
 			},
 			explain(candidates, _context, tracked) {
 				const mass = massOf(candidates, true);

@@ -1,5 +1,5 @@
 import type { Candidates } from '../candidates';
-import { WEIGHT_SCALE, weightOf } from '../weights';
+import { WEIGHT_SCALE, ZERO_WEIGHT_LOG_RATIO, weightOf } from '../weights';
 
 /**
  * Probability facts the cutoff stages (top-a, epsilon, eta) read from the members, all from the
@@ -39,4 +39,205 @@ export function entropyOf({ total, weightedLog }: MassSummary): number {
  */
 export function logRatioOfProbability(probability: number, total: number): number {
 	return Math.log((probability * total) / WEIGHT_SCALE);
+}
+
+/**
+ * A cutoff's smallest kept log-ratio to the best member, from the members' total weight and
+ * their entropy in nats (0 when the stage does not ask for it). It must be monotone in the
+ * entropy (either way), as every cutoff's is: {@link retainAtMassCut} bounds it by its ends.
+ */
+export type MassCut = (total: number, entropy: number) => number;
+
+/** Below this many members a cutoff takes the plain exact pass ({@link massOf}). */
+export const FAST_PASS_MIN_MEMBERS = 1024;
+
+/**
+ * Keeps the members whose `logit − maxLogit` reaches `cutOf(total, entropy)` (the best one if
+ * none does), deciding exactly as {@link massOf}'s exact total and entropy would, which is what
+ * the full-sort reference decides.
+ *
+ * The exact pass costs an `exp` per member (over 1 ms at 151,936 tokens). On large sets this
+ * takes each weight from a cheap e^x instead (see {@link fastSums}), which gives the same integer
+ * weights, so the same total and, for top-a and epsilon, the very same cut. Σ w·ln w (for the
+ * entropy) comes with a bound on its error (about 1e-7 of the entropy on a model's
+ * distribution): eta's cut is then known within a tiny range, and when a member's log-ratio
+ * falls inside it (rare), the exact pass decides.
+ */
+export function retainAtMassCut(candidates: Candidates, entropy: boolean, cutOf: MassCut): void {
+	const fast = candidates.count >= FAST_PASS_MIN_MEMBERS ? fastMassOf(candidates, entropy) : null;
+	if (fast) {
+		const { maxLogit, total } = fast;
+		if (!entropy) {
+			candidates.retainLogRatioAtLeast(maxLogit, cutOf(total, 0));
+			return;
+		}
+		const { weightedLog, weightedLogSlack } = fast;
+		const low = cutOf(
+			total,
+			entropyOf({ maxLogit, total, weightedLog: weightedLog + weightedLogSlack })
+		);
+		const high = cutOf(
+			total,
+			entropyOf({ maxLogit, total, weightedLog: weightedLog - weightedLogSlack })
+		);
+		const from = Math.min(low, high) - CUT_SLACK;
+		const to = Math.max(low, high) + CUT_SLACK;
+		if (candidates.retainLogRatioAtLeastUnlessBetween(maxLogit, from, to)) return;
+	}
+	const mass = massOf(candidates, entropy);
+	candidates.retainLogRatioAtLeast(mass.maxLogit, cutOf(mass.total, entropy ? entropyOf(mass) : 0));
+}
+
+/** {@link MassSummary} from the fast pass: the exact total, Σ w·ln w within ± the slack. */
+export interface FastMassSummary extends MassSummary {
+	/** How far `weightedLog` may be from the exact pass's (0 when it was not asked for). */
+	weightedLogSlack: number;
+}
+
+/**
+ * {@link massOf} without an `exp` per member (see {@link fastSums}): the very same total, and
+ * Σ w·ln w (when `entropy`) within `weightedLogSlack` of the exact pass's. Null in the rare case
+ * it cannot vouch for the total.
+ */
+export function fastMassOf(candidates: Candidates, entropy: boolean): FastMassSummary | null {
+	const maxLogit = candidates.maxLogit();
+	if (!fastSums(candidates, maxLogit, entropy)) return null;
+	const total = sums[0];
+	if (!entropy) return { maxLogit, total, weightedLog: 0, weightedLogSlack: 0 };
+	const weightedLog = sums[1];
+	const weightedLogSlack =
+		WEIGHTED_LOG_SLACK * (Math.abs(weightedLog) + -ZERO_WEIGHT_LOG_RATIO * total) +
+		SMALL_WEIGHT_LOG_ERROR * smallWeights[0] +
+		LARGE_WEIGHT_LOG_ERROR * candidates.count;
+	return { maxLogit, total, weightedLog, weightedLogSlack };
+}
+
+/** Table steps per unit of log-ratio. */
+const STEPS = 128;
+/** `EXP_TABLE[j] = 2^32 · e^(−j / STEPS)` for every step down to the zero-weight log-ratio. */
+const EXP_TABLE = Float64Array.from(
+	{ length: Math.ceil(-ZERO_WEIGHT_LOG_RATIO * STEPS) + 1 },
+	(_, j) => WEIGHT_SCALE * Math.exp(-j / STEPS)
+);
+/**
+ * How far the cheap 2^32·e^x of {@link fastSums} may be from `Math.exp(x) · 2^32`, relative.
+ * With x = −j/STEPS + f, 0 ≤ f < 1/128, e^f's 5th-order polynomial is off by at most
+ * f^6/720 · e^f < 4e-16; the table's and `Math.exp`'s roundings (1 ulp each) and the
+ * evaluation's (exact f, a few ulps) add about 1.5e-15 more. This allows 1e-14.
+ */
+export const EXP_TOLERANCE = 1e-14;
+/** ln 2^32: ln v = this + log-ratio, for the unrounded weight v. */
+const LN_SCALE = Math.log(WEIGHT_SCALE);
+/**
+ * Relative slack on {@link fastWeightedLog}'s Σ w·ln w against the exact pass's, on top of its
+ * per-weight error: covers the e^x error (1e-14 of each weight) and the sums' rounding (below
+ * 2^20 · 2^−53 ≈ 1.2e-10 of Σ |w·x| ≤ 23·Σ w, and of the exact Σ w·ln w).
+ */
+const WEIGHTED_LOG_SLACK = 1e-9;
+/**
+ * The most w·(ln 2^32 + x) + (w − v) may be off from w·ln w for a weight w ≥ 64:
+ * w·ln(w/v) − (w − v) = w·(r − 1 − ln r), r = v/w within 1/128 of 1, so below 0.0035.
+ */
+const LARGE_WEIGHT_LOG_ERROR = 0.0035;
+/** The same for weights below 64 (w = 0 and v up to ½ is the worst). */
+const SMALL_WEIGHT_LOG_ERROR = 0.5;
+/** Absolute slack on the cut: floating-point differences in evaluating it. */
+const CUT_SLACK = 1e-9;
+
+/** Output of {@link fastSums}: the exact Σ w, and Σ w·ln w. */
+const sums = new Float64Array(2);
+/** Set to 1 by the fast loops when a weight's rounding is unsure. */
+const unsure = new Uint8Array(1);
+/** How many members {@link fastWeightedLog} met that may weigh less than 64. */
+const smallWeights = new Float64Array(1);
+/** Table index below which a weight is at least 2^32·e^−18 ≈ 65.4. */
+const SMALL_WEIGHT_INDEX = 18 * STEPS;
+
+/**
+ * The members' exact total weight and (when `entropy`) Σ w·ln w into {@link sums}, without an
+ * `exp` per member; false when it cannot vouch for them.
+ *
+ * A member's weight is round(v), v = 2^32·e^x (x its log-ratio; `weightOf`). Here v comes from a
+ * table every 1/STEPS times a polynomial, within {@link EXP_TOLERANCE} of `Math.exp`'s, so it
+ * rounds to the same integer unless it lies that close to a half: then (about once in 10^4
+ * steps, and only among the largest weights) the caller takes the exact pass.
+ *
+ * The loops are written out, each in a function that ends with it: a call in the loop (even one
+ * never taken) or a helper V8 did not inline tripled the cost, and V8 (Node 20) compiles a long
+ * loop during its first run and, when code after the loop lacks type feedback, throws that
+ * compiled loop away on every later call (see candidates.ts).
+ */
+function fastSums(candidates: Candidates, maxLogit: number, entropy: boolean): boolean {
+	const { logits, count } = candidates;
+	const ids = candidates.dense ? null : candidates.ids;
+	unsure[0] = 0;
+	smallWeights[0] = 0;
+	if (entropy) {
+		sums[1] = fastWeightedLog(logits, ids, count, maxLogit);
+	} else {
+		sums[0] = fastTotal(logits, ids, count, maxLogit);
+	}
+	return unsure[0] === 0;
+}
+
+/** Σ w over the members (`ids[0..count)`, or ids 0..count-1 when null); see {@link fastSums}. */
+function fastTotal(
+	logits: Float64Array,
+	ids: Int32Array | null,
+	count: number,
+	maxLogit: number
+): number {
+	let total = 0;
+	for (let i = 0; i < count; i++) {
+		const logRatio = logits[ids === null ? i : ids[i]] - maxLogit;
+		if (logRatio < ZERO_WEIGHT_LOG_RATIO) continue;
+		const scaled = logRatio * STEPS;
+		// An int32 index: −floor(0) would be −0, a slow index.
+		const index = -Math.floor(scaled) | 0;
+		const f = (scaled + index) * (1 / STEPS);
+		const v =
+			EXP_TABLE[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
+		const w = Math.floor(v + 0.5);
+		if (Math.abs(v - w) > 0.5 - EXP_TOLERANCE * v - 1e-15) unsure[0] = 1;
+		total += w;
+	}
+	return total;
+}
+
+/**
+ * {@link fastTotal}'s loop that also gives Σ w·ln w, less exactly: w·ln w is taken as
+ * w·(ln 2^32 + x) + (w − v), which is off by at most 0.5 for a weight below 64 and
+ * {@link LARGE_WEIGHT_LOG_ERROR} above. Returns that sum; leaves Σ w in sums[0] and a count of
+ * members that may weigh less than 64 in {@link smallWeights}[0]. (Counted from the table index
+ * in integers: a comparison of w or v there made the loop four times slower.)
+ */
+function fastWeightedLog(
+	logits: Float64Array,
+	ids: Int32Array | null,
+	count: number,
+	maxLogit: number
+): number {
+	let total = 0;
+	let weightedLogRatio = 0;
+	let rounding = 0;
+	let small = 0;
+	for (let i = 0; i < count; i++) {
+		const logRatio = logits[ids === null ? i : ids[i]] - maxLogit;
+		if (logRatio < ZERO_WEIGHT_LOG_RATIO) continue;
+		const scaled = logRatio * STEPS;
+		const index = -Math.floor(scaled) | 0;
+		const f = (scaled + index) * (1 / STEPS);
+		const v =
+			EXP_TABLE[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
+		const w = Math.floor(v + 0.5);
+		if (Math.abs(v - w) > 0.5 - EXP_TOLERANCE * v - 1e-15) unsure[0] = 1;
+		total += w;
+		weightedLogRatio += w * logRatio;
+		rounding += w - v;
+		// 1 when index > SMALL_WEIGHT_INDEX, i.e. x < −18 (every weight below 64), without a branch.
+		small += (SMALL_WEIGHT_INDEX - index) >>> 31;
+	}
+	sums[0] = total;
+	smallWeights[0] = small;
+	return LN_SCALE * total + weightedLogRatio + rounding;
 }

@@ -1,7 +1,7 @@
 import type { StageDefinition } from '../stage';
 import { WEIGHT_SCALE } from '../weights';
 import { bestProbability, probabilityFloorMeasure } from './explain';
-import { massOf } from './mass';
+import { massOf, retainAtMassCut } from './mass';
 
 /**
  * Top-a: drops tokens with `p < a · p_max²` (p over the current members), keeping those at or
@@ -47,10 +47,10 @@ export const topA = {
 	],
 	isNeutral: ({ topA }) => topA === 0,
 	create({ topA: a }) {
+		const cut = (total: number) => topAMinLogRatio(a, total);
 		return {
 			apply(candidates) {
-				const { maxLogit, total } = massOf(candidates, false);
-				candidates.retainLogRatioAtLeast(maxLogit, topAMinLogRatio(a, total));
+				retainAtMassCut(candidates, false, cut);
 			},
 			explain(candidates, _context, tracked) {
 				const mass = massOf(candidates, false);

@@ -1,3 +1,4 @@
+import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
 import { memberValues } from './explain';
 
@@ -55,10 +56,9 @@ export const topNSigma = {
 		return {
 			apply(candidates) {
 				if (n <= 0 || candidates.count <= 1) return;
-				const { logits } = candidates;
-				const count = candidates.count;
-				const stats = sigmaOf(count, (i) => logits[candidates.idAt(i)]);
-				candidates.retainLogRatioAtLeast(stats.max, -n * stats.sigma);
+				// The same max and σ as sigmaOf over the members in their order, in tight loops.
+				const max = candidates.maxLogit();
+				candidates.retainLogRatioAtLeast(max, -n * sigmaOfMembers(candidates));
 			},
 			explain(candidates, _context, tracked) {
 				const { logits } = candidates;
@@ -112,4 +112,62 @@ export function sigmaOf(
 		if (logit !== -Infinity) squares += (logit - mean) * (logit - mean);
 	}
 	return { max, sigma: Math.sqrt(squares / finite) };
+}
+
+/**
+ * {@link sigmaOf}'s σ over the members in their order, bit for bit: the same sums in the same
+ * order, in loops over the logits (and ids) alone; each loop ends its function (see
+ * candidates.ts on V8 recompiling loops).
+ */
+function sigmaOfMembers(candidates: Candidates): number {
+	const { logits, ids, count, dense } = candidates;
+	const list = dense ? null : ids;
+	const finite = finiteCount(logits, list, count);
+	if (finite === 0) return 0;
+	const mean = finiteSum(logits, list, count) / finite;
+	return Math.sqrt(squaredDeviations(logits, list, count, mean) / finite);
+}
+
+/** How many of the members (`ids[0..count)`, or ids 0..count-1 when null) are not −∞. */
+function finiteCount(logits: Float64Array, ids: Int32Array | null, count: number): number {
+	let finite = 0;
+	if (ids === null) {
+		for (let id = 0; id < count; id++) if (logits[id] !== -Infinity) finite++;
+	} else {
+		for (let i = 0; i < count; i++) if (logits[ids[i]] !== -Infinity) finite++;
+	}
+	return finite;
+}
+
+/** Σ of the members' finite logits, in member order. */
+function finiteSum(logits: Float64Array, ids: Int32Array | null, count: number): number {
+	let sum = 0;
+	if (ids === null) {
+		for (let id = 0; id < count; id++) if (logits[id] !== -Infinity) sum += logits[id];
+	} else {
+		for (let i = 0; i < count; i++) if (logits[ids[i]] !== -Infinity) sum += logits[ids[i]];
+	}
+	return sum;
+}
+
+/** Σ (logit − mean)² over the members' finite logits, in member order. */
+function squaredDeviations(
+	logits: Float64Array,
+	ids: Int32Array | null,
+	count: number,
+	mean: number
+): number {
+	let squares = 0;
+	if (ids === null) {
+		for (let id = 0; id < count; id++) {
+			const logit = logits[id];
+			if (logit !== -Infinity) squares += (logit - mean) * (logit - mean);
+		}
+	} else {
+		for (let i = 0; i < count; i++) {
+			const logit = logits[ids[i]];
+			if (logit !== -Infinity) squares += (logit - mean) * (logit - mean);
+		}
+	}
+	return squares;
 }
