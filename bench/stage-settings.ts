@@ -24,7 +24,13 @@ export const STAGE_BENCH_SETTINGS: Readonly<Record<string, Partial<SamplingParam
 	'eta-cutoff': { etaCutoff: 0.002 },
 	'top-n-sigma': { topNSigma: 1 },
 	'typical-p': { typicalP: 0.95 },
-	'tail-free': { tfsZ: 0.95 }
+	'tail-free': { tfsZ: 0.95 },
+	'dynamic-temperature': { dynatempRange: 0.5 },
+	'quadratic-smoothing': { smoothingFactor: 0.3 },
+	'no-repeat-ngram': { noRepeatNgramSize: 3 },
+	mirostat: { mirostatMode: 2 },
+	// Probability 1: it fires every step, the costlier case.
+	xtc: { xtcProbability: 1, xtcThreshold: 0.1 }
 };
 
 /** Tokens of context every configuration is given (history-reading stages read all of them). */
