@@ -95,7 +95,9 @@ function aloneTimer(
 	const stage: SamplerStage = definition.create(values, shared);
 	const candidates = new Candidates(vocabSize);
 	const window = new PenaltyWindow(vocabSize);
-	const context: StepContext = { history, window };
+	// A drawing stage sees u = 0 each step: XTC then fires every time, its costlier case.
+	const draws = new Float64Array(definition.draws ?? 0);
+	const context: StepContext = { history, window, draws };
 	return (i) => {
 		candidates.reset(step(i));
 		window.invalidate();

@@ -88,7 +88,7 @@ function measureView(detail: StageDetail, trace: StepTrace, rowIds: readonly num
 				? v >= cut
 				: v <= cut;
 	return {
-		label: withUnit(measure.label, measure.unit),
+		label: measure.unit ? `${measure.label} (${measure.unit})` : measure.label,
 		scale,
 		rows: rowIds.map((id) => {
 			const value = byId.get(id) ?? null;
