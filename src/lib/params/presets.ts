@@ -79,6 +79,22 @@ export const PRESETS: readonly Preset[] = [
 		description:
 			'Top-nσ at n = 1 (the paper’s setting, Tang et al., 2024) as the only cut, so raising the temperature does not widen what is kept.',
 		values: { topNSigma: 1, temperature: 1, topK: 0, topP: 1, minP: 0 }
+	},
+	{
+		id: 'mirostat-2',
+		label: 'Recipe: Mirostat 2',
+		description:
+			'Mirostat 2 at τ 5, η 0.1 (llama.cpp’s defaults) after temperature 1, the only cut, as llama.cpp runs it: it steers each token’s surprise towards τ bits.',
+		values: {
+			mirostatMode: 2,
+			mirostatTau: 5,
+			mirostatEta: 0.1,
+			temperature: 1,
+			topK: 0,
+			topP: 1,
+			minP: 0,
+			order: ['logit-bias', 'temperature', 'mirostat']
+		}
 	}
 	// HOOK (DRY + XTC recipe): once the DRY and XTC stages are in the registry, add here
 	// { id: 'dry-xtc', label: 'Recipe: DRY + XTC', description: '…', values: { … } } with their
