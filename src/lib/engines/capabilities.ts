@@ -74,6 +74,7 @@ const EXACT = {
 	frequencyPenalty: HONOURED,
 	presencePenalty: HONOURED,
 	logitBias: HONOURED,
+	drySequenceBreakers: HONOURED,
 	seed: HONOURED,
 	order: HONOURED,
 	trace: HONOURED
@@ -104,6 +105,11 @@ const WEBLLM_NATIVE = {
 	frequencyPenalty: HONOURED,
 	presencePenalty: HONOURED,
 	logitBias: HONOURED,
+	drySequenceBreakers: {
+		support: 'ignored',
+		label: 'DRY sequence breakers',
+		reason: 'WebLLM has no DRY; its sequence breakers are not used.'
+	},
 	seed: {
 		support: 'differs',
 		label: 'seeds that match other engines',
@@ -153,6 +159,11 @@ const WLLAMA_NATIVE = {
 	frequencyPenalty: HONOURED,
 	presencePenalty: HONOURED,
 	logitBias: HONOURED,
+	drySequenceBreakers: {
+		support: 'ignored',
+		label: 'DRY sequence breakers',
+		reason: "wllama's llama.cpp chain runs no DRY; its sequence breakers are not used."
+	},
 	seed: {
 		support: 'differs',
 		label: 'seeds that match other engines',

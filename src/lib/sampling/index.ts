@@ -9,17 +9,25 @@ export {
 	describeRange,
 	validateNumber,
 	validateSamplingParams,
+	validateSequenceBreakers,
 	whatIfKeys,
 	whatIfSignature,
 	type SamplingParams,
 	type ValidationContext,
 	type WhatIfKey
 } from './params';
+export {
+	DEFAULT_DRY_SEQUENCE_BREAKERS,
+	MAX_DRY_SEQUENCE_BREAKERS,
+	MAX_DRY_SEQUENCE_BREAKER_LENGTH,
+	sequenceBreakerIds
+} from './stages/dry';
 export { MAX_SEED, Xoshiro128StarStar, randomSeed } from './rng';
 export {
 	DistributionError,
 	Sampler,
 	createSampler,
+	needsTokenTexts,
 	type SamplerCheckpoint,
 	type SamplerOptions
 } from './sampler';

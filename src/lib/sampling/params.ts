@@ -1,5 +1,10 @@
 import { MAX_SEED } from './rng';
 import type { ParamSpec } from './stage';
+import {
+	DEFAULT_DRY_SEQUENCE_BREAKERS,
+	MAX_DRY_SEQUENCE_BREAKER_LENGTH,
+	MAX_DRY_SEQUENCE_BREAKERS
+} from './stages/dry';
 import { LOGIT_BIAS_LIMIT } from './stages/logit-bias';
 import {
 	DEFAULT_ORDER,
@@ -15,6 +20,11 @@ import {
 export type SamplingParams = { [Key in StageParamKey]: number } & {
 	/** Token id → bias added to its logit, in [−100, 100]. */
 	logitBias: Record<number, number>;
+	/**
+	 * DRY's sequence breakers: texts that end a repeat (a token whose text contains one is a
+	 * breaker). Read only when DRY runs; files written before it read the default.
+	 */
+	drySequenceBreakers: string[];
 	/** Unsigned 32-bit seed; `null` draws a random one once, which the sampler then reports. */
 	seed: number | null;
 	/** The stages to run, in order; stages left out do not run. */
@@ -62,6 +72,7 @@ export const DEFAULT_SAMPLING_PARAMS: Readonly<SamplingParams> = Object.freeze({
 	// The real registry's defaults hold a value for every StageParamKey.
 	...(defaultStageValues() as Record<StageParamKey, number>),
 	logitBias: {},
+	drySequenceBreakers: [...DEFAULT_DRY_SEQUENCE_BREAKERS],
 	seed: null,
 	order: [...DEFAULT_ORDER]
 });
@@ -87,7 +98,7 @@ export interface ValidationContext {
 }
 
 /** The fields of {@link SamplingParams} that are not stage parameters. */
-const SHARED_FIELDS = ['logitBias', 'seed', 'order'] as const;
+const SHARED_FIELDS = ['logitBias', 'drySequenceBreakers', 'seed', 'order'] as const;
 
 /**
  * The fields whose change re-samples an open what-if: the stage parameters marked so, the seed
@@ -139,6 +150,7 @@ export function validateSamplingParams(
 		registry.map((stage) => stage.name)
 	);
 	validateLogitBias(record.logitBias, context.vocabSize);
+	validateSequenceBreakers(record.drySequenceBreakers);
 	// Each field was checked above against the shape SamplingParams describes.
 	return record as SamplingParams;
 }
@@ -214,6 +226,38 @@ function validateLogitBias(bias: unknown, vocabSize?: number): void {
 			);
 		}
 	}
+}
+
+/** DRY's sequence breakers: a list of distinct, non-empty texts, each short. */
+export function validateSequenceBreakers(breakers: unknown): void {
+	const field = 'drySequenceBreakers';
+	if (!Array.isArray(breakers) || breakers.length > MAX_DRY_SEQUENCE_BREAKERS) {
+		throw new SamplingValidationError(
+			field,
+			breakers,
+			`a list of at most ${MAX_DRY_SEQUENCE_BREAKERS} texts`
+		);
+	}
+	breakers.forEach((breaker: unknown, i) => {
+		if (
+			typeof breaker !== 'string' ||
+			breaker === '' ||
+			breaker.length > MAX_DRY_SEQUENCE_BREAKER_LENGTH
+		) {
+			throw new SamplingValidationError(
+				`${field}[${i}]`,
+				breaker,
+				`a text of 1 to ${MAX_DRY_SEQUENCE_BREAKER_LENGTH} characters`
+			);
+		}
+		if (breakers.indexOf(breaker) !== i) {
+			throw new SamplingValidationError(
+				`${field}[${i}]`,
+				breaker,
+				'listed once (it appears twice)'
+			);
+		}
+	});
 }
 
 function describeValue(value: unknown): string {

@@ -1,6 +1,7 @@
 import { stageValues, validateSamplingParams, type SamplingParams } from './params';
 import { Xoshiro128StarStar, randomSeed } from './rng';
 import { dynamicTemperatureOf, entropyOfMembers } from './stages/dynamic-temperature';
+import { dryPenalty, dryWindowSize } from './stages/dry';
 import { etaThreshold } from './stages/eta-cutoff';
 import { penalizeFrequencyPresence } from './stages/frequency-presence';
 import { smoothLogit } from './stages/quadratic-smoothing';
@@ -31,7 +32,9 @@ export class ReferenceSampler {
 
 	constructor(
 		private readonly params: SamplingParams,
-		private readonly vocabSize: number
+		private readonly vocabSize: number,
+		/** The model's token texts, for DRY's sequence breakers (none without them). */
+		private readonly tokenTexts?: readonly string[]
 	) {
 		validateSamplingParams(params, { vocabSize });
 		this.seed = params.seed ?? randomSeed();
@@ -130,6 +133,18 @@ export class ReferenceSampler {
 				case 'tail-free':
 					if (p.tfsZ < 1 && candidates.length > 2) {
 						candidates = tailFree(sortByRank(candidates), p.tfsZ);
+					}
+					break;
+				case 'dry':
+					if (p.dryMultiplier !== 0 && p.dryPenaltyLastN !== 0) {
+						const isBreaker = (id: number) =>
+							this.tokenTexts !== undefined &&
+							p.drySequenceBreakers.some((b) => this.tokenTexts?.[id].includes(b));
+						const lengths = dryRepeats(history, p, isBreaker);
+						for (const c of candidates) {
+							const length = lengths.get(c.id);
+							if (length !== undefined) c.logit -= dryPenalty(p, length);
+						}
 					}
 					break;
 				case 'eta-cutoff':
@@ -252,6 +267,40 @@ function ngramBans(history: ArrayLike<number>, n: number): Set<number> {
 		followers.set(key, set);
 	}
 	return followers.get(ids.slice(ids.length - n + 1).join(',')) ?? new Set();
+}
+
+/**
+ * DRY by brute force: for every earlier end position in the window, the longest common suffix
+ * of the window up to there and the whole window (not reaching past the last breaker); the token
+ * after that position would extend it. Token → longest such length ≥ the allowed length.
+ */
+function dryRepeats(
+	history: ArrayLike<number>,
+	p: SamplingParams,
+	isBreaker: (id: number) => boolean
+): Map<number, number> {
+	const ids = Array.from(history);
+	const size = dryWindowSize(ids.length, p.dryPenaltyLastN);
+	const window = ids.slice(ids.length - size);
+	const lengths = new Map<number, number>();
+	if (size <= p.dryAllowedLength) return lengths;
+	let limit = size;
+	for (let back = 0; back < size; back++) {
+		if (isBreaker(window[size - 1 - back])) {
+			limit = back;
+			break;
+		}
+	}
+	for (let j = 0; j < size - 1; j++) {
+		let length = 0;
+		while (length <= j && window[j - length] === window[size - 1 - length]) length++;
+		length = Math.min(length, limit);
+		const next = window[j + 1];
+		if (length >= p.dryAllowedLength && !isBreaker(next)) {
+			lengths.set(next, Math.max(lengths.get(next) ?? 0, length));
+		}
+	}
+	return lengths;
 }
 
 function windowCounts(history: ArrayLike<number>, repeatLastN: number): Map<number, number> {

@@ -2,6 +2,7 @@ import { Candidates } from './candidates';
 import { stageValues, validateSamplingParams, type SamplingParams } from './params';
 import { Xoshiro128StarStar, randomSeed } from './rng';
 import type { SamplerStage, StageState, StepContext } from './stage';
+import { sequenceBreakerIds } from './stages/dry';
 import { stageDefinition, type StageName } from './stages/registry';
 import {
 	DEFAULT_TRACE_TOP_N,
@@ -19,6 +20,21 @@ export interface SamplerOptions {
 	distribution?: DistributionKind;
 	/** Record a {@link StepTrace} per step, following the `topN` best candidates (default 20). */
 	trace?: boolean | { topN?: number };
+	/**
+	 * The model's token texts (index = id), for DRY's sequence breakers: a token is a breaker when
+	 * its text contains one of `drySequenceBreakers`. Without them no token is a breaker; callers
+	 * pass them when {@link needsTokenTexts} says the parameters need them.
+	 */
+	tokenTexts?: readonly string[];
+}
+
+/** Whether sampling with `params` reads the model's token texts (DRY runs, with breakers). */
+export function needsTokenTexts(params: SamplingParams): boolean {
+	return (
+		params.order.includes('dry') &&
+		params.drySequenceBreakers.length > 0 &&
+		!stageDefinition('dry').isNeutral(stageValues(params), { logitBias: params.logitBias })
+	);
 }
 
 /** A sampler's position in its random stream (see {@link Sampler.checkpoint}). */
@@ -103,7 +119,14 @@ export class Sampler {
 		this.seed = params.seed ?? randomSeed();
 		this.rng = Xoshiro128StarStar.fromSeed(this.seed);
 		const values = stageValues(params);
-		const shared = { logitBias: params.logitBias, order: params.order };
+		const shared = {
+			logitBias: params.logitBias,
+			order: params.order,
+			sequenceBreakers:
+				options.tokenTexts && needsTokenTexts(params)
+					? sequenceBreakerIds(options.tokenTexts, params.drySequenceBreakers)
+					: undefined
+		};
 		const drawCounts = params.order.map((name) => {
 			const definition = stageDefinition(name);
 			return definition.isNeutral(values, shared) ? 0 : (definition.draws ?? 0);

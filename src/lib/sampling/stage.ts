@@ -132,6 +132,12 @@ export interface SharedInputs {
 	 * for a native sampler, which runs none of the stages another defers to).
 	 */
 	readonly order?: readonly string[];
+	/**
+	 * DRY's sequence breakers as token ids of the model: the tokens whose text contains one of
+	 * `drySequenceBreakers` (see `sequenceBreakerIds`). Filled where the sampler is created, from
+	 * the model's token texts; absent (no token texts, or DRY off), no token is a breaker.
+	 */
+	readonly sequenceBreakers?: ReadonlySet<number>;
 }
 
 /**

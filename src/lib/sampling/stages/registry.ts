@@ -1,5 +1,6 @@
 import type { ParamSpec, StageDefinition, StageParam } from '../stage';
 import { dynamicTemperature } from './dynamic-temperature';
+import { dry } from './dry';
 import { epsilonCutoff } from './epsilon-cutoff';
 import { etaCutoff } from './eta-cutoff';
 import { frequencyPresence } from './frequency-presence';
@@ -42,7 +43,8 @@ export const STAGE_DEFINITIONS = [
 	quadraticSmoothing,
 	noRepeatNgram,
 	mirostat,
-	xtc
+	xtc,
+	dry
 ] as const;
 
 /** Any stage, with its parameter keys widened to strings. */

@@ -54,6 +54,11 @@ export function paramsArbitrary(vocabSize: number): fc.Arbitrary<SamplingParams>
 			fc.constantFrom(0.1, 0.5),
 			fc.double({ min: 0.001, max: 0.6, noNaN: true })
 		),
+		dryMultiplier: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 3, noNaN: true })),
+		dryBase: fc.oneof(fc.constant(1.75), fc.double({ min: 1.01, max: 4, noNaN: true })),
+		dryAllowedLength: fc.integer({ min: 1, max: 4 }),
+		dryPenaltyLastN: fc.constantFrom(-1, 0, 1, 3, 8, 64),
+		drySequenceBreakers: fc.constantFrom<string[]>([], ['\n', ':', '"', '*'], ['a']),
 		repeatPenalty: fc.oneof(fc.constant(1), fc.double({ min: 1, max: 2, noNaN: true })),
 		repeatLastN: fc.constantFrom(-1, 0, 1, 4, 64),
 		frequencyPenalty: fc.oneof(fc.constant(0), fc.double({ min: -2, max: 2, noNaN: true })),
