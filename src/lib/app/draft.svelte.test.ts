@@ -173,6 +173,7 @@ describe('the draft: prompt, settings, validity and the experiment', () => {
 			'no-repeat n-gram',
 			'mirostat v1 m',
 			'XTC',
+			'DRY',
 			'seeds that match other engines',
 			'stage order',
 			'traces'

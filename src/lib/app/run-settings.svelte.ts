@@ -5,7 +5,12 @@ import { DEFAULT_SAMPLING_PARAMS, type SamplingParams } from '#lib/sampling';
 import type { FieldValidity } from './field-validity.svelte';
 
 function defaultParams(): SamplingParams {
-	return { ...DEFAULT_SAMPLING_PARAMS, order: [...DEFAULT_SAMPLING_PARAMS.order], logitBias: {} };
+	return {
+		...DEFAULT_SAMPLING_PARAMS,
+		order: [...DEFAULT_SAMPLING_PARAMS.order],
+		logitBias: {},
+		drySequenceBreakers: [...DEFAULT_SAMPLING_PARAMS.drySequenceBreakers]
+	};
 }
 
 /**
@@ -44,7 +49,8 @@ export class RunSettings {
 		this.params = {
 			...settings.params,
 			order: [...settings.params.order],
-			logitBias: { ...settings.params.logitBias }
+			logitBias: { ...settings.params.logitBias },
+			drySequenceBreakers: [...settings.params.drySequenceBreakers]
 		};
 		this.maxNewTokens = settings.maxNewTokens;
 		this.stopSequences = settings.stopSequences.join('\n');

@@ -156,6 +156,7 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 	const probe = {
 		...defaultStageValues(registry),
 		logitBias: {},
+		drySequenceBreakers: [],
 		seed: null,
 		order: []
 	} as unknown as SamplingParams;
@@ -305,7 +306,8 @@ export function createSweeps(registry: StageRegistry = STAGE_DEFINITIONS): Sweep
 			let params: SamplingParams = {
 				...base,
 				order: [...base.order],
-				logitBias: { ...base.logitBias }
+				logitBias: { ...base.logitBias },
+				drySequenceBreakers: [...base.drySequenceBreakers]
 			};
 			let modelId = baseModelId;
 			let skill: SkillRef | undefined;

@@ -107,7 +107,7 @@ const WEBLLM_NATIVE = {
 	logitBias: HONOURED,
 	drySequenceBreakers: {
 		support: 'ignored',
-		label: 'DRY sequence breakers',
+		label: 'DRY',
 		reason: 'WebLLM has no DRY; its sequence breakers are not used.'
 	},
 	seed: {
@@ -161,7 +161,7 @@ const WLLAMA_NATIVE = {
 	logitBias: HONOURED,
 	drySequenceBreakers: {
 		support: 'ignored',
-		label: 'DRY sequence breakers',
+		label: 'DRY',
 		reason: "wllama's llama.cpp chain runs no DRY; its sequence breakers are not used."
 	},
 	seed: {

@@ -93,6 +93,10 @@ describe('a new stage', () => {
 			'repeatPenalty',
 			'repeatLastN',
 			'noRepeatNgramSize',
+			'dryMultiplier',
+			'dryBase',
+			'dryAllowedLength',
+			'dryPenaltyLastN',
 			'frequencyPenalty',
 			'presencePenalty'
 		]);

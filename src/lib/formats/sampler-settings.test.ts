@@ -56,6 +56,7 @@ describe('llama.cpp /completion request', () => {
 			'logit-bias',
 			'repetition-penalty',
 			'frequency-presence',
+			'dry',
 			'top-k',
 			'top-p',
 			'min-p',
@@ -71,9 +72,27 @@ describe('llama.cpp /completion request', () => {
 		expect(fields).toContain('samplers (stages)');
 		expect(fields).not.toContain('prompt');
 		const report = describeImport(imported).join('\n');
-		expect(report).toMatch(/Not supported here: .*dry_base \(1\.75\)/);
-		expect(report).toMatch(/samplers \(stages\) \(\["dry"\]\)/);
-		expect(report).toMatch(/off anyway: .*dry_multiplier/);
+	});
+
+	it('maps DRY and its sequence breakers', () => {
+		expect(imported.params).toMatchObject({
+			dryMultiplier: 0,
+			dryBase: 1.75,
+			dryAllowedLength: 2,
+			dryPenaltyLastN: -1,
+			drySequenceBreakers: ['\n', ':', '"', '*']
+		});
+		const custom = importSettings(
+			'{"dry_multiplier": 0.8, "dry_sequence_breakers": ["\\n", "User:"]}'
+		);
+		expect(custom.params.drySequenceBreakers).toEqual(['\n', 'User:']);
+		expect(custom.mapped.map((m) => m.key)).toContain('drySequenceBreakers');
+		expect(problemsOf(() => importSettings('{"dry_sequence_breakers": ["\\n", ""]}'))).toEqual([
+			'dry_sequence_breakers[1] must be a text of 1 to 40 characters; got ""'
+		]);
+		expect(problemsOf(() => importSettings('{"dry_sequence_breakers": 3}'))).toEqual([
+			'dry_sequence_breakers must be a list of texts, or quoted texts separated by commas; got 3'
+		]);
 	});
 
 	it('leaves out of the chain the stages `samplers` leaves out, as the server does', () => {
@@ -144,6 +163,7 @@ describe('text-generation-webui preset', () => {
 			'logit-bias',
 			'repetition-penalty',
 			'frequency-presence',
+			'dry',
 			'top-k',
 			'top-p',
 			'min-p',
@@ -186,6 +206,7 @@ describe('SillyTavern text-completion preset', () => {
 			'logit-bias',
 			'repetition-penalty',
 			'frequency-presence',
+			'dry',
 			'top-k',
 			'top-p',
 			'min-p',
@@ -196,13 +217,25 @@ describe('SillyTavern text-completion preset', () => {
 		);
 	});
 
-	it('reports DRY as active and unsupported, and the off samplers apart', () => {
+	it('maps DRY, reading its window 0 as the whole context and its breakers from a string', () => {
+		expect(imported.params).toMatchObject({
+			dryMultiplier: 0.8,
+			dryBase: 1.75,
+			dryAllowedLength: 2,
+			dryPenaltyLastN: -1,
+			drySequenceBreakers: ['\n', ':', '"', '*']
+		});
 		const report = describeImport(imported).join('\n');
-		expect(report).toMatch(/Not supported here: .*dry_multiplier \(0\.8\)/);
+		expect(report).not.toMatch(/Not supported here: .*dry_multiplier/);
 		expect(report).toMatch(/off anyway: .*penalty_alpha/);
 		// Read, at its off value: it stays out of the chain.
 		expect(report).toMatch(/Imported .*tfs/);
 		expect(imported.params.order).not.toContain('tail-free');
+		// text-generation-webui's form: quoted texts separated by commas, no brackets.
+		const textgen = importSettings('dry_sequence_breakers: \'"\\n", "Alice:"\'\n', {
+			format: 'textgen'
+		});
+		expect(textgen.params.drySequenceBreakers).toEqual(['\n', 'Alice:']);
 	});
 
 	it('refuses a bad value naming its field', () => {
@@ -235,6 +268,11 @@ describe('toLlamaCppRequest', () => {
 			mirostat_eta: 0.1,
 			xtc_probability: 0,
 			xtc_threshold: 0.1,
+			dry_multiplier: 0,
+			dry_base: 1.75,
+			dry_allowed_length: 2,
+			dry_penalty_last_n: -1,
+			dry_sequence_breakers: ['\n', ':', '"', '*'],
 			seed: -1,
 			samplers: ['penalties', 'temperature', 'top_k', 'top_p', 'min_p']
 		});

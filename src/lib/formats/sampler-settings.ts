@@ -7,6 +7,7 @@ import {
 	SamplingValidationError,
 	STAGE_DEFINITIONS,
 	validateNumber,
+	validateSequenceBreakers,
 	type ExternalField,
 	type ExternalNames,
 	type SamplingParams,
@@ -165,7 +166,8 @@ export function importSettings(
 	const params: SamplingParams = {
 		...base,
 		order: [...base.order],
-		logitBias: { ...base.logitBias }
+		logitBias: { ...base.logitBias },
+		drySequenceBreakers: [...base.drySequenceBreakers]
 	};
 	const record = params as unknown as Record<string, unknown>;
 	const result: ImportedSettings = { format, params, mapped: [], unsupported: [], notes: [] };
@@ -201,6 +203,7 @@ export function importSettings(
 	if (format === 'llamaCpp') readLogitBias(input, used, result, fail, options.vocabSize);
 	readLength(input, format, used, result, fail);
 	readStops(input, format, used, result, fail);
+	readSequenceBreakers(input, used, result, fail);
 	readOrder(input, format, registry, used, result, fail);
 	switchOnMirostat(format, registry, result);
 	switchOnImportedStages(input, format, registry, result);
@@ -413,6 +416,45 @@ function readStops(
 		result.notes.push('Stop strings that are empty or span lines were left out.');
 	}
 	result.mapped.push({ field: 'stop', value: stop, key: 'stopSequences' });
+}
+
+/**
+ * DRY's `dry_sequence_breakers`, the same name in all three tools: llama.cpp's a list of
+ * strings; text-generation-webui's one string of quoted, comma-separated texts (`"\n", ":"`);
+ * SillyTavern's either, or that string in brackets.
+ */
+function readSequenceBreakers(
+	input: Record<string, unknown>,
+	used: Set<string>,
+	result: ImportedSettings,
+	fail: Fail
+): void {
+	const field = 'dry_sequence_breakers';
+	if (!Object.hasOwn(input, field)) return;
+	used.add(field);
+	const raw = input[field];
+	let list: unknown = raw;
+	if (typeof raw === 'string') {
+		const text = raw.trim();
+		try {
+			list = JSON.parse(text.startsWith('[') ? text : `[${text}]`);
+		} catch {
+			list = null;
+		}
+	}
+	if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
+		fail(field, raw, 'a list of texts, or quoted texts separated by commas');
+		return;
+	}
+	try {
+		validateSequenceBreakers(list);
+	} catch (error) {
+		if (!(error instanceof SamplingValidationError)) throw error;
+		fail(error.field.replace('drySequenceBreakers', field), error.value, error.allowed);
+		return;
+	}
+	result.params.drySequenceBreakers = list;
+	result.mapped.push({ field, value: raw, key: 'drySequenceBreakers' });
 }
 
 /** The order list of `input` and the naming it uses, or null when it has none. */
@@ -660,6 +702,7 @@ export function toLlamaCppRequest(
 	const bias = Object.entries(params.logitBias).map(([id, b]) => [Number(id), b]);
 	if (bias.length > 0) body.logit_bias = bias;
 	if (extra.stopSequences && extra.stopSequences.length > 0) body.stop = [...extra.stopSequences];
+	body.dry_sequence_breakers = [...params.drySequenceBreakers];
 	const samplers: string[] = [];
 	for (const name of params.order) {
 		const external = registry.find((stage) => stage.name === name)?.externalOrder?.llamaCpp;

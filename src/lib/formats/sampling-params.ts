@@ -66,8 +66,9 @@ export function samplingParamsReader(
 			bySampler(() => validateNumber(spec, value), path, problems)
 		);
 	}
-	// Seed and logit bias belong to no stage: the sampler checks each with the rest at defaults.
-	for (const key of ['logitBias', 'seed'] as const) {
+	// Seed, logit bias and DRY's breakers are no stage's numbers: the sampler checks each with the
+	// rest at defaults.
+	for (const key of ['logitBias', 'drySequenceBreakers', 'seed'] as const) {
 		checks.set(key, (value, path, problems) =>
 			bySampler(
 				() => validateSamplingParams({ ...DEFAULT_SAMPLING_PARAMS, [key]: value }),
@@ -79,20 +80,22 @@ export function samplingParamsReader(
 	checks.set('order', (value, path, problems) => order(value, at(path, 'order'), problems));
 	// Stages switched off by default came after files were written: a file without their
 	// parameters means them at their defaults (which turn the stage off).
-	const optional = new Map(
+	const optional = new Map<string, unknown>(
 		registry
 			.filter((stage) => stage.offByDefault)
 			.flatMap((stage) => stage.params.map((spec) => [spec.key, spec.default] as const))
 	);
+	// DRY's sequence breakers came with it: a file without them reads llama.cpp's defaults.
+	optional.set('drySequenceBreakers', DEFAULT_SAMPLING_PARAMS.drySequenceBreakers);
 	return (value, path, problems) => {
 		if (!isPlainObject(value)) {
 			must(problems, path, 'an object of sampling parameters', value);
 			return value as SamplingParams;
 		}
-		const filled: Record<string, number> = {};
+		const filled: Record<string, unknown> = {};
 		for (const [key, check] of checks) {
 			if (Object.hasOwn(value, key)) check(value[key], path, problems);
-			else if (optional.has(key)) filled[key] = optional.get(key) as number;
+			else if (optional.has(key)) filled[key] = structuredClone(optional.get(key));
 			else problems.push(`${at(path, key)}: is missing`);
 		}
 		for (const key of Object.keys(value)) {

@@ -183,6 +183,7 @@ describe('export file', () => {
 		// Written before the stages that are off by default: it reads them off, at their defaults.
 		const params = parsed.ok ? parsed.sessions[0].experiment.params : null;
 		expect(params).toMatchObject(offByDefaultValues());
+		expect(params?.drySequenceBreakers).toEqual(['\n', ':', '"', '*']);
 		expect(params?.order).not.toContain('top-a');
 	});
 

@@ -76,6 +76,8 @@ interface CompactExperiment {
 	/** Stage order as codes of {@link LINK_STAGES}. */
 	o?: string;
 	l?: Record<string, number>;
+	/** DRY's sequence breakers, when not llama.cpp's defaults (links without them read those). */
+	y?: string[];
 	t?: number;
 	x?: number;
 	q?: string[];
@@ -99,6 +101,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set<keyof CompactExperiment>([
 	's',
 	'o',
 	'l',
+	'y',
 	't',
 	'x',
 	'q',
@@ -158,6 +161,9 @@ export function toCompact(
 	const order = orderCode(x.params.order);
 	if (order !== V1_ORDER_CODE) out.o = order;
 	if (Object.keys(x.params.logitBias).length > 0) out.l = { ...x.params.logitBias };
+	if (!sameTexts(x.params.drySequenceBreakers, DEFAULT_SAMPLING_PARAMS.drySequenceBreakers)) {
+		out.y = [...x.params.drySequenceBreakers];
+	}
 	if (x.maxNewTokens !== V1_MAX_NEW_TOKENS) out.t = x.maxNewTokens;
 	if (x.contextLength !== V1_CONTEXT_LENGTH) out.x = x.contextLength;
 	if (x.stopSequences.length > 0) out.q = [...x.stopSequences];
@@ -315,8 +321,13 @@ function expandParams(
 		seed: DEFAULT_SAMPLING_PARAMS.seed,
 		...changed,
 		order: expandOrder(orDefault(data.o, V1_ORDER_CODE), problems),
-		logitBias: orDefault(data.l, {})
+		logitBias: orDefault(data.l, {}),
+		drySequenceBreakers: orDefault(data.y, [...DEFAULT_SAMPLING_PARAMS.drySequenceBreakers])
 	};
+}
+
+function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+	return a.length === b.length && a.every((text, i) => text === b[i]);
 }
 
 function expandOrder(code: unknown, problems: string[]): string[] {

@@ -313,6 +313,28 @@ describe('share links', () => {
 		expect(ids(params)).toEqual(ids(experiment.params));
 	});
 
+	it('carry DRY switched on, with breakers other than the defaults', async () => {
+		const experiment = defaultExperiment({
+			params: {
+				...defaultExperiment().params,
+				dryMultiplier: 0.8,
+				drySequenceBreakers: ['\n', 'Alice:'],
+				order: [...DEFAULT_SAMPLING_PARAMS.order, 'dry']
+			}
+		});
+		const fragment = await encode({ experiment, view: 'single' });
+		expect(await decodeShareFragment(fragment)).toEqual({
+			ok: true,
+			value: { experiment, view: 'single' }
+		});
+		// Default breakers are left out of the link; a bad list is named by its path.
+		const link = { v: 1, m: 'stories260k', s: { dryMultiplier: 0.8 }, o: '0123456(dry)', y: [''] };
+		const decoded = await decodeShareFragment(await fragmentOf(link));
+		expect(decoded.ok ? null : decoded.message).toMatch(
+			/params\.drySequenceBreakers\[0\]: must be a text of 1 to 40 characters, got ""/
+		);
+	});
+
 	it('read a format-1 link with its frozen defaults and stage codes', async () => {
 		const link = { v: 1, m: 'stories260k', p: 'Hi', s: { topK: 5 }, o: '436', q: ['.'] };
 		expect(await decodeShareFragment(await fragmentOf(link))).toEqual({
@@ -325,6 +347,7 @@ describe('share links', () => {
 					params: {
 						// Stages added after format 1 are off: at their neutral defaults, not in the order.
 						...offByDefaultValues(),
+						drySequenceBreakers: ['\n', ':', '"', '*'],
 						temperature: 0.8,
 						topK: 5,
 						topP: 0.95,

@@ -45,7 +45,7 @@ function chatCompare(overrides: Partial<SessionRecord> = {}): SessionRecord {
 }
 
 const PARAMS_META = (seed: number) =>
-	`"seed":${seed},"params":{"repeatPenalty":1,"repeatLastN":64,"frequencyPenalty":0,"presencePenalty":0,"temperature":1,"topK":40,"topP":0.95,"minP":0.05,"topA":0,"epsilonCutoff":0,"etaCutoff":0,"topNSigma":0,"typicalP":1,"tfsZ":1,"dynatempRange":0,"dynatempExponent":1,"smoothingFactor":0,"smoothingCurve":1,"noRepeatNgramSize":0,"mirostatMode":0,"mirostatTau":5,"mirostatEta":0.1,"mirostatM":100,"xtcProbability":0,"xtcThreshold":0.1,"order":["logit-bias","repetition-penalty","frequency-presence","temperature","top-k","top-p","min-p"],"logitBias":[]},"finishReason":"eos"}`;
+	`"seed":${seed},"params":{"repeatPenalty":1,"repeatLastN":64,"frequencyPenalty":0,"presencePenalty":0,"temperature":1,"topK":40,"topP":0.95,"minP":0.05,"topA":0,"epsilonCutoff":0,"etaCutoff":0,"topNSigma":0,"typicalP":1,"tfsZ":1,"dynatempRange":0,"dynatempExponent":1,"smoothingFactor":0,"smoothingCurve":1,"noRepeatNgramSize":0,"mirostatMode":0,"mirostatTau":5,"mirostatEta":0.1,"mirostatM":100,"xtcProbability":0,"xtcThreshold":0.1,"dryMultiplier":0,"dryBase":1.75,"dryAllowedLength":2,"dryPenaltyLastN":-1,"order":["logit-bias","repetition-penalty","frequency-presence","temperature","top-k","top-p","min-p"],"drySequenceBreakers":["\\n",":","\\"","*"],"logitBias":[]},"finishReason":"eos"}`;
 
 const PROMPT =
 	'[{"role":"system","content":"Be brief."},{"role":"user","content":"Name a colour."}]';

@@ -25,6 +25,7 @@ export interface LaneMetadata {
 	seed: number | null;
 	params: Record<StageParamKey, number> & {
 		order: StageName[];
+		drySequenceBreakers: string[];
 		/** The logit bias as a list, so every line has the same type whatever the ids. */
 		logitBias: { id: number; bias: number }[];
 	};
@@ -73,6 +74,7 @@ function laneMetadata(session: SessionRecord, run: RunRecord): LaneMetadata {
 		params: {
 			...stageValues,
 			order: [...run.params.order],
+			drySequenceBreakers: [...run.params.drySequenceBreakers],
 			logitBias: Object.entries(run.params.logitBias).map(([id, bias]) => ({
 				id: Number(id),
 				bias

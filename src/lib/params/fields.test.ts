@@ -97,6 +97,10 @@ describe('fields derived from the stage registry', () => {
 			'repeatPenalty',
 			'repeatLastN',
 			'noRepeatNgramSize',
+			'dryMultiplier',
+			'dryBase',
+			'dryAllowedLength',
+			'dryPenaltyLastN',
 			'frequencyPenalty',
 			'presencePenalty'
 		]);

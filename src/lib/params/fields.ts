@@ -151,7 +151,8 @@ export const SETTING_LABELS: Readonly<Record<SettingKey, string>> = {
 	seed: SEED_SPEC.label,
 	maxNewTokens: MAX_NEW_TOKENS_SPEC.label,
 	contextLength: CONTEXT_LENGTH_SPEC.label,
-	stop: 'Stop sequences'
+	stop: 'Stop sequences',
+	drySequenceBreakers: 'DRY sequence breakers'
 };
 
 export type ParsedNumber = { ok: true; value: number } | { ok: false; message: string };

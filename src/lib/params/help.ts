@@ -8,7 +8,8 @@ import {
 
 export type { ParamHelp } from '#lib/sampling';
 
-export type SettingKey = StageParamKey | 'seed' | 'maxNewTokens' | 'contextLength' | 'stop';
+export type SettingKey =
+	StageParamKey | 'seed' | 'maxNewTokens' | 'contextLength' | 'stop' | 'drySequenceBreakers';
 
 /** Help for the settings that are not stage parameters (those carry their help in their stage). */
 export const OTHER_SETTINGS_HELP = {
@@ -42,6 +43,14 @@ export const OTHER_SETTINGS_HELP = {
 		typical: 'A blank line, or "User:" in a transcript.',
 		fixes:
 			'The model writes the user’s next turn too: add "User:" (or the speaker’s name). It stops too early: remove a stop that also occurs inside answers.'
+	},
+	drySequenceBreakers: {
+		what: 'Texts that end a repeat for DRY: a token whose text contains one is never penalised, and a repeat cannot reach back past it. Quoted, separated by commas.',
+		low: 'None: a repeat may run across lines and dialogue, so DRY also hits repeated speaker names and list markers.',
+		high: 'Many breakers cut repeats short, so DRY catches less.',
+		typical: 'llama.cpp’s "\\n", ":", "\\"", "*"; add a character’s name in role-play.',
+		fixes:
+			'DRY mangles names, markup or the format of a chat: add their separators as breakers. Loops across lines slip through: remove "\\n".'
 	}
 } satisfies Record<Exclude<SettingKey, StageParamKey>, ParamHelp>;
 

@@ -15,7 +15,12 @@ export interface SessionRecorder {
 
 /** Parameters as stored: a plain copy, so later edits on the page never change a record. */
 function storedParams(params: SamplingParams): SamplingParams {
-	return { ...params, order: [...params.order], logitBias: { ...params.logitBias } };
+	return {
+		...params,
+		order: [...params.order],
+		logitBias: { ...params.logitBias },
+		drySequenceBreakers: [...params.drySequenceBreakers]
+	};
 }
 
 /** A run or lane as it starts: nothing generated yet. */

@@ -6,6 +6,7 @@ import type { RunRecord, SessionRecord, TokenRecord } from '#lib/core/session';
 import { SKILL_LIMITS, sameSkillName } from '#lib/core/skill';
 import { CONTEXT_LENGTH_SPEC, MAX_NEW_TOKENS_SPEC } from '#lib/params/fields';
 import {
+	DEFAULT_SAMPLING_PARAMS,
 	MAX_SEED,
 	paramSpecsOf,
 	STAGE_DEFINITIONS,
@@ -76,12 +77,16 @@ export function samplingParamsArbitrary(
 				fc.double({ min: -LOGIT_BIAS_LIMIT, max: LOGIT_BIAS_LIMIT, noNaN: true }).map(f32),
 				{ maxKeys: 3 }
 			),
+			drySequenceBreakers: fc.oneof(
+				fc.constant([...DEFAULT_SAMPLING_PARAMS.drySequenceBreakers]),
+				fc.uniqueArray(fc.string({ minLength: 1, maxLength: 40 }), { maxLength: 4 })
+			),
 			seed: fc.option(fc.integer({ min: 0, max: MAX_SEED }), { nil: null }),
 			order: fc.shuffledSubarray(registry.map((stage) => stage.name as StageName))
 		})
 		.map(
-			({ values, logitBias, seed, order }) =>
-				({ ...values, logitBias, seed, order }) as SamplingParams
+			({ values, logitBias, drySequenceBreakers, seed, order }) =>
+				({ ...values, logitBias, drySequenceBreakers, seed, order }) as SamplingParams
 		);
 }
 

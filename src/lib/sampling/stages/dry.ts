@@ -108,7 +108,7 @@ export const dry = {
 				what: 'The longest repeat DRY lets pass unpenalised: a token is penalised once the sequence it would continue is this long.',
 				low: '1 penalises repeating any pair of tokens, which also hits common word pairs.',
 				high: '5 and more lets whole phrases repeat and only stops long verbatim copies.',
-				typical: '2',
+				typical: '2 (llama.cpp’s default)',
 				fixes:
 					'Common phrases get avoided: raise it. Loops of short phrases slip through: lower it.'
 			},
