@@ -6,6 +6,7 @@ import { DEFAULT_TRACE_TOP_N, type SamplingParams } from '#lib/sampling';
 import { BranchSequences } from './branch-sequences';
 import { Explorer, ExploreError, type ExploredStep } from './explorer';
 import { ExplorationTree, type NodeView } from './tree';
+import { tokenTextsFor } from '#lib/generation/token-texts';
 
 /**
  * Step mode and what-ifs on the loaded model, inside the worker: one exploration tree per prompt
@@ -129,6 +130,7 @@ export class ExploreSession {
 			distribution: this.model.distribution,
 			stopIds: this.model.stopIds,
 			traceTopN: DEFAULT_TRACE_TOP_N,
+			tokenTexts: (params) => tokenTextsFor(this.engine, this.model, [params]),
 			evaluate: (history) => this.#evaluate(history)
 		});
 		return tree;

@@ -13,6 +13,8 @@ export interface ExplorerDeps {
 	stopIds: readonly number[];
 	/** Candidates kept per trace. */
 	traceTopN: number;
+	/** The model's token texts when `params` need them (DRY's breakers); none when omitted. */
+	tokenTexts?: (params: SamplingParams) => Promise<readonly string[] | undefined>;
 	/** Runs the model: the next-token distribution after `history` (prompt and generated tokens). */
 	evaluate: (history: readonly number[]) => Promise<Float32Array>;
 }
@@ -66,7 +68,7 @@ export class Explorer {
 				`Token ${pick} is not in the vocabulary (0–${this.deps.vocabSize - 1})`
 			);
 		}
-		const sampler = this.#sampler(params);
+		const sampler = await this.#sampler(params);
 		if (parent.checkpoint) sampler.resume(parent.checkpoint);
 		const history = this.tree.history(nodeId);
 		const { distribution, source } = await this.distributionAt(nodeId, history);
@@ -92,7 +94,7 @@ export class Explorer {
 		onStep: (step: ExploredStep) => void = () => {},
 		shouldStop: () => boolean = () => false
 	): Promise<ExploredStep[]> {
-		const sampler = this.#sampler(params);
+		const sampler = await this.#sampler(params);
 		const steps: ExploredStep[] = [];
 		let nodeId = this.tree.root.id;
 		// Grows with the path rather than being rebuilt from the tree at every step.
@@ -116,12 +118,14 @@ export class Explorer {
 		return steps;
 	}
 
-	#sampler(params: SamplingParams) {
+	async #sampler(params: SamplingParams) {
 		if (params.seed === null) throw new ExploreError('Step mode and what-ifs need a fixed seed');
+		const tokenTexts = await this.deps.tokenTexts?.(params);
 		return this.deps.createSampler(params, {
 			vocabSize: this.deps.vocabSize,
 			distribution: this.deps.distribution,
-			trace: { topN: this.deps.traceTopN }
+			trace: { topN: this.deps.traceTopN },
+			tokenTexts
 		});
 	}
 }

@@ -23,12 +23,15 @@ export class SamplingRun {
 		params: SamplingParams,
 		readonly prompt: readonly number[],
 		model: ModelInfo,
-		sampling: SamplingBackend
+		sampling: SamplingBackend,
+		/** The model's token texts, when the parameters need them (see `tokenTextsFor`). */
+		tokenTexts?: readonly string[]
 	) {
 		this.sampler = sampling.createSampler(params, {
 			vocabSize: model.vocabSize,
 			distribution: model.distribution,
-			trace: settings.trace ? { topN: settings.trace.topN } : false
+			trace: settings.trace ? { topN: settings.trace.topN } : false,
+			tokenTexts
 		});
 		this.history = [...prompt];
 	}

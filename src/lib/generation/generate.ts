@@ -2,6 +2,7 @@ import type { Engine } from '#lib/engines/types';
 import type { ModelInfo } from '#lib/core/model';
 import { decode, SamplingRun, type DecodedStep } from './decode';
 import { preparePrompt, prefill } from './prefill';
+import { tokenTextsFor } from './token-texts';
 import type { GenerateRequest, GenerationEvent, SamplingBackend } from './types';
 import type { GenerationResult } from '#lib/core/run';
 import { validateGenerateRequest } from './validate';
@@ -36,7 +37,8 @@ export async function generate(
 	const startedAt = now();
 	const params = validateGenerateRequest(request, model, sampling);
 	const prompt = await preparePrompt(engine, model, request.input);
-	const run = new SamplingRun(request, params, prompt, model, sampling);
+	const texts = await tokenTextsFor(engine, model, [params]);
+	const run = new SamplingRun(request, params, prompt, model, sampling, texts);
 	onEvent({ type: 'start', seed: run.seed, promptTokens: [...prompt] });
 
 	const prefillStartedAt = now();

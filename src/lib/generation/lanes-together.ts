@@ -26,6 +26,8 @@ export interface TogetherDeps {
 	paced?: () => Promise<void>;
 	/** The engine's summary of a distribution, `first`'s included (the engine's own when omitted). */
 	summaryOf?: SummaryLookup;
+	/** The model's token texts, when a lane's parameters need them (DRY's breakers). */
+	tokenTexts?: readonly string[];
 }
 
 /** Moments shared by every lane: the sweep's start and its prefill. */
@@ -64,7 +66,7 @@ export async function decodeTogether(
 	const tokenBytes = (id: number) => engine.tokenBytes([id]);
 	const live: LiveLane[] = lanes.map(({ laneId, request }) => {
 		const emit = (event: GenerationEvent) => onEvent(laneId, event);
-		const run = new SamplingRun(request, request.params, prompt, model, sampling);
+		const run = new SamplingRun(request, request.params, prompt, model, sampling, deps.tokenTexts);
 		emit({ type: 'start', seed: run.seed, promptTokens: [...prompt] });
 		return {
 			laneId,

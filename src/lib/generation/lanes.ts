@@ -5,6 +5,7 @@ import { engineSummaries, type SummaryLookup } from './run-statistics';
 import type { GenerateDeps } from './generate';
 import { checkNativeRequest, generateNative } from './native';
 import { preparePrompt, prefill } from './prefill';
+import { tokenTextsFor } from './token-texts';
 import type {
 	GenerateRequest,
 	GenerationEvent,
@@ -95,6 +96,12 @@ export async function generateLanes(
 		}
 	});
 	const prompt = await preparePrompt(engine, model, request.input);
+	// DRY's breakers need the model's token texts: read once, before any lane starts.
+	const tokenTexts = await tokenTextsFor(
+		engine,
+		model,
+		checked.flatMap((c) => (c.request?.sampling === 'exact' ? [c.request.params] : []))
+	);
 	const exactLanes = checked.flatMap((c) =>
 		c.request?.sampling === 'exact' ? [{ laneId: c.lane.id, request: c.request }] : []
 	);
@@ -141,7 +148,7 @@ export async function generateLanes(
 		emit: (event: GenerationEvent) => void
 	): Promise<GenerationResult> => {
 		const startedAt = now();
-		const run = new SamplingRun(single, single.params, prompt, model, sampling);
+		const run = new SamplingRun(single, single.params, prompt, model, sampling, tokenTexts);
 		emit({ type: 'start', seed: run.seed, promptTokens: [...prompt] });
 		const prefillStartedAt = now();
 		const distribution = signal?.aborted ? null : await restorePrompt();
@@ -164,7 +171,7 @@ export async function generateLanes(
 			exactLanes,
 			prompt,
 			shared,
-			{ engine, model, sampling, signal, now, paced: deps.paced, summaryOf },
+			{ engine, model, sampling, signal, now, paced: deps.paced, summaryOf, tokenTexts },
 			{ startedAt: sweepStartedAt, prefillStartedAt: sweepStartedAt, prefillEndedAt },
 			(laneId, event) => onEvent({ type: 'lane', laneId, event }),
 			(laneId, outcome) => {
