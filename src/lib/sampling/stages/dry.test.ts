@@ -10,7 +10,7 @@ import {
 import { ReferenceSampler } from '../reference';
 import { createSampler, needsTokenTexts } from '../sampler';
 import { historyArbitrary, logitsArbitrary, paramsArbitrary } from '../testing/arbitraries';
-import { softmax } from '../testing/stage-harness';
+import { explainStage, softmax } from '../testing/stage-harness';
 import { PenaltyWindow } from '../window';
 import { DEFAULT_DRY_SEQUENCE_BREAKERS, DryPenalties, dryPenalty, sequenceBreakerIds } from './dry';
 import { DEFAULT_ORDER, stageDefinition } from './registry';
@@ -186,6 +186,30 @@ describe('DRY', () => {
 		// ⌊88.7228391 / ln 2⌋ = 128.
 		expect(dryPenalty(values, 2 + 500)).toBe(2 ** 128);
 		expect(dryPenalty(values, 2 + 10)).toBe(1024);
+	});
+
+	it('explains itself: the matched earlier sequence, the penalty per token, the longest match', () => {
+		// a b c d a b c: "a b c" was followed by d, which is penalised 0.5 · 2^(3 − 2) = 1.
+		const history = [0, 1, 2, 3, 0, 1, 2];
+		const overrides = { dryMultiplier: 0.5, dryBase: 2, dryAllowedLength: 2 };
+		const detail = explainStage('dry', [0, 0, 0, 0, 0], overrides, [3, 0, 4], history);
+		expect(detail.facts).toEqual([
+			{ key: 'longestMatch', label: 'Longest match', value: 3, unit: 'tokens' },
+			{ key: 'allowedLength', label: 'Allowed length', value: 2, unit: 'tokens' },
+			{ key: 'penalised', label: 'Tokens penalised', value: 1 },
+			{ key: 'breakerLimit', label: 'Tokens since the last breaker', value: 7 }
+		]);
+		expect(detail.measure).toMatchObject({ values: [1, 0, 0], kept: 'all' });
+		expect(detail.measure?.lines).toEqual([{ label: 'Penalty at the allowed length', value: 0.5 }]);
+		expect(detail.sequences).toEqual([
+			{
+				label: 'Earlier 3-token match, then the token it would repeat (penalty 1)',
+				ids: [0, 1, 2, 3]
+			}
+		]);
+		const none = explainStage('dry', [0, 0, 0, 0, 0], overrides, [0], [0, 1, 2, 3]);
+		expect(none.sequences).toEqual([]);
+		expect(none.note).toMatch(/nothing is penalised/);
 	});
 
 	it('finds breakers by their text, and remembers the scan', () => {

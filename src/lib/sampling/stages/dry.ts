@@ -1,4 +1,7 @@
+import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
+import type { StageDetail, TokenSequence } from '../stage-detail';
+import { memberValues } from './explain';
 
 /** llama.cpp's default sequence breakers: newline, colon, double quote, asterisk. */
 export const DEFAULT_DRY_SEQUENCE_BREAKERS: readonly string[] = Object.freeze([
@@ -160,6 +163,10 @@ export const dry = {
 					logits[id] = logits[id] - dryRun.penaltyOf(id);
 				}
 				candidates.logitsChanged();
+			},
+			explain(candidates, { history }, tracked) {
+				dryRun.compute(history, candidates.vocabSize);
+				return explainDry(dryRun, candidates, history, tracked);
 			}
 		};
 	}
@@ -169,6 +176,76 @@ export const dry = {
 >;
 
 const NO_BREAKERS: ReadonlySet<number> = new Set();
+
+/** Most matched sequences the why panel shows: the strongest penalty's, and ties with it. */
+const SHOWN_SEQUENCES = 3;
+
+/**
+ * DRY's account of one step, from its matches (computed for this step): the longest repeat the
+ * candidates would extend and the allowed length; the penalty on each tracked token; and the
+ * earlier occurrence of the repeat behind the strongest penalty, followed by the token it would
+ * repeat.
+ */
+function explainDry(
+	dryRun: DryPenalties,
+	candidates: Candidates,
+	history: ArrayLike<number>,
+	tracked: readonly number[]
+): StageDetail {
+	const { dryAllowedLength: allowed, dryMultiplier } = dryRun.values;
+	const members = memberValues(
+		candidates,
+		Array.from(dryRun.ids.subarray(0, dryRun.penalisedCount)),
+		() => 1
+	);
+	const penalised = Array.from(dryRun.ids.subarray(0, dryRun.penalisedCount)).filter(
+		(_, i) => members[i] !== null
+	);
+	const longest = penalised.reduce((max, id) => Math.max(max, dryRun.lengthOf(id)), 0);
+	const strongest = penalised
+		.filter((id) => dryRun.lengthOf(id) === longest)
+		.sort((x, y) => dryRun.endOf(y) - dryRun.endOf(x))
+		.slice(0, SHOWN_SEQUENCES);
+	const sequences: TokenSequence[] = strongest.map((id) => {
+		const end = dryRun.endOf(id);
+		const match = Array.from({ length: longest }, (_, i) => history[end - longest + 1 + i]);
+		return {
+			label: `Earlier ${longest}-token match, then the token it would repeat (penalty ${formatPenalty(dryRun.penaltyOf(id))})`,
+			ids: [...match, id]
+		};
+	});
+	const limit = dryRepeatLimit(
+		history,
+		dryWindowSize(history.length, dryRun.values.dryPenaltyLastN),
+		dryRun.breakers
+	);
+	return {
+		facts: [
+			{ key: 'longestMatch', label: 'Longest match', value: longest, unit: 'tokens' },
+			{ key: 'allowedLength', label: 'Allowed length', value: allowed, unit: 'tokens' },
+			{ key: 'penalised', label: 'Tokens penalised', value: penalised.length },
+			{ key: 'breakerLimit', label: 'Tokens since the last breaker', value: limit }
+		],
+		measure: {
+			label: 'DRY penalty',
+			unit: 'logit',
+			values: memberValues(candidates, tracked, (id) =>
+				dryRun.lengthOf(id) >= allowed && !dryRun.breakers.has(id) ? dryRun.penaltyOf(id) : 0
+			),
+			lines: [{ label: 'Penalty at the allowed length', value: dryMultiplier }],
+			kept: 'all'
+		},
+		sequences,
+		note:
+			penalised.length === 0
+				? `No repeat of ${allowed} or more tokens would continue: nothing is penalised.`
+				: `The context ends with a repeat of up to ${longest} tokens; ${penalised.length} token${penalised.length === 1 ? '' : 's'} would extend one and lose multiplier × base^(length − ${allowed}).`
+	};
+}
+
+function formatPenalty(value: number): string {
+	return value >= 1000 ? value.toExponential(2) : String(Number(value.toPrecision(3)));
+}
 
 /** DRY's parameters, as the stage reads them. */
 export interface DryValues {
@@ -232,6 +309,11 @@ export class DryPenalties {
 		readonly values: DryValues,
 		readonly breakers: ReadonlySet<number>
 	) {}
+
+	/** How many tokens the last {@link compute} penalised (listed first in `ids`). */
+	get penalisedCount(): number {
+		return this.count;
+	}
 
 	/** The longest repeat `id` would extend this step (0 when none reaches the allowed length). */
 	lengthOf(id: number): number {
