@@ -186,6 +186,16 @@ describe("wllama's native sampling config", () => {
 				})
 			)
 		).toEqual(['xtcProbability', 'xtcThreshold', 'seed']);
+		// Nor DRY (wllama 2.4.0 never adds llama.cpp's dry sampler to its chain).
+		expect(
+			fields(
+				params({
+					temperature: 1,
+					dryMultiplier: 0.8,
+					order: [...DEFAULT_SAMPLING_PARAMS.order, 'dry']
+				})
+			)
+		).toEqual(['dryMultiplier', 'dryBase', 'dryAllowedLength', 'dryPenaltyLastN', 'seed']);
 		expect(nativeIgnoredParams(params()).at(-1)?.reason).toContain(
 			'seeds once when the model loads'
 		);

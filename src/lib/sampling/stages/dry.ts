@@ -34,11 +34,14 @@ const FLOAT32_MAX_LOG = 88.7228391;
  * same window, the same reverse Z-algorithm (linear in the window: for every earlier position,
  * how long a suffix of the window also ends there, capped at the breaker limit), the same
  * "nothing when the window holds no more than `allowed` tokens", and its exponent cap
- * (`⌊88.7228391 / ln base⌋`, the log of float32's largest value). Where we differ:
+ * (`⌊88.7228391 / ln base⌋`, the log of float32's largest value over ln base, computed in
+ * float32 as llama.cpp does). Where we differ:
  * - Breakers are single tokens: a token is a breaker when its text contains one of the breaker
  *   strings. llama.cpp also treats a token whose text ends with the start of a breaker, followed
  *   by the tokens of the breaker's rest, as a (multi-token) breaker; we do not. For the default
  *   breakers (one character each) both rules agree.
+ * - A breaker longer than 40 characters is refused (llama.cpp truncates it to 40 bytes); an
+ *   empty one is refused (llama.cpp skips it).
  * - Our logits and penalties are float64, llama.cpp's float32.
  * - llama.cpp's window of −1 is its context size; ours is the whole context so far (the same
  *   tokens, since the context never holds more).
