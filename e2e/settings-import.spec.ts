@@ -64,12 +64,15 @@ test('imports presets onto the panel, refuses bad values, and copies a llama.cpp
 		repeat_penalty: 1.15,
 		repeat_last_n: 1024,
 		frequency_penalty: 0.1,
-		presence_penalty: 0.2
+		presence_penalty: 0.2,
+		dry_multiplier: 0.8,
+		dry_penalty_last_n: -1,
+		dry_sequence_breakers: ['\n', ':', '"', '*']
 	});
-	// The preset's samplers list names typical-p, TFS and xtc, but at its values (typical_p and tfs
-	// 1, xtc_probability 0) they change nothing, so they stay out of the chain; their values are
-	// still written.
-	expect(request.samplers).toEqual(['penalties', 'top_k', 'top_p', 'min_p', 'temperature']);
+	// The preset's samplers list names DRY, typical-p, TFS and xtc; only DRY is set to do something
+	// (dry_multiplier 0.8; typical_p and tfs 1, xtc_probability 0), so only DRY joins the chain,
+	// after the penalties as in llama.cpp; the others' values are still written.
+	expect(request.samplers).toEqual(['penalties', 'dry', 'top_k', 'top_p', 'min_p', 'temperature']);
 	expect(request).toMatchObject({ typical_p: 1, tfs_z: 1, xtc_probability: 0, xtc_threshold: 0.1 });
 });
 
