@@ -159,11 +159,11 @@ describe('text-generation-webui preset', () => {
 	});
 
 	it('follows sampler_priority, then temperature_last', () => {
+		// DRY, typical-p and tail-free are named but left at values that turn them off: they stay off.
 		expect(imported.params.order).toEqual([
 			'logit-bias',
 			'repetition-penalty',
 			'frequency-presence',
-			'dry',
 			'top-k',
 			'top-p',
 			'min-p',
