@@ -56,7 +56,6 @@ describe('llama.cpp /completion request', () => {
 			'logit-bias',
 			'repetition-penalty',
 			'frequency-presence',
-			'dry',
 			'top-k',
 			'top-p',
 			'min-p',
