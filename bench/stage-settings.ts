@@ -30,7 +30,9 @@ export const STAGE_BENCH_SETTINGS: Readonly<Record<string, Partial<SamplingParam
 	'no-repeat-ngram': { noRepeatNgramSize: 3 },
 	mirostat: { mirostatMode: 2 },
 	// Probability 1: it fires every step, the costlier case.
-	xtc: { xtcProbability: 1, xtcThreshold: 0.1 }
+	xtc: { xtcProbability: 1, xtcThreshold: 0.1 },
+	// Its author's recipe; the window is the whole context, so DRY reads the bench's long history.
+	dry: { dryMultiplier: 0.8, dryBase: 1.75, dryAllowedLength: 2, dryPenaltyLastN: -1 }
 };
 
 /** Tokens of context every configuration is given (history-reading stages read all of them). */

@@ -68,9 +68,12 @@ describe('llama.cpp /completion request', () => {
 		expect(fields).not.toContain('mirostat_tau'); // Mirostat's, read even with it off
 		expect(fields).not.toContain('typical_p');
 		expect(imported.params.typicalP).toBe(1);
-		expect(fields).toContain('samplers (stages)');
+		// Every sampler its list names (dry, typ_p, xtc, …) is a stage here now.
+		expect(fields).not.toContain('samplers (stages)');
 		expect(fields).not.toContain('prompt');
+		expect(fields).toEqual(['ignore_eos', 'min_keep']);
 		const report = describeImport(imported).join('\n');
+		expect(report).toMatch(/Not supported here: ignore_eos \(false\), min_keep \(0\)/);
 	});
 
 	it('maps DRY and its sequence breakers', () => {
