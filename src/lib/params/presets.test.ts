@@ -74,4 +74,22 @@ describe('recipes', () => {
 		expect(params.order).toEqual([...DEFAULT_SAMPLING_PARAMS.order, 'top-n-sigma']);
 		expect(matchingPreset(params)?.id).toBe('top-n-sigma');
 	});
+
+	it('Mirostat 2: temperature, then Mirostat as the only cut, as llama.cpp runs it', () => {
+		const params = applyPreset(recipe('mirostat-2'), DEFAULT_SAMPLING_PARAMS);
+		expect(params).toMatchObject({ mirostatMode: 2, mirostatTau: 5, mirostatEta: 0.1 });
+		expect(params.order).toEqual(['logit-bias', 'temperature', 'mirostat']);
+		expect(matchingPreset(params)?.id).toBe('mirostat-2');
+	});
+
+	it('DRY + XTC: both on, DRY before the cuts, XTC before the temperature', () => {
+		const params = applyPreset(recipe('dry-xtc'), DEFAULT_SAMPLING_PARAMS);
+		expect(params).toMatchObject({ dryMultiplier: 0.8, xtcProbability: 0.5, minP: 0.02 });
+		const at = (name: string) => params.order.indexOf(name as (typeof params.order)[number]);
+		expect(at('dry')).toBeGreaterThan(at('frequency-presence'));
+		expect(at('dry')).toBeLessThan(at('top-k'));
+		expect(at('xtc')).toBe(params.order.length - 2);
+		expect(params.order.at(-1)).toBe('temperature');
+		expect(matchingPreset(params)?.id).toBe('dry-xtc');
+	});
 });

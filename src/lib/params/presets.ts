@@ -95,12 +95,35 @@ export const PRESETS: readonly Preset[] = [
 			minP: 0,
 			order: ['logit-bias', 'temperature', 'mirostat']
 		}
+	},
+	{
+		id: 'dry-xtc',
+		label: 'Recipe: DRY + XTC',
+		description:
+			'DRY 0.8 / 1.75 / 2 against repeated passages and XTC 0.1 / 0.5 against the most obvious choices (their author’s suggested values), over min-p 0.02, in llama.cpp’s order: penalties, DRY, cuts, XTC, temperature.',
+		values: {
+			dryMultiplier: 0.8,
+			dryBase: 1.75,
+			dryAllowedLength: 2,
+			xtcThreshold: 0.1,
+			xtcProbability: 0.5,
+			minP: 0.02,
+			temperature: 1,
+			topK: 0,
+			topP: 1,
+			order: [
+				'logit-bias',
+				'repetition-penalty',
+				'frequency-presence',
+				'dry',
+				'top-k',
+				'top-p',
+				'min-p',
+				'xtc',
+				'temperature'
+			]
+		}
 	}
-	// HOOK (DRY + XTC recipe): once the DRY and XTC stages are in the registry, add here
-	// { id: 'dry-xtc', label: 'Recipe: DRY + XTC', description: '…', values: { … } } with their
-	// authors' suggested values (DRY multiplier 0.8, base 1.75, allowed length 2; XTC threshold
-	// 0.1, probability 0.5) over a light min-p (text-generation-webui's Creative preset: min_p
-	// 0.02 with xtc_probability 0.5), top-k and top-p off. applyPreset switches both stages on.
 ];
 
 /**
