@@ -2,6 +2,7 @@ import {
 	STAGE_DEFINITIONS,
 	SamplingValidationError,
 	defaultStageValues,
+	orderWithStage,
 	panelParamsOf,
 	validateSamplingParams,
 	type SamplingParams,
@@ -138,7 +139,7 @@ function switchedOn(
 	// A test registry's stage names are not StageName's own; the validator checks them by registry.
 	const name = stage.name as SamplingParams['order'][number];
 	if (acting.order.includes(name)) return acting;
-	return { ...acting, order: [...acting.order, name] };
+	return { ...acting, order: orderWithStage(acting.order, name, registry) };
 }
 
 /** The sweep functions over `registry`'s stages; the module's exports use the real registry. */

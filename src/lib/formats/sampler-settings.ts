@@ -4,6 +4,7 @@ import {
 	DEFAULT_SAMPLING_PARAMS,
 	MAX_SEED,
 	paramSpecsOf,
+	placeInChain,
 	SamplingValidationError,
 	STAGE_DEFINITIONS,
 	validateNumber,
@@ -602,7 +603,8 @@ function switchOnImportedStages(
 	}
 	result.params = switchOnSetStages(result.params, candidates);
 	for (const stage of candidates) {
-		result.notes.push(`${fields(stage)} switched ${stage.label} on, last in the chain.`);
+		const place = placeInChain(result.params.order, stage.name, registry);
+		result.notes.push(`${fields(stage)} switched ${stage.label} on, ${place}.`);
 	}
 }
 

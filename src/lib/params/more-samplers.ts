@@ -23,7 +23,7 @@ export function orderAfterEdit(
 	return next === params ? null : next.order;
 }
 
-/** What the panel says when a value switched stage `label` on. */
-export function switchedOnNote(label: string): string {
-	return `${label} switched on by your value: it runs last in the chain (move it under “Sampler chain order”).`;
+/** What the panel says when a value switched stage `label` on, `place` being where it joined. */
+export function switchedOnNote(label: string, place = 'last in the chain'): string {
+	return `${label} switched on by your value: it runs ${place} (move it under “Sampler chain order”).`;
 }

@@ -5,6 +5,8 @@ export {
 	SamplingValidationError,
 	WHAT_IF_KEYS,
 	defaultStageValues,
+	orderWithStage,
+	placeInChain,
 	switchOnSetStages,
 	describeRange,
 	validateNumber,

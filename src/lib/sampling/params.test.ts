@@ -3,6 +3,9 @@ import {
 	DEFAULT_SAMPLING_PARAMS,
 	SamplingValidationError,
 	WHAT_IF_KEYS,
+	orderWithStage,
+	placeInChain,
+	switchOnSetStages,
 	validateSamplingParams,
 	whatIfSignature
 } from './params';
@@ -114,5 +117,33 @@ describe('what-if keys', () => {
 		expect(whatIfSignature({ ...base, presencePenalty: 0.5 })).not.toBe(signature);
 		expect(whatIfSignature({ ...base, order: ['temperature'] })).not.toBe(signature);
 		expect(whatIfSignature({ ...base, logitBias: { 1: 5 } })).toBe(signature);
+	});
+});
+
+describe('switching a stage on', () => {
+	const order = DEFAULT_SAMPLING_PARAMS.order;
+
+	it('puts a penalty stage before temperature, as llama.cpp runs it, and another stage last', () => {
+		const withDry = orderWithStage(order, 'dry');
+		expect(withDry.indexOf('dry')).toBe(order.indexOf('temperature'));
+		expect(placeInChain(withDry, 'dry')).toBe('before temperature');
+		expect(orderWithStage(order, 'no-repeat-ngram').at(order.indexOf('temperature'))).toBe(
+			'no-repeat-ngram'
+		);
+		expect(orderWithStage(order, 'top-a')).toEqual([...order, 'top-a']);
+		expect(placeInChain([...order, 'top-a'], 'top-a')).toBe('last in the chain');
+	});
+
+	it('goes last when the chain has no temperature, and leaves an order that runs it alone', () => {
+		const noTemperature = order.filter((name) => name !== 'temperature');
+		expect(orderWithStage(noTemperature, 'dry')).toEqual([...noTemperature, 'dry']);
+		expect(placeInChain([...noTemperature, 'dry'], 'dry')).toBe('last in the chain');
+		const running = ['dry', ...order] as typeof order;
+		expect(orderWithStage(running, 'dry')).toEqual(running);
+	});
+
+	it('presets and imports place the stages they switch on the same way', () => {
+		const params = switchOnSetStages({ ...DEFAULT_SAMPLING_PARAMS, dryMultiplier: 0.8, topA: 0.2 });
+		expect(params.order).toEqual(orderWithStage(orderWithStage(order, 'dry'), 'top-a'));
 	});
 });

@@ -47,9 +47,39 @@ export function stageValues(params: SamplingParams): Record<StageParamKey, numbe
 }
 
 /**
- * `params` with every stage that is off by default but set to change something switched on, last
- * in the chain (as the chain order's switch does): for settings that arrive as values alone, such
- * as a preset or an imported file, where a value means the user wants the stage.
+ * `order` with stage `name` switched on where it joins: before its `joinsBefore` stage when the
+ * chain runs that one, else last. Every switch (the chain order, More samplers, a value set on
+ * the panel, a preset, an import, a sweep) places a stage this way. An order that already runs
+ * it is returned as it is.
+ */
+export function orderWithStage<Name extends string>(
+	order: readonly Name[],
+	name: Name,
+	registry: StageRegistry = STAGE_DEFINITIONS
+): Name[] {
+	if (order.includes(name)) return [...order];
+	const before = registry.find((stage) => stage.name === name)?.joinsBefore;
+	const at = before === undefined ? -1 : order.indexOf(before as Name);
+	return at === -1 ? [...order, name] : [...order.slice(0, at), name, ...order.slice(at)];
+}
+
+/** Where {@link orderWithStage} puts stage `name` in `order`, in words: "before temperature". */
+export function placeInChain(
+	order: readonly string[],
+	name: string,
+	registry: StageRegistry = STAGE_DEFINITIONS
+): string {
+	const before = registry.find((stage) => stage.name === name)?.joinsBefore;
+	const next = registry.find((stage) => stage.name === before);
+	return next && order.includes(next.name)
+		? `before ${next.label.toLowerCase()}`
+		: 'last in the chain';
+}
+
+/**
+ * `params` with every stage that is off by default but set to change something switched on
+ * where it joins (see {@link orderWithStage}): for settings that arrive as values alone, such as
+ * a preset or an imported file, where a value means the user wants the stage.
  */
 export function switchOnSetStages(
 	params: SamplingParams,
@@ -65,7 +95,9 @@ export function switchOnSetStages(
 		)
 		// A test registry's stage names are not StageName's own; the validator checks them.
 		.map((stage) => stage.name as StageName);
-	return added.length === 0 ? params : { ...params, order: [...params.order, ...added] };
+	if (added.length === 0) return params;
+	const order = added.reduce((o, name) => orderWithStage(o, name, registry), params.order);
+	return { ...params, order };
 }
 
 export const DEFAULT_SAMPLING_PARAMS: Readonly<SamplingParams> = Object.freeze({

@@ -172,6 +172,13 @@ export interface StageDefinition<
 	 */
 	offByDefault?: true;
 	/**
+	 * Where the stage goes when it is switched on: before this stage if the chain runs it, else
+	 * last. Stages that penalise logits join before temperature, as llama.cpp runs them (after
+	 * temperature 0 they would change nothing, and after another temperature their penalty would
+	 * be scaled by it).
+	 */
+	joinsBefore?: string;
+	/**
 	 * How many uniform draws in [0, 1) the stage takes from the run's seeded stream each step
 	 * (XTC takes one); omitted for the deterministic stages. The rule that keeps a run repeatable
 	 * bit for bit: at the start of every step, before the chain runs, the sampler takes `draws`

@@ -53,6 +53,7 @@ export const dry = {
 		'Penalises tokens that would continue a sequence already in the context, more the longer the repeat: it breaks loops without touching single repeated words.',
 	panelRank: 5.5,
 	offByDefault: true,
+	joinsBefore: 'temperature',
 	externalOrder: { llamaCpp: 'dry', textgen: ['dry'] },
 	params: [
 		{

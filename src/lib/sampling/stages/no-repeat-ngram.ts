@@ -31,6 +31,7 @@ export const noRepeatNgram = {
 		'Bans every token that would complete an n-token sequence already in the context, so no n-gram appears twice.',
 	panelRank: 5.5,
 	offByDefault: true,
+	joinsBefore: 'temperature',
 	externalOrder: { textgen: ['no_repeat_ngram'] },
 	params: [
 		{
