@@ -15,6 +15,19 @@ describe('top-nσ', () => {
 		expect(members(runStage('top-n-sigma', logits, { topNSigma: 3 }))).toEqual([0, 1, 2, 3]); // −0.35
 	});
 
+	it('gives llama.cpp’s published cases (tests/test-sampling.cpp, logits = ln p)', () => {
+		const probs = [0.1, 0.2, 0.3, 0.4];
+		const l = probs.map(Math.log);
+		const kept = members(runStage('top-n-sigma', l, { topNSigma: 1 }));
+		expect(kept).toEqual([2, 3]);
+		const p = softmax(l, kept);
+		expect(p.get(2)).toBeCloseTo(0.428571, 5);
+		expect(p.get(3)).toBeCloseTo(0.571429, 5);
+		// n = 0 is a no-op, and n = 3 keeps all four.
+		expect(members(runStage('top-n-sigma', l, { topNSigma: 0 }))).toEqual([0, 1, 2, 3]);
+		expect(members(runStage('top-n-sigma', l, { topNSigma: 3 })).sort()).toEqual([0, 1, 2, 3]);
+	});
+
 	it('keeps the same tokens whatever the temperature before it', () => {
 		const hot = logits.map((l) => l / 1.7);
 		expect(members(runStage('top-n-sigma', hot, { topNSigma: 1 }))).toEqual([0, 1]);
