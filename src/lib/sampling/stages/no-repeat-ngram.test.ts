@@ -1,12 +1,12 @@
 import fc from 'fast-check';
+import { expectAgreementWithReference } from '../testing/reference-agreement';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, stageValues, type SamplingParams } from '../params';
-import { ReferenceSampler } from '../reference';
 import { createSampler } from '../sampler';
-import { historyArbitrary, logitsArbitrary, paramsArbitrary } from '../testing/arbitraries';
+import { logitsArbitrary } from '../testing/arbitraries';
 import { explainStage, members, rankOrder, runStage, softmax } from '../testing/stage-harness';
 import { matchedPositions } from './no-repeat-ngram';
-import { DEFAULT_ORDER, STAGE_NAMES, stageDefinition } from './registry';
+import { DEFAULT_ORDER, stageDefinition } from './registry';
 
 const flat = [0, 0, 0, 0, 0, 0];
 
@@ -140,34 +140,10 @@ describe('no-repeat n-gram', () => {
 	});
 
 	it('picks the same tokens as the full-sort reference, switched on, in random orders', () => {
-		const cases = fc.integer({ min: 1, max: 60 }).chain((vocabSize) =>
-			fc.record({
-				vocabSize: fc.constant(vocabSize),
-				params: paramsArbitrary(vocabSize),
-				n: fc.integer({ min: 1, max: 4 }),
-				order: fc
-					.shuffledSubarray([...STAGE_NAMES], { minLength: 1 })
-					.map((names) => [...new Set([...names, 'no-repeat-ngram' as const])]),
-				steps: fc.array(logitsArbitrary(vocabSize), { minLength: 1, maxLength: 4 }),
-				history: historyArbitrary(vocabSize)
-			})
-		);
-		fc.assert(
-			fc.property(cases, (c) => {
-				const params = { ...c.params, noRepeatNgramSize: c.n, order: c.order };
-				const fast = createSampler(params, { vocabSize: c.vocabSize });
-				const reference = new ReferenceSampler(params, c.vocabSize);
-				// Tracing (explain before each stage, a replay for an untracked choice) changes nothing.
-				const traced = createSampler(params, { vocabSize: c.vocabSize, trace: { topN: 2 } });
-				const history = [...c.history];
-				for (const logits of c.steps) {
-					const id = fast.sample(logits, history);
-					expect(id).toBe(reference.sample(logits, history));
-					expect(traced.sample(logits, history)).toBe(id);
-					history.push(id);
-				}
-			}),
-			{ numRuns: 200 }
+		expectAgreementWithReference(
+			['no-repeat-ngram'],
+			fc.record({ noRepeatNgramSize: fc.integer({ min: 1, max: 4 }) }),
+			{ maxVocab: 60, maxSteps: 4, numRuns: 200 }
 		);
 	});
 });
