@@ -28,16 +28,16 @@ test('DRY breaks the greedy loop, and the why panel shows the repeat it penalise
 	expect(looping.text).toContain(LINE.repeat(3));
 	const before = await tokens(page);
 
-	// DRY on, after the penalties and before temperature 0 (which keeps the best token alone).
+	// Switched on, DRY joins after the penalties and before temperature (whose 0 keeps the best
+	// token alone, so after it DRY could change nothing), as llama.cpp runs it.
 	await page.getByRole('checkbox', { name: 'Use the DRY stage' }).check();
-	for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Move DRY earlier' }).click();
 	const order = await page
 		.getByTestId('stage-order')
 		.locator('li')
 		.evaluateAll((items) => items.map((item) => item.textContent ?? ''));
-	expect(order.findIndex((text) => text.includes('DRY'))).toBeLessThan(
-		order.findIndex((text) => text.includes('Temperature'))
-	);
+	const dryAt = order.findIndex((text) => text.includes('DRY'));
+	expect(dryAt).toBe(order.findIndex((text) => text.includes('Temperature')) - 1);
+	expect(dryAt).toBe(order.findIndex((text) => text.includes('Frequency')) + 1);
 	await page.getByTestId('dryMultiplier').fill('0.8');
 	await expect(page.getByTestId('drySequenceBreakers')).toHaveValue('"\\n", ":", "\\"", "*"');
 
