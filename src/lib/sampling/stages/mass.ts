@@ -113,9 +113,9 @@ export function fastMassOf(candidates: Candidates, entropy: boolean): FastMassSu
 }
 
 /** Table steps per unit of log-ratio. */
-const STEPS = 128;
+export const STEPS = 128;
 /** `EXP_TABLE[j] = 2^32 · e^(−j / STEPS)` for every step down to the zero-weight log-ratio. */
-const EXP_TABLE = Float64Array.from(
+export const EXP_TABLE = Float64Array.from(
 	{ length: Math.ceil(-ZERO_WEIGHT_LOG_RATIO * STEPS) + 1 },
 	(_, j) => WEIGHT_SCALE * Math.exp(-j / STEPS)
 );

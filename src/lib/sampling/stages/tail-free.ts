@@ -155,7 +155,7 @@ export class TailFreeSelection {
 	/** Prefix sums of the second differences of `sortedWeights`. */
 	private cumulative = new Float64Array(0);
 
-	/** Members, their total weight W, and how many second differences are known. */
+	/** Members, their total weight W (set by the full pass only), and how many second differences are known. */
 	count = 0;
 	total = 0;
 	/** After an exact `select`: how many members have a weight. */
@@ -176,8 +176,13 @@ export class TailFreeSelection {
 		const count = candidates.count;
 		const maxLogit = candidates.maxLogit();
 		this.ensure(candidates.vocabSize);
-		const { sortedWeights, memberWeights } = this;
-		const { logits, ranking } = candidates;
+		this.count = count;
+		if (!exact) {
+			const kept = this.selectFromHead(candidates, z, maxLogit);
+			if (kept !== null) return kept;
+		}
+		const { memberWeights } = this;
+		const { logits } = candidates;
 		let total = 0;
 		for (let i = 0; i < count; i++) {
 			const w = weightOf(logits[candidates.idAt(i)], maxLogit);
@@ -185,36 +190,51 @@ export class TailFreeSelection {
 			total += w;
 		}
 		this.total = total;
-		this.count = count;
-		if (!exact) {
-			for (const wanted of HEAD_PASSES) {
-				const ranked = candidates.rank(wanted);
-				for (let i = 0; i < ranked; i++) sortedWeights[i] = weightOf(logits[ranking[i]], maxLogit);
-				const known = this.sumSecondDifferences(ranked);
-				let low = this.cumulative[known - 1] ?? 0;
-				let high = low;
-				if (ranked < count) {
-					// The rest: first differences ≥ 0 adding up to at most w, after the last known d.
-					const d = sortedWeights[ranked - 2] - sortedWeights[ranked - 1];
-					const w = sortedWeights[ranked - 1];
-					low += Math.max(0, d - w);
-					high += d + 2 * w;
-				}
-				const kept = this.decide(z, count, total, low, high);
-				if (kept !== null) return this.rankKept(candidates, kept, ranked);
-				if (ranked === count) break;
-			}
-		}
 		// Every weight in descending order (values only: the cut needs the sum S; the kept ones
 		// are ranked afterwards), then two members of weight 0 if there are: enough to close it.
 		const withWeight = this.sortWeights(count);
 		this.withWeight = withWeight;
 		const length = Math.min(count, withWeight + 2);
-		sortedWeights.fill(0, withWeight, length);
+		this.sortedWeights.fill(0, withWeight, length);
 		const known = this.sumSecondDifferences(length);
 		const sum = this.cumulative[known - 1] ?? 0;
-		const kept = this.decide(z, count, total, sum, sum) as number;
+		const kept = this.decide(z, count, total, total, sum, sum) as number;
 		return this.rankKept(candidates, kept, 0);
+	}
+
+	/**
+	 * The cut from the ranked head alone (the best 64, then 512), or null when the head does not
+	 * settle it. Neither S nor the total weight W is summed over the vocabulary: the unranked rest
+	 * weighs at most w (the last ranked weight) each, so W lies in [head, head + rest·w], and that
+	 * bracket is enough for the flat test unless S sits near 10⁻⁶·W. No exp per member.
+	 */
+	private selectFromHead(candidates: Candidates, z: number, maxLogit: number): number | null {
+		const count = candidates.count;
+		const { sortedWeights } = this;
+		const { logits, ranking } = candidates;
+		for (const wanted of HEAD_PASSES) {
+			const ranked = candidates.rank(wanted);
+			let head = 0;
+			for (let i = 0; i < ranked; i++) {
+				const w = weightOf(logits[ranking[i]], maxLogit);
+				sortedWeights[i] = w;
+				head += w;
+			}
+			const known = this.sumSecondDifferences(ranked);
+			let low = this.cumulative[known - 1] ?? 0;
+			let high = low;
+			const w = sortedWeights[ranked - 1];
+			if (ranked < count) {
+				// The rest: first differences ≥ 0 adding up to at most w, after the last known d.
+				const d = sortedWeights[ranked - 2] - w;
+				low += Math.max(0, d - w);
+				high += d + 2 * w;
+			}
+			const kept = this.decide(z, count, head, head + (count - ranked) * w, low, high);
+			if (kept !== null) return this.rankKept(candidates, kept, ranked);
+			if (ranked === count) break;
+		}
+		return null;
 	}
 
 	/**
@@ -271,22 +291,23 @@ export class TailFreeSelection {
 		return known;
 	}
 
-	/** The kept count if S ∈ [low, high] decides it, else null. */
+	/** The kept count if S ∈ [low, high] and W ∈ [totalLow, totalHigh] decide it, else null. */
 	private decide(
 		z: number,
 		count: number,
-		total: number,
+		totalLow: number,
+		totalHigh: number,
 		low: number,
 		high: number
 	): number | null {
 		this.sumLow = low;
 		this.sumHigh = high;
-		const flatBelow = TFS_FLAT * total;
-		if (high <= flatBelow) {
+		// Rounded products are monotone: the bounds on W bound the exact test's threshold.
+		if (high <= TFS_FLAT * totalLow) {
 			this.flat = true;
 			return (this.kept = tfsFlatCut(z, count));
 		}
-		if (!(low > flatBelow)) return null;
+		if (!(low > TFS_FLAT * totalHigh)) return null;
 		const certain = firstAbove(this.cumulative, this.known, z * high);
 		const possible = firstAbove(this.cumulative, this.known, z * low);
 		if (possible !== certain) return null;

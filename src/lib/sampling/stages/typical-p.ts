@@ -1,7 +1,8 @@
 import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
 import type { StageDetail } from '../stage-detail';
-import { WEIGHT_SCALE, weightOf } from '../weights';
+import { WEIGHT_SCALE, ZERO_WEIGHT_LOG_RATIO, weightOf } from '../weights';
+import { EXP_TABLE, EXP_TOLERANCE, FAST_PASS_MIN_MEMBERS, STEPS } from './mass';
 
 /**
  * Typical-p (locally typical sampling, Meister et al. 2022): keeps the tokens whose surprisal
@@ -122,7 +123,9 @@ const SPLIT = 2 ** 26;
  * An order-independent sum of values of `w·(logit − max)` (each of size at most 2^32 · 23): each
  * is rounded to a multiple of 2^−10 and the integer is split in a high and a low part, each summed
  * exactly. Used for the entropy, so the fast sampler and the reference (which meet the members in
- * different orders) get the same H to the last bit.
+ * different orders) get the same H to the last bit: the value is the exact integer sum rounded
+ * once, however it was grouped (the fast pass adds runs of {@link CHUNK} integers before
+ * splitting).
  */
 export class ExactSum {
 	private high = 0;
@@ -141,8 +144,21 @@ export class ExactSum {
 	}
 
 	get value(): number {
-		return (this.high * SPLIT + this.low) / QUANTUM;
+		return exactSumValue(this.high, this.low);
 	}
+
+	/** The exact high and low parts, for a pass that finishes the sum elsewhere. */
+	parts(): { high: number; low: number } {
+		return { high: this.high, low: this.low };
+	}
+}
+
+/**
+ * The sum from its exact high and low parts: high·2^26 is exact, so the one addition rounds the
+ * exact integer sum, whatever split gave the parts.
+ */
+function exactSumValue(high: number, low: number): number {
+	return (high * SPLIT + low) / QUANTUM;
 }
 
 /**
@@ -175,9 +191,11 @@ export class TypicalSelection {
 	/** Member positions still in play while narrowing, and the kept member positions. */
 	private list = new Int32Array(0);
 	private kept = new Int32Array(0);
-	private readonly bucketMass = new Float64Array(BUCKETS);
+	private readonly narrowMass = new Float64Array(BUCKETS);
+	/** Mass per distance bucket of the first split, and each member's bucket. */
+	private readonly bucketMass = new Float64Array(DISTANCE_BUCKETS);
+	private memberBuckets = new Int32Array(0);
 	private readonly bucketCount = new Int32Array(BUCKETS);
-	private readonly weightedLogRatio = new ExactSum();
 	private logits: Float64Array = new Float64Array(0);
 
 	/** Members, total weight W, entropy H (nats), and what the last `select` kept. */
@@ -200,59 +218,53 @@ export class TypicalSelection {
 		const logits = candidates.logits;
 		this.logits = logits;
 		const maxLogit = candidates.maxLogit();
-		let total = 0;
-		const weightedLogRatio = this.weightedLogRatio;
-		weightedLogRatio.reset();
-		for (let i = 0; i < count; i++) {
-			const id = candidates.idAt(i);
-			memberIds[i] = id;
-			const w = weightOf(logits[id], maxLogit);
-			weights[i] = w;
-			if (w === 0) continue;
-			const logRatio = logits[id] - maxLogit;
-			distances[i] = logRatio;
-			total += w;
-			weightedLogRatio.add(w * logRatio);
-		}
-		const centre = typicalCentre(total, weightedLogRatio.value);
+		const ids = candidates.dense ? null : candidates.ids;
+		// Weights, log-ratios (in `distances` for now), the total and Σ w·(logit − max).
+		const sure =
+			count >= FAST_PASS_MIN_MEMBERS &&
+			fastWeightPass(logits, ids, count, maxLogit, weights, distances, memberIds);
+		if (!sure) exactWeightPass(logits, ids, count, maxLogit, weights, distances, memberIds);
+		const total = passOut[0];
+		const centre = typicalCentre(total, exactSumValue(passOut[1], passOut[2]));
 		this.count = count;
 		this.total = total;
 		this.centre = centre;
 		this.entropy = typicalEntropy(total, centre);
-
-		// Members with weight, their distances, and the largest one.
-		const list = this.list;
-		let size = 0;
-		let maxDistance = 0;
-		for (let i = 0; i < count; i++) {
-			if (weights[i] === 0) {
-				distances[i] = Infinity;
-				continue;
-			}
-			const d = Math.abs(centre - distances[i]);
-			distances[i] = d;
-			if (d > maxDistance) maxDistance = d;
-			list[size++] = i;
-		}
 
 		this.keptCount = 0;
 		this.keptWeight = 0;
 		this.keepsAll = false;
 		this.cutDistance = 0;
 		const target = p * total;
+		const { bucketMass, memberBuckets, list, kept } = this;
+		bucketMass.fill(0);
+		distancesAndBuckets(weights, distances, memberBuckets, count, centre, bucketMass);
 		// Weight 0 never adds mass: if the members with weight cannot exceed the target, keep all.
 		if (!(total > target)) {
 			this.keepAll(count, total);
 			return;
 		}
-		this.narrow(size, 0, maxDistance, target);
+		// The crossing bucket: cumulative mass (exact integers) first above the target. Buckets
+		// are monotone in the distance, so the ones below it are kept and the ones above are not.
+		let crossing = 0;
+		let below = 0;
+		while (!(below + bucketMass[crossing] > target)) below += bucketMass[crossing++];
+		this.keptCount = splitAtBucket(memberBuckets, count, crossing, kept, list);
+		const size = passOut[0];
+		let low = Infinity;
+		let high = 0;
+		for (let j = 0; j < size; j++) {
+			const d = distances[list[j]];
+			if (d < low) low = d;
+			if (d > high) high = d;
+		}
+		this.narrow(size, low, high, target, below);
 	}
 
 	/** Makes the members the kept ones (in no particular order). */
 	keep(candidates: Candidates): void {
 		if (this.keepsAll) return;
-		const { ids } = candidates;
-		for (let i = 0; i < this.keptCount; i++) ids[i] = this.memberIds[this.kept[i]];
+		copyKeptIds(candidates.ids, this.memberIds, this.kept, this.keptCount);
 		candidates.count = this.keptCount;
 		candidates.dense = false;
 		candidates.sorted = false;
@@ -272,12 +284,19 @@ export class TypicalSelection {
 	}
 
 	/**
-	 * Finds the cut among `list[0..size)` (distances in [low, high]) for the weight `target` still
-	 * to exceed, keeping whole buckets below the crossing one and narrowing into it.
+	 * Finds the cut among `list[0..size)` (distances in [low, high]) for the weight `target` to
+	 * exceed, `keptWeight` being kept already, keeping whole buckets below the crossing one and
+	 * narrowing into it.
 	 */
-	private narrow(size: number, low: number, high: number, target: number): void {
-		const { list, distances, weights, bucketMass, bucketCount } = this;
-		let keptWeight = 0;
+	private narrow(
+		size: number,
+		low: number,
+		high: number,
+		target: number,
+		keptWeight: number
+	): void {
+		const { list, distances, weights, bucketCount } = this;
+		const bucketMass = this.narrowMass;
 		for (;;) {
 			if (size <= SORT_BELOW || !(high > low)) {
 				this.finishBySort(size, target - keptWeight, keptWeight);
@@ -374,6 +393,7 @@ export class TypicalSelection {
 		this.distances = new Float64Array(vocabSize);
 		this.memberIds = new Int32Array(vocabSize);
 		this.list = new Int32Array(vocabSize);
+		this.memberBuckets = new Int32Array(vocabSize);
 		this.kept = new Int32Array(vocabSize);
 	}
 }
@@ -382,3 +402,195 @@ function bucketOf(distance: number, low: number, scale: number): number {
 	const b = Math.floor((distance - low) * scale);
 	return b < 0 ? 0 : b >= BUCKETS ? BUCKETS - 1 : b;
 }
+
+/**
+ * Σ w·(logit − max) adds runs of this many integers before splitting them: each is at most
+ * 2^32/e · 23/23·2^10 < 2^40.6 in size (w·|x| ≤ 2^32·|x|·e^x peaks at x = −1), so a run stays
+ * exact below 2^53.
+ */
+const CHUNK = 2048;
+
+/**
+ * Local copies of imported constants for the hot loops: under a CommonJS transform (tsx, the
+ * bench's runner) every use of an import is a property getter call, which V8 does not hoist.
+ */
+const EXP = EXP_TABLE;
+const EXP_STEPS = STEPS;
+const ZERO_WEIGHT = ZERO_WEIGHT_LOG_RATIO;
+const TOLERANCE = EXP_TOLERANCE;
+
+/** Output of the passes below: [total, high, low] of the weight pass, or a count. */
+const passOut = new Float64Array(3);
+
+/**
+ * One pass over the members (`ids[0..count)`, or ids 0..count-1 when null): each one's id,
+ * log-ratio to the best and weight, and into {@link passOut} the total weight and the high and
+ * low parts of Σ w·(logit − max) as {@link ExactSum} sums it. The weight comes from a table and a
+ * polynomial instead of `Math.exp`, as in mass.ts's `fastTotal`: the very same integer unless
+ * 2^32·e^x lies within {@link EXP_TOLERANCE} of a half, and then this returns false and the
+ * caller takes {@link exactWeightPass}. Written out in one function that ends with its loop:
+ * a call in the loop (V8 does not inline across modules) multiplies its cost.
+ */
+function fastWeightPass(
+	logits: Float64Array,
+	ids: Int32Array | null,
+	count: number,
+	maxLogit: number,
+	weights: Float64Array,
+	logRatios: Float64Array,
+	memberIds: Int32Array
+): boolean {
+	let total = 0;
+	let high = 0;
+	let low = 0;
+	let nearest = 0;
+	for (let start = 0; start < count; start += CHUNK) {
+		const end = Math.min(count, start + CHUNK);
+		let units = 0;
+		for (let i = start; i < end; i++) {
+			const id = ids === null ? i : ids[i];
+			memberIds[i] = id;
+			const logRatio = logits[id] - maxLogit;
+			logRatios[i] = logRatio;
+			if (logRatio < ZERO_WEIGHT) {
+				weights[i] = 0;
+				continue;
+			}
+			const scaled = logRatio * EXP_STEPS;
+			// An int32 index: −floor(0) would be −0, a slow index.
+			const index = -Math.floor(scaled) | 0;
+			const f = (scaled + index) * (1 / EXP_STEPS);
+			const v =
+				EXP[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
+			const w = Math.floor(v + 0.5);
+			// How near a half v may be, in a running maximum: a branch here doubled the loop's cost.
+			nearest = Math.max(nearest, Math.abs(v - w) + TOLERANCE * v);
+			weights[i] = w;
+			total += w;
+			units += Math.floor(w * logRatio * QUANTUM + 0.5);
+		}
+		const part = Math.floor(units / SPLIT);
+		high += part;
+		low += units - part * SPLIT;
+	}
+	passOut[0] = total;
+	passOut[1] = high;
+	passOut[2] = low;
+	return nearest < 0.5 - 2e-15;
+}
+
+/** {@link fastWeightPass} with `Math.exp` (the shared `weightOf`): small sets and the rare unsure step. */
+function exactWeightPass(
+	logits: Float64Array,
+	ids: Int32Array | null,
+	count: number,
+	maxLogit: number,
+	weights: Float64Array,
+	logRatios: Float64Array,
+	memberIds: Int32Array
+): void {
+	const sum = new ExactSum();
+	let total = 0;
+	for (let i = 0; i < count; i++) {
+		const id = ids === null ? i : ids[i];
+		memberIds[i] = id;
+		const w = weightOf(logits[id], maxLogit);
+		const logRatio = logits[id] - maxLogit;
+		logRatios[i] = logRatio;
+		weights[i] = w;
+		if (w === 0) continue;
+		total += w;
+		sum.add(w * logRatio);
+	}
+	passOut[0] = total;
+	const { high, low } = sum.parts();
+	passOut[1] = high;
+	passOut[2] = low;
+}
+
+/** Distance buckets per nat for the first split; distances stay below 24 nats. */
+const DISTANCE_PER_NAT = 1024;
+const DISTANCE_BUCKETS = 24 * DISTANCE_PER_NAT;
+/** The bucket of a member of weight 0: past every real one. */
+const NO_BUCKET = DISTANCE_BUCKETS;
+
+/**
+ * Turns each member's log-ratio into its distance |centre − (logit − max)| (Infinity for weight
+ * 0), notes its bucket ⌊distance · {@link DISTANCE_PER_NAT}⌋ (monotone in the distance) and adds
+ * its weight to that bucket's mass.
+ */
+function distancesAndBuckets(
+	weights: Float64Array,
+	distances: Float64Array,
+	memberBuckets: Int32Array,
+	count: number,
+	centre: number,
+	bucketMass: Float64Array
+): void {
+	for (let i = 0; i < count; i++) {
+		const w = weights[i];
+		if (w === 0) {
+			distances[i] = Infinity;
+			memberBuckets[i] = NO_BUCKET;
+			continue;
+		}
+		const d = Math.abs(centre - distances[i]);
+		distances[i] = d;
+		const b = Math.min((d * DISTANCE_PER_NAT) | 0, DISTANCE_BUCKETS - 1);
+		memberBuckets[i] = b;
+		bucketMass[b] += w;
+	}
+}
+
+/**
+ * Writes the member positions in buckets below `crossing` to `kept` and returns how many; those
+ * in the crossing bucket go to `list`, their count to {@link passOut}[0].
+ */
+function splitAtBucket(
+	memberBuckets: Int32Array,
+	count: number,
+	crossing: number,
+	kept: Int32Array,
+	list: Int32Array
+): number {
+	let keptCount = 0;
+	let size = 0;
+	for (let i = 0; i < count; i++) {
+		const b = memberBuckets[i];
+		if (b < crossing) kept[keptCount++] = i;
+		else if (b === crossing) list[size++] = i;
+	}
+	passOut[0] = size;
+	return keptCount;
+}
+
+/** Writes the kept members' ids to `ids`: a function that ends with its loop (see {@link warmUp}). */
+function copyKeptIds(
+	ids: Int32Array,
+	memberIds: Int32Array,
+	kept: Int32Array,
+	count: number
+): void {
+	for (let i = 0; i < count; i++) ids[i] = memberIds[kept[i]];
+}
+
+/**
+ * Runs the passes once on a tiny set at load, so every line after their loops has type feedback
+ * before V8 compiles a long loop: otherwise it compiles the loop during the first full-size
+ * call, throws it away at the code after it, and did so again on every later call.
+ */
+function warmUp(): void {
+	const logits = Float64Array.of(0, -1, -30);
+	const ids = Int32Array.of(0, 1, 2);
+	const weights = new Float64Array(3);
+	const values = new Float64Array(3);
+	const memberIds = new Int32Array(3);
+	const buckets = new Int32Array(3);
+	const mass = new Float64Array(DISTANCE_BUCKETS);
+	for (const listed of [null, ids]) {
+		fastWeightPass(logits, listed, 3, 0, weights, values, memberIds);
+		distancesAndBuckets(weights, values, buckets, 3, 0.5, mass);
+		splitAtBucket(buckets, 3, 0, memberIds, ids.slice());
+	}
+}
+warmUp();
