@@ -184,17 +184,20 @@ const SORT_BELOW = 48;
  * vocabulary once and are reused; `select` reads the candidates and never changes them.
  */
 export class TypicalSelection {
-	/** Per member position: weight and distance, and the member ids. */
+	/**
+	 * Per member position: weight, log-ratio to the best, distance (set only for the members
+	 * still in play after the first split), and the member ids.
+	 */
 	private weights = new Float64Array(0);
+	private logRatios = new Float64Array(0);
 	private distances = new Float64Array(0);
 	private memberIds = new Int32Array(0);
 	/** Member positions still in play while narrowing, and the kept member positions. */
 	private list = new Int32Array(0);
 	private kept = new Int32Array(0);
 	private readonly narrowMass = new Float64Array(BUCKETS);
-	/** Mass per distance bucket of the first split, and each member's bucket. */
+	/** Mass per distance bucket of the first split. */
 	private readonly bucketMass = new Float64Array(DISTANCE_BUCKETS);
-	private memberBuckets = new Int32Array(0);
 	private readonly bucketCount = new Int32Array(BUCKETS);
 	private logits: Float64Array = new Float64Array(0);
 
@@ -214,16 +217,16 @@ export class TypicalSelection {
 	select(candidates: Candidates, p: number): void {
 		const count = candidates.count;
 		this.ensure(candidates.vocabSize);
-		const { weights, distances, memberIds } = this;
+		const { weights, distances, memberIds, logRatios } = this;
 		const logits = candidates.logits;
 		this.logits = logits;
 		const maxLogit = candidates.maxLogit();
 		const ids = candidates.dense ? null : candidates.ids;
-		// Weights, log-ratios (in `distances` for now), the total and Σ w·(logit − max).
+		// Weights, log-ratios, the total and Σ w·(logit − max).
 		const sure =
 			count >= FAST_PASS_MIN_MEMBERS &&
-			fastWeightPass(logits, ids, count, maxLogit, weights, distances, memberIds);
-		if (!sure) exactWeightPass(logits, ids, count, maxLogit, weights, distances, memberIds);
+			fastWeightPass(logits, ids, count, maxLogit, weights, logRatios, memberIds);
+		if (!sure) exactWeightPass(logits, ids, count, maxLogit, weights, logRatios, memberIds);
 		const total = passOut[0];
 		const centre = typicalCentre(total, exactSumValue(passOut[1], passOut[2]));
 		this.count = count;
@@ -236,9 +239,9 @@ export class TypicalSelection {
 		this.keepsAll = false;
 		this.cutDistance = 0;
 		const target = p * total;
-		const { bucketMass, memberBuckets, list, kept } = this;
+		const { bucketMass, list, kept } = this;
 		bucketMass.fill(0);
-		distancesAndBuckets(weights, distances, memberBuckets, count, centre, bucketMass);
+		massByDistance(weights, logRatios, count, centre, bucketMass);
 		// Weight 0 never adds mass: if the members with weight cannot exceed the target, keep all.
 		if (!(total > target)) {
 			this.keepAll(count, total);
@@ -249,12 +252,14 @@ export class TypicalSelection {
 		let crossing = 0;
 		let below = 0;
 		while (!(below + bucketMass[crossing] > target)) below += bucketMass[crossing++];
-		this.keptCount = splitAtBucket(memberBuckets, count, crossing, kept, list);
+		this.keptCount = splitAtBucket(weights, logRatios, count, centre, crossing, kept, list);
 		const size = passOut[0];
+		// Only the crossing bucket's members need their distances from here on.
 		let low = Infinity;
 		let high = 0;
 		for (let j = 0; j < size; j++) {
-			const d = distances[list[j]];
+			const d = Math.abs(centre - logRatios[list[j]]);
+			distances[list[j]] = d;
 			if (d < low) low = d;
 			if (d > high) high = d;
 		}
@@ -272,7 +277,11 @@ export class TypicalSelection {
 
 	/** Calls `visit(id, distance)` for every member, distance Infinity for weight 0. */
 	forEachDistance(visit: (id: number, distance: number) => void): void {
-		for (let i = 0; i < this.count; i++) visit(this.memberIds[i], this.distances[i]);
+		const { weights, logRatios, centre } = this;
+		for (let i = 0; i < this.count; i++) {
+			const distance = weights[i] === 0 ? Infinity : Math.abs(centre - logRatios[i]);
+			visit(this.memberIds[i], distance);
+		}
 	}
 
 	private keepAll(count: number, total: number): void {
@@ -393,7 +402,7 @@ export class TypicalSelection {
 		this.distances = new Float64Array(vocabSize);
 		this.memberIds = new Int32Array(vocabSize);
 		this.list = new Int32Array(vocabSize);
-		this.memberBuckets = new Int32Array(vocabSize);
+		this.logRatios = new Float64Array(vocabSize);
 		this.kept = new Int32Array(vocabSize);
 	}
 }
@@ -462,11 +471,14 @@ function fastWeightPass(
 			const f = (scaled + index) * (1 / EXP_STEPS);
 			const v =
 				EXP[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
-			const w = Math.floor(v + 0.5);
-			// How near a half v may be, in a running maximum: a branch here doubled the loop's cost.
-			nearest = Math.max(nearest, Math.abs(v - w) + TOLERANCE * v);
+			// How near v lies to a half, as a running maximum of |v − w| + 10⁻¹⁴·(w + 1) (at least
+			// v's error): a branch here, or any second use of v itself, tripled the loop's cost.
+			const t = v + 0.5;
+			const w = Math.floor(t);
+			nearest = Math.max(nearest, Math.abs(t - w - 0.5) + TOLERANCE * (w + 1));
 			weights[i] = w;
 			total += w;
+			// Math.round(w·x·2^10) (as ExactSum.add), exact here: |w·x·2^10| < 2^41, so + ½ is exact.
 			units += Math.floor(w * logRatio * QUANTUM + 0.5);
 		}
 		const part = Math.floor(units / SPLIT);
@@ -511,44 +523,40 @@ function exactWeightPass(
 /** Distance buckets per nat for the first split; distances stay below 24 nats. */
 const DISTANCE_PER_NAT = 1024;
 const DISTANCE_BUCKETS = 24 * DISTANCE_PER_NAT;
-/** The bucket of a member of weight 0: past every real one. */
-const NO_BUCKET = DISTANCE_BUCKETS;
 
 /**
- * Turns each member's log-ratio into its distance |centre − (logit − max)| (Infinity for weight
- * 0), notes its bucket ⌊distance · {@link DISTANCE_PER_NAT}⌋ (monotone in the distance) and adds
- * its weight to that bucket's mass.
+ * Adds each member's weight to the mass of its distance bucket ⌊|centre − x| · 1024⌋ (x its
+ * log-ratio), which is monotone in the distance. {@link splitAtBucket} computes the same bucket.
  */
-function distancesAndBuckets(
+function massByDistance(
 	weights: Float64Array,
-	distances: Float64Array,
-	memberBuckets: Int32Array,
+	logRatios: Float64Array,
 	count: number,
 	centre: number,
 	bucketMass: Float64Array
 ): void {
 	for (let i = 0; i < count; i++) {
 		const w = weights[i];
-		if (w === 0) {
-			distances[i] = Infinity;
-			memberBuckets[i] = NO_BUCKET;
-			continue;
-		}
-		const d = Math.abs(centre - distances[i]);
-		distances[i] = d;
-		const b = Math.min((d * DISTANCE_PER_NAT) | 0, DISTANCE_BUCKETS - 1);
-		memberBuckets[i] = b;
+		if (w === 0) continue;
+		const b = Math.min(
+			(Math.abs(centre - logRatios[i]) * DISTANCE_PER_NAT) | 0,
+			DISTANCE_BUCKETS - 1
+		);
 		bucketMass[b] += w;
 	}
 }
 
 /**
  * Writes the member positions in buckets below `crossing` to `kept` and returns how many; those
- * in the crossing bucket go to `list`, their count to {@link passOut}[0].
+ * in the crossing bucket go to `list`, their count to {@link passOut}[0]. Members of weight 0
+ * are in neither. Each position is written and the count advanced by 0 or 1 without a branch:
+ * whether a member is kept is a coin toss to the branch predictor.
  */
 function splitAtBucket(
-	memberBuckets: Int32Array,
+	weights: Float64Array,
+	logRatios: Float64Array,
 	count: number,
+	centre: number,
 	crossing: number,
 	kept: Int32Array,
 	list: Int32Array
@@ -556,9 +564,15 @@ function splitAtBucket(
 	let keptCount = 0;
 	let size = 0;
 	for (let i = 0; i < count; i++) {
-		const b = memberBuckets[i];
-		if (b < crossing) kept[keptCount++] = i;
-		else if (b === crossing) list[size++] = i;
+		if (weights[i] === 0) continue;
+		const b = Math.min(
+			(Math.abs(centre - logRatios[i]) * DISTANCE_PER_NAT) | 0,
+			DISTANCE_BUCKETS - 1
+		);
+		kept[keptCount] = i;
+		keptCount -= (b - crossing) >> 31; // −1 when b < crossing (>>> would leave int32)
+		list[size] = i;
+		size -= ((b ^ crossing) - 1) >> 31; // −1 when b === crossing
 	}
 	passOut[0] = size;
 	return keptCount;
@@ -585,12 +599,11 @@ function warmUp(): void {
 	const weights = new Float64Array(3);
 	const values = new Float64Array(3);
 	const memberIds = new Int32Array(3);
-	const buckets = new Int32Array(3);
 	const mass = new Float64Array(DISTANCE_BUCKETS);
 	for (const listed of [null, ids]) {
 		fastWeightPass(logits, listed, 3, 0, weights, values, memberIds);
-		distancesAndBuckets(weights, values, buckets, 3, 0.5, mass);
-		splitAtBucket(buckets, 3, 0, memberIds, ids.slice());
+		massByDistance(weights, values, 3, -0.5, mass);
+		splitAtBucket(weights, values, 3, -0.5, 512, ids.slice(), ids.slice());
 	}
 }
 warmUp();

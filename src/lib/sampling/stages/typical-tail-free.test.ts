@@ -10,6 +10,8 @@ import { explainStage, members, rankOrder, runStage, softmax } from '../testing/
 import { weightOf } from '../weights';
 import { DEFAULT_ORDER, stageDefinition } from './registry';
 import { TFS_FLAT, tfsFlatCut } from './tail-free';
+import { ExactSum, TypicalSelection, typicalCentre } from './typical-p';
+import { Candidates } from '../candidates';
 
 /** Typical-p and tail-free sampling: llama.cpp's test cases, hand-computed cases, invariants. */
 
@@ -170,6 +172,25 @@ function fullSortTailFree(logits: Float32Array, z: number): number {
 	return w.length;
 }
 
+/** Typical-p by a full sort of the distances, as reference.ts does: the kept ids, ascending. */
+function fullSortTypical(values: ArrayLike<number>, p: number): number[] {
+	const logits = Array.from(values);
+	const max = Math.max(...logits);
+	const w = logits.map((x) => weightOf(x, max));
+	const total = w.reduce((a, b) => a + b, 0);
+	const weighted = new ExactSum();
+	w.forEach((x, i) => x > 0 && weighted.add(x * (logits[i] - max)));
+	const centre = typicalCentre(total, weighted.value);
+	const distance = w.map((x, i) => (x > 0 ? Math.abs(centre - (logits[i] - max)) : Infinity));
+	const order = rankOrder(logits).sort((a, b) => distance[a] - distance[b]);
+	let mass = 0;
+	for (let k = 0; k < order.length; k++) {
+		mass += w[order[k]];
+		if (mass > p * total) return sorted(order.slice(0, k + 1));
+	}
+	return sorted(order);
+}
+
 describe('on model-shaped logits of 20,000 tokens', () => {
 	const cases = [0.5, 1, 1.5].flatMap((temperature) =>
 		[1, 2, 3].map((seed) => ({
@@ -187,6 +208,37 @@ describe('on model-shaped logits of 20,000 tokens', () => {
 				expect(ids.length, `z ${z}`).toBe(fullSortTailFree(logits, z));
 				expect(ids).toEqual(rankOrder(logits).slice(0, ids.length));
 			}
+		}
+	);
+
+	it.each(cases)(
+		'typical-p keeps what a full sort keeps (T $temperature, seed $seed)',
+		({ logits }) => {
+			for (const typicalP of [0.2, 0.9, 0.95]) {
+				expect(kept('typical-p', logits, { typicalP }), `p ${typicalP}`).toEqual(
+					fullSortTypical(logits, typicalP)
+				);
+			}
+		}
+	);
+
+	it.each(cases)(
+		"typical-p's fast weight pass gives the exact total and centre (T $temperature, seed $seed)",
+		({ logits }) => {
+			const candidates = new Candidates(logits.length);
+			candidates.reset(Float32Array.from(logits));
+			const selection = new TypicalSelection();
+			selection.select(candidates, 0.9);
+			const max = candidates.maxLogit();
+			const weighted = new ExactSum();
+			let total = 0;
+			for (let id = 0; id < logits.length; id++) {
+				const w = weightOf(candidates.logits[id], max);
+				total += w;
+				if (w > 0) weighted.add(w * (candidates.logits[id] - max));
+			}
+			expect(selection.total).toBe(total);
+			expect(selection.centre).toBe(typicalCentre(total, weighted.value));
 		}
 	);
 
