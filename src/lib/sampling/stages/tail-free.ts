@@ -2,7 +2,8 @@ import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
 import type { StageDetail } from '../stage-detail';
 import { memberValues } from './explain';
-import { WEIGHT_SCALE, weightOf } from '../weights';
+import { WEIGHT_SCALE, ZERO_WEIGHT_LOG_RATIO, weightOf } from '../weights';
+import { EXP_TABLE, EXP_TOLERANCE, FAST_PASS_MIN_MEMBERS, STEPS } from './mass';
 
 /**
  * Tail-free sampling (TFS, Trenton Bricken 2019), kept for teaching. The members sorted by
@@ -150,6 +151,7 @@ export class TailFreeSelection {
 	private memberWeights = new Float64Array(0);
 	/** Radix sort buffers. */
 	private keys = new Uint32Array(0);
+	private large = new Float64Array(0);
 	private spare = new Uint32Array(0);
 	private readonly counts = new Uint32Array(RADIX);
 	/** Prefix sums of the second differences of `sortedWeights`. */
@@ -183,11 +185,19 @@ export class TailFreeSelection {
 		}
 		const { memberWeights } = this;
 		const { logits } = candidates;
-		let total = 0;
-		for (let i = 0; i < count; i++) {
-			const w = weightOf(logits[candidates.idAt(i)], maxLogit);
-			memberWeights[i] = w;
-			total += w;
+		const ids = candidates.dense ? null : candidates.ids;
+		let total =
+			count >= FAST_PASS_MIN_MEMBERS
+				? fastWeights(logits, ids, count, maxLogit, memberWeights)
+				: -1;
+		if (total < 0) {
+			// Small sets, and the rare step where a table weight might round the other way.
+			total = 0;
+			for (let i = 0; i < count; i++) {
+				const w = weightOf(logits[candidates.idAt(i)], maxLogit);
+				memberWeights[i] = w;
+				total += w;
+			}
 		}
 		this.total = total;
 		// Every weight in descending order (values only: the cut needs the sum S; the kept ones
@@ -239,21 +249,22 @@ export class TailFreeSelection {
 
 	/**
 	 * Writes the members' non-zero weights to `sortedWeights` in descending order and returns how
-	 * many there are: a radix sort on the integers (below 2^32; the best tokens' 2^32 go first).
+	 * many there are: the best tokens' 2^32 first, then the few weights of 2^22 or more (within
+	 * 6.9 nats of the best) by a plain sort, then the rest by a two-pass radix sort.
 	 */
 	private sortWeights(count: number): number {
-		const { memberWeights, keys, spare, sortedWeights } = this;
-		let best = 0;
-		let size = 0;
-		for (let i = 0; i < count; i++) {
-			const w = memberWeights[i];
-			if (w === WEIGHT_SCALE) best++;
-			else if (w > 0) keys[size++] = w;
-		}
+		const { memberWeights, keys, spare, sortedWeights, large } = this;
+		const size = routeWeights(memberWeights, count, keys, large);
+		const best = routed[0];
+		const largeCount = routed[1];
 		const ascending = radixSort(keys, spare, size, this.counts);
+		const largeAscending = large.subarray(0, largeCount).sort();
 		for (let i = 0; i < best; i++) sortedWeights[i] = WEIGHT_SCALE;
-		for (let i = 0; i < size; i++) sortedWeights[best + i] = ascending[size - 1 - i];
-		return best + size;
+		for (let i = 0; i < largeCount; i++)
+			sortedWeights[best + i] = largeAscending[largeCount - 1 - i];
+		const start = best + largeCount;
+		for (let i = 0; i < size; i++) sortedWeights[start + i] = ascending[size - 1 - i];
+		return start + size;
 	}
 
 	/**
@@ -329,15 +340,17 @@ export class TailFreeSelection {
 		this.cumulative = new Float64Array(vocabSize);
 		this.memberWeights = new Float64Array(vocabSize);
 		this.keys = new Uint32Array(vocabSize);
+		this.large = new Float64Array(vocabSize);
 		this.spare = new Uint32Array(vocabSize);
 	}
 }
 
-/** Radix sort digits: three passes of 11 bits cover 32-bit keys. */
+/** Radix sort digits: two passes of 11 bits cover the keys below {@link LARGE_WEIGHT}. */
 const RADIX_BITS = 11;
 const RADIX = 1 << RADIX_BITS;
+const LARGE_WEIGHT = 2 ** (2 * RADIX_BITS);
 
-/** Sorts `keys[0..size)` ascending (LSD radix, via `spare`); returns the array holding the result. */
+/** Sorts `keys[0..size)` (below 2^22) ascending (LSD radix, via `spare`); returns the array holding the result. */
 function radixSort(
 	keys: Uint32Array,
 	spare: Uint32Array,
@@ -346,7 +359,7 @@ function radixSort(
 ): Uint32Array {
 	let from = keys;
 	let to = spare;
-	for (let shift = 0; shift < 32; shift += RADIX_BITS) {
+	for (let shift = 0; shift < 2 * RADIX_BITS; shift += RADIX_BITS) {
 		counts.fill(0);
 		for (let i = 0; i < size; i++) counts[(from[i] >>> shift) & (RADIX - 1)]++;
 		let position = 0;
@@ -363,8 +376,88 @@ function radixSort(
 	return from;
 }
 
+/** Output of {@link routeWeights}: how many weights are 2^32, and how many went to `large`. */
+const routed = new Float64Array(2);
+/** Local copies of imported constants for the hot loops (see typical-p.ts's). */
+const BEST_WEIGHT = WEIGHT_SCALE;
+const EXP = EXP_TABLE;
+const EXP_STEPS = STEPS;
+const ZERO_WEIGHT = ZERO_WEIGHT_LOG_RATIO;
+const TOLERANCE = EXP_TOLERANCE;
+
+/**
+ * Sends each non-zero weight below {@link LARGE_WEIGHT} to `keys` (returns how many) and the
+ * others below 2^32 to `large`; counts into {@link routed}.
+ */
+function routeWeights(
+	weights: Float64Array,
+	count: number,
+	keys: Uint32Array,
+	large: Float64Array
+): number {
+	let best = 0;
+	let size = 0;
+	let largeCount = 0;
+	for (let i = 0; i < count; i++) {
+		const w = weights[i];
+		if (w >= LARGE_WEIGHT) {
+			if (w === BEST_WEIGHT) best++;
+			else large[largeCount++] = w;
+		} else if (w > 0) keys[size++] = w;
+	}
+	routed[0] = best;
+	routed[1] = largeCount;
+	return size;
+}
+
+/**
+ * Each member's weight into `weights` and their total, without an `exp` per member: the table
+ * and polynomial of mass.ts's fast pass, which give `weightOf`'s very integer unless 2^32·e^x lies
+ * within 10⁻¹⁴ of a half; then it returns −1 and the caller takes `weightOf`. Like typical-p's
+ * pass, written out in a function that ends with its loop, with no branch on the rounding test.
+ */
+function fastWeights(
+	logits: Float64Array,
+	ids: Int32Array | null,
+	count: number,
+	maxLogit: number,
+	weights: Float64Array
+): number {
+	let total = 0;
+	let nearest = 0;
+	for (let i = 0; i < count; i++) {
+		const logRatio = logits[ids === null ? i : ids[i]] - maxLogit;
+		if (logRatio < ZERO_WEIGHT) {
+			weights[i] = 0;
+			continue;
+		}
+		const scaled = logRatio * EXP_STEPS;
+		const index = -Math.floor(scaled) | 0;
+		const f = (scaled + index) * (1 / EXP_STEPS);
+		const v = EXP[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
+		const t = v + 0.5;
+		const w = Math.floor(t);
+		nearest = Math.max(nearest, Math.abs(t - w - 0.5) + TOLERANCE * (w + 1));
+		weights[i] = w;
+		total += w;
+	}
+	return nearest < 0.5 - 2e-15 ? total : -1;
+}
+
 /** The first i ≥ 1 below `known` with `cumulative[i] > threshold`, or −1. */
 function firstAbove(cumulative: Float64Array, known: number, threshold: number): number {
 	for (let i = 1; i < known; i++) if (cumulative[i] > threshold) return i;
 	return -1;
 }
+
+/**
+ * Runs the passes once on a tiny set at load, so the lines after their loops have type feedback
+ * before V8 compiles a long loop (see typical-p.ts's `warmUp`).
+ */
+function warmUp(): void {
+	const weights = Float64Array.of(WEIGHT_SCALE, LARGE_WEIGHT + 1, 5, 0);
+	routeWeights(weights, 4, new Uint32Array(4), new Float64Array(4));
+	fastWeights(Float64Array.of(0, -1, -30), null, 3, 0, new Float64Array(3));
+	fastWeights(Float64Array.of(0, -1, -30), Int32Array.of(0, 1, 2), 3, 0, new Float64Array(3));
+}
+warmUp();
