@@ -2,8 +2,9 @@ import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
 import type { StageDetail } from '../stage-detail';
 import { memberValues } from './explain';
-import { WEIGHT_SCALE, ZERO_WEIGHT_LOG_RATIO, weightOf } from '../weights';
-import { EXP_TABLE, EXP_TOLERANCE, FAST_PASS_MIN_MEMBERS, STEPS } from './mass';
+import { WEIGHT_SCALE, weightOf } from '../weights';
+import { FAST_PASS_MIN_MEMBERS } from './mass';
+import { fastWeightPass, weightPassTotal } from './typical-p';
 
 /**
  * Tail-free sampling (TFS, Trenton Bricken 2019), kept for teaching. The members sorted by
@@ -26,9 +27,11 @@ import { EXP_TABLE, EXP_TOLERANCE, FAST_PASS_MIN_MEMBERS, STEPS } from './mass';
  * Cost: no comparison sort of the vocabulary. The total S of the second differences depends on
  * every member, but the unranked rest adds between max(0, d − w) and d + 2w to it (d the last
  * known first difference, w the weight of the last ranked token: the rest's first differences
- * are ≥ 0 and add up to at most w). When that bracket already decides the cut (after ranking 64,
- * then 512), the ranked head suffices; otherwise S is summed over every weight, sorted by a
- * radix sort on the integers.
+ * are ≥ 0 and add up to at most w), and W (for the flat test) lies between the head's weight and
+ * that plus w for each unranked member. When those brackets already decide the cut (after
+ * ranking 64, then 512), the ranked head suffices, with no pass of weights at all; otherwise S
+ * is summed over every weight (typical-p's pass of table weights, no `exp` per member), sorted by a two-pass
+ * radix sort on the integers below 2^22 and a plain sort of the few above.
  */
 export const tailFree = {
 	name: 'tail-free',
@@ -152,6 +155,9 @@ export class TailFreeSelection {
 	/** Radix sort buffers. */
 	private keys = new Uint32Array(0);
 	private large = new Float64Array(0);
+	/** Scratch for the table-weight pass. */
+	private logRatios = new Float64Array(0);
+	private memberIds = new Int32Array(0);
 	private spare = new Uint32Array(0);
 	private readonly counts = new Uint32Array(RADIX);
 	/** Prefix sums of the second differences of `sortedWeights`. */
@@ -186,11 +192,12 @@ export class TailFreeSelection {
 		const { memberWeights } = this;
 		const { logits } = candidates;
 		const ids = candidates.dense ? null : candidates.ids;
-		let total =
-			count >= FAST_PASS_MIN_MEMBERS
-				? fastWeights(logits, ids, count, maxLogit, memberWeights)
-				: -1;
-		if (total < 0) {
+		// typical-p's pass of table weights (its ids and log-ratios are scratch here).
+		const sure =
+			count >= FAST_PASS_MIN_MEMBERS &&
+			fastWeightPass(logits, ids, count, maxLogit, memberWeights, this.logRatios, this.memberIds);
+		let total = weightPassTotal();
+		if (!sure) {
 			// Small sets, and the rare step where a table weight might round the other way.
 			total = 0;
 			for (let i = 0; i < count; i++) {
@@ -341,6 +348,8 @@ export class TailFreeSelection {
 		this.memberWeights = new Float64Array(vocabSize);
 		this.keys = new Uint32Array(vocabSize);
 		this.large = new Float64Array(vocabSize);
+		this.logRatios = new Float64Array(vocabSize);
+		this.memberIds = new Int32Array(vocabSize);
 		this.spare = new Uint32Array(vocabSize);
 	}
 }
@@ -378,12 +387,8 @@ function radixSort(
 
 /** Output of {@link routeWeights}: how many weights are 2^32, and how many went to `large`. */
 const routed = new Float64Array(2);
-/** Local copies of imported constants for the hot loops (see typical-p.ts's). */
+/** A local copy of an imported constant for the hot loop (see typical-p.ts's `EXP`). */
 const BEST_WEIGHT = WEIGHT_SCALE;
-const EXP = EXP_TABLE;
-const EXP_STEPS = STEPS;
-const ZERO_WEIGHT = ZERO_WEIGHT_LOG_RATIO;
-const TOLERANCE = EXP_TOLERANCE;
 
 /**
  * Sends each non-zero weight below {@link LARGE_WEIGHT} to `keys` (returns how many) and the
@@ -410,40 +415,6 @@ function routeWeights(
 	return size;
 }
 
-/**
- * Each member's weight into `weights` and their total, without an `exp` per member: the table
- * and polynomial of mass.ts's fast pass, which give `weightOf`'s very integer unless 2^32·e^x lies
- * within 10⁻¹⁴ of a half; then it returns −1 and the caller takes `weightOf`. Like typical-p's
- * pass, written out in a function that ends with its loop, with no branch on the rounding test.
- */
-function fastWeights(
-	logits: Float64Array,
-	ids: Int32Array | null,
-	count: number,
-	maxLogit: number,
-	weights: Float64Array
-): number {
-	let total = 0;
-	let nearest = 0;
-	for (let i = 0; i < count; i++) {
-		const logRatio = logits[ids === null ? i : ids[i]] - maxLogit;
-		if (logRatio < ZERO_WEIGHT) {
-			weights[i] = 0;
-			continue;
-		}
-		const scaled = logRatio * EXP_STEPS;
-		const index = -Math.floor(scaled) | 0;
-		const f = (scaled + index) * (1 / EXP_STEPS);
-		const v = EXP[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
-		const t = v + 0.5;
-		const w = Math.floor(t);
-		nearest = Math.max(nearest, Math.abs(t - w - 0.5) + TOLERANCE * (w + 1));
-		weights[i] = w;
-		total += w;
-	}
-	return nearest < 0.5 - 2e-15 ? total : -1;
-}
-
 /** The first i ≥ 1 below `known` with `cumulative[i] > threshold`, or −1. */
 function firstAbove(cumulative: Float64Array, known: number, threshold: number): number {
 	for (let i = 1; i < known; i++) if (cumulative[i] > threshold) return i;
@@ -456,8 +427,8 @@ function firstAbove(cumulative: Float64Array, known: number, threshold: number):
  */
 function warmUp(): void {
 	const weights = Float64Array.of(WEIGHT_SCALE, LARGE_WEIGHT + 1, 5, 0);
-	routeWeights(weights, 4, new Uint32Array(4), new Float64Array(4));
-	fastWeights(Float64Array.of(0, -1, -30), null, 3, 0, new Float64Array(3));
-	fastWeights(Float64Array.of(0, -1, -30), Int32Array.of(0, 1, 2), 3, 0, new Float64Array(3));
+	for (let round = 0; round < 20; round++) {
+		routeWeights(weights, 4, new Uint32Array(4), new Float64Array(4));
+	}
 }
 warmUp();

@@ -21,10 +21,12 @@ import { EXP_TABLE, EXP_TOLERANCE, FAST_PASS_MIN_MEMBERS, STEPS } from './mass';
  * probability-weighted mean logit. Equal distances are taken in rank order (llama.cpp's sort
  * leaves their order open); tokens with weight 0 (below 2^−33 of the best) come last.
  *
- * Cost: no sort of the vocabulary and no logarithm per token. One pass computes the weights and
- * m, a second the distances; the cut is found by bucketing the distances (mass per bucket),
- * narrowing into the one bucket where the cumulative mass crosses p, and sorting the few tokens
- * left there.
+ * Cost: no sort of the vocabulary, no logarithm and (on 1,024 members or more) no `exp` per
+ * token. One pass computes the weights (from mass.ts's table and polynomial, the same integers
+ * as `weightOf`; `Math.exp` only on the rare step where one might round the other way), W and m;
+ * a second adds each weight to a histogram of distances (1,024 buckets per nat), whose running
+ * mass finds the bucket where p is crossed; a third keeps the members of the buckets below it,
+ * without a branch, and lists the crossing bucket's few, which are narrowed further and sorted.
  */
 export const typicalP = {
 	name: 'typical-p',
@@ -413,9 +415,9 @@ function bucketOf(distance: number, low: number, scale: number): number {
 }
 
 /**
- * Σ w·(logit − max) adds runs of this many integers before splitting them: each is at most
- * 2^32/e · 23/23·2^10 < 2^40.6 in size (w·|x| ≤ 2^32·|x|·e^x peaks at x = −1), so a run stays
- * exact below 2^53.
+ * Σ w·(logit − max) adds runs of this many integers before splitting them: each is below
+ * (2^32/e + 12)·2^10 < 2^40.6 in size (w·|x| ≤ (2^32·e^x + ½)·|x|, and |x|·e^x peaks at x = −1),
+ * so a run's sum stays an exact integer below 2^53.
  */
 const CHUNK = 2048;
 
@@ -437,10 +439,11 @@ const passOut = new Float64Array(3);
  * low parts of Σ w·(logit − max) as {@link ExactSum} sums it. The weight comes from a table and a
  * polynomial instead of `Math.exp`, as in mass.ts's `fastTotal`: the very same integer unless
  * 2^32·e^x lies within {@link EXP_TOLERANCE} of a half, and then this returns false and the
- * caller takes {@link exactWeightPass}. Written out in one function that ends with its loop:
+ * caller takes {@link exactWeightPass}. (Tail-free uses it too, for the total and the weights.)
+ * Written out in one function that ends with its loop:
  * a call in the loop (V8 does not inline across modules) multiplies its cost.
  */
-function fastWeightPass(
+export function fastWeightPass(
 	logits: Float64Array,
 	ids: Int32Array | null,
 	count: number,
@@ -489,6 +492,11 @@ function fastWeightPass(
 	passOut[1] = high;
 	passOut[2] = low;
 	return nearest < 0.5 - 2e-15;
+}
+
+/** The total weight from the last {@link fastWeightPass} or {@link exactWeightPass}. */
+export function weightPassTotal(): number {
+	return passOut[0];
 }
 
 /** {@link fastWeightPass} with `Math.exp` (the shared `weightOf`): small sets and the rare unsure step. */
