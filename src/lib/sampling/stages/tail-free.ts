@@ -30,8 +30,8 @@ import { fastWeightPass, weightPassTotal } from './typical-p';
  * are ≥ 0 and add up to at most w), and W (for the flat test) lies between the head's weight and
  * that plus w for each unranked member. When those brackets already decide the cut (after
  * ranking 64, then 512), the ranked head suffices, with no pass of weights at all; otherwise S
- * is summed over every weight (typical-p's pass of table weights, no `exp` per member), sorted by a two-pass
- * radix sort on the integers below 2^22 and a plain sort of the few above.
+ * is summed over every weight (typical-p's pass of table weights, no `exp` per member), sorted
+ * by a two-pass radix sort on the integers below 2^22 and a plain sort of the few above.
  */
 export const tailFree = {
 	name: 'tail-free',
@@ -163,7 +163,10 @@ export class TailFreeSelection {
 	/** Prefix sums of the second differences of `sortedWeights`. */
 	private cumulative = new Float64Array(0);
 
-	/** Members, their total weight W (set by the full pass only), and how many second differences are known. */
+	/**
+	 * Members, their total weight W (set only when the whole curve was needed), and how many
+	 * second differences are known.
+	 */
 	count = 0;
 	total = 0;
 	/** After an exact `select`: how many members have a weight. */
