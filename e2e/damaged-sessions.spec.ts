@@ -124,8 +124,9 @@ test('damaged records stored directly are listed, exported and deleted alone; th
 	]);
 	expect(download.suggestedFilename()).toBe('damaged-session-bad-date.json');
 	const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
-	// Formats 2 and 3 write a run's tokens as token data: "AQAA" is a chunk of no tokens, as the
-	// copied head holds none (its tokens are stored apart, under the sound session's id).
+	// Formats 2 and 3 write a run's tokens as token data: "AgAA" is a chunk (codec version 2) of
+	// no tokens, as the copied head holds none (its tokens are stored apart, under the sound
+	// session's id).
 	expect(exported.version).toBe(3);
 	expect(exported.sessions).toEqual([
 		{
@@ -133,7 +134,7 @@ test('damaged records stored directly are listed, exported and deleted alone; th
 			id: 'bad-date',
 			createdAt: PAST_THE_DATES,
 			updatedAt: PAST_THE_DATES,
-			runs: (good.runs as Record<string, unknown>[]).map((r) => ({ ...r, tokens: 'AQAA' }))
+			runs: (good.runs as Record<string, unknown>[]).map((r) => ({ ...r, tokens: 'AgAA' }))
 		}
 	]);
 
