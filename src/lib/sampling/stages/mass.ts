@@ -155,13 +155,18 @@ export function scaledExp(x: number): number {
  * evaluation's (a few ulps) add about 1e-15 more. This allows 2e-11.
  */
 export const EXP_TOLERANCE = 2e-11;
+/**
+ * A cheap weight v rounds to the integer Math.exp's would when |v − round(v)| + EXP_TOLERANCE · v
+ * stays at or below this: ½, less a margin for rounding in that test.
+ */
+const SURE_ROUNDING = 0.5 - 1e-15;
 /** ln 2^32: ln v = this + log-ratio, for the unrounded weight v. */
 const LN_SCALE = Math.log(WEIGHT_SCALE);
 /**
  * Relative slack on {@link fastWeightedLog}'s Σ w·ln w against the exact pass's, on top of its
  * per-weight error: covers the e^x error in the rounding term w − v ({@link EXP_TOLERANCE} of
- * each weight) and the sums' rounding (below 2^20 · 2^−53 ≈ 1.2e-10 of Σ |w·x| ≤ 23·Σ w, and of
- * the exact Σ w·ln w).
+ * each weight) and the sums' rounding (below 2^20 · 2^−53 ≈ 1.2e-10 of Σ |w·x| ≤ 23·Σ w, of
+ * Σ v ≤ Σ w + count, and of the exact Σ w·ln w).
  */
 const WEIGHTED_LOG_SLACK = 1e-9;
 /**
@@ -239,7 +244,7 @@ function fastTotal(logits: Float64Array, count: number, maxLogit: number): numbe
 		const f = (scaled - step) * (1 / STEPS);
 		const v = EXP_TABLE[-step | 0] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6))));
 		let w = v + ROUNDER - ROUNDER;
-		if (Math.abs(v - w) > 0.5 - EXP_TOLERANCE * v - 1e-15) {
+		if (Math.abs(v - w) + EXP_TOLERANCE * v > SURE_ROUNDING) {
 			const exact = Math.exp(logRatio) * WEIGHT_SCALE;
 			w = exact < 0.5 ? 0 : Math.floor(exact + 0.5);
 		}
@@ -251,14 +256,15 @@ function fastTotal(logits: Float64Array, count: number, maxLogit: number): numbe
 /**
  * {@link fastTotal}'s loop that also gives Σ w·ln w, less exactly: w·ln w is taken as
  * w·(ln 2^32 + x) + (w − v), which is off by at most 0.5 for a weight below 64 and
- * {@link LARGE_WEIGHT_LOG_ERROR} above. Returns that sum; leaves Σ w in sums[0] and a count of
+ * {@link LARGE_WEIGHT_LOG_ERROR} above; Σ (w − v) is taken as Σ w − Σ v (one addition a
+ * member fewer; Σ v's rounding is within {@link WEIGHTED_LOG_SLACK}). Returns that sum; leaves Σ w in sums[0] and a count of
  * members that may weigh less than 64 in {@link smallWeights}[0]. (Counted from the table index
  * in integers: a comparison of w or v there made the loop four times slower.)
  */
 function fastWeightedLog(logits: Float64Array, count: number, maxLogit: number): number {
 	let total = 0;
 	let weightedLogRatio = 0;
-	let rounding = 0;
+	let cheapTotal = 0;
 	let small = 0;
 	for (let i = 0; i < count; i++) {
 		const logRatio = logits[i] - maxLogit;
@@ -269,17 +275,17 @@ function fastWeightedLog(logits: Float64Array, count: number, maxLogit: number):
 		const index = -step | 0;
 		const v = EXP_TABLE[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6))));
 		let w = v + ROUNDER - ROUNDER;
-		if (Math.abs(v - w) > 0.5 - EXP_TOLERANCE * v - 1e-15) {
+		if (Math.abs(v - w) + EXP_TOLERANCE * v > SURE_ROUNDING) {
 			const exact = Math.exp(logRatio) * WEIGHT_SCALE;
 			w = exact < 0.5 ? 0 : Math.floor(exact + 0.5);
 		}
 		total += w;
 		weightedLogRatio += w * logRatio;
-		rounding += w - v;
+		cheapTotal += v;
 		// 1 when index > SMALL_WEIGHT_INDEX (every weight below 64 is there), without a branch.
 		small += (SMALL_WEIGHT_INDEX - index) >>> 31;
 	}
 	sums[0] = total;
 	smallWeights[0] = small;
-	return LN_SCALE * total + weightedLogRatio + rounding;
+	return LN_SCALE * total + weightedLogRatio + (total - cheapTotal);
 }
