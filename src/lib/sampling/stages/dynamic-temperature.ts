@@ -26,8 +26,10 @@ import { EXP_STEPS, EXP_TABLE, ROUNDER, scaledExp } from './mass';
  * (it is skipped while this stage is in the chain with R > 0), so T is applied once. H_max counts
  * every member, banned (−∞) ones included, as llama.cpp's array size does (text-generation-webui
  * counts only finite logits). We differ in precision: H is computed in float64 (a member below
- * e^−23 of the best adds nothing) and summed in ascending id order, so the fast sampler and the
- * reference get the same T_used bit for bit; llama.cpp sums float32 probabilities.
+ * e^−23 of the best adds nothing), with e^r from the shared table e^x of mass.ts (`scaledExp`,
+ * within 1e-14 of `Math.exp` and much cheaper), and summed in ascending id order, so the
+ * fast sampler and the reference get the same T_used bit for bit; llama.cpp sums float32
+ * probabilities.
  *
  * Where it sits matters: after the truncation stages (where llama.cpp puts its temperature, and
  * where this stage joins the chain when switched on) H_max is the log of the few survivors; on
@@ -195,7 +197,7 @@ export function dynamicTemperatureOf(
 /**
  * Entropy in nats of `count` members whose logits `logitAt` reads, `maxLogit` the best:
  * H = ln Z − Σ e_r·r / Z, r = logit − max, Z = Σ e_r, in float64, where e_r is e^r taken from
- * {@link scaledExp} (within 1e-14 of `Math.exp`, and four times cheaper) rather than `Math.exp`.
+ * {@link scaledExp} (within 1e-14 of `Math.exp`, and much cheaper) rather than `Math.exp`.
  * A member with r < −23 (e^r below 10⁻¹⁰, weight 0 in weights.ts) adds nothing. Float sums depend
  * on their order, so callers pass the members in ascending id order: the fast sampler and the
  * reference then get the same H, bit for bit.
