@@ -109,11 +109,10 @@ export const dynamicTemperature = {
 					return;
 				}
 				const scale = 1 / used;
-				const { logits, ids } = candidates;
 				if (candidates.dense) {
-					for (let id = 0; id < count; id++) logits[id] *= scale;
+					scaleDense(candidates.logits, count, scale);
 				} else {
-					for (let i = 0; i < count; i++) logits[ids[i]] *= scale;
+					scaleListed(candidates.logits, candidates.ids, count, scale);
 				}
 				candidates.logitsChanged();
 			},
@@ -222,13 +221,27 @@ export function entropyOfMembers(
 /** 2^−32: turns {@link scaledExp}'s 2^32·e^r into e^r exactly (a power of two). */
 const UNSCALE = 1 / WEIGHT_SCALE;
 
-/**
- * {@link entropyOfMembers} of a dense set: every id below `count`, in id order. The hot loop of
- * the stage (one pass over the vocabulary), so {@link scaledExp} is written out here in the same
- * operations and order, which gives the same bits (V8 does not inline it across modules in a
- * loop this long); a test compares the two.
- */
+/** {@link entropyOfMembers} of a dense set: every id below `count`, in id order. */
 export function entropyOfDense(logits: Float64Array, count: number, maxLogit: number): number {
+	const weighted = denseEntropySums(logits, count, maxLogit);
+	const z = denseZ[0];
+	return Math.max(0, Math.log(z) - weighted / z);
+}
+
+/** Z of the last {@link denseEntropySums}. */
+const denseZ = new Float64Array(1);
+
+/**
+ * Σ e_r·r over ids 0..count-1 (returned) and Z = Σ e_r (into {@link denseZ}), as
+ * {@link entropyOfMembers} sums them. The stage's hot loop (one pass over the vocabulary), so
+ * {@link scaledExp} is written out here in the same operations and order, which gives the same
+ * bits (V8 does not inline it across modules in a loop this long); a test compares the two. It
+ * ends with its loop, as the passes of candidates.ts do: V8 compiles a long loop during its first
+ * run, and code after it that lacks type feedback (`Math.log` here) can make it throw the compiled
+ * loop away again (see there). With the loops inside the stage, its cost at 151,936 swung between
+ * 0.55 and 1 ms from one bench run to the next.
+ */
+function denseEntropySums(logits: Float64Array, count: number, maxLogit: number): number {
 	let z = 0;
 	let weighted = 0;
 	for (let id = 0; id < count; id++) {
@@ -242,7 +255,18 @@ export function entropyOfDense(logits: Float64Array, count: number, maxLogit: nu
 		z += e;
 		weighted += e * r;
 	}
-	return Math.max(0, Math.log(z) - weighted / z);
+	denseZ[0] = z;
+	return weighted;
+}
+
+/** Multiplies logits 0..count-1 by `scale` (a function that ends with its loop; see above). */
+function scaleDense(logits: Float64Array, count: number, scale: number): void {
+	for (let id = 0; id < count; id++) logits[id] *= scale;
+}
+
+/** Multiplies the logits of `ids[0..count)` by `scale`. */
+function scaleListed(logits: Float64Array, ids: Int32Array, count: number, scale: number): void {
+	for (let i = 0; i < count; i++) logits[ids[i]] *= scale;
 }
 
 /**
