@@ -289,3 +289,8 @@ function fastWeightedLog(logits: Float64Array, count: number, maxLogit: number):
 	smallWeights[0] = small;
 	return LN_SCALE * total + weightedLogRatio + (total - cheapTotal);
 }
+
+// One short call at load gives the stores after the loop their type feedback before the first
+// long run compiles the loop (see dynamic-temperature.ts: V8 otherwise left the compiled loop at
+// those stores, call after call, for a while).
+fastWeightedLog(new Float64Array(1), 1, 0);
