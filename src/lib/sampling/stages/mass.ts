@@ -154,9 +154,14 @@ export function scaledExp(x: number): number {
  * at most f^4/24 · e^|f| < 1.05e-11; the table's and `Math.exp`'s roundings (1 ulp each) and the
  * evaluation's (a few ulps) add about 1e-15 more. This allows 2e-11.
  */
-export const EXP_TOLERANCE = 2e-11;
+export const CUBIC_EXP_TOLERANCE = 2e-11;
 /**
- * A cheap weight v rounds to the integer Math.exp's would when |v − round(v)| + EXP_TOLERANCE · v
+ * The same for a quintic on the table step below x (0 ≤ f < 1/128, as typical-p's pass takes
+ * it): f^6/720 · e^f < 4e-16, plus the roundings (about 1.5e-15). This allows 1e-14.
+ */
+export const EXP_TOLERANCE = 1e-14;
+/**
+ * A cheap weight v rounds to the integer Math.exp's would when |v − round(v)| + CUBIC_EXP_TOLERANCE · v
  * stays at or below this: ½, less a margin for rounding in that test.
  */
 const SURE_ROUNDING = 0.5 - 1e-15;
@@ -164,7 +169,7 @@ const SURE_ROUNDING = 0.5 - 1e-15;
 const LN_SCALE = Math.log(WEIGHT_SCALE);
 /**
  * Relative slack on {@link fastWeightedLog}'s Σ w·ln w against the exact pass's, on top of its
- * per-weight error: covers the e^x error in the rounding term w − v ({@link EXP_TOLERANCE} of
+ * per-weight error: covers the e^x error in the rounding term w − v ({@link CUBIC_EXP_TOLERANCE} of
  * each weight) and the sums' rounding (below 2^20 · 2^−53 ≈ 1.2e-10 of Σ |w·x| ≤ 23·Σ w, of
  * Σ v ≤ Σ w + count, and of the exact Σ w·ln w).
  */
@@ -194,7 +199,7 @@ const SMALL_WEIGHT_INDEX = 18 * STEPS;
  * `exp` calls.
  *
  * A member's weight is round(v), v = 2^32·e^x (x its log-ratio; `weightOf`). Here v comes from a
- * table every 1/STEPS times a cubic, within {@link EXP_TOLERANCE} of `Math.exp`'s, so it rounds
+ * table every 1/STEPS times a cubic, within {@link CUBIC_EXP_TOLERANCE} of `Math.exp`'s, so it rounds
  * to the same integer unless it lies that close to a half: then (about once per step at 151,936
  * tokens, and mostly among the largest weights) that member's weight is taken from `Math.exp`
  * as `weightOf` takes it, in the loop.
@@ -244,7 +249,7 @@ function fastTotal(logits: Float64Array, count: number, maxLogit: number): numbe
 		const f = (scaled - step) * (1 / STEPS);
 		const v = EXP_TABLE[-step | 0] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6))));
 		let w = v + ROUNDER - ROUNDER;
-		if (Math.abs(v - w) + EXP_TOLERANCE * v > SURE_ROUNDING) {
+		if (Math.abs(v - w) + CUBIC_EXP_TOLERANCE * v > SURE_ROUNDING) {
 			const exact = Math.exp(logRatio) * WEIGHT_SCALE;
 			w = exact < 0.5 ? 0 : Math.floor(exact + 0.5);
 		}
@@ -275,7 +280,7 @@ function fastWeightedLog(logits: Float64Array, count: number, maxLogit: number):
 		const index = -step | 0;
 		const v = EXP_TABLE[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6))));
 		let w = v + ROUNDER - ROUNDER;
-		if (Math.abs(v - w) + EXP_TOLERANCE * v > SURE_ROUNDING) {
+		if (Math.abs(v - w) + CUBIC_EXP_TOLERANCE * v > SURE_ROUNDING) {
 			const exact = Math.exp(logRatio) * WEIGHT_SCALE;
 			w = exact < 0.5 ? 0 : Math.floor(exact + 0.5);
 		}
