@@ -215,9 +215,11 @@ export class Candidates {
 	retainLogRatioAtLeastUnlessBetween(maxLogit: number, from: number, to: number): boolean {
 		const { logits, ids, count } = this;
 		if (this.dense) {
-			between[0] = 0;
-			const kept = keepDenseAtLeastUnlessBetween(logits, ids, count, maxLogit, from, to);
-			if (between[0] !== 0) return false;
+			// Keeping those at or above `from` takes the plain pass; when none of them is below
+			// `to`, they are the members at or above `to`. The ids it wrote mean nothing otherwise:
+			// the set is still dense, so nothing reads them.
+			const kept = keepDenseAtLeast(logits, ids, count, maxLogit, from);
+			if (countListedBetween(logits, ids, kept, maxLogit, from, to) > 0) return false;
 			this.finishRetain(kept);
 			return true;
 		} else if (countListedBetween(logits, ids, count, maxLogit, from, to) > 0) {
@@ -271,30 +273,6 @@ function keepDenseAtLeast(
 ): number {
 	let kept = 0;
 	for (let id = 0; id < count; id++) if (logits[id] - maxLogit >= minLogRatio) ids[kept++] = id;
-	return kept;
-}
-
-/** Set by {@link keepDenseAtLeastUnlessBetween} when a log-ratio lies in [from, to). */
-const between = new Uint8Array(1);
-
-/**
- * {@link keepDenseAtLeast} with `to`, setting {@link between} when a log-ratio lies in
- * [from, to) (the ids it wrote then mean nothing: the set is still dense, so nothing reads them).
- */
-function keepDenseAtLeastUnlessBetween(
-	logits: Float64Array,
-	ids: Int32Array,
-	count: number,
-	maxLogit: number,
-	from: number,
-	to: number
-): number {
-	let kept = 0;
-	for (let id = 0; id < count; id++) {
-		const logRatio = logits[id] - maxLogit;
-		if (logRatio >= to) ids[kept++] = id;
-		else if (logRatio >= from) between[0] = 1;
-	}
 	return kept;
 }
 

@@ -6,7 +6,8 @@ import { DEFAULT_SAMPLING_PARAMS, stageValues, type SamplingParams } from '../pa
 import { createSampler } from '../sampler';
 import { PenaltyWindow } from '../window';
 import { explainStage, members, rankOrder, runStage, softmax } from '../testing/stage-harness';
-import { dynamicTemperatureOf, entropyOfMembers } from './dynamic-temperature';
+import { dynamicTemperatureOf, entropyOfDense, entropyOfMembers } from './dynamic-temperature';
+import { Xoshiro128StarStar } from '../rng';
 import { DEFAULT_ORDER, stageDefinition } from './registry';
 
 const probs = [0.4, 0.3, 0.2, 0.1];
@@ -54,6 +55,22 @@ describe('dynamic temperature', () => {
 		// Uniform: H = ln(count); one token far ahead of the rest: H = 0 (the rest add nothing).
 		expect(entropyOfMembers(5, () => 2, 2)).toBeCloseTo(Math.log(5), 12);
 		expect(entropyOfMembers(3, (i) => (i === 0 ? 0 : -30), 0)).toBe(0);
+	});
+
+	it('gets the same entropy, bit for bit, from the dense loop and from the members', () => {
+		// The dense loop writes the shared e^x out in place; the reference calls it.
+		const rng = Xoshiro128StarStar.fromSeed(5);
+		for (let trial = 0; trial < 20; trial++) {
+			const sigma = 0.1 + 6 * rng.nextFloat();
+			const logits = Float64Array.from(
+				{ length: 5000 },
+				() =>
+					sigma * Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(6.28 * rng.nextFloat())
+			);
+			logits[rng.nextUint32() % 5000] = -Infinity;
+			const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+			expect(entropyOfDense(logits, 5000, max)).toBe(entropyOfMembers(5000, (i) => logits[i], max));
+		}
 	});
 
 	it('gives the same logits whatever order a listed set holds its members in', () => {

@@ -2,7 +2,8 @@ import type { StageDefinition } from '../stage';
 import type { StageDetail } from '../stage-detail';
 import { memberValues } from './explain';
 import type { Candidates } from '../candidates';
-import { ZERO_WEIGHT_LOG_RATIO } from '../weights';
+import { WEIGHT_SCALE, ZERO_WEIGHT_LOG_RATIO } from '../weights';
+import { EXP_STEPS, EXP_TABLE, ROUNDER, scaledExp } from './mass';
 
 /**
  * Dynamic temperature (entropy-based, kalomaze's "DynaTemp"): the temperature of this step
@@ -25,8 +26,10 @@ import { ZERO_WEIGHT_LOG_RATIO } from '../weights';
  * (it is skipped while this stage is in the chain with R > 0), so T is applied once. H_max counts
  * every member, banned (−∞) ones included, as llama.cpp's array size does (text-generation-webui
  * counts only finite logits). We differ in precision: H is computed in float64 (a member below
- * e^−23 of the best adds nothing) and summed in ascending id order, so the fast sampler and the
- * reference get the same T_used bit for bit; llama.cpp sums float32 probabilities.
+ * e^−23 of the best adds nothing), with e^r from the shared table e^x of mass.ts (`scaledExp`,
+ * within 1e-14 of `Math.exp` and much cheaper), and summed in ascending id order, so the
+ * fast sampler and the reference get the same T_used bit for bit; llama.cpp sums float32
+ * probabilities.
  *
  * Where it sits matters: after the truncation stages (where llama.cpp puts its temperature, and
  * where this stage joins the chain when switched on) H_max is the log of the few survivors; on
@@ -106,11 +109,10 @@ export const dynamicTemperature = {
 					return;
 				}
 				const scale = 1 / used;
-				const { logits, ids } = candidates;
 				if (candidates.dense) {
-					for (let id = 0; id < count; id++) logits[id] *= scale;
+					scaleDense(candidates.logits, count, scale);
 				} else {
-					for (let i = 0; i < count; i++) logits[ids[i]] *= scale;
+					scaleListed(candidates.logits, candidates.ids, count, scale);
 				}
 				candidates.logitsChanged();
 			},
@@ -193,10 +195,11 @@ export function dynamicTemperatureOf(
 
 /**
  * Entropy in nats of `count` members whose logits `logitAt` reads, `maxLogit` the best:
- * H = ln Z − Σ e^r·r / Z, r = logit − max, Z = Σ e^r, in float64. A member with r < −23 (e^r
- * below 10⁻¹⁰, weight 0 in weights.ts) adds nothing. Float sums depend on their order, so
- * callers pass the members in ascending id order: the fast sampler and the reference then get
- * the same H, bit for bit.
+ * H = ln Z − Σ e_r·r / Z, r = logit − max, Z = Σ e_r, in float64, where e_r is e^r taken from
+ * {@link scaledExp} (within 1e-14 of `Math.exp`, and much cheaper) rather than `Math.exp`.
+ * A member with r < −23 (e^r below 10⁻¹⁰, weight 0 in weights.ts) adds nothing. Float sums depend
+ * on their order, so callers pass the members in ascending id order: the fast sampler and the
+ * reference then get the same H, bit for bit.
  */
 export function entropyOfMembers(
 	count: number,
@@ -208,25 +211,67 @@ export function entropyOfMembers(
 	for (let i = 0; i < count; i++) {
 		const r = logitAt(i) - maxLogit;
 		if (!(r >= ZERO_WEIGHT_LOG_RATIO)) continue;
-		const e = Math.exp(r);
+		const e = scaledExp(r) * UNSCALE;
 		z += e;
 		weighted += e * r;
 	}
 	return Math.max(0, Math.log(z) - weighted / z);
 }
 
+/** 2^−32: turns {@link scaledExp}'s 2^32·e^r into e^r exactly (a power of two). */
+const UNSCALE = 1 / WEIGHT_SCALE;
+
 /** {@link entropyOfMembers} of a dense set: every id below `count`, in id order. */
-function entropyOfDense(logits: Float64Array, count: number, maxLogit: number): number {
+export function entropyOfDense(logits: Float64Array, count: number, maxLogit: number): number {
+	const weighted = denseEntropySums(logits, count, maxLogit);
+	const z = denseZ[0];
+	return Math.max(0, Math.log(z) - weighted / z);
+}
+
+/** Z of the last {@link denseEntropySums}. */
+const denseZ = new Float64Array(1);
+
+/**
+ * Σ e_r·r over ids 0..count-1 (returned) and Z = Σ e_r (into {@link denseZ}), as
+ * {@link entropyOfMembers} sums them. The stage's hot loop (one pass over the vocabulary), so
+ * {@link scaledExp} is written out here in the same operations and order, which gives the same
+ * bits (V8 does not inline it across modules in a loop this long); a test compares the two. It
+ * ends with its loop, as the passes of candidates.ts do: V8 compiles a long loop during its first
+ * run, and code after it that lacks type feedback (`Math.log` here) can make it throw the compiled
+ * loop away again (see there). With the loops inside the stage, its cost at 151,936 swung between
+ * 0.55 and 1 ms from one bench run to the next.
+ */
+function denseEntropySums(logits: Float64Array, count: number, maxLogit: number): number {
 	let z = 0;
 	let weighted = 0;
 	for (let id = 0; id < count; id++) {
 		const r = logits[id] - maxLogit;
 		if (!(r >= ZERO_WEIGHT_LOG_RATIO)) continue;
-		const e = Math.exp(r);
+		const scaled = r * EXP_STEPS;
+		const step = scaled - ROUNDER + ROUNDER;
+		const f = (scaled - step) * (1 / EXP_STEPS);
+		const e =
+			EXP_TABLE[-step | 0] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24))))) * UNSCALE;
 		z += e;
 		weighted += e * r;
 	}
-	return Math.max(0, Math.log(z) - weighted / z);
+	denseZ[0] = z;
+	return weighted;
+}
+
+// One short call at load gives the store after the loop its type feedback before the first long
+// run compiles the loop: without it V8 kept entering the loop's compiled code and leaving it at
+// that store on every call for a while (the stage took 1.1 ms instead of 0.6 in some bench runs).
+denseEntropySums(new Float64Array(1), 1, 0);
+
+/** Multiplies logits 0..count-1 by `scale` (a function that ends with its loop; see above). */
+function scaleDense(logits: Float64Array, count: number, scale: number): void {
+	for (let id = 0; id < count; id++) logits[id] *= scale;
+}
+
+/** Multiplies the logits of `ids[0..count)` by `scale`. */
+function scaleListed(logits: Float64Array, ids: Int32Array, count: number, scale: number): void {
+	for (let i = 0; i < count; i++) logits[ids[i]] *= scale;
 }
 
 /**

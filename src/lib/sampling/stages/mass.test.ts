@@ -9,8 +9,11 @@ import {
 	logRatioOfProbability,
 	massOf,
 	retainAtMassCut,
+	scaledExp,
+	totalWeightOf,
 	type MassCut
 } from './mass';
+import { weightOf } from '../weights';
 import { topAMinLogRatio } from './top-a';
 
 /**
@@ -170,5 +173,39 @@ describe('fast mass pass', () => {
 		}
 		expect(worstSmall).toBeLessThanOrEqual(0.5);
 		expect(worstLarge).toBeLessThanOrEqual(0.0035);
+	});
+
+	it('rounds weights that lie within its e^x error of a half as Math.exp does', () => {
+		// Log-ratios whose 2^32·e^x is k + ½ up to Math.exp's rounding: the cheap e^x is off by
+		// up to 1e-11 of the weight, so for large k it rounds the other way about half the time
+		// unless the loop takes those weights from Math.exp.
+		const rng = Xoshiro128StarStar.fromSeed(23);
+		const logits = new Float32Array(FAST_PASS_MIN_MEMBERS * 4);
+		const candidates = new Candidates(logits.length);
+		for (let trial = 0; trial < 20; trial++) {
+			candidates.reset(logits);
+			const { logits: working } = candidates;
+			working[0] = 0;
+			for (let id = 1; id < working.length; id++) {
+				const k = Math.floor(2 ** (32 * rng.nextFloat()));
+				working[id] = Math.max(-23, Math.log((k + 0.5) / 2 ** 32));
+			}
+			let total = 0;
+			for (let id = 0; id < working.length; id++) total += weightOf(working[id], 0);
+			expect(fastMassOf(candidates, false).total).toBe(total);
+			expect(fastMassOf(candidates, true).total).toBe(total);
+			expect(totalWeightOf(candidates).total).toBe(total);
+		}
+	});
+
+	it('takes 2^32·e^x from scaledExp within 1e-14 of Math.exp over the whole weighted range', () => {
+		let worst = 0;
+		for (let k = 0; k <= 23 * 4096; k++) {
+			const x = -k / 4096 - (k % 7) * 1e-6;
+			if (x < -23) continue;
+			const exact = Math.exp(x) * 2 ** 32;
+			worst = Math.max(worst, Math.abs(scaledExp(x) - exact) / exact);
+		}
+		expect(worst).toBeLessThan(1e-14);
 	});
 });

@@ -64,14 +64,12 @@ export const FAST_PASS_MIN_MEMBERS = 1024;
  * falls inside it (rare), the exact pass decides.
  */
 export function retainAtMassCut(candidates: Candidates, entropy: boolean, cutOf: MassCut): void {
-	const fast = candidates.count >= FAST_PASS_MIN_MEMBERS ? fastMassOf(candidates, entropy) : null;
-	if (fast) {
-		const { maxLogit, total } = fast;
+	if (candidates.count >= FAST_PASS_MIN_MEMBERS) {
+		const { maxLogit, total, weightedLog, weightedLogSlack } = fastMassOf(candidates, entropy);
 		if (!entropy) {
 			candidates.retainLogRatioAtLeast(maxLogit, cutOf(total, 0));
 			return;
 		}
-		const { weightedLog, weightedLogSlack } = fast;
 		const low = cutOf(
 			total,
 			entropyOf({ maxLogit, total, weightedLog: weightedLog + weightedLogSlack })
@@ -88,6 +86,17 @@ export function retainAtMassCut(candidates: Candidates, entropy: boolean, cutOf:
 	candidates.retainLogRatioAtLeast(mass.maxLogit, cutOf(mass.total, entropy ? entropyOf(mass) : 0));
 }
 
+/**
+ * The members' exact total weight, as {@link massOf} gives it, from the fast pass on large sets
+ * (see {@link fastSums}) and the exact one on small ones. For stages that need the total alone
+ * (Mirostat v2).
+ */
+export function totalWeightOf(candidates: Candidates): { maxLogit: number; total: number } {
+	return candidates.count >= FAST_PASS_MIN_MEMBERS
+		? fastMassOf(candidates, false)
+		: massOf(candidates, false);
+}
+
 /** {@link MassSummary} from the fast pass: the exact total, Σ w·ln w within ± the slack. */
 export interface FastMassSummary extends MassSummary {
 	/** How far `weightedLog` may be from the exact pass's (0 when it was not asked for). */
@@ -96,12 +105,11 @@ export interface FastMassSummary extends MassSummary {
 
 /**
  * {@link massOf} without an `exp` per member (see {@link fastSums}): the very same total, and
- * Σ w·ln w (when `entropy`) within `weightedLogSlack` of the exact pass's. Null in the rare case
- * it cannot vouch for the total.
+ * Σ w·ln w (when `entropy`) within `weightedLogSlack` of the exact pass's.
  */
-export function fastMassOf(candidates: Candidates, entropy: boolean): FastMassSummary | null {
+export function fastMassOf(candidates: Candidates, entropy: boolean): FastMassSummary {
 	const maxLogit = candidates.maxLogit();
-	if (!fastSums(candidates, maxLogit, entropy)) return null;
+	fastSums(candidates, maxLogit, entropy);
 	const total = sums[0];
 	if (!entropy) return { maxLogit, total, weightedLog: 0, weightedLogSlack: 0 };
 	const weightedLog = sums[1];
@@ -114,24 +122,56 @@ export function fastMassOf(candidates: Candidates, entropy: boolean): FastMassSu
 
 /** Table steps per unit of log-ratio. */
 export const STEPS = 128;
+/** {@link STEPS} under the name dynamic temperature reads. */
+export const EXP_STEPS = STEPS;
 /** `EXP_TABLE[j] = 2^32 · e^(−j / STEPS)` for every step down to the zero-weight log-ratio. */
 export const EXP_TABLE = Float64Array.from(
 	{ length: Math.ceil(-ZERO_WEIGHT_LOG_RATIO * STEPS) + 1 },
 	(_, j) => WEIGHT_SCALE * Math.exp(-j / STEPS)
 );
 /**
+ * Adding and then subtracting this rounds a double of magnitude below 2^51 to the nearest integer
+ * (ties to even) in two additions, where `Math.floor` and a conversion cost more in a hot loop.
+ */
+export const ROUNDER = 6755399441055744; // 1.5 · 2^52
+
+/**
+ * 2^32 · e^x for a log-ratio x in [{@link ZERO_WEIGHT_LOG_RATIO}, 0], from {@link EXP_TABLE} at
+ * the nearest step times a quartic in the rest f (|f| ≤ 1/256, exact): within 1e-14 of the true
+ * value, relative (f^5/120 is below 7.7e-15). A deterministic replacement for `Math.exp` where a
+ * quantity only needs to be defined the same way everywhere (dynamic temperature's entropy): a
+ * hot loop writes this expression out in place, in the same order, and gets the same bits.
+ */
+export function scaledExp(x: number): number {
+	const scaled = x * EXP_STEPS;
+	const step = scaled - ROUNDER + ROUNDER;
+	const f = (scaled - step) * (1 / EXP_STEPS);
+	return EXP_TABLE[-step | 0] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24)))));
+}
+/**
  * How far the cheap 2^32·e^x of {@link fastSums} may be from `Math.exp(x) · 2^32`, relative.
- * With x = −j/STEPS + f, 0 ≤ f < 1/128, e^f's 5th-order polynomial is off by at most
- * f^6/720 · e^f < 4e-16; the table's and `Math.exp`'s roundings (1 ulp each) and the
- * evaluation's (exact f, a few ulps) add about 1.5e-15 more. This allows 1e-14.
+ * With x = −j/STEPS + f (j the nearest step, so |f| ≤ 1/256, and f exact), e^f's cubic is off by
+ * at most f^4/24 · e^|f| < 1.05e-11; the table's and `Math.exp`'s roundings (1 ulp each) and the
+ * evaluation's (a few ulps) add about 1e-15 more. This allows 2e-11.
+ */
+export const CUBIC_EXP_TOLERANCE = 2e-11;
+/**
+ * The same for a quintic on the table step below x (0 ≤ f < 1/128, as typical-p's pass takes
+ * it): f^6/720 · e^f < 4e-16, plus the roundings (about 1.5e-15). This allows 1e-14.
  */
 export const EXP_TOLERANCE = 1e-14;
+/**
+ * A cheap weight v rounds to the integer Math.exp's would when |v − round(v)| + CUBIC_EXP_TOLERANCE · v
+ * stays at or below this: ½, less a margin for rounding in that test.
+ */
+const SURE_ROUNDING = 0.5 - 1e-15;
 /** ln 2^32: ln v = this + log-ratio, for the unrounded weight v. */
 const LN_SCALE = Math.log(WEIGHT_SCALE);
 /**
  * Relative slack on {@link fastWeightedLog}'s Σ w·ln w against the exact pass's, on top of its
- * per-weight error: covers the e^x error (1e-14 of each weight) and the sums' rounding (below
- * 2^20 · 2^−53 ≈ 1.2e-10 of Σ |w·x| ≤ 23·Σ w, and of the exact Σ w·ln w).
+ * per-weight error: covers the e^x error in the rounding term w − v ({@link CUBIC_EXP_TOLERANCE} of
+ * each weight) and the sums' rounding (below 2^20 · 2^−53 ≈ 1.2e-10 of Σ |w·x| ≤ 23·Σ w, of
+ * Σ v ≤ Σ w + count, and of the exact Σ w·ln w).
  */
 const WEIGHTED_LOG_SLACK = 1e-9;
 /**
@@ -146,59 +186,73 @@ const CUT_SLACK = 1e-9;
 
 /** Output of {@link fastSums}: the exact Σ w, and Σ w·ln w. */
 const sums = new Float64Array(2);
-/** Set to 1 by the fast loops when a weight's rounding is unsure. */
-const unsure = new Uint8Array(1);
 /** How many members {@link fastWeightedLog} met that may weigh less than 64. */
 const smallWeights = new Float64Array(1);
-/** Table index below which a weight is at least 2^32·e^−18 ≈ 65.4. */
+/**
+ * Table index above which a weight is below 2^32·e^−18 ≈ 65.4: with the nearest index, x ≥
+ * −18 − 1/256 there, so every weight not counted is at least 65.1.
+ */
 const SMALL_WEIGHT_INDEX = 18 * STEPS;
 
 /**
- * The members' exact total weight and (when `entropy`) Σ w·ln w into {@link sums}, without an
- * `exp` per member; false when it cannot vouch for them.
+ * The members' exact total weight and (when `entropy`) Σ w·ln w into {@link sums}, with few
+ * `exp` calls.
  *
  * A member's weight is round(v), v = 2^32·e^x (x its log-ratio; `weightOf`). Here v comes from a
- * table every 1/STEPS times a polynomial, within {@link EXP_TOLERANCE} of `Math.exp`'s, so it
- * rounds to the same integer unless it lies that close to a half: then (about once in 10^4
- * steps, and only among the largest weights) the caller takes the exact pass.
+ * table every 1/STEPS times a cubic, within {@link CUBIC_EXP_TOLERANCE} of `Math.exp`'s, so it rounds
+ * to the same integer unless it lies that close to a half: then (about once per step at 151,936
+ * tokens, and mostly among the largest weights) that member's weight is taken from `Math.exp`
+ * as `weightOf` takes it, in the loop.
  *
- * The loops are written out, each in a function that ends with it: a call in the loop (even one
- * never taken) or a helper V8 did not inline tripled the cost, and V8 (Node 20) compiles a long
- * loop during its first run and, when code after the loop lacks type feedback, throws that
- * compiled loop away on every later call (see candidates.ts).
+ * The loops are written out, each in a function that ends with it: a call in the loop to a
+ * helper V8 did not inline tripled the cost (`Math.exp`, a builtin, does not), and V8 (Node 20)
+ * compiles a long loop during its first run and, when code after the loop lacks type feedback,
+ * throws that compiled loop away on every later call (see candidates.ts).
  */
-function fastSums(candidates: Candidates, maxLogit: number, entropy: boolean): boolean {
-	const { logits, count } = candidates;
-	const ids = candidates.dense ? null : candidates.ids;
-	unsure[0] = 0;
+function fastSums(candidates: Candidates, maxLogit: number, entropy: boolean): void {
+	const { count } = candidates;
+	const logits = candidates.dense ? candidates.logits : gathered(candidates);
 	smallWeights[0] = 0;
 	if (entropy) {
-		sums[1] = fastWeightedLog(logits, ids, count, maxLogit);
+		sums[1] = fastWeightedLog(logits, count, maxLogit);
 	} else {
-		sums[0] = fastTotal(logits, ids, count, maxLogit);
+		sums[0] = fastTotal(logits, count, maxLogit);
 	}
-	return unsure[0] === 0;
 }
 
-/** Σ w over the members (`ids[0..count)`, or ids 0..count-1 when null); see {@link fastSums}. */
-function fastTotal(
-	logits: Float64Array,
-	ids: Int32Array | null,
-	count: number,
-	maxLogit: number
-): number {
+/** Scratch for {@link gathered}, grown to the largest vocabulary seen. */
+let gatherBuffer = new Float64Array(0);
+
+/**
+ * A listed set's logits in member order, `[0..count)` of a reused buffer, so the fast loops read
+ * one dense array: the copy costs less than reading through `ids` in the loops (which slowed the
+ * dense case, the common one, by a tenth) and keeps one loop per sum.
+ */
+function gathered(candidates: Candidates): Float64Array {
+	if (gatherBuffer.length < candidates.vocabSize) {
+		gatherBuffer = new Float64Array(candidates.vocabSize);
+	}
+	const { logits, ids, count } = candidates;
+	for (let i = 0; i < count; i++) gatherBuffer[i] = logits[ids[i]];
+	return gatherBuffer;
+}
+
+/** Σ w over the log-ratios `logits[0..count)` − maxLogit; see {@link fastSums}. */
+function fastTotal(logits: Float64Array, count: number, maxLogit: number): number {
 	let total = 0;
 	for (let i = 0; i < count; i++) {
-		const logRatio = logits[ids === null ? i : ids[i]] - maxLogit;
+		const logRatio = logits[i] - maxLogit;
 		if (logRatio < ZERO_WEIGHT_LOG_RATIO) continue;
 		const scaled = logRatio * STEPS;
-		// An int32 index: −floor(0) would be −0, a slow index.
-		const index = -Math.floor(scaled) | 0;
-		const f = (scaled + index) * (1 / STEPS);
-		const v =
-			EXP_TABLE[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
-		const w = Math.floor(v + 0.5);
-		if (Math.abs(v - w) > 0.5 - EXP_TOLERANCE * v - 1e-15) unsure[0] = 1;
+		// The nearest step (≤ 0), and f = x − step / STEPS exactly.
+		const step = scaled - ROUNDER + ROUNDER;
+		const f = (scaled - step) * (1 / STEPS);
+		const v = EXP_TABLE[-step | 0] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6))));
+		let w = v + ROUNDER - ROUNDER;
+		if (Math.abs(v - w) + CUBIC_EXP_TOLERANCE * v > SURE_ROUNDING) {
+			const exact = Math.exp(logRatio) * WEIGHT_SCALE;
+			w = exact < 0.5 ? 0 : Math.floor(exact + 0.5);
+		}
 		total += w;
 	}
 	return total;
@@ -207,37 +261,41 @@ function fastTotal(
 /**
  * {@link fastTotal}'s loop that also gives Σ w·ln w, less exactly: w·ln w is taken as
  * w·(ln 2^32 + x) + (w − v), which is off by at most 0.5 for a weight below 64 and
- * {@link LARGE_WEIGHT_LOG_ERROR} above. Returns that sum; leaves Σ w in sums[0] and a count of
+ * {@link LARGE_WEIGHT_LOG_ERROR} above; Σ (w − v) is taken as Σ w − Σ v (one addition a
+ * member fewer; Σ v's rounding is within {@link WEIGHTED_LOG_SLACK}). Returns that sum; leaves Σ w in sums[0] and a count of
  * members that may weigh less than 64 in {@link smallWeights}[0]. (Counted from the table index
  * in integers: a comparison of w or v there made the loop four times slower.)
  */
-function fastWeightedLog(
-	logits: Float64Array,
-	ids: Int32Array | null,
-	count: number,
-	maxLogit: number
-): number {
+function fastWeightedLog(logits: Float64Array, count: number, maxLogit: number): number {
 	let total = 0;
 	let weightedLogRatio = 0;
-	let rounding = 0;
+	let cheapTotal = 0;
 	let small = 0;
 	for (let i = 0; i < count; i++) {
-		const logRatio = logits[ids === null ? i : ids[i]] - maxLogit;
+		const logRatio = logits[i] - maxLogit;
 		if (logRatio < ZERO_WEIGHT_LOG_RATIO) continue;
 		const scaled = logRatio * STEPS;
-		const index = -Math.floor(scaled) | 0;
-		const f = (scaled + index) * (1 / STEPS);
-		const v =
-			EXP_TABLE[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
-		const w = Math.floor(v + 0.5);
-		if (Math.abs(v - w) > 0.5 - EXP_TOLERANCE * v - 1e-15) unsure[0] = 1;
+		const step = scaled - ROUNDER + ROUNDER;
+		const f = (scaled - step) * (1 / STEPS);
+		const index = -step | 0;
+		const v = EXP_TABLE[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6))));
+		let w = v + ROUNDER - ROUNDER;
+		if (Math.abs(v - w) + CUBIC_EXP_TOLERANCE * v > SURE_ROUNDING) {
+			const exact = Math.exp(logRatio) * WEIGHT_SCALE;
+			w = exact < 0.5 ? 0 : Math.floor(exact + 0.5);
+		}
 		total += w;
 		weightedLogRatio += w * logRatio;
-		rounding += w - v;
-		// 1 when index > SMALL_WEIGHT_INDEX, i.e. x < −18 (every weight below 64), without a branch.
+		cheapTotal += v;
+		// 1 when index > SMALL_WEIGHT_INDEX (every weight below 64 is there), without a branch.
 		small += (SMALL_WEIGHT_INDEX - index) >>> 31;
 	}
 	sums[0] = total;
 	smallWeights[0] = small;
-	return LN_SCALE * total + weightedLogRatio + rounding;
+	return LN_SCALE * total + weightedLogRatio + (total - cheapTotal);
 }
+
+// One short call at load gives the stores after the loop their type feedback before the first
+// long run compiles the loop (see dynamic-temperature.ts: V8 otherwise left the compiled loop at
+// those stores, call after call, for a while).
+fastWeightedLog(new Float64Array(1), 1, 0);

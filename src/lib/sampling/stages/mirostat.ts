@@ -3,7 +3,7 @@ import type { StageDefinition } from '../stage';
 import { setFact, type StageDetail, type StageFact, type StageLine } from '../stage-detail';
 import { weightOf } from '../weights';
 import { memberValues } from './explain';
-import { logRatioOfProbability, massOf } from './mass';
+import { logRatioOfProbability, massOf, totalWeightOf } from './mass';
 
 /** How many of the best tokens Mirostat v1 fits its Zipf exponent to, unless set otherwise. */
 export const MIROSTAT_V1_M = 100;
@@ -181,9 +181,12 @@ export function nextMu(mu: number, tau: number, eta: number, probability: number
 	return mu - eta * (-Math.log2(probability) - tau);
 }
 
-/** v2: keeps the members whose surprise −log2 p is at most μ (the best one if none is). */
+/**
+ * v2: keeps the members whose surprise −log2 p is at most μ (the best one if none is). The total
+ * weight comes from the fast pass on a large set (the exact total without an `exp` per member).
+ */
 export function mirostatV2Cut(candidates: Candidates, mu: number): void {
-	const { maxLogit, total } = massOf(candidates, false);
+	const { maxLogit, total } = totalWeightOf(candidates);
 	candidates.retainLogRatioAtLeast(maxLogit, logRatioOfProbability(2 ** -mu, total));
 }
 
