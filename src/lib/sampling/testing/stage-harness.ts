@@ -4,6 +4,28 @@ import type { StageDetail } from '../stage-detail';
 import { stageDefinition, type StageName } from '../stages/registry';
 import { PenaltyWindow } from '../window';
 
+/** One stage made from `overrides`, the candidates of `logits` and a step's context for it. */
+function setUp(
+	name: StageName,
+	logits: ArrayLike<number>,
+	overrides: Partial<SamplingParams>,
+	history: number[],
+	draws: number[]
+) {
+	const params = { ...DEFAULT_SAMPLING_PARAMS, ...overrides };
+	const candidates = new Candidates(logits.length);
+	candidates.reset(Float32Array.from(logits));
+	const stage = stageDefinition(name).create(stageValues(params), {
+		logitBias: params.logitBias,
+		order: params.order
+	});
+	return {
+		candidates,
+		stage,
+		context: { history, window: new PenaltyWindow(logits.length), draws }
+	};
+}
+
 /** Runs one stage alone on `logits` and returns the resulting candidate set. */
 export function runStage(
 	name: StageName,
@@ -13,14 +35,8 @@ export function runStage(
 	/** The stage's draws for the step (a random stage such as XTC reads them). */
 	draws: number[] = []
 ): Candidates {
-	const params = { ...DEFAULT_SAMPLING_PARAMS, ...overrides };
-	const candidates = new Candidates(logits.length);
-	candidates.reset(Float32Array.from(logits));
-	const stage = stageDefinition(name).create(stageValues(params), {
-		logitBias: params.logitBias,
-		order: params.order
-	});
-	stage.apply(candidates, { history, window: new PenaltyWindow(logits.length), draws });
+	const { candidates, stage, context } = setUp(name, logits, overrides, history, draws);
+	stage.apply(candidates, context);
 	return candidates;
 }
 
@@ -37,14 +53,7 @@ export function explainStage(
 	/** The stage's draws for the step (a random stage such as XTC reads them). */
 	draws: number[] = []
 ): StageDetail {
-	const params = { ...DEFAULT_SAMPLING_PARAMS, ...overrides };
-	const candidates = new Candidates(logits.length);
-	candidates.reset(Float32Array.from(logits));
-	const stage = stageDefinition(name).create(stageValues(params), {
-		logitBias: params.logitBias,
-		order: params.order
-	});
-	const context = { history, window: new PenaltyWindow(logits.length), draws };
+	const { candidates, stage, context } = setUp(name, logits, overrides, history, draws);
 	if (!stage.explain) throw new Error(`Stage ${name} does not explain itself`);
 	const detail = stage.explain(candidates, context, tracked);
 	stage.apply(candidates, context);
