@@ -127,17 +127,16 @@ export class Sampler {
 					? sequenceBreakerIds(options.tokenTexts, params.drySequenceBreakers)
 					: undefined
 		};
-		const drawCounts = params.order.map((name) => {
-			const definition = stageDefinition(name);
-			return definition.isNeutral(values, shared) ? 0 : (definition.draws ?? 0);
-		});
-		this.stageDraws = new Float64Array(drawCounts.reduce((sum, n) => sum + n, 0));
-		let drawsBefore = 0;
-		this.chain = params.order.map((name, i) => {
+		const links = params.order.map((name) => {
 			const definition = stageDefinition(name);
 			const neutral = definition.isNeutral(values, shared);
-			const draws = this.stageDraws.subarray(drawsBefore, drawsBefore + drawCounts[i]);
-			drawsBefore += drawCounts[i];
+			return { name, definition, neutral, drawCount: neutral ? 0 : (definition.draws ?? 0) };
+		});
+		this.stageDraws = new Float64Array(links.reduce((sum, link) => sum + link.drawCount, 0));
+		let drawsBefore = 0;
+		this.chain = links.map(({ name, definition, neutral, drawCount }) => {
+			const draws = this.stageDraws.subarray(drawsBefore, drawsBefore + drawCount);
+			drawsBefore += drawCount;
 			return { name, stage: neutral ? null : definition.create(values, shared), draws };
 		});
 		this.greedy = this.chain.some((link) => link.stage?.greedy === true);
