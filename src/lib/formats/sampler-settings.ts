@@ -645,7 +645,6 @@ function stageHasOrderName(registry: StageRegistry, name: string): boolean {
  * apart in the import report, since ignoring them changes nothing.
  */
 const OFF_VALUES: Readonly<Record<string, unknown>> = {
-	dry_multiplier: 0,
 	encoder_repetition_penalty: 1,
 	encoder_rep_pen: 1,
 	penalty_alpha: 0,
