@@ -10,6 +10,7 @@ import {
 	massOf,
 	retainAtMassCut,
 	scaledExp,
+	tableWeightOf,
 	totalWeightOf,
 	type MassCut
 } from './mass';
@@ -207,5 +208,19 @@ describe('fast mass pass', () => {
 			worst = Math.max(worst, Math.abs(scaledExp(x) - exact) / exact);
 		}
 		expect(worst).toBeLessThan(1e-14);
+	});
+
+	it('gives the shared weight as tableWeightOf, apart from near-halves, and 0 below −23', () => {
+		let differing = 0;
+		for (let k = 0; k <= 23 * 4096; k++) {
+			const x = -k / 4096 - (k % 7) * 1e-6;
+			const table = tableWeightOf(x);
+			expect(Number.isInteger(table)).toBe(true);
+			if (table !== weightOf(x, 0)) differing++;
+		}
+		expect(differing).toBe(0);
+		expect(tableWeightOf(0)).toBe(2 ** 32);
+		expect(tableWeightOf(-23.001)).toBe(0);
+		expect(tableWeightOf(-Infinity)).toBe(0);
 	});
 });
