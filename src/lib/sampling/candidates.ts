@@ -65,13 +65,10 @@ export class Candidates {
 	maxLogit(): number {
 		if (this.sorted) return this.logits[this.ids[0]];
 		const { logits, ids, count } = this;
-		let max = -Infinity;
 		// Two loops, so the dense one (every token, the first stages' case) reads logits alone.
-		if (this.dense) {
-			for (let id = 0; id < count; id++) if (logits[id] > max) max = logits[id];
-		} else {
-			for (let i = 0; i < count; i++) if (logits[ids[i]] > max) max = logits[ids[i]];
-		}
+		if (this.dense) return maxOfAll(logits);
+		let max = -Infinity;
+		for (let i = 0; i < count; i++) if (logits[ids[i]] > max) max = logits[ids[i]];
 		return max;
 	}
 
@@ -262,6 +259,32 @@ function sumTimesZero(values: Float64Array): number {
 // compiles a long loop on its first run, before the code after it has run once; when that code
 // then needs type feedback it lacks, the compiled loop is thrown away, and it was compiled and
 // thrown away again on every later call (retainLogRatioAtLeast took twice as long as its loop).
+
+/**
+ * The largest of `values`, kept as four running maxima (one per place mod 4) so that each
+ * comparison waits on the one four places back, not on the previous one: a third faster than one.
+ */
+function maxOfAll(values: Float64Array): number {
+	const whole = values.length - (values.length % 4);
+	let m0 = -Infinity;
+	let m1 = -Infinity;
+	let m2 = -Infinity;
+	let m3 = -Infinity;
+	for (let i = whole; i < values.length; i++) m0 = values[i] > m0 ? values[i] : m0;
+	for (let i = 0; i < whole; i += 4) {
+		const v0 = values[i];
+		const v1 = values[i + 1];
+		const v2 = values[i + 2];
+		const v3 = values[i + 3];
+		m0 = v0 > m0 ? v0 : m0;
+		m1 = v1 > m1 ? v1 : m1;
+		m2 = v2 > m2 ? v2 : m2;
+		m3 = v3 > m3 ? v3 : m3;
+	}
+	const m01 = m1 > m0 ? m1 : m0;
+	const m23 = m3 > m2 ? m3 : m2;
+	return m23 > m01 ? m23 : m01;
+}
 
 /** Lists in `ids` the ids among 0..count-1 with `logit − maxLogit ≥ minLogRatio`; returns how many. */
 function keepDenseAtLeast(

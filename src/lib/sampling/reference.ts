@@ -2,6 +2,7 @@ import { stageValues, validateSamplingParams, type SamplingParams } from './para
 import { Xoshiro128StarStar, randomSeed } from './rng';
 import { dynamicTemperatureOf, entropyOfMembers } from './stages/dynamic-temperature';
 import { dryPenalty, dryWindowSize } from './stages/dry';
+import { tableWeightOf } from './stages/mass';
 import { etaThreshold } from './stages/eta-cutoff';
 import { penalizeFrequencyPresence } from './stages/frequency-presence';
 import { smoothLogit } from './stages/quadratic-smoothing';
@@ -348,7 +349,7 @@ function nucleus(sorted: Candidate[], topP: number): Candidate[] {
  * rank order, equal distances keep it) until their weight exceeds p·W.
  */
 function typical(sorted: Candidate[], p: number): Candidate[] {
-	const w = weights(sorted);
+	const w = sorted.map((c) => tableWeightOf(c.logit - sorted[0].logit));
 	const total = sum(w);
 	const logRatios = sorted.map((c) => c.logit - sorted[0].logit);
 	const weighted = new ExactSum();

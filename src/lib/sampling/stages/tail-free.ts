@@ -4,7 +4,126 @@ import type { StageDetail } from '../stage-detail';
 import { memberValues } from './explain';
 import { WEIGHT_SCALE, weightOf } from '../weights';
 import { FAST_PASS_MIN_MEMBERS } from './mass';
-import { fastWeightPass, weightPassTotal } from './typical-p';
+import { ExactSum } from './typical-p';
+import { EXP_TABLE, EXP_TOLERANCE, STEPS } from './mass';
+import { ZERO_WEIGHT_LOG_RATIO } from '../weights';
+
+// TEMPORARY: typical-p's old weight pass, until tail-free has its own.
+const QUANTUM = 1024;
+const SPLIT = 2 ** 26;
+/**
+ * Σ w·(logit − max) adds runs of this many integers before splitting them: each is below
+ * (2^32/e + 12)·2^10 < 2^40.6 in size (w·|x| ≤ (2^32·e^x + ½)·|x|, and |x|·e^x peaks at x = −1),
+ * so a run's sum stays an exact integer below 2^53.
+ */
+const CHUNK = 2048;
+
+/**
+ * Local copies of imported constants for the hot loops: under a CommonJS transform (tsx, the
+ * bench's runner) every use of an import is a property getter call, which V8 does not hoist.
+ */
+const EXP = EXP_TABLE;
+const EXP_STEPS = STEPS;
+const ZERO_WEIGHT = ZERO_WEIGHT_LOG_RATIO;
+const TOLERANCE = EXP_TOLERANCE;
+
+/** Output of the passes below: [total, high, low] of the weight pass, or a count. */
+const passOut = new Float64Array(3);
+
+/**
+ * One pass over the members (`ids[0..count)`, or ids 0..count-1 when null): each one's id,
+ * log-ratio to the best and weight, and into {@link passOut} the total weight and the high and
+ * low parts of Σ w·(logit − max) as {@link ExactSum} sums it. The weight comes from a table and a
+ * polynomial instead of `Math.exp`, as in mass.ts's `fastTotal`: the very same integer unless
+ * 2^32·e^x lies within {@link EXP_TOLERANCE} of a half, and then this returns false and the
+ * caller takes {@link exactWeightPass}. (Tail-free uses it too, for the total and the weights.)
+ * Written out in one function that ends with its loop:
+ * a call in the loop (V8 does not inline across modules) multiplies its cost.
+ */
+function fastWeightPass(
+	logits: Float64Array,
+	ids: Int32Array | null,
+	count: number,
+	maxLogit: number,
+	weights: Float64Array,
+	logRatios: Float64Array,
+	memberIds: Int32Array
+): boolean {
+	let total = 0;
+	let high = 0;
+	let low = 0;
+	let nearest = 0;
+	for (let start = 0; start < count; start += CHUNK) {
+		const end = Math.min(count, start + CHUNK);
+		let units = 0;
+		for (let i = start; i < end; i++) {
+			const id = ids === null ? i : ids[i];
+			memberIds[i] = id;
+			const logRatio = logits[id] - maxLogit;
+			logRatios[i] = logRatio;
+			if (logRatio < ZERO_WEIGHT) {
+				weights[i] = 0;
+				continue;
+			}
+			const scaled = logRatio * EXP_STEPS;
+			// An int32 index: −floor(0) would be −0, a slow index.
+			const index = -Math.floor(scaled) | 0;
+			const f = (scaled + index) * (1 / EXP_STEPS);
+			const v =
+				EXP[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
+			// How near v lies to a half, as a running maximum of |v − w| + 10⁻¹⁴·(w + 1) (at least
+			// v's error): a branch here, or any second use of v itself, tripled the loop's cost.
+			const t = v + 0.5;
+			const w = Math.floor(t);
+			nearest = Math.max(nearest, Math.abs(t - w - 0.5) + TOLERANCE * (w + 1));
+			weights[i] = w;
+			total += w;
+			// Math.round(w·x·2^10) (as ExactSum.add), exact here: |w·x·2^10| < 2^41, so + ½ is exact.
+			units += Math.floor(w * logRatio * QUANTUM + 0.5);
+		}
+		const part = Math.floor(units / SPLIT);
+		high += part;
+		low += units - part * SPLIT;
+	}
+	passOut[0] = total;
+	passOut[1] = high;
+	passOut[2] = low;
+	return nearest < 0.5 - 2e-15;
+}
+
+/** The total weight from the last {@link fastWeightPass} or {@link exactWeightPass}. */
+function weightPassTotal(): number {
+	return passOut[0];
+}
+
+/** {@link fastWeightPass} with `Math.exp` (the shared `weightOf`): small sets and the rare unsure step. */
+function exactWeightPass(
+	logits: Float64Array,
+	ids: Int32Array | null,
+	count: number,
+	maxLogit: number,
+	weights: Float64Array,
+	logRatios: Float64Array,
+	memberIds: Int32Array
+): void {
+	const sum = new ExactSum();
+	let total = 0;
+	for (let i = 0; i < count; i++) {
+		const id = ids === null ? i : ids[i];
+		memberIds[i] = id;
+		const w = weightOf(logits[id], maxLogit);
+		const logRatio = logits[id] - maxLogit;
+		logRatios[i] = logRatio;
+		weights[i] = w;
+		if (w === 0) continue;
+		total += w;
+		sum.add(w * logRatio);
+	}
+	passOut[0] = total;
+	passOut[1] = 0;
+	passOut[2] = sum.value;
+}
+
 
 /**
  * Tail-free sampling (TFS, Trenton Bricken 2019), kept for teaching. The members sorted by

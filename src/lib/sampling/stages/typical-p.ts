@@ -1,8 +1,8 @@
 import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
 import type { StageDetail } from '../stage-detail';
-import { WEIGHT_SCALE, ZERO_WEIGHT_LOG_RATIO, weightOf } from '../weights';
-import { EXP_TABLE, EXP_TOLERANCE, FAST_PASS_MIN_MEMBERS, STEPS } from './mass';
+import { MAX_VOCAB_SIZE, WEIGHT_SCALE, ZERO_WEIGHT_LOG_RATIO, ranksBefore } from '../weights';
+import { EXP_TABLE, ROUNDER, STEPS, tableWeightOf } from './mass';
 
 /**
  * Typical-p (locally typical sampling, Meister et al. 2022): keeps the tokens whose surprisal
@@ -14,19 +14,22 @@ import { EXP_TABLE, EXP_TOLERANCE, FAST_PASS_MIN_MEMBERS, STEPS } from './mass';
  * Matches llama.cpp's `typical` sampler (`llama_sampler_typical_apply` in
  * `src/llama-sampling.cpp`): the same entropy, distance and test (`cum_sum > p` with min_keep 1,
  * so the token that crosses p is the last one kept). We differ in precision, so that the fast
- * sampler and the full-sort reference decide alike: a token's mass is its shared integer weight
- * w / W, and −ln p is read off its logit, ln(W / 2^32) − (logit − max), so H = ln(W / 2^32) − m
- * with m = Σ w·(logit − max) / W (summed exactly, see {@link ExactSum}) and the distance is
- * simply |m − (logit − max)|: the kept tokens are those whose logit lies closest to the
- * probability-weighted mean logit. Equal distances are taken in rank order (llama.cpp's sort
- * leaves their order open); tokens with weight 0 (below 2^−33 of the best) come last.
+ * sampler and the full-sort reference decide alike: a token's mass is its integer weight w / W,
+ * with w from mass.ts's `tableWeightOf` (2^32·e^x from a table and a polynomial, within 1e-14 of
+ * `Math.exp`'s, so w differs from the shared weight by 1 at most, and only where 2^32·e^x lies
+ * within about 1e-14 of a half), and −ln p is read off its logit, ln(W / 2^32) − (logit − max),
+ * so H = ln(W / 2^32) − m with m = Σ w·(logit − max) / W (summed exactly, see {@link ExactSum})
+ * and the distance is simply |m − (logit − max)|: the kept tokens are those whose logit lies
+ * closest to the probability-weighted mean logit. Equal distances are taken in rank order
+ * (llama.cpp's sort leaves their order open); tokens with weight 0 (below e^−23 of the best)
+ * come last.
  *
- * Cost: no sort of the vocabulary, no logarithm and (on 1,024 members or more) no `exp` per
- * token. One pass computes the weights (from mass.ts's table and polynomial, the same integers
- * as `weightOf`; `Math.exp` only on the rare step where one might round the other way), W and m;
- * a second adds each weight to a histogram of distances (1,024 buckets per nat), whose running
- * mass finds the bucket where p is crossed; a third keeps the members of the buckets below it,
- * without a branch, and lists the crossing bucket's few, which are narrowed further and sorted.
+ * Cost: two passes over the members, no sort of the vocabulary, no `exp` and no logarithm per
+ * token. The first computes each weight and adds it to W, to Σ w·(logit − max) and to the mass of
+ * its bin of log-ratio (1/128 nat, the table's own step). The kept tokens are those within the
+ * cut distance of m, an interval of log-ratio: walking the bins outwards from m bounds the cut
+ * between two bin edges, so every bin is kept, dropped or left in play. The second pass lists
+ * the kept bins' members and the few in play, whose exact distances, sorted, give the cut.
  */
 export const typicalP = {
 	name: 'typical-p',
@@ -64,7 +67,7 @@ export const typicalP = {
 		return {
 			apply(candidates) {
 				if (p >= 1 || candidates.count <= 1) return;
-				selection.select(candidates, p);
+				selection.select(candidates, p, candidates.ids);
 				selection.keep(candidates);
 			},
 			explain(candidates, _context, tracked) {
@@ -123,35 +126,26 @@ const SPLIT = 2 ** 26;
 
 /**
  * An order-independent sum of values of `w·(logit − max)` (each of size at most 2^32 · 23): each
- * is rounded to a multiple of 2^−10 and the integer is split in a high and a low part, each summed
- * exactly. Used for the entropy, so the fast sampler and the reference (which meet the members in
- * different orders) get the same H to the last bit: the value is the exact integer sum rounded
- * once, however it was grouped (the fast pass adds runs of {@link CHUNK} integers before
- * splitting).
+ * is rounded to the nearest multiple of 2^−10 (ties to even) and the integer is split in a high
+ * and a low part, each summed exactly. Used for the entropy, so the fast sampler and the
+ * reference (which meet the members in different orders) get the same H to the last bit: the
+ * value is the exact integer sum rounded once, however it was grouped (the fast pass adds runs of
+ * {@link CHUNK} integers before splitting).
  */
 export class ExactSum {
 	private high = 0;
 	private low = 0;
 
 	add(value: number): void {
-		const units = Math.round(value * QUANTUM);
+		// |value·2^10| < 2^51, where adding and subtracting ROUNDER rounds to an integer.
+		const units = value * QUANTUM + ROUNDER - ROUNDER;
 		const high = Math.floor(units / SPLIT);
 		this.high += high;
 		this.low += units - high * SPLIT;
 	}
 
-	reset(): void {
-		this.high = 0;
-		this.low = 0;
-	}
-
 	get value(): number {
 		return exactSumValue(this.high, this.low);
-	}
-
-	/** The exact high and low parts, for a pass that finishes the sum elsewhere. */
-	parts(): { high: number; low: number } {
-		return { high: this.high, low: this.low };
 	}
 }
 
@@ -177,31 +171,63 @@ export function typicalEntropy(total: number, centre: number): number {
 	return Math.max(0, Math.log(total / WEIGHT_SCALE) - centre);
 }
 
+/**
+ * Bins of log-ratio x: bin j holds the members whose x·128, rounded to the nearest integer, is
+ * −j, which is the table step their weight is read from. Members below −23 weigh 0 and have none.
+ */
+const BINS = EXP_TABLE.length;
+/** A bin's class in the split: all its members dropped, all kept, or all in play. */
+const DROPPED = 0;
+const KEPT = 1;
+const IN_PLAY = 2;
+/**
+ * Bins below this one hold no member of weight 0 (each weighs at least 2^32·e^(−j/128 − 1/256),
+ * above ½); beyond it a bin may, and is never kept whole.
+ */
+const POSITIVE_BINS = firstBinThatMayHoldZero();
+/**
+ * Every selection's bin masses, bin classes and members' bins (used within one `select` call,
+ * so they can be shared): module constants, which V8 compiles into the hot loops as fixed addresses where a
+ * field or an argument costs it a reload of the array's base and length after every store.
+ */
+const BIN_MASS = new Float64Array(BINS);
+const BIN_CLASS = new Int32Array(BINS + 1);
+/** Each member's bin, by member position ({@link BINS} below −23); pages untouched cost nothing. */
+const BIN_OF = new Uint16Array(MAX_VOCAB_SIZE);
+/** Below this many members all of them are in play: no bins. */
+const SMALL_SET = 256;
 /** Buckets per narrowing round; lists this short are sorted outright. */
 const BUCKETS = 1024;
 const SORT_BELOW = 48;
 
+function firstBinThatMayHoldZero(): number {
+	let bin = 0;
+	while (bin < BINS && EXP_TABLE[bin] * Math.exp(-1 / STEPS / 2) * (1 - 1e-12) > 0.5) bin++;
+	return bin;
+}
+
 /**
  * The typical-p decision for one step, with the facts the chart shows. Buffers grow to the
- * vocabulary once and are reused; `select` reads the candidates and never changes them.
+ * vocabulary once and are reused; `select` reads the candidates and changes nothing in them but
+ * the ids it is asked to write.
  */
 export class TypicalSelection {
-	/**
-	 * Per member position: weight, log-ratio to the best, distance (set only for the members
-	 * still in play after the first split), and the member ids.
-	 */
+	/** Weight in each bin (exact integer sums), and each bin's class (see {@link DROPPED}). */
+	private readonly binMass = BIN_MASS;
+	private readonly binClass = BIN_CLASS;
+	/** Weight and distance of the members in play, by token id (set for those only). */
 	private weights = new Float64Array(0);
-	private logRatios = new Float64Array(0);
 	private distances = new Float64Array(0);
-	private memberIds = new Int32Array(0);
-	/** Member positions still in play while narrowing, and the kept member positions. */
+	/** Token ids in play while narrowing; the kept ids when `select` has no target for them. */
 	private list = new Int32Array(0);
-	private kept = new Int32Array(0);
+	private ownKept = new Int32Array(0);
+	private kept: Int32Array = this.ownKept;
 	private readonly narrowMass = new Float64Array(BUCKETS);
-	/** Mass per distance bucket of the first split. */
-	private readonly bucketMass = new Float64Array(DISTANCE_BUCKETS);
 	private readonly bucketCount = new Int32Array(BUCKETS);
+	private memberLogits = new Float64Array(0);
 	private logits: Float64Array = new Float64Array(0);
+	private maxLogit = 0;
+	private memberIds: Int32Array | null = null;
 
 	/** Members, total weight W, entropy H (nats), and what the last `select` kept. */
 	count = 0;
@@ -213,65 +239,64 @@ export class TypicalSelection {
 	keptWeight = 0;
 	/** The largest distance kept (the cut), or Infinity when everything is kept. */
 	cutDistance = 0;
-	/** Whether every member is kept (p is never crossed). */
+	/** Whether every member is kept (p is never crossed); no ids are written then. */
 	keepsAll = false;
 
-	select(candidates: Candidates, p: number): void {
+	/**
+	 * Decides what typical-p keeps and, unless it keeps every member, writes the kept ids to
+	 * `into[0..keptCount)` (in no particular order), or to a buffer of its own. `into` may be the
+	 * candidates' own list: each id is read before that place is written.
+	 */
+	select(candidates: Candidates, p: number, into?: Int32Array): void {
 		const count = candidates.count;
 		this.ensure(candidates.vocabSize);
-		const { weights, distances, memberIds, logRatios } = this;
-		const logits = candidates.logits;
-		this.logits = logits;
+		const { logits, dense } = candidates;
 		const maxLogit = candidates.maxLogit();
-		const ids = candidates.dense ? null : candidates.ids;
-		// Weights, log-ratios, the total and Σ w·(logit − max).
-		const sure =
-			count >= FAST_PASS_MIN_MEMBERS &&
-			fastWeightPass(logits, ids, count, maxLogit, weights, logRatios, memberIds);
-		if (!sure) exactWeightPass(logits, ids, count, maxLogit, weights, logRatios, memberIds);
-		const total = passOut[0];
-		const centre = typicalCentre(total, exactSumValue(passOut[1], passOut[2]));
+		const ids = dense ? null : candidates.ids;
+		this.kept = into ?? this.ownKept;
+		this.logits = logits;
+		this.maxLogit = maxLogit;
+		this.memberIds = ids;
 		this.count = count;
+		this.binMass.fill(0);
+		// A dense set loops over `logits` itself, a listed one over a copy of its members' logits:
+		// the loop's bound is then its array's length, which spares V8 a bounds check per member.
+		weighByBin(ids === null ? logits : this.gather(logits, ids, count), maxLogit);
+		// The bins' integer sums add up to the exact total in any order.
+		let total = 0;
+		for (let bin = 0; bin < BINS; bin++) total += this.binMass[bin];
+		const centre = typicalCentre(total, exactSumValue(passOut[1], passOut[2]));
 		this.total = total;
 		this.centre = centre;
 		this.entropy = typicalEntropy(total, centre);
-
 		this.keptCount = 0;
-		this.keptWeight = 0;
 		this.keepsAll = false;
-		this.cutDistance = 0;
 		const target = p * total;
-		const { bucketMass, list, kept } = this;
-		bucketMass.fill(0);
-		massByDistance(weights, logRatios, count, centre, bucketMass);
 		// Weight 0 never adds mass: if the members with weight cannot exceed the target, keep all.
 		if (!(total > target)) {
-			this.keepAll(count, total);
+			this.keepsAll = true;
+			this.keptCount = count;
+			this.keptWeight = total;
+			this.cutDistance = Infinity;
 			return;
 		}
-		// The crossing bucket: cumulative mass (exact integers) first above the target. Buckets
-		// are monotone in the distance, so the ones below it are kept and the ones above are not.
-		let crossing = 0;
-		let below = 0;
-		while (!(below + bucketMass[crossing] > target)) below += bucketMass[crossing++];
-		this.keptCount = splitAtBucket(weights, logRatios, count, centre, crossing, kept, list);
-		const size = passOut[0];
-		// Only the crossing bucket's members need their distances from here on.
-		let low = Infinity;
-		let high = 0;
-		for (let j = 0; j < size; j++) {
-			const d = Math.abs(centre - logRatios[list[j]]);
-			distances[list[j]] = d;
-			if (d < low) low = d;
-			if (d > high) high = d;
+		let inPlay: number;
+		let keptWeight = 0;
+		if (count < SMALL_SET) {
+			inPlay = listMembers(ids, count, this.list);
+		} else {
+			keptWeight = this.classifyBins(target);
+			const { kept, list } = this;
+			this.keptCount =
+				ids === null ? splitDense(count, kept, list) : splitListed(ids, count, kept, list);
+			inPlay = passOut[0];
 		}
-		this.narrow(size, low, high, target, below);
+		this.narrow(this.measureInPlay(inPlay), keptWeight, target);
 	}
 
-	/** Makes the members the kept ones (in no particular order). */
+	/** Makes the ids `select` wrote to the candidates' list the members. */
 	keep(candidates: Candidates): void {
 		if (this.keepsAll) return;
-		copyKeptIds(candidates.ids, this.memberIds, this.kept, this.keptCount);
 		candidates.count = this.keptCount;
 		candidates.dense = false;
 		candidates.sorted = false;
@@ -279,47 +304,95 @@ export class TypicalSelection {
 
 	/** Calls `visit(id, distance)` for every member, distance Infinity for weight 0. */
 	forEachDistance(visit: (id: number, distance: number) => void): void {
-		const { weights, logRatios, centre } = this;
+		const { logits, maxLogit, memberIds, centre } = this;
 		for (let i = 0; i < this.count; i++) {
-			const distance = weights[i] === 0 ? Infinity : Math.abs(centre - logRatios[i]);
-			visit(this.memberIds[i], distance);
+			const id = memberIds === null ? i : memberIds[i];
+			const x = logits[id] - maxLogit;
+			visit(id, tableWeightOf(x) === 0 ? Infinity : Math.abs(centre - x));
 		}
 	}
 
-	private keepAll(count: number, total: number): void {
-		this.keepsAll = true;
-		this.keptCount = count;
-		this.keptWeight = total;
-		this.cutDistance = Infinity;
-		for (let i = 0; i < count; i++) this.kept[i] = i;
+	/**
+	 * Classes every bin for the split and returns the weight of the bins kept whole. The cut
+	 * distance d lies between two bin edges: walking the bins outwards from the centre by their
+	 * near edges, the first whose weight takes the running sum past the target bounds it from
+	 * below (all nearer tokens together do not pass it); by their far edges, the first that takes
+	 * the running sum past it bounds it from above. Bins wholly nearer than the lower bound are
+	 * kept, those wholly beyond the upper one dropped, the rest are in play.
+	 */
+	private classifyBins(target: number): number {
+		const { binMass, binClass, centre } = this;
+		const centreBin = Math.min(BINS - 1, -(centre * STEPS - ROUNDER + ROUNDER) | 0);
+		const lower = walkOutwards(binMass, centreBin, centre, target, false);
+		const upper = walkOutwards(binMass, centreBin, centre, target, true);
+		binClass.fill(DROPPED);
+		// Near edges grow outwards from the centre's bin: stop each way at the first dropped bin.
+		let keptWeight = 0;
+		for (let bin = centreBin; bin >= 0 && nearEdge(bin, centre) <= upper; bin--) {
+			keptWeight += this.classifyBin(bin, lower);
+		}
+		for (let bin = centreBin + 1; bin < BINS && nearEdge(bin, centre) <= upper; bin++) {
+			keptWeight += this.classifyBin(bin, lower);
+		}
+		return keptWeight;
 	}
 
 	/**
-	 * Finds the cut among `list[0..size)` (distances in [low, high]) for the weight `target` to
-	 * exceed, `keptWeight` being kept already, keeping whole buckets below the crossing one and
-	 * narrowing into it.
+	 * Classes a bin that is not wholly beyond the upper bound: kept when wholly nearer than the
+	 * lower one (and free of members of weight 0), else in play. Returns the weight it keeps.
 	 */
-	private narrow(
-		size: number,
-		low: number,
-		high: number,
-		target: number,
-		keptWeight: number
-	): void {
+	private classifyBin(bin: number, lower: number): number {
+		const kept = farEdge(bin, this.centre) < lower && bin < POSITIVE_BINS;
+		this.binClass[bin] = kept ? KEPT : IN_PLAY;
+		return kept ? this.binMass[bin] : 0;
+	}
+
+	/**
+	 * Sets the weight and distance of the listed members, drops those of weight 0 (never kept
+	 * unless everything is), and returns how many stay in play.
+	 */
+	private measureInPlay(size: number): number {
+		const { list, weights, distances, logits, maxLogit, centre } = this;
+		let next = 0;
+		for (let j = 0; j < size; j++) {
+			const id = list[j];
+			const x = logits[id] - maxLogit;
+			const w = tableWeightOf(x);
+			if (w === 0) continue;
+			weights[id] = w;
+			distances[id] = Math.abs(centre - x);
+			list[next++] = id;
+		}
+		return next;
+	}
+
+	/**
+	 * Finds the cut among the `size` listed members, `keptWeight` being kept already, for the
+	 * weight to exceed `target`: keeps whole buckets of distance below the crossing one and
+	 * narrows into it, until few enough remain to sort.
+	 */
+	private narrow(size: number, keptWeight: number, target: number): void {
 		const { list, distances, weights, bucketCount } = this;
 		const bucketMass = this.narrowMass;
+		let low = Infinity;
+		let high = 0;
+		for (let j = 0; j < size; j++) {
+			const d = distances[list[j]];
+			if (d < low) low = d;
+			if (d > high) high = d;
+		}
 		for (;;) {
 			if (size <= SORT_BELOW || !(high > low)) {
-				this.finishBySort(size, target - keptWeight, keptWeight);
+				this.finishBySort(size, target, keptWeight);
 				return;
 			}
 			const scale = BUCKETS / (high - low);
 			bucketMass.fill(0);
 			bucketCount.fill(0);
 			for (let j = 0; j < size; j++) {
-				const i = list[j];
-				const b = bucketOf(distances[i], low, scale);
-				bucketMass[b] += weights[i];
+				const id = list[j];
+				const b = bucketOf(distances[id], low, scale);
+				bucketMass[b] += weights[id];
 				bucketCount[b]++;
 			}
 			// The crossing bucket: cumulative mass (exact integers) first above the target.
@@ -331,22 +404,20 @@ export class TypicalSelection {
 			}
 			if (bucketCount[crossing] === size) {
 				// Everything fell in one bucket: the distances are (nearly) equal; sort them.
-				this.finishBySort(size, target - keptWeight, keptWeight);
+				this.finishBySort(size, target, keptWeight);
 				return;
 			}
 			// Partition: buckets below the crossing one are kept, the crossing one stays in play.
-			let keptHere = 0;
 			let next = 0;
 			for (let j = 0; j < size; j++) {
-				const i = list[j];
-				const b = bucketOf(distances[i], low, scale);
+				const id = list[j];
+				const b = bucketOf(distances[id], low, scale);
 				if (b < crossing) {
-					this.kept[this.keptCount + keptHere++] = i;
+					this.kept[this.keptCount++] = id;
 				} else if (b === crossing) {
-					list[next++] = i;
+					list[next++] = id;
 				}
 			}
-			this.keptCount += keptHere;
 			keptWeight = below;
 			// The crossing bucket's range; values at its edges land in it by the same formula.
 			const nextLow = low + crossing / scale;
@@ -365,53 +436,105 @@ export class TypicalSelection {
 
 	/** Sorts the last few by (distance, rank) and keeps them until the target is exceeded. */
 	private finishBySort(size: number, target: number, keptWeight: number): void {
-		const { list, distances, weights, memberIds, logits } = this;
-		const before = (a: number, b: number) => {
-			if (distances[a] !== distances[b]) return distances[a] < distances[b];
-			const la = logits[memberIds[a]];
-			const lb = logits[memberIds[b]];
-			return la > lb || (la === lb && memberIds[a] < memberIds[b]);
-		};
+		const { list, distances, weights, logits } = this;
+		const before = (a: number, b: number) =>
+			distances[a] !== distances[b] ? distances[a] < distances[b] : ranksBefore(logits, a, b);
 		if (size <= SORT_BELOW) {
 			// Insertion sort in place: no allocation on the usual path.
 			for (let j = 1; j < size; j++) {
-				const i = list[j];
+				const id = list[j];
 				let k = j - 1;
-				for (; k >= 0 && before(i, list[k]); k--) list[k + 1] = list[k];
-				list[k + 1] = i;
+				for (; k >= 0 && before(id, list[k]); k--) list[k + 1] = list[k];
+				list[k + 1] = id;
 			}
 		} else {
 			// Only when many distances are equal (e.g. equal logits).
 			const rest = Array.from(list.subarray(0, size)).sort((a, b) => (before(a, b) ? -1 : 1));
 			list.set(rest);
 		}
-		let cumulative = 0;
+		let cumulative = keptWeight;
 		let cut = 0;
 		for (let j = 0; j < size; j++) {
-			const i = list[j];
-			this.kept[this.keptCount++] = i;
-			cumulative += weights[i];
-			cut = distances[i];
+			const id = list[j];
+			this.kept[this.keptCount++] = id;
+			cumulative += weights[id];
+			cut = distances[id];
 			if (cumulative > target) break;
 		}
-		this.keptWeight = keptWeight + cumulative;
+		this.keptWeight = cumulative;
 		this.cutDistance = cut;
+	}
+
+	/** The listed members' logits, in member order, as an array of their count. */
+	private gather(logits: Float64Array, ids: Int32Array, count: number): Float64Array {
+		const memberLogits = this.memberLogits;
+		for (let i = 0; i < count; i++) memberLogits[i] = logits[ids[i]];
+		return memberLogits.subarray(0, count);
 	}
 
 	private ensure(vocabSize: number): void {
 		if (this.weights.length >= vocabSize) return;
+		this.memberLogits = new Float64Array(vocabSize);
 		this.weights = new Float64Array(vocabSize);
 		this.distances = new Float64Array(vocabSize);
-		this.memberIds = new Int32Array(vocabSize);
 		this.list = new Int32Array(vocabSize);
-		this.logRatios = new Float64Array(vocabSize);
-		this.kept = new Int32Array(vocabSize);
+		this.ownKept = new Int32Array(vocabSize);
 	}
 }
 
 function bucketOf(distance: number, low: number, scale: number): number {
 	const b = Math.floor((distance - low) * scale);
 	return b < 0 ? 0 : b >= BUCKETS ? BUCKETS - 1 : b;
+}
+
+/**
+ * The log-ratios at a bin's edges (x·128 between −bin − ½ and −bin + ½; the edges are exact),
+ * and the nearest and farthest distance to the centre a member of the bin can have, as
+ * `|centre − x|` computes it: rounding is monotone, so a member's computed distance lies between
+ * those of the edges. A bin holding the centre has near edge 0.
+ */
+function nearEdge(bin: number, centre: number): number {
+	const top = (-bin + 0.5) / STEPS;
+	const bottom = (-bin - 0.5) / STEPS;
+	return top < centre ? centre - top : bottom > centre ? bottom - centre : 0;
+}
+
+function farEdge(bin: number, centre: number): number {
+	const top = (-bin + 0.5) / STEPS;
+	const bottom = (-bin - 0.5) / STEPS;
+	return Math.max(Math.abs(centre - top), Math.abs(centre - bottom));
+}
+
+/**
+ * Takes the bins in increasing near edge (or, with `byFar`, far edge) from the centre's bin
+ * outwards, both ways at once, and returns that edge of the first bin that takes their running
+ * weight past `target`. Members nearer than the near edge so found weigh no more than the target
+ * together; members within the far edge so found weigh more.
+ */
+function walkOutwards(
+	binMass: Float64Array,
+	centreBin: number,
+	centre: number,
+	target: number,
+	byFar: boolean
+): number {
+	const edge = byFar ? farEdge : nearEdge;
+	let sum = binMass[centreBin];
+	if (sum > target) return byFar ? farEdge(centreBin, centre) : 0;
+	// `above`: the next bin of higher log-ratio (lower index), `below` the next of lower.
+	let above = centreBin - 1;
+	let below = centreBin + 1;
+	for (;;) {
+		const aboveEdge = above >= 0 ? edge(above, centre) : Infinity;
+		const belowEdge = below < BINS ? edge(below, centre) : Infinity;
+		// Every bin summed to the last one: only rounding in p·W can bring this, keep walking out.
+		if (aboveEdge === Infinity && belowEdge === Infinity) return Infinity;
+		const takeAbove = aboveEdge <= belowEdge;
+		sum += binMass[takeAbove ? above : below];
+		if (sum > target) return takeAbove ? aboveEdge : belowEdge;
+		if (takeAbove) above--;
+		else below++;
+	}
 }
 
 /**
@@ -426,174 +549,86 @@ const CHUNK = 2048;
  * bench's runner) every use of an import is a property getter call, which V8 does not hoist.
  */
 const EXP = EXP_TABLE;
-const EXP_STEPS = STEPS;
+const TABLE_STEPS = STEPS;
+const ROUND = ROUNDER;
 const ZERO_WEIGHT = ZERO_WEIGHT_LOG_RATIO;
-const TOLERANCE = EXP_TOLERANCE;
 
-/** Output of the passes below: [total, high, low] of the weight pass, or a count. */
+/** Output of the passes below: [·, high, low] of the weight pass, or a count. */
 const passOut = new Float64Array(3);
 
 /**
- * One pass over the members (`ids[0..count)`, or ids 0..count-1 when null): each one's id,
- * log-ratio to the best and weight, and into {@link passOut} the total weight and the high and
- * low parts of Σ w·(logit − max) as {@link ExactSum} sums it. The weight comes from a table and a
- * polynomial instead of `Math.exp`, as in mass.ts's `fastTotal`: the very same integer unless
- * 2^32·e^x lies within {@link EXP_TOLERANCE} of a half, and then this returns false and the
- * caller takes {@link exactWeightPass}. (Tail-free uses it too, for the total and the weights.)
- * Written out in one function that ends with its loop:
- * a call in the loop (V8 does not inline across modules) multiplies its cost.
+ * The first pass, over the log-ratios `logits[i] − maxLogit` of all of `logits`: each member's
+ * bin to `BIN_OF[i]` ({@link BINS} below −23) and its weight, exactly `tableWeightOf` (its
+ * expression written out here, in the same operations and order), added to the mass of its bin;
+ * into {@link passOut} the high and low parts of Σ w·(logit − max) as {@link ExactSum} sums it
+ * (x·1024 is exact: a power of two). One function that ends with its loop: a call in the loop
+ * (V8 does not inline across modules) multiplies its cost.
  */
-export function fastWeightPass(
-	logits: Float64Array,
-	ids: Int32Array | null,
-	count: number,
-	maxLogit: number,
-	weights: Float64Array,
-	logRatios: Float64Array,
-	memberIds: Int32Array
-): boolean {
-	let total = 0;
+function weighByBin(logits: Float64Array, maxLogit: number): void {
 	let high = 0;
 	let low = 0;
-	let nearest = 0;
-	for (let start = 0; start < count; start += CHUNK) {
-		const end = Math.min(count, start + CHUNK);
+	for (let start = 0; start < logits.length; start += CHUNK) {
+		const end = Math.min(logits.length, start + CHUNK);
 		let units = 0;
 		for (let i = start; i < end; i++) {
-			const id = ids === null ? i : ids[i];
-			memberIds[i] = id;
-			const logRatio = logits[id] - maxLogit;
-			logRatios[i] = logRatio;
-			if (logRatio < ZERO_WEIGHT) {
-				weights[i] = 0;
-				continue;
-			}
-			const scaled = logRatio * EXP_STEPS;
-			// An int32 index: −floor(0) would be −0, a slow index.
-			const index = -Math.floor(scaled) | 0;
-			const f = (scaled + index) * (1 / EXP_STEPS);
-			const v =
-				EXP[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
-			// How near v lies to a half, as a running maximum of |v − w| + 10⁻¹⁴·(w + 1) (at least
-			// v's error): a branch here, or any second use of v itself, tripled the loop's cost.
-			const t = v + 0.5;
-			const w = Math.floor(t);
-			nearest = Math.max(nearest, Math.abs(t - w - 0.5) + TOLERANCE * (w + 1));
-			weights[i] = w;
-			total += w;
-			// Math.round(w·x·2^10) (as ExactSum.add), exact here: |w·x·2^10| < 2^41, so + ½ is exact.
-			units += Math.floor(w * logRatio * QUANTUM + 0.5);
+			const x = logits[i] - maxLogit;
+			const scaled = x * TABLE_STEPS;
+			const step = scaled - ROUND + ROUND;
+			// −Infinity gives an infinite step, NaN never reaches here (Candidates refuses it).
+			const bin = Math.min(-step, BINS) | 0;
+			BIN_OF[i] = bin;
+			if (x < ZERO_WEIGHT) continue;
+			const f = (scaled - step) * (1 / TABLE_STEPS);
+			const w = EXP[bin] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24))))) + ROUND - ROUND;
+			BIN_MASS[bin] += w;
+			units += w * (scaled * (QUANTUM / TABLE_STEPS)) + ROUND - ROUND;
 		}
 		const part = Math.floor(units / SPLIT);
 		high += part;
 		low += units - part * SPLIT;
 	}
-	passOut[0] = total;
-	passOut[1] = high;
-	passOut[2] = low;
-	return nearest < 0.5 - 2e-15;
-}
-
-/** The total weight from the last {@link fastWeightPass} or {@link exactWeightPass}. */
-export function weightPassTotal(): number {
-	return passOut[0];
-}
-
-/** {@link fastWeightPass} with `Math.exp` (the shared `weightOf`): small sets and the rare unsure step. */
-function exactWeightPass(
-	logits: Float64Array,
-	ids: Int32Array | null,
-	count: number,
-	maxLogit: number,
-	weights: Float64Array,
-	logRatios: Float64Array,
-	memberIds: Int32Array
-): void {
-	const sum = new ExactSum();
-	let total = 0;
-	for (let i = 0; i < count; i++) {
-		const id = ids === null ? i : ids[i];
-		memberIds[i] = id;
-		const w = weightOf(logits[id], maxLogit);
-		const logRatio = logits[id] - maxLogit;
-		logRatios[i] = logRatio;
-		weights[i] = w;
-		if (w === 0) continue;
-		total += w;
-		sum.add(w * logRatio);
-	}
-	passOut[0] = total;
-	const { high, low } = sum.parts();
 	passOut[1] = high;
 	passOut[2] = low;
 }
 
-/** Distance buckets per nat for the first split; distances stay below 24 nats. */
-const DISTANCE_PER_NAT = 1024;
-const DISTANCE_BUCKETS = 24 * DISTANCE_PER_NAT;
-
 /**
- * Adds each member's weight to the mass of its distance bucket ⌊|centre − x| · 1024⌋ (x its
- * log-ratio), which is monotone in the distance. {@link splitAtBucket} computes the same bucket.
+ * The second pass on a dense set of `count` members, by their bins: writes the ids of members in
+ * kept bins to `kept` (returns how many) and those in bins in play to `list` (their count to
+ * {@link passOut}[0]). Each kept place is written and the count advanced by 0 or 1 without a
+ * branch: whether a member is kept is a coin toss to the branch predictor. Few are in play.
  */
-function massByDistance(
-	weights: Float64Array,
-	logRatios: Float64Array,
-	count: number,
-	centre: number,
-	bucketMass: Float64Array
-): void {
-	for (let i = 0; i < count; i++) {
-		const w = weights[i];
-		if (w === 0) continue;
-		const b = Math.min(
-			(Math.abs(centre - logRatios[i]) * DISTANCE_PER_NAT) | 0,
-			DISTANCE_BUCKETS - 1
-		);
-		bucketMass[b] += w;
-	}
-}
-
-/**
- * Writes the member positions in buckets below `crossing` to `kept` and returns how many; those
- * in the crossing bucket go to `list`, their count to {@link passOut}[0]. Members of weight 0
- * are in neither. Each position is written and the count advanced by 0 or 1 without a branch:
- * whether a member is kept is a coin toss to the branch predictor.
- */
-function splitAtBucket(
-	weights: Float64Array,
-	logRatios: Float64Array,
-	count: number,
-	centre: number,
-	crossing: number,
-	kept: Int32Array,
-	list: Int32Array
-): number {
+function splitDense(count: number, kept: Int32Array, list: Int32Array): number {
 	let keptCount = 0;
 	let size = 0;
-	for (let i = 0; i < count; i++) {
-		if (weights[i] === 0) continue;
-		const b = Math.min(
-			(Math.abs(centre - logRatios[i]) * DISTANCE_PER_NAT) | 0,
-			DISTANCE_BUCKETS - 1
-		);
-		kept[keptCount] = i;
-		keptCount -= (b - crossing) >> 31; // −1 when b < crossing (>>> would leave int32)
-		list[size] = i;
-		size -= ((b ^ crossing) - 1) >> 31; // −1 when b === crossing
+	for (let id = 0; id < count; id++) {
+		const c = BIN_CLASS[BIN_OF[id]];
+		kept[keptCount] = id;
+		keptCount += c & KEPT;
+		if (c === IN_PLAY) list[size++] = id;
 	}
 	passOut[0] = size;
 	return keptCount;
 }
 
-/** Writes the kept members' ids to `ids`: a function that ends with its loop (see {@link warmUp}). */
-function copyKeptIds(
-	ids: Int32Array,
-	memberIds: Int32Array,
-	kept: Int32Array,
-	count: number
-): void {
-	for (let i = 0; i < count; i++) ids[i] = memberIds[kept[i]];
+/** {@link splitDense} for the listed members `ids[0..count)`; `kept` may be `ids` itself. */
+function splitListed(ids: Int32Array, count: number, kept: Int32Array, list: Int32Array): number {
+	let keptCount = 0;
+	let size = 0;
+	for (let i = 0; i < count; i++) {
+		const id = ids[i];
+		const c = BIN_CLASS[BIN_OF[i]];
+		kept[keptCount] = id;
+		keptCount += c & KEPT;
+		if (c === IN_PLAY) list[size++] = id;
+	}
+	passOut[0] = size;
+	return keptCount;
+}
+
+/** Lists every member of a small set as in play; returns how many. */
+function listMembers(ids: Int32Array | null, count: number, list: Int32Array): number {
+	for (let i = 0; i < count; i++) list[i] = ids === null ? i : ids[i];
+	return count;
 }
 
 /**
@@ -604,14 +639,11 @@ function copyKeptIds(
 function warmUp(): void {
 	const logits = Float64Array.of(0, -1, -30);
 	const ids = Int32Array.of(0, 1, 2);
-	const weights = new Float64Array(3);
-	const values = new Float64Array(3);
-	const memberIds = new Int32Array(3);
-	const mass = new Float64Array(DISTANCE_BUCKETS);
-	for (const listed of [null, ids]) {
-		fastWeightPass(logits, listed, 3, 0, weights, values, memberIds);
-		massByDistance(weights, values, 3, -0.5, mass);
-		splitAtBucket(weights, values, 3, -0.5, 512, ids.slice(), ids.slice());
+	for (let round = 0; round < 20; round++) {
+		weighByBin(logits, 0);
+		splitDense(3, ids.slice(), ids.slice());
+		splitListed(ids, 3, ids.slice(), ids.slice());
 	}
+	BIN_MASS.fill(0);
 }
 warmUp();
