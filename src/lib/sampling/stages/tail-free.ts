@@ -4,7 +4,6 @@ import type { StageDetail } from '../stage-detail';
 import { memberValues } from './explain';
 import { WEIGHT_SCALE, weightOf } from '../weights';
 import { FAST_PASS_MIN_MEMBERS } from './mass';
-import { ExactSum } from './typical-p';
 import { EXP_TABLE, EXP_TOLERANCE, STEPS } from './mass';
 import { ZERO_WEIGHT_LOG_RATIO } from '../weights';
 
@@ -96,33 +95,6 @@ function weightPassTotal(): number {
 	return passOut[0];
 }
 
-/** {@link fastWeightPass} with `Math.exp` (the shared `weightOf`): small sets and the rare unsure step. */
-function exactWeightPass(
-	logits: Float64Array,
-	ids: Int32Array | null,
-	count: number,
-	maxLogit: number,
-	weights: Float64Array,
-	logRatios: Float64Array,
-	memberIds: Int32Array
-): void {
-	const sum = new ExactSum();
-	let total = 0;
-	for (let i = 0; i < count; i++) {
-		const id = ids === null ? i : ids[i];
-		memberIds[i] = id;
-		const w = weightOf(logits[id], maxLogit);
-		const logRatio = logits[id] - maxLogit;
-		logRatios[i] = logRatio;
-		weights[i] = w;
-		if (w === 0) continue;
-		total += w;
-		sum.add(w * logRatio);
-	}
-	passOut[0] = total;
-	passOut[1] = 0;
-	passOut[2] = sum.value;
-}
 
 
 /**
