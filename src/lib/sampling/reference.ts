@@ -346,7 +346,8 @@ function nucleus(sorted: Candidate[], topP: number): Candidate[] {
 
 /**
  * Typical-p: the members in increasing distance |−ln p − H| = |m − (logit − max)| (sorting the
- * rank order, equal distances keep it) until their weight exceeds p·W.
+ * rank order, equal distances keep it) until their weight exceeds p·W, with the table weights
+ * typical-p defines (`tableWeightOf`).
  */
 function typical(sorted: Candidate[], p: number): Candidate[] {
 	const w = sorted.map((c) => tableWeightOf(c.logit - sorted[0].logit));
