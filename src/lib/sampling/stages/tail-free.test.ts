@@ -108,32 +108,38 @@ const Z = [0.3, 0.9, 0.95, 0.99];
 const HEAD_CHOICES = [[64], [1000], [1024, 16384, 32768], [16384], [40000], [VOCAB + 1]];
 
 describe('weight order: deep heads by log-ratio bins', () => {
-	it.each(shapes())('a sorted head starts with the true best weights ($name)', ({ logits }) => {
-		const values = Float64Array.from(logits);
-		const max = values.reduce((a, b) => Math.max(a, b), -Infinity);
-		const expected = rankedWeights(values, allIds).w;
-		const order = new WeightOrder();
-		order.start(values, VOCAB, max);
-		for (const [collectFor, wanted] of [
-			[40000, 40000],
-			[40000, 1024],
-			[16384, 16384],
-			[1000, 1000]
-		]) {
-			order.collect(order.binFor(collectFor));
-			const t = order.binFor(wanted);
-			const trusted = order.sortHead(t);
-			// The trusted count is the members of bins ≤ t (the nearest table step, ties to even).
-			const inBins = allIds.filter((id) => -tableStep(values[id] - max) <= t).length;
-			expect(trusted).toBe(inBins);
-			const head = Array.from(order.sorted.subarray(0, trusted), (key) => KEY_ORIGIN - key);
-			expect(head).toEqual(expected.slice(0, trusted));
-			// The head's members hold every member above their lowest logit.
-			const members = new Set(order.head.subarray(0, order.headSize));
-			const lowest = [...members].reduce((a, id) => Math.min(a, values[id]), Infinity);
-			expect(allIds.filter((id) => values[id] > lowest).every((id) => members.has(id))).toBe(true);
-		}
-	});
+	it.each(shapes())(
+		'a sorted head starts with the true best weights ($name)',
+		({ logits }) => {
+			const values = Float64Array.from(logits);
+			const max = values.reduce((a, b) => Math.max(a, b), -Infinity);
+			const expected = rankedWeights(values, allIds).w;
+			const order = new WeightOrder();
+			order.start(values, VOCAB, max);
+			for (const [collectFor, wanted] of [
+				[40000, 40000],
+				[40000, 1024],
+				[16384, 16384],
+				[1000, 1000]
+			]) {
+				order.collect(order.binFor(collectFor));
+				const t = order.binFor(wanted);
+				const trusted = order.sortHead(t);
+				// The trusted count is the members of bins ≤ t (the nearest table step, ties to even).
+				const inBins = allIds.filter((id) => -tableStep(values[id] - max) <= t).length;
+				expect(trusted).toBe(inBins);
+				const head = Array.from(order.sorted.subarray(0, trusted), (key) => KEY_ORIGIN - key);
+				expect(head).toEqual(expected.slice(0, trusted));
+				// The head's members hold every member above their lowest logit.
+				const members = new Set(order.head.subarray(0, order.headSize));
+				const lowest = [...members].reduce((a, id) => Math.min(a, values[id]), Infinity);
+				expect(allIds.filter((id) => values[id] > lowest).every((id) => members.has(id))).toBe(
+					true
+				);
+			}
+		},
+		SLOW
+	);
 
 	it.each(shapes())(
 		'sorting every member gives every weight and the total ($name)',
@@ -148,7 +154,8 @@ describe('weight order: deep heads by log-ratio bins', () => {
 				expected
 			);
 			expect(order.total).toBe(expected.reduce((a, b) => a + b, 0));
-		}
+		},
+		SLOW
 	);
 });
 
