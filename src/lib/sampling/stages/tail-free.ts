@@ -20,18 +20,23 @@ import { KEY_ORIGIN, WeightOrder } from './weight-order';
  * `src/llama-sampling.cpp`, before llama.cpp removed TFS in late 2024; its `tfs_z` parameter),
  * with min_keep 1 as in its tests, which also keeps at least one token (with min_keep 0 llama.cpp
  * could keep none). We differ in precision, so that the fast sampler and the full-sort reference
- * decide alike: the differences are taken on the shared integer weights (the normalisation
- * cancels W), so every sum is exact; the flat case compares (i+1) > z·(n−2) exactly where
- * llama.cpp adds 1/(n−2) in float32. text-generation-webui calls it `tfs`.
+ * decide alike: the differences are taken on integer weights (the normalisation cancels W), so
+ * every sum is exact; the flat case compares (i+1) > z·(n−2) exactly where llama.cpp adds
+ * 1/(n−2) in float32. The weights are mass.ts's table weights (`tableWeightOf`: 2^32·e^x from
+ * the table and a quartic, rounded), here and in reference.ts: within 1e-14 of `weightOf`'s
+ * before rounding, so they differ from it by 1 (in 2^32) only where 2^32·e^x lies that close to
+ * a half, and the hot loops compute them with no check and no `Math.exp` fallback.
+ * text-generation-webui calls it `tfs`.
  *
  * Cost: no comparison sort of the vocabulary. The total S of the second differences depends on
  * every member, but the unranked rest adds between max(0, d − w) and d + 2w to it (d the last
  * known first difference, w the weight of the last ranked token: the rest's first differences
  * are ≥ 0 and add up to at most w), and W (for the flat test) lies between the head's weight and
- * that plus w for each unranked member. When those brackets already decide the cut (after
- * ranking 64, then 512), the ranked head suffices, with no pass of weights at all; otherwise S
- * is summed over every weight (typical-p's pass of table weights, no `exp` per member), sorted
- * by a two-pass radix sort on the integers below 2^22 and a plain sort of the few above.
+ * that plus w for each unranked member. When those brackets already decide the cut, the sorted
+ * head suffices. Heads come from weight-order.ts: the members above a log-ratio bound (one pass
+ * that computes no weight), their weights sorted as integers (radix); the best 1,024 or so, then
+ * 16,384, then 32,768 (on model-shaped logits at 151,936 tokens the second settles most steps).
+ * Otherwise every weight is sorted.
  */
 export const tailFree = {
 	name: 'tail-free',
@@ -140,11 +145,13 @@ export function tfsFlatCut(z: number, count: number): number {
 }
 
 /**
- * The heads tried before the whole curve: the best 1,024 members by weight, then 32,768 (whole
- * bins, so a few more). On model-shaped logits at 151,936 tokens the second settles nearly every
- * step; each costs a sort of its members, where the whole curve sorts every one.
+ * The heads tried before the whole curve, as numbers of best members by weight (about: the
+ * heads take whole bins of the log-ratio and the depth comes from a sample). Each costs a sort of
+ * its members where the whole curve sorts every one. On the bench's model-shaped logits at
+ * 151,936 tokens the first settles half the steps, the second most of the rest (the bounds on
+ * the rest shrink with its last weight w), the third nearly all.
  */
-const HEAD_SIZES = [1024, 16384, 40960];
+const HEAD_SIZES = [1024, 16384, 32768];
 /** Below this many members the whole curve is sorted at once (no binning pass). */
 const HEAD_MIN_MEMBERS = 4096;
 
