@@ -262,3 +262,98 @@ function plainSum(w: number[]): number {
 	for (let i = 0; i + 2 < w.length; i++) sum += Math.abs(w[i] - 2 * w[i + 1] + w[i + 2]);
 	return sum;
 }
+
+/** A candidate set of float64 logits (set after the float32 reset, so weights come out exact). */
+function candidatesOf(logits: Float64Array): Candidates {
+	const candidates = new Candidates(logits.length);
+	candidates.reset(new Float32Array(logits.length));
+	candidates.logits.set(logits);
+	return candidates;
+}
+
+/** Logits whose table weights are `weights` (each within 1e-14, so the same integers). */
+const logitsOfWeights = (weights: number[]) =>
+	Float64Array.from(weights, (w) => (w > 0 ? Math.log(w / 2 ** 32) : -Infinity));
+
+describe('tail-free bounds on the unsorted rest', () => {
+	it(
+		'hold on straight lines with kinks, where the rest adds less than its first difference',
+		() => {
+			// The head ends inside a straight segment: the rest's second differences add up to the
+			// kinks below it, possibly far less than the last known first difference d.
+			const size = 8192;
+			const rng = Xoshiro128StarStar.fromSeed(21);
+			for (let line = 0; line < 24; line++) {
+				const breaks = [0, ...Array.from({ length: 5 }, () => rng.nextUint32() % size), size - 1];
+				breaks.sort((a, b) => a - b);
+				const levels = breaks.map(() => rng.nextFloat()).sort((a, b) => b - a);
+				levels[0] = 1;
+				const weights = Array.from({ length: size }, (_, i) => {
+					const k = Math.max(0, breaks.findIndex((b) => b > i) - 1);
+					const span = breaks[k + 1] - breaks[k] || 1;
+					const level = levels[k] + ((levels[k + 1] - levels[k]) * (i - breaks[k])) / span;
+					return Math.max(1, Math.round(level * level * 2 ** 32));
+				});
+				const logits = logitsOfWeights(weights);
+				const ids = Array.from({ length: size }, (_, i) => i);
+				const rule = plainRule(rankedWeights(logits, ids).w);
+				for (let z = 0.05; z < 1; z += 0.05) {
+					for (const heads of [[64], [1000], [2000], [1024, 16384, 32768]]) {
+						const kept = new TailFreeSelection(heads).select(candidatesOf(logits), z);
+						expect(kept, `line ${line}, z ${z}, heads ${heads}`).toBe(rule.cut(z));
+					}
+				}
+			}
+		},
+		SLOW
+	);
+
+	it(
+		'hold where S lies between 10⁻⁶ of the head and 10⁻⁶ of every weight (the flat test)',
+		() => {
+			// A plateau, a ramp down and a long tail of one small weight: the head (plateau and ramp)
+			// brackets W between its own weight and that plus the tail's; S, fixed by the ramp, is put
+			// inside that bracket, so only the exact W decides whether the curve counts as flat.
+			const ramp = 600;
+			const tail = 20000;
+			const tailWeight = 2 ** 20;
+			const shape = (plateauSize: number) => [
+				...Array<number>(plateauSize).fill(2 ** 32),
+				...Array.from({ length: ramp }, (_, i) =>
+					Math.round(2 ** 32 * (1 - (i + 1) / (ramp + 1)) + tailWeight)
+				),
+				...Array<number>(tail).fill(tailWeight)
+			];
+			// S does not depend on the plateau's size (past 1); W and the head's weight do.
+			const sum = plainSum(shape(2));
+			const rampWeight = shape(0)
+				.slice(0, ramp)
+				.reduce((a, b) => a + b, 0);
+			const found: number[] = [];
+			for (let plateauSize = 2; plateauSize < 5000 && found.length < 3; plateauSize++) {
+				const head = plateauSize * 2 ** 32 + rampWeight;
+				if (sum > TFS_FLAT * head && sum <= TFS_FLAT * (head + tail * tailWeight)) {
+					found.push(plateauSize);
+				}
+			}
+			for (const plateauSize of found) {
+				const logits = logitsOfWeights(shape(plateauSize));
+				// Already in rank order, the best at log-ratio 0.
+				const w = Array.from(logits, (x) => tableWeightOf(x));
+				const head = w.slice(0, plateauSize + ramp).reduce((a, b) => a + b, 0);
+				expect(plainSum(w)).toBe(sum);
+				expect(sum > TFS_FLAT * head).toBe(true);
+				const rule = plainRule(w);
+				expect(rule.flat).toBe(true);
+				for (const z of [0.3, 0.6, 0.9]) {
+					for (const heads of [[64], [1000], [1024, 16384, 32768]]) {
+						const kept = new TailFreeSelection(heads).select(candidatesOf(logits), z);
+						expect(kept, `plateau ${plateauSize}, z ${z}, heads ${heads}`).toBe(rule.cut(z));
+					}
+				}
+			}
+			expect(found.length).toBe(3);
+		},
+		SLOW
+	);
+});
