@@ -103,7 +103,7 @@ function plainRule(w: number[]): { flat: boolean; cut: (z: number) => number } {
 const tableStep = (x: number) => x * STEPS - ROUNDER + ROUNDER;
 
 const allIds = Array.from({ length: VOCAB }, (_, i) => i);
-const Z = [0.3, 0.9, 0.95, 0.99];
+const Z = [0.3, 0.9, 0.95, 0.99, 0.9999];
 /** Heads as the stage tries them, single heads around the bins' edges, and one past the set. */
 const HEAD_CHOICES = [[64], [1000], [1024, 16384, 32768], [16384], [40000], [VOCAB + 1]];
 
@@ -115,15 +115,16 @@ describe('weight order: deep heads by log-ratio bins', () => {
 			const max = values.reduce((a, b) => Math.max(a, b), -Infinity);
 			const expected = rankedWeights(values, allIds).w;
 			const order = new WeightOrder();
-			order.start(values, VOCAB, max);
+			expect(order.start(values, VOCAB)).toBe(true);
 			for (const [collectFor, wanted] of [
 				[40000, 40000],
 				[40000, 1024],
 				[16384, 16384],
 				[1000, 1000]
 			]) {
-				order.collect(order.binFor(collectFor));
-				const t = order.binFor(wanted);
+				order.collect(order.boundFor(collectFor));
+				expect(order.maxLogit).toBe(max);
+				const t = order.binAbove(order.boundFor(wanted));
 				const trusted = order.sortHead(t);
 				// The trusted count is the members of bins ≤ t (the nearest table step, ties to even).
 				const inBins = allIds.filter((id) => -tableStep(values[id] - max) <= t).length;
@@ -297,7 +298,7 @@ describe('tail-free bounds on the unsorted rest', () => {
 				const logits = logitsOfWeights(weights);
 				const ids = Array.from({ length: size }, (_, i) => i);
 				const rule = plainRule(rankedWeights(logits, ids).w);
-				for (let z = 0.05; z < 1; z += 0.05) {
+				for (const z of [...Array.from({ length: 19 }, (_, i) => (i + 1) / 20), 0.99, 0.9999]) {
 					for (const heads of [[64], [1000], [2000], [1024, 16384, 32768]]) {
 						const kept = new TailFreeSelection(heads).select(candidatesOf(logits), z);
 						expect(kept, `line ${line}, z ${z}, heads ${heads}`).toBe(rule.cut(z));

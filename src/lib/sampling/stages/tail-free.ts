@@ -194,15 +194,18 @@ export class TailFreeSelection {
 	 */
 	select(candidates: Candidates, z: number, exact = false): number {
 		const count = candidates.count;
-		const maxLogit = candidates.maxLogit();
 		this.ensure(candidates.vocabSize);
 		this.count = count;
 		const logits = this.memberLogits(candidates);
+		const { order } = this;
+		// The heads find the best logit in a pass they make anyway.
+		let maxLogit = NaN;
 		if (!exact && count >= HEAD_MIN_MEMBERS) {
-			const kept = this.selectFromHead(logits, count, maxLogit, z);
+			const kept = this.selectFromHead(logits, count, z);
+			maxLogit = order.maxLogit;
 			if (kept !== null) return this.rankKept(candidates, kept, maxLogit, true);
 		}
-		const { order } = this;
+		if (Number.isNaN(maxLogit)) maxLogit = candidates.maxLogit();
 		const withWeight = order.sortAll(logits, count, maxLogit);
 		this.withWeight = withWeight;
 		this.total = order.total;
@@ -224,25 +227,19 @@ export class TailFreeSelection {
 	 * each, so W lies in [head, head + rest·w], which decides the flat test unless S sits near
 	 * 10⁻⁶·W.
 	 */
-	private selectFromHead(
-		logits: Float64Array,
-		count: number,
-		maxLogit: number,
-		z: number
-	): number | null {
-		const { order } = this;
-		order.start(logits, count, maxLogit);
-		const { headSizes } = this;
-		let collected = -1;
+	private selectFromHead(logits: Float64Array, count: number, z: number): number | null {
+		const { order, headSizes } = this;
+		if (!order.start(logits, count)) return null;
+		let collected = Infinity;
 		let tried = 0;
 		for (let attempt = 0; attempt < headSizes.length; attempt++) {
-			const t = order.binFor(headSizes[attempt]);
-			if (t > collected) {
+			const bound = order.boundFor(headSizes[attempt]);
+			if (bound < collected) {
 				// One pass collects for this head and the next (a second pass only for the deepest).
-				collected = order.binFor(headSizes[Math.min(attempt + 1, headSizes.length - 1)]);
+				collected = order.boundFor(headSizes[Math.min(attempt + 1, headSizes.length - 1)]);
 				order.collect(collected);
 			}
-			const ranked = order.sortHead(t);
+			const ranked = order.sortHead(order.binAbove(bound));
 			if (ranked <= Math.max(tried, 2)) continue;
 			tried = ranked;
 			const keys = order.sorted;

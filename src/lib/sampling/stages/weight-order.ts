@@ -35,6 +35,9 @@ export const DEEPEST_HEAD_BIN = Math.floor(STEPS * Math.log(WEIGHT_SCALE / 256) 
  */
 const SAMPLE_STRIDE = 16;
 
+/** A head this many bins shallower than the collected members is taken from them first. */
+const NARROW_BINS = 8;
+
 /** Radix sort digits: three passes of 11 bits cover the 32-bit keys. */
 const RADIX_BITS = 11;
 const RADIX = 1 << RADIX_BITS;
@@ -65,17 +68,19 @@ const LARGE = LARGE_WEIGHT;
  * the vocabulary once.
  */
 export class WeightOrder {
-	/** The members' logits in member order, their count and the best one. */
-	private logits = new Float64Array(0);
+	/** The members' logits in member order, and their count. */
+	private logits: Float64Array = new Float64Array(0);
 	private count = 0;
-	private maxLogit = 0;
-	/** A sample's members per bin, then running: `sampled[j]` in bins ≤ j. */
+	/** The best logit, once {@link collect} has seen every member (NaN before). */
+	maxLogit = NaN;
+	/** A sample's best logit, and its members per bin below it, then running (≤ j). */
+	private sampleMax = 0;
 	private readonly sampled = new Float64Array(ZERO_BIN + 1);
-	/** The members collected for this step's heads (through which bin): positions, logits. */
+	/** The members collected for this step's heads (logit ≥ the bound): positions, logits. */
 	private collected = new Int32Array(0);
 	private collectedLogits = new Float64Array(0);
 	private collectedSize = 0;
-	private collectedTo = -1;
+	private collectedBound = Infinity;
 	/** A shallower head's members, taken from the collected ones. */
 	private narrowed = new Int32Array(0);
 	private narrowedLogits = new Float64Array(0);
@@ -87,61 +92,83 @@ export class WeightOrder {
 	/** After {@link sortAll}: the members' total weight W. */
 	total = 0;
 	/** The last sort's result: keys 2^31 − w ({@link KEY_ORIGIN} − w), ascending. */
-	sorted = new Int32Array(0);
+	sorted: Int32Array = new Int32Array(0);
 
-	/** Starts a step: bins a sample of the members. `logits` in member order. */
-	start(logits: Float64Array, count: number, maxLogit: number): void {
+	/**
+	 * Starts a step: bins a sample of the members (`logits`, in member order) below the sample's
+	 * best. Returns false when the sample has no finite logit (then take every weight).
+	 */
+	start(logits: Float64Array, count: number): boolean {
 		this.ensure(logits.length);
 		this.logits = logits;
 		this.count = count;
-		this.maxLogit = maxLogit;
+		this.maxLogit = NaN;
 		this.collectedSize = 0;
+		this.collectedBound = Infinity;
+		const sampleMax = maxOfSample(logits, count);
+		if (!(sampleMax > -Infinity)) return false;
+		this.sampleMax = sampleMax;
 		const sampled = this.sampled;
 		sampled.fill(0);
-		binSample(logits, count, maxLogit, sampled);
+		binSample(logits, count, sampleMax, sampled);
 		for (let j = 1; j <= ZERO_BIN; j++) sampled[j] += sampled[j - 1];
+		return true;
 	}
 
 	/**
-	 * The deepest bin t whose members are, by the sample, about `wanted`, at most
-	 * {@link DEEPEST_HEAD_BIN}.
+	 * A logit with, by the sample, about `wanted` members at or above it. The sample's best may
+	 * lie below the true best (a favourite left out): the bound stands for a depth in logits, not
+	 * below the best, so that only moves which bins it reaches.
 	 */
-	binFor(wanted: number): number {
+	boundFor(wanted: number): number {
 		const sampled = this.sampled;
 		const target = wanted / SAMPLE_STRIDE;
 		let t = 0;
-		while (t < DEEPEST_HEAD_BIN && sampled[t + 1] <= target) t++;
-		return t;
+		while (t < ZERO_BIN - 1 && sampled[t + 1] <= target) t++;
+		return this.sampleMax - (t + 1) / TABLE_STEPS;
 	}
 
 	/**
-	 * Collects the members of bins ≤ t + 1 (and perhaps a few more) for the heads through bin
-	 * `t` or shallower that {@link sortHead} will sort. One pass over the members.
+	 * Collects the members whose logit is at least `bound`, for the heads {@link sortHead} will
+	 * sort down to it, and finds the best logit on the way. One pass over the members.
 	 */
-	collect(t: number): void {
-		this.collectedTo = t;
+	collect(bound: number): void {
+		this.collectedBound = bound;
 		this.collectedSize = collectAtLeast(
 			this.logits,
 			this.count,
-			this.boundFor(t),
+			bound,
 			this.collected,
 			this.collectedLogits
 		);
+		this.maxLogit = collectOut[0];
+	}
+
+	/**
+	 * The deepest bin t (below the best, after {@link collect}) whose head the members at or
+	 * above `bound` hold whole, with the margin bin t + 1: −(t + 2)/128 at or above the bound's
+	 * log-ratio, one bin to spare for rounding. At most {@link DEEPEST_HEAD_BIN}; −1 if none.
+	 */
+	binAbove(bound: number): number {
+		const t = Math.floor((this.maxLogit - bound) * TABLE_STEPS) - 3;
+		return Math.max(-1, Math.min(t, DEEPEST_HEAD_BIN));
 	}
 
 	/**
 	 * Sorts the members of bins ≤ t + 1 (and perhaps a few more) from the collected ones, and
-	 * returns how many of the sorted are the true best: those of bins ≤ t. `t` at most the one
-	 * collected and {@link DEEPEST_HEAD_BIN}. The members sorted are in {@link head}.
+	 * returns how many of the sorted are the true best: those of bins ≤ t. `t` from
+	 * {@link binAbove} of the collected bound or a higher one. The members sorted are in
+	 * {@link head}.
 	 */
 	sortHead(t: number): number {
 		const { buffers } = this;
-		const bound = this.boundFor(t);
+		const bound = this.binBound(t);
 		let positions = this.collected;
 		let values = this.collectedLogits;
 		let size = this.collectedSize;
-		if (t < this.collectedTo) {
-			// A shallower head: its few members first (a cheap pass), then their weights.
+		if (bound > this.collectedBound + NARROW_BINS / TABLE_STEPS) {
+			// A shallower head: its few members first (a cheap pass), then their weights. (The
+			// head may hold more than bins ≤ t + 1: any member above it is as good.)
 			positions = this.narrowed;
 			values = this.narrowedLogits;
 			size = collectListed(this.collected, this.collectedLogits, size, bound, positions, values);
@@ -155,7 +182,7 @@ export class WeightOrder {
 	}
 
 	/** The logit from which on a member's bin may be t + 1 or less: the best less (t + 2)/128. */
-	private boundFor(t: number): number {
+	private binBound(t: number): number {
 		// Rounding here moves the bound by far less than the half bin it has to spare.
 		return this.maxLogit - (t + 2) / TABLE_STEPS;
 	}
@@ -205,9 +232,13 @@ function binSample(
 	}
 }
 
+/** Output of {@link collectAtLeast}: the best logit. */
+const collectOut = new Float64Array(1);
+
 /**
  * Lists the positions of the members whose logit is at least `bound` in `positions`, and their
- * logits in `values` (the later passes then read a short dense list); returns how many.
+ * logits in `values` (the later passes then read a short dense list); returns how many. Finds
+ * the best logit on the way (into {@link collectOut}), saving a pass of its own.
  */
 function collectAtLeast(
 	logits: Float64Array,
@@ -217,14 +248,24 @@ function collectAtLeast(
 	values: Float64Array
 ): number {
 	let size = 0;
+	let max = -Infinity;
 	for (let i = 0; i < count; i++) {
 		const logit = logits[i];
 		positions[size] = i;
 		values[size] = logit;
 		// Counted without a branch: a fifth of the members pass at a deep head's bound.
 		size += Number(logit >= bound);
+		if (logit > max) max = logit;
 	}
+	collectOut[0] = max;
 	return size;
+}
+
+/** The best logit of every {@link SAMPLE_STRIDE}th member. */
+function maxOfSample(logits: Float64Array, count: number): number {
+	let max = -Infinity;
+	for (let i = 0; i < count; i += SAMPLE_STRIDE) if (logits[i] > max) max = logits[i];
+	return max;
 }
 
 /** {@link collectAtLeast} among listed members: `positions`, `values` their logits. */
@@ -508,10 +549,10 @@ function warmUp(): void {
 	const logits = Float64Array.from({ length: 4 * SMALL_SORT }, (_, i) => -i / 64);
 	logits[1] = -Infinity;
 	for (let round = 0; round < 20; round++) {
-		order.start(logits, logits.length, 0);
-		order.collect(order.binFor(logits.length));
-		order.sortHead(4);
-		order.sortHead(order.binFor(logits.length));
+		order.start(logits, logits.length);
+		order.collect(order.boundFor(logits.length));
+		order.sortHead(order.binAbove(order.boundFor(4)));
+		order.sortHead(order.binAbove(order.boundFor(logits.length)));
 		order.narrowHead(-1);
 		order.sortAll(logits, logits.length, 0);
 	}
