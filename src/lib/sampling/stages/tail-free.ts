@@ -152,7 +152,7 @@ export function tfsFlatCut(z: number, count: number): number {
  * the rest shrink with its last weight w), the third nearly all.
  */
 const HEAD_SIZES = [1024, 16384, 32768];
-/** Below this many members the whole curve is sorted at once (no binning pass). */
+/** Below this many members the whole curve is sorted at once (no sample or collecting pass). */
 const HEAD_MIN_MEMBERS = 4096;
 
 /**
