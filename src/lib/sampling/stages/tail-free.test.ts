@@ -310,6 +310,29 @@ describe('tail-free bounds on the unsorted rest', () => {
 	);
 
 	it(
+		'hold where a head ends in a sparse top, with more of S possibly in the rest than z leaves',
+		() => {
+			// One token a nat (or two) below the last, where the sample sees each, then a bulk of
+			// weight 0: small heads end on a drop larger than their last weight.
+			for (const spacing of [1, 2]) {
+				const size = 8192;
+				const logits = new Float64Array(size).fill(-30);
+				for (let k = 0; k < 12; k++) logits[16 * k] = -spacing * k;
+				for (let i = 1; i < size; i += 97) logits[i] = -25 - (i % 5);
+				const ids = Array.from({ length: size }, (_, i) => i);
+				const rule = plainRule(rankedWeights(logits, ids).w);
+				for (const z of [0.1, 0.5, 0.9, 0.99, 0.9999]) {
+					for (const heads of [[32], [48], [64], [96], [160], [32, 64, 128]]) {
+						const kept = new TailFreeSelection(heads).select(candidatesOf(logits), z);
+						expect(kept, `spacing ${spacing}, z ${z}, heads ${heads}`).toBe(rule.cut(z));
+					}
+				}
+			}
+		},
+		SLOW
+	);
+
+	it(
 		'hold where S lies between 10⁻⁶ of the head and 10⁻⁶ of every weight (the flat test)',
 		() => {
 			// A plateau, a ramp down and a long tail of small weights: a head ending early in the tail
