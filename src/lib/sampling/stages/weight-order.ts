@@ -8,9 +8,9 @@ import { EXP_TABLE, ROUNDER, STEPS } from './mass';
  * its second differences from it.
  *
  * Sorted weights come as keys 2^31 − w in ascending order (a weight of 0 is never sorted): every
- * weight 1 … 2^32 fits an Int32 that way (V8 stores an integer outside the Int32 range by a slow
- * path, which tripled the cost of a pass), and the second differences of the keys are those of
- * the weights with the sign flipped, so a reader needs no conversion pass.
+ * weight 1 … 2^32 fits an Int32 that way (V8 reads a Uint32 of 2^31 or more as a double: radix
+ * passes over such keys took a quarter longer), and the second differences of the keys are those
+ * of the weights with the sign flipped, so a reader needs no conversion pass.
  *
  * Why a head is exact: a member's bin is j = round(−x·128) for its log-ratio x (the table step
  * `tableWeightOf` starts from). Bins are monotone in x, and so are the weights up to their
