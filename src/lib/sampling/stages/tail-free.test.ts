@@ -105,7 +105,7 @@ const tableStep = (x: number) => x * STEPS - ROUNDER + ROUNDER;
 const allIds = Array.from({ length: VOCAB }, (_, i) => i);
 const Z = [0.3, 0.9, 0.95, 0.99, 0.9999];
 /** Heads as the stage tries them, single heads around the bins' edges, and one past the set. */
-const HEAD_CHOICES = [[64], [1000], [1024, 16384, 32768], [16384], [40000], [VOCAB + 1]];
+const HEAD_CHOICES = [[64], [1000], [1024, 16384, 32768, 65536], [16384], [40000], [VOCAB + 1]];
 
 describe('weight order: deep heads by log-ratio bins', () => {
 	it.each(shapes())(
@@ -299,7 +299,7 @@ describe('tail-free bounds on the unsorted rest', () => {
 				const ids = Array.from({ length: size }, (_, i) => i);
 				const rule = plainRule(rankedWeights(logits, ids).w);
 				for (const z of [...Array.from({ length: 19 }, (_, i) => (i + 1) / 20), 0.99, 0.9999]) {
-					for (const heads of [[64], [1000], [2000], [1024, 16384, 32768]]) {
+					for (const heads of [[64], [1000], [2000], [1024, 16384, 32768, 65536]]) {
 						const kept = new TailFreeSelection(heads).select(candidatesOf(logits), z);
 						expect(kept, `line ${line}, z ${z}, heads ${heads}`).toBe(rule.cut(z));
 					}
@@ -373,7 +373,7 @@ describe('tail-free bounds on the unsorted rest', () => {
 				expect(rule.flat).toBe(true);
 				for (const z of [0.3, 0.6, 0.9]) {
 					const inTail = plateauSize + ramp + 2000;
-					for (const heads of [[64], [1000], [1024, 16384, 32768], [inTail]]) {
+					for (const heads of [[64], [1000], [1024, 16384, 32768, 65536], [inTail]]) {
 						const kept = new TailFreeSelection(heads).select(candidatesOf(logits), z);
 						expect(kept, `plateau ${plateauSize}, z ${z}, heads ${heads}`).toBe(rule.cut(z));
 					}

@@ -35,7 +35,8 @@ import { KEY_ORIGIN, WeightOrder } from './weight-order';
  * that plus w for each unranked member. When those brackets already decide the cut, the sorted
  * head suffices. Heads come from weight-order.ts: the members above a log-ratio bound (one pass
  * that computes no weight), their weights sorted as integers (radix); the best 1,024 or so, then
- * 16,384, then 32,768 (on model-shaped logits at 151,936 tokens the second settles most steps).
+ * 16,384, 32,768 and 65,536 (on model-shaped logits at 151,936 tokens the second settles most
+ * steps).
  * Otherwise every weight is sorted.
  */
 export const tailFree = {
@@ -149,9 +150,9 @@ export function tfsFlatCut(z: number, count: number): number {
  * heads take whole bins of the log-ratio and the depth comes from a sample). Each costs a sort of
  * its members where the whole curve sorts every one. On the bench's model-shaped logits at
  * 151,936 tokens the first settles half the steps, the second most of the rest (the bounds on
- * the rest shrink with its last weight w), the third nearly all.
+ * the rest shrink with its last weight w), the third and fourth all but about one in sixteen.
  */
-const HEAD_SIZES = [1024, 16384, 32768];
+const HEAD_SIZES = [1024, 16384, 32768, 65536];
 /** Below this many members the whole curve is sorted at once (no sample or collecting pass). */
 const HEAD_MIN_MEMBERS = 4096;
 
