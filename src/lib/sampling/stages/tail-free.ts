@@ -255,11 +255,38 @@ export class TailFreeSelection {
 				low += Math.max(0, d - w);
 				high += d + 2 * w;
 			}
-			const kept = this.decide(z, count, head, head + (count - ranked) * w, low, high);
+			const totalHigh = head + (count - ranked) * w;
+			const kept = this.decide(z, count, head, totalHigh, low, high);
 			if (kept !== null) return kept;
 			if (ranked === count) break;
+			// The deepest head's last weight is about this: below it, give up the heads early.
+			const deepest = order.boundFor(headSizes[headSizes.length - 1]) - order.maxLogit;
+			const settles = low > TFS_FLAT * totalHigh;
+			if (settles && this.beyondHeads(z, low, high, WEIGHT_SCALE * Math.exp(deepest))) break;
 		}
 		return null;
+	}
+
+	/**
+	 * Whether no deeper head can settle the cut (a matter of speed only: the whole curve then
+	 * decides at once). A deeper head brackets z·S by at least z·2w', w' its last weight (at
+	 * least `deepestWeight`), within [z·low, z·high], and settles only when no running sum falls
+	 * inside that bracket: when every gap between the running sums there is narrower, none can.
+	 */
+	private beyondHeads(z: number, low: number, high: number, deepestWeight: number): boolean {
+		const { cumulative, known } = this;
+		const from = z * low;
+		const to = z * high;
+		let previous = 0;
+		let widest = 0;
+		for (let i = 1; i < known; i++) {
+			const sum = cumulative[i];
+			if (sum > from) widest = Math.max(widest, sum - previous);
+			previous = sum;
+			// The gaps past z·high are unknown until the running sums go beyond it.
+			if (sum > to) return widest < 2 * z * deepestWeight;
+		}
+		return false;
 	}
 
 	/**
