@@ -36,8 +36,8 @@ import { KEY_ORIGIN, WeightOrder } from './weight-order';
  * head suffices. Heads come from weight-order.ts: the members above a log-ratio bound (one pass
  * that computes no weight), their weights sorted as integers (radix); the best 1,024 or so, then
  * 16,384, 32,768 and 65,536 (on model-shaped logits at 151,936 tokens the second settles most
- * steps).
- * Otherwise every weight is sorted.
+ * steps). Otherwise every weight is sorted, at once when the running sums show that no deeper
+ * head could settle it (flat distributions: high temperatures).
  */
 export const tailFree = {
 	name: 'tail-free',
