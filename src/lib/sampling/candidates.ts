@@ -106,15 +106,20 @@ export class Candidates {
 		if (this.dense) {
 			this.selectDense(n);
 		} else {
-			this.selectListed(n);
+			selectBestOf(logits, this.ids, this.count, n, ranking);
 		}
-		// Heapsort: moving the root (worst) to the end each time leaves the best first.
-		for (let end = n - 1; end > 0; end--) {
-			const worst = ranking[0];
-			ranking[0] = ranking[end];
-			ranking[end] = worst;
-			siftDown(ranking, logits, end);
-		}
+		sortHeap(ranking, logits, n);
+		return n;
+	}
+
+	/**
+	 * Like {@link rank} when the `m` best members are known to be among the token ids
+	 * `among[0..size)` (members all): ranks only those, which costs no pass over the set.
+	 */
+	rankAmong(among: Int32Array, size: number, m: number): number {
+		const n = Math.min(m, size);
+		selectBestOf(this.logits, among, size, n, this.ranking);
+		sortHeap(this.ranking, this.logits, n);
 		return n;
 	}
 
@@ -125,23 +130,6 @@ export class Candidates {
 	 */
 	private selectDense(n: number): void {
 		selectBestOfAll(this.logits, this.count, n, this.ranking);
-	}
-
-	/** Like {@link selectDense} for a listed set, whose ids come in any order. */
-	private selectListed(n: number): void {
-		const { ranking, logits, ids } = this;
-		let size = 0;
-		for (let i = 0; i < this.count; i++) {
-			const id = ids[i];
-			if (size < n) {
-				ranking[size] = id;
-				siftUp(ranking, logits, size);
-				size++;
-			} else if (ranksBefore(logits, id, ranking[0])) {
-				ranking[0] = id;
-				siftDown(ranking, logits, size);
-			}
-		}
 	}
 
 	/**
@@ -356,6 +344,38 @@ function nextAbove(logits: Float64Array, from: number, count: number, threshold:
 	let id = from;
 	while (id < count && logits[id] <= threshold) id++;
 	return id;
+}
+
+/** Like {@link selectBestOfAll} for the ids `ids[0..count)`, which come in any order. */
+function selectBestOf(
+	logits: Float64Array,
+	ids: Int32Array,
+	count: number,
+	n: number,
+	heap: Int32Array
+): void {
+	let size = 0;
+	for (let i = 0; i < count; i++) {
+		const id = ids[i];
+		if (size < n) {
+			heap[size] = id;
+			siftUp(heap, logits, size);
+			size++;
+		} else if (ranksBefore(logits, id, heap[0])) {
+			heap[0] = id;
+			siftDown(heap, logits, size);
+		}
+	}
+}
+
+/** Heapsort of the min-heap `heap[0..n)`: moving the root (worst) to the end each time leaves the best first. */
+function sortHeap(heap: Int32Array, logits: Float64Array, n: number): void {
+	for (let end = n - 1; end > 0; end--) {
+		const worst = heap[0];
+		heap[0] = heap[end];
+		heap[end] = worst;
+		siftDown(heap, logits, end);
+	}
 }
 
 function siftUp(heap: Int32Array, logits: Float64Array, index: number): void {

@@ -370,11 +370,12 @@ function typical(sorted: Candidate[], p: number): Candidate[] {
 }
 
 /**
- * Tail-free: second differences of the sorted weights, their running sum against z·S, the first
+ * Tail-free: second differences of the sorted table weights (`tableWeightOf`, tail-free's
+ * definition of a weight), their running sum against z·S, the first
  * i ≥ 1 past it keeps i tokens; a straight line (S ≤ 10⁻⁶·W) counts each difference alike.
  */
 function tailFree(sorted: Candidate[], z: number): Candidate[] {
-	const w = weights(sorted);
+	const w = sorted.map((c) => tableWeightOf(c.logit - sorted[0].logit));
 	const second = w.slice(0, -2).map((x, i) => Math.abs(x - 2 * w[i + 1] + w[i + 2]));
 	const total = sum(second);
 	if (!(total > TFS_FLAT * sum(w))) return sorted.slice(0, tfsFlatCut(z, sorted.length));

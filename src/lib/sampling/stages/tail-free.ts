@@ -2,100 +2,9 @@ import type { Candidates } from '../candidates';
 import type { StageDefinition } from '../stage';
 import type { StageDetail } from '../stage-detail';
 import { memberValues } from './explain';
-import { WEIGHT_SCALE, weightOf } from '../weights';
-import { FAST_PASS_MIN_MEMBERS } from './mass';
-import { EXP_TABLE, EXP_TOLERANCE, STEPS } from './mass';
-import { ZERO_WEIGHT_LOG_RATIO } from '../weights';
-
-// TEMPORARY: typical-p's old weight pass, until tail-free has its own.
-const QUANTUM = 1024;
-const SPLIT = 2 ** 26;
-/**
- * Σ w·(logit − max) adds runs of this many integers before splitting them: each is below
- * (2^32/e + 12)·2^10 < 2^40.6 in size (w·|x| ≤ (2^32·e^x + ½)·|x|, and |x|·e^x peaks at x = −1),
- * so a run's sum stays an exact integer below 2^53.
- */
-const CHUNK = 2048;
-
-/**
- * Local copies of imported constants for the hot loops: under a CommonJS transform (tsx, the
- * bench's runner) every use of an import is a property getter call, which V8 does not hoist.
- */
-const EXP = EXP_TABLE;
-const EXP_STEPS = STEPS;
-const ZERO_WEIGHT = ZERO_WEIGHT_LOG_RATIO;
-const TOLERANCE = EXP_TOLERANCE;
-
-/** Output of the passes below: [total, high, low] of the weight pass, or a count. */
-const passOut = new Float64Array(3);
-
-/**
- * One pass over the members (`ids[0..count)`, or ids 0..count-1 when null): each one's id,
- * log-ratio to the best and weight, and into {@link passOut} the total weight and the high and
- * low parts of Σ w·(logit − max) as {@link ExactSum} sums it. The weight comes from a table and a
- * polynomial instead of `Math.exp`, as in mass.ts's `fastTotal`: the very same integer unless
- * 2^32·e^x lies within {@link EXP_TOLERANCE} of a half, and then this returns false and the
- * caller takes {@link exactWeightPass}. (Tail-free uses it too, for the total and the weights.)
- * Written out in one function that ends with its loop:
- * a call in the loop (V8 does not inline across modules) multiplies its cost.
- */
-function fastWeightPass(
-	logits: Float64Array,
-	ids: Int32Array | null,
-	count: number,
-	maxLogit: number,
-	weights: Float64Array,
-	logRatios: Float64Array,
-	memberIds: Int32Array
-): boolean {
-	let total = 0;
-	let high = 0;
-	let low = 0;
-	let nearest = 0;
-	for (let start = 0; start < count; start += CHUNK) {
-		const end = Math.min(count, start + CHUNK);
-		let units = 0;
-		for (let i = start; i < end; i++) {
-			const id = ids === null ? i : ids[i];
-			memberIds[i] = id;
-			const logRatio = logits[id] - maxLogit;
-			logRatios[i] = logRatio;
-			if (logRatio < ZERO_WEIGHT) {
-				weights[i] = 0;
-				continue;
-			}
-			const scaled = logRatio * EXP_STEPS;
-			// An int32 index: −floor(0) would be −0, a slow index.
-			const index = -Math.floor(scaled) | 0;
-			const f = (scaled + index) * (1 / EXP_STEPS);
-			const v =
-				EXP[index] * (1 + f * (1 + f * (1 / 2 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120))))));
-			// How near v lies to a half, as a running maximum of |v − w| + 10⁻¹⁴·(w + 1) (at least
-			// v's error): a branch here, or any second use of v itself, tripled the loop's cost.
-			const t = v + 0.5;
-			const w = Math.floor(t);
-			nearest = Math.max(nearest, Math.abs(t - w - 0.5) + TOLERANCE * (w + 1));
-			weights[i] = w;
-			total += w;
-			// Math.round(w·x·2^10) (as ExactSum.add), exact here: |w·x·2^10| < 2^41, so + ½ is exact.
-			units += Math.floor(w * logRatio * QUANTUM + 0.5);
-		}
-		const part = Math.floor(units / SPLIT);
-		high += part;
-		low += units - part * SPLIT;
-	}
-	passOut[0] = total;
-	passOut[1] = high;
-	passOut[2] = low;
-	return nearest < 0.5 - 2e-15;
-}
-
-/** The total weight from the last {@link fastWeightPass} or {@link exactWeightPass}. */
-function weightPassTotal(): number {
-	return passOut[0];
-}
-
-
+import { WEIGHT_SCALE } from '../weights';
+import { tableWeightOf } from './mass';
+import { KEY_ORIGIN, WeightOrder } from './weight-order';
 
 /**
  * Tail-free sampling (TFS, Trenton Bricken 2019), kept for teaching. The members sorted by
@@ -111,18 +20,24 @@ function weightPassTotal(): number {
  * `src/llama-sampling.cpp`, before llama.cpp removed TFS in late 2024; its `tfs_z` parameter),
  * with min_keep 1 as in its tests, which also keeps at least one token (with min_keep 0 llama.cpp
  * could keep none). We differ in precision, so that the fast sampler and the full-sort reference
- * decide alike: the differences are taken on the shared integer weights (the normalisation
- * cancels W), so every sum is exact; the flat case compares (i+1) > z·(n−2) exactly where
- * llama.cpp adds 1/(n−2) in float32. text-generation-webui calls it `tfs`.
+ * decide alike: the differences are taken on integer weights (the normalisation cancels W), so
+ * every sum is exact; the flat case compares (i+1) > z·(n−2) exactly where llama.cpp adds
+ * 1/(n−2) in float32. The weights are mass.ts's table weights (`tableWeightOf`: 2^32·e^x from
+ * the table and a quartic, rounded), here and in reference.ts: within 1e-14 of `weightOf`'s
+ * before rounding, so they differ from it by 1 (in 2^32) only where 2^32·e^x lies that close to
+ * a half, and the hot loops compute them with no check and no `Math.exp` fallback.
+ * text-generation-webui calls it `tfs`.
  *
  * Cost: no comparison sort of the vocabulary. The total S of the second differences depends on
  * every member, but the unranked rest adds between max(0, d − w) and d + 2w to it (d the last
  * known first difference, w the weight of the last ranked token: the rest's first differences
  * are ≥ 0 and add up to at most w), and W (for the flat test) lies between the head's weight and
- * that plus w for each unranked member. When those brackets already decide the cut (after
- * ranking 64, then 512), the ranked head suffices, with no pass of weights at all; otherwise S
- * is summed over every weight (typical-p's pass of table weights, no `exp` per member), sorted
- * by a two-pass radix sort on the integers below 2^22 and a plain sort of the few above.
+ * that plus w for each unranked member. When those brackets already decide the cut, the sorted
+ * head suffices. Heads come from weight-order.ts: the members above a log-ratio bound (one pass
+ * that computes no weight), their weights sorted as integers (radix); the best 1,024 or so, then
+ * 16,384, 32,768 and 65,536 (on model-shaped logits at 151,936 tokens the second settles most
+ * steps). Otherwise every weight is sorted, at once when the running sums show that no deeper
+ * head could settle it (flat distributions: high temperatures).
  */
 export const tailFree = {
 	name: 'tail-free',
@@ -197,7 +112,7 @@ function explainTailFree(
 	// The cut starts at the second token (llama.cpp's i ≥ 1): the best one shows 0, always kept.
 	const values = memberValues(candidates, tracked, (id) => {
 		const rank =
-			rankOf.get(id) ?? selection.rankOfWeight(weightOf(candidates.logits[id], maxLogit));
+			rankOf.get(id) ?? selection.rankOfWeight(tableWeightOf(candidates.logits[id] - maxLogit));
 		return rank === 0 ? 0 : selection.shareAt(rank);
 	});
 	const firstDropped = kept < count ? selection.shareAt(kept) - selection.shareAt(kept - 1) : 0;
@@ -230,8 +145,16 @@ export function tfsFlatCut(z: number, count: number): number {
 	return cut <= count - 3 ? cut : count;
 }
 
-/** The heads ranked before the exact sum is taken: the best 64, then the best 512. */
-const HEAD_PASSES = [64, 512];
+/**
+ * The heads tried before the whole curve, as numbers of best members by weight (about: the
+ * heads take whole bins of the log-ratio and the depth comes from a sample). Each costs a sort of
+ * its members where the whole curve sorts every one. On the bench's model-shaped logits at
+ * 151,936 tokens the first settles half the steps, the second most of the rest (the bounds on
+ * the rest shrink with its last weight w), the third and fourth all but about one in sixteen.
+ */
+const HEAD_SIZES = [1024, 16384, 32768, 65536];
+/** Below this many members the whole curve is sorted at once (no sample or collecting pass). */
+const HEAD_MIN_MEMBERS = 4096;
 
 /**
  * The tail-free decision for one step, with what the chart shows. Buffers grow to the
@@ -239,29 +162,21 @@ const HEAD_PASSES = [64, 512];
  * holds at least the kept ones, in rank order.
  */
 export class TailFreeSelection {
-	/** Weights in rank order (the ranked head, or every weight once sorted). */
-	private sortedWeights = new Float64Array(0);
-	/** Each member's weight, by member position. */
-	private memberWeights = new Float64Array(0);
-	/** Radix sort buffers. */
-	private keys = new Uint32Array(0);
-	private large = new Float64Array(0);
-	/** Scratch for the table-weight pass. */
-	private logRatios = new Float64Array(0);
-	private memberIds = new Int32Array(0);
-	private spare = new Uint32Array(0);
-	private readonly counts = new Uint32Array(RADIX);
-	/** Prefix sums of the second differences of `sortedWeights`. */
+	private readonly order = new WeightOrder();
+	/** The heads tried, each deeper than the last (tests try others). */
+	private readonly headSizes: readonly number[];
+	/** A listed set's logits in member order, and its sorted head's token ids. */
+	private gathered = new Float64Array(0);
+	private headIds = new Int32Array(0);
+	/** Prefix sums of the second differences of the sorted weights. */
 	private cumulative = new Float64Array(0);
 
-	/**
-	 * Members, their total weight W (set only when the whole curve was needed), and how many
-	 * second differences are known.
-	 */
+	/** Members, and their total weight W (set only when the whole curve was sorted). */
 	count = 0;
 	total = 0;
 	/** After an exact `select`: how many members have a weight. */
 	withWeight = 0;
+	/** How many second differences are known. */
 	known = 0;
 	/** Bounds on S, the sum of all second differences (weights); equal when S is known. */
 	sumLow = 0;
@@ -270,102 +185,146 @@ export class TailFreeSelection {
 	flat = false;
 	kept = 0;
 
+	constructor(headSizes: readonly number[] = HEAD_SIZES) {
+		this.headSizes = headSizes;
+	}
+
 	/**
 	 * How many of the best members tail-free keeps (the member count when it keeps all). With
 	 * `exact`, S is always summed over every member (the chart's normalisation needs it).
 	 */
 	select(candidates: Candidates, z: number, exact = false): number {
 		const count = candidates.count;
-		const maxLogit = candidates.maxLogit();
 		this.ensure(candidates.vocabSize);
 		this.count = count;
-		if (!exact) {
-			const kept = this.selectFromHead(candidates, z, maxLogit);
-			if (kept !== null) return kept;
+		const logits = this.memberLogits(candidates);
+		const { order } = this;
+		// The heads find the best logit in a pass they make anyway.
+		let maxLogit = NaN;
+		if (!exact && count >= HEAD_MIN_MEMBERS) {
+			const kept = this.selectFromHead(logits, count, z);
+			maxLogit = order.maxLogit;
+			if (kept !== null) return this.rankKept(candidates, kept, maxLogit, true);
 		}
-		const { memberWeights } = this;
-		const { logits } = candidates;
-		const ids = candidates.dense ? null : candidates.ids;
-		// typical-p's pass of table weights (its ids and log-ratios are scratch here).
-		const sure =
-			count >= FAST_PASS_MIN_MEMBERS &&
-			fastWeightPass(logits, ids, count, maxLogit, memberWeights, this.logRatios, this.memberIds);
-		let total = weightPassTotal();
-		if (!sure) {
-			// Small sets, and the rare step where a table weight might round the other way.
-			total = 0;
-			for (let i = 0; i < count; i++) {
-				const w = weightOf(logits[candidates.idAt(i)], maxLogit);
-				memberWeights[i] = w;
-				total += w;
-			}
-		}
-		this.total = total;
-		// Every weight in descending order (values only: the cut needs the sum S; the kept ones
-		// are ranked afterwards), then two members of weight 0 if there are: enough to close it.
-		const withWeight = this.sortWeights(count);
+		if (Number.isNaN(maxLogit)) maxLogit = candidates.maxLogit();
+		const withWeight = order.sortAll(logits, count, maxLogit);
 		this.withWeight = withWeight;
-		const length = Math.min(count, withWeight + 2);
-		this.sortedWeights.fill(0, withWeight, length);
-		const known = this.sumSecondDifferences(length);
+		this.total = order.total;
+		// Every weight in descending order, then up to three members of weight 0: enough to close
+		// the sum of second differences, and to reach index 1 when one member alone has a weight
+		// (the cut is never at 0).
+		const known = sumSecondDifferences(order.sorted, withWeight, count, this.cumulative);
+		this.known = known;
 		const sum = this.cumulative[known - 1] ?? 0;
-		const kept = this.decide(z, count, total, total, sum, sum) as number;
-		return this.rankKept(candidates, kept, 0);
+		const kept = this.decide(z, count, this.total, this.total, sum, sum) as number;
+		return this.rankKept(candidates, kept, maxLogit, false);
 	}
 
 	/**
-	 * The cut from the ranked head alone (the best 64, then 512), or null when the head does not
-	 * settle it. Neither S nor the total weight W is summed over the vocabulary: the unranked rest
-	 * weighs at most w (the last ranked weight) each, so W lies in [head, head + rest·w], and that
-	 * bracket is enough for the flat test unless S sits near 10⁻⁶·W. No exp per member.
+	 * The cut from a sorted head alone (see {@link HEAD_SIZES}), or null when no head settles it.
+	 * Neither S nor the total weight W is summed over the vocabulary: the unranked rest's first
+	 * differences are ≥ 0 and add up to at most w (the last ranked weight), so it adds between
+	 * max(0, d − w) and d + 2w to S (d the last known first difference); it weighs at most w
+	 * each, so W lies in [head, head + rest·w], which decides the flat test unless S sits near
+	 * 10⁻⁶·W.
 	 */
-	private selectFromHead(candidates: Candidates, z: number, maxLogit: number): number | null {
-		const count = candidates.count;
-		const { sortedWeights } = this;
-		const { logits, ranking } = candidates;
-		for (const wanted of HEAD_PASSES) {
-			const ranked = candidates.rank(wanted);
-			let head = 0;
-			for (let i = 0; i < ranked; i++) {
-				const w = weightOf(logits[ranking[i]], maxLogit);
-				sortedWeights[i] = w;
-				head += w;
+	private selectFromHead(logits: Float64Array, count: number, z: number): number | null {
+		const { order, headSizes } = this;
+		if (!order.start(logits, count)) return null;
+		let collected = Infinity;
+		let tried = 0;
+		for (let attempt = 0; attempt < headSizes.length; attempt++) {
+			const bound = order.boundFor(headSizes[attempt]);
+			if (bound < collected) {
+				// One pass collects for this head and the next (a second pass only for the deepest).
+				collected = order.boundFor(headSizes[Math.min(attempt + 1, headSizes.length - 1)]);
+				order.collect(collected);
 			}
-			const known = this.sumSecondDifferences(ranked);
+			const ranked = order.sortHead(order.binAbove(bound));
+			if (ranked <= Math.max(tried, 2)) continue;
+			tried = ranked;
+			const keys = order.sorted;
+			const known = sumSecondDifferences(keys, ranked, ranked, this.cumulative);
+			this.known = known;
+			const head = ranked * KEY_ORIGIN - sumOf(keys, ranked);
 			let low = this.cumulative[known - 1] ?? 0;
 			let high = low;
-			const w = sortedWeights[ranked - 1];
+			const w = KEY_ORIGIN - keys[ranked - 1];
 			if (ranked < count) {
-				// The rest: first differences ≥ 0 adding up to at most w, after the last known d.
-				const d = sortedWeights[ranked - 2] - w;
+				const d = keys[ranked - 1] - keys[ranked - 2];
 				low += Math.max(0, d - w);
 				high += d + 2 * w;
 			}
-			const kept = this.decide(z, count, head, head + (count - ranked) * w, low, high);
-			if (kept !== null) return this.rankKept(candidates, kept, ranked);
+			const totalHigh = head + (count - ranked) * w;
+			const kept = this.decide(z, count, head, totalHigh, low, high);
+			if (kept !== null) return kept;
 			if (ranked === count) break;
+			// The deepest head's last weight is about this: below it, give up the heads early.
+			const deepest = order.boundFor(headSizes[headSizes.length - 1]) - order.maxLogit;
+			const settles = low > TFS_FLAT * totalHigh;
+			if (settles && this.beyondHeads(z, low, high, WEIGHT_SCALE * Math.exp(deepest))) break;
 		}
 		return null;
 	}
 
 	/**
-	 * Writes the members' non-zero weights to `sortedWeights` in descending order and returns how
-	 * many there are: the best tokens' 2^32 first, then the few weights of 2^22 or more (within
-	 * 6.9 nats of the best) by a plain sort, then the rest by a two-pass radix sort.
+	 * Whether no deeper head can settle the cut (a matter of speed only: the whole curve then
+	 * decides at once). A deeper head brackets z·S by at least z·2w', w' its last weight (at
+	 * least `deepestWeight`), within [z·low, z·high], and settles only when no running sum falls
+	 * inside that bracket: when every gap between the running sums there is narrower, none can.
 	 */
-	private sortWeights(count: number): number {
-		const { memberWeights, keys, spare, sortedWeights, large } = this;
-		const size = routeWeights(memberWeights, count, keys, large);
-		const best = routed[0];
-		const largeCount = routed[1];
-		const ascending = radixSort(keys, spare, size, this.counts);
-		const largeAscending = large.subarray(0, largeCount).sort();
-		for (let i = 0; i < best; i++) sortedWeights[i] = WEIGHT_SCALE;
-		for (let i = 0; i < largeCount; i++)
-			sortedWeights[best + i] = largeAscending[largeCount - 1 - i];
-		const start = best + largeCount;
-		for (let i = 0; i < size; i++) sortedWeights[start + i] = ascending[size - 1 - i];
-		return start + size;
+	private beyondHeads(z: number, low: number, high: number, deepestWeight: number): boolean {
+		const { cumulative, known } = this;
+		const from = z * low;
+		const to = z * high;
+		let previous = 0;
+		let widest = 0;
+		for (let i = 1; i < known; i++) {
+			const sum = cumulative[i];
+			if (sum > from) widest = Math.max(widest, sum - previous);
+			previous = sum;
+			// The gaps past z·high are unknown until the running sums go beyond it.
+			if (sum > to) return widest < 2 * z * deepestWeight;
+		}
+		return false;
+	}
+
+	/**
+	 * Makes sure `ranking` holds the kept ones: from the sorted head's members when `fromHead`
+	 * and they hold them all (they hold every member above some logit), else by a pass over all.
+	 */
+	private rankKept(
+		candidates: Candidates,
+		kept: number,
+		maxLogit: number,
+		fromHead: boolean
+	): number {
+		if (kept >= candidates.count) return kept;
+		const { order } = this;
+		if (!fromHead || kept > order.headSize) {
+			candidates.rank(kept);
+			return kept;
+		}
+		// The kept-th weight w is at most 1 above the kept-th best logit's own (weights follow the
+		// logits up to rounding), so that logit is at least ln((w − 1.5)/2^32) above the best.
+		const w = KEY_ORIGIN - order.sorted[kept - 1];
+		if (w > 2) order.narrowHead(maxLogit + Math.log((w - 2) / WEIGHT_SCALE) - 1 / 128);
+		let ids = order.head;
+		if (!candidates.dense) {
+			ids = this.headIds;
+			for (let k = 0; k < order.headSize; k++) ids[k] = candidates.ids[order.head[k]];
+		}
+		candidates.rankAmong(ids, order.headSize, kept);
+		return kept;
+	}
+
+	/** The members' logits in member order: the candidates' own when dense, else gathered. */
+	private memberLogits(candidates: Candidates): Float64Array {
+		if (candidates.dense) return candidates.logits;
+		const { logits, ids, count } = candidates;
+		const gathered = this.gathered;
+		for (let i = 0; i < count; i++) gathered[i] = logits[ids[i]];
+		return gathered;
 	}
 
 	/**
@@ -379,28 +338,16 @@ export class TailFreeSelection {
 
 	/** After an exact `select`: the first rank with weight `w` (every member of weight 0 is last). */
 	rankOfWeight(w: number): number {
-		const sorted = this.sortedWeights;
+		const keys = this.order.sorted;
+		const key = KEY_ORIGIN - w;
 		let low = 0;
 		let high = this.withWeight;
 		while (low < high) {
 			const middle = (low + high) >> 1;
-			if (sorted[middle] > w) low = middle + 1;
+			if (keys[middle] < key) low = middle + 1;
 			else high = middle;
 		}
 		return low;
-	}
-
-	/** Prefix sums of the second differences of `sortedWeights[0..length)`; returns their count. */
-	private sumSecondDifferences(length: number): number {
-		const { sortedWeights: w, cumulative } = this;
-		const known = Math.max(0, length - 2);
-		let sum = 0;
-		for (let i = 0; i < known; i++) {
-			sum += Math.abs(w[i] - 2 * w[i + 1] + w[i + 2]);
-			cumulative[i] = sum;
-		}
-		this.known = known;
-		return known;
 	}
 
 	/** The kept count if S ∈ [low, high] and W ∈ [totalLow, totalHigh] decide it, else null. */
@@ -429,84 +376,58 @@ export class TailFreeSelection {
 		return (this.kept = possible === -1 ? count : possible);
 	}
 
-	/** Makes sure `ranking` holds the kept ones. */
-	private rankKept(candidates: Candidates, kept: number, ranked: number): number {
-		if (kept < candidates.count && kept > ranked) candidates.rank(kept);
-		return kept;
-	}
-
 	private ensure(vocabSize: number): void {
-		if (this.sortedWeights.length >= vocabSize) return;
-		this.sortedWeights = new Float64Array(vocabSize);
+		if (this.cumulative.length >= vocabSize) return;
 		this.cumulative = new Float64Array(vocabSize);
-		this.memberWeights = new Float64Array(vocabSize);
-		this.keys = new Uint32Array(vocabSize);
-		this.large = new Float64Array(vocabSize);
-		this.logRatios = new Float64Array(vocabSize);
-		this.memberIds = new Int32Array(vocabSize);
-		this.spare = new Uint32Array(vocabSize);
+		this.gathered = new Float64Array(vocabSize);
+		this.headIds = new Int32Array(vocabSize);
 	}
 }
-
-/** Radix sort digits: two passes of 11 bits cover the keys below {@link LARGE_WEIGHT}. */
-const RADIX_BITS = 11;
-const RADIX = 1 << RADIX_BITS;
-const LARGE_WEIGHT = 2 ** (2 * RADIX_BITS);
-
-/** Sorts `keys[0..size)` (below 2^22) ascending (LSD radix, via `spare`); returns the array holding the result. */
-function radixSort(
-	keys: Uint32Array,
-	spare: Uint32Array,
-	size: number,
-	counts: Uint32Array
-): Uint32Array {
-	let from = keys;
-	let to = spare;
-	for (let shift = 0; shift < 2 * RADIX_BITS; shift += RADIX_BITS) {
-		counts.fill(0);
-		for (let i = 0; i < size; i++) counts[(from[i] >>> shift) & (RADIX - 1)]++;
-		let position = 0;
-		for (let digit = 0; digit < RADIX; digit++) {
-			const n = counts[digit];
-			counts[digit] = position;
-			position += n;
-		}
-		for (let i = 0; i < size; i++) to[counts[(from[i] >>> shift) & (RADIX - 1)]++] = from[i];
-		const swap = from;
-		from = to;
-		to = swap;
-	}
-	return from;
-}
-
-/** Output of {@link routeWeights}: how many weights are 2^32, and how many went to `large`. */
-const routed = new Float64Array(2);
-/** A local copy of an imported constant for the hot loop (see typical-p.ts's `EXP`). */
-const BEST_WEIGHT = WEIGHT_SCALE;
 
 /**
- * Sends each non-zero weight below {@link LARGE_WEIGHT} to `keys` (returns how many) and the
- * others below 2^32 to `large`; counts into {@link routed}.
+ * Prefix sums into `cumulative` of the second differences of the weights whose keys 2^31 − w
+ * are `keys[0..size)` ascending (the sign flip leaves |second difference| alone), followed by
+ * members of weight 0 up to `length` in all (at most three are read); returns how many.
  */
-function routeWeights(
-	weights: Float64Array,
-	count: number,
-	keys: Uint32Array,
-	large: Float64Array
+function sumSecondDifferences(
+	keys: Int32Array,
+	size: number,
+	length: number,
+	cumulative: Float64Array
 ): number {
-	let best = 0;
-	let size = 0;
-	let largeCount = 0;
-	for (let i = 0; i < count; i++) {
-		const w = weights[i];
-		if (w >= LARGE_WEIGHT) {
-			if (w === BEST_WEIGHT) best++;
-			else large[largeCount++] = w;
-		} else if (w > 0) keys[size++] = w;
+	const known = Math.max(0, Math.min(length, size + 3) - 2);
+	const inKeys = Math.max(0, Math.min(known, size - 2));
+	const sum = sumKeyDifferences(keys, inKeys, cumulative);
+	// The last few reach past the sorted weights, into weight 0 (key 2^31).
+	let total = sum;
+	for (let i = inKeys; i < known; i++) {
+		const second = keyAt(keys, size, i) - 2 * keyAt(keys, size, i + 1) + keyAt(keys, size, i + 2);
+		total += Math.abs(second);
+		cumulative[i] = total;
 	}
-	routed[0] = best;
-	routed[1] = largeCount;
-	return size;
+	return known;
+}
+
+/** The key at rank `r`: 2^31 (weight 0) past the `size` sorted ones. */
+function keyAt(keys: Int32Array, size: number, r: number): number {
+	return r < size ? keys[r] : KEY_ORIGIN;
+}
+
+/** The running sum of |k[i] − 2k[i+1] + k[i+2]| for i < `known`; returns the last. */
+function sumKeyDifferences(keys: Int32Array, known: number, cumulative: Float64Array): number {
+	let sum = 0;
+	for (let i = 0; i < known; i++) {
+		sum += Math.abs(keys[i] - 2 * keys[i + 1] + keys[i + 2]);
+		cumulative[i] = sum;
+	}
+	return sum;
+}
+
+/** Σ keys[0..size) (exact: below 2^53). */
+function sumOf(keys: Int32Array, size: number): number {
+	let sum = 0;
+	for (let i = 0; i < size; i++) sum += keys[i];
+	return sum;
 }
 
 /** The first i ≥ 1 below `known` with `cumulative[i] > threshold`, or −1. */
@@ -520,9 +441,11 @@ function firstAbove(cumulative: Float64Array, known: number, threshold: number):
  * before V8 compiles a long loop (see typical-p.ts's `warmUp`).
  */
 function warmUp(): void {
-	const weights = Float64Array.of(WEIGHT_SCALE, LARGE_WEIGHT + 1, 5, 0);
+	const keys = Int32Array.of(0, 5, 9, -20);
+	const cumulative = new Float64Array(4);
 	for (let round = 0; round < 20; round++) {
-		routeWeights(weights, 4, new Uint32Array(4), new Float64Array(4));
+		sumSecondDifferences(keys, 4, 4, cumulative);
+		sumOf(keys, 4);
 	}
 }
 warmUp();

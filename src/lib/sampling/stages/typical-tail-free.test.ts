@@ -7,7 +7,6 @@ import { ReferenceSampler } from '../reference';
 import { createSampler } from '../sampler';
 import { logitsArbitrary } from '../testing/arbitraries';
 import { explainStage, members, rankOrder, runStage, softmax } from '../testing/stage-harness';
-import { weightOf } from '../weights';
 import { DEFAULT_ORDER, stageDefinition } from './registry';
 import { tableWeightOf } from './mass';
 import { TFS_FLAT, tfsFlatCut } from './tail-free';
@@ -158,10 +157,10 @@ describe('tail-free sampling', () => {
 	});
 });
 
-/** Kept counts by a full sort on the integer weights: the rule written out once more. */
+/** Kept counts by a full sort on the table weights: the rule written out once more. */
 function fullSortTailFree(logits: Float32Array, z: number): number {
 	const order = rankOrder(logits);
-	const w = order.map((id) => weightOf(logits[id], logits[order[0]]));
+	const w = order.map((id) => tableWeightOf(logits[id] - logits[order[0]]));
 	const second = w.slice(0, -2).map((x, i) => Math.abs(x - 2 * w[i + 1] + w[i + 2]));
 	const sum = second.reduce((a, b) => a + b, 0);
 	if (!(sum > TFS_FLAT * w.reduce((a, b) => a + b, 0))) return tfsFlatCut(z, w.length);
