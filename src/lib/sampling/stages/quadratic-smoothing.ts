@@ -122,9 +122,12 @@ export function breakEvenDistance(f: number, c: number): number {
 	return (-k * f + Math.sqrt(k * k * f * f + 4 * s * f)) / (2 * s * f);
 }
 
-/** A logit after quadratic smoothing with factor `f` and curve `c`, given the best logit. */
+/**
+ * A logit after quadratic smoothing with factor `f` and curve `c`, given the best logit. The best
+ * tokens keep their logit bit for bit (the sum below would turn a best logit of −0 into +0).
+ */
 export function smoothLogit(logit: number, maxLogit: number, f: number, c: number): number {
-	if (logit === -Infinity) return logit;
+	if (logit === -Infinity || logit === maxLogit) return logit;
 	const d = logit - maxLogit;
 	const d2 = d * d;
 	return maxLogit - ((3 - c) / 2) * f * d2 + ((c - 1) / 2) * f * d2 * d;
