@@ -26,6 +26,12 @@ const ROUNDS = 5;
 const STEPS = 40;
 const WARMUP = 5;
 const DISTRIBUTIONS = 8;
+/**
+ * The "alone" column again on the same logits divided by this: a flat step, as a high
+ * temperature without top-k gives, where stages that work from the head of the distribution
+ * (tail-free's exact heads) cost most. A figure beside the budget, not held to it.
+ */
+export const FLAT_TEMPERATURE = 2;
 /** Steps on which the chain with each stage must pick what the full-sort reference picks. */
 const CHECKED_STEPS = 3;
 
@@ -37,6 +43,8 @@ interface StageRow {
 	withStageUs: number | null;
 	/** The stage's own work on the full vocabulary: its apply alone, without reset or draw. */
 	aloneUs: number;
+	/** The same on flatter steps (the logits at {@link FLAT_TEMPERATURE}), at the target vocabulary. */
+	aloneFlatUs: number;
 }
 
 interface VocabResult {
@@ -110,6 +118,9 @@ function aloneTimer(
 function measure(vocabSize: number): VocabResult {
 	const steps = Array.from({ length: DISTRIBUTIONS }, (_, i) => syntheticLogits(vocabSize, i + 1));
 	const step = (i: number) => steps[i % DISTRIBUTIONS];
+	const flatSteps = steps.map((logits) => logits.map((x) => x / FLAT_TEMPERATURE));
+	const flatStep = (i: number) => flatSteps[i % DISTRIBUTIONS];
+	const withFlat = vocabSize === TARGET_VOCAB;
 	const history = syntheticHistory(BENCH_HISTORY_LENGTH, vocabSize, 7);
 	const chain = createSampler(DEFAULT_CHAIN_PARAMS, { vocabSize });
 	const measured = STAGE_DEFINITIONS.filter((stage) => STAGE_BENCH_SETTINGS[stage.name]).map(
@@ -118,19 +129,16 @@ function measure(vocabSize: number): VocabResult {
 			const inChain = (DEFAULT_ORDER as readonly string[]).includes(definition.name);
 			const withParams = withStageParams(definition.name, setting);
 			if (!inChain) checkAgainstReference(withParams, vocabSize, step, history);
+			const alone = aloneParams(definition.name, setting);
 			return {
 				definition,
 				setting,
 				withStage: inChain ? null : createSampler(withParams, { vocabSize }),
-				alone: aloneTimer(
-					definition,
-					aloneParams(definition.name, setting),
-					vocabSize,
-					step,
-					history
-				),
+				alone: aloneTimer(definition, alone, vocabSize, step, history),
+				aloneFlat: withFlat ? aloneTimer(definition, alone, vocabSize, flatStep, history) : null,
 				withTimes: [] as number[],
-				aloneTimes: [] as number[]
+				aloneTimes: [] as number[],
+				aloneFlatTimes: [] as number[]
 			};
 		}
 	);
@@ -144,6 +152,7 @@ function measure(vocabSize: number): VocabResult {
 				m.withTimes.push(medianMs((i) => withStage.sample(step(i), history), STEPS, WARMUP));
 			}
 			m.aloneTimes.push(medianSelfTimedMs(m.alone, STEPS, WARMUP));
+			if (m.aloneFlat) m.aloneFlatTimes.push(medianSelfTimedMs(m.aloneFlat, STEPS, WARMUP));
 		}
 	}
 	const rows: StageRow[] = STAGE_DEFINITIONS.map((stage: AnyStageDefinition) => {
@@ -152,7 +161,8 @@ function measure(vocabSize: number): VocabResult {
 			stage,
 			setting: m?.setting,
 			withStageUs: m && m.withStage ? median(m.withTimes) * 1000 : null,
-			aloneUs: m ? median(m.aloneTimes) * 1000 : NaN
+			aloneUs: m ? median(m.aloneTimes) * 1000 : NaN,
+			aloneFlatUs: m && m.aloneFlatTimes.length > 0 ? median(m.aloneFlatTimes) * 1000 : NaN
 		};
 	});
 	return { vocabSize, chainUs: median(chainTimes) * 1000, rows };
@@ -211,7 +221,9 @@ export function runStagesBench(): boolean {
 			'top-k 40, top-p 0.95, min-p 0.05, repeat penalty 1.1 over 64 tokens) with the stage last;\n' +
 			'"added": its cost over the default chain. "alone": the stage by itself on the full vocabulary\n' +
 			'(its own work; no reset, no draw). Ratios are against the default chain measured in this run.\n' +
-			'Each stage checked against the full-sort reference (same tokens) with the default chain.\n'
+			`"alone, T ${FLAT_TEMPERATURE}": the same on flatter steps (the logits divided by ${FLAT_TEMPERATURE}, no top-k), a figure\n` +
+			'beside the budget. Each stage checked against the full-sort reference (same tokens) with the\n' +
+			'default chain.\n'
 	);
 	let ok = true;
 	const results: VocabResult[] = [];
@@ -232,7 +244,7 @@ export function runStagesBench(): boolean {
 				'added',
 				'alone',
 				'alone ÷ chain',
-				...(target ? [`≤ ${STAGE_BUDGET_US / 1000} ms`] : [])
+				...(target ? [`≤ ${STAGE_BUDGET_US / 1000} ms`, `alone, T ${FLAT_TEMPERATURE}`] : [])
 			],
 			result.rows.map((row) => {
 				const added = row.withStageUs === null ? NaN : row.withStageUs - result.chainUs;
@@ -245,7 +257,10 @@ export function runStagesBench(): boolean {
 					us(row.aloneUs),
 					ratio(row.aloneUs / result.chainUs),
 					...(target
-						? [Number.isNaN(row.aloneUs) ? 'unmeasured' : over.has(row) ? 'OVER' : 'ok']
+						? [
+								Number.isNaN(row.aloneUs) ? 'unmeasured' : over.has(row) ? 'OVER' : 'ok',
+								us(row.aloneFlatUs)
+							]
 						: [])
 				];
 			})
