@@ -52,6 +52,17 @@ describe('Candidates', () => {
 		expect(members(c)).toEqual([1, 3, 5, 2, 0, 4]);
 	});
 
+	it('finds the best logit wherever it stands (each place mod 4, the tail) and among banned ones', () => {
+		for (let length = 1; length <= 9; length++) {
+			for (let at = 0; at < length; at++) {
+				const logits = Float32Array.from({ length }, (_, i) => (i % 3 === 0 ? -Infinity : -i));
+				logits[at] = 5;
+				expect(candidatesOf(logits).maxLogit(), `length ${length}, at ${at}`).toBe(5);
+			}
+		}
+		expect(candidatesOf(Float32Array.from([-Infinity, -3, -Infinity])).maxLogit()).toBe(-3);
+	});
+
 	it('keeps the best candidate and flags it when a filter would remove every one', () => {
 		const c = candidatesOf(Float32Array.from([1, 4, 2]));
 		c.retainLogRatioAtLeast(4, 1);
