@@ -293,3 +293,40 @@ test('a link with a flipped bit is refused by its checksum and changes nothing',
 	await expect(opened.getByTestId('prompt')).toHaveValue('Once upon a time');
 	await opened.context().close();
 });
+
+test('a readable link (#?…) opens its settings, names a bad field, and runs as the form would', async ({
+	page,
+	browser,
+	baseURL
+}) => {
+	const link =
+		`${baseURL}/#?model=stories260k&prompt=The%20little%20dog&temperature=1&topK=5` +
+		'&seed=1234&maxNewTokens=50';
+	const opened = await openLink(browser, baseURL, link);
+	await expect(opened.getByTestId('prompt')).toHaveValue('The little dog');
+	await expect(opened.getByTestId('temperature')).toHaveValue('1');
+	await expect(opened.getByTestId('topK')).toHaveValue('5');
+	await expect(opened.getByTestId('seed')).toHaveValue('1234');
+	await expect(opened.getByTestId('max-tokens')).toHaveValue('50');
+	const shared = await generate(opened);
+	await opened.context().close();
+
+	// The same settings typed into the form give the same text.
+	await openWithTestModel(page);
+	await page.getByTestId('topK').fill('5');
+	const typed = await run(page, {
+		prompt: 'The little dog',
+		temperature: '1',
+		seed: '1234',
+		maxTokens: '50'
+	});
+	expect(shared.text).toBe(typed.text);
+
+	const bad = await openInNewContext(browser, `${baseURL}/#?model=stories260k&topK=-3&colour=red`);
+	const error = bad.getByTestId('error');
+	await expect(error).toContainText('This share link cannot be opened:');
+	await expect(error).toContainText('params.topK');
+	await expect(error).toContainText('colour: is not a known field');
+	await expect(bad.getByTestId('prompt')).toHaveValue('Once upon a time');
+	await bad.context().close();
+});

@@ -56,7 +56,11 @@ const V1_MAX_NEW_TOKENS = 256;
 const V1_CONTEXT_LENGTH = 2048;
 
 /** What a link may hold at most, beyond what an experiment allows: links must stay short. */
-const LINK_LIMITS: ExperimentLimits = { modelIdChars: 300, stopSequences: 32, sweepTextChars: 500 };
+export const LINK_LIMITS: ExperimentLimits = {
+	modelIdChars: 300,
+	stopSequences: 32,
+	sweepTextChars: 500
+};
 
 /** The JSON a link carries (formats 1 and 2). */
 interface CompactExperiment {

@@ -1,5 +1,6 @@
 import { Sha256 } from '#lib/core/sha256';
 import { isPlainObject } from './check';
+import { isReadableFragment, readReadableLink } from './readable-link';
 import { deflate, fromBase64Url, inflate, toBase64Url } from './share-link-bytes';
 import {
 	fromCompact,
@@ -17,8 +18,8 @@ export { SHARE_FORMAT_VERSION, type SharedExperiment, type ShareView } from './s
  * + JSON)). The checksum (format 2 on) is 8 hex digits of the JSON's SHA-256, because deflate has
  * none: without it a flipped bit can open as a different experiment. Format 1 links (JSON alone)
  * still open. The fragment never reaches a server. See `share-link-format.ts` for the JSON,
- * which is checked by the same experiment reader as the sessions file. The page opens links; the
- * share button makes them. `registry` is the stages whose parameters a link carries.
+ * which is checked by the same experiment reader as the sessions file. The page opens links (and
+ * the readable `#?` form of readable-link.ts); the share button makes them. `registry` is the stages whose parameters a link carries.
  */
 
 export const SHARE_FRAGMENT_PREFIX = '#x=';
@@ -58,9 +59,9 @@ export async function encodeShareFragment(
 	return { ok: true, value: SHARE_FRAGMENT_PREFIX + data };
 }
 
-/** Whether a URL fragment (`location.hash`) carries a share link. */
+/** Whether a URL fragment (`location.hash`) carries a share link, compact or readable. */
 export function isShareFragment(hash: string): boolean {
-	return hash.startsWith(SHARE_FRAGMENT_PREFIX);
+	return hash.startsWith(SHARE_FRAGMENT_PREFIX) || isReadableFragment(hash);
 }
 
 const cannotOpen = (why: string): ShareLinkResult<never> => ({
@@ -73,7 +74,11 @@ export async function decodeShareFragment(
 	hash: string,
 	registry: StageRegistry = STAGE_DEFINITIONS
 ): Promise<ShareLinkResult<SharedExperiment>> {
-	if (!isShareFragment(hash)) return cannotOpen('it does not start with #x=');
+	if (isReadableFragment(hash)) {
+		const readable = readReadableLink(hash, registry);
+		return readable.ok ? readable : cannotOpen(readable.problems.join('; '));
+	}
+	if (!isShareFragment(hash)) return cannotOpen('it does not start with #x= or #?');
 	// Mail and chat apps sometimes percent-encode or wrap a long fragment; neither belongs in it.
 	const data = hash.slice(SHARE_FRAGMENT_PREFIX.length).replace(/%0[AD]|\s/gi, '');
 	if (data === '') return cannotOpen('it carries no data after #x=');
