@@ -169,11 +169,6 @@ export function tableWeightOf(logRatio: number): number {
  */
 export const CUBIC_EXP_TOLERANCE = 2e-11;
 /**
- * The same for a quintic on the table step below x (0 ≤ f < 1/128, as typical-p's pass takes
- * it): f^6/720 · e^f < 4e-16, plus the roundings (about 1.5e-15). This allows 1e-14.
- */
-export const EXP_TOLERANCE = 1e-14;
-/**
  * A cheap weight v rounds to the integer Math.exp's would when |v − round(v)| + CUBIC_EXP_TOLERANCE · v
  * stays at or below this: ½, less a margin for rounding in that test.
  */

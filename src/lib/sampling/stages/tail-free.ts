@@ -197,7 +197,7 @@ export class TailFreeSelection {
 		const count = candidates.count;
 		this.ensure(candidates.vocabSize);
 		this.count = count;
-		const logits = this.memberLogits(candidates);
+		const logits = candidates.memberLogits(this.gathered);
 		const { order } = this;
 		// The heads find the best logit in a pass they make anyway.
 		let maxLogit = NaN;
@@ -316,15 +316,6 @@ export class TailFreeSelection {
 		}
 		candidates.rankAmong(ids, order.headSize, kept);
 		return kept;
-	}
-
-	/** The members' logits in member order: the candidates' own when dense, else gathered. */
-	private memberLogits(candidates: Candidates): Float64Array {
-		if (candidates.dense) return candidates.logits;
-		const { logits, ids, count } = candidates;
-		const gathered = this.gathered;
-		for (let i = 0; i < count; i++) gathered[i] = logits[ids[i]];
-		return gathered;
 	}
 
 	/**

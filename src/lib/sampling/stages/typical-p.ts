@@ -215,9 +215,6 @@ function firstBinThatMayHoldZero(): number {
  * the ids it is asked to write.
  */
 export class TypicalSelection {
-	/** Weight in each bin (exact integer sums), and each bin's class (see {@link DROPPED}). */
-	private readonly binMass = BIN_MASS;
-	private readonly binClass = BIN_CLASS;
 	/** Weight and distance of the members in play, by token id (set for those only). */
 	private weights = new Float64Array(0);
 	private distances = new Float64Array(0);
@@ -227,7 +224,7 @@ export class TypicalSelection {
 	private kept: Int32Array = this.ownKept;
 	private readonly narrowMass = new Float64Array(BUCKETS);
 	private readonly bucketCount = new Int32Array(BUCKETS);
-	private memberLogits = new Float64Array(0);
+	private gathered = new Float64Array(0);
 	private logits: Float64Array = new Float64Array(0);
 	private maxLogit = 0;
 	private memberIds: Int32Array | null = null;
@@ -261,13 +258,11 @@ export class TypicalSelection {
 		this.maxLogit = maxLogit;
 		this.memberIds = ids;
 		this.count = count;
-		this.binMass.fill(0);
-		// A dense set loops over `logits` itself, a listed one over a copy of its members' logits:
-		// the loop's bound is then its array's length, which spares V8 a bounds check per member.
-		weighByBin(ids === null ? logits : this.gather(logits, ids, count), maxLogit);
+		BIN_MASS.fill(0);
+		weighByBin(candidates.memberLogits(this.gathered), maxLogit);
 		// The bins' integer sums add up to the exact total in any order.
 		let total = 0;
-		for (let bin = 0; bin < BINS; bin++) total += this.binMass[bin];
+		for (let bin = 0; bin < BINS; bin++) total += BIN_MASS[bin];
 		const centre = typicalCentre(total, exactSumValue(passOut[1], passOut[2]));
 		this.total = total;
 		this.centre = centre;
@@ -324,11 +319,11 @@ export class TypicalSelection {
 	 * kept, those wholly beyond the upper one dropped, the rest are in play.
 	 */
 	private classifyBins(target: number): number {
-		const { binMass, binClass, centre } = this;
+		const { centre } = this;
 		const centreBin = Math.min(BINS - 1, -(centre * STEPS - ROUNDER + ROUNDER) | 0);
-		const lower = walkOutwards(binMass, centreBin, centre, target, false);
-		const upper = walkOutwards(binMass, centreBin, centre, target, true);
-		binClass.fill(DROPPED);
+		const lower = walkOutwards(BIN_MASS, centreBin, centre, target, false);
+		const upper = walkOutwards(BIN_MASS, centreBin, centre, target, true);
+		BIN_CLASS.fill(DROPPED);
 		// Near edges grow outwards from the centre's bin: stop each way at the first dropped bin.
 		let keptWeight = 0;
 		for (let bin = centreBin; bin >= 0 && nearEdge(bin, centre) <= upper; bin--) {
@@ -346,8 +341,8 @@ export class TypicalSelection {
 	 */
 	private classifyBin(bin: number, lower: number): number {
 		const kept = farEdge(bin, this.centre) < lower && bin < POSITIVE_BINS;
-		this.binClass[bin] = kept ? KEPT : IN_PLAY;
-		return kept ? this.binMass[bin] : 0;
+		BIN_CLASS[bin] = kept ? KEPT : IN_PLAY;
+		return kept ? BIN_MASS[bin] : 0;
 	}
 
 	/**
@@ -468,16 +463,9 @@ export class TypicalSelection {
 		this.cutDistance = cut;
 	}
 
-	/** The listed members' logits, in member order, as an array of their count. */
-	private gather(logits: Float64Array, ids: Int32Array, count: number): Float64Array {
-		const memberLogits = this.memberLogits;
-		for (let i = 0; i < count; i++) memberLogits[i] = logits[ids[i]];
-		return memberLogits.subarray(0, count);
-	}
-
 	private ensure(vocabSize: number): void {
 		if (this.weights.length >= vocabSize) return;
-		this.memberLogits = new Float64Array(vocabSize);
+		this.gathered = new Float64Array(vocabSize);
 		this.weights = new Float64Array(vocabSize);
 		this.distances = new Float64Array(vocabSize);
 		this.list = new Int32Array(vocabSize);
