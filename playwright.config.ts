@@ -7,7 +7,6 @@ const port = Number(process.env.E2E_PORT ?? 4173);
 const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
-	testDir: 'e2e',
 	// Resolves the app's `#lib/…` imports in the tests that build their inputs with its code.
 	tsconfig: './e2e/tsconfig.playwright.json',
 	fullyParallel: false,
@@ -23,7 +22,11 @@ export default defineConfig({
 		trace: 'retain-on-failure',
 		launchOptions: { executablePath: chromiumPath, args: [...offlineRootArgs, ...webGpuArgs] }
 	},
-	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+	projects: [
+		{ name: 'chromium', testDir: 'e2e', use: { ...devices['Desktop Chrome'] } },
+		// The lessons of demos/, in their fast form: what `npm run demo` films, without the film.
+		{ name: 'lessons', testDir: 'demos', use: { ...devices['Desktop Chrome'] } }
+	],
 	webServer: {
 		command: `npm run build && npm run preview -- --host 127.0.0.1 --port ${port} --strictPort`,
 		url: baseURL,

@@ -45,7 +45,12 @@ export default defineConfig({
 				extends: true,
 				test: {
 					name: 'unit',
-					include: ['src/**/*.test.ts', 'tools/**/*.test.ts', 'bench/**/*.test.ts'],
+					include: [
+						'src/**/*.test.ts',
+						'tools/**/*.test.ts',
+						'demos/**/*.test.ts',
+						'bench/**/*.test.ts'
+					],
 					exclude: ['src/**/*.svelte.test.ts'],
 					environment: 'node'
 				}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS } from '#lib/sampling';
-import { readReadableLink } from './readable-link';
+import { readReadableLink, writeReadableLink } from './readable-link';
 
 function read(fragment: string) {
 	const result = readReadableLink(fragment);
@@ -71,5 +71,34 @@ describe('readable links', () => {
 			'prompt: give a prompt or `user` messages, not both'
 		]);
 		expect(problemsOf('#?model=m&sweep=temperature').some((p) => p.startsWith('sweep'))).toBe(true);
+	});
+
+	it('are written back by the writer, so a script names its fields instead of encoding them', () => {
+		const fragment = writeReadableLink({
+			model: 'stories260k',
+			prompt: 'Once upon a time & then',
+			temperature: 0.2,
+			topK: 5,
+			seed: 42,
+			order: ['top-k', 'temperature'],
+			stop: ['.', '!'],
+			sweep: ['seed:1, 2, 3'],
+			maxNewTokens: 30
+		});
+		expect(fragment).toBe(
+			'#?model=stories260k&prompt=Once%20upon%20a%20time%20%26%20then&temperature=0.2&topK=5' +
+				'&seed=42&order=top-k%2Ctemperature&stop=.&stop=%21&sweep=seed%3A1%2C%202%2C%203&maxNewTokens=30'
+		);
+		const { experiment, view } = read(fragment);
+		expect(view).toBe('compare');
+		expect(experiment.input).toEqual({ mode: 'completion', prompt: 'Once upon a time & then' });
+		expect(experiment.params).toMatchObject({ temperature: 0.2, topK: 5, seed: 42 });
+		expect(experiment.params.order).toEqual(['top-k', 'temperature']);
+		expect(experiment.stopSequences).toEqual(['.', '!']);
+		expect(experiment.sweep).toEqual([{ param: 'seed', text: '1, 2, 3' }]);
+		expect(experiment.maxNewTokens).toBe(30);
+		expect(
+			read(writeReadableLink({ model: 'm', seed: 'random' })).experiment.params.seed
+		).toBeNull();
 	});
 });

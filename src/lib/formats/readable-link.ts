@@ -4,6 +4,7 @@ import {
 	DEFAULT_SAMPLING_PARAMS,
 	paramSpecsOf,
 	STAGE_DEFINITIONS,
+	type SamplingParams,
 	type StageRegistry
 } from '#lib/sampling';
 import { experimentReader } from './experiment';
@@ -46,6 +47,34 @@ export type ReadableLinkResult =
 /** Whether a URL fragment is a readable link. */
 export function isReadableFragment(fragment: string): boolean {
 	return fragment.startsWith(READABLE_FRAGMENT_PREFIX);
+}
+
+/** A readable link's fields as a script writes them: sampling parameters by name, beside the rest. */
+export type ReadableLinkFields = {
+	model?: string;
+	prompt?: string;
+	system?: string;
+	user?: readonly string[];
+	seed?: number | 'random';
+	order?: readonly string[];
+	maxNewTokens?: number;
+	contextLength?: number;
+	stop?: readonly string[];
+	/** One `param:values` per axis, as the compare view's sweep fields take them. */
+	sweep?: readonly string[];
+	view?: 'single' | 'compare';
+} & Partial<Record<Exclude<keyof SamplingParams, 'seed' | 'order'>, number | boolean | string>>;
+
+/** Writes a readable link's fragment (with its `#?`); `readReadableLink` reads it back. */
+export function writeReadableLink(fields: ReadableLinkFields): string {
+	const query = new URLSearchParams();
+	for (const [key, value] of Object.entries(fields)) {
+		if (value === undefined) continue;
+		if (key === 'order') query.append(key, (value as readonly string[]).join(','));
+		else if (Array.isArray(value)) for (const item of value) query.append(key, String(item));
+		else query.append(key, String(value));
+	}
+	return READABLE_FRAGMENT_PREFIX + query.toString().replaceAll('+', '%20');
 }
 
 /** Reads a readable link's fragment (with its `#?`) into an experiment and the view it opens. */

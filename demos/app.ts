@@ -1,0 +1,135 @@
+/**
+ * The app as lessons drive it: the stable authoring surface docs/automation.md describes. Each
+ * helper uses only the roles, names and test ids that document promises, and waits for what it
+ * started (a run, the lanes, a step) to finish, so a lesson reads as plain steps. Lessons call
+ * these; nothing here knows about filming.
+ */
+import { expect, type Page } from '@playwright/test';
+import { writeReadableLink, type ReadableLinkFields } from '#lib/formats/readable-link';
+import type { Script } from './lesson';
+
+/** The test model that ships with the project: every lesson runs on it, offline. */
+export const LESSON_MODEL = 'stories260k';
+
+/** Long enough for the test model on a slow machine; a run that takes longer has gone wrong. */
+const RUN_TIMEOUT = 60_000;
+
+/** The readable link (`#?…`) of an experiment on the test model, unless it names another. */
+export function lessonLink(fields: ReadableLinkFields): string {
+	return writeReadableLink({ model: LESSON_MODEL, ...fields });
+}
+
+/**
+ * Opens the app on an experiment written as a readable link, and waits until its model is
+ * loaded. A link the app refuses fails here, with the app's message.
+ */
+export async function openExperiment(script: Script, fields: ReadableLinkFields): Promise<Page> {
+	const page = script.page;
+	// A change of fragment alone would not reload the page, and the app reads links on load.
+	if (page.url() !== 'about:blank') await page.goto('about:blank');
+	await page.goto(new URL(`/${lessonLink(fields)}`, script.baseURL).href);
+	await waitForModel(page);
+	const error = page.getByTestId('error');
+	if (await error.isVisible())
+		throw new Error(`the app refused the link: ${await error.innerText()}`);
+	return page;
+}
+
+/** Waits until the picked model is loaded (the page loads the default model on opening). */
+export async function waitForModel(page: Page): Promise<void> {
+	await expect(page.getByTestId('model-status')).toHaveAttribute('data-state', 'loaded', {
+		timeout: RUN_TIMEOUT
+	});
+}
+
+export interface RunResult {
+	text: string;
+	finishReason: string;
+	/** The seed the run used (the one asked for, or the one drawn for "random"). */
+	seed: string;
+	tokens: number;
+}
+
+/** Clicks Generate and waits for the run to finish. */
+export async function generate(page: Page): Promise<RunResult> {
+	await page.getByTestId('generate').click();
+	return finishedRun(page);
+}
+
+/** Waits for the single run on show to finish, and reads it. */
+export async function finishedRun(page: Page): Promise<RunResult> {
+	await expect(page.getByTestId('finish-reason')).not.toBeEmpty({ timeout: RUN_TIMEOUT });
+	await expect(page.getByTestId('output')).toHaveAttribute('data-state', 'idle');
+	return {
+		text: (await page.getByTestId('output').textContent()) ?? '',
+		finishReason: (await page.getByTestId('finish-reason').textContent()) ?? '',
+		seed: (await page.getByTestId('seed-used').textContent()) ?? '',
+		tokens: Number(await page.getByTestId('token-count').textContent())
+	};
+}
+
+export interface LaneResult {
+	/** What the lane varies, as its card says: `seed 3`, `temperature 0.8`. */
+	label: string;
+	text: string;
+	status: string;
+}
+
+/** In the compare view: clicks "Run lanes" and waits until every lane has finished. */
+export async function runLanes(page: Page): Promise<LaneResult[]> {
+	await page.getByTestId('run-lanes').click();
+	await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: RUN_TIMEOUT });
+	return lanes(page);
+}
+
+/** The lanes on show, in order. */
+export async function lanes(page: Page): Promise<LaneResult[]> {
+	return page.getByTestId('lane').evaluateAll((cards) =>
+		cards.map((card) => ({
+			label: card.querySelector('[data-testid="lane-label"]')?.textContent?.trim() ?? '',
+			text: card.getAttribute('data-text') ?? '',
+			status: card.getAttribute('data-status') ?? ''
+		}))
+	);
+}
+
+export interface ShownToken {
+	id: number;
+	/** The token's text as the token view shows it. */
+	text: string;
+}
+
+/** The generated tokens of the run on show, in order. */
+export async function shownTokens(page: Page): Promise<ShownToken[]> {
+	return page.getByTestId('token').evaluateAll((spans) =>
+		spans.map((span) => ({
+			id: Number(span.getAttribute('data-token-id')),
+			text: span.textContent ?? ''
+		}))
+	);
+}
+
+/** Opens "why this token" for the token at `step` (1 for the first generated token). */
+export async function explainToken(page: Page, step: number): Promise<void> {
+	await page
+		.getByTestId('token')
+		.nth(step - 1)
+		.click();
+	await expect(page.locator('#why-heading')).toHaveText(new RegExp(`at step ${step}\\?`));
+}
+
+/** How many candidates are left after each stage in the open explanation, by stage name. */
+export async function survivorsByStage(page: Page): Promise<Record<string, number>> {
+	const charts = page.getByTestId('why-chart');
+	const counts = await charts.evaluateAll((figures) =>
+		figures.map((figure) => ({
+			stage: figure.getAttribute('data-stage') ?? '',
+			left: /(\d[\d,]*) tokens? left/.exec(figure.querySelector('figcaption')?.textContent ?? '')
+		}))
+	);
+	return Object.fromEntries(
+		counts
+			.filter((count) => count.left !== null)
+			.map((count) => [count.stage, Number(count.left![1].replaceAll(',', ''))])
+	);
+}

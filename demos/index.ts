@@ -1,0 +1,17 @@
+/**
+ * Every lesson, in the order `npm run demo` lists them and the README shows them. A new lesson
+ * is one `<name>.lesson.ts` file, modelled on the others, added here.
+ */
+import type { Lesson } from './lesson';
+import seeds from './seeds.lesson';
+
+export const LESSONS: readonly Lesson[] = [seeds];
+
+/** The lesson called `name`, or an error that lists the names there are. */
+export function lessonNamed(name: string): Lesson {
+	const lesson = LESSONS.find((candidate) => candidate.name === name);
+	if (lesson) return lesson;
+	throw new Error(
+		`There is no lesson called "${name}". The lessons are: ${LESSONS.map((l) => l.name).join(', ')}.`
+	);
+}
