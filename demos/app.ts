@@ -4,7 +4,7 @@
  * started (a run, the lanes, a step) to finish, so a lesson reads as plain steps. Lessons call
  * these; nothing here knows about filming.
  */
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { writeReadableLink, type ReadableLinkFields } from '#lib/formats/readable-link';
 import type { Script } from './lesson';
 
@@ -75,11 +75,20 @@ export interface LaneResult {
 	status: string;
 }
 
-/** In the compare view: clicks "Run lanes" and waits until every lane has finished. */
+/** In the compare view: clicks "Run lanes", waits until every lane has finished, shows them. */
 export async function runLanes(page: Page): Promise<LaneResult[]> {
 	await page.getByTestId('run-lanes').click();
 	await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: RUN_TIMEOUT });
+	await bringIntoView(page.getByTestId('lane').first());
 	return lanes(page);
+}
+
+/** Scrolls so that `target` starts near the top of the screen: what a chapter shows, filmed. */
+export async function bringIntoView(target: Locator): Promise<void> {
+	await target.evaluate((element) => {
+		element.scrollIntoView({ block: 'start' });
+		window.scrollBy(0, -12);
+	});
 }
 
 /** The lanes on show, in order. */

@@ -127,6 +127,9 @@ export async function playLesson(lesson: Lesson, options: PlayOptions): Promise<
 		},
 		figure(label, value) {
 			if (current === null) throw new Error(`figure "${label}" is outside any chapter`);
+			if (typeof value === 'number' && !Number.isFinite(value)) {
+				throw new Error(`figure "${label}" is ${value}, not a finite number`);
+			}
 			current.figures.push({ label, value });
 		},
 		async freshBrowser(contextOptions) {

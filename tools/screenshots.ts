@@ -6,17 +6,16 @@
  *   npm run screenshots                 # builds, serves on SCREENSHOTS_PORT (default 4510)
  *   npm run screenshots -- --no-build   # serves the build/ already there
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { chromiumPath, offlineRootArgs } from '../e2e/browser.ts';
+import { buildApp, serveApp } from './app-server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = path.join(root, 'docs', 'screenshots');
 const port = Number(process.env.SCREENSHOTS_PORT ?? 4510);
-const baseURL = `http://127.0.0.1:${port}`;
 
 export const VIEWPORTS = {
 	wide: { width: 1440, height: 900 },
@@ -27,29 +26,8 @@ export const THEMES = ['light', 'dark'] as const;
 type Size = keyof typeof VIEWPORTS;
 type Theme = (typeof THEMES)[number];
 
-async function waitForServer(url: string, timeoutMs = 60_000) {
-	const start = Date.now();
-	while (Date.now() - start < timeoutMs) {
-		try {
-			if ((await fetch(url)).ok) return;
-		} catch {
-			// Not up yet.
-		}
-		await new Promise((resolve) => setTimeout(resolve, 300));
-	}
-	throw new Error(`the app did not answer at ${url} within ${timeoutMs} ms`);
-}
-
-function serve(): ChildProcess {
-	return spawn(
-		'npx',
-		['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-		{ cwd: root, stdio: ['ignore', 'ignore', 'inherit'], detached: true }
-	);
-}
-
-async function openWithTestModel(page: Page, query = '') {
-	await page.goto(`${baseURL}/${query}`);
+async function openWithTestModel(page: Page, baseURL: string) {
+	await page.goto(`${baseURL}/`);
 	await page.getByTestId('model-status').and(page.locator('[data-state="loaded"]')).waitFor({
 		timeout: 60_000
 	});
@@ -93,7 +71,7 @@ async function shoot(page: Page, view: string, theme: Theme, size: Size) {
 	console.log(`wrote ${path.relative(root, file)}`);
 }
 
-async function shootAll(browser: Browser, theme: Theme, size: Size) {
+async function shootAll(browser: Browser, baseURL: string, theme: Theme, size: Size) {
 	const context = await browser.newContext({
 		viewport: VIEWPORTS[size],
 		colorScheme: theme,
@@ -102,7 +80,7 @@ async function shootAll(browser: Browser, theme: Theme, size: Size) {
 	});
 	const page = await context.newPage();
 	try {
-		await openWithTestModel(page);
+		await openWithTestModel(page, baseURL);
 		// History: a few runs to list.
 		await runOnce(page);
 		await fill(page, '1.2', '7', '40');
@@ -137,24 +115,19 @@ async function shootAll(browser: Browser, theme: Theme, size: Size) {
 }
 
 async function main() {
-	if (!process.argv.includes('--no-build')) {
-		const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-		if (build.status !== 0) process.exit(build.status ?? 1);
-	}
+	if (!process.argv.includes('--no-build')) buildApp();
 	await mkdir(outDir, { recursive: true });
-	const server = serve();
+	const server = await serveApp(port);
 	let browser: Browser | null = null;
 	try {
-		await waitForServer(baseURL);
 		browser = await chromium.launch({ executablePath: chromiumPath, args: offlineRootArgs });
 		for (const theme of THEMES)
 			for (const size of Object.keys(VIEWPORTS) as Size[]) {
-				await shootAll(browser, theme, size);
+				await shootAll(browser, server.url, theme, size);
 			}
 	} finally {
 		await browser?.close();
-		// The server's whole process group (npx and vite).
-		if (server.pid) process.kill(-server.pid, 'SIGTERM');
+		server.stop();
 	}
 }
 

@@ -1,5 +1,6 @@
-// Lets the Node benches import app modules that name a folder (`#lib/sampling`): Node's ESM
-// resolver does not take a folder's index.ts, which Vite and TypeScript do.
+// Lets Node scripts (the benches, the demo recorder) import app modules that name a folder
+// (`#lib/sampling`): Node's ESM resolver does not take a folder's index.ts, which Vite and
+// TypeScript do.
 import { register } from 'node:module';
 
 register(
