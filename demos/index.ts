@@ -2,10 +2,12 @@
  * Every lesson, in the order `npm run demo` lists them and the README shows them. A new lesson
  * is one `<name>.lesson.ts` file, modelled on the others, added here.
  */
+import branching from './branching.lesson';
 import type { Lesson } from './lesson';
+import offlineShare from './offline-share.lesson';
 import seeds from './seeds.lesson';
 
-export const LESSONS: readonly Lesson[] = [seeds];
+export const LESSONS: readonly Lesson[] = [seeds, branching, offlineShare];
 
 /** The lesson called `name`, or an error that lists the names there are. */
 export function lessonNamed(name: string): Lesson {
