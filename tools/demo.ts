@@ -74,7 +74,10 @@ async function film(lesson: Lesson, baseURL: string, browser: import('@playwrigh
 	try {
 		const page = await context.newPage();
 		const report = await playLesson(lesson, { page, browser, baseURL, contextOptions, director });
-		if (outDir === null) return;
+		if (outDir === null) {
+			await waitForKey('The lesson is over. Press a key to close it.');
+			return;
+		}
 		const video = `${lesson.name}.webm`;
 		joinWithChapters(
 			ffmpeg!,
