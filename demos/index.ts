@@ -3,9 +3,11 @@
  * is one `<name>.lesson.ts` file, modelled on the others, added here.
  */
 import type { Lesson } from './lesson';
+import filters from './filters.lesson';
 import seeds from './seeds.lesson';
+import temperature from './temperature.lesson';
 
-export const LESSONS: readonly Lesson[] = [seeds];
+export const LESSONS: readonly Lesson[] = [temperature, filters, seeds];
 
 /** The lesson called `name`, or an error that lists the names there are. */
 export function lessonNamed(name: string): Lesson {
