@@ -142,3 +142,33 @@ export async function survivorsByStage(page: Page): Promise<Record<string, numbe
 			.map((count) => [count.stage, Number(count.left![1].replaceAll(',', ''))])
 	);
 }
+
+/** Shows the open explanation as tables (every stage, its numbers as text) or as small charts. */
+export async function showWhyAs(page: Page, view: 'tables' | 'charts'): Promise<void> {
+	await page.getByTestId('tables-toggle').setChecked(view === 'tables');
+}
+
+export interface StageCandidate {
+	/** The token as the panel shows it (a space as `·`). */
+	token: string;
+	/** Its probability after the stage; `null` once a stage has removed it. */
+	probability: number | null;
+}
+
+/**
+ * The candidates in one stage's table of the open explanation (`raw` for the model's own
+ * probabilities), the model's favourite first. The explanation must be shown as tables.
+ */
+export async function stageCandidates(page: Page, stage: string): Promise<StageCandidate[]> {
+	const rows = page.locator(`[data-testid="why-stage"][data-stage="${stage}"] tbody tr`);
+	await expect(rows.first()).toBeVisible();
+	return rows.evaluateAll((trs) =>
+		trs.map((tr) => {
+			const value = tr.querySelector('td')?.textContent?.trim() ?? '';
+			return {
+				token: tr.querySelector('th')?.textContent ?? '',
+				probability: value.startsWith('removed') ? null : Number(value)
+			};
+		})
+	);
+}

@@ -3,11 +3,13 @@
  * is one `<name>.lesson.ts` file, modelled on the others, added here.
  */
 import branching from './branching.lesson';
+import filters from './filters.lesson';
 import type { Lesson } from './lesson';
 import offlineShare from './offline-share.lesson';
 import seeds from './seeds.lesson';
+import temperature from './temperature.lesson';
 
-export const LESSONS: readonly Lesson[] = [seeds, branching, offlineShare];
+export const LESSONS: readonly Lesson[] = [temperature, filters, seeds, branching, offlineShare];
 
 /** The lesson called `name`, or an error that lists the names there are. */
 export function lessonNamed(name: string): Lesson {
