@@ -25,7 +25,12 @@ export default defineConfig({
 	projects: [
 		{ name: 'chromium', testDir: 'e2e', use: { ...devices['Desktop Chrome'] } },
 		// The lessons of demos/, in their fast form: what `npm run demo` films, without the film.
-		{ name: 'lessons', testDir: 'demos', use: { ...devices['Desktop Chrome'] } }
+		{
+			name: 'lessons',
+			testDir: 'demos',
+			testMatch: '*.spec.ts',
+			use: { ...devices['Desktop Chrome'] }
+		}
 	],
 	webServer: {
 		command: `npm run build && npm run preview -- --host 127.0.0.1 --port ${port} --strictPort`,
