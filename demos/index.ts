@@ -3,9 +3,11 @@
  * is one `<name>.lesson.ts` file, modelled on the others, added here.
  */
 import type { Lesson } from './lesson';
+import repetition from './repetition.lesson';
 import seeds from './seeds.lesson';
+import whatIf from './what-if.lesson';
 
-export const LESSONS: readonly Lesson[] = [seeds];
+export const LESSONS: readonly Lesson[] = [seeds, repetition, whatIf];
 
 /** The lesson called `name`, or an error that lists the names there are. */
 export function lessonNamed(name: string): Lesson {
