@@ -172,3 +172,66 @@ export async function stageCandidates(page: Page, stage: string): Promise<StageC
 		})
 	);
 }
+
+/** A text as the model wrote it, from the app's display of it (" " shows as "·", "\n" as "↵"). */
+export function unshown(shown: string): string {
+	return shown.replaceAll('∅', '').replaceAll('·', ' ').replaceAll('↵', '\n');
+}
+
+/** The text of shown tokens, as the model wrote them. */
+export function tokensText(tokens: readonly ShownToken[]): string {
+	return unshown(tokens.map((token) => token.text).join(''));
+}
+
+/** The first step (1 for the first generated token) where two runs' tokens differ; 0 if none. */
+export function firstChangedStep(
+	before: readonly ShownToken[],
+	after: readonly ShownToken[]
+): number {
+	const length = Math.max(before.length, after.length);
+	for (let i = 0; i < length; i++) if (before[i]?.id !== after[i]?.id) return i + 1;
+	return 0;
+}
+
+export interface WhatIfResult {
+	/** Steps drawn again from their stored distributions, without a model call. */
+	stored: number;
+	/** Steps the model had to run for (their context was new). */
+	model: number;
+	/** The status line, as the page shows it. */
+	status: string;
+}
+
+/**
+ * With what-if on (or `change` turning it on): makes `change` and waits for the re-sample it sets
+ * off to end, then reads the status. It watches the status pass through "Working…", so it also
+ * waits correctly for a re-sample whose result reads the same as the last one.
+ */
+export async function resample(page: Page, change: () => Promise<void>): Promise<WhatIfResult> {
+	const status = page.getByTestId('whatif-status');
+	const watch = await status.evaluateHandle((element, timeout) => {
+		// Wrapped in an object, so that evaluateHandle hands back the promise rather than awaiting it.
+		const started = new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error('no what-if re-sample started')), timeout);
+			const observer = new MutationObserver(() => {
+				if (!element.textContent?.includes('Working')) return;
+				observer.disconnect();
+				clearTimeout(timer);
+				resolve();
+			});
+			observer.observe(element, { childList: true, subtree: true, characterData: true });
+		});
+		return { started };
+	}, RUN_TIMEOUT);
+	await change();
+	await watch.evaluate((watching) => watching.started);
+	await watch.dispose();
+	await expect(status).toHaveText(/^\s*Re-sampled/, { timeout: RUN_TIMEOUT });
+	const error = page.getByTestId('explore-error');
+	if (await error.isVisible()) throw new Error(`the re-sample failed: ${await error.innerText()}`);
+	const text = ((await status.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+	const counts =
+		/(\d+) steps from stored distributions \(no model call\), (\d+) from the model/.exec(text);
+	if (!counts) throw new Error(`the what-if status reads "${text}"`);
+	return { stored: Number(counts[1]), model: Number(counts[2]), status: text };
+}

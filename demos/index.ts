@@ -6,10 +6,20 @@ import branching from './branching.lesson';
 import filters from './filters.lesson';
 import type { Lesson } from './lesson';
 import offlineShare from './offline-share.lesson';
+import repetition from './repetition.lesson';
 import seeds from './seeds.lesson';
 import temperature from './temperature.lesson';
+import whatIf from './what-if.lesson';
 
-export const LESSONS: readonly Lesson[] = [temperature, filters, seeds, branching, offlineShare];
+export const LESSONS: readonly Lesson[] = [
+	temperature,
+	filters,
+	seeds,
+	repetition,
+	branching,
+	whatIf,
+	offlineShare
+];
 
 /** The lesson called `name`, or an error that lists the names there are. */
 export function lessonNamed(name: string): Lesson {
