@@ -101,4 +101,15 @@ describe('readable links', () => {
 			read(writeReadableLink({ model: 'm', seed: 'random' })).experiment.params.seed
 		).toBeNull();
 	});
+
+	it('switch on a stage that is off by default when they set its parameter, unless they give the order', () => {
+		const dry = read('#?model=m&prompt=x&dryMultiplier=0.8').experiment.params;
+		expect(dry.order).toContain('dry');
+		expect(dry.order.indexOf('dry')).toBe(dry.order.indexOf('temperature') - 1);
+		expect(read('#?model=m&prompt=x&dryMultiplier=0').experiment.params.order).toEqual(
+			DEFAULT_SAMPLING_PARAMS.order
+		);
+		const ordered = read('#?model=m&prompt=x&dryMultiplier=0.8&order=top-k,temperature');
+		expect(ordered.experiment.params.order).toEqual(['top-k', 'temperature']);
+	});
 });

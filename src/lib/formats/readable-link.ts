@@ -4,6 +4,7 @@ import {
 	DEFAULT_SAMPLING_PARAMS,
 	paramSpecsOf,
 	STAGE_DEFINITIONS,
+	switchOnSetStages,
 	type SamplingParams,
 	type StageRegistry
 } from '#lib/sampling';
@@ -22,7 +23,8 @@ import { LINK_LIMITS, type SharedExperiment } from './share-link-format';
  * `SamplingParams` name (`temperature`, `topK`, `dryMultiplier`, …), `order` (stage names,
  * comma-separated), `maxNewTokens`, `contextLength`, `stop` (one per stop sequence), `sweep`
  * (`param:values`, one per axis, as the compare view takes them) and `view` (`single` or
- * `compare`; compare when there is a sweep).
+ * `compare`; compare when there is a sweep). Setting a parameter of a stage that is off by
+ * default (`dryMultiplier=0.8`) switches the stage on, unless the link gives its own `order`.
  */
 export const READABLE_FRAGMENT_PREFIX = '#?';
 
@@ -123,7 +125,13 @@ export function readReadableLink(
 		problems.push(`view: must be "single" or "compare", got ${JSON.stringify(view)}`);
 	}
 	if (problems.length > 0) return { ok: false, problems };
-	return { ok: true, value: { experiment: read, view: view as SharedExperiment['view'] } };
+	// A stage that is off by default joins the chain when the link sets its parameter, as a preset
+	// or an import does; a link that gives `order` says which stages run itself.
+	const chain = order === null ? switchOnSetStages(read.params, registry) : read.params;
+	return {
+		ok: true,
+		value: { experiment: { ...read, params: chain }, view: view as SharedExperiment['view'] }
+	};
 }
 
 /** A completion prompt, or a chat when the link has `user` messages (and perhaps `system`). */
