@@ -14,9 +14,12 @@ export const LESSON_MODEL = 'stories260k';
 /** Long enough for the test model on a slow machine; a run that takes longer has gone wrong. */
 const RUN_TIMEOUT = 60_000;
 
-/** The readable link (`#?…`) of an experiment on the test model, unless it names another. */
+/**
+ * The readable link (`#?…`) of an experiment on the test model and seed 1, unless it names
+ * others: a lesson never draws a random seed, so its film is the same every time.
+ */
 export function lessonLink(fields: ReadableLinkFields): string {
-	return writeReadableLink({ model: LESSON_MODEL, ...fields });
+	return writeReadableLink({ model: LESSON_MODEL, seed: 1, ...fields });
 }
 
 /**
@@ -118,13 +121,15 @@ export async function shownTokens(page: Page): Promise<ShownToken[]> {
 	);
 }
 
-/** Opens "why this token" for the token at `step` (1 for the first generated token). */
+/** Opens "why this token" for the token at `step` (1 for the first generated token), on screen. */
 export async function explainToken(page: Page, step: number): Promise<void> {
 	await page
 		.getByTestId('token')
 		.nth(step - 1)
 		.click();
 	await expect(page.locator('#why-heading')).toHaveText(new RegExp(`at step ${step}\\?`));
+	// The explanation, not the token row and its tooltip, is what the film should show.
+	await bringIntoView(page.locator('#why-heading'));
 }
 
 /** How many candidates are left after each stage in the open explanation, by stage name. */
@@ -233,5 +238,7 @@ export async function resample(page: Page, change: () => Promise<void>): Promise
 	const counts =
 		/(\d+) steps from stored distributions \(no model call\), (\d+) from the model/.exec(text);
 	if (!counts) throw new Error(`the what-if status reads "${text}"`);
+	// Changing a field scrolled to it; the re-sampled tokens are what the film should show.
+	await bringIntoView(page.getByTestId('whatif-toggle'));
 	return { stored: Number(counts[1]), model: Number(counts[2]), status: text };
 }

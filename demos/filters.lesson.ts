@@ -104,6 +104,7 @@ export default {
 					await explainToken(lesson.page, step);
 					await showWhyAs(lesson.page, 'tables');
 					const candidates = await stageCandidates(lesson.page, 'raw');
+					await showWhyAs(lesson.page, 'charts');
 					lesson.figure(
 						`step ${step}, the model's top five`,
 						candidates

@@ -45,11 +45,11 @@ async function runAt(lesson: Script, t: number): Promise<Page> {
 async function reshaped(page: Page, step: number): Promise<Reshaped> {
 	await explainToken(page, step);
 	await showWhyAs(page, 'tables');
-	return {
-		step,
-		before: await stageCandidates(page, 'raw'),
-		after: await stageCandidates(page, 'temperature')
-	};
+	const before = await stageCandidates(page, 'raw');
+	const after = await stageCandidates(page, 'temperature');
+	// The tables give the numbers; the charts, side by side, show the reshaping.
+	await showWhyAs(page, 'charts');
+	return { step, before, after };
 }
 
 /** Keeps a step's three favourites as a figure: `·named 0.981 → 0.995, …`. */
