@@ -10,7 +10,7 @@
  * running instead of building and serving one on DEMO_PORT, default 4520), `--no-build`
  * (serve the build/ already there). Filming needs ffmpeg (Debian's `ffmpeg` package).
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -56,12 +56,17 @@ function list(): void {
 }
 
 async function film(lesson: Lesson, baseURL: string, browser: import('@playwright/test').Browser) {
-	const outDir = flags.headed ? null : flags.out;
-	if (outDir !== null) await mkdir(outDir, { recursive: true });
+	// A film is made in a folder of its own and joins the others only once the lesson has passed,
+	// so a lesson that fails leaves its last good film whole.
+	let work: string | null = null;
+	if (!flags.headed) {
+		await mkdir(flags.out, { recursive: true });
+		work = await mkdtemp(path.join(flags.out, `.${lesson.name}-`));
+	}
 	const director = new LessonFilm({
 		name: lesson.name,
 		lessonTitle: lesson.title,
-		outDir,
+		outDir: work,
 		size: SIZE,
 		titleMs: 2_500,
 		holdMs: 2_000,
@@ -74,7 +79,7 @@ async function film(lesson: Lesson, baseURL: string, browser: import('@playwrigh
 	try {
 		const page = await context.newPage();
 		const report = await playLesson(lesson, { page, browser, baseURL, contextOptions, director });
-		if (outDir === null) {
+		if (work === null) {
 			await waitForKey('The lesson is over. Press a key to close it.');
 			return;
 		}
@@ -84,19 +89,31 @@ async function film(lesson: Lesson, baseURL: string, browser: import('@playwrigh
 			director.pieces,
 			director.chapters(),
 			lesson.title,
-			path.join(outDir, video)
+			path.join(work, video)
 		);
+		for (const piece of director.pieces) await rm(piece);
 		const markdown = lessonMarkdown(report, { video, screenshots: director.screenshots });
-		await writeFile(path.join(outDir, `${lesson.name}.md`), markdown);
+		await writeFile(path.join(work, `${lesson.name}.md`), markdown);
+		await publish(lesson.name, work, flags.out);
 		console.log(
 			`${lesson.name}: ${report.chapters.length} chapters → ` +
-				`${path.relative(process.cwd(), path.join(outDir, video))}, ${lesson.name}.md, ` +
+				`${path.relative(process.cwd(), path.join(flags.out, video))}, ${lesson.name}.md, ` +
 				`${director.screenshots.length} screenshots`
 		);
 	} finally {
 		await context.close();
-		for (const piece of director.pieces) await rm(piece, { force: true });
+		if (work !== null) await rm(work, { recursive: true, force: true });
 	}
+}
+
+/** Moves a finished film's files from `work` into `outDir`, in place of the lesson's old ones. */
+async function publish(name: string, work: string, outDir: string): Promise<void> {
+	const ofLesson = new RegExp(`^${name}(\\.md|\\.webm|-\\d{2}\\.png)$`);
+	for (const file of await readdir(outDir)) {
+		if (ofLesson.test(file)) await rm(path.join(outDir, file));
+	}
+	for (const file of await readdir(work))
+		await rename(path.join(work, file), path.join(outDir, file));
 }
 
 async function main(): Promise<number> {
