@@ -132,6 +132,8 @@ async function main(): Promise<number> {
 	const browser = await chromium.launch({
 		executablePath: chromiumPath,
 		headless: !flags.headed,
+		// In a class, each click and keystroke slowly enough to follow.
+		slowMo: flags.headed ? 150 : 0,
 		args: [...offlineRootArgs, ...webGpuArgs]
 	});
 	let failed = 0;
@@ -140,7 +142,9 @@ async function main(): Promise<number> {
 			try {
 				await film(lesson, baseURL, browser);
 			} catch (error) {
-				if (error instanceof LessonStopped) break;
+				// The teacher's q arrives inside a chapter, so as the cause of the lesson's failure.
+				if (error instanceof LessonStopped || (error as Error).cause instanceof LessonStopped)
+					break;
 				failed++;
 				console.error(error instanceof Error ? error.message : error);
 			}
