@@ -10,7 +10,7 @@
  * running instead of building and serving one on DEMO_PORT, default 4520), `--no-build`
  * (serve the build/ already there). Filming needs ffmpeg (Debian's `ffmpeg` package).
  */
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ import { buildApp, serveApp, type AppServer } from './app-server.ts';
 import { findFfmpeg, joinWithChapters, playwrightBrowsersFolder } from './demo/ffmpeg.ts';
 import { LessonFilm } from './demo/film.ts';
 import { LessonStopped, waitForKey } from './demo/keys.ts';
+import { publishFilm } from './demo/publish.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SIZE = { width: 1280, height: 800 };
@@ -94,7 +95,7 @@ async function film(lesson: Lesson, baseURL: string, browser: import('@playwrigh
 		for (const piece of director.pieces) await rm(piece);
 		const markdown = lessonMarkdown(report, { video, screenshots: director.screenshots });
 		await writeFile(path.join(work, `${lesson.name}.md`), markdown);
-		await publish(lesson.name, work, flags.out);
+		await publishFilm(lesson.name, work, flags.out);
 		console.log(
 			`${lesson.name}: ${report.chapters.length} chapters → ` +
 				`${path.relative(process.cwd(), path.join(flags.out, video))}, ${lesson.name}.md, ` +
@@ -104,16 +105,6 @@ async function film(lesson: Lesson, baseURL: string, browser: import('@playwrigh
 		await context.close();
 		if (work !== null) await rm(work, { recursive: true, force: true });
 	}
-}
-
-/** Moves a finished film's files from `work` into `outDir`, in place of the lesson's old ones. */
-async function publish(name: string, work: string, outDir: string): Promise<void> {
-	const ofLesson = new RegExp(`^${name}(\\.md|\\.webm|-\\d{2}\\.png)$`);
-	for (const file of await readdir(outDir)) {
-		if (ofLesson.test(file)) await rm(path.join(outDir, file));
-	}
-	for (const file of await readdir(work))
-		await rename(path.join(work, file), path.join(outDir, file));
 }
 
 async function main(): Promise<number> {
