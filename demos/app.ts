@@ -28,7 +28,8 @@ export function lessonLink(fields: ReadableLinkFields): string {
  */
 export async function openExperiment(script: Script, fields: ReadableLinkFields): Promise<Page> {
 	const page = script.page;
-	// A change of fragment alone would not reload the page, and the app reads links on load.
+	// A new document, so the experiment opens on a page that holds nothing of the last one (its
+	// tokens, explanation or what-if), as a visitor following the link sees it.
 	if (page.url() !== 'about:blank') await page.goto('about:blank');
 	await page.goto(new URL(`/${lessonLink(fields)}`, script.baseURL).href);
 	await waitForModel(page);

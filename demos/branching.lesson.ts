@@ -1,5 +1,5 @@
 import { expect, type Page } from '@playwright/test';
-import { explainToken, openExperiment, shownTokens, type ShownToken } from './app';
+import { explainToken, openExperiment, shownTokens, tokensText, type ShownToken } from './app';
 import type { Lesson } from './lesson';
 
 /** Greedy, so every step the model takes is its likeliest token and the lesson is the same each time. */
@@ -42,15 +42,6 @@ async function drawCandidates(page: Page): Promise<Candidate[]> {
 			p: row.querySelector('td')?.textContent?.trim() ?? ''
 		}))
 	);
-}
-
-/** The texts of the branch's tokens as the model wrote them (the token view marks spaces). */
-async function tokenPieces(page: Page): Promise<string[]> {
-	return page
-		.getByTestId('token')
-		.evaluateAll((spans) =>
-			spans.map((span) => /“(.*)”/s.exec(span.getAttribute('aria-label') ?? '')?.[1] ?? '')
-		);
 }
 
 /** The text of the branch on view, as the Output box shows it. */
@@ -177,7 +168,7 @@ export default {
 					'aria-current',
 					'true'
 				);
-				const prefix = (await tokenPieces(page)).slice(0, PICK_STEP - 1).join('');
+				const prefix = tokensText(second.slice(0, PICK_STEP - 1));
 				const fork = page.getByTestId('branch-fork');
 				await expect(fork, 'both branches share the start up to the pick').toHaveText(prefix);
 				expect(firstText.startsWith(prefix), 'the first branch starts with it').toBe(true);

@@ -60,6 +60,22 @@ function figureOf(lesson: Script, t: number, { step, before, after }: Reshaped):
 	lesson.figure(`step ${step}, before → after T ${t}`, top.join(', '));
 }
 
+/** A run at `t`, explained at the sure and the unsure step, both kept as figures. */
+async function explainedAt(lesson: Script, t: number) {
+	const page = await runAt(lesson, t);
+	const sure = await reshaped(page, SURE_STEP);
+	const unsure = await reshaped(page, UNSURE_STEP);
+	for (const step of [sure, unsure]) figureOf(lesson, t, step);
+	return { page, sure, unsure };
+}
+
+/** The token the run on show drew at the unsure step, kept as a figure. */
+async function drawnAtUnsureStep(lesson: Script): Promise<string> {
+	const drawn = (await shownTokens(lesson.page))[UNSURE_STEP - 1].text;
+	lesson.figure(`drawn at step ${UNSURE_STEP}`, drawn);
+	return drawn;
+}
+
 const favourite = (candidates: StageCandidate[]) => candidates[0].probability!;
 
 /** The probability of every candidate but the three favourites. */
@@ -104,11 +120,8 @@ export default {
 			'Sure and unsure',
 			'At T 0.8, “why this token” at step 9 shows a model that is sure (“ named”, p ≥ 0.9), and at step 17 one torn between a lone space and “ with”, both below 0.5. Dividing the logits by 0.8 makes each favourite a little likelier.',
 			async () => {
-				const page = await runAt(lesson, 0.8);
+				const { page, sure, unsure } = await explainedAt(lesson, 0.8);
 				reference = await openingIds(page);
-				const sure = await reshaped(page, SURE_STEP);
-				const unsure = await reshaped(page, UNSURE_STEP);
-				for (const step of [sure, unsure]) figureOf(lesson, 0.8, step);
 				expect(sure.before[0].token, 'the sure step’s favourite is “ named”').toBe('·named');
 				expect(
 					favourite(sure.before),
@@ -132,13 +145,9 @@ export default {
 			'Cooler: T 0.2',
 			'At 0.2 the sure step becomes certain, and at the unsure step the two favourites take almost everything; yet “ with” keeps about a third, and this run drew it.',
 			async () => {
-				const page = await runAt(lesson, 0.2);
+				const { page, sure, unsure } = await explainedAt(lesson, 0.2);
 				await expectSameOpening(page, reference);
-				const sure = await reshaped(page, SURE_STEP);
-				const unsure = await reshaped(page, UNSURE_STEP);
-				for (const step of [sure, unsure]) figureOf(lesson, 0.2, step);
-				const drawn = (await shownTokens(page))[UNSURE_STEP - 1].text;
-				lesson.figure(`drawn at step ${UNSURE_STEP}`, drawn);
+				const drawn = await drawnAtUnsureStep(lesson);
 				expect(
 					favourite(sure.after),
 					'at T 0.2 the sure step’s favourite has p ≥ 0.999'
@@ -159,13 +168,9 @@ export default {
 			'Hotter: T 1.5',
 			'At 1.5 the sure step stays sure, but at the unsure step the favourite drops and the tokens beyond the top three more than double their share; this run drew one of them.',
 			async () => {
-				const page = await runAt(lesson, 1.5);
+				const { page, sure, unsure } = await explainedAt(lesson, 1.5);
 				await expectSameOpening(page, reference);
-				const sure = await reshaped(page, SURE_STEP);
-				const unsure = await reshaped(page, UNSURE_STEP);
-				for (const step of [sure, unsure]) figureOf(lesson, 1.5, step);
-				const drawn = (await shownTokens(page))[UNSURE_STEP - 1].text;
-				lesson.figure(`drawn at step ${UNSURE_STEP}`, drawn);
+				const drawn = await drawnAtUnsureStep(lesson);
 				lesson.figure(
 					`beyond the top three at step ${UNSURE_STEP}, before → after`,
 					`${beyondTopThree(unsure.before).toFixed(3)} → ${beyondTopThree(unsure.after).toFixed(3)}`

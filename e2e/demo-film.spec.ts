@@ -4,15 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
-import { writeReadableLink } from '#lib/formats/readable-link';
+import { lessonLink, runLanes } from '../demos/app';
 import { readFigures } from '../demos/report-markdown';
 import { openWithTestModel } from './fixtures';
 
 const run = promisify(execFile);
 
 /** The seeds lesson's first chapter, as its page says it ran: eight seeds at temperature 1. */
-const SEEDS_LINK = writeReadableLink({
-	model: 'stories260k',
+const SEEDS_LINK = lessonLink({
 	prompt: 'Once upon a time',
 	temperature: 1,
 	maxNewTokens: 30,
@@ -105,14 +104,7 @@ test('a filmed lesson has a playable video with its chapters, a screenshot a cha
 		// Its figures are what the app shows for the same experiment, opened here by its link.
 		const figures = readFigures(markdown);
 		await openWithTestModel(page, SEEDS_LINK);
-		await page.getByTestId('run-lanes').click();
-		await expect(page.getByTestId('run-lanes')).toBeEnabled({ timeout: 60_000 });
-		const lanes = await page.getByTestId('lane').evaluateAll((cards) =>
-			cards.map((card) => ({
-				label: card.querySelector('[data-testid="lane-label"]')?.textContent?.trim() ?? '',
-				value: card.getAttribute('data-text') ?? ''
-			}))
-		);
+		const lanes = (await runLanes(page)).map(({ label, text }) => ({ label, value: text }));
 		expect(lanes).toHaveLength(8);
 		expect(figures.get('Eight seeds, eight stories')).toEqual(lanes);
 		const seed5 = lanes.find((lane) => lane.label === 'seed 5')!.value;

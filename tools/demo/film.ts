@@ -34,7 +34,6 @@ export class LessonFilm implements Director {
 	private finishedMs = 0;
 	private pieceStartedAt = 0;
 	private caption: { html: string; shown: Disposable | null } | null = null;
-	private endMs = 0;
 
 	constructor(private readonly options: FilmOptions) {}
 
@@ -75,15 +74,14 @@ export class LessonFilm implements Director {
 
 	async finish(): Promise<void> {
 		await this.stopPiece();
-		this.endMs = this.finishedMs;
 	}
 
-	/** Where each chapter starts and ends in the joined video. */
+	/** Where each chapter starts and ends in the joined video (once the film is finished). */
 	chapters(): VideoChapter[] {
 		return this.starts.map((start, i) => ({
 			title: start.title,
 			startMs: start.startMs,
-			endMs: this.starts[i + 1]?.startMs ?? this.endMs
+			endMs: this.starts[i + 1]?.startMs ?? this.finishedMs
 		}));
 	}
 

@@ -112,8 +112,8 @@ export function readReadableLink(
 		model: { id: modelId, name: modelId, engine: engineOfModelId(modelId), sha256: null },
 		input: inputOf(query, problems),
 		params,
-		maxNewTokens: numberOrText(query.get('maxNewTokens') ?? String(MAX_NEW_TOKENS_SPEC.default)),
-		contextLength: numberOrText(query.get('contextLength') ?? String(CONTEXT_LENGTH_SPEC.default)),
+		maxNewTokens: numberOrDefault(query.get('maxNewTokens'), MAX_NEW_TOKENS_SPEC.default),
+		contextLength: numberOrDefault(query.get('contextLength'), CONTEXT_LENGTH_SPEC.default),
 		stopSequences: query.getAll('stop'),
 		banEndOfText: false,
 		sampling: 'exact'
@@ -148,6 +148,11 @@ function inputOf(query: URLSearchParams, problems: string[]): unknown {
 		messages: users.map((content) => ({ role: 'user', content })),
 		...(system !== null ? { systemPrompt: system } : {})
 	};
+}
+
+/** A field's number, or `fallback` when the link leaves the field out. */
+function numberOrDefault(text: string | null, fallback: number): number | string {
+	return text === null ? fallback : numberOrText(text);
 }
 
 /** A number when the text is one, else the text itself, for the reader to name. */

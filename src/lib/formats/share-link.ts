@@ -19,7 +19,8 @@ export { SHARE_FORMAT_VERSION, type SharedExperiment, type ShareView } from './s
  * none: without it a flipped bit can open as a different experiment. Format 1 links (JSON alone)
  * still open. The fragment never reaches a server. See `share-link-format.ts` for the JSON,
  * which is checked by the same experiment reader as the sessions file. The page opens links (and
- * the readable `#?` form of readable-link.ts); the share button makes them. `registry` is the stages whose parameters a link carries.
+ * the readable `#?` form of readable-link.ts); the share button makes them. `registry` is the
+ * stages whose parameters a link carries.
  */
 
 export const SHARE_FRAGMENT_PREFIX = '#x=';
